@@ -1,0 +1,337 @@
+//! The workspace rules: limits, uniqueness, shapes, assignment, step inputs. Pure.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use super::catalog::{Catalog, step_consistency};
+use super::fields;
+use super::problem::{DocPath, Problem};
+use super::workspace::{KeyKind, MAX_API_KEYS, SessionState, Workspace};
+
+pub const SUPPORTED_VERSION: u32 = 1;
+
+/// Every problem of a parsed workspace, errors and warnings, in document order.
+pub fn check_workspace(ws: &Workspace, catalog: &Catalog, now: DateTime<Utc>) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let root = DocPath::root();
+    if ws.version != SUPPORTED_VERSION {
+        out.push(Problem::error(
+            root.key("version"),
+            format!(
+                "version = {} is not supported: this apple-conn reads version = {SUPPORTED_VERSION}",
+                ws.version
+            ),
+        ));
+    }
+    if let Err(e) = fields::apple_id(&ws.you) {
+        out.push(Problem::error(
+            root.key("you"),
+            format!("`you` is the signed-in member's email: {e}"),
+        ));
+    }
+    for (i, step) in ws.steps.iter().enumerate() {
+        if let Err(e) = step_consistency(step) {
+            out.push(Problem::error(root.key("steps").index(i), format!("step `{}`: {e}", step.id)));
+        }
+    }
+    check_api_keys(ws, &mut out);
+    check_apple_ids(ws, now, &mut out);
+    check_apps(ws, catalog, now, &mut out);
+    out
+}
+
+fn check_api_keys(ws: &Workspace, out: &mut Vec<Problem>) {
+    let base = DocPath::root().key("api_keys");
+    if ws.api_keys.len() > MAX_API_KEYS {
+        out.push(Problem::error(
+            base.index(MAX_API_KEYS),
+            format!(
+                "{} API keys: a workspace holds at most {MAX_API_KEYS} (Bitrise's limit); remove {} of them",
+                ws.api_keys.len(),
+                ws.api_keys.len() - MAX_API_KEYS
+            ),
+        ));
+    }
+    let mut names = HashSet::new();
+    let mut key_ids = HashMap::new();
+    for (i, key) in ws.api_keys.iter().enumerate() {
+        let at = base.index(i);
+        if let Err(e) = fields::connection_name(&key.name) {
+            out.push(Problem::error(at.key("name"), e));
+        } else if !names.insert(key.name.as_str()) {
+            out.push(Problem::error(
+                at.key("name"),
+                format!(
+                    "two API keys are named `{}`: names must be unique, rename one",
+                    key.name
+                ),
+            ));
+        }
+        if let Err(e) = fields::key_id(&key.key_id) {
+            out.push(Problem::error(at.key("key_id"), e));
+        } else if let Some(first) = key_ids.insert(key.key_id.as_str(), key.name.as_str()) {
+            out.push(Problem::error(
+                at.key("key_id"),
+                format!(
+                    "key ID {} is already used by `{first}`: one key, one connection; remove the duplicate",
+                    key.key_id
+                ),
+            ));
+        }
+        match (key.kind, &key.issuer_id) {
+            (KeyKind::Team, None) => out.push(Problem::error(
+                at.key("kind"),
+                format!(
+                    "team key `{}` has no issuer_id: add issuer_id = \"<UUID from App Store Connect>\", or write kind = \"individual\"",
+                    key.name
+                ),
+            )),
+            (KeyKind::Individual, Some(_)) => out.push(Problem::error(
+                at.key("issuer_id"),
+                format!(
+                    "individual key `{}` has an issuer_id: individual keys have none (their tokens carry sub = \"user\"); remove it, or write kind = \"team\"",
+                    key.name
+                ),
+            )),
+            (_, Some(issuer)) => {
+                if let Err(e) = fields::issuer_id(issuer) {
+                    out.push(Problem::error(at.key("issuer_id"), e));
+                }
+            }
+            (KeyKind::Individual, None) => {}
+        }
+        if key.kind == KeyKind::Individual && key.enterprise {
+            out.push(Problem::error(
+                at.key("enterprise"),
+                format!(
+                    "individual key `{}` is marked enterprise: Enterprise Program keys are team keys; write kind = \"team\" with its issuer_id",
+                    key.name
+                ),
+            ));
+        }
+        if let Some(owner) = &key.owner {
+            if let Err(e) = fields::apple_id(owner) {
+                out.push(Problem::error(at.key("owner"), format!("owner: {e}")));
+            }
+        }
+    }
+}
+
+fn check_apple_ids(ws: &Workspace, now: DateTime<Utc>, out: &mut Vec<Problem>) {
+    let base = DocPath::root().key("apple_ids");
+    let mut seen = HashSet::new();
+    let mut owners: HashMap<&str, &str> = HashMap::new();
+    for (i, aid) in ws.apple_ids.iter().enumerate() {
+        let at = base.index(i);
+        if let Err(e) = fields::apple_id(&aid.apple_id) {
+            out.push(Problem::error(at.key("apple_id"), e));
+        } else if !seen.insert(aid.apple_id.as_str()) {
+            out.push(Problem::error(
+                at.key("apple_id"),
+                format!(
+                    "Apple ID {} is listed twice: keep one entry",
+                    aid.apple_id
+                ),
+            ));
+        }
+        let owner = aid.owner(ws);
+        if let Some(first) = owners.insert(owner, aid.apple_id.as_str()) {
+            out.push(Problem::error(
+                at.key("owner"),
+                format!(
+                    "{owner} already has an Apple ID connection ({first}): one Apple ID per member, as on Bitrise; remove one, or set owner to another member"
+                ),
+            ));
+        }
+        if let Some(at_time) = aid.authenticated_at {
+            if at_time > now {
+                out.push(Problem::warning(
+                    at.key("authenticated_at"),
+                    format!(
+                        "authenticated_at {} is in the future: check this machine's clock",
+                        at_time.to_rfc3339()
+                    ),
+                ));
+            }
+        }
+        let used_by = ws.apps_using_apple_id(&aid.apple_id);
+        if !used_by.is_empty() {
+            match aid.session_state(now) {
+                SessionState::Expired { .. } => out.push(Problem::warning(
+                    at.key("apple_id"),
+                    format!(
+                        "the 2FA session of {} {}: builds of {} that use it will fail; run `apple-conn reauth {}`",
+                        aid.apple_id,
+                        aid.session_state(now).describe(now),
+                        used_by.join(", "),
+                        aid.apple_id
+                    ),
+                )),
+                SessionState::ExpiringSoon { .. } => out.push(Problem::warning(
+                    at.key("apple_id"),
+                    format!(
+                        "the 2FA session of {} {}: re-authenticate before it ends (`apple-conn reauth {}`)",
+                        aid.apple_id,
+                        aid.session_state(now).describe(now),
+                        aid.apple_id
+                    ),
+                )),
+                SessionState::NeverAuthenticated => out.push(Problem::warning(
+                    at.key("apple_id"),
+                    format!(
+                        "{} was never authenticated with a 2FA code: steps get no session; run `apple-conn reauth {}`",
+                        aid.apple_id, aid.apple_id
+                    ),
+                )),
+                SessionState::Valid { .. } => {}
+            }
+        }
+    }
+}
+
+fn check_apps(ws: &Workspace, catalog: &Catalog, _now: DateTime<Utc>, out: &mut Vec<Problem>) {
+    let base = DocPath::root().key("apps");
+    let mut slugs = HashSet::new();
+    for (i, app) in ws.apps.iter().enumerate() {
+        let at = base.index(i);
+        if let Err(e) = fields::app_slug(&app.slug) {
+            out.push(Problem::error(at.key("slug"), e));
+        } else if !slugs.insert(app.slug.as_str()) {
+            out.push(Problem::error(
+                at.key("slug"),
+                format!("two apps have the slug `{}`: slugs must be unique", app.slug),
+            ));
+        }
+        if let Some(name) = &app.api_key {
+            if ws.api_key(name).is_none() {
+                out.push(Problem::error(
+                    at.key("api_key"),
+                    format!(
+                        "app `{}` uses API key `{name}`, which is not in [[api_keys]]: add it, or fix the name{}",
+                        app.slug,
+                        suggest(name, ws.api_keys.iter().map(|k| k.name.as_str()))
+                    ),
+                ));
+            }
+        }
+        if let Some(apple_id) = &app.apple_id {
+            match ws.apple_id(apple_id) {
+                None => out.push(Problem::error(
+                    at.key("apple_id"),
+                    format!(
+                        "app `{}` uses Apple ID {apple_id}, which is not in [[apple_ids]]: add it, or fix the address{}",
+                        app.slug,
+                        suggest(apple_id, ws.apple_ids.iter().map(|a| a.apple_id.as_str()))
+                    ),
+                )),
+                Some(aid) => {
+                    let owner = aid.owner(ws);
+                    if !app.may_use_apple_id_of(ws, owner) {
+                        out.push(Problem::error(
+                            at.key("apple_id"),
+                            format!(
+                                "app `{}` uses the Apple ID of {owner}, who is neither its owner ({}) nor an admin: add {owner} to admins, or assign the owner's or an admin's Apple ID",
+                                app.slug,
+                                app.owner(ws)
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        if app.bitrise_yml.is_some() && !app.steps.is_empty() {
+            out.push(Problem::error(
+                at.key("bitrise_yml"),
+                format!(
+                    "app `{}` has both [[apps.steps]] and [apps.bitrise_yml]: keep one source of steps",
+                    app.slug
+                ),
+            ));
+        }
+        if let Some(byml) = &app.bitrise_yml {
+            if byml.workflows.is_empty() == byml.pipeline.is_none() {
+                out.push(Problem::error(
+                    at.key("bitrise_yml"),
+                    "[apps.bitrise_yml] needs either workflows = [\"...\"] or pipeline = \"...\" (one of the two)",
+                ));
+            }
+        }
+        for (j, step_use) in app.steps.iter().enumerate() {
+            let sat = at.key("steps").index(j);
+            let Some(step) = catalog.step(&step_use.id) else {
+                out.push(Problem::error(
+                    sat.key("id"),
+                    format!(
+                        "unknown step `{}`: use one of {}{}, or describe it in a [[steps]] table",
+                        step_use.id,
+                        catalog.ids().collect::<Vec<_>>().join(", "),
+                        suggest(&step_use.id, catalog.ids())
+                    ),
+                ));
+                continue;
+            };
+            for (name, value) in &step_use.inputs {
+                let iat = sat.key("inputs").key(name);
+                if !step.declares_input(name) {
+                    out.push(Problem::warning(
+                        iat,
+                        format!(
+                            "{} ignores `{name}`: not one of its inputs{}",
+                            step.id,
+                            suggest(name, step.inputs.iter().map(String::as_str).chain(step.auth_inputs.keys().map(String::as_str)))
+                        ),
+                    ));
+                    continue;
+                }
+                let Some(input) = step.auth_inputs.get(name) else {
+                    continue;
+                };
+                if input.values.is_empty() || value.trim_start().starts_with('$') {
+                    continue;
+                }
+                if step.canonical_value(input, value).is_none() {
+                    let hint = match value.as_str() {
+                        "false" | "true" => " (an unquoted off/on/yes/no in bitrise.yml arrives as false/true: quote it)",
+                        _ => "",
+                    };
+                    out.push(Problem::error(
+                        iat,
+                        format!(
+                            "{} does not accept {name} = \"{value}\": write one of {}{hint}",
+                            step.id,
+                            input.values.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// " (did you mean `x`?)" when one candidate is close.
+pub fn suggest<'a>(wrong: &str, candidates: impl Iterator<Item = &'a str>) -> String {
+    let best = candidates
+        .map(|c| (edit_distance(wrong, c), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 4) && *d > 0)
+        .min_by_key(|(d, _)| *d);
+    match best {
+        Some((_, c)) => format!(" (did you mean `{c}`?)"),
+        None => String::new(),
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}

@@ -1,0 +1,11 @@
+//! The model and the rules. No I/O, no clock, no UI: `now` and secrets come in as arguments.
+
+pub mod catalog;
+pub mod check;
+pub mod fields;
+pub mod key_file;
+pub mod problem;
+pub mod resolution;
+pub mod resolve;
+pub mod secret_ref;
+pub mod workspace;

@@ -1,0 +1,340 @@
+//! The workspace model: connections, apps, members. Parsed from TOML, never holds a secret.
+
+use chrono::{DateTime, Duration, Utc};
+use indexmap::IndexMap;
+use serde::{Deserialize, Deserializer};
+
+use super::catalog::StepDef;
+use super::secret_ref::SecretRef;
+
+pub const MAX_API_KEYS: usize = 50;
+/// Apple's 2FA session lifetime as Bitrise documents it.
+pub const SESSION_DAYS: i64 = 30;
+/// How long before expiry we start warning.
+pub const EXPIRY_WARNING_DAYS: i64 = 7;
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Workspace {
+    pub version: u32,
+    pub you: String,
+    #[serde(default)]
+    pub settings: Settings,
+    #[serde(default)]
+    pub api_keys: Vec<ApiKey>,
+    #[serde(default)]
+    pub apple_ids: Vec<AppleId>,
+    #[serde(default)]
+    pub apps: Vec<App>,
+    /// User additions or overrides of the step catalog.
+    #[serde(default)]
+    pub steps: Vec<StepDef>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Base URL for Apple's sign-in and olympus endpoints (proxies, tests).
+    #[serde(default)]
+    pub apple_auth_url: Option<String>,
+    /// Base URL for the App Store Connect API (connection test).
+    #[serde(default)]
+    pub api_base_url: Option<String>,
+    #[serde(default)]
+    pub theme: Option<String>,
+    #[serde(default)]
+    pub keymap: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyKind {
+    #[default]
+    Team,
+    Individual,
+}
+
+impl KeyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyKind::Team => "team",
+            KeyKind::Individual => "individual",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKey {
+    pub name: String,
+    pub key_id: String,
+    #[serde(default)]
+    pub issuer_id: Option<String>,
+    #[serde(default)]
+    pub kind: KeyKind,
+    #[serde(default)]
+    pub enterprise: bool,
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub private_key: SecretRef,
+}
+
+impl ApiKey {
+    pub fn owner<'a>(&'a self, ws: &'a Workspace) -> &'a str {
+        self.owner.as_deref().unwrap_or(&ws.you)
+    }
+
+    /// How the key is shown: `CI key (2X9R4HXF34)`.
+    pub fn identity(&self) -> String {
+        format!("{} ({})", self.name, self.key_id)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Team {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AppleId {
+    pub apple_id: String,
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub password: SecretRef,
+    #[serde(default)]
+    pub app_specific_password: Option<SecretRef>,
+    #[serde(default, deserialize_with = "opt_datetime")]
+    pub authenticated_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "opt_datetime")]
+    pub session_expires_at: Option<DateTime<Utc>>,
+    /// Where the session cookies live (sign-in); keyring by default.
+    #[serde(default)]
+    pub session: Option<SecretRef>,
+    #[serde(default)]
+    pub teams: Vec<Team>,
+}
+
+/// The state of an Apple ID's 2FA session at a given moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionState {
+    NeverAuthenticated,
+    Valid { expires_at: DateTime<Utc> },
+    ExpiringSoon { expires_at: DateTime<Utc> },
+    Expired { expires_at: DateTime<Utc> },
+}
+
+impl SessionState {
+    pub fn expires_at(self) -> Option<DateTime<Utc>> {
+        match self {
+            SessionState::NeverAuthenticated => None,
+            SessionState::Valid { expires_at }
+            | SessionState::ExpiringSoon { expires_at }
+            | SessionState::Expired { expires_at } => Some(expires_at),
+        }
+    }
+
+    pub fn is_expired(self) -> bool {
+        matches!(self, SessionState::Expired { .. })
+    }
+
+    /// "expires in 12 days", "expired 3 days ago", "never authenticated".
+    pub fn describe(self, now: DateTime<Utc>) -> String {
+        match self {
+            SessionState::NeverAuthenticated => "never authenticated".into(),
+            SessionState::Valid { expires_at } | SessionState::ExpiringSoon { expires_at } => {
+                format!("expires in {}", human_span(expires_at - now))
+            }
+            SessionState::Expired { expires_at } => {
+                format!("expired {} ago", human_span(now - expires_at))
+            }
+        }
+    }
+}
+
+/// Rounds a span to the largest whole unit a person reads at a glance.
+pub fn human_span(span: Duration) -> String {
+    let plural = |n: i64, unit: &str| {
+        if n == 1 {
+            format!("1 {unit}")
+        } else {
+            format!("{n} {unit}s")
+        }
+    };
+    if span.num_days() >= 1 {
+        plural(span.num_days(), "day")
+    } else if span.num_hours() >= 1 {
+        plural(span.num_hours(), "hour")
+    } else if span.num_minutes() >= 1 {
+        plural(span.num_minutes(), "minute")
+    } else {
+        "less than a minute".into()
+    }
+}
+
+impl AppleId {
+    pub fn owner<'a>(&'a self, ws: &'a Workspace) -> &'a str {
+        self.owner.as_deref().unwrap_or(&ws.you)
+    }
+
+    /// When the session ends: the recorded trust-cookie expiry, else 30 days after the code.
+    pub fn session_expires_at(&self) -> Option<DateTime<Utc>> {
+        self.session_expires_at.or_else(|| {
+            self.authenticated_at
+                .map(|at| at + Duration::days(SESSION_DAYS))
+        })
+    }
+
+    pub fn session_state(&self, now: DateTime<Utc>) -> SessionState {
+        match self.session_expires_at() {
+            None => SessionState::NeverAuthenticated,
+            Some(expires_at) if expires_at <= now => SessionState::Expired { expires_at },
+            Some(expires_at) if expires_at - now <= Duration::days(EXPIRY_WARNING_DAYS) => {
+                SessionState::ExpiringSoon { expires_at }
+            }
+            Some(expires_at) => SessionState::Valid { expires_at },
+        }
+    }
+
+    /// Whether a session with cookies was ever stored (a 2FA code was accepted).
+    pub fn has_session(&self) -> bool {
+        self.authenticated_at.is_some() || self.session_expires_at.is_some()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct App {
+    pub slug: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub admins: Vec<String>,
+    #[serde(default)]
+    pub api_key: Option<String>,
+    #[serde(default)]
+    pub apple_id: Option<String>,
+    #[serde(default)]
+    pub steps: Vec<StepUse>,
+    #[serde(default)]
+    pub bitrise_yml: Option<BitriseYmlRef>,
+}
+
+impl App {
+    pub fn owner<'a>(&'a self, ws: &'a Workspace) -> &'a str {
+        self.owner.as_deref().unwrap_or(&ws.you)
+    }
+
+    /// The members whose Apple ID may be assigned: the owner and the admins (the seed's Team tab).
+    pub fn may_use_apple_id_of(&self, ws: &Workspace, member: &str) -> bool {
+        self.owner(ws) == member || self.admins.iter().any(|a| a == member)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StepUse {
+    pub id: String,
+    /// Inputs as written in bitrise.yml: strings, `$VAR` references allowed.
+    #[serde(default)]
+    pub inputs: IndexMap<String, String>,
+}
+
+/// `[apps.bitrise_yml]`: take the app's steps from a real bitrise.yml.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BitriseYmlRef {
+    pub path: String,
+    #[serde(default)]
+    pub workflows: Vec<String>,
+    #[serde(default)]
+    pub pipeline: Option<String>,
+    /// `git::`/`path::` reference -> catalog step id.
+    #[serde(default)]
+    pub map: IndexMap<String, String>,
+}
+
+impl Workspace {
+    pub fn api_key(&self, name: &str) -> Option<&ApiKey> {
+        self.api_keys.iter().find(|k| k.name == name)
+    }
+
+    pub fn apple_id(&self, apple_id: &str) -> Option<&AppleId> {
+        self.apple_ids.iter().find(|a| a.apple_id == apple_id)
+    }
+
+    pub fn app(&self, slug: &str) -> Option<&App> {
+        self.apps.iter().find(|a| a.slug == slug)
+    }
+
+    /// Apps that use a connection, for the removal confirmation.
+    pub fn apps_using_api_key(&self, name: &str) -> Vec<&str> {
+        self.apps
+            .iter()
+            .filter(|a| a.api_key.as_deref() == Some(name))
+            .map(|a| a.slug.as_str())
+            .collect()
+    }
+
+    pub fn apps_using_apple_id(&self, apple_id: &str) -> Vec<&str> {
+        self.apps
+            .iter()
+            .filter(|a| a.apple_id.as_deref() == Some(apple_id))
+            .map(|a| a.slug.as_str())
+            .collect()
+    }
+
+    /// API keys you may assign: only your own, as on the seed's Team tab.
+    pub fn assignable_api_keys(&self) -> Vec<&ApiKey> {
+        self.api_keys
+            .iter()
+            .filter(|k| k.owner(self) == self.you)
+            .collect()
+    }
+
+    /// Apple IDs assignable to an app: the owner's and the admins'.
+    pub fn assignable_apple_ids(&self, app: &App) -> Vec<&AppleId> {
+        self.apple_ids
+            .iter()
+            .filter(|a| app.may_use_apple_id_of(self, a.owner(self)))
+            .collect()
+    }
+}
+
+/// Accepts a TOML datetime (`2026-11-01T09:30:00Z`) or an RFC 3339 string.
+fn opt_datetime<'de, D>(deserializer: D) -> Result<Option<DateTime<Utc>>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Toml(toml::value::Datetime),
+        Text(String),
+    }
+    let text = match Raw::deserialize(deserializer)? {
+        Raw::Toml(dt) => {
+            if dt.date.is_none() || dt.time.is_none() || dt.offset.is_none() {
+                return Err(serde::de::Error::custom(format!(
+                    "`{dt}` needs a date, a time and a zone, e.g. 2026-11-01T09:30:00Z"
+                )));
+            }
+            dt.to_string()
+        }
+        Raw::Text(text) => text,
+    };
+    DateTime::parse_from_rfc3339(&text)
+        .map(|dt| Some(dt.with_timezone(&Utc)))
+        .map_err(|_| {
+            serde::de::Error::custom(format!(
+                "`{text}` is not an RFC 3339 date and time; write e.g. 2026-11-01T09:30:00Z"
+            ))
+        })
+}

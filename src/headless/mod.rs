@@ -1,0 +1,67 @@
+//! Headless subcommands: one module each. They print and return an exit code.
+
+pub mod check;
+pub mod preview;
+pub mod references;
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+use crate::store::{self, Loaded};
+
+/// A command that could not do its work: the message says what and what to do.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(code: u8, message: impl Into<String>) -> Self {
+        Failure {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+pub type CmdResult = Result<u8, Failure>;
+
+/// `--config`, else the default location.
+pub fn config_path(config: &Option<PathBuf>) -> Result<PathBuf, Failure> {
+    match config {
+        Some(p) => Ok(p.clone()),
+        None => store::default_path().ok_or_else(|| {
+            Failure::new(
+                2,
+                "cannot find a home folder for the default workspace: pass --config PATH",
+            )
+        }),
+    }
+}
+
+/// Loads the workspace; an unreadable or unparsable file is exit 2.
+pub fn load(config: &Option<PathBuf>) -> Result<Loaded, Failure> {
+    let path = config_path(config)?;
+    store::load(&path).map_err(|e| Failure::new(2, e.to_string()))
+}
+
+/// `--now`, else the clock (the only place the headless commands read it).
+pub fn now(arg: &Option<String>) -> Result<DateTime<Utc>, Failure> {
+    match arg {
+        None => Ok(Utc::now()),
+        Some(text) => DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| {
+                Failure::new(
+                    2,
+                    format!("--now `{text}` is not an RFC 3339 instant: write e.g. 2026-11-24T12:00:00Z"),
+                )
+            }),
+    }
+}
+
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

@@ -1,0 +1,195 @@
+//! `apple-conn preview`: every step of every app (or one), as a table or the JSON contract.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{CmdResult, Failure, rfc3339};
+use crate::cli::{PreviewArgs, TableJson};
+use crate::domain::check::check_workspace;
+use crate::domain::problem::Severity;
+use crate::domain::resolution::{Environment, Resolution};
+use crate::domain::resolve::resolve;
+use crate::domain::workspace::App;
+use crate::store::{self, Loaded};
+
+#[derive(Serialize)]
+pub struct PreviewJson {
+    pub now: String,
+    pub environment: &'static str,
+    pub apps: Vec<AppJson>,
+}
+
+#[derive(Serialize)]
+pub struct AppJson {
+    pub slug: String,
+    pub steps: Vec<StepJson>,
+}
+
+#[derive(Serialize)]
+pub struct StepJson {
+    pub index: usize,
+    pub step: String,
+    pub outcome: &'static str,
+    pub auth: Option<&'static str>,
+    pub source: Option<&'static str>,
+    pub identity: Option<String>,
+    pub session_expires_at: Option<String>,
+    pub receives: serde_json::Map<String, serde_json::Value>,
+    pub messages: Vec<String>,
+}
+
+pub fn step_json(index: usize, step: &str, r: &Resolution) -> StepJson {
+    StepJson {
+        index,
+        step: step.to_string(),
+        outcome: r.outcome.as_str(),
+        auth: r.auth.map(|a| a.as_str()),
+        source: r.origin.map(|o| o.as_str()),
+        identity: r.identity.clone(),
+        session_expires_at: r.session_expires_at.map(rfc3339),
+        receives: r
+            .receives
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.redacted())))
+            .collect(),
+        messages: r.messages(),
+    }
+}
+
+/// Resolves every step of the given apps.
+pub fn resolve_apps<'a>(
+    loaded: &'a Loaded,
+    apps: &[&'a App],
+    env: Environment,
+    now: DateTime<Utc>,
+) -> Vec<(&'a App, Vec<Resolution>)> {
+    apps.iter()
+        .map(|app| {
+            let steps = app
+                .steps
+                .iter()
+                .map(|s| resolve(&loaded.workspace, &loaded.catalog, app, s, env, now))
+                .collect();
+            (*app, steps)
+        })
+        .collect()
+}
+
+pub fn run(loaded: &Loaded, args: &PreviewArgs) -> CmdResult {
+    let now = super::now(&args.now)?;
+    let env = args.environment.environment();
+    let ws = &loaded.workspace;
+    let errors: Vec<_> = check_workspace(ws, &loaded.catalog, now)
+        .into_iter()
+        .filter(|p| p.severity == Severity::Error)
+        .collect();
+    if !errors.is_empty() {
+        let mut msg = String::from("the workspace has errors; fix them first (`apple-conn check` lists them all):");
+        for p in store::locate_all(loaded, &errors) {
+            let _ = write!(msg, "\n  {}", p.render(&loaded.path));
+        }
+        return Err(Failure::new(1, msg));
+    }
+    let apps: Vec<&App> = match &args.app {
+        Some(slug) => match ws.app(slug) {
+            Some(app) => vec![app],
+            None => {
+                let known: Vec<&str> = ws.apps.iter().map(|a| a.slug.as_str()).collect();
+                return Err(Failure::new(
+                    1,
+                    format!(
+                        "no app `{slug}` in {}: use one of {}",
+                        loaded.path.display(),
+                        if known.is_empty() { "(none yet)".to_string() } else { known.join(", ") }
+                    ),
+                ));
+            }
+        },
+        None => ws.apps.iter().collect(),
+    };
+    let resolved = resolve_apps(loaded, &apps, env, now);
+    match args.format {
+        TableJson::Json => {
+            let doc = PreviewJson {
+                now: rfc3339(now),
+                environment: env.as_str(),
+                apps: resolved
+                    .iter()
+                    .map(|(app, rs)| AppJson {
+                        slug: app.slug.clone(),
+                        steps: app
+                            .steps
+                            .iter()
+                            .zip(rs)
+                            .enumerate()
+                            .map(|(i, (s, r))| step_json(i, &s.id, r))
+                            .collect(),
+                    })
+                    .collect(),
+            };
+            let text = serde_json::to_string(&doc)
+                .map_err(|e| Failure::new(2, format!("cannot encode the preview: {e}")))?;
+            println!("{text}");
+        }
+        TableJson::Table => {
+            let mut out = String::new();
+            let _ = writeln!(out, "environment: {}   now: {}", env.as_str(), rfc3339(now));
+            for (app, rs) in &resolved {
+                let rows: Vec<[String; 7]> = app
+                    .steps
+                    .iter()
+                    .zip(rs)
+                    .enumerate()
+                    .map(|(i, (s, r))| table_row(i, &s.id, r))
+                    .collect();
+                render_app_table(&mut out, app, &rows, rs);
+            }
+            print!("{out}");
+        }
+    }
+    Ok(0)
+}
+
+pub fn table_row(index: usize, step: &str, r: &Resolution) -> [String; 7] {
+    [
+        index.to_string(),
+        step.to_string(),
+        r.outcome.as_str().to_string(),
+        r.auth.map(|a| a.as_str()).unwrap_or("-").to_string(),
+        r.origin.map(|o| o.as_str()).unwrap_or("-").to_string(),
+        r.identity.clone().unwrap_or_else(|| "-".into()),
+        r.session_expires_at.map(rfc3339).unwrap_or_else(|| "-".into()),
+    ]
+}
+
+pub fn render_app_table(out: &mut String, app: &App, rows: &[[String; 7]], rs: &[Resolution]) {
+    let title = app.title.as_deref().map(|t| format!(" ({t})")).unwrap_or_default();
+    let _ = writeln!(out, "\n{}{title}", app.slug);
+    if rows.is_empty() {
+        let _ = writeln!(out, "  no steps: add [[apps.steps]] to preview them");
+        return;
+    }
+    let headers = ["#", "STEP", "OUTCOME", "AUTH", "SOURCE", "IDENTITY", "SESSION EXPIRES"];
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut s = String::from(" ");
+        for (cell, w) in cells.iter().zip(&widths) {
+            let _ = write!(s, " {cell:<w$}");
+        }
+        s.trim_end().to_string()
+    };
+    let _ = writeln!(out, "{}", line(&headers.map(String::from)));
+    for (row, r) in rows.iter().zip(rs) {
+        let _ = writeln!(out, "{}", line(row));
+        for m in r.messages() {
+            let _ = writeln!(out, "      - {m}");
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! The workspace file on disk: locate, load with positions, and (in `save`) write safely.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::domain::catalog::{Catalog, CatalogError};
+use crate::domain::problem::{DocPath, PathSeg, Problem, Severity};
+use crate::domain::workspace::Workspace;
+
+/// `$XDG_CONFIG_HOME/apple-conn/workspace.toml` (or the platform's equivalent).
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "apple-conn")
+        .map(|dirs| dirs.config_dir().join("workspace.toml"))
+}
+
+/// A loaded workspace with the text it came from, so problems can name lines.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub path: PathBuf,
+    pub text: String,
+    pub workspace: Workspace,
+    pub catalog: Catalog,
+}
+
+#[derive(Debug)]
+pub enum LoadError {
+    Read { path: PathBuf, error: std::io::Error },
+    Parse { path: PathBuf, line: usize, column: usize, message: String },
+    Catalog(CatalogError),
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Read { path, error } if error.kind() == std::io::ErrorKind::NotFound => write!(
+                f,
+                "{}: no workspace file here. Create one (see README: \"The workspace file\"), pass --config PATH, or try --demo",
+                path.display()
+            ),
+            LoadError::Read { path, error } => write!(
+                f,
+                "{}: cannot read the workspace file: {error}. Check the path and its permissions",
+                path.display()
+            ),
+            LoadError::Parse { path, line, column, message } => {
+                write!(f, "{}:{line}:{column}: {message}", path.display())
+            }
+            LoadError::Catalog(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+pub fn load(path: &Path) -> Result<Loaded, LoadError> {
+    let bytes = std::fs::read(path).map_err(|error| LoadError::Read {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let (line, column) = line_col(&String::from_utf8_lossy(e.as_bytes()), e.utf8_error().valid_up_to());
+        LoadError::Parse {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: "the file is not UTF-8 text: save it as UTF-8".into(),
+        }
+    })?;
+    parse(path, text)
+}
+
+pub fn parse(path: &Path, text: String) -> Result<Loaded, LoadError> {
+    let workspace: Workspace = toml::from_str(&text).map_err(|e| {
+        let (line, column) = e
+            .span()
+            .map(|span| line_col(&text, span.start))
+            .unwrap_or((1, 1));
+        LoadError::Parse {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: explain_toml_error(e.message()),
+        }
+    })?;
+    let catalog = Catalog::builtin()
+        .and_then(|c| c.with_overrides(&workspace.steps))
+        .map_err(LoadError::Catalog)?;
+    Ok(Loaded {
+        path: path.to_path_buf(),
+        text,
+        workspace,
+        catalog,
+    })
+}
+
+/// serde's messages say what is wrong; add what to write where they don't.
+fn explain_toml_error(message: &str) -> String {
+    let message = message.trim().to_string();
+    if message.starts_with("missing field `version`") {
+        return "missing field `version`: start the file with version = 1".into();
+    }
+    if message.starts_with("missing field `you`") {
+        return "missing field `you`: add you = \"<your email>\" (the signed-in member)".into();
+    }
+    message
+}
+
+/// 1-based line and column of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, column)
+}
+
+/// Where a document path is written in the text, best effort: the nearest existing ancestor.
+pub fn locate(text: &str, path: &DocPath) -> Option<(usize, usize)> {
+    let doc = toml_edit::Document::parse(text).ok()?;
+    let mut best: Option<std::ops::Range<usize>> = None;
+    let mut node = Node::Table(doc.as_table());
+    for seg in &path.0 {
+        let (next, span) = match (&node, seg) {
+            (Node::Table(t), PathSeg::Key(k)) => match t.get_key_value(k) {
+                Some((key, item)) => (Node::Item(item), key.span()),
+                None => break,
+            },
+            (Node::Item(toml_edit::Item::Table(t)), PathSeg::Key(k)) => match t.get_key_value(k) {
+                Some((key, item)) => (Node::Item(item), key.span()),
+                None => break,
+            },
+            (Node::Item(toml_edit::Item::Value(toml_edit::Value::InlineTable(t))), PathSeg::Key(k))
+            | (Node::Value(toml_edit::Value::InlineTable(t)), PathSeg::Key(k)) => {
+                match t.get_key_value(k) {
+                    Some((key, item)) => (Node::Item(item), key.span()),
+                    None => break,
+                }
+            }
+            (Node::Item(toml_edit::Item::ArrayOfTables(a)), PathSeg::Index(i)) => match a.get(*i) {
+                Some(t) => (Node::Table(t), t.span()),
+                None => break,
+            },
+            (Node::Item(toml_edit::Item::Value(toml_edit::Value::Array(a))), PathSeg::Index(i))
+            | (Node::Value(toml_edit::Value::Array(a)), PathSeg::Index(i)) => match a.get(*i) {
+                Some(v) => (Node::Value(v), v.span()),
+                None => break,
+            },
+            _ => break,
+        };
+        if span.is_some() {
+            best = span;
+        }
+        node = next;
+    }
+    best.map(|span| line_col(text, span.start))
+}
+
+enum Node<'a> {
+    Table(&'a toml_edit::Table),
+    Item(&'a toml_edit::Item),
+    Value(&'a toml_edit::Value),
+}
+
+/// A problem with its place in the file, ready to print.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Located {
+    pub severity: Severity,
+    pub path: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+pub fn locate_all(loaded: &Loaded, problems: &[Problem]) -> Vec<Located> {
+    problems
+        .iter()
+        .map(|p| {
+            let at = locate(&loaded.text, &p.at);
+            Located {
+                severity: p.severity,
+                path: p.at.to_string(),
+                line: at.map(|a| a.0),
+                column: at.map(|a| a.1),
+                message: p.message.clone(),
+            }
+        })
+        .collect()
+}
+
+impl Located {
+    pub fn render(&self, file: &Path) -> String {
+        let kind = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => format!("{}:{l}:{c}: {kind}: {}", file.display(), self.message),
+            _ => format!("{}: {kind}: {}", file.display(), self.message),
+        }
+    }
+}
