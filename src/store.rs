@@ -24,25 +24,40 @@ pub struct Loaded {
 
 #[derive(Debug)]
 pub enum LoadError {
-    Read { path: PathBuf, error: std::io::Error },
-    Parse { path: PathBuf, line: usize, column: usize, message: String },
+    Read {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     Catalog(CatalogError),
 }
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            LoadError::Read { path, error } if error.kind() == std::io::ErrorKind::NotFound => write!(
-                f,
-                "{}: no workspace file here. Create one (see README: \"The workspace file\"), pass --config PATH, or try --demo",
-                path.display()
-            ),
+            LoadError::Read { path, error } if error.kind() == std::io::ErrorKind::NotFound => {
+                write!(
+                    f,
+                    "{}: no workspace file here. Create one (see README: \"The workspace file\"), pass --config PATH, or try --demo",
+                    path.display()
+                )
+            }
             LoadError::Read { path, error } => write!(
                 f,
                 "{}: cannot read the workspace file: {error}. Check the path and its permissions",
                 path.display()
             ),
-            LoadError::Parse { path, line, column, message } => {
+            LoadError::Parse {
+                path,
+                line,
+                column,
+                message,
+            } => {
                 write!(f, "{}:{line}:{column}: {message}", path.display())
             }
             LoadError::Catalog(e) => write!(f, "{e}"),
@@ -58,7 +73,10 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
         error,
     })?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        let (line, column) = line_col(&String::from_utf8_lossy(e.as_bytes()), e.utf8_error().valid_up_to());
+        let (line, column) = line_col(
+            &String::from_utf8_lossy(e.as_bytes()),
+            e.utf8_error().valid_up_to(),
+        );
         LoadError::Parse {
             path: path.to_path_buf(),
             line,
@@ -110,7 +128,12 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = text.get(..offset).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, column)
 }
 
@@ -129,7 +152,10 @@ pub fn locate(text: &str, path: &DocPath) -> Option<(usize, usize)> {
                 Some((key, item)) => (Node::Item(item), key.span()),
                 None => break,
             },
-            (Node::Item(toml_edit::Item::Value(toml_edit::Value::InlineTable(t))), PathSeg::Key(k))
+            (
+                Node::Item(toml_edit::Item::Value(toml_edit::Value::InlineTable(t))),
+                PathSeg::Key(k),
+            )
             | (Node::Value(toml_edit::Value::InlineTable(t)), PathSeg::Key(k)) => {
                 match t.get_key_value(k) {
                     Some((key, item)) => (Node::Item(item), key.span()),

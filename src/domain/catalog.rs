@@ -329,7 +329,7 @@ impl Catalog {
             steps: file.steps,
         };
         for step in &catalog.steps {
-            step_consistency(step).map_err(|message| CatalogError::Builtin(message))?;
+            step_consistency(step).map_err(CatalogError::Builtin)?;
         }
         Ok(catalog)
     }

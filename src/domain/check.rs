@@ -32,7 +32,10 @@ pub fn check_workspace(ws: &Workspace, catalog: &Catalog, now: DateTime<Utc>) ->
     }
     for (i, step) in ws.steps.iter().enumerate() {
         if let Err(e) = step_consistency(step) {
-            out.push(Problem::error(root.key("steps").index(i), format!("step `{}`: {e}", step.id)));
+            out.push(Problem::error(
+                root.key("steps").index(i),
+                format!("step `{}`: {e}", step.id),
+            ));
         }
     }
     check_api_keys(ws, &mut out);
@@ -110,10 +113,10 @@ fn check_api_keys(ws: &Workspace, out: &mut Vec<Problem>) {
                 ),
             ));
         }
-        if let Some(owner) = &key.owner {
-            if let Err(e) = fields::apple_id(owner) {
-                out.push(Problem::error(at.key("owner"), format!("owner: {e}")));
-            }
+        if let Some(owner) = &key.owner
+            && let Err(e) = fields::apple_id(owner)
+        {
+            out.push(Problem::error(at.key("owner"), format!("owner: {e}")));
         }
     }
 }
@@ -129,10 +132,7 @@ fn check_apple_ids(ws: &Workspace, now: DateTime<Utc>, out: &mut Vec<Problem>) {
         } else if !seen.insert(aid.apple_id.as_str()) {
             out.push(Problem::error(
                 at.key("apple_id"),
-                format!(
-                    "Apple ID {} is listed twice: keep one entry",
-                    aid.apple_id
-                ),
+                format!("Apple ID {} is listed twice: keep one entry", aid.apple_id),
             ));
         }
         let owner = aid.owner(ws);
@@ -144,16 +144,16 @@ fn check_apple_ids(ws: &Workspace, now: DateTime<Utc>, out: &mut Vec<Problem>) {
                 ),
             ));
         }
-        if let Some(at_time) = aid.authenticated_at {
-            if at_time > now {
-                out.push(Problem::warning(
-                    at.key("authenticated_at"),
-                    format!(
-                        "authenticated_at {} is in the future: check this machine's clock",
-                        at_time.to_rfc3339()
-                    ),
-                ));
-            }
+        if let Some(at_time) = aid.authenticated_at
+            && at_time > now
+        {
+            out.push(Problem::warning(
+                at.key("authenticated_at"),
+                format!(
+                    "authenticated_at {} is in the future: check this machine's clock",
+                    at_time.to_rfc3339()
+                ),
+            ));
         }
         let used_by = ws.apps_using_apple_id(&aid.apple_id);
         if !used_by.is_empty() {
@@ -200,12 +200,16 @@ fn check_apps(ws: &Workspace, catalog: &Catalog, _now: DateTime<Utc>, out: &mut 
         } else if !slugs.insert(app.slug.as_str()) {
             out.push(Problem::error(
                 at.key("slug"),
-                format!("two apps have the slug `{}`: slugs must be unique", app.slug),
+                format!(
+                    "two apps have the slug `{}`: slugs must be unique",
+                    app.slug
+                ),
             ));
         }
-        if let Some(name) = &app.api_key {
-            if ws.api_key(name).is_none() {
-                out.push(Problem::error(
+        if let Some(name) = &app.api_key
+            && ws.api_key(name).is_none()
+        {
+            out.push(Problem::error(
                     at.key("api_key"),
                     format!(
                         "app `{}` uses API key `{name}`, which is not in [[api_keys]]: add it, or fix the name{}",
@@ -213,7 +217,6 @@ fn check_apps(ws: &Workspace, catalog: &Catalog, _now: DateTime<Utc>, out: &mut 
                         suggest(name, ws.api_keys.iter().map(|k| k.name.as_str()))
                     ),
                 ));
-            }
         }
         if let Some(apple_id) = &app.apple_id {
             match ws.apple_id(apple_id) {
@@ -249,13 +252,13 @@ fn check_apps(ws: &Workspace, catalog: &Catalog, _now: DateTime<Utc>, out: &mut 
                 ),
             ));
         }
-        if let Some(byml) = &app.bitrise_yml {
-            if byml.workflows.is_empty() == byml.pipeline.is_none() {
-                out.push(Problem::error(
+        if let Some(byml) = &app.bitrise_yml
+            && byml.workflows.is_empty() == byml.pipeline.is_none()
+        {
+            out.push(Problem::error(
                     at.key("bitrise_yml"),
                     "[apps.bitrise_yml] needs either workflows = [\"...\"] or pipeline = \"...\" (one of the two)",
                 ));
-            }
         }
         for (j, step_use) in app.steps.iter().enumerate() {
             let sat = at.key("steps").index(j);
@@ -279,7 +282,13 @@ fn check_apps(ws: &Workspace, catalog: &Catalog, _now: DateTime<Utc>, out: &mut 
                         format!(
                             "{} ignores `{name}`: not one of its inputs{}",
                             step.id,
-                            suggest(name, step.inputs.iter().map(String::as_str).chain(step.auth_inputs.keys().map(String::as_str)))
+                            suggest(
+                                name,
+                                step.inputs
+                                    .iter()
+                                    .map(String::as_str)
+                                    .chain(step.auth_inputs.keys().map(String::as_str))
+                            )
                         ),
                     ));
                     continue;
@@ -292,7 +301,9 @@ fn check_apps(ws: &Workspace, catalog: &Catalog, _now: DateTime<Utc>, out: &mut 
                 }
                 if step.canonical_value(input, value).is_none() {
                     let hint = match value.as_str() {
-                        "false" | "true" => " (an unquoted off/on/yes/no in bitrise.yml arrives as false/true: quote it)",
+                        "false" | "true" => {
+                            " (an unquoted off/on/yes/no in bitrise.yml arrives as false/true: quote it)"
+                        }
                         _ => "",
                     };
                     out.push(Problem::error(
@@ -300,7 +311,12 @@ fn check_apps(ws: &Workspace, catalog: &Catalog, _now: DateTime<Utc>, out: &mut 
                         format!(
                             "{} does not accept {name} = \"{value}\": write one of {}{hint}",
                             step.id,
-                            input.values.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ")
+                            input
+                                .values
+                                .iter()
+                                .map(|v| format!("\"{v}\""))
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                     ));
                 }

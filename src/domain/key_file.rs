@@ -31,7 +31,10 @@ mod tests {
         assert_eq!(id("AuthKey_.p8"), None);
         assert_eq!(id("authkey_abc.p8"), None);
         assert_eq!(id("https://host/file.json?test_param=.p8"), None);
-        assert_eq!(id("https://host/AuthKey_MyID.p8?x=AuthKey").as_deref(), Some("MyID"));
+        assert_eq!(
+            id("https://host/AuthKey_MyID.p8?x=AuthKey").as_deref(),
+            Some("MyID")
+        );
         assert_eq!(id("https://host/AuthKey_DIR/key.p8"), None);
     }
 }

@@ -150,7 +150,10 @@ pub enum SecretOwner {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Received {
     Text(String),
-    Secret { what: SecretWhat, of: SecretOwner },
+    Secret {
+        what: SecretWhat,
+        of: SecretOwner,
+    },
     /// A `$VAR` the build defines (secrets, BITRISEIO_*, earlier steps).
     BuildTime(String),
     /// The step unsets this variable before running its tool.

@@ -25,7 +25,10 @@ pub fn resolve(
         let mut r = Walk::new(ws, catalog, app, step_use, env, now, None);
         r.note(
             Level::Info,
-            format!("{} is not a step apple-conn models: it uses no Apple auth", step_use.id),
+            format!(
+                "{} is not a step apple-conn models: it uses no Apple auth",
+                step_use.id
+            ),
         );
         return r.finish_skipped();
     };
@@ -198,13 +201,21 @@ impl<'a> Walk<'a> {
     fn finish(mut self) -> Resolution {
         let warned = self.res.log.iter().any(|l| l.level >= Level::Warning)
             || self.res.notes.iter().any(|n| n.level >= Level::Warning);
-        self.res.outcome = if warned { Outcome::Warning } else { Outcome::Ok };
+        self.res.outcome = if warned {
+            Outcome::Warning
+        } else {
+            Outcome::Ok
+        };
         self.res
     }
 
     fn mark_rest_not_tried(&mut self, rest: &[SourceKind]) {
         for s in rest {
-            self.walked(*s, Verdict::NotTried, "not tried: an earlier source decided the walk");
+            self.walked(
+                *s,
+                Verdict::NotTried,
+                "not tried: an earlier source decided the walk",
+            );
         }
     }
 
@@ -251,7 +262,8 @@ impl<'a> Walk<'a> {
 
     // ---------------------------------------------------------------- §2
     fn connection_family(mut self, step: &'a StepDef) -> Resolution {
-        let text = &self.catalog.families.connection;
+        let catalog: &'a Catalog = self.catalog;
+        let text = &catalog.families.connection;
         let value = match self.connection_value(step) {
             Ok(v) => v,
             Err(()) => {
@@ -313,9 +325,14 @@ impl<'a> Walk<'a> {
                     if let Some(err) = self.fetch_error(&app_conn) {
                         if step.on_fetch_error == OnFault::Fail {
                             self.note_individual_key(&app_conn);
-                            return self.fail(format!("failed to fetch Bitrise Apple Developer Connection: {err}"));
+                            return self.fail(format!(
+                                "failed to fetch Bitrise Apple Developer Connection: {err}"
+                            ));
                         }
-                        self.log(Level::Error, format!("Failed to fetch Bitrise Apple Developer Connection: {err}"));
+                        self.log(
+                            Level::Error,
+                            format!("Failed to fetch Bitrise Apple Developer Connection: {err}"),
+                        );
                         self.note_individual_key(&app_conn);
                         fetch_note = "the connection fetch failed".into();
                     } else {
@@ -326,7 +343,8 @@ impl<'a> Walk<'a> {
                                 LogLevel::Error => Level::Error,
                             };
                             self.log(level, text.empty_connection.clone());
-                            fetch_note = format!("app {} has no connection assigned", self.app.slug);
+                            fetch_note =
+                                format!("app {} has no connection assigned", self.app.slug);
                         }
                     }
                 }
@@ -359,7 +377,11 @@ impl<'a> Walk<'a> {
             match source {
                 SourceKind::ConnectionApiKey => match conn.api_key {
                     Some(key) => chosen = Some((source, Chosen::ConnectionKey(key))),
-                    None => self.walked(source, Verdict::NotConfigured, missing_part(&fetch_note, "API key")),
+                    None => self.walked(
+                        source,
+                        Verdict::NotConfigured,
+                        missing_part(&fetch_note, "API key"),
+                    ),
                 },
                 SourceKind::ConnectionAppleId => match conn.apple_id {
                     Some(aid) => {
@@ -372,7 +394,11 @@ impl<'a> Walk<'a> {
                             },
                         ))
                     }
-                    None => self.walked(source, Verdict::NotConfigured, missing_part(&fetch_note, "Apple ID")),
+                    None => self.walked(
+                        source,
+                        Verdict::NotConfigured,
+                        missing_part(&fetch_note, "Apple ID"),
+                    ),
                 },
                 SourceKind::ConnectionAppleIdSession => match conn.apple_id {
                     Some(aid) => {
@@ -407,12 +433,20 @@ impl<'a> Walk<'a> {
                             },
                         ));
                     }
-                    None => self.walked(source, Verdict::NotConfigured, missing_part(&fetch_note, "Apple ID")),
+                    None => self.walked(
+                        source,
+                        Verdict::NotConfigured,
+                        missing_part(&fetch_note, "Apple ID"),
+                    ),
                 },
                 SourceKind::InputApiKey => {
                     if api_path.is_empty() {
                         let name = self.input_name(InputRole::ApiKeyPath);
-                        self.walked(source, Verdict::NotConfigured, format!("input {name} is empty"));
+                        self.walked(
+                            source,
+                            Verdict::NotConfigured,
+                            format!("input {name} is empty"),
+                        );
                     } else {
                         let key_id = key_id_from_file_name(&api_path)
                             .unwrap_or_else(|| "Bitrise".to_string());
@@ -430,7 +464,11 @@ impl<'a> Walk<'a> {
                 SourceKind::InputAppleId => {
                     if username.is_empty() {
                         let name = self.input_name(InputRole::Username);
-                        self.walked(source, Verdict::NotConfigured, format!("input {name} is empty"));
+                        self.walked(
+                            source,
+                            Verdict::NotConfigured,
+                            format!("input {name} is empty"),
+                        );
                     } else {
                         chosen = Some((
                             source,
@@ -445,7 +483,9 @@ impl<'a> Walk<'a> {
             }
             if let Some((src, _)) = &chosen {
                 let why = match src {
-                    SourceKind::ConnectionApiKey | SourceKind::ConnectionAppleId | SourceKind::ConnectionAppleIdSession => {
+                    SourceKind::ConnectionApiKey
+                    | SourceKind::ConnectionAppleId
+                    | SourceKind::ConnectionAppleIdSession => {
                         "chosen: the first configured source wins".to_string()
                     }
                     _ => "chosen: the first configured source wins".to_string(),
@@ -474,7 +514,10 @@ impl<'a> Walk<'a> {
                     self.log(Level::Warning, msg);
                     self.note(
                         Level::Warning,
-                        format!("{} runs without Apple auth: its lane signs in on its own or fails", step.id),
+                        format!(
+                            "{} runs without Apple auth: its lane signs in on its own or fails",
+                            step.id
+                        ),
                     );
                     self.fill_receives_none(step);
                     self.finish()
@@ -483,12 +526,20 @@ impl<'a> Walk<'a> {
         };
 
         // Selection log line, as the step prints it.
-        let selected = match (&chosen, step.selected_api_key_log.as_ref(), step.selected_apple_id_log.as_ref()) {
+        let selected = match (
+            &chosen,
+            step.selected_api_key_log.as_ref(),
+            step.selected_apple_id_log.as_ref(),
+        ) {
             (Chosen::ConnectionKey(_) | Chosen::InputKey { .. }, Some(line), _) => line.clone(),
-            (Chosen::ConnectionAppleId { .. } | Chosen::InputAppleId { .. }, _, Some(line)) => line.clone(),
+            (Chosen::ConnectionAppleId { .. } | Chosen::InputAppleId { .. }, _, Some(line)) => {
+                line.clone()
+            }
             (Chosen::ConnectionKey(_), None, _) => text.selected_connection_api_key.clone(),
             (Chosen::InputKey { .. }, None, _) => text.selected_input_api_key.clone(),
-            (Chosen::ConnectionAppleId { .. }, _, None) => text.selected_connection_apple_id.clone(),
+            (Chosen::ConnectionAppleId { .. }, _, None) => {
+                text.selected_connection_apple_id.clone()
+            }
             (Chosen::InputAppleId { .. }, _, None) => {
                 if step.expired_session == ExpiredSession::Stop && sources_have_session(step) {
                     text.selected_input_apple_id_fastlane.clone()
@@ -503,21 +554,27 @@ impl<'a> Walk<'a> {
     }
 
     fn note_individual_key(&mut self, conn: &Connection) {
-        if let Some(key) = conn.api_key {
-            if key.kind == KeyKind::Individual {
-                self.note(
+        if let Some(key) = conn.api_key
+            && key.kind == KeyKind::Individual
+        {
+            self.note(
                     Level::Error,
                     format!(
                         "API key `{}` is an individual key: Bitrise's connection needs an issuer ID, so the whole fetch fails; assign a team key",
                         key.name
                     ),
                 );
-            }
         }
     }
 
     /// Fills auth, origin, identity and what the step receives for the chosen credentials.
-    fn apply_chosen(&mut self, step: &StepDef, source: SourceKind, chosen: Chosen<'a>, value: &str) {
+    fn apply_chosen(
+        &mut self,
+        step: &StepDef,
+        source: SourceKind,
+        chosen: Chosen<'a>,
+        value: &str,
+    ) {
         self.res.source = Some(source);
         let mut vars: IndexMap<&'static str, Option<Received>> = IndexMap::new();
         let team = self.input_raw(InputRole::Team).trim().to_string();
@@ -539,18 +596,17 @@ impl<'a> Walk<'a> {
                     }),
                 );
                 self.key_notes(step, key.kind, key.enterprise, &key.name);
-                if value == "automatic" {
-                    if let Some(aid) = self.app_connection().apple_id {
-                        if self.env == Environment::Bitrise {
-                            self.note(
+                if value == "automatic"
+                    && let Some(aid) = self.app_connection().apple_id
+                    && self.env == Environment::Bitrise
+                {
+                    self.note(
                                 Level::Info,
                                 format!(
                                     "automatic tries the API key first: the Apple ID {} is not used by this step",
                                     aid.apple_id
                                 ),
                             );
-                        }
-                    }
                 }
                 self.fill_receives(step, true, &vars);
             }
@@ -567,14 +623,18 @@ impl<'a> Walk<'a> {
                 } else {
                     key_id.clone()
                 };
-                if key_id == "Bitrise" && !is_build_time(&path) && step.family == Family::Connection {
+                if key_id == "Bitrise" && !is_build_time(&path) && step.family == Family::Connection
+                {
                     self.note(
                         Level::Warning,
                         format!(
                             "the key file `{path}` is not named AuthKey_<KEYID>.p8, so the step uses the key ID \"Bitrise\" and Apple rejects the token (401): rename the file"
                         ),
                     );
-                } else if key_id == "Bitrise" && is_build_time(&path) && step.family == Family::Connection {
+                } else if key_id == "Bitrise"
+                    && is_build_time(&path)
+                    && step.family == Family::Connection
+                {
                     self.note(
                         Level::Info,
                         format!(
@@ -585,9 +645,17 @@ impl<'a> Walk<'a> {
                 self.res.identity = Some(identity);
                 vars.insert("key_id", Some(Received::Text(key_id.clone())));
                 vars.insert("issuer_id", Some(text_or_build_time(&issuer)));
-                vars.insert("private_key", Some(Received::Text(format!("<downloaded from {path}>"))));
+                vars.insert(
+                    "private_key",
+                    Some(Received::Text(format!("<downloaded from {path}>"))),
+                );
                 if let Some(scope) = self.ws_key_for_id(&key_id) {
-                    self.key_notes(step, scope.kind, enterprise || scope.enterprise, &scope.name);
+                    self.key_notes(
+                        step,
+                        scope.kind,
+                        enterprise || scope.enterprise,
+                        &scope.name,
+                    );
                 } else {
                     self.key_notes(step, KeyKind::Team, enterprise, "");
                 }
@@ -617,7 +685,10 @@ impl<'a> Walk<'a> {
                         of: owner.clone(),
                     })
                 } else if !app_password_input.is_empty() && step.family == Family::Connection {
-                    Some(input_secret(&app_password_input, &self.input_name(InputRole::AppPassword)))
+                    Some(input_secret(
+                        &app_password_input,
+                        &self.input_name(InputRole::AppPassword),
+                    ))
                 } else {
                     None
                 };
@@ -689,10 +760,10 @@ impl<'a> Walk<'a> {
                     Level::Warning,
                     "an Apple ID from step inputs carries no 2FA session: a 2FA account can't sign in this way; use the Apple ID connection, or an API key",
                 );
-                if app_password.is_empty() {
-                    if let Some(w) = &step.no_asp_warning {
-                        self.log(Level::Warning, w.clone());
-                    }
+                if app_password.is_empty()
+                    && let Some(w) = &step.no_asp_warning
+                {
+                    self.log(Level::Warning, w.clone());
                 }
                 self.fill_receives(step, false, &vars);
             }
@@ -763,7 +834,10 @@ impl<'a> Walk<'a> {
         if !with_session {
             self.note(
                 Level::Info,
-                format!("{} never receives the 2FA session: it signs in with the app-specific password", step.id),
+                format!(
+                    "{} never receives the 2FA session: it signs in with the app-specific password",
+                    step.id
+                ),
             );
             return;
         }
@@ -893,7 +967,8 @@ impl<'a> Walk<'a> {
 
     // ---------------------------------------------------------------- §3
     fn code_signing_family(mut self, step: &'a StepDef) -> Resolution {
-        let text = self.catalog.families.code_signing.clone();
+        let catalog: &'a Catalog = self.catalog;
+        let text = &catalog.families.code_signing;
         let value = match self.connection_value(step) {
             Ok(v) => v,
             Err(()) => {
@@ -930,9 +1005,14 @@ impl<'a> Walk<'a> {
                 self.log(Level::Info, text.fetching.clone());
                 let app_conn = self.app_connection();
                 if let Some(err) = self.fetch_error(&app_conn) {
-                    self.log(Level::Warning, "Failed to activate Bitrise Apple Service connection");
+                    self.log(
+                        Level::Warning,
+                        "Failed to activate Bitrise Apple Service connection",
+                    );
                     self.note_individual_key(&app_conn);
-                    return self.fail(format!("failed to fetch Bitrise Apple Service connection: {err}"));
+                    return self.fail(format!(
+                        "failed to fetch Bitrise Apple Service connection: {err}"
+                    ));
                 }
                 app_conn
             }
@@ -944,7 +1024,8 @@ impl<'a> Walk<'a> {
                         "the fetch fails before the override is looked at: code-signing steps fail on public-app PR builds even with the three override inputs",
                     );
                 }
-                return self.fail("failed to fetch Bitrise Apple Service connection: 401 Unauthorized");
+                return self
+                    .fail("failed to fetch Bitrise Apple Service connection: 401 Unauthorized");
             }
             Environment::Local => {
                 if let Some(line) = &step.not_on_bitrise_log {
@@ -971,7 +1052,11 @@ impl<'a> Walk<'a> {
             let source = SourceKind::ConnectionAppleIdSession;
             return match conn.apple_id {
                 Some(aid) => {
-                    self.walked(source, Verdict::Chosen, "chosen: apple-id uses the connection's Apple ID only");
+                    self.walked(
+                        source,
+                        Verdict::Chosen,
+                        "chosen: apple-id uses the connection's Apple ID only",
+                    );
                     self.log(Level::Info, text.using_apple_id.clone());
                     let chosen = Chosen::ConnectionAppleId {
                         aid,
@@ -982,7 +1067,11 @@ impl<'a> Walk<'a> {
                     self.finish()
                 }
                 None => {
-                    self.walked(source, Verdict::NotConfigured, missing_part(&no_conn_why, "Apple ID"));
+                    self.walked(
+                        source,
+                        Verdict::NotConfigured,
+                        missing_part(&no_conn_why, "Apple ID"),
+                    );
                     self.log(Level::Warning, text.not_connected.clone());
                     self.fail(text.no_apple_id.clone())
                 }
@@ -992,7 +1081,11 @@ impl<'a> Walk<'a> {
         // api-key: the full override, then the connection.
         let source = SourceKind::InputApiKey;
         if full_override {
-            self.walked(source, Verdict::Chosen, "chosen: all three override inputs are set");
+            self.walked(
+                source,
+                Verdict::Chosen,
+                "chosen: all three override inputs are set",
+            );
             self.mark_rest_not_tried(&[SourceKind::ConnectionApiKey]);
             self.log(Level::Info, text.override_.clone());
             let key_id = id_raw.trim().to_string();
@@ -1045,7 +1138,11 @@ impl<'a> Walk<'a> {
                 self.finish()
             }
             None => {
-                self.walked(source, Verdict::NotConfigured, missing_part(&no_conn_why, "API key"));
+                self.walked(
+                    source,
+                    Verdict::NotConfigured,
+                    missing_part(&no_conn_why, "API key"),
+                );
                 self.log(Level::Warning, text.not_connected.clone());
                 self.fail(text.no_api_key.clone())
             }
@@ -1054,16 +1151,25 @@ impl<'a> Walk<'a> {
 
     // ---------------------------------------------------------------- §4.5
     fn apple_id_only_family(mut self, step: &'a StepDef) -> Resolution {
-        let text = self.catalog.families.apple_id_only.clone();
+        let catalog: &'a Catalog = self.catalog;
+        let text = &catalog.families.apple_id_only;
         self.res.connection_value = None;
         let source = SourceKind::ConnectionAppleIdSession;
         match self.env {
             Environment::Local => {
-                self.walked(source, Verdict::NotConfigured, "no connection outside bitrise.io");
+                self.walked(
+                    source,
+                    Verdict::NotConfigured,
+                    "no connection outside bitrise.io",
+                );
                 return self.fail(text.not_on_bitrise.clone());
             }
             Environment::PublicPr => {
-                self.walked(source, Verdict::NotConfigured, "the connection fetch answered 401");
+                self.walked(
+                    source,
+                    Verdict::NotConfigured,
+                    "the connection fetch answered 401",
+                );
                 return self.fail(text.unauthorized.clone());
             }
             Environment::Bitrise => {}
@@ -1075,7 +1181,11 @@ impl<'a> Walk<'a> {
         }
         match conn.apple_id {
             Some(aid) => {
-                self.walked(source, Verdict::Chosen, "chosen: the step uses only the connection's Apple ID");
+                self.walked(
+                    source,
+                    Verdict::Chosen,
+                    "chosen: the step uses only the connection's Apple ID",
+                );
                 let chosen = Chosen::ConnectionAppleId {
                     aid,
                     with_session: true,
@@ -1169,14 +1279,14 @@ fn fill_text(template: &str, vars: &IndexMap<&'static str, Option<Received>>) ->
 
 /// A whole-value `{secret}` placeholder becomes that secret; otherwise text substitution.
 fn fill_value(template: &str, vars: &IndexMap<&'static str, Option<Received>>) -> Option<Received> {
-    if let Some(key) = template.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
-        if !key.contains('{') {
-            return match vars.get(key) {
-                Some(Some(Received::Text(t))) if t.is_empty() => None,
-                Some(Some(value)) => Some(value.clone()),
-                _ => None,
-            };
-        }
+    if let Some(key) = template.strip_prefix('{').and_then(|t| t.strip_suffix('}'))
+        && !key.contains('{')
+    {
+        return match vars.get(key) {
+            Some(Some(Received::Text(t))) if t.is_empty() => None,
+            Some(Some(value)) => Some(value.clone()),
+            _ => None,
+        };
     }
     fill_text(template, vars).map(Received::Text)
 }

@@ -23,7 +23,10 @@ pub fn run(loaded: &Loaded, args: &CheckArgs) -> CmdResult {
     let mut problems = check_workspace(ws, &loaded.catalog, now);
     problems.extend(super::references::check_paths(ws, &loaded.path));
     let located = store::locate_all(loaded, &problems);
-    let errors = located.iter().filter(|p| p.severity == Severity::Error).count();
+    let errors = located
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .count();
     let warnings = located.len() - errors;
     match args.format {
         TextJson::Json => {

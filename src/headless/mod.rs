@@ -56,7 +56,9 @@ pub fn now(arg: &Option<String>) -> Result<DateTime<Utc>, Failure> {
             .map_err(|_| {
                 Failure::new(
                     2,
-                    format!("--now `{text}` is not an RFC 3339 instant: write e.g. 2026-11-24T12:00:00Z"),
+                    format!(
+                        "--now `{text}` is not an RFC 3339 instant: write e.g. 2026-11-24T12:00:00Z"
+                    ),
                 )
             }),
     }

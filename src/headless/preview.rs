@@ -1,6 +1,7 @@
 //! `apple-conn preview`: every step of every app (or one), as a table or the JSON contract.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -77,6 +78,31 @@ pub fn resolve_apps<'a>(
         .collect()
 }
 
+/// Runs `work` on chunks of `apps` on every core and concatenates the results in order.
+pub fn par_map_apps<'a, T: Send>(
+    apps: &[&'a App],
+    work: impl Fn(&[&'a App]) -> Vec<T> + Sync,
+) -> Vec<T> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    if threads < 2 || apps.len() < 64 {
+        return work(apps);
+    }
+    let chunk = apps.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = apps
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| work(part)))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
 pub fn run(loaded: &Loaded, args: &PreviewArgs) -> CmdResult {
     let now = super::now(&args.now)?;
     let env = args.environment.environment();
@@ -86,7 +112,9 @@ pub fn run(loaded: &Loaded, args: &PreviewArgs) -> CmdResult {
         .filter(|p| p.severity == Severity::Error)
         .collect();
     if !errors.is_empty() {
-        let mut msg = String::from("the workspace has errors; fix them first (`apple-conn check` lists them all):");
+        let mut msg = String::from(
+            "the workspace has errors; fix them first (`apple-conn check` lists them all):",
+        );
         for p in store::locate_all(loaded, &errors) {
             let _ = write!(msg, "\n  {}", p.render(&loaded.path));
         }
@@ -102,22 +130,24 @@ pub fn run(loaded: &Loaded, args: &PreviewArgs) -> CmdResult {
                     format!(
                         "no app `{slug}` in {}: use one of {}",
                         loaded.path.display(),
-                        if known.is_empty() { "(none yet)".to_string() } else { known.join(", ") }
+                        if known.is_empty() {
+                            "(none yet)".to_string()
+                        } else {
+                            known.join(", ")
+                        }
                     ),
                 ));
             }
         },
         None => ws.apps.iter().collect(),
     };
-    let resolved = resolve_apps(loaded, &apps, env, now);
-    match args.format {
-        TableJson::Json => {
-            let doc = PreviewJson {
-                now: rfc3339(now),
-                environment: env.as_str(),
-                apps: resolved
-                    .iter()
-                    .map(|(app, rs)| AppJson {
+    // Each app is resolved and encoded on its own, so the work spreads over the cores.
+    let parts: Vec<String> = match args.format {
+        TableJson::Json => par_map_apps(&apps, |part| {
+            resolve_apps(loaded, part, env, now)
+                .iter()
+                .map(|(app, rs)| {
+                    let app_json = AppJson {
                         slug: app.slug.clone(),
                         steps: app
                             .steps
@@ -126,29 +156,49 @@ pub fn run(loaded: &Loaded, args: &PreviewArgs) -> CmdResult {
                             .enumerate()
                             .map(|(i, (s, r))| step_json(i, &s.id, r))
                             .collect(),
-                    })
-                    .collect(),
-            };
-            let text = serde_json::to_string(&doc)
-                .map_err(|e| Failure::new(2, format!("cannot encode the preview: {e}")))?;
-            println!("{text}");
+                    };
+                    serde_json::to_string(&app_json).unwrap_or_default()
+                })
+                .collect()
+        }),
+        TableJson::Table => par_map_apps(&apps, |part| {
+            resolve_apps(loaded, part, env, now)
+                .iter()
+                .map(|(app, rs)| {
+                    let rows: Vec<[String; 7]> = app
+                        .steps
+                        .iter()
+                        .zip(rs)
+                        .enumerate()
+                        .map(|(i, (s, r))| table_row(i, &s.id, r))
+                        .collect();
+                    let mut out = String::new();
+                    render_app_table(&mut out, app, &rows, rs);
+                    out
+                })
+                .collect()
+        }),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let written = match args.format {
+        TableJson::Json => {
+            let head =
+                serde_json::json!({"now": rfc3339(now), "environment": env.as_str()}).to_string();
+            // `{"now":..,"environment":..}` + `,"apps":[...]}` keeps the contract's key order.
+            let head = head.strip_suffix('}').unwrap_or(&head);
+            writeln!(stdout, "{head},\"apps\":[{}]}}", parts.join(","))
         }
         TableJson::Table => {
-            let mut out = String::new();
-            let _ = writeln!(out, "environment: {}   now: {}", env.as_str(), rfc3339(now));
-            for (app, rs) in &resolved {
-                let rows: Vec<[String; 7]> = app
-                    .steps
-                    .iter()
-                    .zip(rs)
-                    .enumerate()
-                    .map(|(i, (s, r))| table_row(i, &s.id, r))
-                    .collect();
-                render_app_table(&mut out, app, &rows, rs);
-            }
-            print!("{out}");
+            write!(
+                stdout,
+                "environment: {}   now: {}\n{}",
+                env.as_str(),
+                rfc3339(now),
+                parts.concat()
+            )
         }
-    }
+    };
+    written.map_err(|e| Failure::new(2, format!("cannot write the preview: {e}")))?;
     Ok(0)
 }
 
@@ -160,18 +210,32 @@ pub fn table_row(index: usize, step: &str, r: &Resolution) -> [String; 7] {
         r.auth.map(|a| a.as_str()).unwrap_or("-").to_string(),
         r.origin.map(|o| o.as_str()).unwrap_or("-").to_string(),
         r.identity.clone().unwrap_or_else(|| "-".into()),
-        r.session_expires_at.map(rfc3339).unwrap_or_else(|| "-".into()),
+        r.session_expires_at
+            .map(rfc3339)
+            .unwrap_or_else(|| "-".into()),
     ]
 }
 
 pub fn render_app_table(out: &mut String, app: &App, rows: &[[String; 7]], rs: &[Resolution]) {
-    let title = app.title.as_deref().map(|t| format!(" ({t})")).unwrap_or_default();
+    let title = app
+        .title
+        .as_deref()
+        .map(|t| format!(" ({t})"))
+        .unwrap_or_default();
     let _ = writeln!(out, "\n{}{title}", app.slug);
     if rows.is_empty() {
         let _ = writeln!(out, "  no steps: add [[apps.steps]] to preview them");
         return;
     }
-    let headers = ["#", "STEP", "OUTCOME", "AUTH", "SOURCE", "IDENTITY", "SESSION EXPIRES"];
+    let headers = [
+        "#",
+        "STEP",
+        "OUTCOME",
+        "AUTH",
+        "SOURCE",
+        "IDENTITY",
+        "SESSION EXPIRES",
+    ];
     let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {

@@ -31,7 +31,11 @@ pub fn all_refs(ws: &Workspace) -> Vec<(DocPath, String, &SecretRef)> {
     }
     for (i, aid) in ws.apple_ids.iter().enumerate() {
         let at = DocPath::root().key("apple_ids").index(i);
-        out.push((at.key("password"), format!("password of {}", aid.apple_id), &aid.password));
+        out.push((
+            at.key("password"),
+            format!("password of {}", aid.apple_id),
+            &aid.password,
+        ));
         if let Some(asp) = &aid.app_specific_password {
             out.push((
                 at.key("app_specific_password"),
