@@ -26,10 +26,188 @@ pub enum Command {
     Check(CheckArgs),
     /// Show which auth every step of every app will receive, and why
     Preview(PreviewArgs),
+    /// Create a new workspace file
+    Init(InitArgs),
+    /// Add a connection: an App Store Connect API key or an Apple ID
+    #[command(subcommand)]
+    Add(AddCommand),
+    /// Remove a connection, clearing it from the apps that use it
+    #[command(subcommand)]
+    Remove(RemoveCommand),
+    /// Assign a connection to an app, or clear an assignment
+    Assign(AssignArgs),
+    /// Print a signed App Store Connect token (JWT) for an API key, and nothing else
+    Token(TokenArgs),
+    /// Decode a JWT and list every reason Apple would reject it
+    #[command(subcommand)]
+    Jwt(JwtCommand),
+    /// Export a connection in the format another tool reads
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// The env vars and arguments one step of an app would receive
+    Env(EnvArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Your email: you own the API keys you add
+    #[arg(long)]
+    pub you: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AddCommand {
+    /// Add an App Store Connect API key from its .p8 file
+    ApiKey(AddApiKeyArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AddApiKeyArgs {
+    /// A name you will recognise, unique in the workspace
+    #[arg(long)]
+    pub name: String,
+    /// The key ID (10 characters, A-Z and 0-9)
+    #[arg(long)]
+    pub key_id: String,
+    /// The issuer ID (a UUID); required for team keys
+    #[arg(long)]
+    pub issuer_id: Option<String>,
+    /// An individual key (no issuer ID; tokens carry sub = "user")
+    #[arg(long)]
+    pub individual: bool,
+    /// A key for the Apple Enterprise Program API
+    #[arg(long)]
+    pub enterprise: bool,
+    /// The .p8: a file path, env:VAR or stdin
+    #[arg(long, value_name = "PATH|env:VAR|stdin")]
+    pub p8: String,
+    /// Where the private key is kept: the OS keyring (a copy), or a reference to the file / variable
+    #[arg(long, value_enum, default_value_t = KeyStorage::Keyring)]
+    pub store: KeyStorage,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum KeyStorage {
+    /// Copy the key into the OS keyring
+    Keyring,
+    /// Keep only a reference to the file or environment variable (headless hosts)
+    Reference,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RemoveCommand {
+    /// Remove an API key connection and its keyring entry
+    ApiKey { name: String },
+    /// Remove an Apple ID connection and its keyring entries
+    AppleId { apple_id: String },
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["api_key", "apple_id", "none_api_key", "none_apple_id"])))]
+pub struct AssignArgs {
+    /// The app's slug
+    pub slug: String,
+    /// Assign this API key (only your own keys can be assigned)
+    #[arg(long)]
+    pub api_key: Option<String>,
+    /// Assign this Apple ID (the app owner's or an admin's)
+    #[arg(long)]
+    pub apple_id: Option<String>,
+    /// Clear the app's API key
+    #[arg(long)]
+    pub none_api_key: bool,
+    /// Clear the app's Apple ID
+    #[arg(long)]
+    pub none_apple_id: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TokenArgs {
+    /// The API key's name (or key ID)
+    pub name: String,
+    /// Lifetime in seconds (over 1200 only with GET scopes)
+    #[arg(long, default_value_t = 600)]
+    pub ttl: i64,
+    /// Limit the token to one request, e.g. "GET /v1/apps" (repeatable)
+    #[arg(long = "scope")]
+    pub scopes: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JwtCommand {
+    /// Decode a token without trusting it and report what Apple would reject
+    Inspect(JwtInspectArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct JwtInspectArgs {
+    /// The token, or - to read it from stdin
+    #[arg(default_value = "-")]
+    pub token: String,
+    /// Also verify the signature with this API key of the workspace
+    #[arg(long, conflicts_with = "key_file")]
+    pub key: Option<String>,
+    /// Also verify the signature with this .p8 (or public key PEM) file
+    #[arg(long, value_name = "PATH")]
+    pub key_file: Option<PathBuf>,
+    /// Judge expiry at this instant (RFC 3339) instead of the clock
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+    #[arg(long, value_enum, default_value_t = TextJson::Text)]
+    pub format: TextJson,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// fastlane's API key JSON (key_id, issuer_id, key, duration, in_house), written 0600
+    Fastlane(ExportFastlaneArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportFastlaneArgs {
+    /// The API key's name
+    pub name: String,
+    /// Write to this file (mode 0600) instead of stdout
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EnvArgs {
+    /// The app's slug
+    #[arg(long)]
+    pub app: String,
+    /// The step id (the first step of the app with this id)
+    #[arg(long)]
+    pub step: String,
+    /// Which occurrence of the step, when the app runs it more than once (0-based)
+    #[arg(long, default_value_t = 0)]
+    pub occurrence: usize,
+    #[arg(long = "env", value_enum, default_value_t = EnvArg::Bitrise)]
+    pub environment: EnvArg,
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+    #[arg(long, value_enum, default_value_t = ShellJson::Shell)]
+    pub format: ShellJson,
+    /// Print secret values instead of *** (asks first on a terminal)
+    #[arg(long)]
+    pub reveal: bool,
+    /// Do not ask before revealing
+    #[arg(long, requires = "reveal")]
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ShellJson {
+    Shell,
+    Json,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
+    /// Also read every secret reference (keyring, env, files) and report the missing ones
+    #[arg(long)]
+    pub secrets: bool,
     /// Evaluate sessions at this instant (RFC 3339) instead of the clock
     #[arg(long, value_name = "RFC3339")]
     pub now: Option<String>,

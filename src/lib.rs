@@ -4,8 +4,11 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod apple;
+pub mod asc;
 pub mod bench_support;
 pub mod cli;
 pub mod domain;
 pub mod headless;
+pub mod secrets;
 pub mod store;

@@ -2,22 +2,22 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use apple_conn::cli::{Cli, Command};
+use apple_conn::cli::Cli;
 use apple_conn::headless::{self, CmdResult};
+
+// Many small allocations per resolved step: mimalloc keeps the 1,000-app preview fast.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: CmdResult = match &cli.command {
-        Some(Command::Check(args)) => {
-            headless::load(&cli.config).and_then(|l| headless::check::run(&l, args))
-        }
-        Some(Command::Preview(args)) => {
-            headless::load(&cli.config).and_then(|l| headless::preview::run(&l, args))
-        }
-        None => Err(headless::Failure::new(
+    let result: CmdResult = if cli.command.is_none() {
+        Err(headless::Failure::new(
             2,
             "the terminal UI is not built yet: use a subcommand (see --help)",
-        )),
+        ))
+    } else {
+        headless::dispatch::run(&cli)
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -27,7 +27,3 @@ fn main() -> ExitCode {
         }
     }
 }
-
-// Many small allocations per resolved step: mimalloc keeps the 1,000-app preview fast.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

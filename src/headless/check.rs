@@ -6,6 +6,7 @@ use super::{CmdResult, Failure};
 use crate::cli::{CheckArgs, TextJson};
 use crate::domain::check::check_workspace;
 use crate::domain::problem::Severity;
+use crate::secrets::SecretStore;
 use crate::store::{self, Loaded, Located};
 
 #[derive(Serialize)]
@@ -17,11 +18,14 @@ struct Report<'a> {
     problems: &'a [Located],
 }
 
-pub fn run(loaded: &Loaded, args: &CheckArgs) -> CmdResult {
+pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &CheckArgs) -> CmdResult {
     let now = super::now(&args.now)?;
     let ws = &loaded.workspace;
     let mut problems = check_workspace(ws, &loaded.catalog, now);
     problems.extend(super::references::check_paths(ws, &loaded.path));
+    if args.secrets {
+        problems.extend(super::references::check_secrets(ws, &loaded.path, keyring));
+    }
     let located = store::locate_all(loaded, &problems);
     let errors = located
         .iter()

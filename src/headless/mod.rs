@@ -67,3 +67,14 @@ pub fn now(arg: &Option<String>) -> Result<DateTime<Utc>, Failure> {
 pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
+
+pub mod connections;
+pub mod dispatch;
+pub mod export;
+pub mod secret_input;
+pub mod tokens;
+
+/// Loads a workspace from a known path (exit 2 when unreadable).
+pub fn load_path(path: &std::path::Path) -> Result<Loaded, Failure> {
+    store::load(path).map_err(|e| Failure::new(2, e.to_string()))
+}

@@ -94,3 +94,69 @@ fn group_or_other_readable(meta: &std::fs::Metadata) -> Option<u32> {
 fn group_or_other_readable(_meta: &std::fs::Metadata) -> Option<u32> {
     None
 }
+
+/// `check --secrets`: reads every reference (values are never printed) and reports the missing.
+pub fn check_secrets(
+    ws: &Workspace,
+    workspace_file: &Path,
+    keyring: &dyn crate::secrets::SecretStore,
+) -> Vec<Problem> {
+    use crate::secrets::{EntryName, Secrets};
+    let secrets = Secrets {
+        keyring,
+        workspace_file,
+    };
+    let mut out = Vec::new();
+    let mut entries = Vec::new();
+    for (i, key) in ws.api_keys.iter().enumerate() {
+        let at = DocPath::root().key("api_keys").index(i).key("private_key");
+        entries.push((
+            at,
+            format!("private key of `{}`", key.name),
+            key.private_key.clone(),
+            EntryName::api_key(&key.key_id),
+            true,
+        ));
+    }
+    for (i, aid) in ws.apple_ids.iter().enumerate() {
+        let at = DocPath::root().key("apple_ids").index(i);
+        entries.push((
+            at.key("password"),
+            format!("password of {}", aid.apple_id),
+            aid.password.clone(),
+            EntryName::password(&aid.apple_id),
+            false,
+        ));
+        if let Some(asp) = &aid.app_specific_password {
+            entries.push((
+                at.key("app_specific_password"),
+                format!("app-specific password of {}", aid.apple_id),
+                asp.clone(),
+                EntryName::app_specific_password(&aid.apple_id),
+                false,
+            ));
+        }
+        if aid.has_session() {
+            entries.push((
+                at.key("session"),
+                format!("2FA session of {}", aid.apple_id),
+                aid.session.clone().unwrap_or_default(),
+                EntryName::session(&aid.apple_id),
+                false,
+            ));
+        }
+    }
+    for (at, label, r, entry, is_key) in entries {
+        match secrets.get(&r, &entry) {
+            Ok(value) => {
+                if is_key
+                    && let Err(e) = crate::asc::p8::import(value.expose().as_bytes(), None, None)
+                {
+                    out.push(Problem::error(at, format!("{label}: {e}")));
+                }
+            }
+            Err(e) => out.push(Problem::error(at, format!("{label}: {e}"))),
+        }
+    }
+    out
+}

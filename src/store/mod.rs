@@ -225,3 +225,91 @@ impl Located {
         }
     }
 }
+
+pub mod edit;
+pub mod save;
+
+#[derive(Debug)]
+pub enum UpdateError {
+    Load(LoadError),
+    Save(save::SaveError),
+    /// The change itself was refused; nothing was written.
+    Refused(String),
+}
+
+impl fmt::Display for UpdateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UpdateError::Load(e) => write!(f, "{e}"),
+            UpdateError::Save(e) => write!(f, "{e}"),
+            UpdateError::Refused(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl From<save::SaveError> for UpdateError {
+    fn from(e: save::SaveError) -> Self {
+        UpdateError::Save(e)
+    }
+}
+
+/// Read-modify-write under the workspace lock. The change is validated before anything is written:
+/// a change that would add an error to the file is refused and the file stays as it was.
+pub fn update<T>(
+    path: &Path,
+    change: impl FnOnce(&Loaded, &mut toml_edit::DocumentMut) -> Result<T, String>,
+) -> Result<(T, Loaded), UpdateError> {
+    let _lock = save::lock(path)?;
+    let loaded = load(path).map_err(UpdateError::Load)?;
+    let mut doc: toml_edit::DocumentMut = loaded
+        .text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| UpdateError::Refused(e.to_string()))?;
+    let out = change(&loaded, &mut doc).map_err(UpdateError::Refused)?;
+    let new_text = doc.to_string();
+    let new_loaded = parse(path, new_text).map_err(|e| {
+        UpdateError::Refused(format!(
+            "the change would make the file unreadable ({e}); nothing was saved"
+        ))
+    })?;
+    let now = chrono::Utc::now();
+    let before: Vec<String> = errors_of(&loaded, now);
+    let introduced: Vec<String> = errors_of(&new_loaded, now)
+        .into_iter()
+        .filter(|e| !before.contains(e))
+        .collect();
+    if !introduced.is_empty() {
+        return Err(UpdateError::Refused(format!(
+            "refused, nothing was saved: {}",
+            introduced.join("; ")
+        )));
+    }
+    save::save_with_backup(path, &new_loaded.text)?;
+    Ok((out, new_loaded))
+}
+
+fn errors_of(loaded: &Loaded, now: chrono::DateTime<chrono::Utc>) -> Vec<String> {
+    crate::domain::check::check_workspace(&loaded.workspace, &loaded.catalog, now)
+        .into_iter()
+        .filter(|p| p.severity == Severity::Error)
+        .map(|p| p.message)
+        .collect()
+}
+
+/// A new workspace file for `you`, written 0600; refuses to overwrite one.
+pub fn init(path: &Path, you: &str) -> Result<(), UpdateError> {
+    let _lock = save::lock(path)?;
+    if path.exists() {
+        return Err(UpdateError::Refused(format!(
+            "{} already exists: apple-conn never overwrites a workspace",
+            path.display()
+        )));
+    }
+    let text = format!(
+        "# apple-conn workspace: connections and apps. Secrets live in the keyring or behind env/path references.\nversion = 1\nyou = \"{}\"\n",
+        you.replace('\\', "\\\\").replace('"', "\\\"")
+    );
+    parse(path, text.clone()).map_err(|e| UpdateError::Refused(e.to_string()))?;
+    save::write_atomic(path, text.as_bytes())?;
+    Ok(())
+}

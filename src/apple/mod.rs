@@ -1,0 +1,3 @@
+//! Apple's services over the network: web sign-in (SRP, 2FA, trust), sessions, connection test.
+
+pub mod session;

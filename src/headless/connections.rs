@@ -1,0 +1,344 @@
+//! `init`, `add api-key`, `assign`, `remove`: scripted edits with the TUI's validation.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use super::secret_input::SecretSource;
+use super::{CmdResult, Failure};
+use crate::asc::p8;
+use crate::cli::{AddApiKeyArgs, AssignArgs, InitArgs, KeyStorage, RemoveCommand};
+use crate::domain::fields;
+use crate::domain::secret_ref::SecretRef;
+use crate::domain::workspace::{ApiKey, KeyKind, MAX_API_KEYS, Workspace};
+use crate::secrets::{EntryName, SecretStore, SecretValue, Secrets};
+use crate::store::edit::{self, ConnectionKind};
+use crate::store::{self, UpdateError};
+
+pub fn update_failure(e: UpdateError) -> Failure {
+    let code = match e {
+        UpdateError::Load(store::LoadError::Read { .. } | store::LoadError::Parse { .. }) => 2,
+        _ => 1,
+    };
+    Failure::new(code, e.to_string())
+}
+
+pub fn init(path: &Path, args: &InitArgs) -> CmdResult {
+    fields::apple_id(&args.you).map_err(|e| Failure::new(2, format!("--you: {e}")))?;
+    store::init(path, &args.you).map_err(update_failure)?;
+    eprintln!("created {} (mode 0600) for {}", path.display(), args.you);
+    Ok(0)
+}
+
+/// The same rules the TUI form applies, before any secret is touched.
+pub fn validate_new_api_key(ws: &Workspace, key: &ApiKey) -> Result<(), String> {
+    fields::connection_name(&key.name)?;
+    fields::key_id(&key.key_id)?;
+    match (key.kind, &key.issuer_id) {
+        (KeyKind::Team, None) => {
+            return Err("a team key needs --issuer-id (App Store Connect › Users and Access › Integrations); for an individual key pass --individual".into());
+        }
+        (KeyKind::Individual, Some(_)) => {
+            return Err(
+                "an individual key has no issuer ID: drop --issuer-id, or drop --individual".into(),
+            );
+        }
+        (_, Some(issuer)) => fields::issuer_id(issuer)?,
+        _ => {}
+    }
+    if key.kind == KeyKind::Individual && key.enterprise {
+        return Err(
+            "Enterprise Program keys are team keys: drop --individual and give --issuer-id".into(),
+        );
+    }
+    if ws.api_keys.len() >= MAX_API_KEYS {
+        return Err(format!(
+            "the workspace already has {MAX_API_KEYS} API keys, Bitrise's limit: remove one first (`apple-conn remove api-key NAME`)"
+        ));
+    }
+    if ws.api_key(&key.name).is_some() {
+        return Err(format!(
+            "an API key named `{}` already exists: choose another name",
+            key.name
+        ));
+    }
+    if let Some(other) = ws.api_keys.iter().find(|k| k.key_id == key.key_id) {
+        return Err(format!(
+            "key {} is already in the workspace as `{}`",
+            key.key_id, other.name
+        ));
+    }
+    Ok(())
+}
+
+pub fn add_api_key(path: &Path, keyring: &dyn SecretStore, args: &AddApiKeyArgs) -> CmdResult {
+    let loaded = super::load_path(path)?;
+    let source: Option<SecretSource> = match args.p8.as_str() {
+        "stdin" | "-" => Some(SecretSource::Stdin),
+        s if s.starts_with("env:") => Some(
+            s.parse()
+                .map_err(|e: String| Failure::new(2, format!("--p8: {e}")))?,
+        ),
+        _ => None,
+    };
+    let file_path = source.is_none().then(|| Path::new(&args.p8).to_path_buf());
+    let mut key = ApiKey {
+        name: args.name.clone(),
+        key_id: args.key_id.clone(),
+        issuer_id: args.issuer_id.clone(),
+        kind: if args.individual {
+            KeyKind::Individual
+        } else {
+            KeyKind::Team
+        },
+        enterprise: args.enterprise,
+        owner: None,
+        private_key: SecretRef::Keyring,
+    };
+    validate_new_api_key(&loaded.workspace, &key).map_err(|e| Failure::new(1, e))?;
+
+    let (content, file_name) = match (&source, &file_path) {
+        (Some(src), _) => (src.read("the .p8 key")?.expose().as_bytes().to_vec(), None),
+        (None, Some(p)) => {
+            let bytes = std::fs::read(p).map_err(|e| {
+                Failure::new(1, format!("cannot read the .p8 at {}: {e}", p.display()))
+            })?;
+            (
+                bytes,
+                p.file_name().map(|n| n.to_string_lossy().into_owned()),
+            )
+        }
+        (None, None) => return Err(Failure::new(2, "--p8 is required")),
+    };
+    let imported = p8::import(&content, file_name.as_deref(), Some(&key.key_id))
+        .map_err(|e| Failure::new(1, format!("{}: {e}", args.p8)))?;
+    for w in &imported.warnings {
+        eprintln!("warning: {w}");
+    }
+    if let Some(p) = &file_path
+        && let Some(mode) = loose_mode(p)
+    {
+        eprintln!(
+            "warning: {} is readable by group or others (mode {mode:o}): run chmod 600 {}",
+            p.display(),
+            p.display()
+        );
+    }
+
+    let entry = EntryName::api_key(&key.key_id);
+    let stored_in_keyring = match args.store {
+        KeyStorage::Keyring => {
+            keyring
+                .set(&entry, &imported.pem)
+                .map_err(|e| Failure::new(1, format!("could not store the private key: {e}")))?;
+            true
+        }
+        KeyStorage::Reference => {
+            key.private_key = match (&source, &file_path) {
+                (Some(src), _) => src.as_reference().ok_or_else(|| {
+                    Failure::new(
+                        2,
+                        "--store reference needs --p8 PATH or env:VAR (stdin cannot be referenced)",
+                    )
+                })?,
+                (None, Some(p)) => SecretRef::Path(absolute(p).display().to_string()),
+                (None, None) => return Err(Failure::new(2, "--p8 is required")),
+            };
+            false
+        }
+    };
+    let saved = store::update(path, |l, doc| {
+        validate_new_api_key(&l.workspace, &key)?;
+        edit::add_api_key(doc, &key)
+    });
+    if let Err(e) = saved {
+        // Never leave a secret behind that no connection points to.
+        if stored_in_keyring && let Err(cleanup) = keyring.delete(&entry) {
+            return Err(Failure::new(
+                1,
+                format!(
+                    "{e}\nThe key was stored as {entry} but could not be removed again ({cleanup}): delete that keyring entry by hand"
+                ),
+            ));
+        }
+        return Err(update_failure(e));
+    }
+    let place = if stored_in_keyring {
+        format!("{} as {entry}", keyring.describe())
+    } else {
+        key.private_key.describe()
+    };
+    eprintln!(
+        "added API key `{}` ({}), fingerprint {}, private key in {place}",
+        key.name,
+        key.key_id,
+        &imported.fingerprint[..16]
+    );
+    Ok(0)
+}
+
+fn absolute(p: &Path) -> std::path::PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+#[cfg(unix)]
+pub fn loose_mode(p: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(p).ok()?.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then_some(mode)
+}
+
+#[cfg(not(unix))]
+pub fn loose_mode(_p: &Path) -> Option<u32> {
+    None
+}
+
+pub fn assign(path: &Path, args: &AssignArgs) -> CmdResult {
+    let (field, to) = if let Some(name) = &args.api_key {
+        ("api_key", Some(name.clone()))
+    } else if let Some(aid) = &args.apple_id {
+        ("apple_id", Some(aid.clone()))
+    } else if args.none_api_key {
+        ("api_key", None)
+    } else {
+        ("apple_id", None)
+    };
+    let slug = args.slug.clone();
+    store::update(path, |l, doc| {
+        let ws = &l.workspace;
+        let app = ws.app(&slug).ok_or_else(|| {
+            let known: Vec<&str> = ws.apps.iter().map(|a| a.slug.as_str()).collect();
+            format!("no app `{slug}`: use one of {}", known.join(", "))
+        })?;
+        match (field, &to) {
+            ("api_key", Some(name)) => {
+                let key = ws.api_key(name).ok_or_else(|| format!("no API key named `{name}`"))?;
+                if key.owner(ws) != ws.you {
+                    return Err(format!(
+                        "`{name}` belongs to {}: you can assign only your own API keys (as on Bitrise's Team tab); ask {} to assign it",
+                        key.owner(ws),
+                        key.owner(ws)
+                    ));
+                }
+            }
+            ("apple_id", Some(aid)) => {
+                let conn = ws.apple_id(aid).ok_or_else(|| format!("no Apple ID connection {aid}"))?;
+                let owner = conn.owner(ws);
+                if !app.may_use_apple_id_of(ws, owner) {
+                    return Err(format!(
+                        "{aid} belongs to {owner}, who is neither the owner of {slug} ({}) nor an admin: only their Apple IDs can be assigned",
+                        app.owner(ws)
+                    ));
+                }
+            }
+            _ => {}
+        }
+        edit::assign(doc, &slug, field, to.as_deref())
+    })
+    .map_err(update_failure)?;
+    match &to {
+        Some(v) => eprintln!("{slug}: {field} = {v}"),
+        None => eprintln!("{slug}: {field} cleared"),
+    }
+    Ok(0)
+}
+
+pub fn remove(path: &Path, keyring: &dyn SecretStore, what: &RemoveCommand) -> CmdResult {
+    let (kind, id) = match what {
+        RemoveCommand::ApiKey { name } => (ConnectionKind::ApiKey, name.clone()),
+        RemoveCommand::AppleId { apple_id } => (ConnectionKind::AppleId, apple_id.clone()),
+    };
+    let before = super::load_path(path)?;
+    let refs: Vec<(SecretRef, EntryName)> = match kind {
+        ConnectionKind::ApiKey => {
+            let key = before.workspace.api_key(&id).ok_or_else(|| {
+                Failure::new(
+                    1,
+                    format!(
+                        "no API key named `{id}`{}",
+                        crate::domain::check::suggest(
+                            &id,
+                            before.workspace.api_keys.iter().map(|k| k.name.as_str())
+                        )
+                    ),
+                )
+            })?;
+            vec![(key.private_key.clone(), EntryName::api_key(&key.key_id))]
+        }
+        ConnectionKind::AppleId => {
+            let aid = before
+                .workspace
+                .apple_id(&id)
+                .ok_or_else(|| Failure::new(1, format!("no Apple ID connection {id}")))?;
+            let mut v = vec![(aid.password.clone(), EntryName::password(&id))];
+            if let Some(asp) = &aid.app_specific_password {
+                v.push((asp.clone(), EntryName::app_specific_password(&id)));
+            }
+            v.push((
+                aid.session.clone().unwrap_or_default(),
+                EntryName::session(&id),
+            ));
+            v
+        }
+    };
+    let users = match kind {
+        ConnectionKind::ApiKey => before.workspace.apps_using_api_key(&id),
+        ConnectionKind::AppleId => before.workspace.apps_using_apple_id(&id),
+    };
+    if !users.is_empty() && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        eprint!(
+            "{id} is used by {}: remove it and clear it from them? [y/N] ",
+            users.join(", ")
+        );
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            return Err(Failure::new(1, "nothing removed"));
+        }
+    }
+    // The workspace first: a connection must never point to a deleted secret.
+    let (cleared, _) = store::update(path, |_, doc| edit::remove_connection(doc, kind, &id))
+        .map_err(update_failure)?;
+    let secrets = Secrets {
+        keyring,
+        workspace_file: path,
+    };
+    let mut orphans = Vec::new();
+    for (r, entry) in refs {
+        if let Err(e) = secrets.delete(&r, &entry) {
+            orphans.push(format!("{entry} ({e})"));
+        }
+    }
+    if !cleared.is_empty() {
+        eprintln!("cleared from: {}", cleared.join(", "));
+    }
+    if !orphans.is_empty() {
+        return Err(Failure::new(
+            1,
+            format!(
+                "{id} was removed from the workspace, but these keyring entries could not be deleted: {}. Delete them by hand",
+                orphans.join(", ")
+            ),
+        ));
+    }
+    eprintln!("removed {id}");
+    Ok(0)
+}
+
+/// Reads the secret behind a reference for a connection (used by token, export, env).
+pub fn read_key_pem(
+    path: &Path,
+    keyring: &dyn SecretStore,
+    key: &ApiKey,
+) -> Result<SecretValue, Failure> {
+    let secrets = Secrets {
+        keyring,
+        workspace_file: path,
+    };
+    let value = secrets
+        .get(&key.private_key, &EntryName::api_key(&key.key_id))
+        .map_err(|e| Failure::new(1, format!("the private key of `{}`: {e}", key.name)))?;
+    // References may hold the raw file, base64 of it, or CRLF text: normalise through the importer.
+    let imported = p8::import(value.expose().as_bytes(), None, None)
+        .map_err(|e| Failure::new(1, format!("the private key of `{}`: {e}", key.name)))?;
+    Ok(imported.pem)
+}

@@ -1,0 +1,38 @@
+//! Runs one subcommand.
+
+use super::{CmdResult, config_path, load};
+use crate::cli::{AddCommand, Cli, Command, ExportCommand, JwtCommand};
+use crate::secrets::LazyKeyring;
+
+pub fn run(cli: &Cli) -> CmdResult {
+    let keyring = LazyKeyring::new();
+    let Some(command) = &cli.command else {
+        return Err(super::Failure::new(2, "no subcommand"));
+    };
+    match command {
+        Command::Check(args) => {
+            load(&cli.config).and_then(|l| super::check::run(&l, &keyring, args))
+        }
+        Command::Preview(args) => load(&cli.config).and_then(|l| super::preview::run(&l, args)),
+        Command::Init(args) => super::connections::init(&config_path(&cli.config)?, args),
+        Command::Add(AddCommand::ApiKey(args)) => {
+            super::connections::add_api_key(&config_path(&cli.config)?, &keyring, args)
+        }
+        Command::Remove(what) => {
+            super::connections::remove(&config_path(&cli.config)?, &keyring, what)
+        }
+        Command::Assign(args) => super::connections::assign(&config_path(&cli.config)?, args),
+        Command::Token(args) => {
+            load(&cli.config).and_then(|l| super::tokens::token(&l, &keyring, args))
+        }
+        Command::Jwt(JwtCommand::Inspect(args)) => {
+            super::tokens::inspect(&cli.config, &keyring, args)
+        }
+        Command::Export(ExportCommand::Fastlane(args)) => {
+            load(&cli.config).and_then(|l| super::export::fastlane(&l, &keyring, args))
+        }
+        Command::Env(args) => {
+            load(&cli.config).and_then(|l| super::export::env(&l, &keyring, args))
+        }
+    }
+}

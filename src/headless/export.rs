@@ -1,0 +1,225 @@
+//! `export fastlane` and `env`: what a real build consumes.
+
+use std::io::IsTerminal;
+
+use super::connections::read_key_pem;
+use super::tokens::find_key;
+use super::{CmdResult, Failure};
+use crate::cli::{EnvArgs, ExportFastlaneArgs, ShellJson};
+use crate::domain::resolution::{Received, SecretOwner, SecretWhat};
+use crate::domain::resolve::resolve;
+use crate::secrets::references::write_private;
+use crate::secrets::{EntryName, SecretStore, SecretValue, Secrets};
+use crate::store::Loaded;
+
+pub fn fastlane(
+    loaded: &Loaded,
+    keyring: &dyn SecretStore,
+    args: &ExportFastlaneArgs,
+) -> CmdResult {
+    let key = find_key(loaded, &args.name)?;
+    let pem = read_key_pem(&loaded.path, keyring, key)?;
+    let mut doc = serde_json::Map::new();
+    doc.insert("key_id".into(), key.key_id.clone().into());
+    if let Some(issuer) = &key.issuer_id {
+        doc.insert("issuer_id".into(), issuer.clone().into());
+    }
+    doc.insert("key".into(), pem.expose().into());
+    doc.insert("duration".into(), crate::asc::jwt::MAX_TTL.into());
+    doc.insert("in_house".into(), key.enterprise.into());
+    let text = SecretValue::new(serde_json::Value::Object(doc).to_string());
+    match &args.output {
+        Some(path) => {
+            write_private(path, format!("{}\n", text.expose()).as_bytes())
+                .map_err(|e| Failure::new(1, format!("cannot write {}: {e}", path.display())))?;
+            eprintln!(
+                "wrote {} (mode 0600): pass it to fastlane as api_key_path",
+                path.display()
+            );
+        }
+        None => println!("{}", text.expose()),
+    }
+    Ok(0)
+}
+
+/// The secret behind a received value, for `env --reveal`.
+pub fn reveal(
+    loaded: &Loaded,
+    keyring: &dyn SecretStore,
+    what: SecretWhat,
+    of: &SecretOwner,
+) -> Result<SecretValue, Failure> {
+    let ws = &loaded.workspace;
+    let secrets = Secrets {
+        keyring,
+        workspace_file: &loaded.path,
+    };
+    match of {
+        SecretOwner::ApiKey(name) => {
+            let key = find_key(loaded, name)?;
+            read_key_pem(&loaded.path, keyring, key)
+        }
+        SecretOwner::AppleId(apple_id) => {
+            let aid = ws
+                .apple_id(apple_id)
+                .ok_or_else(|| Failure::new(1, format!("no Apple ID connection {apple_id}")))?;
+            let fail = |e: crate::secrets::SecretError| Failure::new(1, format!("{apple_id}: {e}"));
+            match what {
+                SecretWhat::Password => secrets
+                    .get(&aid.password, &EntryName::password(apple_id))
+                    .map_err(fail),
+                SecretWhat::AppSpecificPassword => {
+                    let r = aid.app_specific_password.clone().unwrap_or_default();
+                    secrets
+                        .get(&r, &EntryName::app_specific_password(apple_id))
+                        .map_err(fail)
+                }
+                SecretWhat::Session | SecretWhat::SessionAllCookies => {
+                    let stored = secrets
+                        .get(
+                            &aid.session.clone().unwrap_or_default(),
+                            &EntryName::session(apple_id),
+                        )
+                        .map_err(fail)?;
+                    let all = what == SecretWhat::SessionAllCookies;
+                    crate::apple::session::fastlane_session_from_stored(&stored, all)
+                        .map_err(|e| Failure::new(1, format!("{apple_id}: {e}")))
+                }
+                SecretWhat::PrivateKey => Err(Failure::new(1, "an Apple ID has no private key")),
+            }
+        }
+        SecretOwner::Input(name) => Err(Failure::new(
+            1,
+            format!("the {name} input holds a literal secret in the workspace: move it to a $VAR"),
+        )),
+    }
+}
+
+pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdResult {
+    let now = super::now(&args.now)?;
+    let ws = &loaded.workspace;
+    let app = ws.app(&args.app).ok_or_else(|| {
+        let known: Vec<&str> = ws.apps.iter().map(|a| a.slug.as_str()).collect();
+        Failure::new(
+            1,
+            format!("no app `{}`: use one of {}", args.app, known.join(", ")),
+        )
+    })?;
+    let step_use = app
+        .steps
+        .iter()
+        .filter(|s| s.id == args.step)
+        .nth(args.occurrence)
+        .ok_or_else(|| {
+            let ids: Vec<&str> = app.steps.iter().map(|s| s.id.as_str()).collect();
+            Failure::new(
+                1,
+                format!(
+                    "app {} has no step `{}`{}: its steps are {}",
+                    app.slug,
+                    args.step,
+                    if args.occurrence > 0 {
+                        format!(" (occurrence {})", args.occurrence)
+                    } else {
+                        String::new()
+                    },
+                    ids.join(", ")
+                ),
+            )
+        })?;
+    let r = resolve(
+        ws,
+        &loaded.catalog,
+        app,
+        step_use,
+        args.environment.environment(),
+        now,
+    );
+    if args.reveal && std::io::stdout().is_terminal() && !args.yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(Failure::new(
+                1,
+                "--reveal to a terminal asks first; pass --yes to skip the question",
+            ));
+        }
+        eprint!(
+            "Print the secret values of {} / {} on this terminal? [y/N] ",
+            app.slug, args.step
+        );
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            return Err(Failure::new(1, "nothing printed"));
+        }
+    }
+    let mut rows: Vec<(String, Option<String>)> = Vec::new();
+    for (name, value) in &r.receives {
+        let text = match value {
+            Received::Secret { what, of } if args.reveal => {
+                Some(reveal(loaded, keyring, *what, of)?.expose().to_string())
+            }
+            Received::Unset => None,
+            other => Some(other.redacted()),
+        };
+        rows.push((name.clone(), text));
+    }
+    match args.format {
+        ShellJson::Json => {
+            let receives: serde_json::Map<String, serde_json::Value> = rows
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.clone()
+                            .map(serde_json::Value::String)
+                            .unwrap_or(serde_json::Value::Null),
+                    )
+                })
+                .collect();
+            let doc = serde_json::json!({
+                "app": app.slug,
+                "step": args.step,
+                "outcome": r.outcome.as_str(),
+                "auth": r.auth.map(|a| a.as_str()),
+                "source": r.origin.map(|o| o.as_str()),
+                "identity": r.identity,
+                "receives": receives,
+                "messages": r.messages(),
+            });
+            println!("{doc}");
+        }
+        ShellJson::Shell => {
+            println!(
+                "# {} / {}: {} ({})",
+                app.slug,
+                args.step,
+                r.outcome.as_str(),
+                r.reason()
+            );
+            for (name, value) in rows {
+                let is_env = name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+                match (is_env, value) {
+                    (true, Some(v)) => println!("export {name}={}", shell_quote(&v)),
+                    (true, None) => println!("unset {name}"),
+                    (false, Some(v)) if v.is_empty() => println!("# argument: {name}"),
+                    (false, Some(v)) => println!(
+                        "# argument: {name} {}",
+                        if v.contains('\n') {
+                            "<multi-line value>".to_string()
+                        } else {
+                            v
+                        }
+                    ),
+                    (false, None) => println!("# {name}: unset"),
+                }
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn shell_quote(v: &str) -> String {
+    format!("'{}'", v.replace('\'', "'\\''"))
+}

@@ -1,0 +1,75 @@
+//! Where a command reads a secret from: `env:VAR`, `file:PATH` or `stdin` — never a flag value.
+
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+
+use super::Failure;
+use crate::domain::secret_ref::SecretRef;
+use crate::secrets::SecretValue;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    Env(String),
+    File(PathBuf),
+    Stdin,
+}
+
+impl std::str::FromStr for SecretSource {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "stdin" || s == "-" {
+            Ok(SecretSource::Stdin)
+        } else if let Some(var) = s.strip_prefix("env:") {
+            if var.is_empty() {
+                Err("env: needs a variable name, e.g. env:APPLE_PASSWORD".into())
+            } else {
+                Ok(SecretSource::Env(var.to_string()))
+            }
+        } else if let Some(path) = s.strip_prefix("file:") {
+            if path.is_empty() {
+                Err("file: needs a path, e.g. file:/run/secrets/apple".into())
+            } else {
+                Ok(SecretSource::File(PathBuf::from(path)))
+            }
+        } else {
+            Err("give where to read the secret: env:VAR, file:PATH or stdin (secrets are never passed as flag values)".into())
+        }
+    }
+}
+
+impl SecretSource {
+    pub fn read(&self, what: &str) -> Result<SecretValue, Failure> {
+        let value = match self {
+            SecretSource::Env(var) => std::env::var(var).map_err(|_| {
+                Failure::new(1, format!("{what}: environment variable {var} is not set"))
+            })?,
+            SecretSource::File(path) => std::fs::read_to_string(path).map_err(|e| {
+                Failure::new(1, format!("{what}: cannot read {}: {e}", path.display()))
+            })?,
+            SecretSource::Stdin => {
+                if std::io::stdin().is_terminal() {
+                    eprint!("{what}: ");
+                }
+                let mut text = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut text)
+                    .map_err(|e| Failure::new(1, format!("{what}: cannot read stdin: {e}")))?;
+                text
+            }
+        };
+        let value = SecretValue::new(value.trim_end_matches(['\n', '\r']).to_string());
+        if value.is_empty() {
+            return Err(Failure::new(1, format!("{what} is empty")));
+        }
+        Ok(value)
+    }
+
+    /// The workspace reference that points at the same place, when it can be kept there.
+    pub fn as_reference(&self) -> Option<SecretRef> {
+        match self {
+            SecretSource::Env(var) => Some(SecretRef::Env(var.clone())),
+            SecretSource::File(path) => Some(SecretRef::Path(path.display().to_string())),
+            SecretSource::Stdin => None,
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! The OS keyring through keyring-core: Keychain on macOS, Credential Manager on Windows,
+//! Secret Service on Linux desktops, and the kernel keyutils store when asked for.
+
+use std::sync::Arc;
+
+use keyring_core::{CredentialStore, Entry, Error};
+
+use super::{EntryName, SERVICE, SecretError, SecretStore, SecretValue, no_keyring_message};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyringBackend {
+    SecretService,
+    /// Linux kernel keyutils: no D-Bus needed, but entries do not survive a reboot.
+    Keyutils,
+    Keychain,
+    CredentialManager,
+}
+
+impl KeyringBackend {
+    pub fn label(self) -> &'static str {
+        match self {
+            KeyringBackend::SecretService => "the OS keyring (Secret Service)",
+            KeyringBackend::Keyutils => "the kernel keyring (keyutils; lost on reboot)",
+            KeyringBackend::Keychain => "the macOS Keychain",
+            KeyringBackend::CredentialManager => "the Windows Credential Manager",
+        }
+    }
+
+    /// The platform default, or `APPLE_CONN_KEYRING=keyutils|secret-service` when set.
+    pub fn choose() -> Result<KeyringBackend, SecretError> {
+        match std::env::var("APPLE_CONN_KEYRING").ok().as_deref() {
+            None | Some("") => Ok(Self::platform_default()),
+            Some("keyutils") => Ok(KeyringBackend::Keyutils),
+            Some("secret-service") => Ok(KeyringBackend::SecretService),
+            Some(other) => Err(SecretError::Unavailable(format!(
+                "APPLE_CONN_KEYRING={other} is not a keyring apple-conn knows: use secret-service or keyutils, or unset it"
+            ))),
+        }
+    }
+
+    fn platform_default() -> KeyringBackend {
+        if cfg!(target_os = "macos") {
+            KeyringBackend::Keychain
+        } else if cfg!(target_os = "windows") {
+            KeyringBackend::CredentialManager
+        } else {
+            KeyringBackend::SecretService
+        }
+    }
+}
+
+pub struct KeyringStore {
+    backend: KeyringBackend,
+    store: Arc<CredentialStore>,
+}
+
+impl KeyringStore {
+    /// Connects to the keyring; fails with one actionable message when none is reachable.
+    pub fn open() -> Result<KeyringStore, SecretError> {
+        let backend = KeyringBackend::choose()?;
+        let store = connect(backend)?;
+        Ok(KeyringStore { backend, store })
+    }
+
+    pub fn backend(&self) -> KeyringBackend {
+        self.backend
+    }
+
+    fn entry(&self, name: &EntryName) -> Result<Entry, SecretError> {
+        Entry::new_in_store(&self.store, SERVICE, name.user()).map_err(|e| self.map_error(name, e))
+    }
+
+    fn map_error(&self, name: &EntryName, e: Error) -> SecretError {
+        match e {
+            Error::NoEntry => SecretError::NotFound(format!("{name} in {}", self.backend.label())),
+            Error::NoStorageAccess(detail) => SecretError::Unavailable(format!(
+                "{} refused access ({detail}): unlock it (e.g. log in to the desktop, or `gnome-keyring-daemon --unlock`) and try again",
+                self.backend.label()
+            )),
+            Error::PlatformFailure(detail) => {
+                SecretError::Unavailable(no_keyring_message(&detail.to_string()))
+            }
+            Error::BadEncoding(_) => SecretError::Failed(format!(
+                "{name} in {} is not UTF-8 text",
+                self.backend.label()
+            )),
+            other => SecretError::Failed(format!("{}: {other}", self.backend.label())),
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn connect(backend: KeyringBackend) -> Result<Arc<CredentialStore>, SecretError> {
+    match backend {
+        KeyringBackend::Keyutils => linux_keyutils_keyring_store::Store::new()
+            .map(|s| s as Arc<CredentialStore>)
+            .map_err(|e| {
+                SecretError::Unavailable(format!("the kernel keyring is not available: {e}"))
+            }),
+        _ => {
+            // zbus would otherwise guess a bus address; without a session there is nothing to reach.
+            let has_bus =
+                std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|v| !v.is_empty());
+            if !has_bus {
+                return Err(SecretError::Unavailable(no_keyring_message(
+                    "no D-Bus session: DBUS_SESSION_BUS_ADDRESS is not set, as is usual over SSH",
+                )));
+            }
+            zbus_secret_service_keyring_store::Store::new()
+                .map(|s| s as Arc<CredentialStore>)
+                .map_err(|e| {
+                    SecretError::Unavailable(no_keyring_message(&format!("Secret Service: {e}")))
+                })
+        }
+    }
+}
+
+#[cfg(target_os = "macos")]
+fn connect(_backend: KeyringBackend) -> Result<Arc<CredentialStore>, SecretError> {
+    apple_native_keyring_store::keychain::Store::new()
+        .map(|s| s as Arc<CredentialStore>)
+        .map_err(|e| SecretError::Unavailable(no_keyring_message(&e.to_string())))
+}
+
+#[cfg(target_os = "windows")]
+fn connect(_backend: KeyringBackend) -> Result<Arc<CredentialStore>, SecretError> {
+    windows_native_keyring_store::Store::new()
+        .map(|s| s as Arc<CredentialStore>)
+        .map_err(|e| SecretError::Unavailable(no_keyring_message(&e.to_string())))
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+fn connect(_backend: KeyringBackend) -> Result<Arc<CredentialStore>, SecretError> {
+    Err(SecretError::Unavailable(no_keyring_message(
+        "this platform has no keyring apple-conn supports",
+    )))
+}
+
+impl SecretStore for KeyringStore {
+    fn get(&self, name: &EntryName) -> Result<SecretValue, SecretError> {
+        let entry = self.entry(name)?;
+        entry
+            .get_password()
+            .map(SecretValue::new)
+            .map_err(|e| self.map_error(name, e))
+    }
+
+    fn set(&self, name: &EntryName, value: &SecretValue) -> Result<(), SecretError> {
+        let entry = self.entry(name)?;
+        entry
+            .set_password(value.expose())
+            .map_err(|e| self.map_error(name, e))
+    }
+
+    fn delete(&self, name: &EntryName) -> Result<(), SecretError> {
+        let entry = self.entry(name)?;
+        match entry.delete_credential() {
+            Ok(()) | Err(Error::NoEntry) => Ok(()),
+            Err(e) => Err(self.map_error(name, e)),
+        }
+    }
+
+    fn describe(&self) -> String {
+        self.backend.label().to_string()
+    }
+}
+
+/// Connects on first use, so commands that need no keyring never touch it.
+#[derive(Default)]
+pub struct LazyKeyring {
+    cell: std::sync::OnceLock<Result<KeyringStore, String>>,
+}
+
+impl LazyKeyring {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn store(&self) -> Result<&KeyringStore, SecretError> {
+        self.cell
+            .get_or_init(|| KeyringStore::open().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| SecretError::Unavailable(e.clone()))
+    }
+}
+
+impl SecretStore for LazyKeyring {
+    fn get(&self, name: &EntryName) -> Result<SecretValue, SecretError> {
+        self.store()?.get(name)
+    }
+    fn set(&self, name: &EntryName, value: &SecretValue) -> Result<(), SecretError> {
+        self.store()?.set(name, value)
+    }
+    fn delete(&self, name: &EntryName) -> Result<(), SecretError> {
+        self.store()?.delete(name)
+    }
+    fn describe(&self) -> String {
+        match self.store() {
+            Ok(s) => s.describe(),
+            Err(_) => "the OS keyring (unavailable)".into(),
+        }
+    }
+}

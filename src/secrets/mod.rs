@@ -1,0 +1,121 @@
+//! Secret storage behind one trait: the OS keyring, env/file references, and memory (demo, tests).
+
+mod keyring_store;
+mod memory;
+pub mod references;
+mod value;
+
+pub use keyring_store::{KeyringBackend, KeyringStore, LazyKeyring};
+pub use memory::MemoryStore;
+pub use references::ReferenceStore;
+pub use value::SecretValue;
+
+use std::path::Path;
+
+use crate::domain::secret_ref::SecretRef;
+
+/// A stable entry name, e.g. `apple-conn/api-key/2X9R4HXF34`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EntryName(String);
+
+pub const SERVICE: &str = "apple-conn";
+
+impl EntryName {
+    pub fn api_key(key_id: &str) -> Self {
+        EntryName(format!("{SERVICE}/api-key/{key_id}"))
+    }
+    pub fn password(apple_id: &str) -> Self {
+        EntryName(format!("{SERVICE}/apple-id/{apple_id}/password"))
+    }
+    pub fn app_specific_password(apple_id: &str) -> Self {
+        EntryName(format!(
+            "{SERVICE}/apple-id/{apple_id}/app-specific-password"
+        ))
+    }
+    pub fn session(apple_id: &str) -> Self {
+        EntryName(format!("{SERVICE}/apple-id/{apple_id}/session"))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The keyring "user" under the `apple-conn` service: the name without its prefix.
+    pub fn user(&self) -> &str {
+        self.0
+            .strip_prefix(SERVICE)
+            .and_then(|s| s.strip_prefix('/'))
+            .unwrap_or(&self.0)
+    }
+}
+
+impl std::fmt::Display for EntryName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("{0}: not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Unavailable(String),
+    #[error(
+        "{0} is read-only: apple-conn never writes to environment variables or referenced files it did not create"
+    )]
+    ReadOnly(String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// The one message for a missing keyring, with both ways out.
+pub fn no_keyring_message(detail: &str) -> String {
+    format!(
+        "no OS keyring is reachable ({detail}). Either start a Secret Service session (on a desktop log in normally; over SSH run the command inside `dbus-run-session` with gnome-keyring unlocked), or keep secrets in environment variables or files (`add api-key --store reference`, `--password-from env:VAR|file:PATH`, or {{ env = \"VAR\" }} / {{ path = \"file\" }} in the workspace)"
+    )
+}
+
+pub trait SecretStore {
+    fn get(&self, name: &EntryName) -> Result<SecretValue, SecretError>;
+    fn set(&self, name: &EntryName, value: &SecretValue) -> Result<(), SecretError>;
+    fn delete(&self, name: &EntryName) -> Result<(), SecretError>;
+    /// Shown in messages: "the OS keyring (Secret Service)", "memory (demo)".
+    fn describe(&self) -> String;
+}
+
+/// Reads and writes secrets wherever their reference points.
+pub struct Secrets<'a> {
+    pub keyring: &'a dyn SecretStore,
+    pub workspace_file: &'a Path,
+}
+
+impl Secrets<'_> {
+    pub fn get(&self, r: &SecretRef, name: &EntryName) -> Result<SecretValue, SecretError> {
+        match r {
+            SecretRef::Keyring => self.keyring.get(name),
+            other => ReferenceStore::new(self.workspace_file).read(other),
+        }
+    }
+
+    pub fn set(
+        &self,
+        r: &SecretRef,
+        name: &EntryName,
+        value: &SecretValue,
+    ) -> Result<(), SecretError> {
+        match r {
+            SecretRef::Keyring => self.keyring.set(name, value),
+            SecretRef::Path(p) => ReferenceStore::new(self.workspace_file).write_new_file(p, value),
+            SecretRef::Env(var) => {
+                Err(SecretError::ReadOnly(format!("environment variable {var}")))
+            }
+        }
+    }
+
+    pub fn delete(&self, r: &SecretRef, name: &EntryName) -> Result<(), SecretError> {
+        match r {
+            SecretRef::Keyring => self.keyring.delete(name),
+            // References are the user's own: removing a connection leaves them alone.
+            _ => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! A secret value: never printed, zeroized when dropped.
+
+use zeroize::Zeroizing;
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretValue(Zeroizing<String>);
+
+impl SecretValue {
+    pub fn new(value: String) -> Self {
+        SecretValue(Zeroizing::new(value))
+    }
+
+    /// The only way to the text: call sites that use it are easy to audit.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<String> for SecretValue {
+    fn from(value: String) -> Self {
+        SecretValue::new(value)
+    }
+}
+
+impl std::fmt::Debug for SecretValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl std::fmt::Display for SecretValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_and_display_are_redacted() {
+        let s = SecretValue::new("hunter2".into());
+        assert_eq!(format!("{s:?} {s}"), "*** ***");
+        assert_eq!(format!("{:?}", Some(&s)), "Some(***)");
+        assert_eq!(s.expose(), "hunter2");
+    }
+}

@@ -1,0 +1,234 @@
+//! Changes to the workspace document that keep the user's comments and layout (toml_edit).
+
+use chrono::{DateTime, Utc};
+use toml_edit::{ArrayOfTables, DocumentMut, InlineTable, Item, Table, Value, value};
+
+use crate::domain::secret_ref::{SecretRef, TomlScalar};
+use crate::domain::workspace::{ApiKey, AppleId, Team};
+
+fn secret_ref_value(r: &SecretRef) -> Value {
+    let mut t = InlineTable::new();
+    let (k, v) = r.toml_key_value();
+    match v {
+        TomlScalar::Bool(b) => t.insert(k, Value::from(b)),
+        TomlScalar::Str(s) => t.insert(k, Value::from(s)),
+    };
+    Value::InlineTable(t)
+}
+
+fn datetime_value(t: DateTime<Utc>) -> Value {
+    let text = t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    match text.parse::<toml_edit::Datetime>() {
+        Ok(dt) => Value::from(dt),
+        Err(_) => Value::from(text),
+    }
+}
+
+fn array_of_tables<'a>(
+    doc: &'a mut DocumentMut,
+    key: &str,
+) -> Result<&'a mut ArrayOfTables, String> {
+    if !doc.contains_key(key) {
+        doc.insert(key, Item::ArrayOfTables(ArrayOfTables::new()));
+    }
+    doc.get_mut(key)
+        .and_then(Item::as_array_of_tables_mut)
+        .ok_or_else(|| {
+            format!(
+                "`{key}` in the workspace is not written as [[{key}]] tables: fix it by hand first"
+            )
+        })
+}
+
+fn find_table<'a>(
+    doc: &'a mut DocumentMut,
+    key: &str,
+    field: &str,
+    wanted: &str,
+) -> Result<&'a mut Table, String> {
+    array_of_tables(doc, key)?
+        .iter_mut()
+        .find(|t| t.get(field).and_then(Item::as_str) == Some(wanted))
+        .ok_or_else(|| format!("no {key} entry with {field} = \"{wanted}\""))
+}
+
+pub fn add_api_key(doc: &mut DocumentMut, key: &ApiKey) -> Result<(), String> {
+    let mut t = Table::new();
+    t.insert("name", value(key.name.as_str()));
+    t.insert("key_id", value(key.key_id.as_str()));
+    if let Some(issuer) = &key.issuer_id {
+        t.insert("issuer_id", value(issuer.as_str()));
+    }
+    t.insert("kind", value(key.kind.as_str()));
+    if key.enterprise {
+        t.insert("enterprise", value(true));
+    }
+    if let Some(owner) = &key.owner {
+        t.insert("owner", value(owner.as_str()));
+    }
+    t.insert(
+        "private_key",
+        Item::Value(secret_ref_value(&key.private_key)),
+    );
+    array_of_tables(doc, "api_keys")?.push(t);
+    Ok(())
+}
+
+pub fn add_apple_id(doc: &mut DocumentMut, aid: &AppleId) -> Result<(), String> {
+    let mut t = Table::new();
+    t.insert("apple_id", value(aid.apple_id.as_str()));
+    if let Some(owner) = &aid.owner {
+        t.insert("owner", value(owner.as_str()));
+    }
+    t.insert("password", Item::Value(secret_ref_value(&aid.password)));
+    if let Some(asp) = &aid.app_specific_password {
+        t.insert("app_specific_password", Item::Value(secret_ref_value(asp)));
+    }
+    if let Some(session) = &aid.session {
+        t.insert("session", Item::Value(secret_ref_value(session)));
+    }
+    array_of_tables(doc, "apple_ids")?.push(t);
+    set_session_fields(
+        doc,
+        &aid.apple_id,
+        aid.authenticated_at,
+        aid.session_expires_at,
+        &aid.teams,
+    )
+}
+
+/// Records a successful sign-in: when, until when, and the account's teams.
+pub fn set_session_fields(
+    doc: &mut DocumentMut,
+    apple_id: &str,
+    authenticated_at: Option<DateTime<Utc>>,
+    session_expires_at: Option<DateTime<Utc>>,
+    teams: &[Team],
+) -> Result<(), String> {
+    let t = find_table(doc, "apple_ids", "apple_id", apple_id)?;
+    match authenticated_at {
+        Some(at) => t.insert("authenticated_at", Item::Value(datetime_value(at))),
+        None => t.remove("authenticated_at"),
+    };
+    match session_expires_at {
+        Some(at) => t.insert("session_expires_at", Item::Value(datetime_value(at))),
+        None => t.remove("session_expires_at"),
+    };
+    if teams.is_empty() {
+        t.remove("teams");
+    } else {
+        let mut arr = toml_edit::Array::new();
+        for team in teams {
+            let mut it = InlineTable::new();
+            it.insert("id", Value::from(team.id.as_str()));
+            it.insert("name", Value::from(team.name.as_str()));
+            arr.push(Value::InlineTable(it));
+        }
+        t.insert("teams", value(arr));
+    }
+    Ok(())
+}
+
+pub fn set_apple_id_ref(
+    doc: &mut DocumentMut,
+    apple_id: &str,
+    field: &str,
+    r: Option<&SecretRef>,
+) -> Result<(), String> {
+    let t = find_table(doc, "apple_ids", "apple_id", apple_id)?;
+    match r {
+        Some(r) => t.insert(field, Item::Value(secret_ref_value(r))),
+        None => t.remove(field),
+    };
+    Ok(())
+}
+
+/// Sets or clears an app's `api_key` / `apple_id` assignment.
+pub fn assign(
+    doc: &mut DocumentMut,
+    slug: &str,
+    field: &str,
+    to: Option<&str>,
+) -> Result<(), String> {
+    let t = find_table(doc, "apps", "slug", slug)?;
+    match to {
+        Some(v) => t.insert(field, value(v)),
+        None => t.remove(field),
+    };
+    Ok(())
+}
+
+/// Removes a connection and clears it from every app; returns the apps that used it.
+pub fn remove_connection(
+    doc: &mut DocumentMut,
+    kind: ConnectionKind,
+    id: &str,
+) -> Result<Vec<String>, String> {
+    let (table, field, app_field) = match kind {
+        ConnectionKind::ApiKey => ("api_keys", "name", "api_key"),
+        ConnectionKind::AppleId => ("apple_ids", "apple_id", "apple_id"),
+    };
+    let tables = array_of_tables(doc, table)?;
+    let index = tables
+        .iter()
+        .position(|t| t.get(field).and_then(Item::as_str) == Some(id))
+        .ok_or_else(|| format!("no {table} entry with {field} = \"{id}\""))?;
+    tables.remove(index);
+    if tables.is_empty() {
+        doc.remove(table);
+    }
+    let mut cleared = Vec::new();
+    if let Some(apps) = doc.get_mut("apps").and_then(Item::as_array_of_tables_mut) {
+        for app in apps.iter_mut() {
+            if app.get(app_field).and_then(Item::as_str) == Some(id) {
+                app.remove(app_field);
+                if let Some(slug) = app.get("slug").and_then(Item::as_str) {
+                    cleared.push(slug.to_string());
+                }
+            }
+        }
+    }
+    Ok(cleared)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionKind {
+    ApiKey,
+    AppleId,
+}
+
+/// Sets (or with None, removes) one input of one step of an app.
+pub fn set_step_input(
+    doc: &mut DocumentMut,
+    slug: &str,
+    step_index: usize,
+    input: &str,
+    to: Option<&str>,
+) -> Result<(), String> {
+    let app = find_table(doc, "apps", "slug", slug)?;
+    let steps = app
+        .get_mut("steps")
+        .and_then(Item::as_array_of_tables_mut)
+        .ok_or_else(|| format!("app {slug} has no [[apps.steps]]"))?;
+    let step = steps
+        .get_mut(step_index)
+        .ok_or_else(|| format!("app {slug} has no step #{step_index}"))?;
+    if !step.contains_key("inputs") {
+        let mut inputs = Table::new();
+        inputs.set_implicit(false);
+        step.insert("inputs", Item::Table(inputs));
+    }
+    let inputs = step
+        .get_mut("inputs")
+        .and_then(Item::as_table_like_mut)
+        .ok_or_else(|| "the step's inputs are not a table".to_string())?;
+    match to {
+        Some(v) => {
+            inputs.insert(input, value(v));
+        }
+        None => {
+            inputs.remove(input);
+        }
+    }
+    Ok(())
+}

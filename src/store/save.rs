@@ -1,0 +1,139 @@
+//! Crash-safe workspace writes: lock, temp file in the same folder, fsync, rename, keep `.bak`.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("{path}: could not save ({error}); the workspace file is unchanged{hint}")]
+    Io {
+        path: String,
+        error: std::io::Error,
+        hint: &'static str,
+    },
+    #[error("{0}: another apple-conn is saving this workspace; try again in a moment")]
+    Busy(String),
+    #[error(
+        "{0}: the file changed on disk since it was loaded; reload it and apply your change again"
+    )]
+    Conflict(String),
+}
+
+fn io_error(path: &Path, error: std::io::Error) -> SaveError {
+    let hint = match error.raw_os_error() {
+        Some(28) => ": the disk is full, free some space",
+        Some(13) | Some(1) => ": permission denied, check the folder's permissions",
+        Some(30) => ": the file system is read-only",
+        _ => "",
+    };
+    SaveError::Io {
+        path: path.display().to_string(),
+        error,
+        hint,
+    }
+}
+
+pub fn bak_path(path: &Path) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".bak");
+    path.with_file_name(name)
+}
+
+fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".lock");
+    path.with_file_name(name)
+}
+
+/// An advisory lock held while reading, changing and writing the workspace.
+pub struct WorkspaceLock {
+    _file: File,
+}
+
+pub fn lock(path: &Path) -> Result<WorkspaceLock, SaveError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| io_error(path, e))?;
+    }
+    let lp = lock_path(path);
+    let mut options = OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(&lp).map_err(|e| io_error(path, e))?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(WorkspaceLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(SaveError::Busy(path.display().to_string()));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io_error(path, e)),
+        }
+    }
+}
+
+/// Writes `bytes` to `path` so that a crash leaves the old or the new file, never a mix.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SaveError> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut options = OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&tmp)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&tmp, path)?;
+        // The rename is durable only once the folder itself is synced.
+        if let Ok(d) = File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io_error(path, e));
+    }
+    Ok(())
+}
+
+/// Saves a new version: the current file becomes `.bak` (itself written atomically), then the new one.
+pub fn save_with_backup(path: &Path, new_text: &str) -> Result<(), SaveError> {
+    match std::fs::read(path) {
+        Ok(old) => write_atomic(&bak_path(path), &old)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io_error(path, e)),
+    }
+    write_atomic(path, new_text.as_bytes())
+}
