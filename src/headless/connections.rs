@@ -273,10 +273,12 @@ pub fn remove(path: &Path, keyring: &dyn SecretStore, what: &RemoveCommand) -> C
             if let Some(asp) = &aid.app_specific_password {
                 v.push((asp.clone(), EntryName::app_specific_password(&id)));
             }
-            v.push((
-                aid.session.clone().unwrap_or_default(),
-                EntryName::session(&id),
-            ));
+            if aid.has_session() {
+                v.push((
+                    aid.session.clone().unwrap_or_default(),
+                    EntryName::session(&id),
+                ));
+            }
             v
         }
     };
@@ -302,10 +304,15 @@ pub fn remove(path: &Path, keyring: &dyn SecretStore, what: &RemoveCommand) -> C
         keyring,
         workspace_file: path,
     };
-    let mut orphans = Vec::new();
+    // Group the failures by reason: one unreachable keyring is one message.
+    let mut orphans: Vec<(String, Vec<String>)> = Vec::new();
     for (r, entry) in refs {
         if let Err(e) = secrets.delete(&r, &entry) {
-            orphans.push(format!("{entry} ({e})"));
+            let reason = e.to_string();
+            match orphans.iter_mut().find(|(r, _)| *r == reason) {
+                Some((_, entries)) => entries.push(entry.to_string()),
+                None => orphans.push((reason, vec![entry.to_string()])),
+            }
         }
     }
     if !cleared.is_empty() {
@@ -315,8 +322,12 @@ pub fn remove(path: &Path, keyring: &dyn SecretStore, what: &RemoveCommand) -> C
         return Err(Failure::new(
             1,
             format!(
-                "{id} was removed from the workspace, but these keyring entries could not be deleted: {}. Delete them by hand",
-                orphans.join(", ")
+                "{id} was removed from the workspace, but its secrets could not be deleted; delete them by hand: {}",
+                orphans
+                    .iter()
+                    .map(|(reason, entries)| format!("{} ({reason})", entries.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("; ")
             ),
         ));
     }

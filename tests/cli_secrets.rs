@@ -1,0 +1,563 @@
+//! Scripted edits, exports and the keyring, through the real binary.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+fn ws_arg(ws: &Path) -> Vec<String> {
+    vec!["-c".into(), ws.to_str().unwrap().into()]
+}
+
+fn add_key(ws: &Path, name: &str, key_id: &str, p8: &Path, extra: &[&str]) -> Run {
+    let mut args = ws_arg(ws);
+    args.extend(
+        [
+            "add",
+            "api-key",
+            "--name",
+            name,
+            "--key-id",
+            key_id,
+            "--p8",
+            p8.to_str().unwrap(),
+        ]
+        .map(String::from),
+    );
+    args.extend(extra.iter().map(|s| s.to_string()));
+    run(bin().args(args))
+}
+
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn add_api_key_by_reference_keeps_comments_and_writes_safely() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = base_workspace(dir.path());
+    let before = std::fs::read_to_string(&ws).unwrap();
+    let p8 = openssl_p256(dir.path(), "AuthKey_ABCDE12345.p8");
+    let r = add_key(
+        &ws,
+        "CI key",
+        "ABCDE12345",
+        &p8,
+        &["--issuer-id", ISSUER, "--store", "reference"],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr
+            .contains("added API key `CI key` (ABCDE12345), fingerprint "),
+        "{}",
+        r.stderr
+    );
+    let after = std::fs::read_to_string(&ws).unwrap();
+    assert!(
+        after.contains("# my CI connections") && after.contains("# the store app"),
+        "comments kept:\n{after}"
+    );
+    assert!(after.contains("private_key = { path = "), "{after}");
+    assert!(!after.contains("BEGIN"), "no key material in the workspace");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("workspace.toml.bak")).unwrap(),
+        before
+    );
+    assert_eq!(mode(&ws), 0o600);
+    assert_eq!(mode(&dir.path().join("workspace.toml.bak")), 0o600);
+    let check = run(bin().args(ws_arg(&ws)).args(["check", "--secrets"]));
+    assert_eq!(check.code, 0, "{}", check.all());
+}
+
+#[test]
+fn add_api_key_validates_before_touching_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = base_workspace(dir.path());
+    let original = std::fs::read_to_string(&ws).unwrap();
+    let p8 = openssl_p256(dir.path(), "AuthKey_ABCDE12345.p8");
+    let rsa = dir.path().join("rsa.p8");
+    std::fs::write(
+        &rsa,
+        openssl(&[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:1024",
+        ]),
+    )
+    .unwrap();
+    let cases: Vec<(Vec<&str>, &Path, &str)> = vec![
+        (vec![], &p8, "a team key needs --issuer-id"),
+        (
+            vec!["--issuer-id", ISSUER, "--individual"],
+            &p8,
+            "an individual key has no issuer ID",
+        ),
+        (vec!["--issuer-id", "nope"], &p8, "must be a UUID"),
+        (vec!["--issuer-id", ISSUER], &rsa, "RSA key"),
+    ];
+    for (extra, key, expected) in cases {
+        let mut args = extra.clone();
+        args.extend(["--store", "reference"]);
+        let r = add_key(&ws, "CI key", "ABCDE12345", key, &args);
+        assert_ne!(r.code, 0, "{expected}");
+        assert!(r.stderr.contains(expected), "{expected}: {}", r.stderr);
+        assert!(!r.all().contains("panicked"));
+    }
+    let r = add_key(&ws, "CI key", "abc", &p8, &["--issuer-id", ISSUER]);
+    assert!(r.stderr.contains("must be 10 characters"), "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&ws).unwrap(),
+        original,
+        "nothing saved"
+    );
+    assert!(!dir.path().join("workspace.toml.bak").exists());
+}
+
+#[test]
+fn no_keyring_over_ssh_says_what_to_do_and_saves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = base_workspace(dir.path());
+    let original = std::fs::read_to_string(&ws).unwrap();
+    let p8 = openssl_p256(dir.path(), "AuthKey_ABCDE12345.p8");
+    let r = add_key(&ws, "CI key", "ABCDE12345", &p8, &["--issuer-id", ISSUER]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("no OS keyring is reachable"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("dbus-run-session") && r.stderr.contains("--store reference"),
+        "both ways out: {}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&ws).unwrap(), original);
+}
+
+#[test]
+fn warnings_for_loose_modes_and_mismatched_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = base_workspace(dir.path());
+    let p8 = openssl_p256(dir.path(), "AuthKey_ZZZZZ99999.p8");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&p8, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let r = add_key(
+        &ws,
+        "CI key",
+        "ABCDE12345",
+        &p8,
+        &["--issuer-id", ISSUER, "--store", "reference"],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr.contains("named for key ZZZZZ99999"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("readable by group or others (mode 644)"),
+        "{}",
+        r.stderr
+    );
+    let check = run(bin().args(ws_arg(&ws)).arg("check"));
+    assert!(
+        check.stdout.contains("readable by group or others"),
+        "{}",
+        check.stdout
+    );
+}
+
+#[test]
+fn the_fifty_key_limit_and_unique_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.toml");
+    let mut text = String::from("version = 1\nyou = \"alice@example.com\"\n");
+    for i in 0..50 {
+        text.push_str(&format!(
+            "\n[[api_keys]]\nname = \"key {i}\"\nkey_id = \"KEY{i:07}\"\nissuer_id = \"{ISSUER}\"\n"
+        ));
+    }
+    write(&ws, &text);
+    let p8 = openssl_p256(dir.path(), "k.p8");
+    let r = add_key(
+        &ws,
+        "one more",
+        "ABCDE12345",
+        &p8,
+        &["--issuer-id", ISSUER, "--store", "reference"],
+    );
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("already has 50 API keys"), "{}", r.stderr);
+    let r = add_key(
+        &ws,
+        "key 3",
+        "ABCDE12345",
+        &p8,
+        &["--issuer-id", ISSUER, "--store", "reference"],
+    );
+    assert!(
+        r.stderr.contains("already has 50") || r.stderr.contains("already exists"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn assign_follows_the_team_tab_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.toml");
+    write(
+        &ws,
+        &format!(
+            r#"version = 1
+you = "alice@example.com"
+
+[[api_keys]]
+name = "mine"
+key_id = "ABCDE12345"
+issuer_id = "{ISSUER}"
+private_key = {{ env = "K" }}
+
+[[api_keys]]
+name = "bobs"
+key_id = "BOBBO12345"
+issuer_id = "{ISSUER}"
+owner = "bob@example.com"
+private_key = {{ env = "K" }}
+
+[[apple_ids]]
+apple_id = "alice@example.com"
+password = {{ env = "P" }}
+
+[[apple_ids]]
+apple_id = "carol@example.com"
+owner = "carol@example.com"
+
+[[apps]]
+slug = "shop-ios"
+owner = "bob@example.com"
+admins = ["alice@example.com"]
+
+[[apps.steps]]
+id = "deploy-to-itunesconnect-deliver"
+"#
+        ),
+    );
+    let w = ws.to_str().unwrap();
+    let r = run(bin().args(["-c", w, "assign", "shop-ios", "--api-key", "mine"]));
+    assert_eq!(r.code, 0, "{}", r.all());
+    let preview = run(bin().args(["-c", w, "preview", "--format", "json"]));
+    assert!(
+        preview
+            .stdout
+            .contains("\"identity\":\"mine (ABCDE12345)\""),
+        "{}",
+        preview.stdout
+    );
+    let r = run(bin().args(["-c", w, "assign", "shop-ios", "--api-key", "bobs"]));
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("you can assign only your own API keys"),
+        "{}",
+        r.stderr
+    );
+    let r = run(bin().args([
+        "-c",
+        w,
+        "assign",
+        "shop-ios",
+        "--apple-id",
+        "carol@example.com",
+    ]));
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("neither the owner of shop-ios"),
+        "{}",
+        r.stderr
+    );
+    let r = run(bin().args([
+        "-c",
+        w,
+        "assign",
+        "shop-ios",
+        "--apple-id",
+        "alice@example.com",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.all());
+    let r = run(bin().args(["-c", w, "assign", "shop-ios", "--none-api-key"]));
+    assert_eq!(r.code, 0);
+    let text = std::fs::read_to_string(&ws).unwrap();
+    assert!(
+        !text.contains("api_key = \"mine\"") && text.contains("apple_id = \"alice@example.com\"\n"),
+        "{text}"
+    );
+    let r = run(bin().args(["-c", w, "assign", "nope", "--none-api-key"]));
+    assert!(r.stderr.contains("no app `nope`"), "{}", r.stderr);
+    let r = run(bin().args(["-c", w, "assign", "shop-ios"]));
+    assert_eq!(r.code, 2, "one of the four flags is required");
+
+    // Removing a connection clears it from the apps that use it.
+    let r = run(bin().args(["-c", w, "remove", "apple-id", "alice@example.com"]));
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("cleared from: shop-ios"), "{}", r.stderr);
+    let text = std::fs::read_to_string(&ws).unwrap();
+    assert!(
+        !text.contains("alice@example.com\"\n\n[[apple_ids]]")
+            && !text.contains("apple_id = \"alice@example.com\"\n\n[[apps"),
+        "{text}"
+    );
+    let r = run(bin().args(["-c", w, "check"]));
+    assert_eq!(r.code, 0, "{}", r.all());
+}
+
+#[test]
+fn exports_and_env_hand_over_what_the_steps_receive() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = base_workspace(dir.path());
+    let p8 = openssl_p256(dir.path(), "AuthKey_ABCDE12345.p8");
+    assert_eq!(
+        add_key(
+            &ws,
+            "CI key",
+            "ABCDE12345",
+            &p8,
+            &["--issuer-id", ISSUER, "--store", "reference"]
+        )
+        .code,
+        0
+    );
+    let w = ws.to_str().unwrap();
+    assert_eq!(
+        run(bin().args(["-c", w, "assign", "shop-ios", "--api-key", "CI key"])).code,
+        0
+    );
+
+    let out = dir.path().join("api_key.json");
+    let r = run(bin().args([
+        "-c",
+        w,
+        "export",
+        "fastlane",
+        "CI key",
+        "-o",
+        out.to_str().unwrap(),
+    ]));
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(mode(&out), 0o600);
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(v["key_id"], "ABCDE12345");
+    assert_eq!(v["issuer_id"], ISSUER);
+    assert_eq!(v["in_house"], false);
+    assert_eq!(v["duration"], 1200);
+    assert!(
+        v["key"]
+            .as_str()
+            .unwrap()
+            .starts_with("-----BEGIN PRIVATE KEY-----")
+    );
+
+    let pem = std::fs::read_to_string(&p8).unwrap();
+    let body = pem.lines().nth(1).unwrap();
+    let r = run(bin().args([
+        "-c",
+        w,
+        "env",
+        "--app",
+        "shop-ios",
+        "--step",
+        "deploy-to-itunesconnect-deliver",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("# argument: --api_key_path <api_key.json>"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("unset FASTLANE_PASSWORD"), "{}", r.stdout);
+    let r = run(bin().args([
+        "-c", w, "env", "--app", "shop-ios", "--step", "fastlane", "--format", "json",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        v["receives"]["APP_STORE_CONNECT_API_KEY_PATH"],
+        "<api_key.json>"
+    );
+    assert!(!r.all().contains(body));
+    let r = run(bin().args([
+        "-c",
+        w,
+        "env",
+        "--app",
+        "shop-ios",
+        "--step",
+        "xcode-archive",
+    ]));
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("its steps are deploy-to-itunesconnect-deliver, fastlane"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn env_reveal_gives_the_real_values_and_nothing_leaks_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.toml");
+    write(
+        &ws,
+        r#"version = 1
+you = "alice@example.com"
+
+[[apple_ids]]
+apple_id = "alice@example.com"
+password = { env = "TEST_APPLE_PASSWORD" }
+app_specific_password = { env = "TEST_APPLE_ASP" }
+
+[[apps]]
+slug = "shop-ios"
+apple_id = "alice@example.com"
+
+[[apps.steps]]
+id = "deploy-to-itunesconnect-application-loader"
+"#,
+    );
+    let w = ws.to_str().unwrap();
+    let secret = "correct-horse-battery-9";
+    let asp = "abcd-efgh-ijkl-mnop";
+    let env = |cmd: &mut std::process::Command| {
+        cmd.env("TEST_APPLE_PASSWORD", secret)
+            .env("TEST_APPLE_ASP", asp);
+    };
+    let mut c = bin();
+    env(&mut c);
+    let r = run(c.args([
+        "-c",
+        w,
+        "env",
+        "--app",
+        "shop-ios",
+        "--step",
+        "deploy-to-itunesconnect-application-loader",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout.contains("# argument: --password ***"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.all().contains(secret) && !r.all().contains(asp));
+    let mut c = bin();
+    env(&mut c);
+    let r = run(c.args([
+        "-c",
+        w,
+        "env",
+        "--app",
+        "shop-ios",
+        "--step",
+        "deploy-to-itunesconnect-application-loader",
+        "--reveal",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.all());
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        v["receives"]["--password"], asp,
+        "altool gets the app-specific password"
+    );
+    let mut c = bin();
+    env(&mut c);
+    let r = run(c.args(["-c", w, "check", "--secrets"]));
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(!r.all().contains(secret));
+    let r = run(bin().args(["-c", w, "check", "--secrets"]));
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout
+            .contains("environment variable TEST_APPLE_PASSWORD is not set"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn the_real_secret_service_stores_what_secret_tool_reads() {
+    if !require(
+        have("dbus-run-session") && have("gnome-keyring-daemon") && have("secret-tool"),
+        "a Secret Service (dbus + gnome-keyring + secret-tool)",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ws = base_workspace(dir.path());
+    let p8 = openssl_p256(dir.path(), "AuthKey_ABCDE12345.p8");
+    let script = format!(
+        r#"set -e
+printf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+B='{bin}'; W='{ws}'
+"$B" -c "$W" add api-key --name "CI key" --key-id ABCDE12345 --issuer-id {ISSUER} --p8 '{p8}'
+echo "--- secret-tool"
+secret-tool lookup service apple-conn username api-key/ABCDE12345
+echo "--- token"
+"$B" -c "$W" token "CI key" | cut -d. -f1
+"$B" -c "$W" check --secrets
+"$B" -c "$W" remove api-key "CI key"
+if secret-tool lookup service apple-conn username api-key/ABCDE12345 >/dev/null; then echo "STILL THERE"; else echo "--- gone"; fi
+"#,
+        bin = bin_path().display(),
+        ws = ws.display(),
+        p8 = p8.display()
+    );
+    let out = std::process::Command::new("dbus-run-session")
+        .args(["--", "bash", "-c", &script])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let pem = std::fs::read_to_string(&p8).unwrap();
+    let stored = stdout
+        .split("--- secret-tool\n")
+        .nth(1)
+        .unwrap()
+        .split("--- token")
+        .next()
+        .unwrap();
+    assert_eq!(
+        apple_conn::asc::p8::import(stored.as_bytes(), None, None)
+            .unwrap()
+            .fingerprint,
+        apple_conn::asc::p8::import(pem.as_bytes(), None, None)
+            .unwrap()
+            .fingerprint,
+        "secret-tool reads back the key apple-conn stored"
+    );
+    assert!(
+        stdout.contains("eyJ"),
+        "a token was minted from the keyring: {stdout}"
+    );
+    assert!(
+        stdout.contains("--- gone"),
+        "remove deleted the keyring entry: {stdout}"
+    );
+    assert!(
+        stderr.contains(
+            "private key in the OS keyring (Secret Service) as apple-conn/api-key/ABCDE12345"
+        ),
+        "{stderr}"
+    );
+    let text = std::fs::read_to_string(&ws).unwrap();
+    assert!(!text.contains("PRIVATE"));
+}

@@ -1,0 +1,133 @@
+//! Shared test helpers: the real binary, throwaway keys made by openssl, optional real parts.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub fn bin_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_apple-conn"))
+}
+
+/// The binary with no keyring session and no user config.
+pub fn bin() -> Command {
+    let mut cmd = Command::new(bin_path());
+    cmd.env_remove("DBUS_SESSION_BUS_ADDRESS");
+    cmd.env_remove("APPLE_CONN_KEYRING");
+    cmd.env_remove("APPLE_CONN_APPLE_AUTH_URL");
+    cmd.env(
+        "XDG_CONFIG_HOME",
+        std::env::temp_dir().join("apple-conn-tests-no-config"),
+    );
+    cmd.stdin(Stdio::null());
+    cmd
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+pub fn run(cmd: &mut Command) -> Run {
+    let out: Output = cmd.output().expect("run apple-conn");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Fails under CI (where every real part must be present), skips on a laptop without it.
+pub fn require(available: bool, what: &str) -> bool {
+    if available {
+        return true;
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("{what} is required under CI but is missing: .ci/run installs it");
+    }
+    eprintln!("skipped: {what} is not available on this machine");
+    false
+}
+
+pub fn have(cmd: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {cmd}")])
+        .stdout(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// A fresh P-256 key in PKCS#8 PEM, made by openssl (a tool we did not write).
+pub fn openssl_p256(dir: &Path, file: &str) -> PathBuf {
+    let path = dir.join(file);
+    let status = Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+        ])
+        .arg(&path)
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl");
+    assert!(status.success());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    path
+}
+
+pub fn openssl(args: &[&str]) -> Vec<u8> {
+    let out = Command::new("openssl")
+        .args(args)
+        .stderr(Stdio::null())
+        .output()
+        .expect("openssl");
+    assert!(out.status.success(), "openssl {args:?} failed");
+    out.stdout
+}
+
+/// The Python of CI's venv with PyJWT, cryptography and srp, if any.
+pub fn python() -> Option<String> {
+    let candidates = [
+        std::env::var("APPLE_CONN_TEST_PYTHON").ok(),
+        Some(format!("{}/.venv/bin/python", env!("CARGO_MANIFEST_DIR"))),
+    ];
+    candidates.into_iter().flatten().find(|p| {
+        Command::new(p)
+            .args(["-c", "import jwt, cryptography, srp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+    })
+}
+
+pub fn write(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+}
+
+pub const ISSUER: &str = "57246542-96fe-1a63-e053-0824d011072a";
+
+/// A workspace with one app owned by you, ready for scripted edits.
+pub fn base_workspace(dir: &Path) -> PathBuf {
+    let ws = dir.join("workspace.toml");
+    write(
+        &ws,
+        "# my CI connections\nversion = 1\nyou = \"alice@example.com\"\n\n[[apps]]\nslug = \"shop-ios\" # the store app\nowner = \"alice@example.com\"\n\n[[apps.steps]]\nid = \"deploy-to-itunesconnect-deliver\"\n\n[[apps.steps]]\nid = \"fastlane\"\n",
+    );
+    ws
+}
