@@ -46,6 +46,11 @@ pub enum Command {
     Export(ExportCommand),
     /// The env vars and arguments one step of an app would receive
     Env(EnvArgs),
+    /// Sign in to an Apple ID again with a new 2FA code: renews the 30-day session
+    Reauth(ReauthArgs),
+    /// Apple ID sessions: export as FASTLANE_SESSION, import one, check it with Apple
+    #[command(subcommand)]
+    Session(SessionCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -59,6 +64,82 @@ pub struct InitArgs {
 pub enum AddCommand {
     /// Add an App Store Connect API key from its .p8 file
     ApiKey(AddApiKeyArgs),
+    /// Add an Apple ID: signs in to Apple for real and keeps the 2FA session
+    AppleId(AddAppleIdArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AddAppleIdArgs {
+    /// The Apple ID (an email address)
+    #[arg(long)]
+    pub apple_id: String,
+    /// Where to read the password: env:VAR, file:PATH or stdin
+    #[arg(long, value_name = "env:VAR|file:PATH|stdin")]
+    pub password_from: String,
+    /// Where to read the app-specific password (xxxx-xxxx-xxxx-xxxx)
+    #[arg(long, value_name = "env:VAR|file:PATH|stdin")]
+    pub app_specific_password_from: Option<String>,
+    /// Where the passwords are kept: a copy in the OS keyring, or a reference to the env var / file
+    #[arg(long, value_enum, default_value_t = KeyStorage::Keyring)]
+    pub store: KeyStorage,
+    #[command(flatten)]
+    pub signin: SignInArgs,
+}
+
+/// How a sign-in gets its 2FA code and where it talks to Apple.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SignInArgs {
+    /// A code you already have (e.g. from a trusted device's "Get Verification Code")
+    #[arg(long, conflicts_with = "code_from")]
+    pub code: Option<String>,
+    /// Read the code when Apple asks for it: stdin or env:VAR
+    #[arg(long, value_name = "stdin|env:VAR")]
+    pub code_from: Option<String>,
+    /// Ask Apple to send the code by SMS (or voice) to this trusted number id
+    #[arg(long, value_name = "ID")]
+    pub sms: Option<i64>,
+    /// Keep the session cookies in this file (0600) instead of the OS keyring
+    #[arg(long, value_name = "PATH")]
+    pub session_file: Option<PathBuf>,
+    /// Apple's sign-in endpoint (proxies, tests); also APPLE_CONN_APPLE_AUTH_URL or [settings] apple_auth_url
+    #[arg(long, value_name = "URL")]
+    pub apple_auth_url: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReauthArgs {
+    /// The Apple ID to sign in again
+    pub apple_id: String,
+    /// Read the password from here instead of its stored reference
+    #[arg(long, value_name = "env:VAR|file:PATH|stdin")]
+    pub password_from: Option<String>,
+    #[command(flatten)]
+    pub signin: SignInArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionCommand {
+    /// Print the FASTLANE_SESSION value of an Apple ID (single line; --raw for YAML)
+    Export {
+        apple_id: String,
+        /// Multi-line YAML instead of the single-line form
+        #[arg(long)]
+        raw: bool,
+    },
+    /// Store a session printed by `fastlane spaceauth` (either form) or by `session export`
+    Import {
+        apple_id: String,
+        /// Where to read it: env:VAR, file:PATH or stdin
+        #[arg(long, value_name = "env:VAR|file:PATH|stdin")]
+        from: String,
+    },
+    /// Ask Apple whether the stored session is still alive
+    Check {
+        apple_id: String,
+        /// Apple's endpoint override (proxies, tests)
+        #[arg(long, value_name = "URL")]
+        apple_auth_url: Option<String>,
+    },
 }
 
 #[derive(Debug, clap::Args)]

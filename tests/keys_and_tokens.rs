@@ -66,7 +66,10 @@ fn imports_the_forms_apple_and_fastlane_users_have() {
     )
     .unwrap();
     assert!(mismatch.warnings[0].contains("named for key ZZZZZ99999 but the key ID is ABCDE12345"));
-    assert!(!format!("{ok:?}").contains("PRIVATE"), "Debug never shows the key");
+    assert!(
+        !format!("{ok:?}").contains("PRIVATE"),
+        "Debug never shows the key"
+    );
 }
 
 #[test]

@@ -18,6 +18,15 @@ pub fn run(cli: &Cli) -> CmdResult {
         Command::Add(AddCommand::ApiKey(args)) => {
             super::connections::add_api_key(&config_path(&cli.config)?, &keyring, args)
         }
+        Command::Add(AddCommand::AppleId(args)) => {
+            super::apple_id::add_apple_id(&config_path(&cli.config)?, &keyring, args)
+        }
+        Command::Reauth(args) => {
+            super::apple_id::reauth(&config_path(&cli.config)?, &keyring, args)
+        }
+        Command::Session(cmd) => {
+            super::apple_id::session(&config_path(&cli.config)?, &keyring, cmd)
+        }
         Command::Remove(what) => {
             super::connections::remove(&config_path(&cli.config)?, &keyring, what)
         }

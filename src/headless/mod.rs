@@ -68,6 +68,7 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+pub mod apple_id;
 pub mod connections;
 pub mod dispatch;
 pub mod export;
