@@ -21,6 +21,7 @@ fn tokens(c: &mut Criterion) {
         enterprise: false,
         owner: None,
         private_key: SecretRef::Keyring,
+        fingerprint: None,
     };
     c.bench_function("mint one token", |b| {
         b.iter(|| jwt::mint(black_box(&key), &pem, 1_800_000_000, 600, &[]).unwrap())

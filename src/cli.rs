@@ -16,6 +16,25 @@ pub struct Cli {
     #[arg(short = 'c', long = "config", global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
+    /// Open the embedded demo workspace (in-memory secrets, a throwaway key, nothing saved)
+    #[arg(long)]
+    pub demo: bool,
+    /// Open the workspace without saving anything
+    #[arg(long)]
+    pub read_only: bool,
+    /// Theme: default, light, high-contrast, mono, or a TOML file
+    #[arg(long, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+    /// No colours (also when NO_COLOR is set)
+    #[arg(long)]
+    pub no_color: bool,
+    /// A TOML keymap merged over the default keys
+    #[arg(long, value_name = "PATH")]
+    pub keymap: Option<PathBuf>,
+    /// Apple's sign-in endpoint for the TUI's sign-ins (proxies, tests)
+    #[arg(long, value_name = "URL")]
+    pub apple_auth_url: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -12,3 +12,5 @@ pub mod domain;
 pub mod headless;
 pub mod secrets;
 pub mod store;
+pub mod theme;
+pub mod tui;

@@ -12,10 +12,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: CmdResult = if cli.command.is_none() {
-        Err(headless::Failure::new(
-            2,
-            "the terminal UI is not built yet: use a subcommand (see --help)",
-        ))
+        headless::tui_launch::run(&cli)
     } else {
         headless::dispatch::run(&cli)
     };

@@ -17,6 +17,7 @@ fn key(kind: KeyKind, enterprise: bool) -> ApiKey {
         enterprise,
         owner: None,
         private_key: SecretRef::Keyring,
+        fingerprint: None,
     }
 }
 

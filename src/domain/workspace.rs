@@ -78,6 +78,9 @@ pub struct ApiKey {
     pub owner: Option<String>,
     #[serde(default)]
     pub private_key: SecretRef,
+    /// SHA-256 of the public key (hex), recorded when the key was added: public, not a secret.
+    #[serde(default)]
+    pub fingerprint: Option<String>,
 }
 
 impl ApiKey {

@@ -93,6 +93,7 @@ pub fn add_api_key(path: &Path, keyring: &dyn SecretStore, args: &AddApiKeyArgs)
         enterprise: args.enterprise,
         owner: None,
         private_key: SecretRef::Keyring,
+        fingerprint: None,
     };
     validate_new_api_key(&loaded.workspace, &key).map_err(|e| Failure::new(1, e))?;
 
@@ -124,6 +125,7 @@ pub fn add_api_key(path: &Path, keyring: &dyn SecretStore, args: &AddApiKeyArgs)
         );
     }
 
+    key.fingerprint = Some(imported.fingerprint.clone());
     let entry = EntryName::api_key(&key.key_id);
     let stored_in_keyring = match args.store {
         KeyStorage::Keyring => {

@@ -124,6 +124,7 @@ pub struct CodeRequest {
     pub retry: Option<String>,
 }
 
+#[derive(Debug)]
 pub enum CodeAnswer {
     Code(String),
     /// Ask Apple to send a code by SMS (or voice) to this trusted number instead.

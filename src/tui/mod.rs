@@ -1,0 +1,213 @@
+//! The terminal UI: four panes over the same domain the headless commands use.
+
+pub mod action;
+pub mod effects;
+pub mod event;
+pub mod keymap;
+pub mod state;
+pub mod update;
+pub mod view;
+
+use std::io::Stdout;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use ratatui::crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use ratatui::crossterm::{cursor, execute};
+
+use crate::secrets::{EntryName, MemoryStore, SecretStore, SecretValue};
+use crate::store::{self, Loaded};
+use crate::theme::Theme;
+use effects::{Runner, Service};
+use keymap::Keymap;
+use state::AppState;
+use update::{Msg, update};
+
+pub const DEMO_WORKSPACE: &str = include_str!("demo.toml");
+
+pub struct Options {
+    pub config: PathBuf,
+    pub demo: bool,
+    pub read_only: bool,
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub service: Service,
+}
+
+/// The demo: the embedded workspace, a memory store, a throwaway key made now.
+pub fn demo_workspace() -> Result<(Loaded, MemoryStore), String> {
+    let mut loaded = store::parse(Path::new("demo.toml"), DEMO_WORKSPACE.to_string())
+        .map_err(|e| e.to_string())?;
+    let memory = MemoryStore::new();
+    for key in &mut loaded.workspace.api_keys {
+        let secret = p256::SecretKey::random(&mut p256::elliptic_curve::rand_core::OsRng);
+        use p256::pkcs8::{EncodePrivateKey, LineEnding};
+        let pem = SecretValue::new(
+            secret
+                .to_pkcs8_pem(LineEnding::LF)
+                .map_err(|e| e.to_string())?
+                .to_string(),
+        );
+        key.fingerprint = crate::asc::p8::fingerprint(&pem).ok();
+        memory
+            .set(&EntryName::api_key(&key.key_id), &pem)
+            .map_err(|e| e.to_string())?;
+    }
+    for aid in &loaded.workspace.apple_ids {
+        let _ = memory.set(
+            &EntryName::password(&aid.apple_id),
+            &SecretValue::new("demo-password".into()),
+        );
+    }
+    Ok((loaded, memory))
+}
+
+/// Restores the terminal on every way out: drop (quit, error) and panic.
+struct TerminalGuard;
+
+impl TerminalGuard {
+    fn enter() -> std::io::Result<TerminalGuard> {
+        enable_raw_mode()?;
+        let guard = TerminalGuard;
+        execute!(
+            std::io::stdout(),
+            EnterAlternateScreen,
+            EnableBracketedPaste,
+            cursor::Hide
+        )?;
+        Ok(guard)
+    }
+}
+
+pub fn restore_terminal() {
+    let _ = disable_raw_mode();
+    let _ = execute!(
+        std::io::stdout(),
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+pub fn run(opts: Options) -> Result<(), String> {
+    // Everything that can fail on bad input is loaded before the terminal changes mode.
+    let (loaded, keyring): (Loaded, Box<dyn SecretStore + Send + Sync>) = if opts.demo {
+        let (l, m) = demo_workspace()?;
+        (l, Box::new(m))
+    } else {
+        let l = store::load(&opts.config).map_err(|e| e.to_string())?;
+        (l, Box::new(crate::secrets::LazyKeyring::new()))
+    };
+    let term = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        signal_hook::flag::register(sig, Arc::clone(&term))
+            .map_err(|e| format!("cannot watch signals: {e}"))?;
+    }
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        previous(info);
+    }));
+
+    let _guard = TerminalGuard::enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
+    let mut terminal =
+        Terminal::new(CrosstermBackend::new(std::io::stdout())).map_err(|e| e.to_string())?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let persist = !opts.demo && !opts.read_only;
+    let mut runner = Runner::new(keyring, opts.service, persist, tx);
+    let mut state = AppState::new(loaded, opts.keymap, Utc::now(), opts.demo, opts.read_only);
+    let theme = opts.theme;
+    event_loop(&mut terminal, &mut state, &mut runner, &rx, &theme, &term)
+        .map_err(|e| e.to_string())
+}
+
+fn event_loop(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    state: &mut AppState,
+    runner: &mut Runner,
+    rx: &std::sync::mpsc::Receiver<Msg>,
+    theme: &Theme,
+    term: &AtomicBool,
+) -> std::io::Result<()> {
+    use ratatui::crossterm::event as ct;
+    let mut last_tick = Instant::now();
+    let mut last_disk_check = Instant::now();
+    let mut known_mtime = file_mtime(&state.loaded.path);
+    loop {
+        terminal.draw(|f| view::render(state, theme, f))?;
+        if state.quit || term.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        if ct::poll(Duration::from_millis(100))?
+            && let Some(ev) = event::from_crossterm(ct::read()?)
+        {
+            let msg = match ev {
+                event::AppEvent::Key(k) => Msg::Key(k),
+                event::AppEvent::Paste(p) => Msg::Paste(p),
+                event::AppEvent::Resize => Msg::Resize,
+            };
+            dispatch(state, runner, msg);
+        }
+        runner.poll(&state.loaded);
+        while let Ok(msg) = rx.try_recv() {
+            let saved = matches!(msg, Msg::Saved(..));
+            dispatch(state, runner, msg);
+            if saved {
+                known_mtime = file_mtime(&state.loaded.path);
+            }
+        }
+        if last_tick.elapsed() >= Duration::from_millis(200) {
+            last_tick = Instant::now();
+            dispatch(state, runner, Msg::Tick(Utc::now()));
+        }
+        if !state.demo && last_disk_check.elapsed() >= Duration::from_secs(1) {
+            last_disk_check = Instant::now();
+            let now = file_mtime(&state.loaded.path);
+            if now != known_mtime {
+                known_mtime = now;
+                if std::fs::read_to_string(&state.loaded.path).ok().as_deref()
+                    != Some(state.loaded.text.as_str())
+                {
+                    dispatch(state, runner, Msg::DiskChanged);
+                }
+            }
+        }
+    }
+}
+
+fn dispatch(state: &mut AppState, runner: &mut Runner, msg: Msg) {
+    for effect in update(state, msg) {
+        // A save over a file another instance changed would lose its change: reload first.
+        if state.disk_changed
+            && matches!(
+                effect,
+                update::Effect::Apply(_)
+                    | update::Effect::Remove { .. }
+                    | update::Effect::AddApiKey { .. }
+                    | update::Effect::FinishAppleId { .. }
+            )
+        {
+            dispatch(state, runner, Msg::Failed("the workspace changed on disk: press ctrl-r to reload, then apply your change again".into()));
+            continue;
+        }
+        runner.run(&state.loaded, effect);
+    }
+}
+
+fn file_mtime(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}

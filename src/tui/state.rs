@@ -1,0 +1,416 @@
+//! AppState: everything the screen shows. Render reads it; only `update` changes it.
+
+use chrono::{DateTime, Utc};
+use tui_input::Input;
+
+use crate::apple::signin::{CodeRequest, Phone};
+use crate::domain::resolution::{Environment, Outcome, Resolution};
+use crate::domain::resolve::resolve;
+use crate::domain::workspace::{App, SessionState};
+use crate::store::Loaded;
+
+use super::keymap::Keymap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Connections,
+    Apps,
+    Matrix,
+    Preview,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 4] = [Pane::Connections, Pane::Apps, Pane::Matrix, Pane::Preview];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Connections => "Connections",
+            Pane::Apps => "Apps",
+            Pane::Matrix => "Step matrix",
+            Pane::Preview => "Preview",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+}
+
+/// A row of the Connections pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnRow {
+    ApiKey(usize),
+    AppleId(usize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    Secret,
+    /// A path with Tab completion, or pasted key content.
+    Path,
+    Choice(&'static [&'static str]),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    None,
+    Name,
+    KeyId,
+    IssuerOptional,
+    AppleId,
+    Code,
+    AppSpecificPasswordOptional,
+    NonEmpty,
+    InputValue,
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub label: String,
+    pub input: Input,
+    pub kind: FieldKind,
+    pub check: Check,
+    /// For Choice fields: accepted values of a step input (EditInputs).
+    pub values: Vec<String>,
+    pub hint: String,
+}
+
+impl Field {
+    pub fn new(label: &str, kind: FieldKind, check: Check) -> Field {
+        Field {
+            label: label.into(),
+            input: Input::default(),
+            kind,
+            check,
+            values: Vec::new(),
+            hint: String::new(),
+        }
+    }
+
+    pub fn with_value(mut self, v: &str) -> Field {
+        self.input = Input::new(v.to_string());
+        self
+    }
+
+    pub fn value(&self) -> &str {
+        self.input.value()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormKind {
+    AddApiKey,
+    AddAppleId,
+    /// The code step of a sign-in (add or re-authenticate).
+    TwoFactor {
+        apple_id: String,
+    },
+    AppSpecificPassword {
+        apple_id: String,
+    },
+    EditApiKey {
+        name: String,
+    },
+    EditInputs {
+        slug: String,
+        step_index: usize,
+        step_id: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub kind: FormKind,
+    pub title: String,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    pub error: Option<String>,
+    /// Shown under the fields: where the code went, the numbers, a note.
+    pub notes: Vec<String>,
+    /// A background job runs: the spinner text.
+    pub busy: Option<String>,
+    pub phones: Vec<Phone>,
+}
+
+impl Form {
+    pub fn field(&self, label: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|f| f.label == label)
+            .map(Field::value)
+            .unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pending {
+    RemoveApiKey(String),
+    RemoveAppleId(String),
+    Reload,
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenView {
+    pub key_name: String,
+    pub token: String,
+    pub header: String,
+    pub claims: Vec<(String, String)>,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChooserKind {
+    ApiKey { slug: String },
+    AppleId { slug: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Chooser {
+    pub kind: ChooserKind,
+    pub title: String,
+    /// (value, label); None clears the assignment.
+    pub options: Vec<(Option<String>, String)>,
+    pub selected: usize,
+}
+
+#[derive(Debug, Clone)]
+pub enum Layer {
+    Help,
+    Confirm {
+        title: String,
+        lines: Vec<String>,
+        pending: Pending,
+    },
+    Form(Form),
+    Detail {
+        step: usize,
+    },
+    Token(TokenView),
+    Chooser(Chooser),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusKind {
+    Info,
+    Ok,
+    Error,
+}
+
+#[derive(Debug, Clone)]
+pub struct Status {
+    pub kind: StatusKind,
+    pub text: String,
+}
+
+/// Where a running sign-in is, for the 2FA form.
+#[derive(Debug, Clone)]
+pub struct SignInUi {
+    pub apple_id: String,
+    pub reauth: bool,
+    pub request: Option<CodeRequest>,
+}
+
+pub struct AppState {
+    pub loaded: Loaded,
+    pub keymap: Keymap,
+    pub demo: bool,
+    pub read_only: bool,
+    pub now: DateTime<Utc>,
+    pub env: Environment,
+    pub focus: Pane,
+    pub conn_sel: usize,
+    pub app_sel: usize,
+    pub matrix_sel: usize,
+    /// Per catalog step: which connection-input value the matrix shows.
+    pub matrix_value: Vec<usize>,
+    pub preview_sel: usize,
+    /// Per pane filter text; `filtering` is the pane whose filter is being typed.
+    pub filters: [String; 4],
+    pub filtering: Option<Pane>,
+    pub layers: Vec<Layer>,
+    pub status: Option<Status>,
+    pub quit: bool,
+    pub spinner: usize,
+    pub signin: Option<SignInUi>,
+    /// The workspace file changed on disk since it was loaded.
+    pub disk_changed: bool,
+    // Derived, recomputed by `refresh` whenever the workspace, environment or clock changes.
+    pub health: Vec<Outcome>,
+    pub preview: Vec<Resolution>,
+}
+
+impl AppState {
+    pub fn new(
+        loaded: Loaded,
+        keymap: Keymap,
+        now: DateTime<Utc>,
+        demo: bool,
+        read_only: bool,
+    ) -> AppState {
+        let steps = loaded.catalog.steps.len();
+        let mut s = AppState {
+            loaded,
+            keymap,
+            demo,
+            read_only,
+            now,
+            env: Environment::Bitrise,
+            focus: Pane::Connections,
+            conn_sel: 0,
+            app_sel: 0,
+            matrix_sel: 0,
+            matrix_value: vec![0; steps],
+            preview_sel: 0,
+            filters: Default::default(),
+            filtering: None,
+            layers: Vec::new(),
+            status: None,
+            quit: false,
+            spinner: 0,
+            signin: None,
+            disk_changed: false,
+            health: Vec::new(),
+            preview: Vec::new(),
+        };
+        s.refresh_all();
+        s
+    }
+
+    pub fn filter(&self, pane: Pane) -> &str {
+        &self.filters[pane.index()]
+    }
+
+    /// Connection rows after the filter: API keys, then Apple IDs.
+    pub fn conn_rows(&self) -> Vec<ConnRow> {
+        let ws = &self.loaded.workspace;
+        let f = self.filter(Pane::Connections).to_lowercase();
+        let keys = ws.api_keys.iter().enumerate().filter(|(_, k)| {
+            f.is_empty()
+                || k.name.to_lowercase().contains(&f)
+                || k.key_id.to_lowercase().contains(&f)
+        });
+        let aids = ws
+            .apple_ids
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| f.is_empty() || a.apple_id.to_lowercase().contains(&f));
+        keys.map(|(i, _)| ConnRow::ApiKey(i))
+            .chain(aids.map(|(i, _)| ConnRow::AppleId(i)))
+            .collect()
+    }
+
+    /// Indices of apps after the filter.
+    pub fn app_rows(&self) -> Vec<usize> {
+        let f = self.filter(Pane::Apps).to_lowercase();
+        self.loaded
+            .workspace
+            .apps
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| {
+                f.is_empty()
+                    || a.slug.to_lowercase().contains(&f)
+                    || a.title.as_deref().unwrap_or("").to_lowercase().contains(&f)
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Indices of catalog steps after the filter.
+    pub fn matrix_rows(&self) -> Vec<usize> {
+        let f = self.filter(Pane::Matrix).to_lowercase();
+        self.loaded
+            .catalog
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                f.is_empty() || s.id.contains(&f) || s.name.to_lowercase().contains(&f)
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    pub fn preview_rows(&self) -> Vec<usize> {
+        let f = self.filter(Pane::Preview).to_lowercase();
+        let Some(app) = self.selected_app() else {
+            return Vec::new();
+        };
+        app.steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| f.is_empty() || s.id.contains(&f))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    pub fn selected_app_index(&self) -> Option<usize> {
+        self.app_rows().get(self.app_sel).copied()
+    }
+
+    pub fn selected_app(&self) -> Option<&App> {
+        self.selected_app_index()
+            .and_then(|i| self.loaded.workspace.apps.get(i))
+    }
+
+    pub fn selected_conn(&self) -> Option<ConnRow> {
+        self.conn_rows().get(self.conn_sel).copied()
+    }
+
+    pub fn session_state(&self, i: usize) -> Option<SessionState> {
+        self.loaded
+            .workspace
+            .apple_ids
+            .get(i)
+            .map(|a| a.session_state(self.now))
+    }
+
+    /// Recomputes the per-app health marks and the preview (workspace, env or clock changed).
+    pub fn refresh_all(&mut self) {
+        let ws = &self.loaded.workspace;
+        let catalog = &self.loaded.catalog;
+        self.health = ws
+            .apps
+            .iter()
+            .map(|app| {
+                app.steps
+                    .iter()
+                    .map(|s| resolve(ws, catalog, app, s, self.env, self.now).outcome)
+                    .filter(|o| *o != Outcome::Skipped)
+                    .max()
+                    .unwrap_or(Outcome::Skipped)
+            })
+            .collect();
+        self.refresh_preview();
+    }
+
+    /// Recomputes only the selected app's preview (selection changed).
+    pub fn refresh_preview(&mut self) {
+        let ws = &self.loaded.workspace;
+        let catalog = &self.loaded.catalog;
+        self.preview = match self.selected_app_index().and_then(|i| ws.apps.get(i)) {
+            Some(app) => app
+                .steps
+                .iter()
+                .map(|s| resolve(ws, catalog, app, s, self.env, self.now))
+                .collect(),
+            None => Vec::new(),
+        };
+        let rows = self.preview_rows().len();
+        if self.preview_sel >= rows {
+            self.preview_sel = rows.saturating_sub(1);
+        }
+    }
+
+    pub fn top(&self) -> Option<&Layer> {
+        self.layers.last()
+    }
+
+    pub fn set_status(&mut self, kind: StatusKind, text: impl Into<String>) {
+        self.status = Some(Status {
+            kind,
+            text: text.into(),
+        });
+    }
+}

@@ -1,0 +1,382 @@
+//! Modals and forms: help, confirmation, forms, preview detail, token, chooser.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::{SPINNER, block, centered, truncate};
+use crate::domain::resolution::{Level, Verdict};
+use crate::theme::Theme;
+use crate::tui::action::Action;
+use crate::tui::keymap::Context;
+use crate::tui::state::{AppState, FieldKind, Form, Layer};
+use crate::tui::update::field_error;
+
+pub fn render(
+    s: &AppState,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    layer: &Layer,
+    top: bool,
+) {
+    match layer {
+        Layer::Help => help(s, theme, frame, area),
+        Layer::Confirm { title, lines, .. } => {
+            let h = (lines.len() as u16 + 2).min(area.height);
+            let rect = centered(area, 64, h);
+            frame.render_widget(Clear, rect);
+            let text: Vec<Line> = lines
+                .iter()
+                .map(|l| Line::from(Span::styled(l.clone(), theme.text)))
+                .collect();
+            frame.render_widget(
+                Paragraph::new(text)
+                    .block(block(title, true, theme))
+                    .wrap(Wrap { trim: false }),
+                rect,
+            );
+        }
+        Layer::Form(form) => render_form(s, theme, frame, area, form, top),
+        Layer::Detail { step } => detail(s, theme, frame, area, *step),
+        Layer::Token(view) => {
+            let rect = centered(area, 90, 16);
+            frame.render_widget(Clear, rect);
+            let now = s.now.timestamp();
+            let left = view.expires_at - now;
+            let mut lines = vec![
+                Line::from(Span::styled(format!("header  {}", view.header), theme.text)),
+                Line::from(Span::styled("claims", theme.title)),
+            ];
+            for (k, v) in &view.claims {
+                lines.push(Line::from(Span::styled(
+                    format!("  {k:<6} {v}"),
+                    theme.text,
+                )));
+            }
+            lines.push(Line::from(Span::styled(
+                if left > 0 {
+                    format!("expires in {} min {} s", left / 60, left % 60)
+                } else {
+                    "expired".into()
+                },
+                if left > 120 { theme.ok } else { theme.warning },
+            )));
+            lines.push(Line::from(Span::styled(
+                truncate(&view.token, (rect.width as usize).saturating_sub(4)),
+                theme.masked,
+            )));
+            let copy = s
+                .keymap
+                .key_for(Context::Main, Action::Copy)
+                .unwrap_or_default();
+            lines.push(Line::from(Span::styled(
+                format!("{copy}: copy the token (OSC 52, works over SSH)"),
+                theme.key_hint,
+            )));
+            frame.render_widget(
+                Paragraph::new(lines).block(block(
+                    &format!("Token · {}", view.key_name),
+                    true,
+                    theme,
+                )),
+                rect,
+            );
+        }
+        Layer::Chooser(ch) => {
+            let h = (ch.options.len() as u16 + 2).min(area.height);
+            let rect = centered(area, 72, h);
+            frame.render_widget(Clear, rect);
+            let lines: Vec<Line> = ch
+                .options
+                .iter()
+                .enumerate()
+                .map(|(i, (_, label))| {
+                    let style = if i == ch.selected {
+                        theme.selection
+                    } else {
+                        theme.text
+                    };
+                    Line::from(Span::styled(format!(" {label}"), style))
+                })
+                .collect();
+            frame.render_widget(
+                Paragraph::new(lines).block(block(&ch.title, true, theme)),
+                rect,
+            );
+        }
+    }
+}
+
+fn help(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let rect = centered(area, 70, 30);
+    frame.render_widget(Clear, rect);
+    let mut lines = vec![Line::from(Span::styled(
+        "Keys (from the keymap; rebind them in a TOML keymap file)",
+        theme.title,
+    ))];
+    let main = [
+        Action::NextPane,
+        Action::PrevPane,
+        Action::Pane1,
+        Action::Pane2,
+        Action::Pane3,
+        Action::Pane4,
+        Action::Up,
+        Action::Down,
+        Action::Left,
+        Action::Right,
+        Action::Open,
+        Action::Close,
+        Action::Add,
+        Action::Edit,
+        Action::Delete,
+        Action::Reauth,
+        Action::Token,
+        Action::Assign,
+        Action::EditInputs,
+        Action::CycleEnv,
+        Action::Filter,
+        Action::Copy,
+        Action::Reload,
+        Action::Help,
+        Action::Quit,
+    ];
+    for a in main {
+        let keys = s.keymap.keys_for(Context::Main, a).join(" ");
+        if !keys.is_empty() {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {keys:<14}"), theme.key_hint),
+                Span::styled(a.label(), theme.text),
+            ]));
+        }
+    }
+    lines.push(Line::from(Span::styled("In forms", theme.title)));
+    for a in [
+        Action::NextField,
+        Action::PrevField,
+        Action::Submit,
+        Action::Cancel,
+    ] {
+        let keys = s.keymap.keys_for(Context::Form, a).join(" ");
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {keys:<14}"), theme.key_hint),
+            Span::styled(a.label(), theme.text),
+        ]));
+    }
+    frame.render_widget(
+        Paragraph::new(lines).block(block("Help", true, theme)),
+        rect,
+    );
+}
+
+fn render_form(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, form: &Form, top: bool) {
+    let height = (form.fields.len() * 2 + form.notes.len() + 5) as u16;
+    let rect = centered(area, 78, height);
+    frame.render_widget(Clear, rect);
+    let b = block(&form.title, top, theme);
+    let inner = b.inner(rect);
+    frame.render_widget(b, rect);
+    let label_w = form
+        .fields
+        .iter()
+        .map(|f| f.label.chars().count())
+        .max()
+        .unwrap_or(8)
+        + 2;
+    let value_w = (inner.width as usize).saturating_sub(label_w + 1);
+    let mut lines = Vec::new();
+    let mut cursor = None;
+    for (i, f) in form.fields.iter().enumerate() {
+        let focused = i == form.focus && top && form.busy.is_none();
+        // Secrets are masked here, at render time, and nowhere else.
+        let shown = match f.kind {
+            FieldKind::Secret => "•".repeat(f.value().chars().count()),
+            FieldKind::Path if f.value().contains('\n') => {
+                format!("(pasted key, {} lines)", f.value().lines().count())
+            }
+            FieldKind::Choice(_) => format!("◀ {} ▶", f.value()),
+            _ => f.value().to_string(),
+        };
+        let scroll = f.input.visual_scroll(value_w.max(1));
+        let visible: String = shown
+            .chars()
+            .skip(
+                if f.kind == FieldKind::Text || f.kind == FieldKind::Secret {
+                    scroll
+                } else {
+                    0
+                },
+            )
+            .take(value_w)
+            .collect();
+        let value_style = if f.kind == FieldKind::Secret {
+            theme.masked
+        } else {
+            theme.text
+        };
+        let label_style = if focused { theme.selection } else { theme.text };
+        let mut spans = vec![
+            Span::styled(format!("{:<label_w$}", f.label), label_style),
+            Span::raw(" "),
+        ];
+        if visible.is_empty() && !f.hint.is_empty() {
+            spans.push(Span::styled(truncate(&f.hint, value_w), theme.muted));
+        } else {
+            spans.push(Span::styled(visible, value_style));
+        }
+        if focused
+            && matches!(
+                f.kind,
+                FieldKind::Text | FieldKind::Secret | FieldKind::Path
+            )
+            && !f.value().contains('\n')
+        {
+            let x = inner.x
+                + label_w as u16
+                + 1
+                + (f.input.visual_cursor().saturating_sub(scroll)) as u16;
+            cursor = Some(Position {
+                x: x.min(inner.x + inner.width.saturating_sub(1)),
+                y: inner.y + lines.len() as u16,
+            });
+        }
+        lines.push(Line::from(spans));
+        let problem = if f.value().is_empty() {
+            None
+        } else {
+            field_error(f)
+        };
+        lines.push(match problem {
+            Some(e) => Line::from(Span::styled(
+                format!("{:<label_w$} {}", "", truncate(&e, value_w)),
+                theme.error,
+            )),
+            None => Line::from(""),
+        });
+    }
+    for n in &form.notes {
+        lines.push(Line::from(Span::styled(
+            truncate(n, inner.width as usize),
+            theme.muted,
+        )));
+    }
+    if let Some(busy) = &form.busy {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "{} {busy}  (esc cancels)",
+                SPINNER[s.spinner % SPINNER.len()]
+            ),
+            theme.key_hint,
+        )));
+    }
+    if let Some(e) = &form.error {
+        lines.push(Line::from(Span::styled(
+            truncate(e, inner.width as usize * 2),
+            theme.error,
+        )));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    if let Some(p) = cursor {
+        frame.set_cursor_position(p);
+    }
+}
+
+fn detail(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, step: usize) {
+    let rect = centered(
+        area,
+        area.width.saturating_sub(4),
+        area.height.saturating_sub(2),
+    );
+    frame.render_widget(Clear, rect);
+    let Some(app) = s.selected_app() else { return };
+    let (Some(r), Some(step_use)) = (s.preview.get(step), app.steps.get(step)) else {
+        return;
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::styled(
+            format!("{} ", super::panes::outcome_mark(r.outcome)),
+            super::panes::outcome_style(theme, r.outcome),
+        ),
+        Span::styled(
+            format!(
+                "{} via {} · {}",
+                r.auth.map(|a| a.as_str()).unwrap_or("no auth"),
+                r.origin.map(|o| o.as_str()).unwrap_or("-"),
+                r.identity.as_deref().unwrap_or("-")
+            ),
+            theme.text,
+        ),
+    ])];
+    if let Some(v) = &r.connection_value {
+        lines.push(Line::from(Span::styled(
+            format!("connection input value: {v}"),
+            theme.muted,
+        )));
+    }
+    lines.push(Line::from(Span::styled("The walk", theme.title)));
+    for w in &r.walk {
+        let (mark, style) = match w.verdict {
+            Verdict::Chosen => ("→ chosen ", theme.ok),
+            Verdict::NotConfigured => ("  skipped", theme.muted),
+            Verdict::Stopped => ("✗ stopped", theme.error),
+            Verdict::NotTried => ("  not tried", theme.muted),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {mark} {:<34}", w.source.label()), style),
+            Span::styled(w.why.clone(), theme.text),
+        ]));
+    }
+    lines.push(Line::from(Span::styled(
+        "What the step receives",
+        theme.title,
+    )));
+    if r.receives.is_empty() {
+        lines.push(Line::from(Span::styled("  nothing", theme.muted)));
+    }
+    for (k, v) in &r.receives {
+        let style = if matches!(v, crate::domain::resolution::Received::Secret { .. }) {
+            theme.masked
+        } else {
+            theme.text
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {k} "), theme.key_hint),
+            Span::styled(v.redacted(), style),
+        ]));
+    }
+    lines.push(Line::from(Span::styled(
+        "What the real step prints",
+        theme.title,
+    )));
+    for l in &r.log {
+        let style = match l.level {
+            Level::Info => theme.text,
+            Level::Warning => theme.warning,
+            Level::Error => theme.error,
+        };
+        lines.push(Line::from(Span::styled(format!("  {}", l.text), style)));
+    }
+    if !r.notes.is_empty() {
+        lines.push(Line::from(Span::styled("apple-conn's notes", theme.title)));
+        for n in &r.notes {
+            let style = match n.level {
+                Level::Info => theme.text,
+                Level::Warning => theme.warning,
+                Level::Error => theme.error,
+            };
+            lines.push(Line::from(Span::styled(format!("  {}", n.text), style)));
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block(
+                &format!("#{step} {} · {}", step_use.id, s.env.as_str()),
+                true,
+                theme,
+            )),
+        rect,
+    );
+}

@@ -1,0 +1,231 @@
+//! Render: reads `&AppState` and the theme, draws one frame. Never changes state.
+
+mod layers;
+mod panes;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+
+use super::action::Action;
+use super::keymap::Context;
+use super::state::{AppState, Layer, Pane, StatusKind};
+use crate::theme::Theme;
+
+pub const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
+
+pub fn render(s: &AppState, theme: &Theme, frame: &mut Frame) {
+    let area = frame.area();
+    if area.width < 20 || area.height < 5 {
+        frame.render_widget(
+            Paragraph::new("apple-conn: enlarge the terminal").style(theme.muted),
+            area,
+        );
+        return;
+    }
+    let [title, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    render_title(s, theme, frame, title);
+    render_panes(s, theme, frame, body);
+    render_status(s, theme, frame, status);
+    for (i, layer) in s.layers.iter().enumerate() {
+        let top = i + 1 == s.layers.len();
+        layers::render(s, theme, frame, body, layer, top);
+    }
+}
+
+fn render_title(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let mut spans = vec![Span::styled(" apple-conn ", theme.title)];
+    let file = if s.demo {
+        "demo workspace (nothing is saved)".to_string()
+    } else {
+        s.loaded.path.display().to_string()
+    };
+    spans.push(Span::styled(file, theme.muted));
+    if s.read_only {
+        spans.push(Span::styled("  [read-only]", theme.warning));
+    }
+    if s.demo {
+        spans.push(Span::styled("  [demo service: code 123456]", theme.warning));
+    }
+    spans.push(Span::styled(
+        format!("  env: {}", s.env.as_str()),
+        theme.key_hint,
+    ));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Wide terminals: a 2×2 grid. Narrow ones: the panes stacked, the focused one tallest.
+fn render_panes(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
+    if area.width >= 100 && area.height >= 30 {
+        // Connections | Apps on top; the matrix and the preview need the full width.
+        let matrix_h = (s.loaded.catalog.steps.len() as u16 + 4).min(area.height / 3);
+        let [top, m, p] = Layout::vertical([
+            Constraint::Percentage(35),
+            Constraint::Length(matrix_h),
+            Constraint::Min(6),
+        ])
+        .areas(area);
+        let [c, a] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
+        panes::render(s, theme, frame, c, Pane::Connections);
+        panes::render(s, theme, frame, a, Pane::Apps);
+        panes::render(s, theme, frame, m, Pane::Matrix);
+        panes::render(s, theme, frame, p, Pane::Preview);
+    } else {
+        let collapsed = 3u16;
+        let constraints: Vec<Constraint> = Pane::ALL
+            .iter()
+            .map(|p| {
+                if *p == s.focus {
+                    Constraint::Min(3)
+                } else {
+                    Constraint::Length(collapsed)
+                }
+            })
+            .collect();
+        let areas = Layout::vertical(constraints).split(area);
+        for (pane, rect) in Pane::ALL.iter().zip(areas.iter()) {
+            panes::render(s, theme, frame, *rect, *pane);
+        }
+    }
+}
+
+pub fn block<'a>(title: &'a str, focused: bool, theme: &Theme) -> Block<'a> {
+    let (border, mark) = if focused {
+        (theme.focused_border, BorderType::Thick)
+    } else {
+        (theme.border, BorderType::Plain)
+    };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(mark)
+        .border_style(border)
+        .title(Span::styled(
+            format!(" {title} "),
+            if focused { theme.title } else { theme.text },
+        ))
+}
+
+/// The hints of the current context, generated from the keymap that dispatches keys.
+pub fn hints(s: &AppState) -> Vec<(String, &'static str)> {
+    let km = &s.keymap;
+    let main = |a: Action| km.key_for(Context::Main, a).map(|k| (k, a.label()));
+    let form = |a: Action| km.key_for(Context::Form, a).map(|k| (k, a.label()));
+    if s.filtering.is_some() {
+        return vec![
+            ("enter".into(), "keep filter"),
+            ("esc".into(), "clear filter"),
+        ];
+    }
+    let list: Vec<Option<(String, &'static str)>> = match s.layers.last() {
+        Some(Layer::Form(_)) => vec![
+            form(Action::NextField),
+            form(Action::PrevField),
+            form(Action::Submit),
+            form(Action::Cancel),
+        ],
+        Some(Layer::Help) | Some(Layer::Detail { .. }) => vec![main(Action::Close)],
+        Some(Layer::Confirm { .. }) => vec![Some(("y".into(), "yes")), Some(("n".into(), "no"))],
+        Some(Layer::Token(_)) => vec![main(Action::Copy), main(Action::Close)],
+        Some(Layer::Chooser(_)) => vec![
+            main(Action::Up),
+            main(Action::Down),
+            main(Action::Open),
+            main(Action::Assign),
+            main(Action::Close),
+        ],
+        None => {
+            let mut v = match s.focus {
+                Pane::Connections => vec![
+                    main(Action::Add),
+                    main(Action::Edit),
+                    main(Action::Delete),
+                    main(Action::Reauth),
+                    main(Action::Token),
+                ],
+                Pane::Apps => vec![
+                    main(Action::Assign),
+                    main(Action::EditInputs),
+                    main(Action::Open),
+                ],
+                Pane::Matrix => vec![main(Action::Left), main(Action::Right)],
+                Pane::Preview => vec![main(Action::Open), main(Action::EditInputs)],
+            };
+            v.extend([
+                main(Action::CycleEnv),
+                main(Action::Filter),
+                main(Action::NextPane),
+                main(Action::Help),
+                main(Action::Quit),
+            ]);
+            v
+        }
+    };
+    list.into_iter().flatten().collect()
+}
+
+fn render_status(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let mut spans: Vec<Span> = Vec::new();
+    if let Some(status) = &s.status {
+        let style = match status.kind {
+            StatusKind::Info => theme.text,
+            StatusKind::Ok => theme.ok,
+            StatusKind::Error => theme.error,
+        };
+        spans.push(Span::styled(format!(" {} ", status.text), style));
+        spans.push(Span::raw(" "));
+    } else if let Some(pane) = s.filtering {
+        spans.push(Span::styled(
+            format!(" filter {}: {}_ ", pane.title(), s.filter(pane)),
+            theme.key_hint,
+        ));
+    }
+    for (key, label) in hints(s) {
+        spans.push(Span::styled(format!(" {key}"), theme.key_hint));
+        spans.push(Span::styled(format!(" {label} "), theme.muted));
+    }
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(Style::default()),
+        area,
+    );
+}
+
+/// A rectangle of at most `w`×`h` centred in `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// The first row to show so that `selected` is visible in `height` rows.
+pub fn scroll_offset(selected: usize, height: usize) -> usize {
+    if height == 0 {
+        0
+    } else {
+        selected.saturating_sub(height - 1)
+    }
+}
+
+pub fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else if width == 0 {
+        String::new()
+    } else {
+        let mut t: String = text.chars().take(width - 1).collect();
+        t.push('…');
+        t
+    }
+}

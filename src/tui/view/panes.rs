@@ -1,0 +1,407 @@
+//! The four panes: Connections, Apps, Step matrix, Preview.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{block, scroll_offset, truncate};
+use crate::domain::catalog::{InputRole, SourceKind};
+use crate::domain::resolution::{Environment, Outcome};
+use crate::domain::workspace::{MAX_API_KEYS, SessionState};
+use crate::theme::Theme;
+use crate::tui::state::{AppState, ConnRow, Pane};
+
+pub fn render(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, pane: Pane) {
+    let focused = s.focus == pane && s.layers.is_empty();
+    let filter = s.filter(pane);
+    let title = match (pane, filter.is_empty()) {
+        (_, true) => format!("{} {}", pane.index() + 1, pane.title()),
+        (_, false) => format!("{} {} · /{filter}", pane.index() + 1, pane.title()),
+    };
+    let title = match pane {
+        Pane::Preview => match s.selected_app() {
+            Some(app) => format!("{title} · {} · {}", app.slug, s.env.as_str()),
+            None => title,
+        },
+        _ => title,
+    };
+    let b = block(&title, focused, theme);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let (lines, selected_line) = match pane {
+        Pane::Connections => connections(s, theme, inner.width as usize, focused),
+        Pane::Apps => apps(s, theme, inner.width as usize, focused),
+        Pane::Matrix => matrix(s, theme, inner.width as usize, focused),
+        Pane::Preview => preview(s, theme, inner.width as usize, focused),
+    };
+    let height = inner.height as usize;
+    let offset = scroll_offset(selected_line.unwrap_or(0), height);
+    let visible: Vec<Line> = lines.into_iter().skip(offset).take(height).collect();
+    frame.render_widget(Paragraph::new(visible), inner);
+}
+
+fn sel_style(theme: &Theme, selected: bool, focused: bool) -> Style {
+    match (selected, focused) {
+        (true, true) => theme.selection,
+        (true, false) => theme
+            .text
+            .add_modifier(ratatui::style::Modifier::UNDERLINED),
+        _ => theme.text,
+    }
+}
+
+fn pad(text: &str, width: usize) -> String {
+    let t = truncate(text, width);
+    let n = t.chars().count();
+    format!("{t}{}", " ".repeat(width.saturating_sub(n)))
+}
+
+fn connections(
+    s: &AppState,
+    theme: &Theme,
+    width: usize,
+    focused: bool,
+) -> (Vec<Line<'static>>, Option<usize>) {
+    let ws = &s.loaded.workspace;
+    let rows = s.conn_rows();
+    let mut lines = Vec::new();
+    let mut selected_line = None;
+    lines.push(Line::from(Span::styled(
+        format!("API keys {}/{MAX_API_KEYS}", ws.api_keys.len()),
+        theme.title,
+    )));
+    let mut header_aid_done = false;
+    for (i, row) in rows.iter().enumerate() {
+        let selected = i == s.conn_sel;
+        match row {
+            ConnRow::ApiKey(k) => {
+                let key = &ws.api_keys[*k];
+                let fp = key
+                    .fingerprint
+                    .as_deref()
+                    .map(|f| &f[..f.len().min(8)])
+                    .unwrap_or("—");
+                let owner = key.owner(ws);
+                let owner = owner.split('@').next().unwrap_or(owner);
+                let text = format!(
+                    "{} {} {} {} {}",
+                    pad(&key.name, (width / 4).max(8)),
+                    pad(&key.key_id, 10),
+                    pad(key.kind.as_str(), 10),
+                    pad(owner, 10),
+                    fp
+                );
+                if selected {
+                    selected_line = Some(lines.len());
+                }
+                lines.push(Line::from(Span::styled(
+                    pad(&text, width),
+                    sel_style(theme, selected, focused),
+                )));
+            }
+            ConnRow::AppleId(a) => {
+                if !header_aid_done {
+                    header_aid_done = true;
+                    lines.push(Line::from(Span::styled(
+                        format!("Apple IDs {}", ws.apple_ids.len()),
+                        theme.title,
+                    )));
+                }
+                let aid = &ws.apple_ids[*a];
+                let state = aid.session_state(s.now);
+                let owner = aid.owner(ws);
+                let owner = owner.split('@').next().unwrap_or(owner);
+                let state_style = match state {
+                    SessionState::Valid { .. } => theme.ok,
+                    SessionState::ExpiringSoon { .. } => theme.warning,
+                    SessionState::Expired { .. } | SessionState::NeverAuthenticated => theme.error,
+                };
+                let left = format!(
+                    "{} {} ",
+                    pad(&aid.apple_id, (width / 3).max(12)),
+                    pad(owner, 10)
+                );
+                if selected {
+                    selected_line = Some(lines.len());
+                    lines.push(Line::from(Span::styled(
+                        pad(&format!("{left}{}", state.describe(s.now)), width),
+                        sel_style(theme, true, focused),
+                    )));
+                } else {
+                    lines.push(Line::from(vec![
+                        Span::styled(left, theme.text),
+                        Span::styled(state.describe(s.now), state_style),
+                    ]));
+                }
+            }
+        }
+    }
+    if !header_aid_done {
+        lines.push(Line::from(Span::styled(
+            format!("Apple IDs {}", ws.apple_ids.len()),
+            theme.title,
+        )));
+    }
+    if rows.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "no connections yet: press a to add an API key",
+            theme.muted,
+        )));
+    }
+    (lines, selected_line)
+}
+
+pub fn outcome_mark(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Ok => "✓ ok  ",
+        Outcome::Warning => "! warn",
+        Outcome::Fail => "✗ FAIL",
+        Outcome::Skipped => "- none",
+    }
+}
+
+pub fn outcome_style(theme: &Theme, o: Outcome) -> Style {
+    match o {
+        Outcome::Ok => theme.ok,
+        Outcome::Warning => theme.warning,
+        Outcome::Fail => theme.error,
+        Outcome::Skipped => theme.muted,
+    }
+}
+
+fn apps(
+    s: &AppState,
+    theme: &Theme,
+    width: usize,
+    focused: bool,
+) -> (Vec<Line<'static>>, Option<usize>) {
+    let ws = &s.loaded.workspace;
+    let rows = s.app_rows();
+    let mut lines = Vec::with_capacity(rows.len().min(200));
+    let mut selected_line = None;
+    if rows.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "no apps: add [[apps]] to the workspace file",
+            theme.muted,
+        )));
+    }
+    let col = (width.saturating_sub(8)) / 3;
+    for (i, &a) in rows.iter().enumerate() {
+        let app = &ws.apps[a];
+        let selected = i == s.app_sel;
+        let health = s.health.get(a).copied().unwrap_or(Outcome::Skipped);
+        let text = format!(
+            " {} {} {}",
+            pad(&app.slug, col.max(8)),
+            pad(app.api_key.as_deref().unwrap_or("-"), col.max(6)),
+            truncate(app.apple_id.as_deref().unwrap_or("-"), col.max(6))
+        );
+        if selected {
+            selected_line = Some(lines.len());
+            lines.push(Line::from(Span::styled(
+                pad(&format!("{}{text}", outcome_mark(health)), width),
+                sel_style(theme, true, focused),
+            )));
+        } else {
+            lines.push(Line::from(vec![
+                Span::styled(outcome_mark(health), outcome_style(theme, health)),
+                Span::styled(text, theme.text),
+            ]));
+        }
+    }
+    (lines, selected_line)
+}
+
+/// Whether the selected app can satisfy a source of a step (the matrix marks these).
+fn satisfiable(s: &AppState, step_id: &str, source: SourceKind) -> bool {
+    let Some(app) = s.selected_app() else {
+        return false;
+    };
+    let ws = &s.loaded.workspace;
+    let conn = s.env == Environment::Bitrise;
+    let aid = app.apple_id.as_deref().and_then(|a| ws.apple_id(a));
+    let step = s.loaded.catalog.step(step_id);
+    let input_set = |role: InputRole| {
+        step.and_then(|st| st.input_with_role(role))
+            .is_some_and(|(name, _)| {
+                app.steps.iter().any(|u| {
+                    u.id == step_id && u.inputs.get(name).is_some_and(|v| !v.trim().is_empty())
+                })
+            })
+    };
+    match source {
+        SourceKind::ConnectionApiKey => {
+            conn && app.api_key.as_deref().and_then(|k| ws.api_key(k)).is_some()
+        }
+        SourceKind::ConnectionAppleId => conn && aid.is_some(),
+        SourceKind::ConnectionAppleIdSession => {
+            conn && aid.is_some_and(|a| !a.session_state(s.now).is_expired())
+        }
+        SourceKind::InputApiKey => input_set(InputRole::ApiKeyPath),
+        SourceKind::InputAppleId => input_set(InputRole::Username),
+    }
+}
+
+fn matrix(
+    s: &AppState,
+    theme: &Theme,
+    width: usize,
+    focused: bool,
+) -> (Vec<Line<'static>>, Option<usize>) {
+    let catalog = &s.loaded.catalog;
+    let rows = s.matrix_rows();
+    let step_w = width.saturating_sub(16 + 5 * 8).clamp(10, 44);
+    let mut header = format!("{} {}", pad("step", step_w), pad("value", 14));
+    for src in SourceKind::ALL {
+        header.push_str(&pad(src.short(), 8));
+    }
+    let mut lines = vec![Line::from(Span::styled(
+        truncate(&header, width),
+        theme.title,
+    ))];
+    let mut selected_line = None;
+    for (i, &si) in rows.iter().enumerate() {
+        let step = &catalog.steps[si];
+        let values = step.connection_values();
+        let vi = s
+            .matrix_value
+            .get(si)
+            .copied()
+            .unwrap_or(0)
+            .min(values.len().saturating_sub(1));
+        let value = values.get(vi).cloned().unwrap_or_else(|| "always".into());
+        let order = step.sources_for(&value).unwrap_or(&[]);
+        let selected = i == s.matrix_sel;
+        let value_cell = if selected && focused {
+            format!("◀{}▶", truncate(&value, 12))
+        } else {
+            value.clone()
+        };
+        let mut spans = vec![Span::styled(
+            format!("{} {}", pad(&step.id, step_w), pad(&value_cell, 14)),
+            sel_style(theme, selected, focused),
+        )];
+        for src in SourceKind::ALL {
+            let cell = match order.iter().position(|x| *x == src) {
+                Some(n) => {
+                    let mark = if satisfiable(s, &step.id, src) {
+                        "*"
+                    } else {
+                        ""
+                    };
+                    format!("{}{mark}", n + 1)
+                }
+                None => "·".into(),
+            };
+            let style = if cell.ends_with('*') {
+                theme.ok
+            } else if cell == "·" {
+                theme.muted
+            } else {
+                theme.text
+            };
+            spans.push(Span::styled(pad(&cell, 8), style));
+        }
+        if selected {
+            selected_line = Some(lines.len());
+        }
+        lines.push(Line::from(spans));
+    }
+    lines.push(Line::from(Span::styled(
+        truncate(
+            "1,2… order tried · · never · * the selected app can satisfy it · ←/→ change the value",
+            width,
+        ),
+        theme.muted,
+    )));
+    (lines, selected_line)
+}
+
+fn preview(
+    s: &AppState,
+    theme: &Theme,
+    width: usize,
+    focused: bool,
+) -> (Vec<Line<'static>>, Option<usize>) {
+    let Some(app) = s.selected_app() else {
+        return (
+            vec![Line::from(Span::styled(
+                "select an app in the Apps pane (2)",
+                theme.muted,
+            ))],
+            None,
+        );
+    };
+    let rows = s.preview_rows();
+    let mut lines = Vec::new();
+    let step_w = (width / 3).clamp(10, 44);
+    let id_w = (width / 4).max(8);
+    lines.push(Line::from(Span::styled(
+        truncate(
+            &format!(
+                "{} {} {} {} {} {} {}",
+                pad("#", 2),
+                pad("step", step_w),
+                pad("outcome", 7),
+                pad("auth", 8),
+                pad("source", 11),
+                pad("identity", id_w),
+                "session"
+            ),
+            width,
+        ),
+        theme.title,
+    )));
+    if rows.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "no steps: add [[apps.steps]] to this app",
+            theme.muted,
+        )));
+    }
+    let mut selected_line = None;
+    for (i, &si) in rows.iter().enumerate() {
+        let Some(r) = s.preview.get(si) else { continue };
+        let step = &app.steps[si];
+        let selected = i == s.preview_sel;
+        let expiry = r
+            .session_expires_at
+            .map(|e| e.format("%Y-%m-%d").to_string())
+            .unwrap_or_else(|| "-".into());
+        let rest = format!(
+            " {} {} {} {}",
+            pad(r.auth.map(|a| a.as_str()).unwrap_or("-"), 8),
+            pad(r.origin.map(|o| o.as_str()).unwrap_or("-"), 11),
+            pad(r.identity.as_deref().unwrap_or("-"), id_w),
+            expiry
+        );
+        let head = format!("{} {} ", pad(&si.to_string(), 2), pad(&step.id, step_w));
+        if selected {
+            selected_line = Some(lines.len());
+            lines.push(Line::from(Span::styled(
+                pad(&format!("{head}{}{rest}", outcome_mark(r.outcome)), width),
+                sel_style(theme, true, focused),
+            )));
+        } else {
+            lines.push(Line::from(vec![
+                Span::styled(head, theme.text),
+                Span::styled(outcome_mark(r.outcome), outcome_style(theme, r.outcome)),
+                Span::styled(rest, theme.text),
+            ]));
+        }
+    }
+    if let Some(r) = rows.get(s.preview_sel).and_then(|&i| s.preview.get(i)) {
+        let reason = r.reason();
+        if !reason.is_empty() {
+            lines.push(Line::from(Span::styled(
+                truncate(&format!("› {reason}"), width),
+                outcome_style(theme, r.outcome),
+            )));
+        }
+    }
+    (lines, selected_line)
+}
