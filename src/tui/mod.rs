@@ -5,6 +5,7 @@ pub mod effects;
 pub mod event;
 pub mod keymap;
 pub mod state;
+pub mod testing;
 pub mod update;
 pub mod view;
 
@@ -44,29 +45,50 @@ pub struct Options {
 
 /// The demo: the embedded workspace, a memory store, a throwaway key made now.
 pub fn demo_workspace() -> Result<(Loaded, MemoryStore), String> {
-    let mut loaded = store::parse(Path::new("demo.toml"), DEMO_WORKSPACE.to_string())
+    demo_workspace_seeded(None)
+}
+
+/// With a seed, the demo keys are fixed (tests and screenshots stay stable).
+pub fn demo_workspace_seeded(seed: Option<u8>) -> Result<(Loaded, MemoryStore), String> {
+    use p256::pkcs8::{EncodePrivateKey, LineEnding};
+    let base = store::parse(Path::new("demo.toml"), DEMO_WORKSPACE.to_string())
         .map_err(|e| e.to_string())?;
     let memory = MemoryStore::new();
-    for key in &mut loaded.workspace.api_keys {
-        let secret = p256::SecretKey::random(&mut p256::elliptic_curve::rand_core::OsRng);
-        use p256::pkcs8::{EncodePrivateKey, LineEnding};
+    let mut doc: toml_edit::DocumentMut = DEMO_WORKSPACE
+        .parse()
+        .map_err(|e: toml_edit::TomlError| e.to_string())?;
+    for (i, key) in base.workspace.api_keys.iter().enumerate() {
+        let secret = match seed {
+            Some(n) => p256::SecretKey::from_slice(&[n.wrapping_add(i as u8).max(1); 32])
+                .map_err(|e| e.to_string())?,
+            None => p256::SecretKey::random(&mut p256::elliptic_curve::rand_core::OsRng),
+        };
         let pem = SecretValue::new(
             secret
                 .to_pkcs8_pem(LineEnding::LF)
                 .map_err(|e| e.to_string())?
                 .to_string(),
         );
-        key.fingerprint = crate::asc::p8::fingerprint(&pem).ok();
+        let fingerprint = crate::asc::p8::fingerprint(&pem).map_err(|e| e.to_string())?;
+        if let Some(t) = doc
+            .get_mut("api_keys")
+            .and_then(toml_edit::Item::as_array_of_tables_mut)
+            .and_then(|a| a.get_mut(i))
+        {
+            t.insert("fingerprint", toml_edit::value(fingerprint));
+        }
         memory
             .set(&EntryName::api_key(&key.key_id), &pem)
             .map_err(|e| e.to_string())?;
     }
-    for aid in &loaded.workspace.apple_ids {
+    for aid in &base.workspace.apple_ids {
         let _ = memory.set(
             &EntryName::password(&aid.apple_id),
             &SecretValue::new("demo-password".into()),
         );
     }
+    let loaded =
+        store::parse(Path::new("demo.toml"), doc.to_string()).map_err(|e| e.to_string())?;
     Ok((loaded, memory))
 }
 

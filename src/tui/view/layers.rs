@@ -110,8 +110,6 @@ pub fn render(
 }
 
 fn help(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let rect = centered(area, 70, 30);
-    frame.render_widget(Clear, rect);
     let mut lines = vec![Line::from(Span::styled(
         "Keys (from the keymap; rebind them in a TOML keymap file)",
         theme.title,
@@ -165,6 +163,8 @@ fn help(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
             Span::styled(a.label(), theme.text),
         ]));
     }
+    let rect = centered(area, 70, lines.len() as u16 + 2);
+    frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines).block(block("Help", true, theme)),
         rect,
