@@ -1,0 +1,163 @@
+//! The real binary in tmux: type a scenario, read the screen, check the saved file, and check
+//! the terminal is restored after quit, SIGTERM and SIGHUP.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+struct Tmux {
+    session: String,
+}
+
+impl Tmux {
+    fn start(name: &str, command: &str, w: u16, h: u16) -> Tmux {
+        let session = format!("apple-conn-{name}-{}", std::process::id());
+        let status = Command::new("tmux")
+            .args(["new-session", "-d", "-s", &session, "-x", &w.to_string(), "-y", &h.to_string(), command])
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .status()
+            .unwrap();
+        assert!(status.success());
+        Tmux { session }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            Command::new("tmux").args(["send-keys", "-t", &self.session, k]).status().unwrap();
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    fn literal(&self, text: &str) {
+        Command::new("tmux").args(["send-keys", "-t", &self.session, "-l", text]).status().unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux").args(["capture-pane", "-t", &self.session, "-p"]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let s = self.screen();
+            if s.contains(text) || Instant::now() > deadline {
+                assert!(s.contains(text), "waited for {text:?}, screen:\n{s}");
+                return s;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["kill-session", "-t", &self.session]).status();
+    }
+}
+
+fn wait_file(path: &Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !path.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+#[test]
+fn type_a_scenario_in_the_real_binary() {
+    if !require(have("tmux"), "tmux") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("workspace.toml");
+    write(
+        &ws,
+        "version = 1\nyou = \"alice@example.com\"\n\n[[apps]]\nslug = \"shop-ios\"\n\n[[apps.steps]]\nid = \"deploy-to-itunesconnect-deliver\"\n",
+    );
+    let p8 = openssl_p256(dir.path(), "AuthKey_TMUXKEY123.p8");
+    let done = dir.path().join("done");
+    // No keyring in this session: adding a key shows the keyring message and keeps running.
+    let cmd = format!("{} -c {} --no-color; touch {}", bin_path().display(), ws.display(), done.display());
+    let t = Tmux::start("scenario", &cmd, 120, 40);
+    t.wait_for("1 Connections");
+    t.keys(&["a"]);
+    t.wait_for("Add API key");
+    t.literal("Release key");
+    t.keys(&["Tab"]);
+    t.literal("57246542-96fe-1a63-e053-0824d011072a");
+    t.keys(&["Tab"]);
+    t.literal("TMUXKEY123");
+    t.keys(&["Tab", "Tab", "Tab"]);
+    t.literal(p8.to_str().unwrap());
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("no OS keyring is reachable");
+    assert!(screen.contains("Add API key"), "the form stays open with the message:\n{screen}");
+    t.keys(&["Escape", "2", "v"]);
+    t.wait_for("env: local");
+    t.keys(&["4", "Enter"]);
+    t.wait_for("The walk");
+    t.keys(&["Escape", "?"]);
+    t.wait_for("Keys (from the keymap");
+    t.keys(&["Escape", "q"]);
+    wait_file(&done);
+    assert!(!std::fs::read_to_string(&ws).unwrap().contains("Release key"), "nothing saved without its secret");
+}
+
+fn terminal_restored_after(signal: Option<&str>) {
+    let dir = tempfile::tempdir().unwrap();
+    let stty = dir.path().join("stty.txt");
+    let pidfile = dir.path().join("pid");
+    let cmd = format!(
+        "bash -c '{} --demo --no-color & echo $! > {}; wait; stty -a > {}'",
+        bin_path().display(),
+        pidfile.display(),
+        stty.display()
+    );
+    let label = signal.unwrap_or("quit").trim_start_matches('-').to_lowercase();
+    let t = Tmux::start(&label, &cmd, 100, 30);
+    let _ = wait_file(&pidfile);
+    std::thread::sleep(Duration::from_millis(200));
+    // A background job doesn't own the tty: run it in the foreground instead for key input.
+    let pid = std::fs::read_to_string(&pidfile).unwrap().trim().to_string();
+    match signal {
+        Some(sig) => {
+            Command::new("kill").args([sig, &pid]).status().unwrap();
+        }
+        None => {
+            Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        }
+    }
+    let text = wait_file(&stty);
+    drop(t);
+    assert!(text.contains(" icanon") && text.contains(" echo"), "terminal left in raw mode after {label}:\n{text}");
+}
+
+#[test]
+fn the_terminal_is_restored_after_sigterm_and_sighup() {
+    if !require(have("tmux"), "tmux") {
+        return;
+    }
+    terminal_restored_after(Some("-TERM"));
+    terminal_restored_after(Some("-HUP"));
+}
+
+#[test]
+fn the_terminal_is_restored_after_quit() {
+    if !require(have("tmux"), "tmux") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let stty = dir.path().join("stty.txt");
+    let cmd = format!("{} --demo --no-color; stty -a > {}", bin_path().display(), stty.display());
+    let t = Tmux::start("quit", &cmd, 100, 30);
+    t.wait_for("1 Connections");
+    t.keys(&["q"]);
+    let text = wait_file(&stty);
+    assert!(text.contains(" icanon") && text.contains(" echo"), "{text}");
+}
