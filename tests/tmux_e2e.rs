@@ -17,7 +17,17 @@ impl Tmux {
     fn start(name: &str, command: &str, w: u16, h: u16) -> Tmux {
         let session = format!("apple-conn-{name}-{}", std::process::id());
         let status = Command::new("tmux")
-            .args(["new-session", "-d", "-s", &session, "-x", &w.to_string(), "-y", &h.to_string(), command])
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &session,
+                "-x",
+                &w.to_string(),
+                "-y",
+                &h.to_string(),
+                command,
+            ])
             .env_remove("DBUS_SESSION_BUS_ADDRESS")
             .status()
             .unwrap();
@@ -27,18 +37,27 @@ impl Tmux {
 
     fn keys(&self, keys: &[&str]) {
         for k in keys {
-            Command::new("tmux").args(["send-keys", "-t", &self.session, k]).status().unwrap();
+            Command::new("tmux")
+                .args(["send-keys", "-t", &self.session, k])
+                .status()
+                .unwrap();
             std::thread::sleep(Duration::from_millis(60));
         }
     }
 
     fn literal(&self, text: &str) {
-        Command::new("tmux").args(["send-keys", "-t", &self.session, "-l", text]).status().unwrap();
+        Command::new("tmux")
+            .args(["send-keys", "-t", &self.session, "-l", text])
+            .status()
+            .unwrap();
         std::thread::sleep(Duration::from_millis(100));
     }
 
     fn screen(&self) -> String {
-        let out = Command::new("tmux").args(["capture-pane", "-t", &self.session, "-p"]).output().unwrap();
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-t", &self.session, "-p"])
+            .output()
+            .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -57,7 +76,9 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["kill-session", "-t", &self.session]).status();
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.session])
+            .status();
     }
 }
 
@@ -83,7 +104,12 @@ fn type_a_scenario_in_the_real_binary() {
     let p8 = openssl_p256(dir.path(), "AuthKey_TMUXKEY123.p8");
     let done = dir.path().join("done");
     // No keyring in this session: adding a key shows the keyring message and keeps running.
-    let cmd = format!("{} -c {} --no-color; touch {}", bin_path().display(), ws.display(), done.display());
+    let cmd = format!(
+        "{} -c {} --no-color; touch {}",
+        bin_path().display(),
+        ws.display(),
+        done.display()
+    );
     let t = Tmux::start("scenario", &cmd, 120, 40);
     t.wait_for("1 Connections");
     t.keys(&["a"]);
@@ -97,7 +123,10 @@ fn type_a_scenario_in_the_real_binary() {
     t.literal(p8.to_str().unwrap());
     t.keys(&["Enter"]);
     let screen = t.wait_for("no OS keyring is reachable");
-    assert!(screen.contains("Add API key"), "the form stays open with the message:\n{screen}");
+    assert!(
+        screen.contains("Add API key"),
+        "the form stays open with the message:\n{screen}"
+    );
     t.keys(&["Escape", "2", "v"]);
     t.wait_for("env: local");
     t.keys(&["4", "Enter"]);
@@ -106,7 +135,12 @@ fn type_a_scenario_in_the_real_binary() {
     t.wait_for("Keys (from the keymap");
     t.keys(&["Escape", "q"]);
     wait_file(&done);
-    assert!(!std::fs::read_to_string(&ws).unwrap().contains("Release key"), "nothing saved without its secret");
+    assert!(
+        !std::fs::read_to_string(&ws)
+            .unwrap()
+            .contains("Release key"),
+        "nothing saved without its secret"
+    );
 }
 
 fn terminal_restored_after(signal: Option<&str>) {
@@ -119,12 +153,18 @@ fn terminal_restored_after(signal: Option<&str>) {
         pidfile.display(),
         stty.display()
     );
-    let label = signal.unwrap_or("quit").trim_start_matches('-').to_lowercase();
+    let label = signal
+        .unwrap_or("quit")
+        .trim_start_matches('-')
+        .to_lowercase();
     let t = Tmux::start(&label, &cmd, 100, 30);
     let _ = wait_file(&pidfile);
     std::thread::sleep(Duration::from_millis(200));
     // A background job doesn't own the tty: run it in the foreground instead for key input.
-    let pid = std::fs::read_to_string(&pidfile).unwrap().trim().to_string();
+    let pid = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .to_string();
     match signal {
         Some(sig) => {
             Command::new("kill").args([sig, &pid]).status().unwrap();
@@ -135,7 +175,10 @@ fn terminal_restored_after(signal: Option<&str>) {
     }
     let text = wait_file(&stty);
     drop(t);
-    assert!(text.contains(" icanon") && text.contains(" echo"), "terminal left in raw mode after {label}:\n{text}");
+    assert!(
+        text.contains(" icanon") && text.contains(" echo"),
+        "terminal left in raw mode after {label}:\n{text}"
+    );
 }
 
 #[test]
@@ -154,7 +197,11 @@ fn the_terminal_is_restored_after_quit() {
     }
     let dir = tempfile::tempdir().unwrap();
     let stty = dir.path().join("stty.txt");
-    let cmd = format!("{} --demo --no-color; stty -a > {}", bin_path().display(), stty.display());
+    let cmd = format!(
+        "{} --demo --no-color; stty -a > {}",
+        bin_path().display(),
+        stty.display()
+    );
     let t = Tmux::start("quit", &cmd, 100, 30);
     t.wait_for("1 Connections");
     t.keys(&["q"]);

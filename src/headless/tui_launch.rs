@@ -53,6 +53,7 @@ pub fn run(cli: &Cli) -> CmdResult {
         ));
     }
     tui::run(Options {
+        loaded: setting,
         config,
         demo: cli.demo,
         read_only: cli.read_only,

@@ -35,6 +35,8 @@ use update::{Msg, update};
 pub const DEMO_WORKSPACE: &str = include_str!("demo.toml");
 
 pub struct Options {
+    /// The workspace, already loaded and checked before the terminal changed mode (None: --demo).
+    pub loaded: Option<Loaded>,
     pub config: PathBuf,
     pub demo: bool,
     pub read_only: bool,
@@ -131,7 +133,10 @@ pub fn run(opts: Options) -> Result<(), String> {
         let (l, m) = demo_workspace()?;
         (l, Box::new(m))
     } else {
-        let l = store::load(&opts.config).map_err(|e| e.to_string())?;
+        let l = match opts.loaded {
+            Some(l) => l,
+            None => store::load(&opts.config).map_err(|e| e.to_string())?,
+        };
         (l, Box::new(crate::secrets::LazyKeyring::new()))
     };
     let term = Arc::new(AtomicBool::new(false));
@@ -171,6 +176,11 @@ fn event_loop(
     let mut known_mtime = file_mtime(&state.loaded.path);
     loop {
         terminal.draw(|f| view::render(state, theme, f))?;
+        if state.health.is_empty() && !state.loaded.workspace.apps.is_empty() {
+            // The first frame is on screen; the health of every app follows.
+            state.refresh_all();
+            continue;
+        }
         if state.quit || term.load(Ordering::Relaxed) {
             return Ok(());
         }

@@ -273,7 +273,8 @@ impl AppState {
             health: Vec::new(),
             preview: Vec::new(),
         };
-        s.refresh_all();
+        // The per-app health marks follow right after the first frame (see `refresh_all`).
+        s.refresh_preview();
         s
     }
 

@@ -44,7 +44,8 @@ impl Harness {
     ) -> Harness {
         let (tx, rx) = channel();
         let runner = Runner::new(keyring, service, persist, tx);
-        let state = AppState::new(loaded, Keymap::default_keymap(), now, demo, false);
+        let mut state = AppState::new(loaded, Keymap::default_keymap(), now, demo, false);
+        state.refresh_all();
         Harness {
             state,
             runner,

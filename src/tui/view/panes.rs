@@ -35,7 +35,18 @@ pub fn render(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, pane: 
     }
     let (lines, selected_line) = match pane {
         Pane::Connections => connections(s, theme, inner.width as usize, focused),
-        Pane::Apps => apps(s, theme, inner.width as usize, focused),
+        Pane::Apps => {
+            // Only the visible window is formatted: a workspace may hold thousands of apps.
+            let (lines, _) = apps(
+                s,
+                theme,
+                inner.width as usize,
+                focused,
+                inner.height as usize,
+            );
+            frame.render_widget(Paragraph::new(lines), inner);
+            return;
+        }
         Pane::Matrix => matrix(s, theme, inner.width as usize, focused),
         Pane::Preview => preview(s, theme, inner.width as usize, focused),
     };
@@ -179,10 +190,11 @@ fn apps(
     theme: &Theme,
     width: usize,
     focused: bool,
+    height: usize,
 ) -> (Vec<Line<'static>>, Option<usize>) {
     let ws = &s.loaded.workspace;
     let rows = s.app_rows();
-    let mut lines = Vec::with_capacity(rows.len().min(200));
+    let mut lines = Vec::with_capacity(height);
     let mut selected_line = None;
     if rows.is_empty() {
         lines.push(Line::from(Span::styled(
@@ -191,10 +203,17 @@ fn apps(
         )));
     }
     let col = (width.saturating_sub(8)) / 3;
-    for (i, &a) in rows.iter().enumerate() {
+    let offset = scroll_offset(s.app_sel, height);
+    for (i, &a) in rows.iter().enumerate().skip(offset).take(height) {
         let app = &ws.apps[a];
         let selected = i == s.app_sel;
-        let health = s.health.get(a).copied().unwrap_or(Outcome::Skipped);
+        let Some(health) = s.health.get(a).copied() else {
+            lines.push(Line::from(Span::styled(
+                format!("…      {}", app.slug),
+                theme.muted,
+            )));
+            continue;
+        };
         let text = format!(
             " {} {} {}",
             pad(&app.slug, col.max(8)),
