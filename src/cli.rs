@@ -67,6 +67,8 @@ pub enum Command {
     Env(EnvArgs),
     /// Sign in to an Apple ID again with a new 2FA code: renews the 30-day session
     Reauth(ReauthArgs),
+    /// Test a connection against App Store Connect, as Bitrise's "Test connection" does
+    Test(TestArgs),
     /// Apple ID sessions: export as FASTLANE_SESSION, import one, check it with Apple
     #[command(subcommand)]
     Session(SessionCommand),
@@ -134,6 +136,20 @@ pub struct ReauthArgs {
     pub password_from: Option<String>,
     #[command(flatten)]
     pub signin: SignInArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TestArgs {
+    /// An API key's name (or key ID), or an Apple ID
+    pub name: String,
+    /// App Store Connect API base URL (proxies, tests); also [settings] api_base_url
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Seconds to wait for Apple
+    #[arg(long, default_value_t = 10)]
+    pub timeout: u64,
+    #[arg(long, value_enum, default_value_t = TextJson::Text)]
+    pub format: TextJson,
 }
 
 #[derive(Debug, Subcommand)]

@@ -21,6 +21,9 @@ pub fn run(cli: &Cli) -> CmdResult {
         Command::Add(AddCommand::AppleId(args)) => {
             super::apple_id::add_apple_id(&config_path(&cli.config)?, &keyring, args)
         }
+        Command::Test(args) => {
+            load(&cli.config).and_then(|l| super::test_connection::run(&l, &keyring, args))
+        }
         Command::Reauth(args) => {
             super::apple_id::reauth(&config_path(&cli.config)?, &keyring, args)
         }

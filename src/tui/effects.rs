@@ -222,6 +222,7 @@ impl Runner {
                 }
             }
             Effect::MintToken(name) => self.mint(loaded, &name),
+            Effect::TestConnection(name) => self.test_connection(loaded, &name),
             Effect::Copy(text) => osc52(&text),
             Effect::CompletePath { field, value } => {
                 let completed = complete_path(&value);
@@ -272,6 +273,70 @@ impl Runner {
             }
             Err(e) => self.send(Msg::Failed(e.to_string())),
         }
+    }
+
+    fn test_connection(&self, loaded: &Loaded, name: &str) {
+        use super::state::StatusKind;
+        use crate::apple::connection_test::{self, DEFAULT_API_BASE, Verdict};
+        let Some(key) = loaded.workspace.api_key(name).cloned() else {
+            return;
+        };
+        let pem = match crate::headless::connections::read_key_pem(
+            &loaded.path,
+            self.keyring.as_ref(),
+            &key,
+        ) {
+            Ok(p) => p,
+            Err(f) => return self.send(Msg::Failed(f.message)),
+        };
+        let base = loaded
+            .workspace
+            .settings
+            .api_base_url
+            .clone()
+            .unwrap_or_else(|| DEFAULT_API_BASE.into());
+        let tx = self.tx.clone();
+        // The request may take up to the timeout: it runs beside the UI.
+        std::thread::spawn(move || {
+            let now = Utc::now();
+            let msg = match jwt::mint(&key, &pem, now.timestamp(), jwt::DEFAULT_TTL, &[]) {
+                Err(e) => Msg::Status(StatusKind::Error, e.to_string()),
+                Ok(token) => match connection_test::test_api_key(
+                    &base,
+                    &key,
+                    &token,
+                    now,
+                    std::time::Duration::from_secs(10),
+                ) {
+                    Ok(r) => match r.verdict {
+                        Verdict::Working => {
+                            Msg::Status(StatusKind::Ok, format!("{}: working", key.name))
+                        }
+                        Verdict::Rejected { causes } => Msg::Status(
+                            StatusKind::Error,
+                            format!(
+                                "{}: Apple rejected the token (401); likely: {}",
+                                key.name,
+                                causes.first().cloned().unwrap_or_default()
+                            ),
+                        ),
+                        Verdict::Forbidden => Msg::Status(
+                            StatusKind::Error,
+                            format!(
+                                "{}: the key works but its role lacks access (403)",
+                                key.name
+                            ),
+                        ),
+                        Verdict::Other { status, .. } => Msg::Status(
+                            StatusKind::Error,
+                            format!("{}: App Store Connect answered {status}", key.name),
+                        ),
+                    },
+                    Err(e) => Msg::Status(StatusKind::Error, format!("{}: {e}", key.name)),
+                },
+            };
+            let _ = tx.send(msg);
+        });
     }
 
     fn start_signin(&mut self, apple_id: String, password: SecretValue, reauth: bool) {

@@ -62,6 +62,7 @@ pub enum Effect {
         id: String,
     },
     MintToken(String),
+    TestConnection(String),
     Copy(String),
     CompletePath {
         field: usize,
@@ -93,6 +94,8 @@ pub enum Msg {
         value: String,
     },
     DiskChanged,
+    /// A line for the status bar from a background job (the connection test).
+    Status(StatusKind, String),
 }
 
 pub fn update(s: &mut AppState, msg: Msg) -> Vec<Effect> {
@@ -221,6 +224,10 @@ pub fn update(s: &mut AppState, msg: Msg) -> Vec<Effect> {
                     f.input = tui_input::Input::new(value);
                 }
             }
+            Vec::new()
+        }
+        Msg::Status(kind, text) => {
+            s.set_status(kind, text);
             Vec::new()
         }
         Msg::DiskChanged => {
@@ -520,13 +527,30 @@ fn main_action(s: &mut AppState, action: Action) -> Vec<Effect> {
                 vec![Effect::Reload]
             }
         }
-        Action::Test => {
-            s.set_status(
-                StatusKind::Info,
-                "the connection test runs from the command line: apple-conn test NAME",
-            );
-            Vec::new()
-        }
+        Action::Test => match (s.focus, s.selected_conn()) {
+            (Pane::Connections, Some(ConnRow::ApiKey(i))) => {
+                let name = s.loaded.workspace.api_keys[i].name.clone();
+                s.set_status(
+                    StatusKind::Info,
+                    format!("testing {name} against App Store Connect…"),
+                );
+                vec![Effect::TestConnection(name)]
+            }
+            (Pane::Connections, Some(ConnRow::AppleId(i))) => {
+                let a = &s.loaded.workspace.apple_ids[i];
+                let text = format!(
+                    "{}: the 2FA session {}",
+                    a.apple_id,
+                    a.session_state(s.now).describe(s.now)
+                );
+                s.set_status(StatusKind::Info, text);
+                Vec::new()
+            }
+            _ => {
+                s.set_status(StatusKind::Info, "select a connection to test it");
+                Vec::new()
+            }
+        },
         _ => Vec::new(),
     }
 }

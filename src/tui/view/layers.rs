@@ -132,6 +132,7 @@ fn help(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
         Action::Delete,
         Action::Reauth,
         Action::Token,
+        Action::Test,
         Action::Assign,
         Action::EditInputs,
         Action::CycleEnv,

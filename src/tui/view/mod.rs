@@ -149,6 +149,7 @@ pub fn hints(s: &AppState) -> Vec<(String, &'static str)> {
                     main(Action::Delete),
                     main(Action::Reauth),
                     main(Action::Token),
+                    main(Action::Test),
                 ],
                 Pane::Apps => vec![
                     main(Action::Assign),

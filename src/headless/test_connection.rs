@@ -1,0 +1,122 @@
+//! `apple-conn test NAME`: exit 0 working, 1 rejected or not usable, 2 network failure.
+
+use super::connections::read_key_pem;
+use super::{CmdResult, Failure};
+use crate::apple::connection_test::{self, DEFAULT_API_BASE, Verdict};
+use crate::apple::http::check_base_url;
+use crate::asc::jwt;
+use crate::cli::{TestArgs, TextJson};
+use crate::domain::workspace::SessionState;
+use crate::secrets::SecretStore;
+use crate::store::Loaded;
+
+pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &TestArgs) -> CmdResult {
+    let ws = &loaded.workspace;
+    if let Some(aid) = ws.apple_id(&args.name) {
+        let now = chrono::Utc::now();
+        let state = aid.session_state(now);
+        let (code, text) = match state {
+            SessionState::Valid { .. } => (
+                0,
+                format!(
+                    "{}: the 2FA session {} (from the workspace; Apple has no API to test an Apple ID). `apple-conn session check {}` asks Apple whether it is still alive",
+                    aid.apple_id,
+                    state.describe(now),
+                    aid.apple_id
+                ),
+            ),
+            SessionState::ExpiringSoon { .. } => (
+                0,
+                format!(
+                    "{}: the 2FA session {}: re-authenticate soon with `apple-conn reauth {}`",
+                    aid.apple_id,
+                    state.describe(now),
+                    aid.apple_id
+                ),
+            ),
+            SessionState::Expired { .. } => (
+                1,
+                format!(
+                    "{}: the 2FA session {}: steps that use it fail; run `apple-conn reauth {}`",
+                    aid.apple_id,
+                    state.describe(now),
+                    aid.apple_id
+                ),
+            ),
+            SessionState::NeverAuthenticated => (
+                1,
+                format!(
+                    "{}: never authenticated with a 2FA code: run `apple-conn reauth {}`",
+                    aid.apple_id, aid.apple_id
+                ),
+            ),
+        };
+        println!("{text}");
+        return Ok(code);
+    }
+    let key = super::tokens::find_key(loaded, &args.name)?;
+    let base = args
+        .base_url
+        .clone()
+        .or_else(|| ws.settings.api_base_url.clone())
+        .unwrap_or_else(|| DEFAULT_API_BASE.to_string());
+    check_base_url(&base).map_err(|e| Failure::new(2, format!("--base-url: {e}")))?;
+    let pem = read_key_pem(&loaded.path, keyring, key)?;
+    let now = chrono::Utc::now();
+    let token = jwt::mint(key, &pem, now.timestamp(), jwt::DEFAULT_TTL, &[])
+        .map_err(|e| Failure::new(1, e.to_string()))?;
+    let timeout = std::time::Duration::from_secs(args.timeout.max(1));
+    let report = connection_test::test_api_key(&base, key, &token, now, timeout)
+        .map_err(|e| Failure::new(2, format!("could not reach App Store Connect: {e}")))?;
+    let (code, verdict, lines) = match &report.verdict {
+        Verdict::Working => (
+            0,
+            "working",
+            vec![format!(
+                "{}: working: App Store Connect accepted the token",
+                key.identity()
+            )],
+        ),
+        Verdict::Rejected { causes } => {
+            let mut l = vec![format!(
+                "{}: Apple rejected the token (401). Likely causes, most likely first:",
+                key.identity()
+            )];
+            l.extend(causes.iter().map(|c| format!("  - {c}")));
+            (1, "rejected", l)
+        }
+        Verdict::Forbidden => (
+            1,
+            "forbidden",
+            vec![format!(
+                "{}: the key works but its role lacks access (403): give it the Admin role in App Store Connect › Users and Access › Integrations",
+                key.identity()
+            )],
+        ),
+        Verdict::Other { status, detail } => (
+            1,
+            "error",
+            vec![format!(
+                "{}: App Store Connect answered {status}{}",
+                key.identity(),
+                if detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {detail}")
+                }
+            )],
+        ),
+    };
+    match args.format {
+        TextJson::Json => println!(
+            "{}",
+            serde_json::json!({"name": key.name, "key_id": key.key_id, "result": verdict, "messages": lines, "server_date": report.server_date.map(super::rfc3339)})
+        ),
+        TextJson::Text => {
+            for l in lines {
+                println!("{l}");
+            }
+        }
+    }
+    Ok(code)
+}
