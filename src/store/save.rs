@@ -86,8 +86,26 @@ pub fn lock(path: &Path) -> Result<WorkspaceLock, SaveError> {
     }
 }
 
+/// The steps of a save, in order: tests fail each one to prove nothing is ever torn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    CreateTemp,
+    Write,
+    Sync,
+    Rename,
+}
+
 /// Writes `bytes` to `path` so that a crash leaves the old or the new file, never a mix.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SaveError> {
+    write_atomic_with(path, bytes, &|_| Ok(()))
+}
+
+/// `write_atomic` with a hook called before each step (fault injection in tests).
+pub fn write_atomic_with(
+    path: &Path,
+    bytes: &[u8],
+    hook: &dyn Fn(Step) -> std::io::Result<()>,
+) -> Result<(), SaveError> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -105,15 +123,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SaveError> {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(0o600);
         }
+        hook(Step::CreateTemp)?;
         let mut file = options.open(&tmp)?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
         }
+        hook(Step::Write)?;
         file.write_all(bytes)?;
+        hook(Step::Sync)?;
         file.sync_all()?;
         drop(file);
+        hook(Step::Rename)?;
         std::fs::rename(&tmp, path)?;
         // The rename is durable only once the folder itself is synced.
         if let Ok(d) = File::open(&dir) {
@@ -130,10 +152,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SaveError> {
 
 /// Saves a new version: the current file becomes `.bak` (itself written atomically), then the new one.
 pub fn save_with_backup(path: &Path, new_text: &str) -> Result<(), SaveError> {
+    save_with_backup_with(path, new_text, &|_, _| Ok(()))
+}
+
+/// `save_with_backup` with a hook: `(is_backup, step)` before each step.
+pub fn save_with_backup_with(
+    path: &Path,
+    new_text: &str,
+    hook: &dyn Fn(bool, Step) -> std::io::Result<()>,
+) -> Result<(), SaveError> {
     match std::fs::read(path) {
-        Ok(old) => write_atomic(&bak_path(path), &old)?,
+        Ok(old) => write_atomic_with(&bak_path(path), &old, &|s| hook(true, s))?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(io_error(path, e)),
     }
-    write_atomic(path, new_text.as_bytes())
+    write_atomic_with(path, new_text.as_bytes(), &|s| hook(false, s))
 }
