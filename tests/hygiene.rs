@@ -173,7 +173,7 @@ fn ps_never_shows_a_secret() {
     ] {
         let help = run(bin().args(&sub).arg("--help")).stdout;
         for line in help.lines().filter(|l| l.trim_start().starts_with("--")) {
-            let flag = line.trim_start().split_whitespace().next().unwrap_or("");
+            let flag = line.split_whitespace().next().unwrap_or("");
             assert!(
                 !matches!(
                     flag,
