@@ -14,3 +14,4 @@ pub mod secrets;
 pub mod store;
 pub mod theme;
 pub mod tui;
+pub mod fuzzing;

@@ -1,0 +1,3 @@
+-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMG
+-----END PRIVATE KEY-----
