@@ -72,6 +72,19 @@ pub enum Command {
     /// Apple ID sessions: export as FASTLANE_SESSION, import one, check it with Apple
     #[command(subcommand)]
     Session(SessionCommand),
+    /// Read a real bitrise.yml: list its workflows and pipelines with their expanded steps
+    #[command(subcommand)]
+    Bitrise(BitriseCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BitriseCommand {
+    /// The workflows and pipelines of a bitrise.yml, with their steps as the CLI runs them
+    Workflows {
+        path: PathBuf,
+        #[arg(long, value_enum, default_value_t = TableJson::Table)]
+        format: TableJson,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -277,6 +290,15 @@ pub struct JwtInspectArgs {
 pub enum ExportCommand {
     /// fastlane's API key JSON (key_id, issuer_id, key, duration, in_house), written 0600
     Fastlane(ExportFastlaneArgs),
+    /// The apple_developer_portal_data.json the steps fetch on bitrise.io, for local runs
+    BitrisePortalData {
+        /// The app whose connections go in
+        #[arg(long)]
+        app: String,
+        /// Write to this file (mode 0600) instead of stdout
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -344,6 +366,15 @@ pub struct PreviewArgs {
     pub now: Option<String>,
     #[arg(long, value_enum, default_value_t = TableJson::Table)]
     pub format: TableJson,
+    /// Preview the steps of this bitrise.yml (with --app and --workflow or --pipeline)
+    #[arg(long, value_name = "PATH", requires = "app")]
+    pub bitrise_yml: Option<PathBuf>,
+    /// The workflow to run (with --bitrise-yml)
+    #[arg(long, requires = "bitrise_yml", conflicts_with = "pipeline")]
+    pub workflow: Option<String>,
+    /// The pipeline to run (with --bitrise-yml)
+    #[arg(long, requires = "bitrise_yml")]
+    pub pipeline: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

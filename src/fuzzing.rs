@@ -8,11 +8,19 @@ pub fn workspace(data: &[u8]) {
         && let Ok(loaded) = crate::store::parse(Path::new("fuzz.toml"), text.to_string())
     {
         let now = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
-        let problems = crate::domain::check::check_workspace(&loaded.workspace, &loaded.catalog, now);
+        let problems =
+            crate::domain::check::check_workspace(&loaded.workspace, &loaded.catalog, now);
         let _ = crate::store::locate_all(&loaded, &problems);
         for app in &loaded.workspace.apps {
             for step in &app.steps {
-                let _ = crate::domain::resolve::resolve(&loaded.workspace, &loaded.catalog, app, step, crate::domain::resolution::Environment::Bitrise, now);
+                let _ = crate::domain::resolve::resolve(
+                    &loaded.workspace,
+                    &loaded.catalog,
+                    app,
+                    step,
+                    crate::domain::resolution::Environment::Bitrise,
+                    now,
+                );
             }
         }
     }
@@ -26,7 +34,10 @@ pub fn jwt(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data)
         && let Ok(decoded) = crate::asc::jwt::decode_untrusted(text)
     {
-        let key = crate::asc::jwt::InspectKey { kind: None, public_pem: None };
+        let key = crate::asc::jwt::InspectKey {
+            kind: None,
+            public_pem: None,
+        };
         let _ = crate::asc::jwt::problems(text, &decoded, 1_800_000_000, &key);
     }
 }

@@ -7,11 +7,12 @@
 pub mod apple;
 pub mod asc;
 pub mod bench_support;
+pub mod bitrise;
 pub mod cli;
 pub mod domain;
+pub mod fuzzing;
 pub mod headless;
 pub mod secrets;
 pub mod store;
 pub mod theme;
 pub mod tui;
-pub mod fuzzing;

@@ -9,7 +9,11 @@ fn every_corpus_input_returns_without_panicking() {
     let mut count = 0;
     for (name, target) in apple_conn::fuzzing::TARGETS {
         let dir = root.join(name);
-        let mut inputs: Vec<_> = std::fs::read_dir(&dir).unwrap_or_else(|_| panic!("{} is missing", dir.display())).flatten().map(|e| e.path()).collect();
+        let mut inputs: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|_| panic!("{} is missing", dir.display()))
+            .flatten()
+            .map(|e| e.path())
+            .collect();
         inputs.sort();
         assert!(!inputs.is_empty(), "the corpus of {name} is empty");
         for path in inputs {

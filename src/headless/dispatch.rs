@@ -40,6 +40,11 @@ pub fn run(cli: &Cli) -> CmdResult {
         Command::Jwt(JwtCommand::Inspect(args)) => {
             super::tokens::inspect(&cli.config, &keyring, args)
         }
+        Command::Bitrise(crate::cli::BitriseCommand::Workflows { path, format }) => {
+            super::bitrise::workflows(path, *format)
+        }
+        Command::Export(ExportCommand::BitrisePortalData { app, output }) => load(&cli.config)
+            .and_then(|l| super::bitrise::portal_data(&l, &keyring, app, output.as_deref())),
         Command::Export(ExportCommand::Fastlane(args)) => {
             load(&cli.config).and_then(|l| super::export::fastlane(&l, &keyring, args))
         }

@@ -69,6 +69,7 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
 }
 
 pub mod apple_id;
+pub mod bitrise;
 pub mod connections;
 pub mod dispatch;
 pub mod export;

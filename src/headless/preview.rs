@@ -120,6 +120,28 @@ pub fn run(loaded: &Loaded, args: &PreviewArgs) -> CmdResult {
         }
         return Err(Failure::new(1, msg));
     }
+    if let Some(file) = &args.bitrise_yml {
+        let slug = args.app.as_deref().unwrap_or_default();
+        let app = ws.app(slug).ok_or_else(|| {
+            Failure::new(1, format!("no app `{slug}` in {}", loaded.path.display()))
+        })?;
+        if args.workflow.is_none() && args.pipeline.is_none() {
+            return Err(Failure::new(
+                2,
+                "--bitrise-yml needs --workflow ID or --pipeline ID",
+            ));
+        }
+        return super::bitrise::preview(
+            loaded,
+            app,
+            file,
+            args.workflow.as_deref(),
+            args.pipeline.as_deref(),
+            env,
+            now,
+            args.format,
+        );
+    }
     let apps: Vec<&App> = match &args.app {
         Some(slug) => match ws.app(slug) {
             Some(app) => vec![app],

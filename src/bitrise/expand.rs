@@ -1,0 +1,359 @@
+//! Expansion as the CLI runs it: before_run → workflow → after_run (no de-duplication), bundles
+//! inlined with their inputs as envs, `with` groups flattened, pipelines workflow by workflow;
+//! `$VAR` resolved in the CLI's env order, anything unknown kept as `$VAR` (set at build time).
+
+use indexmap::IndexMap;
+
+use super::load::{BitriseYml, Env, Item, Pipeline, YmlError};
+use super::stepref::{self, StepRef};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expanded {
+    /// The workflow the step comes from.
+    pub workflow: String,
+    /// The step reference as written.
+    pub reference: String,
+    pub line: usize,
+    pub step: StepRef,
+    /// Inputs as the step receives them (YAML 1.1 strings, `$VAR`s resolved where the file defines them).
+    pub inputs: IndexMap<String, String>,
+    pub duplicated: Vec<String>,
+    pub bundle: Option<String>,
+}
+
+type Envs = Vec<(String, Option<String>)>;
+
+fn err(yml: &BitriseYml, line: usize, message: String) -> YmlError {
+    YmlError {
+        file: yml.file.clone(),
+        line,
+        col: 1,
+        message,
+    }
+}
+
+/// `$NAME` / `${NAME}` with Go's os.Expand: known values replace, unknown ones stay as `$NAME`.
+pub fn expand_vars(value: &str, envs: &Envs) -> String {
+    let lookup = |name: &str| {
+        envs.iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let chars: Vec<char> = value.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] != '$' || i + 1 >= chars.len() {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let (name, end, braced) = if chars[i + 1] == '{' {
+            match chars[i + 2..].iter().position(|c| *c == '}') {
+                Some(p) => (
+                    chars[i + 2..i + 2 + p].iter().collect::<String>(),
+                    i + 3 + p,
+                    true,
+                ),
+                None => {
+                    out.push('$');
+                    i += 1;
+                    continue;
+                }
+            }
+        } else {
+            let len = chars[i + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || **c == '_')
+                .count();
+            if len == 0 {
+                out.push('$');
+                i += 1;
+                continue;
+            }
+            (
+                chars[i + 1..i + 1 + len].iter().collect::<String>(),
+                i + 1 + len,
+                false,
+            )
+        };
+        match lookup(&name) {
+            Some(Some(v)) => out.push_str(&v),
+            // Defined nowhere in the file (a secret, BITRISEIO_*, an earlier step's output).
+            _ => out.push_str(&if braced {
+                format!("${{{name}}}")
+            } else {
+                format!("${name}")
+            }),
+        }
+        i = end;
+    }
+    out
+}
+
+fn push_envs(envs: &mut Envs, list: &[Env]) {
+    for e in list {
+        let v = if e.is_expand {
+            expand_vars(&e.value, envs)
+        } else {
+            e.value.clone()
+        };
+        // A value still holding an unknown $VAR is only known at build time.
+        envs.push((e.name.clone(), Some(v)));
+    }
+}
+
+/// The workflows of one run, in order (recursively, diamonds repeated, cycles refused).
+pub fn run_order(yml: &BitriseYml, id: &str) -> Result<Vec<String>, YmlError> {
+    let mut out = Vec::new();
+    let mut stack = Vec::new();
+    walk(yml, id, 0, &mut stack, &mut out, true)?;
+    Ok(out)
+}
+
+fn walk(
+    yml: &BitriseYml,
+    id: &str,
+    line: usize,
+    stack: &mut Vec<String>,
+    out: &mut Vec<String>,
+    before: bool,
+) -> Result<(), YmlError> {
+    let Some(wf) = yml.workflows.get(id) else {
+        let w = if before { "workflow" } else { "Workflow" };
+        return Err(err(
+            yml,
+            line.max(1),
+            format!("{w} does not exist with name {id}"),
+        ));
+    };
+    if stack.iter().any(|s| s == id) {
+        let mut chain = stack.clone();
+        chain.push(id.to_string());
+        let start = chain.iter().position(|s| s == id).unwrap_or(0);
+        return Err(err(
+            yml,
+            line.max(1),
+            format!(
+                "workflow reference cycle found: {}",
+                chain[start..].join(" -> ")
+            ),
+        ));
+    }
+    stack.push(id.to_string());
+    for (b, l) in &wf.before_run {
+        walk(yml, b, *l, stack, out, true)?;
+    }
+    out.push(id.to_string());
+    for (a, l) in &wf.after_run {
+        walk(yml, a, *l, stack, out, false)?;
+    }
+    stack.pop();
+    Ok(())
+}
+
+/// Every step of a run of `id`, in order, as the CLI would run them.
+pub fn expand_workflow(yml: &BitriseYml, id: &str) -> Result<Vec<Expanded>, YmlError> {
+    let order = run_order(yml, id)?;
+    let mut envs: Envs = Vec::new();
+    push_envs(&mut envs, &yml.app_envs);
+    // The triggered workflow's envs are added up front, so before_run workflows see them.
+    if let Some(wf) = yml.workflows.get(id) {
+        push_envs(&mut envs, &wf.envs);
+    }
+    let mut out = Vec::new();
+    for wid in order {
+        let Some(wf) = yml.workflows.get(&wid) else {
+            continue;
+        };
+        push_envs(&mut envs, &wf.envs);
+        items(yml, &wid, &wf.steps, &envs, None, &mut Vec::new(), &mut out)?;
+    }
+    Ok(out)
+}
+
+fn items(
+    yml: &BitriseYml,
+    wid: &str,
+    list: &[Item],
+    envs: &Envs,
+    bundle: Option<&str>,
+    bundle_stack: &mut Vec<String>,
+    out: &mut Vec<Expanded>,
+) -> Result<(), YmlError> {
+    for item in list {
+        match item {
+            Item::Step {
+                reference,
+                inputs,
+                duplicated,
+                line,
+            } => {
+                let mut step_envs = envs.clone();
+                let mut resolved = IndexMap::new();
+                for e in inputs {
+                    let v = if e.is_expand {
+                        expand_vars(&e.value, &step_envs)
+                    } else {
+                        e.value.clone()
+                    };
+                    // Inputs become env vars in list order: a later input may use an earlier one.
+                    step_envs.push((e.name.clone(), Some(v.clone())));
+                    resolved.insert(e.name.clone(), v);
+                }
+                out.push(Expanded {
+                    workflow: wid.to_string(),
+                    reference: reference.clone(),
+                    line: *line,
+                    step: stepref::parse(reference),
+                    inputs: resolved,
+                    duplicated: duplicated.clone(),
+                    bundle: bundle.map(str::to_string),
+                });
+            }
+            Item::With { steps, .. } => items(yml, wid, steps, envs, bundle, bundle_stack, out)?,
+            Item::Bundle {
+                id,
+                inputs,
+                envs: ref_envs,
+                line,
+                ..
+            } => {
+                let Some(def) = yml.bundles.get(id) else {
+                    let message = match bundle {
+                        Some(_) => format!("referenced step bundle not defined: {id}"),
+                        None => format!(
+                            "step bundle ({id}) referenced in workflow ({wid}), but this step-bundle is not defined"
+                        ),
+                    };
+                    return Err(err(yml, *line, message));
+                };
+                if bundle_stack.iter().any(|b| b == id) {
+                    let mut chain = bundle_stack.clone();
+                    chain.push(id.clone());
+                    return Err(err(
+                        yml,
+                        *line,
+                        format!("step bundle reference cycle found: {}", chain.join(" -> ")),
+                    ));
+                }
+                for i in inputs {
+                    if !def.inputs.iter().any(|d| d.name == i.name) {
+                        return Err(err(
+                            yml,
+                            i.line,
+                            format!(
+                                "step bundle ({id}) referenced in workflow ({wid}) has config issue: input ({}) is not defined in the step bundle definition",
+                                i.name
+                            ),
+                        ));
+                    }
+                }
+                let mut inner = envs.clone();
+                push_envs(&mut inner, &def.envs);
+                push_envs(&mut inner, ref_envs);
+                push_envs(&mut inner, &def.inputs);
+                push_envs(&mut inner, inputs);
+                bundle_stack.push(id.clone());
+                items(yml, wid, &def.steps, &inner, Some(id), bundle_stack, out)?;
+                bundle_stack.pop();
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A pipeline's workflows, each expanded as its own run; utility workflows are refused.
+pub fn expand_pipeline(yml: &BitriseYml, id: &str) -> Result<Vec<Expanded>, YmlError> {
+    let Some((pipeline, line)) = yml.pipelines.get(id) else {
+        let known: Vec<&str> = yml.pipelines.keys().map(String::as_str).collect();
+        return Err(err(
+            yml,
+            1,
+            format!(
+                "pipeline ({id}) is not defined; pipelines: {}",
+                if known.is_empty() {
+                    "none".into()
+                } else {
+                    known.join(", ")
+                }
+            ),
+        ));
+    };
+    let workflows: Vec<(String, usize)> = match pipeline {
+        Pipeline::Graph(list) => list.iter().map(|(_, w, l)| (w.clone(), *l)).collect(),
+        Pipeline::Staged(stages) => {
+            let mut v = Vec::new();
+            for (s, l) in stages {
+                let Some(wfs) = yml.stages.get(s) else {
+                    return Err(err(
+                        yml,
+                        *l,
+                        format!("stage ({s}) defined in pipeline ({id}) does not exist"),
+                    ));
+                };
+                if wfs.is_empty() {
+                    return Err(err(
+                        yml,
+                        *l,
+                        format!("stage ({s}) should have at least 1 workflow"),
+                    ));
+                }
+                v.extend(wfs.iter().cloned());
+            }
+            v
+        }
+    };
+    let mut out = Vec::new();
+    for (w, l) in workflows {
+        if !yml.workflows.contains_key(&w) {
+            return Err(err(
+                yml,
+                l.max(*line),
+                format!(
+                    "workflow ({w}) defined in pipeline ({id}) is not found in the workflow definitions"
+                ),
+            ));
+        }
+        if w.starts_with('_') {
+            return Err(err(
+                yml,
+                l,
+                format!("workflow ({w}) defined in pipeline ({id}) is a utility workflow"),
+            ));
+        }
+        out.extend(expand_workflow(yml, &w)?);
+    }
+    Ok(out)
+}
+
+/// Checks every workflow and pipeline expands (the CLI validates the whole file).
+pub fn validate(yml: &BitriseYml) -> Result<(), YmlError> {
+    for id in yml.workflows.keys() {
+        expand_workflow(yml, id)?;
+    }
+    for id in yml.pipelines.keys() {
+        expand_pipeline(yml, id)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vars_expand_like_os_expand() {
+        let envs: Envs = vec![
+            ("A".into(), Some("1".into())),
+            ("B".into(), Some("x$A".into())),
+        ];
+        assert_eq!(expand_vars("$A-${A}-$B", &envs), "1-1-x$A");
+        assert_eq!(
+            expand_vars("$SECRET and ${OTHER}", &envs),
+            "$SECRET and ${OTHER}"
+        );
+        assert_eq!(expand_vars("cost $ 5 $", &envs), "cost $ 5 $");
+    }
+}

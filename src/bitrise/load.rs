@@ -1,0 +1,460 @@
+//! bitrise.yml (or .json) -> the parts the CLI runs: workflows, bundles, pipelines, envs.
+//! Errors use the CLI's own messages, with file, line and column.
+
+use indexmap::IndexMap;
+
+use super::yaml::{self, Kind, Node};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Env {
+    pub name: String,
+    pub value: String,
+    pub is_expand: bool,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    Step {
+        reference: String,
+        inputs: Vec<Env>,
+        duplicated: Vec<String>,
+        line: usize,
+    },
+    Bundle {
+        id: String,
+        inputs: Vec<Env>,
+        envs: Vec<Env>,
+        line: usize,
+        col: usize,
+    },
+    With {
+        steps: Vec<Item>,
+        line: usize,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Workflow {
+    pub steps: Vec<Item>,
+    pub before_run: Vec<(String, usize)>,
+    pub after_run: Vec<(String, usize)>,
+    pub envs: Vec<Env>,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Bundle {
+    pub steps: Vec<Item>,
+    pub inputs: Vec<Env>,
+    pub envs: Vec<Env>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pipeline {
+    /// `workflows` map: (key, the workflow it runs, line).
+    Graph(Vec<(String, String, usize)>),
+    /// `stages` list of stage ids.
+    Staged(Vec<(String, usize)>),
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BitriseYml {
+    pub file: String,
+    pub format_version: String,
+    pub app_envs: Vec<Env>,
+    pub workflows: IndexMap<String, Workflow>,
+    pub bundles: IndexMap<String, Bundle>,
+    pub pipelines: IndexMap<String, (Pipeline, usize)>,
+    pub stages: IndexMap<String, Vec<(String, usize)>>,
+    pub includes: bool,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{file}:{line}:{col}: {message}")]
+pub struct YmlError {
+    pub file: String,
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(&self, node: &Node, message: impl Into<String>) -> YmlError {
+        YmlError {
+            file: self.file.to_string(),
+            line: node.line,
+            col: node.col,
+            message: message.into(),
+        }
+    }
+}
+
+pub fn load(file: &str, text: &str) -> Result<BitriseYml, YmlError> {
+    let root = yaml::parse(text).map_err(|(line, col, message)| YmlError {
+        file: file.into(),
+        line,
+        col,
+        message: format!("yaml: {message}"),
+    })?;
+    let cx = Ctx { file };
+    if root.as_map().is_none() {
+        return Err(cx.err(
+            &root,
+            "the bitrise.yml must be a map of top-level keys (format_version, workflows, …)",
+        ));
+    }
+    let mut out = BitriseYml {
+        file: file.into(),
+        ..Default::default()
+    };
+    match root.get("format_version") {
+        Some(v) if !v.is_null() => out.format_version = v.as_str().unwrap_or_default().to_string(),
+        _ => return Err(cx.err(&root, "missing format_version")),
+    }
+    if let Some(major) = out
+        .format_version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse::<u64>().ok())
+        && major > 26
+    {
+        return Err(cx.err(&root, format!("the bitrise.yml has a higher format version ({}) than the bitrise CLI supported format version (26)", out.format_version)));
+    }
+    if let Some(inc) = root.get("include")
+        && inc.as_seq().is_some_and(|s| !s.is_empty())
+    {
+        out.includes = true;
+        out.warnings.push(format!(
+            "{file}:{}: `include:` merges other files first; apple-conn reads only this file, so steps from included files are missing unless you give the merged file",
+            inc.line
+        ));
+    }
+    if let Some(app) = root.get("app")
+        && let Some(envs) = app.get("envs")
+    {
+        out.app_envs = env_list(&cx, envs, "app")?;
+    }
+    if let Some(wfs) = root.get("workflows") {
+        let entries = wfs
+            .as_map()
+            .ok_or_else(|| cx.err(wfs, "`workflows` must be a map of workflow id -> workflow"))?;
+        for (k, v) in entries {
+            let id = k.as_str().unwrap_or_default().to_string();
+            if id.is_empty() {
+                return Err(cx.err(k, "invalid workflow ID (): empty"));
+            }
+            if !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            {
+                out.warnings.push(format!(
+                    "{file}:{}: invalid workflow ID ({id}): doesn't conform to: [A-Za-z0-9-_.]",
+                    k.line
+                ));
+            }
+            let wf = workflow(&cx, v, &id)?;
+            out.workflows.insert(id, wf);
+        }
+    }
+    if let Some(bundles) = root.get("step_bundles") {
+        let entries = bundles
+            .as_map()
+            .ok_or_else(|| cx.err(bundles, "`step_bundles` must be a map"))?;
+        for (k, v) in entries {
+            let id = k.as_str().unwrap_or_default().to_string();
+            if id.is_empty() {
+                return Err(cx.err(k, "step bundle has empty ID defined"));
+            }
+            let mut b = Bundle::default();
+            if !v.is_null() {
+                if let Some(steps) = v.get("steps") {
+                    b.steps = step_list(&cx, steps, &id, true)?;
+                }
+                if let Some(i) = v.get("inputs") {
+                    b.inputs = env_list(&cx, i, &id)?;
+                }
+                if let Some(e) = v.get("envs") {
+                    b.envs = env_list(&cx, e, &id)?;
+                }
+            }
+            out.bundles.insert(id, b);
+        }
+    }
+    if let Some(stages) = root.get("stages")
+        && let Some(entries) = stages.as_map()
+    {
+        for (k, v) in entries {
+            let id = k.as_str().unwrap_or_default().to_string();
+            let mut wfs = Vec::new();
+            if let Some(list) = v.get("workflows").and_then(Node::as_seq) {
+                for item in list {
+                    let key = single_key(&cx, item)?;
+                    wfs.push((key.as_str().unwrap_or_default().to_string(), key.line));
+                }
+            }
+            out.stages.insert(id, wfs);
+        }
+    }
+    if let Some(pipes) = root.get("pipelines")
+        && let Some(entries) = pipes.as_map()
+    {
+        for (k, v) in entries {
+            let id = k.as_str().unwrap_or_default().to_string();
+            let p = match (v.get("workflows"), v.get("stages")) {
+                (Some(_), Some(_)) => {
+                    return Err(cx.err(k, format!("pipeline ({id}) has both stages and workflows")));
+                }
+                (Some(w), None) => {
+                    let mut list = Vec::new();
+                    for (wk, wv) in w.as_map().unwrap_or_default() {
+                        let key = wk.as_str().unwrap_or_default().to_string();
+                        let uses = wv.get("uses").and_then(Node::as_str).map(str::to_string);
+                        list.push((key.clone(), uses.unwrap_or(key), wk.line));
+                    }
+                    Pipeline::Graph(list)
+                }
+                (None, Some(s)) => {
+                    let mut list = Vec::new();
+                    for item in s.as_seq().unwrap_or_default() {
+                        let key = single_key(&cx, item)?;
+                        list.push((key.as_str().unwrap_or_default().to_string(), key.line));
+                    }
+                    Pipeline::Staged(list)
+                }
+                (None, None) => {
+                    out.warnings.push(format!(
+                        "{file}:{}: pipeline ({id}) has no stages or workflows",
+                        k.line
+                    ));
+                    Pipeline::Graph(Vec::new())
+                }
+            };
+            out.pipelines.insert(id, (p, k.line));
+        }
+    }
+    Ok(out)
+}
+
+fn single_key<'n>(cx: &Ctx, item: &'n Node) -> Result<&'n Node, YmlError> {
+    match item.as_map() {
+        Some([(k, _)]) => Ok(k),
+        Some([]) => Err(cx.err(item, "StepListItem does not contain a key-value pair")),
+        Some(_) => Err(cx.err(item, "StepListItem contains more than 1 key-value pair")),
+        None => Err(cx.err(
+            item,
+            "a list item here must be a single-key map (`- id: {}`)",
+        )),
+    }
+}
+
+fn workflow(cx: &Ctx, node: &Node, id: &str) -> Result<Workflow, YmlError> {
+    let mut wf = Workflow {
+        line: node.line,
+        ..Default::default()
+    };
+    if node.is_null() {
+        return Ok(wf);
+    }
+    if node.as_map().is_none() {
+        return Err(cx.err(
+            node,
+            format!("workflow ({id}) must be a map (steps, before_run, after_run, envs)"),
+        ));
+    }
+    for (key, field) in [
+        ("before_run", &mut wf.before_run),
+        ("after_run", &mut wf.after_run),
+    ] {
+        if let Some(list) = node.get(key) {
+            if list.is_null() {
+                continue;
+            }
+            let items = list.as_seq().ok_or_else(|| {
+                cx.err(list, format!("yaml: unmarshal errors:\n  line {}: cannot unmarshal !!str `{}` into []string", list.line, list.as_str().unwrap_or("")))
+            })?;
+            for n in items {
+                field.push((n.as_str().unwrap_or_default().to_string(), n.line));
+            }
+        }
+    }
+    if let Some(steps) = node.get("steps") {
+        wf.steps = step_list(cx, steps, id, false)?;
+    }
+    if let Some(envs) = node.get("envs") {
+        wf.envs = env_list(cx, envs, id)?;
+    }
+    Ok(wf)
+}
+
+fn step_list(cx: &Ctx, node: &Node, owner: &str, in_bundle: bool) -> Result<Vec<Item>, YmlError> {
+    if node.is_null() {
+        return Ok(Vec::new());
+    }
+    let items = node
+        .as_seq()
+        .ok_or_else(|| cx.err(node, "`steps` must be a list of `- step_id: {…}` items"))?;
+    let mut out = Vec::new();
+    for item in items {
+        let key = single_key(cx, item)?;
+        let value = item.as_map().and_then(|m| m.first()).map(|(_, v)| v);
+        let name = key.as_str().unwrap_or_default().to_string();
+        if name == "with" {
+            if in_bundle {
+                return Err(cx.err(key, format!("step bundle ({owner}) has config issue: 'with group' is not allowed in a step bundle")));
+            }
+            let steps = match value.and_then(|v| v.get("steps")) {
+                Some(s) => step_list(cx, s, owner, false)?,
+                None => Vec::new(),
+            };
+            if steps.iter().any(|s| matches!(s, Item::With { .. })) {
+                return Err(cx.err(
+                    key,
+                    "'with group' is not allowed in a 'with group''s step list",
+                ));
+            }
+            if steps.iter().any(|s| matches!(s, Item::Bundle { .. })) {
+                return Err(cx.err(
+                    key,
+                    "step bundle is not allowed in a 'with group''s step list",
+                ));
+            }
+            out.push(Item::With {
+                steps,
+                line: key.line,
+            });
+        } else if let Some(id) = name.strip_prefix("bundle::") {
+            if id.is_empty() {
+                return Err(cx.err(key, "step bundle has empty ID defined"));
+            }
+            let (mut inputs, mut envs) = (Vec::new(), Vec::new());
+            if let Some(v) = value.filter(|v| !v.is_null()) {
+                if let Some(i) = v.get("inputs") {
+                    inputs = env_list(cx, i, id)?;
+                }
+                if let Some(e) = v.get("envs") {
+                    envs = env_list(cx, e, id)?;
+                }
+            }
+            out.push(Item::Bundle {
+                id: id.to_string(),
+                inputs,
+                envs,
+                line: key.line,
+                col: key.col,
+            });
+        } else {
+            let mut inputs = Vec::new();
+            if let Some(v) = value.filter(|v| !v.is_null())
+                && let Some(i) = v.get("inputs")
+            {
+                inputs = env_list(cx, i, &name)?;
+            }
+            let mut seen = std::collections::HashSet::new();
+            let duplicated: Vec<String> = inputs
+                .iter()
+                .filter(|e| !seen.insert(e.name.clone()))
+                .map(|e| e.name.clone())
+                .collect();
+            out.push(Item::Step {
+                reference: name,
+                inputs,
+                duplicated,
+                line: key.line,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// An env list (`envs`, `inputs`): items of one key, plus an optional `opts`.
+fn env_list(cx: &Ctx, node: &Node, owner: &str) -> Result<Vec<Env>, YmlError> {
+    if node.is_null() {
+        return Ok(Vec::new());
+    }
+    let items = node.as_seq().ok_or_else(|| {
+        cx.err(
+            node,
+            format!("({owner}) envs/inputs must be a list of `- KEY: value` items"),
+        )
+    })?;
+    let mut out = Vec::new();
+    for item in items {
+        let entries = item
+            .as_map()
+            .ok_or_else(|| cx.err(item, format!("({owner}) no environment key specified")))?;
+        if entries.is_empty() {
+            return Err(cx.err(item, format!("({owner}) no environment key specified")));
+        }
+        if entries.len() > 2 {
+            let keys: Vec<&str> = entries.iter().filter_map(|(k, _)| k.as_str()).collect();
+            return Err(cx.err(
+                item,
+                format!("({owner}) more than 2 keys specified: [{}]", keys.join(" ")),
+            ));
+        }
+        let opts = entries
+            .iter()
+            .find(|(k, _)| k.as_str() == Some("opts"))
+            .map(|(_, v)| v);
+        let keys: Vec<&(Node, Node)> = entries
+            .iter()
+            .filter(|(k, _)| k.as_str() != Some("opts"))
+            .collect();
+        let (k, v) = match keys.as_slice() {
+            [one] => (&one.0, &one.1),
+            [] => {
+                return Err(cx.err(
+                    item,
+                    format!("({owner}) no environment key found, keys: [opts]"),
+                ));
+            }
+            _ => {
+                let names: Vec<&str> = keys.iter().filter_map(|(k, _)| k.as_str()).collect();
+                return Err(cx.err(
+                    item,
+                    format!(
+                        "({owner}) more than 1 environment key specified: [{}]",
+                        names.join(" ")
+                    ),
+                ));
+            }
+        };
+        let mut is_expand = true;
+        if let Some(o) = opts {
+            if o.as_map().is_none() && !o.is_null() {
+                return Err(cx.err(o, format!("({owner}) opts is not a map")));
+            }
+            if let Some(e) = o.get("is_expand") {
+                let t = yaml::value_string(e).to_lowercase();
+                is_expand = match t.as_str() {
+                    "true" | "t" | "1" | "yes" | "y" => true,
+                    "false" | "f" | "0" | "no" | "n" => false,
+                    _ => {
+                        return Err(cx.err(
+                            e,
+                            format!(
+                                "({owner}) failed to parse bool value ({t}) for key (is_expand)"
+                            ),
+                        ));
+                    }
+                };
+            }
+        }
+        if let Kind::Map(_) | Kind::Seq(_) = v.kind {
+            // Go prints maps and lists with %v; nobody should rely on it, but it is what the step gets.
+        }
+        out.push(Env {
+            name: k.as_str().unwrap_or_default().to_string(),
+            value: yaml::value_string(v),
+            is_expand,
+            line: k.line,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,102 @@
+//! bitrise.yml: load (YAML 1.1 scalars, positions), expand (chains, bundles, `with`, pipelines)
+//! into the domain's step uses; the portal-data export lives in `portal`.
+
+pub mod expand;
+pub mod load;
+pub mod portal;
+pub mod stepref;
+pub mod yaml;
+
+use indexmap::IndexMap;
+
+use crate::domain::catalog::Catalog;
+use crate::domain::resolution::{Level, Note, Outcome, Resolution};
+use crate::domain::workspace::StepUse;
+use expand::Expanded;
+use stepref::RefKind;
+
+/// One step of a run, ready for the engine (or skipped, with why).
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub expanded: Expanded,
+    pub step_use: StepUse,
+    pub notes: Vec<String>,
+    pub skip: Option<String>,
+}
+
+/// Maps expanded steps to catalog steps: git::/path:: through `map`, undeclared inputs reported.
+pub fn plan(steps: &[Expanded], catalog: &Catalog, map: &IndexMap<String, String>) -> Vec<Planned> {
+    steps
+        .iter()
+        .map(|e| {
+            let mut notes = Vec::new();
+            let id = match e.step.kind {
+                RefKind::StepLib => Some(e.step.id_or_uri.clone()),
+                RefKind::Git | RefKind::Path => map.get(&e.reference).cloned(),
+            };
+            let skip = match (&id, e.step.kind.clone()) {
+                (None, kind) => Some(format!(
+                    "`{}` is a {} reference: bitrise.yml does not name its step; map it in the workspace, e.g. [apps.bitrise_yml.map] \"{}\" = \"deploy-to-itunesconnect-deliver\"",
+                    e.reference,
+                    if kind == RefKind::Git { "git::" } else { "path::" },
+                    e.reference
+                )),
+                (Some(id), _) if catalog.step(id).is_none() => Some(format!("{id} uses no Apple auth apple-conn models: nothing to check")),
+                _ => None,
+            };
+            let mut inputs = IndexMap::new();
+            if let Some(step) = id.as_deref().and_then(|i| catalog.step(i)) {
+                for (k, v) in &e.inputs {
+                    if step.declares_input(k) {
+                        inputs.insert(k.clone(), v.clone());
+                    } else {
+                        notes.push(format!(
+                            "{} ignores `{k}`: not one of its inputs{}",
+                            step.id,
+                            crate::domain::check::suggest(k, step.inputs.iter().map(String::as_str).chain(step.auth_inputs.keys().map(String::as_str)))
+                        ));
+                    }
+                }
+                for d in &e.duplicated {
+                    notes.push(format!("invalid step: duplicated input found: ({d}); the last one is used"));
+                }
+                if let (Some(major), Some(version)) = (e.step.major(), step.version.as_deref())
+                    && version.split('.').next().and_then(|m| m.parse::<u64>().ok()) != Some(major)
+                {
+                    notes.push(format!(
+                        "{} is modelled at {version}; this workflow uses @{}: another major version may pick its auth differently",
+                        step.id, e.step.version
+                    ));
+                }
+            }
+            Planned {
+                expanded: e.clone(),
+                step_use: StepUse { id: id.unwrap_or_else(|| e.reference.clone()), inputs },
+                notes,
+                skip,
+            }
+        })
+        .collect()
+}
+
+/// Folds the plan's notes into a resolution (a skipped step stays skipped, with its reason).
+pub fn with_notes(mut r: Resolution, planned: &Planned) -> Resolution {
+    if let Some(skip) = &planned.skip {
+        r.outcome = Outcome::Skipped;
+        r.notes = vec![Note {
+            level: Level::Info,
+            text: skip.clone(),
+        }];
+        return r;
+    }
+    for n in &planned.notes {
+        r.notes.push(Note {
+            level: Level::Warning,
+            text: n.clone(),
+        });
+    }
+    if !planned.notes.is_empty() && r.outcome == Outcome::Ok {
+        r.outcome = Outcome::Warning;
+    }
+    r
+}

@@ -1,0 +1,340 @@
+//! `bitrise workflows`, `preview --bitrise-yml`, `[apps.bitrise_yml]`, `export bitrise-portal-data`.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::preview::{StepJson, step_json};
+use super::{CmdResult, Failure, rfc3339};
+use crate::bitrise::expand::{self, Expanded};
+use crate::bitrise::load::{self, BitriseYml, Pipeline};
+use crate::bitrise::{plan, with_notes};
+use crate::cli::TableJson;
+use crate::domain::resolution::{Environment, Resolution};
+use crate::domain::resolve::resolve;
+use crate::domain::workspace::App;
+use crate::store::Loaded;
+
+pub fn load_file(path: &Path) -> Result<BitriseYml, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::new(
+            2,
+            format!("{}: cannot read the bitrise.yml: {e}", path.display()),
+        )
+    })?;
+    let yml = load::load(&path.display().to_string(), &text)
+        .map_err(|e| Failure::new(1, e.to_string()))?;
+    expand::validate(&yml).map_err(|e| Failure::new(1, e.to_string()))?;
+    for w in &yml.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(yml)
+}
+
+#[derive(Serialize)]
+struct StepRow<'a> {
+    workflow: &'a str,
+    #[serde(rename = "ref")]
+    reference: &'a str,
+    step_id: Option<&'a str>,
+    line: usize,
+    inputs: &'a indexmap::IndexMap<String, String>,
+}
+
+pub fn workflows(path: &Path, format: TableJson) -> CmdResult {
+    let yml = load_file(path)?;
+    let mut json_wfs = serde_json::Map::new();
+    let mut json_pipes = serde_json::Map::new();
+    let mut out = String::new();
+    for id in yml.workflows.keys() {
+        let steps =
+            expand::expand_workflow(&yml, id).map_err(|e| Failure::new(1, e.to_string()))?;
+        let utility = if id.starts_with('_') {
+            " (utility: runs only through before_run/after_run)"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "workflow {id}{utility}: {} step(s)", steps.len());
+        table(&mut out, &steps);
+        json_wfs.insert(
+            id.clone(),
+            serde_json::to_value(rows(&steps)).unwrap_or_default(),
+        );
+    }
+    for (id, (p, _)) in &yml.pipelines {
+        let steps =
+            expand::expand_pipeline(&yml, id).map_err(|e| Failure::new(1, e.to_string()))?;
+        let kind = match p {
+            Pipeline::Graph(_) => "graph",
+            Pipeline::Staged(_) => "staged",
+        };
+        let _ = writeln!(out, "pipeline {id} ({kind}): {} step(s)", steps.len());
+        table(&mut out, &steps);
+        json_pipes.insert(
+            id.clone(),
+            serde_json::to_value(rows(&steps)).unwrap_or_default(),
+        );
+    }
+    match format {
+        TableJson::Json => println!(
+            "{}",
+            serde_json::json!({"file": path.display().to_string(), "workflows": json_wfs, "pipelines": json_pipes})
+        ),
+        TableJson::Table => print!("{out}"),
+    }
+    Ok(0)
+}
+
+fn rows(steps: &[Expanded]) -> Vec<StepRow<'_>> {
+    steps
+        .iter()
+        .map(|s| StepRow {
+            workflow: &s.workflow,
+            reference: &s.reference,
+            step_id: s.step.step_id(),
+            line: s.line,
+            inputs: &s.inputs,
+        })
+        .collect()
+}
+
+fn table(out: &mut String, steps: &[Expanded]) {
+    for (i, s) in steps.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  {i:>3}  {:<24} {:<48} line {}",
+            s.workflow, s.reference, s.line
+        );
+    }
+}
+
+#[derive(Serialize)]
+pub struct BitriseStepJson {
+    #[serde(flatten)]
+    pub base: StepJson,
+    pub workflow: String,
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub line: usize,
+}
+
+/// The steps of a workflow or pipeline, resolved with the app's connections.
+pub fn resolve_file(
+    loaded: &Loaded,
+    app: &App,
+    yml: &BitriseYml,
+    workflow: Option<&str>,
+    pipeline: Option<&str>,
+    env: Environment,
+    now: DateTime<Utc>,
+) -> Result<Vec<(Expanded, String, Resolution)>, Failure> {
+    let steps = match (workflow, pipeline) {
+        (Some(w), _) => {
+            if w.starts_with('_') {
+                return Err(Failure::new(1, format!("{w}: Utility workflows can't be triggered directly: preview the workflow that runs it")));
+            }
+            if !yml.workflows.contains_key(w) {
+                let known: Vec<&str> = yml.workflows.keys().map(String::as_str).collect();
+                return Err(Failure::new(1, format!("workflow {w} is not in {}: use one of {}", yml.file, known.join(", "))));
+            }
+            expand::expand_workflow(yml, w)
+        }
+        (None, Some(p)) => expand::expand_pipeline(yml, p),
+        (None, None) => return Err(Failure::new(2, "give --workflow ID or --pipeline ID")),
+    }
+    .map_err(|e| Failure::new(1, e.to_string()))?;
+    let map = app
+        .bitrise_yml
+        .as_ref()
+        .map(|b| b.map.clone())
+        .unwrap_or_default();
+    Ok(plan(&steps, &loaded.catalog, &map)
+        .into_iter()
+        .map(|p| {
+            let r = resolve(
+                &loaded.workspace,
+                &loaded.catalog,
+                app,
+                &p.step_use,
+                env,
+                now,
+            );
+            let r = with_notes(r, &p);
+            (p.expanded.clone(), p.step_use.id.clone(), r)
+        })
+        .collect())
+}
+
+pub fn preview(
+    loaded: &Loaded,
+    app: &App,
+    file: &Path,
+    workflow: Option<&str>,
+    pipeline: Option<&str>,
+    env: Environment,
+    now: DateTime<Utc>,
+    format: TableJson,
+) -> CmdResult {
+    let yml = load_file(file)?;
+    let resolved = resolve_file(loaded, app, &yml, workflow, pipeline, env, now)?;
+    match format {
+        TableJson::Json => {
+            let steps: Vec<BitriseStepJson> = resolved
+                .iter()
+                .enumerate()
+                .map(|(i, (e, id, r))| BitriseStepJson {
+                    base: step_json(i, id, r),
+                    workflow: e.workflow.clone(),
+                    reference: e.reference.clone(),
+                    line: e.line,
+                })
+                .collect();
+            let doc = serde_json::json!({"now": rfc3339(now), "environment": env.as_str(), "apps": [{"slug": app.slug, "steps": steps}]});
+            println!("{doc}");
+        }
+        TableJson::Table => {
+            let mut out = format!(
+                "environment: {}   now: {}\n\n{} · {}\n",
+                env.as_str(),
+                rfc3339(now),
+                app.slug,
+                file.display()
+            );
+            let mut current = String::new();
+            for (i, (e, id, r)) in resolved.iter().enumerate() {
+                if e.workflow != current {
+                    current = e.workflow.clone();
+                    let _ = writeln!(out, "  workflow {current}");
+                }
+                let _ = writeln!(
+                    out,
+                    "  {i:>3} {:<44} {:<8} {:<9} {:<12} {}",
+                    if id == &e.reference {
+                        e.reference.clone()
+                    } else {
+                        format!("{id} ({})", e.reference)
+                    },
+                    r.outcome.as_str(),
+                    r.auth.map(|a| a.as_str()).unwrap_or("-"),
+                    r.origin.map(|o| o.as_str()).unwrap_or("-"),
+                    r.identity.as_deref().unwrap_or("-")
+                );
+                for m in r.messages() {
+                    let _ = writeln!(out, "        - {m}");
+                }
+            }
+            print!("{out}");
+        }
+    }
+    Ok(0)
+}
+
+/// `[apps.bitrise_yml]`: the app's steps from its file (relative to the workspace).
+pub fn app_file_steps(
+    loaded: &Loaded,
+    app: &App,
+    env: Environment,
+    now: DateTime<Utc>,
+) -> Result<Vec<(Expanded, String, Resolution)>, Failure> {
+    let Some(b) = &app.bitrise_yml else {
+        return Ok(Vec::new());
+    };
+    let path = super::references::resolve_path(&loaded.path, &b.path);
+    let yml = load_file(&path)?;
+    let mut out = Vec::new();
+    match &b.pipeline {
+        Some(p) => out.extend(resolve_file(loaded, app, &yml, None, Some(p), env, now)?),
+        None => {
+            for w in &b.workflows {
+                out.extend(resolve_file(loaded, app, &yml, Some(w), None, env, now)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub fn portal_data(
+    loaded: &Loaded,
+    keyring: &dyn crate::secrets::SecretStore,
+    slug: &str,
+    output: Option<&Path>,
+) -> CmdResult {
+    use crate::apple::session::StoredSession;
+    use crate::secrets::{EntryName, Secrets};
+    let ws = &loaded.workspace;
+    let app = ws
+        .app(slug)
+        .ok_or_else(|| Failure::new(1, format!("no app `{slug}`")))?;
+    let secrets = Secrets {
+        keyring,
+        workspace_file: &loaded.path,
+    };
+    let key = match app.api_key.as_deref().and_then(|n| ws.api_key(n)) {
+        Some(k) => Some((
+            k,
+            super::connections::read_key_pem(&loaded.path, keyring, k)?,
+        )),
+        None => None,
+    };
+    let apple = match app.apple_id.as_deref().and_then(|a| ws.apple_id(a)) {
+        Some(aid) => {
+            let fail =
+                |e: crate::secrets::SecretError| Failure::new(1, format!("{}: {e}", aid.apple_id));
+            let password = secrets
+                .get(&aid.password, &EntryName::password(&aid.apple_id))
+                .map_err(fail)?;
+            let asp = match &aid.app_specific_password {
+                Some(r) => Some(
+                    secrets
+                        .get(r, &EntryName::app_specific_password(&aid.apple_id))
+                        .map_err(fail)?,
+                ),
+                None => None,
+            };
+            let session = if aid.has_session() {
+                let v = secrets
+                    .get(
+                        &aid.session.clone().unwrap_or_default(),
+                        &EntryName::session(&aid.apple_id),
+                    )
+                    .map_err(fail)?;
+                Some(StoredSession::from_secret(&v).map_err(|e| Failure::new(1, e))?)
+            } else {
+                None
+            };
+            Some(crate::bitrise::portal::AppleIdPart {
+                aid,
+                password,
+                app_specific_password: asp,
+                session,
+            })
+        }
+        None => None,
+    };
+    if key.is_none() && apple.is_none() {
+        return Err(Failure::new(
+            1,
+            format!(
+                "app {slug} has no connection assigned: `apple-conn assign {slug} --api-key NAME`"
+            ),
+        ));
+    }
+    let json =
+        crate::bitrise::portal::portal_data(key.as_ref().map(|(k, p)| (*k, p.clone())), apple);
+    match output {
+        Some(p) => {
+            crate::secrets::references::write_private(p, json.expose().as_bytes())
+                .map_err(|e| Failure::new(1, format!("cannot write {}: {e}", p.display())))?;
+            let abs = std::path::absolute(p).unwrap_or(p.to_path_buf());
+            eprintln!(
+                "wrote {} (mode 0600). Run the real steps with: BITRISE_BUILD_URL=file://{} BITRISE_BUILD_API_TOKEN=local bitrise run WORKFLOW",
+                p.display(),
+                abs.display()
+            );
+        }
+        None => println!("{}", json.expose()),
+    }
+    Ok(0)
+}
