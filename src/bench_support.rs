@@ -55,3 +55,29 @@ pub fn large_workspace_toml(apps: usize) -> String {
     }
     text
 }
+
+/// A bitrise.yml whose last workflow runs a 200-workflow `before_run` chain of 1,000 steps.
+pub fn long_chain_bitrise_yml(workflows: usize, steps_per: usize) -> String {
+    let mut t = String::from(
+        "format_version: \"13\"\napp:\n  envs:\n  - ISSUER: 57246542-96fe-1a63-e053-0824d011072a\nworkflows:\n",
+    );
+    for w in 0..workflows {
+        t.push_str(&format!("  wf{w}:\n"));
+        if w > 0 {
+            t.push_str(&format!("    before_run: [wf{}]\n", w - 1));
+        }
+        t.push_str("    envs:\n    - STAGE: \"");
+        t.push_str(&w.to_string());
+        t.push_str("\"\n    steps:\n");
+        for s in 0..steps_per {
+            match s % 5 {
+                0 => t.push_str("    - deploy-to-itunesconnect-deliver@2:\n        inputs:\n        - connection: automatic\n        - api_issuer: $ISSUER\n"),
+                1 => t.push_str("    - fastlane@3:\n        inputs:\n        - connection: \"off\"\n        - lane: release_$STAGE\n"),
+                2 => t.push_str("    - xcode-archive@6:\n        inputs:\n        - automatic_code_signing: api-key\n"),
+                3 => t.push_str("    - script@1:\n        inputs:\n        - content: echo $STAGE\n"),
+                _ => t.push_str("    - manage-ios-code-signing@2: {}\n"),
+            }
+        }
+    }
+    t
+}

@@ -62,7 +62,11 @@ pub fn session(data: &[u8]) {
 }
 
 /// Target name -> entry point, for the corpus regression test.
-pub const TARGETS: [(&str, fn(&[u8])); 6] = [
+/// A fuzz entry point.
+pub type Target = fn(&[u8]);
+
+pub const TARGETS: [(&str, Target); 7] = [
+    ("bitrise_yml", bitrise_yml),
     ("workspace", workspace),
     ("p8", p8),
     ("jwt", jwt),
@@ -70,3 +74,11 @@ pub const TARGETS: [(&str, fn(&[u8])); 6] = [
     ("theme", theme),
     ("session", session),
 ];
+
+pub fn bitrise_yml(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data)
+        && let Ok(yml) = crate::bitrise::load::load("fuzz.yml", text)
+    {
+        let _ = crate::bitrise::expand::validate(&yml);
+    }
+}

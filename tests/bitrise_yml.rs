@@ -492,3 +492,42 @@ fn portal_data_has_the_steps_field_names() {
             .starts_with("-----BEGIN PRIVATE KEY-----")
     );
 }
+
+#[test]
+fn an_app_can_take_its_steps_from_a_bitrise_yml() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = preview_workspace(dir.path());
+    write(
+        &dir.path().join("bitrise.yml"),
+        "format_version: \"13\"\nworkflows:\n  release:\n    before_run: [_setup]\n    steps:\n    - deploy-to-itunesconnect-deliver@2: {}\n  _setup:\n    steps:\n    - git::https://github.com/org/steps-deliver.git@main: {}\n",
+    );
+    let mut text = std::fs::read_to_string(&ws).unwrap();
+    text.push_str("\n[apps.bitrise_yml]\npath = \"bitrise.yml\"\nworkflows = [\"release\"]\n[apps.bitrise_yml.map]\n\"git::https://github.com/org/steps-deliver.git@main\" = \"deploy-to-itunesconnect-deliver\"\n");
+    write(&ws, &text);
+    let r = run(bin().args(["-c", ws.to_str().unwrap(), "check"]));
+    assert_eq!(r.code, 0, "{}", r.all());
+    let r = run(bin().args(["-c", ws.to_str().unwrap(), "preview", "--format", "json"]));
+    assert_eq!(r.code, 0, "{}", r.all());
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let steps = v["apps"][0]["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 2);
+    assert_eq!(steps[0]["workflow"], "_setup");
+    assert_eq!(
+        steps[0]["step"], "deploy-to-itunesconnect-deliver",
+        "the map names the git step"
+    );
+    assert_eq!(steps[0]["outcome"], "ok");
+    assert_eq!(steps[1]["ref"], "deploy-to-itunesconnect-deliver@2");
+    // A workflow that is not in the file is a check error.
+    write(
+        &ws,
+        &text.replace("workflows = [\"release\"]", "workflows = [\"nope\"]"),
+    );
+    let r = run(bin().args(["-c", ws.to_str().unwrap(), "check"]));
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("does not exist with name nope") || r.stdout.contains("nope"),
+        "{}",
+        r.stdout
+    );
+}

@@ -328,14 +328,108 @@ pub fn expand_pipeline(yml: &BitriseYml, id: &str) -> Result<Vec<Expanded>, YmlE
     Ok(out)
 }
 
-/// Checks every workflow and pipeline expands (the CLI validates the whole file).
+/// Checks the whole file as the CLI does: every chain (cycles, missing names), every bundle
+/// reference, every pipeline; linear in the file's size (no workflow is expanded twice).
 pub fn validate(yml: &BitriseYml) -> Result<(), YmlError> {
+    let mut done = std::collections::HashSet::new();
     for id in yml.workflows.keys() {
-        expand_workflow(yml, id)?;
+        check_chain(yml, id, 0, &mut Vec::new(), &mut done, true)?;
+        if let Some(wf) = yml.workflows.get(id) {
+            items(
+                yml,
+                id,
+                &wf.steps,
+                &Vec::new(),
+                None,
+                &mut Vec::new(),
+                &mut Vec::new(),
+            )?;
+        }
     }
-    for id in yml.pipelines.keys() {
-        expand_pipeline(yml, id)?;
+    for (id, (pipeline, line)) in &yml.pipelines {
+        let names: Vec<(String, usize)> = match pipeline {
+            Pipeline::Graph(list) => list.iter().map(|(_, w, l)| (w.clone(), *l)).collect(),
+            Pipeline::Staged(stages) => {
+                let mut v = Vec::new();
+                for (s, l) in stages {
+                    let wfs = yml.stages.get(s).ok_or_else(|| {
+                        err(
+                            yml,
+                            *l,
+                            format!("stage ({s}) defined in pipeline ({id}) does not exist"),
+                        )
+                    })?;
+                    if wfs.is_empty() {
+                        return Err(err(
+                            yml,
+                            *l,
+                            format!("stage ({s}) should have at least 1 workflow"),
+                        ));
+                    }
+                    v.extend(wfs.iter().cloned());
+                }
+                v
+            }
+        };
+        for (w, l) in names {
+            if !yml.workflows.contains_key(&w) {
+                return Err(err(
+                    yml,
+                    l.max(*line),
+                    format!(
+                        "workflow ({w}) defined in pipeline ({id}) is not found in the workflow definitions"
+                    ),
+                ));
+            }
+            if w.starts_with('_') {
+                return Err(err(
+                    yml,
+                    l,
+                    format!("workflow ({w}) defined in pipeline ({id}) is a utility workflow"),
+                ));
+            }
+        }
     }
+    Ok(())
+}
+
+fn check_chain(
+    yml: &BitriseYml,
+    id: &str,
+    line: usize,
+    stack: &mut Vec<String>,
+    done: &mut std::collections::HashSet<String>,
+    before: bool,
+) -> Result<(), YmlError> {
+    if done.contains(id) {
+        return Ok(());
+    }
+    let Some(wf) = yml.workflows.get(id) else {
+        let w = if before { "workflow" } else { "Workflow" };
+        return Err(err(
+            yml,
+            line.max(1),
+            format!("{w} does not exist with name {id}"),
+        ));
+    };
+    if let Some(start) = stack.iter().position(|s| s == id) {
+        let mut chain = stack[start..].to_vec();
+        chain.push(id.to_string());
+        return Err(err(
+            yml,
+            line.max(1),
+            format!("workflow reference cycle found: {}", chain.join(" -> ")),
+        ));
+    }
+    stack.push(id.to_string());
+    for (b, l) in &wf.before_run {
+        check_chain(yml, b, *l, stack, done, true)?;
+    }
+    for (a, l) in &wf.after_run {
+        check_chain(yml, a, *l, stack, done, false)?;
+    }
+    stack.pop();
+    done.insert(id.to_string());
     Ok(())
 }
 

@@ -167,6 +167,7 @@ pub fn resolve_file(
         .collect())
 }
 
+#[allow(clippy::too_many_arguments)] // the preview flags, passed through as they are
 pub fn preview(
     loaded: &Loaded,
     app: &App,

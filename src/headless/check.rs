@@ -23,6 +23,38 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &CheckArgs) -> CmdR
     let ws = &loaded.workspace;
     let mut problems = check_workspace(ws, &loaded.catalog, now);
     problems.extend(super::references::check_paths(ws, &loaded.path));
+    for (i, app) in ws.apps.iter().enumerate() {
+        let Some(b) = &app.bitrise_yml else { continue };
+        let at = crate::domain::problem::DocPath::root()
+            .key("apps")
+            .index(i)
+            .key("bitrise_yml");
+        let path = super::references::resolve_path(&loaded.path, &b.path);
+        let checked = std::fs::read_to_string(&path)
+            .map_err(|e| format!("{}: cannot read it ({e}): fix `path`", path.display()))
+            .and_then(|text| {
+                crate::bitrise::load::load(&path.display().to_string(), &text)
+                    .map_err(|e| e.to_string())
+            })
+            .and_then(|yml| {
+                for w in &b.workflows {
+                    crate::bitrise::expand::expand_workflow(&yml, w).map_err(|e| e.to_string())?;
+                    if !yml.workflows.contains_key(w) {
+                        return Err(format!("workflow {w} is not in {}", path.display()));
+                    }
+                }
+                if let Some(p) = &b.pipeline {
+                    crate::bitrise::expand::expand_pipeline(&yml, p).map_err(|e| e.to_string())?;
+                }
+                Ok(())
+            });
+        if let Err(e) = checked {
+            problems.push(crate::domain::problem::Problem::error(
+                at,
+                format!("app `{}`: {e}", app.slug),
+            ));
+        }
+    }
     if args.secrets {
         problems.extend(super::references::check_secrets(ws, &loaded.path, keyring));
     }

@@ -163,6 +163,9 @@ pub fn run(loaded: &Loaded, args: &PreviewArgs) -> CmdResult {
         },
         None => ws.apps.iter().collect(),
     };
+    if apps.iter().any(|a| a.bitrise_yml.is_some()) {
+        return with_bitrise_files(loaded, &apps, env, now, args.format);
+    }
     // Each app is resolved and encoded on its own, so the work spreads over the cores.
     let parts: Vec<String> = match args.format {
         TableJson::Json => par_map_apps(&apps, |part| {
@@ -278,4 +281,69 @@ pub fn render_app_table(out: &mut String, app: &App, rows: &[[String; 7]], rs: &
             let _ = writeln!(out, "      - {m}");
         }
     }
+}
+
+/// Apps that take their steps from a bitrise.yml (`[apps.bitrise_yml]`), resolved one by one.
+fn with_bitrise_files(
+    loaded: &Loaded,
+    apps: &[&App],
+    env: Environment,
+    now: DateTime<Utc>,
+    format: TableJson,
+) -> CmdResult {
+    let mut json_apps = Vec::new();
+    let mut out = format!("environment: {}   now: {}\n", env.as_str(), rfc3339(now));
+    for app in apps {
+        if app.bitrise_yml.is_some() {
+            let resolved = super::bitrise::app_file_steps(loaded, app, env, now)?;
+            let steps: Vec<super::bitrise::BitriseStepJson> = resolved
+                .iter()
+                .enumerate()
+                .map(|(i, (e, id, r))| super::bitrise::BitriseStepJson {
+                    base: step_json(i, id, r),
+                    workflow: e.workflow.clone(),
+                    reference: e.reference.clone(),
+                    line: e.line,
+                })
+                .collect();
+            let rows: Vec<[String; 7]> = resolved
+                .iter()
+                .enumerate()
+                .map(|(i, (_, id, r))| table_row(i, id, r))
+                .collect();
+            let rs: Vec<Resolution> = resolved.into_iter().map(|(_, _, r)| r).collect();
+            render_app_table(&mut out, app, &rows, &rs);
+            json_apps.push(serde_json::json!({"slug": app.slug, "steps": steps}));
+        } else {
+            let rs: Vec<Resolution> = app
+                .steps
+                .iter()
+                .map(|s| resolve(&loaded.workspace, &loaded.catalog, app, s, env, now))
+                .collect();
+            let steps: Vec<StepJson> = app
+                .steps
+                .iter()
+                .zip(&rs)
+                .enumerate()
+                .map(|(i, (s, r))| step_json(i, &s.id, r))
+                .collect();
+            let rows: Vec<[String; 7]> = app
+                .steps
+                .iter()
+                .zip(&rs)
+                .enumerate()
+                .map(|(i, (s, r))| table_row(i, &s.id, r))
+                .collect();
+            render_app_table(&mut out, app, &rows, &rs);
+            json_apps.push(serde_json::json!({"slug": app.slug, "steps": steps}));
+        }
+    }
+    match format {
+        TableJson::Json => println!(
+            "{}",
+            serde_json::json!({"now": rfc3339(now), "environment": env.as_str(), "apps": json_apps})
+        ),
+        TableJson::Table => print!("{out}"),
+    }
+    Ok(0)
 }
