@@ -36,7 +36,7 @@ impl std::fmt::Debug for ImportedKey {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum P8Error {
     #[error(
-        "not a PEM private key: a .p8 from App Store Connect starts with -----BEGIN PRIVATE KEY-----; download it again (Users and Access › Integrations)"
+        "not a PEM private key: a .p8 from App Store Connect is a PEM block labelled PRIVATE KEY; download it again (Users and Access › Integrations)"
     )]
     NotPem,
     #[error("this is an RSA key: App Store Connect keys are P-256 (EC) keys in a .p8 file")]
@@ -48,7 +48,7 @@ pub enum P8Error {
     )]
     Encrypted,
     #[error(
-        "this is a SEC1 EC key (BEGIN EC PRIVATE KEY), not PKCS#8: convert it with `openssl pkcs8 -topk8 -nocrypt -in key.pem -out AuthKey.p8`"
+        "this is a SEC1 EC key (PEM label EC PRIVATE KEY), not PKCS#8: convert it with `openssl pkcs8 -topk8 -nocrypt -in key.pem -out AuthKey.p8`"
     )]
     Sec1,
     #[error(

@@ -116,7 +116,7 @@ pub struct AppleId {
     pub authenticated_at: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "opt_datetime")]
     pub session_expires_at: Option<DateTime<Utc>>,
-    /// Where the session cookies live (sign-in); keyring by default.
+    /// Where the session cookies live (sign-in); the OS secret store by default.
     #[serde(default)]
     pub session: Option<SecretRef>,
     #[serde(default)]
