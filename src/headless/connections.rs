@@ -182,16 +182,11 @@ fn absolute(p: &Path) -> std::path::PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
-#[cfg(unix)]
 pub fn loose_mode(p: &Path) -> Option<u32> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(p).ok()?.permissions().mode() & 0o777;
-    (mode & 0o077 != 0).then_some(mode)
-}
-
-#[cfg(not(unix))]
-pub fn loose_mode(_p: &Path) -> Option<u32> {
-    None
+    std::fs::metadata(p)
+        .ok()
+        .as_ref()
+        .and_then(super::references::group_or_other_readable)
 }
 
 pub fn assign(path: &Path, args: &AssignArgs) -> CmdResult {
@@ -250,40 +245,22 @@ pub fn remove(path: &Path, keyring: &dyn SecretStore, what: &RemoveCommand) -> C
         RemoveCommand::AppleId { apple_id } => (ConnectionKind::AppleId, apple_id.clone()),
     };
     let before = super::load_path(path)?;
-    let refs: Vec<(SecretRef, EntryName)> = match kind {
-        ConnectionKind::ApiKey => {
-            let key = before.workspace.api_key(&id).ok_or_else(|| {
-                Failure::new(
-                    1,
-                    format!(
-                        "no API key named `{id}`{}",
-                        crate::domain::check::suggest(
-                            &id,
-                            before.workspace.api_keys.iter().map(|k| k.name.as_str())
-                        )
-                    ),
-                )
-            })?;
-            vec![(key.private_key.clone(), EntryName::api_key(&key.key_id))]
-        }
-        ConnectionKind::AppleId => {
-            let aid = before
-                .workspace
-                .apple_id(&id)
-                .ok_or_else(|| Failure::new(1, format!("no Apple ID connection {id}")))?;
-            let mut v = vec![(aid.password.clone(), EntryName::password(&id))];
-            if let Some(asp) = &aid.app_specific_password {
-                v.push((asp.clone(), EntryName::app_specific_password(&id)));
+    let refs =
+        crate::secrets::connection_secrets(&before.workspace, kind, &id).ok_or_else(|| {
+            let known = match kind {
+                ConnectionKind::ApiKey => crate::domain::check::suggest(
+                    &id,
+                    before.workspace.api_keys.iter().map(|k| k.name.as_str()),
+                ),
+                ConnectionKind::AppleId => String::new(),
+            };
+            match kind {
+                ConnectionKind::ApiKey => {
+                    Failure::new(1, format!("no API key named `{id}`{known}"))
+                }
+                ConnectionKind::AppleId => Failure::new(1, format!("no Apple ID connection {id}")),
             }
-            if aid.has_session() {
-                v.push((
-                    aid.session.clone().unwrap_or_default(),
-                    EntryName::session(&id),
-                ));
-            }
-            v
-        }
-    };
+        })?;
     let users = match kind {
         ConnectionKind::ApiKey => before.workspace.apps_using_api_key(&id),
         ConnectionKind::AppleId => before.workspace.apps_using_apple_id(&id),

@@ -84,14 +84,14 @@ pub fn check_paths(ws: &Workspace, workspace_file: &Path) -> Vec<Problem> {
 }
 
 #[cfg(unix)]
-fn group_or_other_readable(meta: &std::fs::Metadata) -> Option<u32> {
+pub fn group_or_other_readable(meta: &std::fs::Metadata) -> Option<u32> {
     use std::os::unix::fs::PermissionsExt;
     let mode = meta.permissions().mode() & 0o777;
     (mode & 0o077 != 0).then_some(mode)
 }
 
 #[cfg(not(unix))]
-fn group_or_other_readable(_meta: &std::fs::Metadata) -> Option<u32> {
+pub fn group_or_other_readable(_meta: &std::fs::Metadata) -> Option<u32> {
     None
 }
 

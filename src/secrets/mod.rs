@@ -119,3 +119,30 @@ impl Secrets<'_> {
         }
     }
 }
+
+/// Every secret a connection owns, with where it lives: what `remove` deletes (CLI and TUI).
+pub fn connection_secrets(
+    ws: &crate::domain::workspace::Workspace,
+    kind: crate::store::edit::ConnectionKind,
+    id: &str,
+) -> Option<Vec<(SecretRef, EntryName)>> {
+    use crate::store::edit::ConnectionKind;
+    match kind {
+        ConnectionKind::ApiKey => ws
+            .api_key(id)
+            .map(|k| vec![(k.private_key.clone(), EntryName::api_key(&k.key_id))]),
+        ConnectionKind::AppleId => ws.apple_id(id).map(|a| {
+            let mut v = vec![(a.password.clone(), EntryName::password(id))];
+            if let Some(r) = &a.app_specific_password {
+                v.push((r.clone(), EntryName::app_specific_password(id)));
+            }
+            if a.has_session() {
+                v.push((
+                    a.session.clone().unwrap_or_default(),
+                    EntryName::session(id),
+                ));
+            }
+            v
+        }),
+    }
+}

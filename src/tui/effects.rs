@@ -17,7 +17,7 @@ use crate::asc::{jwt, p8};
 use crate::domain::secret_ref::SecretRef;
 use crate::domain::workspace::{AppleId, Team};
 use crate::secrets::{EntryName, SecretStore, SecretValue, Secrets};
-use crate::store::edit::{self, ConnectionKind};
+use crate::store::edit;
 use crate::store::{self, Loaded};
 
 pub enum Service {
@@ -204,7 +204,8 @@ impl Runner {
                 self.apply(loaded, message, move |l, doc| apply_change(l, doc, &change));
             }
             Effect::Remove { kind, id } => {
-                let refs = secret_refs(loaded, kind, &id);
+                let refs = crate::secrets::connection_secrets(&loaded.workspace, kind, &id)
+                    .unwrap_or_default();
                 let message = format!("removed {id}");
                 let removed = self.apply(loaded, message, |_, doc| {
                     edit::remove_connection(doc, kind, &id).map(|_| ())
@@ -668,32 +669,6 @@ fn apply_change(
             }
             Ok(())
         }
-    }
-}
-
-fn secret_refs(loaded: &Loaded, kind: ConnectionKind, id: &str) -> Vec<(SecretRef, EntryName)> {
-    let ws = &loaded.workspace;
-    match kind {
-        ConnectionKind::ApiKey => ws
-            .api_key(id)
-            .map(|k| vec![(k.private_key.clone(), EntryName::api_key(&k.key_id))])
-            .unwrap_or_default(),
-        ConnectionKind::AppleId => ws
-            .apple_id(id)
-            .map(|a| {
-                let mut v = vec![(a.password.clone(), EntryName::password(id))];
-                if let Some(r) = &a.app_specific_password {
-                    v.push((r.clone(), EntryName::app_specific_password(id)));
-                }
-                if a.has_session() {
-                    v.push((
-                        a.session.clone().unwrap_or_default(),
-                        EntryName::session(id),
-                    ));
-                }
-                v
-            })
-            .unwrap_or_default(),
     }
 }
 
