@@ -208,3 +208,47 @@ fn the_terminal_is_restored_after_quit() {
     let text = wait_file(&stty);
     assert!(text.contains(" icanon") && text.contains(" echo"), "{text}");
 }
+
+#[test]
+fn the_real_binary_reads_a_bitrise_yml_again_when_it_changes() {
+    if !require(have("tmux"), "tmux") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("workspace.toml");
+    write(
+        &ws,
+        "version = 1\nyou = \"alice@example.com\"\n\n[[api_keys]]\nname = \"CI key\"\nkey_id = \"ABCDE12345\"\nissuer_id = \"57246542-96fe-1a63-e053-0824d011072a\"\n\n[[apps]]\nslug = \"shop-ios\"\napi_key = \"CI key\"\n\n[apps.bitrise_yml]\npath = \"bitrise.yml\"\nworkflows = [\"deploy\"]\n",
+    );
+    let yml = dir.path().join("bitrise.yml");
+    let deploy = "format_version: '13'\nworkflows:\n  deploy:\n    steps:\n    - deploy-to-itunesconnect-deliver@2:\n        inputs:\n        - connection: api_key\n  nightly:\n    steps:\n    - fastlane@3: {}\n";
+    write(&yml, deploy);
+    let cmd = format!("{} -c {} --no-color", bin_path().display(), ws.display());
+    let t = Tmux::start("bitrise", &cmd, 120, 40);
+    t.wait_for("1 Connections");
+    t.keys(&["2", "4"]);
+    let screen = t.wait_for("bitrise.yml › workflow deploy");
+    assert!(
+        screen.contains("deploy-to-itunesconnect-deliver@2"),
+        "{screen}"
+    );
+    // Another editor saves the file: the running TUI reads it again within a second or two.
+    write(
+        &yml,
+        &deploy.replace("connection: api_key", "connection: off"),
+    );
+    let screen = t.wait_for("changed on disk: read it again");
+    assert!(screen.contains("FAIL"), "{screen}");
+    t.keys(&["w"]);
+    t.wait_for("workflow nightly");
+    t.keys(&["Down", "Down", "Enter"]);
+    t.wait_for("fastlane@3");
+    t.keys(&["q"]);
+    assert_eq!(
+        std::fs::read_to_string(&ws)
+            .unwrap()
+            .matches("deploy")
+            .count(),
+        1
+    );
+}

@@ -251,3 +251,159 @@ fn tiny_and_narrow_terminals_do_not_panic() {
     }
     assert!(h.render(19, 4).contains("enlarge"));
 }
+
+/// The demo's app whose steps come from its bitrise.yml.
+fn news_ios(h: &mut Harness) {
+    h.keys("2");
+    while h.state.selected_app().map(|a| a.slug.as_str()) != Some("news-ios") {
+        let before = h.state.app_sel;
+        h.keys("down");
+        assert_ne!(before, h.state.app_sel, "news-ios is in the demo");
+    }
+}
+
+#[test]
+fn snapshots_of_a_bitrise_yml_app() {
+    let mut h = Harness::demo(now());
+    news_ios(&mut h);
+    h.keys("4");
+    snap(&h, "bitrise_preview");
+    h.keys("w");
+    snap(&h, "workflow_chooser");
+    h.keys("down down down enter");
+    snap(&h, "bitrise_preview_switched");
+}
+
+fn file_workspace(dir: &std::path::Path, yml: &str) -> Harness {
+    use apple_conn::tui::effects::Service;
+    let ws = dir.join("apple-conn.toml");
+    std::fs::write(
+        &ws,
+        "version = 1\nyou = \"a@example.com\"\n\n[[api_keys]]\nname = \"k\"\nkey_id = \"ABCDE12345\"\nissuer_id = \"57246542-96fe-1a63-e053-0824d011072a\"\n\n[[apps]]\nslug = \"ios\"\napi_key = \"k\"\n\n[apps.bitrise_yml]\npath = \"ci/bitrise.yml\"\nworkflows = [\"release\"]\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("ci")).unwrap();
+    std::fs::write(dir.join("ci/bitrise.yml"), yml).unwrap();
+    let loaded = apple_conn::store::load(&ws).unwrap();
+    let mut h = Harness::with(
+        loaded,
+        Harness::memory_store(),
+        Service::Demo,
+        true,
+        now(),
+        false,
+    );
+    h.keys("2 4");
+    h
+}
+
+const RELEASE: &str = "format_version: '13'\nworkflows:\n  release:\n    steps:\n    - deploy-to-itunesconnect-deliver@2:\n        inputs:\n        - connection: api_key\n";
+
+#[test]
+fn a_bitrise_yml_app_is_read_again_when_its_file_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = file_workspace(dir.path(), RELEASE);
+    let screen = h.render(120, 40);
+    assert!(
+        screen.contains("ci/bitrise.yml › workflow release"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("deploy-to-itunesconnect-deliver@2"),
+        "{screen}"
+    );
+    assert!(screen.contains("✓ ok"), "{screen}");
+    assert_eq!(
+        h.state.health,
+        vec![apple_conn::domain::resolution::Outcome::Ok]
+    );
+
+    // The file changes under the running TUI: an unquoted off reaches the step as "false".
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(
+        dir.path().join("ci/bitrise.yml"),
+        RELEASE.replace("connection: api_key", "connection: off"),
+    )
+    .unwrap();
+    h.check_files();
+    let screen = h.render(120, 40);
+    assert!(
+        screen.contains("changed on disk: read it again"),
+        "{screen}"
+    );
+    assert!(screen.contains("✗ FAIL"), "{screen}");
+    assert_eq!(
+        h.state.health,
+        vec![apple_conn::domain::resolution::Outcome::Fail]
+    );
+
+    // A broken file shows the CLI's message instead of steps; fixing it brings them back.
+    std::fs::write(dir.path().join("ci/bitrise.yml"), "workflows: {}\n").unwrap();
+    h.check_files();
+    let screen = h.render(120, 40);
+    assert!(screen.contains("missing format_version"), "{screen}");
+    assert!(screen.contains("fix the file"), "{screen}");
+    std::fs::write(dir.path().join("ci/bitrise.yml"), RELEASE).unwrap();
+    h.check_files();
+    assert!(h.state.preview_error.is_none());
+    assert_eq!(h.state.preview.len(), 1);
+    // Nothing changed: nothing is read again.
+    h.state.status = None;
+    h.check_files();
+    assert!(h.state.status.is_none());
+}
+
+#[test]
+fn switching_workflow_is_a_view_and_inputs_stay_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let yml = format!(
+        "{RELEASE}  _prep:\n    steps:\n    - git-clone@8: {{}}\n  beta:\n    before_run: [_prep]\n    steps:\n    - fastlane@3:\n        inputs:\n        - lane: beta\n        - conection: apple_id\n"
+    );
+    let mut h = file_workspace(dir.path(), &yml);
+    let text = std::fs::read_to_string(dir.path().join("apple-conn.toml")).unwrap();
+    h.keys("w");
+    let screen = h.render(120, 40);
+    assert!(
+        screen.contains("as in the workspace: workflow release"),
+        "{screen}"
+    );
+    assert!(screen.contains("workflow beta"), "{screen}");
+    assert!(
+        !screen.contains("workflow _prep"),
+        "utility workflows are not offered: {screen}"
+    );
+    h.keys("down down enter");
+    let screen = h.render(120, 40);
+    assert!(screen.contains("▾ _prep"), "grouped by workflow: {screen}");
+    assert!(screen.contains("▾ beta"), "{screen}");
+    assert!(
+        screen.contains("viewing; the workspace runs workflow release"),
+        "{screen}"
+    );
+    assert_eq!(
+        h.state
+            .preview
+            .iter()
+            .map(|p| p.step_id.as_str())
+            .collect::<Vec<_>>(),
+        ["git-clone", "fastlane"]
+    );
+    // The misspelt input is reported, not silently dropped.
+    h.keys("down enter");
+    let screen = h.render(120, 40);
+    assert!(screen.contains("fastlane ignores `conection`"), "{screen}");
+    assert!(screen.contains("from workflow beta"), "{screen}");
+    // Inputs of a file step are edited in the file, not in the workspace.
+    h.keys("esc i");
+    assert!(h.state.layers.is_empty());
+    let status = h.state.status.clone().unwrap().text;
+    assert!(status.contains("edit the file"), "{status}");
+    // Back to the configured run (the chooser opens on the run being viewed); nothing was written.
+    h.keys("w up up up enter");
+    assert_eq!(h.state.preview.len(), 1);
+    assert!(h.state.workflow_view.is_empty());
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("apple-conn.toml")).unwrap(),
+        text
+    );
+}

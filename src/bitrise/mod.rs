@@ -4,6 +4,7 @@
 pub mod expand;
 pub mod load;
 pub mod portal;
+pub mod run;
 pub mod stepref;
 pub mod yaml;
 

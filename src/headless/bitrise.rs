@@ -9,24 +9,18 @@ use serde::Serialize;
 use super::preview::{StepJson, step_json};
 use super::{CmdResult, Failure, rfc3339};
 use crate::bitrise::expand::{self, Expanded};
-use crate::bitrise::load::{self, BitriseYml, Pipeline};
-use crate::bitrise::{plan, with_notes};
+use crate::bitrise::load::{BitriseYml, Pipeline};
+use crate::bitrise::run::{self, Target};
 use crate::cli::TableJson;
 use crate::domain::resolution::{Environment, Resolution};
-use crate::domain::resolve::resolve;
 use crate::domain::workspace::App;
 use crate::store::Loaded;
 
 pub fn load_file(path: &Path) -> Result<BitriseYml, Failure> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Failure::new(
-            2,
-            format!("{}: cannot read the bitrise.yml: {e}", path.display()),
-        )
+    let yml = run::open(path).map_err(|e| match e {
+        run::OpenError::Unreadable(m) => Failure::new(2, m),
+        run::OpenError::Invalid(m) => Failure::new(1, m),
     })?;
-    let yml = load::load(&path.display().to_string(), &text)
-        .map_err(|e| Failure::new(1, e.to_string()))?;
-    expand::validate(&yml).map_err(|e| Failure::new(1, e.to_string()))?;
     for w in &yml.warnings {
         eprintln!("warning: {w}");
     }
@@ -130,40 +124,28 @@ pub fn resolve_file(
     env: Environment,
     now: DateTime<Utc>,
 ) -> Result<Vec<(Expanded, String, Resolution)>, Failure> {
-    let steps = match (workflow, pipeline) {
-        (Some(w), _) => {
-            if w.starts_with('_') {
-                return Err(Failure::new(1, format!("{w}: Utility workflows can't be triggered directly: preview the workflow that runs it")));
-            }
-            if !yml.workflows.contains_key(w) {
-                let known: Vec<&str> = yml.workflows.keys().map(String::as_str).collect();
-                return Err(Failure::new(1, format!("workflow {w} is not in {}: use one of {}", yml.file, known.join(", "))));
-            }
-            expand::expand_workflow(yml, w)
-        }
-        (None, Some(p)) => expand::expand_pipeline(yml, p),
+    let target = match (workflow, pipeline) {
+        (Some(w), _) => Target::Workflow(w.to_string()),
+        (None, Some(p)) => Target::Pipeline(p.to_string()),
         (None, None) => return Err(Failure::new(2, "give --workflow ID or --pipeline ID")),
-    }
-    .map_err(|e| Failure::new(1, e.to_string()))?;
-    let map = app
-        .bitrise_yml
-        .as_ref()
-        .map(|b| b.map.clone())
-        .unwrap_or_default();
-    Ok(plan(&steps, &loaded.catalog, &map)
+    };
+    resolve(loaded, app, yml, &[target], env, now)
+}
+
+fn resolve(
+    loaded: &Loaded,
+    app: &App,
+    yml: &BitriseYml,
+    targets: &[Target],
+    env: Environment,
+    now: DateTime<Utc>,
+) -> Result<Vec<(Expanded, String, Resolution)>, Failure> {
+    let ws = &loaded.workspace;
+    let steps = run::resolve_targets(ws, &loaded.catalog, app, yml, targets, env, now)
+        .map_err(|e| Failure::new(1, e))?;
+    Ok(steps
         .into_iter()
-        .map(|p| {
-            let r = resolve(
-                &loaded.workspace,
-                &loaded.catalog,
-                app,
-                &p.step_use,
-                env,
-                now,
-            );
-            let r = with_notes(r, &p);
-            (p.expanded.clone(), p.step_use.id.clone(), r)
-        })
+        .map(|(p, r)| (p.expanded, p.step_use.id, r))
         .collect())
 }
 
@@ -244,16 +226,7 @@ pub fn app_file_steps(
     };
     let path = super::references::resolve_path(&loaded.path, &b.path);
     let yml = load_file(&path)?;
-    let mut out = Vec::new();
-    match &b.pipeline {
-        Some(p) => out.extend(resolve_file(loaded, app, &yml, None, Some(p), env, now)?),
-        None => {
-            for w in &b.workflows {
-                out.extend(resolve_file(loaded, app, &yml, Some(w), None, env, now)?);
-            }
-        }
-    }
-    Ok(out)
+    resolve(loaded, app, &yml, &run::configured(b), env, now)
 }
 
 pub fn portal_data(

@@ -33,6 +33,7 @@ pub enum Action {
     Copy,
     EditInputs,
     Reload,
+    Workflow,
     // Form keys
     NextField,
     PrevField,
@@ -72,6 +73,7 @@ impl Action {
             Action::Copy => "copy",
             Action::EditInputs => "edit inputs",
             Action::Reload => "reload",
+            Action::Workflow => "switch workflow",
             Action::NextField => "next field",
             Action::PrevField => "previous field",
             Action::Submit => "submit",

@@ -1,6 +1,7 @@
 //! The terminal UI: four panes over the same domain the headless commands use.
 
 pub mod action;
+pub mod bitrise_files;
 pub mod effects;
 pub mod event;
 pub mod keymap;
@@ -157,6 +158,12 @@ pub fn run(opts: Options) -> Result<(), String> {
     let persist = !opts.demo && !opts.read_only;
     let mut runner = Runner::new(keyring, opts.service, persist, tx);
     let mut state = AppState::new(loaded, opts.keymap, Utc::now(), opts.demo, opts.read_only);
+    state.files = if opts.demo {
+        bitrise_files::demo(&state.loaded)
+    } else {
+        bitrise_files::load_all(&state.loaded)
+    };
+    state.refresh_preview();
     let theme = opts.theme;
     event_loop(&mut terminal, &mut state, &mut runner, &rx, &theme, &term)
         .map_err(|e| e.to_string())
@@ -208,6 +215,10 @@ fn event_loop(
         }
         if !state.demo && last_disk_check.elapsed() >= Duration::from_secs(1) {
             last_disk_check = Instant::now();
+            // The apps' bitrise.yml files are only read: a change is taken at once.
+            for (path, file) in bitrise_files::changed(&state.loaded, &state.files) {
+                dispatch(state, runner, Msg::BitriseFile(path, file));
+            }
             let now = file_mtime(&state.loaded.path);
             if now != known_mtime {
                 known_mtime = now;

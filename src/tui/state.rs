@@ -1,9 +1,14 @@
 //! AppState: everything the screen shows. Render reads it; only `update` changes it.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
+use indexmap::IndexMap;
 use tui_input::Input;
 
+use super::bitrise_files::Files;
 use crate::apple::signin::{CodeRequest, Phone};
+use crate::bitrise::run::{self, Target};
 use crate::domain::resolution::{Environment, Outcome, Resolution};
 use crate::domain::resolve::resolve;
 use crate::domain::workspace::{App, SessionState};
@@ -161,8 +166,17 @@ pub struct TokenView {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChooserKind {
-    ApiKey { slug: String },
-    AppleId { slug: String },
+    ApiKey {
+        slug: String,
+    },
+    AppleId {
+        slug: String,
+    },
+    /// Which runs of the app's bitrise.yml the preview shows; one target per option.
+    Workflow {
+        slug: String,
+        targets: Vec<Option<Target>>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -211,6 +225,25 @@ pub struct SignInUi {
     pub request: Option<CodeRequest>,
 }
 
+/// Where a step of the preview comes from in the app's bitrise.yml.
+#[derive(Debug, Clone)]
+pub struct FileOrigin {
+    pub workflow: String,
+    /// The step reference as written.
+    pub reference: String,
+    pub line: usize,
+}
+
+/// One row of the Preview: the step as used, where it comes from, and what it receives.
+#[derive(Debug, Clone)]
+pub struct PreviewStep {
+    pub step_id: String,
+    pub inputs: IndexMap<String, String>,
+    /// None: a `[[apps.steps]]` entry (its index is the row's index).
+    pub origin: Option<FileOrigin>,
+    pub resolution: Resolution,
+}
+
 pub struct AppState {
     pub loaded: Loaded,
     pub keymap: Keymap,
@@ -235,9 +268,15 @@ pub struct AppState {
     pub signin: Option<SignInUi>,
     /// The workspace file changed on disk since it was loaded.
     pub disk_changed: bool,
+    /// The bitrise.yml files of the apps, as last read (see `bitrise_files`).
+    pub files: Files,
+    /// Per app slug: the runs of its bitrise.yml the user chose to preview instead of the configured ones.
+    pub workflow_view: HashMap<String, Vec<Target>>,
     // Derived, recomputed by `refresh` whenever the workspace, environment or clock changes.
     pub health: Vec<Outcome>,
-    pub preview: Vec<Resolution>,
+    pub preview: Vec<PreviewStep>,
+    /// The selected app's steps could not be read (its bitrise.yml is missing or invalid).
+    pub preview_error: Option<String>,
 }
 
 impl AppState {
@@ -270,8 +309,11 @@ impl AppState {
             spinner: 0,
             signin: None,
             disk_changed: false,
+            files: Files::new(),
+            workflow_view: HashMap::new(),
             health: Vec::new(),
             preview: Vec::new(),
+            preview_error: None,
         };
         // The per-app health marks follow right after the first frame (see `refresh_all`).
         s.refresh_preview();
@@ -335,15 +377,66 @@ impl AppState {
 
     pub fn preview_rows(&self) -> Vec<usize> {
         let f = self.filter(Pane::Preview).to_lowercase();
-        let Some(app) = self.selected_app() else {
-            return Vec::new();
-        };
-        app.steps
+        self.preview
             .iter()
             .enumerate()
-            .filter(|(_, s)| f.is_empty() || s.id.contains(&f))
+            .filter(|(_, p)| {
+                f.is_empty()
+                    || p.step_id.contains(&f)
+                    || p.origin.as_ref().is_some_and(|o| {
+                        o.reference.to_lowercase().contains(&f)
+                            || o.workflow.to_lowercase().contains(&f)
+                    })
+            })
             .map(|(i, _)| i)
             .collect()
+    }
+
+    /// The runs the preview shows for a file app: the user's choice, else the workspace's.
+    pub fn targets(&self, app: &App) -> Vec<Target> {
+        match (self.workflow_view.get(&app.slug), &app.bitrise_yml) {
+            (Some(t), _) => t.clone(),
+            (None, Some(b)) => run::configured(b),
+            (None, None) => Vec::new(),
+        }
+    }
+
+    /// An app's steps, resolved: its `[[apps.steps]]`, or the given runs of its bitrise.yml.
+    pub fn steps_of(&self, app: &App, targets: &[Target]) -> Result<Vec<PreviewStep>, String> {
+        let ws = &self.loaded.workspace;
+        let catalog = &self.loaded.catalog;
+        let Some(b) = &app.bitrise_yml else {
+            return Ok(app
+                .steps
+                .iter()
+                .map(|s| PreviewStep {
+                    step_id: s.id.clone(),
+                    inputs: s.inputs.clone(),
+                    origin: None,
+                    resolution: resolve(ws, catalog, app, s, self.env, self.now),
+                })
+                .collect());
+        };
+        let path = run::file_path(&self.loaded.path, b);
+        let yml = match self.files.get(&path).map(|f| &f.yml) {
+            Some(Ok(yml)) => yml,
+            Some(Err(e)) => return Err(e.clone()),
+            None => return Err(format!("{}: not read yet", path.display())),
+        };
+        let steps = run::resolve_targets(ws, catalog, app, yml, targets, self.env, self.now)?;
+        Ok(steps
+            .into_iter()
+            .map(|(p, r)| PreviewStep {
+                step_id: p.step_use.id,
+                inputs: p.step_use.inputs,
+                origin: Some(FileOrigin {
+                    workflow: p.expanded.workflow,
+                    reference: p.expanded.reference,
+                    line: p.expanded.line,
+                }),
+                resolution: r,
+            })
+            .collect())
     }
 
     pub fn selected_app_index(&self) -> Option<usize> {
@@ -370,17 +463,23 @@ impl AppState {
     /// Recomputes the per-app health marks and the preview (workspace, env or clock changed).
     pub fn refresh_all(&mut self) {
         let ws = &self.loaded.workspace;
-        let catalog = &self.loaded.catalog;
         self.health = ws
             .apps
             .iter()
             .map(|app| {
-                app.steps
-                    .iter()
-                    .map(|s| resolve(ws, catalog, app, s, self.env, self.now).outcome)
-                    .filter(|o| *o != Outcome::Skipped)
-                    .max()
-                    .unwrap_or(Outcome::Skipped)
+                let steps = match &app.bitrise_yml {
+                    Some(b) => self.steps_of(app, &run::configured(b)),
+                    None => self.steps_of(app, &[]),
+                };
+                match steps {
+                    Ok(steps) => steps
+                        .iter()
+                        .map(|p| p.resolution.outcome)
+                        .filter(|o| *o != Outcome::Skipped)
+                        .max()
+                        .unwrap_or(Outcome::Skipped),
+                    Err(_) => Outcome::Fail,
+                }
             })
             .collect();
         self.refresh_preview();
@@ -388,20 +487,24 @@ impl AppState {
 
     /// Recomputes only the selected app's preview (selection changed).
     pub fn refresh_preview(&mut self) {
-        let ws = &self.loaded.workspace;
-        let catalog = &self.loaded.catalog;
-        self.preview = match self.selected_app_index().and_then(|i| ws.apps.get(i)) {
-            Some(app) => app
-                .steps
-                .iter()
-                .map(|s| resolve(ws, catalog, app, s, self.env, self.now))
-                .collect(),
-            None => Vec::new(),
+        let result = match self.selected_app() {
+            Some(app) => self.steps_of(app, &self.targets(app)),
+            None => Ok(Vec::new()),
+        };
+        (self.preview, self.preview_error) = match result {
+            Ok(steps) => (steps, None),
+            Err(e) => (Vec::new(), Some(e)),
         };
         let rows = self.preview_rows().len();
         if self.preview_sel >= rows {
             self.preview_sel = rows.saturating_sub(1);
         }
+    }
+
+    /// The files the apps read, as loaded by `bitrise_files` (at start, or re-read on a change).
+    pub fn set_files(&mut self, files: Files) {
+        self.files = files;
+        self.refresh_all();
     }
 
     pub fn top(&self) -> Option<&Layer> {

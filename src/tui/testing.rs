@@ -45,7 +45,12 @@ impl Harness {
         let (tx, rx) = channel();
         let runner = Runner::new(keyring, service, persist, tx);
         let mut state = AppState::new(loaded, Keymap::default_keymap(), now, demo, false);
-        state.refresh_all();
+        let files = if demo {
+            super::bitrise_files::demo(&state.loaded)
+        } else {
+            super::bitrise_files::load_all(&state.loaded)
+        };
+        state.set_files(files);
         Harness {
             state,
             runner,
@@ -100,6 +105,14 @@ impl Harness {
             if !any {
                 std::thread::sleep(Duration::from_millis(10));
             }
+        }
+    }
+
+    /// What the event loop does each second: re-read the bitrise.yml files that changed on disk.
+    pub fn check_files(&mut self) {
+        let changed = super::bitrise_files::changed(&self.state.loaded, &self.state.files);
+        for (path, file) in changed {
+            self.send(Msg::BitriseFile(path, file));
         }
     }
 

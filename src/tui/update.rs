@@ -94,6 +94,8 @@ pub enum Msg {
         value: String,
     },
     DiskChanged,
+    /// An app's bitrise.yml was read (first time, or again because it changed on disk).
+    BitriseFile(std::path::PathBuf, super::bitrise_files::BitriseFile),
     /// A line for the status bar from a background job (the connection test).
     Status(StatusKind, String),
 }
@@ -228,6 +230,24 @@ pub fn update(s: &mut AppState, msg: Msg) -> Vec<Effect> {
         }
         Msg::Status(kind, text) => {
             s.set_status(kind, text);
+            Vec::new()
+        }
+        Msg::BitriseFile(path, file) => {
+            let name = path.display().to_string();
+            let reread = s.files.contains_key(&path);
+            let status = match &file.yml {
+                Ok(_) if reread => Some((
+                    StatusKind::Info,
+                    format!("{name} changed on disk: read it again"),
+                )),
+                Ok(_) => None,
+                Err(e) => Some((StatusKind::Error, e.clone())),
+            };
+            s.files.insert(path, file);
+            s.refresh_all();
+            if let Some((kind, text)) = status {
+                s.set_status(kind, text);
+            }
             Vec::new()
         }
         Msg::DiskChanged => {
@@ -385,6 +405,13 @@ fn layer_key(s: &mut AppState, key: Key) -> Vec<Effect> {
                 let (slug, field) = match &ch.kind {
                     ChooserKind::ApiKey { slug } => (slug.clone(), "api_key"),
                     ChooserKind::AppleId { slug } => (slug.clone(), "apple_id"),
+                    ChooserKind::Workflow { slug, targets } => {
+                        let (slug, target) =
+                            (slug.clone(), targets.get(ch.selected).cloned().flatten());
+                        s.layers.pop();
+                        view_workflow(s, slug, target);
+                        return Vec::new();
+                    }
                 };
                 vec![Effect::Apply(Change::Assign {
                     slug,
@@ -519,6 +546,7 @@ fn main_action(s: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Token => token(s),
         Action::Assign => assign(s),
         Action::EditInputs => edit_inputs(s),
+        Action::Workflow => choose_workflow(s),
         Action::Reload => {
             if s.demo {
                 s.set_status(StatusKind::Info, "demo: nothing to reload");
@@ -709,6 +737,25 @@ fn edit_inputs(s: &mut AppState) -> Vec<Effect> {
     } else {
         Some(0)
     };
+    if let Some(o) = step_index
+        .and_then(|i| s.preview.get(i))
+        .and_then(|p| p.origin.as_ref())
+    {
+        let text = format!(
+            "{}'s inputs come from its bitrise.yml (`{}` at line {}): edit the file; apple-conn reads it again when it changes",
+            app.slug, o.reference, o.line
+        );
+        s.set_status(StatusKind::Info, text);
+        return Vec::new();
+    }
+    if app.bitrise_yml.is_some() {
+        let text = format!(
+            "{}'s steps come from its bitrise.yml: edit the file",
+            app.slug
+        );
+        s.set_status(StatusKind::Info, text);
+        return Vec::new();
+    }
     let Some(step_index) = step_index else {
         s.set_status(StatusKind::Info, "this app has no steps to edit");
         return Vec::new();
@@ -937,6 +984,92 @@ fn assign(s: &mut AppState) -> Vec<Effect> {
     }
     s.layers.push(Layer::Chooser(chooser));
     Vec::new()
+}
+
+/// `w`: pick which run of the app's bitrise.yml the preview shows (a view; the workspace is unchanged).
+fn choose_workflow(s: &mut AppState) -> Vec<Effect> {
+    let Some(app) = s.selected_app() else {
+        s.set_status(StatusKind::Info, "select an app first (2)");
+        return Vec::new();
+    };
+    let Some(b) = &app.bitrise_yml else {
+        let text = format!(
+            "{} lists its steps in the workspace; give it [apps.bitrise_yml] to preview the workflows of a bitrise.yml",
+            app.slug
+        );
+        s.set_status(StatusKind::Info, text);
+        return Vec::new();
+    };
+    let path = crate::bitrise::run::file_path(&s.loaded.path, b);
+    let yml = match s.files.get(&path).map(|f| &f.yml) {
+        Some(Ok(yml)) => yml.clone(),
+        Some(Err(e)) => {
+            let text = e.clone();
+            s.set_status(StatusKind::Error, text);
+            return Vec::new();
+        }
+        None => return Vec::new(),
+    };
+    let configured: Vec<String> = crate::bitrise::run::configured(b)
+        .iter()
+        .map(|t| t.label())
+        .collect();
+    let mut options = vec![(
+        None,
+        format!("as in the workspace: {}", configured.join(", ")),
+    )];
+    let mut targets = vec![None];
+    for t in crate::bitrise::run::runnable(&yml) {
+        let label = match &t {
+            crate::bitrise::run::Target::Pipeline(p) => {
+                format!(
+                    "{} ({})",
+                    t.label(),
+                    crate::bitrise::run::pipeline_kind(&yml, p)
+                )
+            }
+            _ => t.label(),
+        };
+        options.push((Some(label.clone()), label));
+        targets.push(Some(t));
+    }
+    let current = s
+        .workflow_view
+        .get(&app.slug)
+        .and_then(|v| v.first())
+        .cloned();
+    let selected = targets
+        .iter()
+        .position(|t| t.is_some() && *t == current)
+        .unwrap_or(0);
+    let chooser = Chooser {
+        kind: ChooserKind::Workflow {
+            slug: app.slug.clone(),
+            targets,
+        },
+        title: format!("Preview which run of {} · {}", b.path, app.slug),
+        options,
+        selected,
+    };
+    s.layers.push(Layer::Chooser(chooser));
+    Vec::new()
+}
+
+fn view_workflow(s: &mut AppState, slug: String, target: Option<crate::bitrise::run::Target>) {
+    let text = match &target {
+        Some(t) => format!(
+            "previewing {} of {slug} (the workspace is unchanged)",
+            t.label()
+        ),
+        None => format!("previewing {slug} as the workspace runs it"),
+    };
+    match target {
+        Some(t) => s.workflow_view.insert(slug, vec![t]),
+        None => s.workflow_view.remove(&slug),
+    };
+    s.preview_sel = 0;
+    s.refresh_preview();
+    s.set_status(StatusKind::Info, text);
 }
 
 /// Inline validation, the same validators as the headless commands.

@@ -291,10 +291,10 @@ fn detail(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, step: usiz
         area.height.saturating_sub(2),
     );
     frame.render_widget(Clear, rect);
-    let Some(app) = s.selected_app() else { return };
-    let (Some(r), Some(step_use)) = (s.preview.get(step), app.steps.get(step)) else {
+    let Some(row) = s.preview.get(step) else {
         return;
     };
+    let r = &row.resolution;
     let mut lines = vec![Line::from(vec![
         Span::styled(
             format!("{} ", super::panes::outcome_mark(r.outcome)),
@@ -310,6 +310,15 @@ fn detail(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, step: usiz
             theme.text,
         ),
     ])];
+    if let Some(o) = &row.origin {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "from workflow {} · `{}` at line {} of the bitrise.yml",
+                o.workflow, o.reference, o.line
+            ),
+            theme.muted,
+        )));
+    }
     if let Some(v) = &r.connection_value {
         lines.push(Line::from(Span::styled(
             format!("connection input value: {v}"),
@@ -374,7 +383,7 @@ fn detail(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, step: usiz
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .block(block(
-                &format!("#{step} {} · {}", step_use.id, s.env.as_str()),
+                &format!("#{step} {} · {}", row.step_id, s.env.as_str()),
                 true,
                 theme,
             )),

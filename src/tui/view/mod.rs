@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
 use super::action::Action;
 use super::keymap::Context;
-use super::state::{AppState, Layer, Pane, StatusKind};
+use super::state::{AppState, ChooserKind, Layer, Pane, StatusKind};
 use crate::theme::Theme;
 
 pub const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
@@ -134,11 +134,13 @@ pub fn hints(s: &AppState) -> Vec<(String, &'static str)> {
         Some(Layer::Help) | Some(Layer::Detail { .. }) => vec![main(Action::Close)],
         Some(Layer::Confirm { .. }) => vec![Some(("y".into(), "yes")), Some(("n".into(), "no"))],
         Some(Layer::Token(_)) => vec![main(Action::Copy), main(Action::Close)],
-        Some(Layer::Chooser(_)) => vec![
+        Some(Layer::Chooser(ch)) => vec![
             main(Action::Up),
             main(Action::Down),
             main(Action::Open),
-            main(Action::Assign),
+            matches!(ch.kind, ChooserKind::ApiKey { .. })
+                .then(|| main(Action::Assign))
+                .flatten(),
             main(Action::Close),
         ],
         None => {
@@ -151,14 +153,19 @@ pub fn hints(s: &AppState) -> Vec<(String, &'static str)> {
                     main(Action::Token),
                     main(Action::Test),
                 ],
-                Pane::Apps => vec![
-                    main(Action::Assign),
-                    main(Action::EditInputs),
-                    main(Action::Open),
-                ],
+                Pane::Apps => vec![main(Action::Assign), main(Action::Open)],
                 Pane::Matrix => vec![main(Action::Left), main(Action::Right)],
-                Pane::Preview => vec![main(Action::Open), main(Action::EditInputs)],
+                Pane::Preview => vec![main(Action::Open)],
             };
+            if matches!(s.focus, Pane::Apps | Pane::Preview) {
+                // A bitrise.yml app's inputs live in its file; it switches workflow instead.
+                let from_file = s.selected_app().is_some_and(|a| a.bitrise_yml.is_some());
+                v.push(main(if from_file {
+                    Action::Workflow
+                } else {
+                    Action::EditInputs
+                }));
+            }
             v.extend([
                 main(Action::CycleEnv),
                 main(Action::Filter),

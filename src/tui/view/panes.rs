@@ -27,7 +27,28 @@ pub fn render(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, pane: 
         },
         _ => title,
     };
-    let b = block(&title, focused, theme);
+    let mut b = block(&title, focused, theme);
+    if pane == Pane::Apps
+        && let Some(app) = s.selected_app()
+    {
+        // Where the selected app's steps come from, on the pane's bottom border.
+        let source = match &app.bitrise_yml {
+            Some(yml) => {
+                let runs: Vec<String> = s.targets(app).iter().map(|t| t.label()).collect();
+                format!(" {} › {} ", yml.path, runs.join(", "))
+            }
+            None => format!(
+                " {}: {} step(s) in the workspace ",
+                app.slug,
+                app.steps.len()
+            ),
+        };
+        let room = (area.width as usize).saturating_sub(4);
+        b = b.title_bottom(Line::from(Span::styled(
+            truncate(&source, room),
+            theme.muted,
+        )));
+    }
     let inner = b.inner(area);
     frame.render_widget(b, area);
     if inner.height == 0 || inner.width == 0 {
@@ -248,8 +269,8 @@ fn satisfiable(s: &AppState, step_id: &str, source: SourceKind) -> bool {
     let input_set = |role: InputRole| {
         step.and_then(|st| st.input_with_role(role))
             .is_some_and(|(name, _)| {
-                app.steps.iter().any(|u| {
-                    u.id == step_id && u.inputs.get(name).is_some_and(|v| !v.trim().is_empty())
+                s.preview.iter().any(|u| {
+                    u.step_id == step_id && u.inputs.get(name).is_some_and(|v| !v.trim().is_empty())
                 })
             })
     };
@@ -358,6 +379,12 @@ fn preview(
     };
     let rows = s.preview_rows();
     let mut lines = Vec::new();
+    if let Some(b) = &app.bitrise_yml {
+        lines.push(Line::from(Span::styled(
+            truncate(&file_summary(s, app, b), width),
+            theme.key_hint,
+        )));
+    }
     let step_w = (width / 3).clamp(10, 44);
     let id_w = (width / 4).max(8);
     lines.push(Line::from(Span::styled(
@@ -376,16 +403,40 @@ fn preview(
         ),
         theme.title,
     )));
-    if rows.is_empty() {
+    if let Some(e) = &s.preview_error {
+        lines.push(Line::from(Span::styled(truncate(e, width), theme.error)));
         lines.push(Line::from(Span::styled(
-            "no steps: add [[apps.steps]] to this app",
+            truncate(
+                "fix the file: apple-conn reads it again when it changes",
+                width,
+            ),
             theme.muted,
         )));
+    } else if rows.is_empty() {
+        let empty = if app.bitrise_yml.is_some() {
+            "no steps in this run of the bitrise.yml"
+        } else {
+            "no steps: add [[apps.steps]] to this app"
+        };
+        lines.push(Line::from(Span::styled(empty, theme.muted)));
     }
     let mut selected_line = None;
+    let mut group: Option<&str> = None;
     for (i, &si) in rows.iter().enumerate() {
-        let Some(r) = s.preview.get(si) else { continue };
-        let step = &app.steps[si];
+        let Some(row) = s.preview.get(si) else {
+            continue;
+        };
+        if let Some(o) = &row.origin
+            && group != Some(o.workflow.as_str())
+        {
+            // Steps are grouped by the workflow they come from, in run order.
+            group = Some(o.workflow.as_str());
+            lines.push(Line::from(Span::styled(
+                truncate(&format!("▾ {}", o.workflow), width),
+                theme.title,
+            )));
+        }
+        let r = &row.resolution;
         let selected = i == s.preview_sel;
         let expiry = r
             .session_expires_at
@@ -398,7 +449,11 @@ fn preview(
             pad(r.identity.as_deref().unwrap_or("-"), id_w),
             expiry
         );
-        let head = format!("{} {} ", pad(&si.to_string(), 2), pad(&step.id, step_w));
+        let name = match &row.origin {
+            Some(o) => o.reference.as_str(),
+            None => row.step_id.as_str(),
+        };
+        let head = format!("{} {} ", pad(&si.to_string(), 2), pad(name, step_w));
         if selected {
             selected_line = Some(lines.len());
             lines.push(Line::from(Span::styled(
@@ -413,7 +468,11 @@ fn preview(
             ]));
         }
     }
-    if let Some(r) = rows.get(s.preview_sel).and_then(|&i| s.preview.get(i)) {
+    if let Some(r) = rows
+        .get(s.preview_sel)
+        .and_then(|&i| s.preview.get(i))
+        .map(|p| &p.resolution)
+    {
         let reason = r.reason();
         if !reason.is_empty() {
             lines.push(Line::from(Span::styled(
@@ -423,4 +482,31 @@ fn preview(
         }
     }
     (lines, selected_line)
+}
+
+/// "bitrise.yml › workflow deploy · w switch": the file and the runs shown.
+fn file_summary(
+    s: &AppState,
+    app: &crate::domain::workspace::App,
+    b: &crate::domain::workspace::BitriseYmlRef,
+) -> String {
+    let shown: Vec<String> = s.targets(app).iter().map(|t| t.label()).collect();
+    let mut text = format!("{} › {}", b.path, shown.join(", "));
+    if s.workflow_view.contains_key(&app.slug) {
+        let configured: Vec<String> = crate::bitrise::run::configured(b)
+            .iter()
+            .map(|t| t.label())
+            .collect();
+        text.push_str(&format!(
+            " (viewing; the workspace runs {})",
+            configured.join(", ")
+        ));
+    }
+    if let Some(k) = s.keymap.key_for(
+        crate::tui::keymap::Context::Main,
+        crate::tui::action::Action::Workflow,
+    ) {
+        text.push_str(&format!(" · {k} switch"));
+    }
+    text
 }
