@@ -309,6 +309,42 @@ impl Workspace {
             .filter(|a| app.may_use_apple_id_of(self, a.owner(self)))
             .collect()
     }
+
+    /// Whether `to` may be assigned to an app's `api_key` or `apple_id` (None clears: always allowed).
+    /// The rules of the seed's Team tab; the CLI and the TUI both ask here.
+    pub fn may_assign(&self, slug: &str, field: &str, to: Option<&str>) -> Result<(), String> {
+        let app = self.app(slug).ok_or_else(|| {
+            let known: Vec<&str> = self.apps.iter().map(|a| a.slug.as_str()).collect();
+            format!("no app `{slug}`: use one of {}", known.join(", "))
+        })?;
+        match (field, to) {
+            ("api_key", Some(name)) => {
+                let key = self
+                    .api_key(name)
+                    .ok_or_else(|| format!("no API key named `{name}`"))?;
+                let owner = key.owner(self);
+                if owner != self.you {
+                    return Err(format!(
+                        "`{name}` belongs to {owner}: you can assign only your own API keys (as on Bitrise's Team tab); ask {owner} to assign it"
+                    ));
+                }
+            }
+            ("apple_id", Some(aid)) => {
+                let conn = self
+                    .apple_id(aid)
+                    .ok_or_else(|| format!("no Apple ID connection {aid}"))?;
+                let owner = conn.owner(self);
+                if !app.may_use_apple_id_of(self, owner) {
+                    return Err(format!(
+                        "{aid} belongs to {owner}, who is neither the owner of {slug} ({}) nor an admin: only their Apple IDs can be assigned",
+                        app.owner(self)
+                    ));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
 }
 
 /// Accepts a TOML datetime (`2026-11-01T09:30:00Z`) or an RFC 3339 string.

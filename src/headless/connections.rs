@@ -201,34 +201,7 @@ pub fn assign(path: &Path, args: &AssignArgs) -> CmdResult {
     };
     let slug = args.slug.clone();
     store::update(path, |l, doc| {
-        let ws = &l.workspace;
-        let app = ws.app(&slug).ok_or_else(|| {
-            let known: Vec<&str> = ws.apps.iter().map(|a| a.slug.as_str()).collect();
-            format!("no app `{slug}`: use one of {}", known.join(", "))
-        })?;
-        match (field, &to) {
-            ("api_key", Some(name)) => {
-                let key = ws.api_key(name).ok_or_else(|| format!("no API key named `{name}`"))?;
-                if key.owner(ws) != ws.you {
-                    return Err(format!(
-                        "`{name}` belongs to {}: you can assign only your own API keys (as on Bitrise's Team tab); ask {} to assign it",
-                        key.owner(ws),
-                        key.owner(ws)
-                    ));
-                }
-            }
-            ("apple_id", Some(aid)) => {
-                let conn = ws.apple_id(aid).ok_or_else(|| format!("no Apple ID connection {aid}"))?;
-                let owner = conn.owner(ws);
-                if !app.may_use_apple_id_of(ws, owner) {
-                    return Err(format!(
-                        "{aid} belongs to {owner}, who is neither the owner of {slug} ({}) nor an admin: only their Apple IDs can be assigned",
-                        app.owner(ws)
-                    ));
-                }
-            }
-            _ => {}
-        }
+        l.workspace.may_assign(&slug, field, to.as_deref())?;
         edit::assign(doc, &slug, field, to.as_deref())
     })
     .map_err(update_failure)?;

@@ -597,29 +597,7 @@ fn apply_change(
     let ws = &l.workspace;
     match change {
         Change::Assign { slug, field, to } => {
-            let app = ws.app(slug).ok_or_else(|| format!("no app {slug}"))?;
-            match (*field, to) {
-                ("api_key", Some(name)) => {
-                    let key = ws
-                        .api_key(name)
-                        .ok_or_else(|| format!("no API key {name}"))?;
-                    if key.owner(ws) != ws.you {
-                        return Err(format!(
-                            "`{name}` belongs to {}: you can assign only your own API keys",
-                            key.owner(ws)
-                        ));
-                    }
-                }
-                ("apple_id", Some(id)) => {
-                    let a = ws.apple_id(id).ok_or_else(|| format!("no Apple ID {id}"))?;
-                    if !app.may_use_apple_id_of(ws, a.owner(ws)) {
-                        return Err(format!(
-                            "{id} belongs to neither the owner of {slug} nor an admin"
-                        ));
-                    }
-                }
-                _ => {}
-            }
+            ws.may_assign(slug, field, to.as_deref())?;
             edit::assign(doc, slug, field, to.as_deref())
         }
         Change::SetInput {
