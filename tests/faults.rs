@@ -177,3 +177,106 @@ fn the_tui_refuses_to_overwrite_a_file_changed_on_disk() {
             .is_some()
     );
 }
+
+const ASSIGNABLE: &str = "version = 1\nyou = \"a@example.com\"\n\n[[api_keys]]\nname = \"k\"\nkey_id = \"ABCDE12345\"\nissuer_id = \"57246542-96fe-1a63-e053-0824d011072a\"\n\n[[apps]]\nslug = \"a\"\n";
+
+/// A tmpfs of a few KiB, unmounted on drop; None where this process may not mount (not root).
+struct TinyDisk(tempfile::TempDir);
+
+impl TinyDisk {
+    fn mount() -> Option<TinyDisk> {
+        let dir = tempfile::tempdir().ok()?;
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(TinyDisk(dir))
+    }
+}
+
+impl Drop for TinyDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.0.path()).status();
+    }
+}
+
+#[test]
+fn a_real_full_disk_leaves_the_workspace_untouched_and_says_so() {
+    let Some(disk) = TinyDisk::mount() else {
+        eprintln!(
+            "skipped: cannot mount a tmpfs here (needs root); the injected-error test covers the path"
+        );
+        return;
+    };
+    let ws = disk.0.path().join("workspace.toml");
+    std::fs::write(&ws, ASSIGNABLE).unwrap();
+    // Fill the disk to the last block.
+    let _ = Command::new("dd")
+        .args(["if=/dev/zero", "bs=1k", "count=1000"])
+        .arg(format!("of={}", disk.0.path().join("filler").display()))
+        .stderr(std::process::Stdio::null())
+        .status();
+    let r = run(bin().args(["-c", ws.to_str().unwrap(), "assign", "a", "--api-key", "k"]));
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stderr.contains("the disk is full"), "{}", r.stderr);
+    assert!(r.stderr.contains("unchanged"), "{}", r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(&ws).unwrap(), ASSIGNABLE);
+    let leftovers: Vec<_> = std::fs::read_dir(disk.0.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temp file left: {leftovers:?}");
+    // Free the space: the same command now saves.
+    std::fs::remove_file(disk.0.path().join("filler")).unwrap();
+    let r = run(bin().args(["-c", ws.to_str().unwrap(), "assign", "a", "--api-key", "k"]));
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        std::fs::read_to_string(&ws)
+            .unwrap()
+            .contains("api_key = \"k\"")
+    );
+}
+
+#[test]
+fn a_real_permission_denied_leaves_the_workspace_untouched_and_says_so() {
+    // Root ignores file modes: run the binary as `nobody` on root's read-only folder.
+    let as_nobody = Command::new("runuser")
+        .args(["-u", "nobody", "--", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !as_nobody {
+        eprintln!("skipped: cannot run as another user here (needs root and runuser)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("ro");
+    std::fs::create_dir(&folder).unwrap();
+    let ws = folder.join("workspace.toml");
+    std::fs::write(&ws, ASSIGNABLE).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&ws, std::fs::Permissions::from_mode(0o644)).unwrap();
+    // The binary must be reachable by nobody: copy it next to the workspace.
+    let exe = dir.path().join("apple-conn");
+    std::fs::copy(bin_path(), &exe).unwrap();
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = Command::new("runuser")
+        .args(["-u", "nobody", "--"])
+        .arg(&exe)
+        .args(["-c", ws.to_str().unwrap(), "assign", "a", "--api-key", "k"])
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("permission denied"), "{stderr}");
+    assert!(stderr.contains("unchanged"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&ws).unwrap(), ASSIGNABLE);
+}
