@@ -32,6 +32,10 @@ shot two-factor
 tmux send-keys -t "$S" Escape; sleep 0.3
 tmux send-keys -t "$S" 2 Down 4 Down Enter
 shot preview-detail
-tmux send-keys -t "$S" Escape q
+tmux send-keys -t "$S" Escape; sleep 0.3
+tmux send-keys -t "$S" 2 Down Down 4; sleep 0.3
+tmux send-keys -t "$S" w Down Down Down Enter
+shot bitrise-preview
+tmux send-keys -t "$S" q
 tmux kill-session -t "$S" 2>/dev/null || true
 echo "screenshots/*.png updated"
