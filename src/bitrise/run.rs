@@ -28,6 +28,12 @@ impl Target {
     }
 }
 
+/// "workflow ci, workflow deploy": runs as the user reads them.
+pub fn describe(targets: &[Target]) -> String {
+    let labels: Vec<String> = targets.iter().map(Target::label).collect();
+    labels.join(", ")
+}
+
 /// Why a file could not be opened: unreadable (exit 2) or not a valid bitrise.yml (exit 1).
 #[derive(Debug, Clone, PartialEq)]
 pub enum OpenError {

@@ -9,6 +9,7 @@ use super::event::{Code, Key};
 use super::keymap::Context;
 use super::state::*;
 use crate::apple::signin::{CodeAnswer, CodeRequest, Delivery};
+use crate::bitrise::run;
 use crate::domain::catalog::InputRole;
 use crate::domain::fields;
 use crate::domain::secret_ref::SecretRef;
@@ -1000,7 +1001,7 @@ fn choose_workflow(s: &mut AppState) -> Vec<Effect> {
         s.set_status(StatusKind::Info, text);
         return Vec::new();
     };
-    let path = crate::bitrise::run::file_path(&s.loaded.path, b);
+    let path = run::file_path(&s.loaded.path, b);
     let yml = match s.files.get(&path).map(|f| &f.yml) {
         Some(Ok(yml)) => yml.clone(),
         Some(Err(e)) => {
@@ -1010,23 +1011,13 @@ fn choose_workflow(s: &mut AppState) -> Vec<Effect> {
         }
         None => return Vec::new(),
     };
-    let configured: Vec<String> = crate::bitrise::run::configured(b)
-        .iter()
-        .map(|t| t.label())
-        .collect();
-    let mut options = vec![(
-        None,
-        format!("as in the workspace: {}", configured.join(", ")),
-    )];
+    let configured = run::describe(&run::configured(b));
+    let mut options = vec![(None, format!("as in the workspace: {configured}"))];
     let mut targets = vec![None];
-    for t in crate::bitrise::run::runnable(&yml) {
+    for t in run::runnable(&yml) {
         let label = match &t {
-            crate::bitrise::run::Target::Pipeline(p) => {
-                format!(
-                    "{} ({})",
-                    t.label(),
-                    crate::bitrise::run::pipeline_kind(&yml, p)
-                )
+            run::Target::Pipeline(p) => {
+                format!("{} ({})", t.label(), run::pipeline_kind(&yml, p))
             }
             _ => t.label(),
         };
@@ -1055,7 +1046,7 @@ fn choose_workflow(s: &mut AppState) -> Vec<Effect> {
     Vec::new()
 }
 
-fn view_workflow(s: &mut AppState, slug: String, target: Option<crate::bitrise::run::Target>) {
+fn view_workflow(s: &mut AppState, slug: String, target: Option<run::Target>) {
     let text = match &target {
         Some(t) => format!(
             "previewing {} of {slug} (the workspace is unchanged)",

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{block, scroll_offset, truncate};
+use crate::bitrise::run::describe;
 use crate::domain::catalog::{InputRole, SourceKind};
 use crate::domain::resolution::{Environment, Outcome};
 use crate::domain::workspace::{MAX_API_KEYS, SessionState};
@@ -33,10 +34,7 @@ pub fn render(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, pane: 
     {
         // Where the selected app's steps come from, on the pane's bottom border.
         let source = match &app.bitrise_yml {
-            Some(yml) => {
-                let runs: Vec<String> = s.targets(app).iter().map(|t| t.label()).collect();
-                format!(" {} › {} ", yml.path, runs.join(", "))
-            }
+            Some(yml) => format!(" {} › {} ", yml.path, describe(&s.targets(app))),
             None => format!(
                 " {}: {} step(s) in the workspace ",
                 app.slug,
@@ -490,17 +488,10 @@ fn file_summary(
     app: &crate::domain::workspace::App,
     b: &crate::domain::workspace::BitriseYmlRef,
 ) -> String {
-    let shown: Vec<String> = s.targets(app).iter().map(|t| t.label()).collect();
-    let mut text = format!("{} › {}", b.path, shown.join(", "));
+    let mut text = format!("{} › {}", b.path, describe(&s.targets(app)));
     if s.workflow_view.contains_key(&app.slug) {
-        let configured: Vec<String> = crate::bitrise::run::configured(b)
-            .iter()
-            .map(|t| t.label())
-            .collect();
-        text.push_str(&format!(
-            " (viewing; the workspace runs {})",
-            configured.join(", ")
-        ));
+        let configured = describe(&crate::bitrise::run::configured(b));
+        text.push_str(&format!(" (viewing; the workspace runs {configured})"));
     }
     if let Some(k) = s.keymap.key_for(
         crate::tui::keymap::Context::Main,
