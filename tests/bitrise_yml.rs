@@ -533,6 +533,50 @@ fn an_app_can_take_its_steps_from_a_bitrise_yml() {
     );
 }
 
+#[test]
+fn check_reads_the_steps_of_a_bitrise_yml_like_workspace_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = preview_workspace(dir.path());
+    // Reached twice (release runs _deliver before and after): reported once, at the step's line.
+    write(
+        &dir.path().join("bitrise.yml"),
+        "format_version: \"13\"\nworkflows:\n  release:\n    before_run: [_deliver]\n    after_run: [_deliver]\n  _deliver:\n    steps:\n    - deploy-to-itunesconnect-deliver@3:\n        inputs:\n        - connection: off\n        - conection: api_key\n",
+    );
+    let mut text = std::fs::read_to_string(&ws).unwrap();
+    text.push_str("\n[apps.bitrise_yml]\npath = \"bitrise.yml\"\nworkflows = [\"release\"]\n");
+    write(&ws, &text);
+    let r = run(bin().args(["-c", ws.to_str().unwrap(), "check"]));
+    assert_eq!(r.code, 1, "{}", r.all());
+    let yml = dir.path().join("bitrise.yml").display().to_string();
+    let lines: Vec<&str> = r.stdout.lines().filter(|l| l.starts_with(&yml)).collect();
+    assert_eq!(lines.len(), 3, "{}", r.stdout);
+    assert!(
+        lines.iter().all(|l| l.starts_with(&format!("{yml}:8: "))),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("error: app `app`: deploy-to-itunesconnect-deliver does not accept connection = \"false\""), "{}", r.stdout);
+    assert!(r.stdout.contains("warning: app `app`: deploy-to-itunesconnect-deliver ignores `conection`: not one of its inputs (did you mean `connection`?)"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("is modelled at 2.22.1; this workflow uses @3"),
+        "{}",
+        r.stdout
+    );
+    let r = run(bin().args(["-c", ws.to_str().unwrap(), "check", "--format", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let p = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["severity"] == "error")
+        .unwrap()
+        .clone();
+    assert_eq!(p["file"], yml.as_str());
+    assert_eq!(p["line"], 8);
+    assert_eq!(p["path"], "apps[0].bitrise_yml");
+}
+
 /// The catalog's input lists, checked against every input the 15 real files pass to a modelled
 /// step: each one is declared, except the pre-v4 xcode-archive names the current step ignores.
 #[test]

@@ -11,6 +11,8 @@ pub mod yaml;
 use indexmap::IndexMap;
 
 use crate::domain::catalog::Catalog;
+use crate::domain::check::input_problems;
+use crate::domain::problem::Severity;
 use crate::domain::resolution::{Level, Note, Outcome, Resolution};
 use crate::domain::workspace::StepUse;
 use expand::Expanded;
@@ -47,17 +49,18 @@ pub fn plan(steps: &[Expanded], catalog: &Catalog, map: &IndexMap<String, String
             };
             let mut inputs = IndexMap::new();
             if let Some(step) = id.as_deref().and_then(|i| catalog.step(i)) {
-                for (k, v) in &e.inputs {
-                    if step.declares_input(k) {
-                        inputs.insert(k.clone(), v.clone());
-                    } else {
-                        notes.push(format!(
-                            "{} ignores `{k}`: not one of its inputs{}",
-                            step.id,
-                            crate::domain::check::suggest(k, step.inputs.iter().map(String::as_str).chain(step.auth_inputs.keys().map(String::as_str)))
-                        ));
+                // An undeclared input is reported and dropped, as the step never reads it.
+                for (_, severity, message) in input_problems(step, &e.inputs) {
+                    if severity == Severity::Warning {
+                        notes.push(message);
                     }
                 }
+                inputs.extend(
+                    e.inputs
+                        .iter()
+                        .filter(|(k, _)| step.declares_input(k))
+                        .map(|(k, v)| (k.clone(), v.clone())),
+                );
                 for d in &e.duplicated {
                     notes.push(format!("invalid step: duplicated input found: ({d}); the last one is used"));
                 }

@@ -4,9 +4,11 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use super::catalog::{Catalog, step_consistency};
+use indexmap::IndexMap;
+
+use super::catalog::{Catalog, StepDef, step_consistency};
 use super::fields;
-use super::problem::{DocPath, Problem};
+use super::problem::{DocPath, Problem, Severity};
 use super::workspace::{KeyKind, MAX_API_KEYS, SessionState, Workspace};
 
 pub const SUPPORTED_VERSION: u32 = 1;
@@ -274,55 +276,69 @@ fn check_apps(ws: &Workspace, catalog: &Catalog, _now: DateTime<Utc>, out: &mut 
                 ));
                 continue;
             };
-            for (name, value) in &step_use.inputs {
+            for (name, severity, message) in input_problems(step, &step_use.inputs) {
                 let iat = sat.key("inputs").key(name);
-                if !step.declares_input(name) {
-                    out.push(Problem::warning(
-                        iat,
-                        format!(
-                            "{} ignores `{name}`: not one of its inputs{}",
-                            step.id,
-                            suggest(
-                                name,
-                                step.inputs
-                                    .iter()
-                                    .map(String::as_str)
-                                    .chain(step.auth_inputs.keys().map(String::as_str))
-                            )
-                        ),
-                    ));
-                    continue;
-                }
-                let Some(input) = step.auth_inputs.get(name) else {
-                    continue;
-                };
-                if input.values.is_empty() || value.trim_start().starts_with('$') {
-                    continue;
-                }
-                if step.canonical_value(input, value).is_none() {
-                    let hint = match value.as_str() {
-                        "false" | "true" => {
-                            " (an unquoted off/on/yes/no in bitrise.yml arrives as false/true: quote it)"
-                        }
-                        _ => "",
-                    };
-                    out.push(Problem::error(
-                        iat,
-                        format!(
-                            "{} does not accept {name} = \"{value}\": write one of {}{hint}",
-                            step.id,
-                            input
-                                .values
-                                .iter()
-                                .map(|v| format!("\"{v}\""))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    ));
-                }
+                out.push(Problem {
+                    severity,
+                    at: iat,
+                    message,
+                });
             }
         }
     }
+}
+
+/// What is wrong with the inputs a step is given: an input it does not declare (a warning: the
+/// step never reads it) or a value it does not accept (an error: the step stops).
+pub fn input_problems<'a>(
+    step: &StepDef,
+    inputs: &'a IndexMap<String, String>,
+) -> Vec<(&'a str, Severity, String)> {
+    let mut out = Vec::new();
+    for (name, value) in inputs {
+        if !step.declares_input(name) {
+            let known = step
+                .inputs
+                .iter()
+                .map(String::as_str)
+                .chain(step.auth_inputs.keys().map(String::as_str));
+            out.push((
+                name.as_str(),
+                Severity::Warning,
+                format!(
+                    "{} ignores `{name}`: not one of its inputs{}",
+                    step.id,
+                    suggest(name, known)
+                ),
+            ));
+            continue;
+        }
+        let Some(input) = step.auth_inputs.get(name) else {
+            continue;
+        };
+        if input.values.is_empty() || value.trim_start().starts_with('$') {
+            continue;
+        }
+        if step.canonical_value(input, value).is_none() {
+            let hint = match value.as_str() {
+                "false" | "true" => {
+                    " (an unquoted off/on/yes/no in bitrise.yml arrives as false/true: quote it)"
+                }
+                _ => "",
+            };
+            let values: Vec<String> = input.values.iter().map(|v| format!("\"{v}\"")).collect();
+            out.push((
+                name.as_str(),
+                Severity::Error,
+                format!(
+                    "{} does not accept {name} = \"{value}\": write one of {}{hint}",
+                    step.id,
+                    values.join(", ")
+                ),
+            ));
+        }
+    }
+    out
 }
 
 /// " (did you mean `x`?)" when one candidate is close.

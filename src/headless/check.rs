@@ -3,9 +3,12 @@
 use serde::Serialize;
 
 use super::{CmdResult, Failure};
+use crate::bitrise::{self, run};
 use crate::cli::{CheckArgs, TextJson};
-use crate::domain::check::check_workspace;
+use crate::domain::check::{check_workspace, input_problems};
 use crate::domain::problem::Severity;
+use crate::domain::problem::{DocPath, Problem};
+use crate::domain::workspace::{App, BitriseYmlRef};
 use crate::secrets::SecretStore;
 use crate::store::{self, Loaded, Located};
 
@@ -23,42 +26,20 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &CheckArgs) -> CmdR
     let ws = &loaded.workspace;
     let mut problems = check_workspace(ws, &loaded.catalog, now);
     problems.extend(super::references::check_paths(ws, &loaded.path));
+    let mut in_files = Vec::new();
     for (i, app) in ws.apps.iter().enumerate() {
         let Some(b) = &app.bitrise_yml else { continue };
-        let at = crate::domain::problem::DocPath::root()
-            .key("apps")
-            .index(i)
-            .key("bitrise_yml");
-        let path = super::references::resolve_path(&loaded.path, &b.path);
-        let checked = std::fs::read_to_string(&path)
-            .map_err(|e| format!("{}: cannot read it ({e}): fix `path`", path.display()))
-            .and_then(|text| {
-                crate::bitrise::load::load(&path.display().to_string(), &text)
-                    .map_err(|e| e.to_string())
-            })
-            .and_then(|yml| {
-                for w in &b.workflows {
-                    crate::bitrise::expand::expand_workflow(&yml, w).map_err(|e| e.to_string())?;
-                    if !yml.workflows.contains_key(w) {
-                        return Err(format!("workflow {w} is not in {}", path.display()));
-                    }
-                }
-                if let Some(p) = &b.pipeline {
-                    crate::bitrise::expand::expand_pipeline(&yml, p).map_err(|e| e.to_string())?;
-                }
-                Ok(())
-            });
-        if let Err(e) = checked {
-            problems.push(crate::domain::problem::Problem::error(
-                at,
-                format!("app `{}`: {e}", app.slug),
-            ));
+        let at = DocPath::root().key("apps").index(i).key("bitrise_yml");
+        match file_problems(loaded, app, b, &at.to_string()) {
+            Ok(found) => in_files.extend(found),
+            Err(e) => problems.push(Problem::error(at, format!("app `{}`: {e}", app.slug))),
         }
     }
     if args.secrets {
         problems.extend(super::references::check_secrets(ws, &loaded.path, keyring));
     }
-    let located = store::locate_all(loaded, &problems);
+    let mut located = store::locate_all(loaded, &problems);
+    located.extend(in_files);
     let errors = located
         .iter()
         .filter(|p| p.severity == Severity::Error)
@@ -103,6 +84,58 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &CheckArgs) -> CmdR
         }
     }
     Ok(if errors == 0 { 0 } else { 1 })
+}
+
+/// The steps an app runs from its bitrise.yml, checked like `[[apps.steps]]`: inputs the step
+/// does not declare, values it does not accept, another major version, duplicated inputs.
+fn file_problems(
+    loaded: &Loaded,
+    app: &App,
+    b: &BitriseYmlRef,
+    at: &str,
+) -> Result<Vec<Located>, String> {
+    let path = run::file_path(&loaded.path, b);
+    let yml = run::open(&path).map_err(|e| format!("{e}: fix the file or `path`"))?;
+    let file = path.display().to_string();
+    let mut out: Vec<Located> = Vec::new();
+    let mut add = |severity: Severity, line: usize, message: String| {
+        // A step reached twice (a diamond of before_run chains, two workflows) is reported once.
+        if !out
+            .iter()
+            .any(|l| l.line == Some(line) && l.message == message)
+        {
+            out.push(Located {
+                severity,
+                file: Some(file.clone()),
+                path: at.to_string(),
+                line: Some(line),
+                column: None,
+                message,
+            });
+        }
+    };
+    for w in &yml.warnings {
+        add(Severity::Warning, 1, format!("app `{}`: {w}", app.slug));
+    }
+    for target in run::configured(b) {
+        let steps = run::expand_target(&yml, &target)?;
+        for p in bitrise::plan(&steps, &loaded.catalog, &b.map) {
+            let Some(step) = loaded.catalog.step(&p.step_use.id) else {
+                continue;
+            };
+            if p.skip.is_some() {
+                continue;
+            }
+            let line = p.expanded.line;
+            for n in &p.notes {
+                add(Severity::Warning, line, format!("app `{}`: {n}", app.slug));
+            }
+            for (_, severity, message) in input_problems(step, &p.step_use.inputs) {
+                add(severity, line, format!("app `{}`: {message}", app.slug));
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn plural(n: usize) -> &'static str {

@@ -191,6 +191,9 @@ enum Node<'a> {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Located {
     pub severity: Severity,
+    /// Another file than the workspace (an app's bitrise.yml); line and column are in it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     pub path: String,
     pub line: Option<usize>,
     pub column: Option<usize>,
@@ -204,6 +207,7 @@ pub fn locate_all(loaded: &Loaded, problems: &[Problem]) -> Vec<Located> {
             let at = locate(&loaded.text, &p.at);
             Located {
                 severity: p.severity,
+                file: None,
                 path: p.at.to_string(),
                 line: at.map(|a| a.0),
                 column: at.map(|a| a.1),
@@ -215,12 +219,14 @@ pub fn locate_all(loaded: &Loaded, problems: &[Problem]) -> Vec<Located> {
 
 impl Located {
     pub fn render(&self, file: &Path) -> String {
+        let file = self.file.as_deref().map(Path::new).unwrap_or(file);
         let kind = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
         match (self.line, self.column) {
             (Some(l), Some(c)) => format!("{}:{l}:{c}: {kind}: {}", file.display(), self.message),
+            (Some(l), None) => format!("{}:{l}: {kind}: {}", file.display(), self.message),
             _ => format!("{}: {kind}: {}", file.display(), self.message),
         }
     }
