@@ -207,6 +207,10 @@ fn event_loop(
             dispatch(state, runner, msg);
             if saved {
                 known_mtime = file_mtime(&state.loaded.path);
+                // A reloaded or changed workspace may name a bitrise.yml not read yet.
+                for (path, file) in bitrise_files::changed(&state.loaded, &state.files) {
+                    dispatch(state, runner, Msg::BitriseFile(path, file));
+                }
             }
         }
         if last_tick.elapsed() >= Duration::from_millis(200) {
