@@ -205,7 +205,7 @@ fn event_loop(
         while let Ok(msg) = rx.try_recv() {
             let saved = matches!(msg, Msg::Saved(..));
             dispatch(state, runner, msg);
-            if saved {
+            if saved && !state.demo {
                 known_mtime = file_mtime(&state.loaded.path);
                 // A reloaded or changed workspace may name a bitrise.yml not read yet.
                 for (path, file) in bitrise_files::changed(&state.loaded, &state.files) {
