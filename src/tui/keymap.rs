@@ -21,6 +21,8 @@ pub struct Keymap {
     bindings: HashMap<(Context, Key), Action>,
     /// Action -> its keys in file order, per context (for hints and help).
     keys: HashMap<(Context, Action), Vec<Key>>,
+    /// The actions in keymap-file order: the help lists them so.
+    order: Vec<(Context, Action)>,
 }
 
 type RawKeymap = IndexMap<String, IndexMap<String, Vec<String>>>;
@@ -47,6 +49,7 @@ impl Keymap {
         Keymap::parse(DEFAULT_KEYMAP, None).unwrap_or_else(|_| Keymap {
             bindings: HashMap::new(),
             keys: HashMap::new(),
+            order: Vec::new(),
         })
     }
 
@@ -67,10 +70,12 @@ impl Keymap {
         }
         let mut bindings = HashMap::new();
         let mut keys: HashMap<(Context, Action), Vec<Key>> = HashMap::new();
+        let mut order = Vec::new();
         for (section, actions) in raw {
             let ctx = parse_context(&section)?;
             for (name, list) in actions {
                 let action = parse_action(&name)?;
+                order.push((ctx, action));
                 for text in list {
                     let key =
                         Key::parse(&text).map_err(|e| format!("keymap [{section}] {name}: {e}"))?;
@@ -87,7 +92,11 @@ impl Keymap {
                 }
             }
         }
-        Ok(Keymap { bindings, keys })
+        Ok(Keymap {
+            bindings,
+            keys,
+            order,
+        })
     }
 
     pub fn action(&self, ctx: Context, key: Key) -> Option<Action> {
@@ -100,6 +109,14 @@ impl Keymap {
             .get(&(ctx, action))
             .and_then(|k| k.first())
             .map(Key::to_string)
+    }
+
+    /// Every action of a context with at least one key, in keymap-file order.
+    pub fn actions(&self, ctx: Context) -> impl Iterator<Item = Action> + '_ {
+        self.order
+            .iter()
+            .filter(move |(c, a)| *c == ctx && self.keys.contains_key(&(ctx, *a)))
+            .map(|(_, a)| *a)
     }
 
     pub fn keys_for(&self, ctx: Context, action: Action) -> Vec<String> {

@@ -114,35 +114,8 @@ fn help(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
         "Keys (from the keymap; rebind them in a TOML keymap file)",
         theme.title,
     ))];
-    let main = [
-        Action::NextPane,
-        Action::PrevPane,
-        Action::Pane1,
-        Action::Pane2,
-        Action::Pane3,
-        Action::Pane4,
-        Action::Up,
-        Action::Down,
-        Action::Left,
-        Action::Right,
-        Action::Open,
-        Action::Close,
-        Action::Add,
-        Action::Edit,
-        Action::Delete,
-        Action::Reauth,
-        Action::Token,
-        Action::Test,
-        Action::Assign,
-        Action::EditInputs,
-        Action::CycleEnv,
-        Action::Filter,
-        Action::Copy,
-        Action::Reload,
-        Action::Help,
-        Action::Quit,
-    ];
-    for a in main {
+    // Every action the keymap binds, in its file's order: help cannot miss one.
+    for a in s.keymap.actions(Context::Main) {
         let keys = s.keymap.keys_for(Context::Main, a).join(" ");
         if !keys.is_empty() {
             lines.push(Line::from(vec![
@@ -152,12 +125,7 @@ fn help(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
         }
     }
     lines.push(Line::from(Span::styled("In forms", theme.title)));
-    for a in [
-        Action::NextField,
-        Action::PrevField,
-        Action::Submit,
-        Action::Cancel,
-    ] {
+    for a in s.keymap.actions(Context::Form) {
         let keys = s.keymap.keys_for(Context::Form, a).join(" ");
         lines.push(Line::from(vec![
             Span::styled(format!("  {keys:<14}"), theme.key_hint),
