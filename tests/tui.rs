@@ -250,6 +250,16 @@ fn tiny_and_narrow_terminals_do_not_panic() {
         let _ = h.render(w, ht);
     }
     assert!(h.render(19, 4).contains("enlarge"));
+    h.keys("esc");
+    news_ios(&mut h);
+    h.keys("4 w");
+    for (w, ht) in [(20, 5), (1, 1), (30, 8), (60, 40), (200, 10)] {
+        let _ = h.render(w, ht);
+    }
+    h.keys("enter enter");
+    for (w, ht) in [(20, 5), (30, 8), (200, 10)] {
+        let _ = h.render(w, ht);
+    }
 }
 
 /// The demo's app whose steps come from its bitrise.yml.
