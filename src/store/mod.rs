@@ -88,7 +88,11 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
 }
 
 pub fn parse(path: &Path, text: String) -> Result<Loaded, LoadError> {
-    let workspace: Workspace = toml::from_str(&text).map_err(|e| {
+    let parsed = match parallel::parse(&text) {
+        Some(ws) => Ok(ws),
+        None => toml::from_str(&text),
+    };
+    let workspace: Workspace = parsed.map_err(|e| {
         let (line, column) = e
             .span()
             .map(|span| line_col(&text, span.start))
@@ -233,6 +237,7 @@ impl Located {
 }
 
 pub mod edit;
+mod parallel;
 pub mod save;
 
 #[derive(Debug)]
