@@ -280,3 +280,91 @@ fn a_real_permission_denied_leaves_the_workspace_untouched_and_says_so() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&ws).unwrap(), ASSIGNABLE);
 }
+
+/// Runs a script in its own D-Bus session with a real gnome-keyring (the script starts it).
+/// Output goes to files: a keyring daemon D-Bus starts may outlive the session and hold pipes.
+fn in_keyring_session(dir: &std::path::Path, script: &str) -> (String, String) {
+    let (out, err) = (dir.join("script.out"), dir.join("script.err"));
+    let wrapped = format!(
+        "exec >'{}' 2>'{}'; {script}; kill $(jobs -p) 2>/dev/null; true",
+        out.display(),
+        err.display()
+    );
+    let _ = Command::new("timeout")
+        .args(["60", "dbus-run-session", "--", "bash", "-c", &wrapped])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("HOME", dir)
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("XDG_CONFIG_HOME", dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    (
+        std::fs::read_to_string(out).unwrap_or_default(),
+        std::fs::read_to_string(err).unwrap_or_default(),
+    )
+}
+
+#[test]
+fn a_locked_keyring_saves_nothing_and_a_keyring_gone_mid_way_is_reported() {
+    if !require(
+        have("dbus-run-session") && have("gnome-keyring-daemon"),
+        "a Secret Service (dbus + gnome-keyring)",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ws = base_workspace(dir.path());
+    let before = std::fs::read_to_string(&ws).unwrap();
+    let p8 = openssl_p256(dir.path(), "AuthKey_ABCDE12345.p8");
+    let add = format!(
+        "timeout 20 '{}' -c '{}' add api-key --name 'CI key' --key-id ABCDE12345 --issuer-id 57246542-96fe-1a63-e053-0824d011072a --p8 '{}'; echo \"rc=$?\"",
+        bin_path().display(),
+        ws.display(),
+        p8.display()
+    );
+    // Locked: the daemon runs but nobody unlocked it (over SSH there is no prompt to answer).
+    let (stdout, stderr) = in_keyring_session(
+        dir.path(),
+        &format!(
+            "gnome-keyring-daemon --foreground --components=secrets 2>/dev/null & sleep 0.5; {add}"
+        ),
+    );
+    assert!(stdout.contains("rc=1"), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("could not store the private key"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("unlock it"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&ws).unwrap(),
+        before,
+        "nothing saved without its secret"
+    );
+
+    // Gone mid-way: the key is stored, then the daemon dies before `remove`; D-Bus starts a new,
+    // locked one. The connection leaves the workspace and the orphaned secret is named.
+    let remove = format!(
+        "kill $KEYRING; sleep 0.5; timeout 20 '{}' -c '{}' remove api-key 'CI key'; echo \"rc=$?\"",
+        bin_path().display(),
+        ws.display()
+    );
+    let (stdout, stderr) = in_keyring_session(
+        dir.path(),
+        &format!(
+            "printf pw | gnome-keyring-daemon --foreground --unlock --components=secrets 2>/dev/null & KEYRING=$!; sleep 0.5; {add}; {remove}"
+        ),
+    );
+    assert!(
+        stdout.contains("rc=0\n"),
+        "the add worked: {stdout}\n{stderr}"
+    );
+    assert!(stdout.ends_with("rc=1\n"), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("removed from the workspace, but its secrets could not be deleted; delete them by hand: apple-conn/api-key/ABCDE12345"),
+        "{stderr}"
+    );
+    assert!(!std::fs::read_to_string(&ws).unwrap().contains("ABCDE12345"));
+    assert!(!stderr.contains("BEGIN PRIVATE KEY"));
+}
