@@ -143,13 +143,5 @@ pub fn resolve_targets(
 
 /// Where an app's file is: `path` is relative to the workspace file.
 pub fn file_path(workspace_file: &Path, b: &BitriseYmlRef) -> std::path::PathBuf {
-    let p = Path::new(&b.path);
-    if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        workspace_file
-            .parent()
-            .unwrap_or_else(|| Path::new("."))
-            .join(p)
-    }
+    crate::store::resolve_path(workspace_file, &b.path)
 }

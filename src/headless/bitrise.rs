@@ -224,7 +224,7 @@ pub fn app_file_steps(
     let Some(b) = &app.bitrise_yml else {
         return Ok(Vec::new());
     };
-    let path = super::references::resolve_path(&loaded.path, &b.path);
+    let path = run::file_path(&loaded.path, b);
     let yml = load_file(&path)?;
     resolve(loaded, app, &yml, &run::configured(b), env, now)
 }

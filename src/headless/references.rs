@@ -1,23 +1,12 @@
 //! Checks of secret references that need no secret: a `path` exists, is a file, is private.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::domain::problem::{DocPath, Problem};
 use crate::domain::secret_ref::SecretRef;
 use crate::domain::workspace::Workspace;
 
-/// Relative paths resolve against the workspace file's folder.
-pub fn resolve_path(workspace_file: &Path, path: &str) -> PathBuf {
-    let p = Path::new(path);
-    if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        workspace_file
-            .parent()
-            .unwrap_or_else(|| Path::new("."))
-            .join(p)
-    }
-}
+use crate::store::resolve_path;
 
 /// Every secret reference of the workspace with its document path and a label.
 pub fn all_refs(ws: &Workspace) -> Vec<(DocPath, String, &SecretRef)> {

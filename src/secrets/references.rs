@@ -16,7 +16,7 @@ impl<'a> ReferenceStore<'a> {
     }
 
     pub fn resolve(&self, path: &str) -> PathBuf {
-        crate::headless::references::resolve_path(self.workspace_file, path)
+        crate::store::resolve_path(self.workspace_file, path)
     }
 
     pub fn read(&self, r: &SecretRef) -> Result<SecretValue, SecretError> {

@@ -127,6 +127,19 @@ fn explain_toml_error(message: &str) -> String {
     message
 }
 
+/// Relative paths resolve against the workspace file's folder.
+pub fn resolve_path(workspace_file: &Path, path: &str) -> PathBuf {
+    let p = Path::new(path);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        workspace_file
+            .parent()
+            .unwrap_or_else(|| Path::new("."))
+            .join(p)
+    }
+}
+
 /// 1-based line and column of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
