@@ -115,7 +115,17 @@ fn file_problems(
         }
     };
     for w in &yml.warnings {
-        add(Severity::Warning, 1, format!("app `{}`: {w}", app.slug));
+        // The loader's warnings start with "file:line: "; the line goes where lines go.
+        let (line, text) = w
+            .strip_prefix(&format!("{}:", yml.file))
+            .and_then(|rest| rest.split_once(": "))
+            .and_then(|(l, t)| Some((l.parse().ok()?, t)))
+            .unwrap_or((1, w.as_str()));
+        add(
+            Severity::Warning,
+            line,
+            format!("app `{}`: {text}", app.slug),
+        );
     }
     for target in run::configured(b) {
         let steps = run::expand_target(&yml, &target)?;
