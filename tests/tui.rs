@@ -417,3 +417,23 @@ fn switching_workflow_is_a_view_and_inputs_stay_in_the_file() {
         text
     );
 }
+
+#[test]
+fn help_shows_every_key_at_80x24() {
+    let mut h = Harness::demo(now());
+    h.keys("?");
+    let screen = h.render(80, 24);
+    for label in [
+        "next pane",
+        "page down",
+        "assign",
+        "switch workflow",
+        "quit",
+        "cancel",
+    ] {
+        assert!(
+            screen.contains(label),
+            "{label} missing at 80×24:\n{screen}"
+        );
+    }
+}

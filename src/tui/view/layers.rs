@@ -110,33 +110,59 @@ pub fn render(
 }
 
 fn help(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let mut lines = vec![Line::from(Span::styled(
+    let title = Line::from(Span::styled(
         "Keys (from the keymap; rebind them in a TOML keymap file)",
         theme.title,
-    ))];
+    ));
     // Every action the keymap binds, in its file's order: help cannot miss one.
-    for a in s.keymap.actions(Context::Main) {
-        let keys = s.keymap.keys_for(Context::Main, a).join(" ");
-        if !keys.is_empty() {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {keys:<14}"), theme.key_hint),
-                Span::styled(a.label(), theme.text),
-            ]));
-        }
-    }
-    lines.push(Line::from(Span::styled("In forms", theme.title)));
-    for a in s.keymap.actions(Context::Form) {
-        let keys = s.keymap.keys_for(Context::Form, a).join(" ");
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {keys:<14}"), theme.key_hint),
+    let entry = |ctx: Context, a: Action, key_w: usize| {
+        let keys = s.keymap.keys_for(ctx, a).join(" ");
+        Line::from(vec![
+            Span::styled(format!("  {keys:<key_w$}"), theme.key_hint),
             Span::styled(a.label(), theme.text),
-        ]));
+        ])
+    };
+    let body = |key_w: usize| {
+        let mut lines: Vec<Line> = s
+            .keymap
+            .actions(Context::Main)
+            .map(|a| entry(Context::Main, a, key_w))
+            .collect();
+        lines.push(Line::from(Span::styled("In forms", theme.title)));
+        lines.extend(
+            s.keymap
+                .actions(Context::Form)
+                .map(|a| entry(Context::Form, a, key_w)),
+        );
+        lines
+    };
+    let one_column = body(14);
+    if one_column.len() + 3 <= area.height as usize {
+        let mut lines = vec![title];
+        lines.extend(one_column);
+        let rect = centered(area, 70, lines.len() as u16 + 2);
+        frame.render_widget(Clear, rect);
+        frame.render_widget(
+            Paragraph::new(lines).block(block("Help", true, theme)),
+            rect,
+        );
+        return;
     }
-    let rect = centered(area, 70, lines.len() as u16 + 2);
+    // A short terminal (80×24 over SSH): two columns, so no key is cut off.
+    let mut right = body(12);
+    let left: Vec<Line> = right.drain(..right.len().div_ceil(2)).collect();
+    let rect = centered(area, 78, left.len() as u16 + 3);
     frame.render_widget(Clear, rect);
+    let b = block("Help", true, theme);
+    let inner = b.inner(rect);
+    frame.render_widget(b, rect);
+    frame.render_widget(Paragraph::new(title), inner);
+    let half = inner.width / 2;
+    let below = |x: u16, w: u16| Rect::new(x, inner.y + 1, w, inner.height.saturating_sub(1));
+    frame.render_widget(Paragraph::new(left), below(inner.x, half));
     frame.render_widget(
-        Paragraph::new(lines).block(block("Help", true, theme)),
-        rect,
+        Paragraph::new(right),
+        below(inner.x + half, inner.width - half),
     );
 }
 
