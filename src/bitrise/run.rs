@@ -57,9 +57,13 @@ pub fn open(path: &Path) -> Result<BitriseYml, OpenError> {
             path.display()
         ))
     })?;
-    let yml = load::load(&path.display().to_string(), &text)
-        .map_err(|e| OpenError::Invalid(e.to_string()))?;
-    expand::validate(&yml).map_err(|e| OpenError::Invalid(e.to_string()))?;
+    parse(&path.display().to_string(), &text).map_err(OpenError::Invalid)
+}
+
+/// Loads and validates bitrise.yml text (`file` names it in messages).
+pub fn parse(file: &str, text: &str) -> Result<BitriseYml, String> {
+    let yml = load::load(file, text).map_err(|e| e.to_string())?;
+    expand::validate(&yml).map_err(|e| e.to_string())?;
     Ok(yml)
 }
 

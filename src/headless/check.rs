@@ -98,12 +98,10 @@ fn file_problems(
     let yml = run::open(&path).map_err(|e| format!("{e}: fix the file or `path`"))?;
     let file = path.display().to_string();
     let mut out: Vec<Located> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut add = |severity: Severity, line: usize, message: String| {
         // A step reached twice (a diamond of before_run chains, two workflows) is reported once.
-        if !out
-            .iter()
-            .any(|l| l.line == Some(line) && l.message == message)
-        {
+        if seen.insert((line, message.clone())) {
             out.push(Located {
                 severity,
                 file: Some(file.clone()),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::bitrise::load::BitriseYml;
-use crate::bitrise::{expand, load, run};
+use crate::bitrise::run;
 use crate::store::Loaded;
 
 /// One file as last read: its modification time and the loaded file or what is wrong with it.
@@ -66,10 +66,7 @@ pub fn changed(loaded: &Loaded, files: &Files) -> Vec<(PathBuf, BitriseFile)> {
 
 /// The demo's file, embedded, at the path the demo workspace names.
 pub fn demo(loaded: &Loaded) -> Files {
-    let yml = load::load("bitrise.yml", DEMO_BITRISE_YML)
-        .and_then(|y| expand::validate(&y).map(|()| y))
-        .map(Arc::new)
-        .map_err(|e| e.to_string());
+    let yml = run::parse("bitrise.yml", DEMO_BITRISE_YML).map(Arc::new);
     paths(loaded)
         .into_iter()
         .map(|p| {
