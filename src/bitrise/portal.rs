@@ -1,20 +1,121 @@
-//! `apple_developer_portal_data.json`: what the steps fetch on bitrise.io (bitrise-steps-auth §1).
+//! `apple_developer_portal_data.json`: what the steps fetch on bitrise.io (bitrise-steps-auth §1),
+//! written so the steps' own readers accept it (handoff-facts §5).
 
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::apple::session::StoredSession;
-use crate::domain::workspace::{ApiKey, AppleId};
+use crate::apple::fastlane_yaml::plain_ok;
+use crate::apple::session::{Session, SessionCookie, rfc3339};
+use crate::domain::workspace::{ApiKey, AppleId, KeyKind};
 use crate::secrets::SecretValue;
 
 pub struct AppleIdPart<'a> {
     pub aid: &'a AppleId,
     pub password: SecretValue,
     pub app_specific_password: Option<SecretValue>,
-    pub session: Option<StoredSession>,
+    pub session: Option<Session>,
+}
+
+/// The JSON and what the user should know about what was left out of it.
+pub struct PortalData {
+    pub json: SecretValue,
+    pub warnings: Vec<String>,
+}
+
+/// The cookies Bitrise itself keeps under `https://idmsa.apple.com` (go-xcode
+/// devportalservice_testdata.go: `DES…` and `myacinfo`).
+fn bitrise_keeps(c: &SessionCookie) -> bool {
+    c.is_trust() || c.base.name == "myacinfo"
+}
+
+/// go-xcode's `FastlaneLoginSession` (devportalservice.go, the template under `FastlaneLoginSession`)
+/// and auto-provision's `convert_des_cookie` paste name, value and domain into YAML unquoted and
+/// the path inside `"…"`: only what YAML 1.1 reads back as the same string survives.
+fn survives_templates(c: &SessionCookie) -> bool {
+    plain_ok(&c.base.name)
+        && plain_ok(&c.base.value)
+        && plain_ok(c.base.domain.trim_start_matches('.'))
+        && c.base
+            .path
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || "/._-".contains(ch))
+}
+
+/// A cookie as the Go struct `cookie` reads it; `for_domain` left out: go-xcode's template makes
+/// nil `true`, and auto-provision's `cookie['for_domain'] || 'true'` then `String#sub` raises on a boolean.
+fn cookie_json(c: &SessionCookie) -> Value {
+    let mut v = json!({
+        "name": c.base.name,
+        "path": c.base.path,
+        "value": c.base.value,
+        "domain": c.base.domain.trim_start_matches('.'),
+        "secure": c.base.secure,
+        "httponly": c.base.httponly,
+    });
+    if let Some(t) = c.expires_at() {
+        v["expires"] = rfc3339(t).into();
+    }
+    if let Some(age) = c.base.max_age {
+        v["max_age"] = age.into();
+    }
+    v
+}
+
+fn session_cookies(
+    session: Option<&Session>,
+    now: DateTime<Utc>,
+    warnings: &mut Vec<String>,
+) -> Vec<Value> {
+    let Some(s) = session else {
+        return Vec::new();
+    };
+    s.cookies
+        .iter()
+        .filter(|c| bitrise_keeps(c) && c.expires_at().is_none_or(|e| e > now))
+        .filter(|c| {
+            let ok = survives_templates(c);
+            if !ok {
+                warnings.push(format!(
+                    "left out cookie {}: the steps paste it into YAML unquoted, where its value would not read back as text; sign in again (`apple-conn reauth`) for a new one",
+                    if plain_ok(&c.base.name) { c.base.name.as_str() } else { "(unprintable name)" }
+                ));
+            }
+            ok
+        })
+        .map(cookie_json)
+        .collect()
+}
+
+fn is_individual(k: &ApiKey) -> bool {
+    k.kind == KeyKind::Individual || k.issuer_id.as_deref().is_none_or(|i| i.trim().is_empty())
 }
 
 /// The flat JSON object of §1; parts present only when the app has them.
-pub fn portal_data(key: Option<(&ApiKey, SecretValue)>, apple: Option<AppleIdPart>) -> SecretValue {
+/// An individual API key has no issuer ID: Bitrise cannot hold one, and go-xcode's
+/// `GetAppleDeveloperConnection` rejects the whole file for `"issuer_id": ""` (Apple ID part included),
+/// so it is left out with a warning when there is an Apple ID part, and refused when it is all there is.
+pub fn portal_data(
+    key: Option<(&ApiKey, SecretValue)>,
+    apple: Option<AppleIdPart>,
+    now: DateTime<Utc>,
+) -> Result<PortalData, String> {
+    let mut warnings = Vec::new();
+    let key = match key {
+        Some((k, _)) if is_individual(k) => {
+            let rule = format!(
+                "the API key `{}` is an individual key: Bitrise holds only team keys (with an issuer ID), and the steps reject portal data whose issuer_id is empty",
+                k.name
+            );
+            if apple.is_none() {
+                return Err(format!(
+                    "{rule}: assign a team key (`apple-conn assign APP --api-key NAME`) or an Apple ID"
+                ));
+            }
+            warnings.push(format!("{rule}; wrote the Apple ID part only"));
+            None
+        }
+        other => other,
+    };
     let mut doc = serde_json::Map::new();
     if let Some(a) = apple {
         doc.insert("apple_id".into(), a.aid.apple_id.clone().into());
@@ -31,25 +132,10 @@ pub fn portal_data(key: Option<(&ApiKey, SecretValue)>, apple: Option<AppleIdPar
             "connection_expiry_date".into(),
             a.aid
                 .session_expires_at()
-                .map(|t| Value::String(crate::apple::session::rfc3339(t)))
+                .map(|t| Value::String(rfc3339(t)))
                 .unwrap_or(Value::Null),
         );
-        let cookies: Vec<Value> = a
-            .session
-            .as_ref()
-            .map(|s| {
-                s.cookies
-                    .iter()
-                    .map(|c| {
-                        json!({
-                            "name": c.name, "path": c.path, "value": c.value, "domain": c.domain,
-                            "secure": c.secure, "expires": c.expires.map(crate::apple::session::rfc3339).unwrap_or_default(),
-                            "max_age": c.max_age.unwrap_or(0), "httponly": c.httponly, "for_domain": c.for_domain
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let cookies = session_cookies(a.session.as_ref(), now, &mut warnings);
         // go-xcode reads only the cookies under this key into FASTLANE_SESSION.
         doc.insert(
             "session_cookies".into(),
@@ -66,5 +152,8 @@ pub fn portal_data(key: Option<(&ApiKey, SecretValue)>, apple: Option<AppleIdPar
         doc.insert("is_enterprise_account".into(), k.enterprise.into());
     }
     doc.insert("test_devices".into(), json!([]));
-    SecretValue::new(Value::Object(doc).to_string())
+    Ok(PortalData {
+        json: SecretValue::new(Value::Object(doc).to_string()),
+        warnings,
+    })
 }
