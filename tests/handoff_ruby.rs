@@ -457,3 +457,114 @@ fn a_bad_session_is_named_by_line_and_field_never_by_its_value() {
         "nothing stored"
     );
 }
+
+/// Every value written by `session export` reads back in Psych (fastlane's YAML) as that same
+/// string: YAML 1.1's look-alikes and 2,000 pseudo-random strings, one `YAML.safe_load`.
+#[test]
+fn psych_reads_every_written_scalar_as_the_same_string() {
+    if !require(ruby_ready(), "ruby with ruby-http-cookie") {
+        return;
+    }
+    use apple_conn::apple::fastlane_yaml::{plain_ok, scalar};
+    let mut values: Vec<String> = [
+        "0",
+        "-1",
+        "+1",
+        "1_000",
+        "12:30",
+        "1:20:30",
+        ".inf",
+        "-.Inf",
+        ".NaN",
+        "0x1F",
+        "0b11",
+        "0o17",
+        "017",
+        "1,000",
+        "1e3",
+        "1.5",
+        "1.",
+        ".5",
+        "2026-11-29",
+        "2026-11-29 10:00:00",
+        "2026-11-29T10:00:00Z",
+        "yes",
+        "No",
+        "ON",
+        "off",
+        "y",
+        "n",
+        "true",
+        "FALSE",
+        "~",
+        "null",
+        "",
+        " ",
+        "a: b",
+        "a #b",
+        "-",
+        "- a",
+        "? a",
+        ":sym",
+        "!!int 1",
+        "&a",
+        "*a",
+        "%x",
+        "@x",
+        "`x",
+        "|",
+        ">",
+        "[",
+        "{",
+        "#",
+        "'",
+        "\"",
+        "=",
+        "<<",
+        "a\"b'c",
+        "é",
+        "\u{2028}",
+        "a\\nb",
+        "DAWTKNV2abc",
+        "HSARMTKN+/x==SRVT",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let alphabet: Vec<char> = "0123456789aeEnNoOxXyYsStTfF.,_:+-~ #'\"!&*?|>[]{}%@`=\\/é\t"
+        .chars()
+        .collect();
+    let mut seed: u64 = 0x5eed;
+    for _ in 0..2000 {
+        let mut s = String::new();
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        for _ in 0..(seed >> 60) + 1 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            s.push(alphabet[(seed >> 33) as usize % alphabet.len()]);
+        }
+        values.push(s);
+    }
+    let yaml: String = values
+        .iter()
+        .map(|v| format!("- {}\n", scalar(v)))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("values.yml");
+    write(&file, &format!("---\n{yaml}"));
+    let out = ruby(
+        dir.path(),
+        "loaded = YAML.safe_load(File.read(ARGV[0]), permitted_classes: [Time], aliases: true)
+bad = loaded.each_with_index.reject { |v, i| v.is_a?(String) }.map { |v, i| i }
+puts JSON.generate({ 'strings' => loaded.map(&:to_s), 'not_strings' => bad })",
+        &[file.to_str().unwrap()],
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["not_strings"], Value::Array(vec![]), "{yaml}");
+    let got: Vec<String> = serde_json::from_value(v["strings"].clone()).unwrap();
+    assert_eq!(got, values);
+    assert!(plain_ok("DAWTKNV2abc") && !plain_ok("0"));
+}

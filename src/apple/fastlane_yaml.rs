@@ -42,7 +42,8 @@ pub fn quoted(v: &str) -> String {
     out
 }
 
-fn scalar(v: &str) -> String {
+/// A YAML scalar that YAML 1.1 reads back as exactly `v`: plain when safe, else double-quoted.
+pub fn scalar(v: &str) -> String {
     if plain_ok(v) {
         v.to_string()
     } else {
@@ -259,6 +260,9 @@ pub fn parse_psych_time(v: &str) -> Option<DateTime<Utc>> {
                 _ => return None,
             };
             let body = &z[1..];
+            if !body.chars().all(|c| c.is_ascii_digit() || c == ':') {
+                return None;
+            }
             let (hh, mm) = match body.split_once(':') {
                 Some((hh, mm)) => (hh, mm),
                 None if body.len() > 2 => (&body[..body.len() - 2], &body[body.len() - 2..]),

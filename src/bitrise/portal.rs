@@ -157,3 +157,115 @@ pub fn portal_data(
         warnings,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apple::session::{StoredCookie, StoredSession};
+    use crate::domain::workspace::Workspace;
+
+    const WS: &str = "version = 1\nyou = \"a@example.com\"\n\n[[api_keys]]\nname = \"Team\"\nkey_id = \"TEAM123456\"\nissuer_id = \"57246542-96fe-1a63-e053-0824d011072a\"\n\n[[api_keys]]\nname = \"Mine\"\nkey_id = \"MINE123456\"\nkind = \"individual\"\n\n[[apple_ids]]\napple_id = \"a@example.com\"\n";
+
+    fn session(myacinfo: &str) -> Session {
+        let c = |name: &str, value: &str, domain: &str| StoredCookie {
+            name: name.into(),
+            value: value.into(),
+            domain: domain.into(),
+            path: "/".into(),
+            secure: true,
+            httponly: true,
+            for_domain: true,
+            expires: None,
+            max_age: None,
+        };
+        Session::from(StoredSession {
+            version: 1,
+            created_at: "2026-11-25T10:00:00Z".parse().unwrap(),
+            cookies: vec![
+                StoredCookie {
+                    max_age: Some(2_592_000),
+                    ..c("DES58b0", "HSARMTKN+/x==SRVT", "idmsa.apple.com")
+                },
+                c("myacinfo", myacinfo, ".apple.com"),
+                c("dqsid", "eyJdqsid", "appstoreconnect.apple.com"),
+                c("itcdq", "0", "apple.com"),
+            ],
+        })
+    }
+
+    fn data(ws: &Workspace, key: &str, myacinfo: &str) -> Result<PortalData, String> {
+        let part = AppleIdPart {
+            aid: &ws.apple_ids[0],
+            password: SecretValue::new("pw".into()),
+            app_specific_password: None,
+            session: Some(session(myacinfo)),
+        };
+        let key = ws.api_key(key).map(|k| (k, SecretValue::new("PEM".into())));
+        portal_data(key, Some(part), "2026-11-26T10:00:00Z".parse().unwrap())
+    }
+
+    fn json(d: &PortalData) -> Value {
+        serde_json::from_str(d.json.expose()).unwrap()
+    }
+
+    #[test]
+    fn only_bitrises_cookies_with_string_fields_and_no_for_domain() {
+        let ws: Workspace = toml::from_str(WS).unwrap();
+        let d = data(&ws, "Team", "DAWTKNV2abc").unwrap();
+        assert!(d.warnings.is_empty());
+        let v = json(&d);
+        let cookies = v["session_cookies"]["https://idmsa.apple.com"]
+            .as_array()
+            .unwrap();
+        let names: Vec<&str> = cookies
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["DES58b0", "myacinfo"]);
+        assert!(cookies.iter().all(|c| c.get("for_domain").is_none()));
+        assert_eq!(cookies[1]["domain"], "apple.com");
+        assert_eq!(cookies[0]["expires"], "2026-12-25T10:00:00Z");
+        assert_eq!(v["issuer_id"], "57246542-96fe-1a63-e053-0824d011072a");
+    }
+
+    #[test]
+    fn a_value_the_templates_would_misread_is_left_out_with_a_warning() {
+        let ws: Workspace = toml::from_str(WS).unwrap();
+        for bad in ["-1", "0", "yes", "1,000", "a: b"] {
+            let d = data(&ws, "Team", bad).unwrap();
+            let v = json(&d);
+            let cookies = v["session_cookies"]["https://idmsa.apple.com"]
+                .as_array()
+                .unwrap();
+            assert_eq!(cookies.len(), 1, "{bad}");
+            assert!(
+                d.warnings[0].contains("left out cookie myacinfo"),
+                "{:?}",
+                d.warnings
+            );
+            assert!(
+                !d.warnings[0].contains(bad),
+                "the warning never quotes the value"
+            );
+        }
+    }
+
+    #[test]
+    fn an_individual_key_is_left_out_or_refused() {
+        let ws: Workspace = toml::from_str(WS).unwrap();
+        let d = data(&ws, "Mine", "DAWTKNV2abc").unwrap();
+        let v = json(&d);
+        assert!(v.get("issuer_id").is_none() && v.get("private_key").is_none());
+        assert!(d.warnings[0].contains("individual key"));
+        let key = ws
+            .api_key("Mine")
+            .map(|k| (k, SecretValue::new("PEM".into())));
+        let e = portal_data(key, None, "2026-11-26T10:00:00Z".parse().unwrap())
+            .err()
+            .unwrap();
+        assert!(
+            e.contains("individual key") && e.contains("issuer_id is empty"),
+            "{e}"
+        );
+    }
+}
