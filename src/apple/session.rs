@@ -307,6 +307,23 @@ pub fn replay_lines(
     out
 }
 
+/// Fills a jar with the cookies that may go to these endpoints (see [`replay_lines`]).
+pub fn load_into(
+    jar: &mut cookie_store::CookieStore,
+    session: &StoredSession,
+    endpoints: &[&str],
+    now: DateTime<Utc>,
+) {
+    let urls: Vec<url::Url> = endpoints
+        .iter()
+        .filter_map(|u| url::Url::parse(u).ok())
+        .collect();
+    for (url, line) in replay_lines(session, &urls, now) {
+        // A line cookie_store refuses is one that could not be sent anyway.
+        let _ = jar.parse(&line, &url);
+    }
+}
+
 pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
@@ -380,6 +397,10 @@ mod tests {
         for (url, line) in lines {
             let _ = jar.parse(line, url);
         }
+        names_for(&jar, to)
+    }
+
+    fn names_for(jar: &cookie_store::CookieStore, to: &str) -> Vec<String> {
         let url = url::Url::parse(to).unwrap();
         let mut names: Vec<String> = jar
             .get_request_values(&url)
@@ -438,6 +459,23 @@ mod tests {
         let apple = [url::Url::parse("https://idmsa.apple.com/").unwrap()];
         let lines = replay_lines(&s, &apple, "2026-11-26T10:00:00Z".parse().unwrap());
         assert_eq!(sent_to(&lines, "https://idmsa.apple.com/"), ["DES58b0"]);
+    }
+
+    #[test]
+    fn a_jar_loaded_for_an_override_sends_nothing_to_other_hosts() {
+        let now = "2026-11-26T10:00:00Z".parse().unwrap();
+        let mut jar = cookie_store::CookieStore::default();
+        load_into(
+            &mut jar,
+            &stored(),
+            &["https://proxy.example.net/auth"],
+            now,
+        );
+        assert!(names_for(&jar, "https://proxy.example.net/auth").is_empty());
+        let mut jar = cookie_store::CookieStore::default();
+        load_into(&mut jar, &stored(), &["http://[::1]:9/auth"], now);
+        assert_eq!(names_for(&jar, "http://[::1]:9/x").len(), 3);
+        assert!(names_for(&jar, "https://idmsa.apple.com.evil.example/").is_empty());
     }
 
     #[test]
