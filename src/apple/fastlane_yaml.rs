@@ -432,13 +432,33 @@ fn cookie(raw: RawCookie) -> Result<SessionCookie, String> {
     Ok(c)
 }
 
+/// Drops terminal colour sequences (`ESC [ … m`) that a copied terminal output may carry.
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            chars.next();
+            while chars.next().is_some_and(|c| !c.is_ascii_alphabetic()) {}
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Reads a session printed by `fastlane spaceauth` (either form), fastlane's cookie file, or
 /// `session export`; drops the cookies http-cookie would drop as expired at `now`.
 pub fn parse_fastlane_session(text: &str, now: DateTime<Utc>) -> Result<Session, String> {
-    let mut text = text.trim().to_string();
-    if let Some(rest) = text.strip_prefix("export FASTLANE_SESSION=") {
-        text = rest.trim().trim_matches('\'').to_string();
-    }
+    let text = strip_ansi(text);
+    // spaceauth's whole output (a title, the value, an `export FASTLANE_SESSION='…'` example): use the example line.
+    let mut text = match text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("export FASTLANE_SESSION="))
+    {
+        Some(rest) => rest.trim().trim_matches('\'').to_string(),
+        None => text.trim().to_string(),
+    };
     // The single-line form: every newline was written as the two characters \n.
     if !text.contains('\n') && text.contains("\\n") {
         text = text.replace("\\n", "\n");
@@ -620,6 +640,25 @@ mod tests {
             let back = parse_fastlane_session(&form, now).unwrap();
             assert_eq!(back.cookies, s.cookies);
         }
+    }
+
+    #[test]
+    fn spaceauths_whole_output_and_older_files_are_read() {
+        let now = t("2026-11-30T00:00:00Z");
+        let line = single_line(FASTLANE_FILE);
+        let pasted = format!(
+            "Pass the following via the FASTLANE_SESSION environment variable:\n\u{1b}[36m\u{1b}[4m{line}\u{1b}[0m\n\nExample:\n\u{1b}[36mexport FASTLANE_SESSION='{line}'\u{1b}[0m\n"
+        );
+        let s = parse_fastlane_session(&pasted, now).unwrap();
+        assert_eq!(s.cookies.len(), 4);
+        // fastlane before anchors: `max_age: ` with a trailing space, a -07:00 offset.
+        let older = "---\n- !ruby/object:HTTP::Cookie\n  name: myacinfo\n  value: DAWTKNV2abc\n  domain: apple.com\n  for_domain: true\n  path: \"/\"\n  secure: true\n  httponly: true\n  expires: 2026-12-27 23:55:56.000000000 Z\n  max_age: \n  created_at: 2026-11-28 16:55:57.032086000 -07:00\n  accessed_at: 2026-11-28 19:11:17.828141000 -07:00\n";
+        let s = parse_fastlane_session(older, now).unwrap();
+        assert_eq!(
+            s.cookies[0].created_at,
+            Some(t("2026-11-28T23:55:57.032086Z"))
+        );
+        assert_eq!(s.cookies[0].expires_at(), Some(t("2026-12-27T23:55:56Z")));
     }
 
     #[test]
