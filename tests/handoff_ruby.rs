@@ -48,7 +48,8 @@ def describe(jar)
   }
 end
 
-# go-xcode devportalservice.go, FastlaneLoginSession (text/template, values unquoted; nil for_domain -> true).
+# go-xcode devportalservice/devportalservice.go lines 196-228 (commit 1146c9c), FastlaneLoginSession:
+# text/template, values unquoted, nil for_domain -> true, a blank line after each cookie.
 def go_xcode_fastlane_login_session(portal)
   out = []
   (portal['session_cookies']['https://idmsa.apple.com'] || []).each do |c|
@@ -59,7 +60,8 @@ def go_xcode_fastlane_login_session(portal)
   out.join
 end
 
-# steps-ios-auto-provision 2.0.3, lib/autoprovision/auth_helper.rb: COOKIE_TEMPLATE and convert_des_cookie, verbatim.
+# steps-ios-auto-provision tag 2.0.3, lib/autoprovision/auth_helper.rb lines 9-15 and 78-96:
+# COOKIE_TEMPLATE and convert_des_cookie, verbatim but for the Log.debug lines.
 COOKIE_TEMPLATE = '- !ruby/object:HTTP::Cookie
   name: <NAME>
   value: <VALUE>

@@ -28,8 +28,8 @@ fn bitrise_keeps(c: &SessionCookie) -> bool {
     c.is_trust() || c.base.name == "myacinfo"
 }
 
-/// go-xcode's `FastlaneLoginSession` (devportalservice.go, the template under `FastlaneLoginSession`)
-/// and auto-provision's `convert_des_cookie` paste name, value and domain into YAML unquoted and
+/// go-xcode's `FastlaneLoginSession` (devportalservice/devportalservice.go lines 208-214, commit 1146c9c)
+/// and auto-provision 2.0.3's `convert_des_cookie` (auth_helper.rb lines 9-15, 91) paste name, value and domain into YAML unquoted and
 /// the path inside `"…"`: only what YAML 1.1 reads back as the same string survives.
 fn survives_templates(c: &SessionCookie) -> bool {
     plain_ok(&c.base.name)
@@ -42,7 +42,8 @@ fn survives_templates(c: &SessionCookie) -> bool {
 }
 
 /// A cookie as the Go struct `cookie` reads it; `for_domain` left out: go-xcode's template makes
-/// nil `true`, and auto-provision's `cookie['for_domain'] || 'true'` then `String#sub` raises on a boolean.
+/// nil `true` (lines 203-206), and auto-provision's `cookie['for_domain'] || 'true'` (auth_helper.rb line 88)
+/// then `String#sub` raises on a boolean.
 fn cookie_json(c: &SessionCookie) -> Value {
     let mut v = json!({
         "name": c.base.name,
@@ -92,7 +93,8 @@ fn is_individual(k: &ApiKey) -> bool {
 
 /// The flat JSON object of §1; parts present only when the app has them.
 /// An individual API key has no issuer ID: Bitrise cannot hold one, and go-xcode's
-/// `GetAppleDeveloperConnection` rejects the whole file for `"issuer_id": ""` (Apple ID part included),
+/// `GetAppleDeveloperConnection` rejects the whole file for `"issuer_id": ""` (devportalservice.go
+/// lines 137-140: Apple ID part included),
 /// so it is left out with a warning when there is an Apple ID part, and refused when it is all there is.
 pub fn portal_data(
     key: Option<(&ApiKey, SecretValue)>,
