@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::connections::update_failure;
 use super::secret_input::SecretSource;
 use super::{CmdResult, Failure};
-use crate::apple::session::{self, StoredSession};
+use crate::apple::session::{self, Session};
 use crate::apple::signin::{self, CodeAnswer, CodeRequest, CodeSource, Endpoints, SignInError};
 use crate::cli::{AddAppleIdArgs, KeyStorage, ReauthArgs, SessionCommand, SignInArgs};
 use crate::domain::fields;
@@ -484,7 +484,7 @@ fn stored_session(
     loaded: &Loaded,
     keyring: &dyn SecretStore,
     apple_id: &str,
-) -> Result<StoredSession, Failure> {
+) -> Result<Session, Failure> {
     let aid = loaded
         .workspace
         .apple_id(apple_id)
@@ -496,7 +496,7 @@ fn stored_session(
     let value = secrets
         .get(&aid.session.clone().unwrap_or_default(), &EntryName::session(apple_id))
         .map_err(|e| Failure::new(1, format!("no stored session for {apple_id} ({e}): sign in with `apple-conn reauth {apple_id}` or import one")))?;
-    StoredSession::from_secret(&value).map_err(|e| Failure::new(1, e))
+    Session::from_secret(&value).map_err(|e| Failure::new(1, e))
 }
 
 pub fn session(path: &Path, keyring: &dyn SecretStore, cmd: &SessionCommand) -> CmdResult {
@@ -539,7 +539,8 @@ pub fn session(path: &Path, keyring: &dyn SecretStore, cmd: &SessionCommand) -> 
                 .set(&place, &EntryName::session(apple_id), &parsed.to_secret())
                 .map_err(|e| Failure::new(1, format!("could not keep the session: {e}")))?;
             let expires = parsed.trust_expires_at();
-            record_session(path, apple_id, &place, Some(now), expires, &aid.teams)?;
+            let signed_in = parsed.authenticated_at().unwrap_or(now);
+            record_session(path, apple_id, &place, Some(signed_in), expires, &aid.teams)?;
             eprintln!(
                 "imported a session of {} cookies for {apple_id}{}",
                 parsed.cookies.len(),
@@ -555,7 +556,7 @@ pub fn session(path: &Path, keyring: &dyn SecretStore, cmd: &SessionCommand) -> 
         } => {
             let s = stored_session(&loaded, keyring, apple_id)?;
             let ep = endpoints(apple_auth_url.as_deref(), Some(&loaded.workspace))?;
-            match signin::check_session(&ep, &s) {
+            match signin::check_session(&ep, &s.to_stored()) {
                 Ok(Some(info)) => {
                     println!(
                         "valid: {} signed in{}",

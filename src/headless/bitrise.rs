@@ -235,7 +235,7 @@ pub fn portal_data(
     slug: &str,
     output: Option<&Path>,
 ) -> CmdResult {
-    use crate::apple::session::StoredSession;
+    use crate::apple::session::Session;
     use crate::secrets::{EntryName, Secrets};
     let ws = &loaded.workspace;
     let app = ws
@@ -274,7 +274,7 @@ pub fn portal_data(
                         &EntryName::session(&aid.apple_id),
                     )
                     .map_err(fail)?;
-                Some(StoredSession::from_secret(&v).map_err(|e| Failure::new(1, e))?)
+                Some(Session::from_secret(&v).map_err(|e| Failure::new(1, e))?)
             } else {
                 None
             };
@@ -295,8 +295,14 @@ pub fn portal_data(
             ),
         ));
     }
-    let json =
-        crate::bitrise::portal::portal_data(key.as_ref().map(|(k, p)| (*k, p.clone())), apple);
+    let data = crate::bitrise::portal::portal_data(
+        key.as_ref().map(|(k, p)| (*k, p.clone())),
+        apple,
+        chrono::Utc::now(),
+    )
+    .map_err(|e| Failure::new(1, e))?;
+    data.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
+    let json = data.json;
     match output {
         Some(p) => {
             crate::secrets::references::write_private(p, json.expose().as_bytes())
