@@ -14,5 +14,6 @@ pub mod fuzzing;
 pub mod headless;
 pub mod secrets;
 pub mod store;
+pub mod terminal_text;
 pub mod theme;
 pub mod tui;

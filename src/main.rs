@@ -11,6 +11,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.command.is_some() {
+        apple_conn::terminal_text::die_quietly_on_closed_pipe();
+    }
     let result: CmdResult = if cli.command.is_none() {
         headless::tui_launch::run(&cli)
     } else {
@@ -19,7 +22,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
+            eprintln!("error: {}", apple_conn::terminal_text::clean(&failure.message));
             ExitCode::from(failure.code)
         }
     }

@@ -17,16 +17,13 @@ use crate::domain::workspace::{AppleId, Workspace};
 use crate::secrets::{EntryName, SecretStore, SecretValue, Secrets};
 use crate::store::{self, Loaded, edit};
 
-/// Flag over environment variable over workspace setting.
+/// Flag over environment variable over workspace setting (Apple or loopback only from the file).
 pub fn endpoints(flag: Option<&str>, ws: Option<&Workspace>) -> Result<Endpoints, Failure> {
-    let env = std::env::var("APPLE_CONN_APPLE_AUTH_URL")
-        .ok()
-        .filter(|v| !v.is_empty());
-    let chosen = flag
-        .map(str::to_string)
-        .or(env)
-        .or_else(|| ws.and_then(|w| w.settings.apple_auth_url.clone()));
-    Endpoints::new(chosen.as_deref()).map_err(|e| Failure::new(2, format!("apple auth URL: {e}")))
+    let setting = ws.and_then(|w| w.settings.apple_auth_url.as_deref());
+    let chosen = crate::apple::endpoint::choose(&crate::apple::endpoint::APPLE_AUTH, flag, setting)
+        .map_err(|e| Failure::new(2, format!("apple auth URL: {e}")))?;
+    let url = chosen.overridden.then(|| chosen.url.to_string());
+    Endpoints::new(url.as_deref()).map_err(|e| Failure::new(2, format!("apple auth URL: {e}")))
 }
 
 fn signin_failure(e: SignInError) -> Failure {
@@ -187,7 +184,7 @@ impl CodeSource for NoCode {
 }
 
 fn progress(text: &str) {
-    eprintln!("{text}");
+    eprintln!("{}", crate::terminal_text::clean(text));
 }
 
 struct SessionPlace {
@@ -347,16 +344,19 @@ fn report_signed_in(
         SecretRef::Keyring => keyring.describe(),
         other => other.describe(),
     };
-    eprintln!("signed in as {apple_id}; the session expires {expiry}; kept in {kept}");
+    eprintln!(
+        "{}",
+        crate::terminal_text::clean(&format!("signed in as {apple_id}; the session expires {expiry}; kept in {kept}"))
+    );
     if !signed.teams.is_empty() {
         eprintln!(
             "teams: {}",
-            signed
+            crate::terminal_text::clean_line(&signed
                 .teams
                 .iter()
                 .map(|t| format!("{} ({})", t.name, t.id))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "))
         );
     }
 }
@@ -557,7 +557,7 @@ pub fn session(path: &Path, keyring: &dyn SecretStore, cmd: &SessionCommand) -> 
             let ep = endpoints(apple_auth_url.as_deref(), Some(&loaded.workspace))?;
             match signin::check_session(&ep, &s) {
                 Ok(Some(info)) => {
-                    println!(
+                    let text = format!(
                         "valid: {} signed in{}",
                         if info.account.is_empty() {
                             apple_id.as_str()
@@ -577,6 +577,7 @@ pub fn session(path: &Path, keyring: &dyn SecretStore, cmd: &SessionCommand) -> 
                             )
                         }
                     );
+                    println!("{}", crate::terminal_text::clean(&text));
                     Ok(0)
                 }
                 Ok(None) => {

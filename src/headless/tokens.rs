@@ -117,7 +117,7 @@ pub fn inspect(
                 println!("ok: Apple would accept this token");
             }
             for p in &problems {
-                println!("problem: {p}");
+                println!("problem: {}", crate::terminal_text::clean(p));
             }
         }
     }
@@ -125,7 +125,7 @@ pub fn inspect(
 }
 
 fn public_pem_from_file(path: &Path) -> Result<String, Failure> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::store::files::read_text_capped(path, crate::store::files::KEY_CAP, "key")
         .map_err(|e| Failure::new(1, format!("cannot read {}: {e}", path.display())))?;
     if text.contains("BEGIN PUBLIC KEY") {
         return Ok(text);

@@ -103,7 +103,11 @@ impl Runner {
                     (text.clone().into_bytes(), None)
                 } else {
                     let path = expand_home(text.trim());
-                    match std::fs::read(&path) {
+                    match crate::store::files::read_capped(
+                        Path::new(&path),
+                        crate::store::files::KEY_CAP,
+                        "key",
+                    ) {
                         Ok(b) => (
                             b,
                             Path::new(&path)
@@ -278,7 +282,7 @@ impl Runner {
 
     fn test_connection(&self, loaded: &Loaded, name: &str) {
         use super::state::StatusKind;
-        use crate::apple::connection_test::{self, DEFAULT_API_BASE, Verdict};
+        use crate::apple::connection_test::{self, Verdict};
         let Some(key) = loaded.workspace.api_key(name).cloned() else {
             return;
         };
@@ -290,12 +294,14 @@ impl Runner {
             Ok(p) => p,
             Err(f) => return self.send(Msg::Failed(f.message)),
         };
-        let base = loaded
-            .workspace
-            .settings
-            .api_base_url
-            .clone()
-            .unwrap_or_else(|| DEFAULT_API_BASE.into());
+        let base = match crate::apple::endpoint::choose(
+            &crate::apple::endpoint::API_BASE,
+            None,
+            loaded.workspace.settings.api_base_url.as_deref(),
+        ) {
+            Ok(c) => c.url.to_string(),
+            Err(e) => return self.send(Msg::Failed(e)),
+        };
         let tx = self.tx.clone();
         // The request may take up to the timeout: it runs beside the UI.
         std::thread::spawn(move || {

@@ -226,7 +226,13 @@ fn event_loop(
             let now = file_mtime(&state.loaded.path);
             if now != known_mtime {
                 known_mtime = now;
-                if std::fs::read_to_string(&state.loaded.path).ok().as_deref()
+                if crate::store::files::read_text_capped(
+                    &state.loaded.path,
+                    crate::store::files::WORKSPACE_CAP,
+                    "workspace file",
+                )
+                .ok()
+                .as_deref()
                     != Some(state.loaded.text.as_str())
                 {
                     dispatch(state, runner, Msg::DiskChanged);
