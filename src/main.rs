@@ -1,3 +1,4 @@
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -22,7 +23,12 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            eprintln!("error: {}", apple_conn::terminal_text::clean(&failure.message));
+            // `let _`: a closed stderr (lost terminal) must not turn the error into a panic.
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: {}",
+                apple_conn::terminal_text::clean(&failure.message)
+            );
             ExitCode::from(failure.code)
         }
     }

@@ -346,17 +346,21 @@ fn report_signed_in(
     };
     eprintln!(
         "{}",
-        crate::terminal_text::clean(&format!("signed in as {apple_id}; the session expires {expiry}; kept in {kept}"))
+        crate::terminal_text::clean(&format!(
+            "signed in as {apple_id}; the session expires {expiry}; kept in {kept}"
+        ))
     );
     if !signed.teams.is_empty() {
         eprintln!(
             "teams: {}",
-            crate::terminal_text::clean_line(&signed
-                .teams
-                .iter()
-                .map(|t| format!("{} ({})", t.name, t.id))
-                .collect::<Vec<_>>()
-                .join(", "))
+            crate::terminal_text::clean_line(
+                &signed
+                    .teams
+                    .iter()
+                    .map(|t| format!("{} ({})", t.name, t.id))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         );
     }
 }

@@ -52,9 +52,19 @@ impl SecretSource {
             }
             // At a terminal: echo off, Enter ends it. From a pipe: everything up to EOF.
             SecretSource::Stdin if std::io::stdin().is_terminal() => {
-                crate::secrets::prompt::read_hidden_line(&format!("{what}: "), SMALL_CAP).map_err(
-                    |e| Failure::new(1, format!("{what}: cannot read the terminal: {e}")),
-                )?
+                crate::secrets::prompt::read_hidden(
+                    &format!(
+                        "{what}{}: ",
+                        if what.contains("password") {
+                            ""
+                        } else {
+                            " (end with Ctrl-D)"
+                        }
+                    ),
+                    SMALL_CAP,
+                    what.contains("password"),
+                )
+                .map_err(|e| Failure::new(1, format!("{what}: cannot read the terminal: {e}")))?
             }
             SecretSource::Stdin => {
                 let mut text = String::new();

@@ -38,12 +38,19 @@ impl Drop for EchoOff {
     }
 }
 
-/// Prompts on stderr and reads one line from the terminal on stdin without echoing it.
-pub fn read_hidden_line(prompt: &str, cap: u64) -> std::io::Result<String> {
-    eprint!("{prompt}");
+/// Prompts on stderr and reads from the terminal on stdin without echoing it: one line (ends at
+/// Enter) for a password, or up to Ctrl-D for a multi-line paste (a .p8, a session).
+pub fn read_hidden(prompt: &str, cap: u64, one_line: bool) -> std::io::Result<String> {
+    // Echo goes off before the prompt shows, so nothing typed after the prompt is ever echoed.
     #[cfg(unix)]
     let _quiet = EchoOff::new(0)?;
-    let mut line = String::new();
-    std::io::stdin().lock().take(cap).read_line(&mut line)?;
-    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+    eprint!("{prompt}");
+    let mut text = String::new();
+    let mut input = std::io::stdin().lock().take(cap);
+    if one_line {
+        input.read_line(&mut text)?;
+    } else {
+        input.read_to_string(&mut text)?;
+    }
+    Ok(text.trim_end_matches(['\n', '\r']).to_string())
 }
