@@ -189,3 +189,46 @@ fn sigterm_always_ends_the_tui() {
     }
     assert!(gone, "SIGTERM did not end the TUI");
 }
+
+#[test]
+fn a_literal_secret_in_a_step_input_is_refused_by_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = base_workspace(dir.path());
+    let text = std::fs::read_to_string(&ws).unwrap().replace(
+        "id = \"fastlane\"\n",
+        "id = \"fastlane\"\ninputs = { password = \"Hunter2Literal\", lane = \"beta\" }\n",
+    );
+    write(&ws, &text);
+    let r = run(bin().args(["-c", ws.to_str().unwrap(), "check"]));
+    assert_ne!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("input `password`: write a $VAR reference"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("not a literal secret"), "{}", r.stdout);
+    assert!(!r.all().contains("Hunter2Literal"), "{}", r.all());
+    // A reference is what Bitrise secrets are for: accepted.
+    write(&ws, &text.replace("Hunter2Literal", "$FASTLANE_PASSWORD"));
+    let r = run(bin().args(["-c", ws.to_str().unwrap(), "check"]));
+    assert_eq!(r.code, 0, "{}", r.all());
+}
+
+#[test]
+fn the_tui_refuses_a_literal_secret_in_the_input_form_and_never_shows_it() {
+    use apple_conn::tui::testing::Harness;
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-24T12:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let mut h = Harness::demo(now);
+    h.keys("4 down down i");
+    h.keys("tab tab tab tab");
+    h.type_text("Hunter2Literal");
+    h.keys("enter");
+    h.pump();
+    let screen = h.render(120, 40);
+    assert!(!screen.contains("Hunter2Literal"), "{screen}");
+    assert!(screen.contains("`password`: write a $VAR"), "{screen}");
+    assert!(!h.state.loaded.text.contains("Hunter2Literal"));
+}

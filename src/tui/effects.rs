@@ -200,9 +200,18 @@ impl Runner {
                         field,
                         to: None,
                     } => format!("{slug}: {field} cleared"),
-                    Change::SetInput { input, value, .. } => {
-                        format!("{input} = {}", value.as_deref().unwrap_or("(default)"))
-                    }
+                    Change::SetInput { input, value, .. } => match value {
+                        // A secret-carrying input is never echoed, even as a reference.
+                        Some(_)
+                            if input.contains("pass")
+                                || input.contains("token")
+                                || input.starts_with("api_key") =>
+                        {
+                            format!("{input} set")
+                        }
+                        Some(v) => format!("{input} = {v}"),
+                        None => format!("{input} = (default)"),
+                    },
                     Change::EditApiKey { new_name, .. } => format!("saved API key {new_name}"),
                 };
                 self.apply(loaded, message, move |l, doc| apply_change(l, doc, &change));
