@@ -123,7 +123,7 @@ pub struct AddAppleIdArgs {
 /// How a sign-in gets its 2FA code and where it talks to Apple.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SignInArgs {
-    /// A code you already have (e.g. from a trusted device's "Get Verification Code")
+    /// A code you already have (e.g. from a trusted device's "Get Verification Code"); prefer --code-from (warns)
     #[arg(long, conflicts_with = "code_from")]
     pub code: Option<String>,
     /// Read the code when Apple asks for it: stdin or env:VAR
@@ -270,7 +270,7 @@ pub enum JwtCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct JwtInspectArgs {
-    /// The token, or - to read it from stdin
+    /// - (the default) reads the token from stdin, the safe way; a token here is accepted with a warning
     #[arg(default_value = "-")]
     pub token: String,
     /// Also verify the signature with this API key of the workspace

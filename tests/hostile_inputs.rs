@@ -446,3 +446,16 @@ fn a_reader_that_stops_early_is_no_panic() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(!err.contains("Broken pipe"), "{err}");
 }
+
+#[test]
+fn a_token_as_an_argument_still_works_but_warns() {
+    let r = run(bin().args(["jwt", "inspect", "a.b.c"]));
+    assert!(
+        r.stderr.contains("warning: a token given as an argument"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("apple-conn jwt inspect"), "{}", r.stderr);
+    let r = run(bin().args(["jwt", "inspect"]));
+    assert!(!r.stderr.contains("warning: a token"), "{}", r.stderr);
+}

@@ -149,6 +149,9 @@ impl CodeSource for ReadCode {
 fn code_source(args: &SignInArgs) -> Result<Box<dyn CodeSource>, Failure> {
     if let Some(code) = &args.code {
         fields::two_factor_code(code).map_err(|e| Failure::new(2, format!("--code: {e}")))?;
+        eprintln!(
+            "warning: --code puts the code in the shell history and the process list; prefer --code-from stdin or --code-from env:VAR"
+        );
         return Ok(Box::new(FixedCode(Some(code.clone()))));
     }
     if let Some(from) = &args.code_from {
@@ -460,6 +463,18 @@ pub fn reauth(path: &Path, keyring: &dyn SecretStore, args: &ReauthArgs) -> CmdR
         signed.expires_at,
         &signed.teams,
     )?;
+    // The session moved (keyring -> file or file -> keyring): the old copy must not linger.
+    let old_place = aid.session.clone().unwrap_or_default();
+    if aid.has_session()
+        && old_place != place.r
+        && let Err(e) = secrets.delete(&old_place, &EntryName::session(&aid.apple_id))
+        && !matches!(e, crate::secrets::SecretError::NotFound(_))
+    {
+        eprintln!(
+            "warning: the old session of {} could not be deleted ({e}): delete it by hand",
+            aid.apple_id
+        );
+    }
     report_signed_in(&aid.apple_id, &signed, &place.r, keyring);
     Ok(0)
 }

@@ -49,10 +49,14 @@ pub fn inspect(
     let token = if args.token == "-" {
         let mut s = String::new();
         std::io::stdin()
+            .take(crate::store::files::SMALL_CAP)
             .read_to_string(&mut s)
             .map_err(|e| Failure::new(2, format!("cannot read the token from stdin: {e}")))?;
         s
     } else {
+        eprintln!(
+            "warning: a token given as an argument stays in the shell history and the process list; pipe it instead: … | apple-conn jwt inspect"
+        );
         args.token.clone()
     };
     let token = token.trim().to_string();

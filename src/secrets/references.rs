@@ -85,6 +85,37 @@ impl<'a> ReferenceStore<'a> {
     }
 }
 
+impl ReferenceStore<'_> {
+    /// Deletes a session file apple-conn wrote; any other file (or a link) is left alone.
+    pub fn remove_session_file(&self, path: &str) -> Result<(), SecretError> {
+        let full = self.resolve(path);
+        match crate::store::files::refuse_link_or_special(&full) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {}
+            Err(e) => {
+                return Err(SecretError::Failed(format!(
+                    "{}: left in place: {e}",
+                    full.display()
+                )));
+            }
+        }
+        let text = crate::store::files::read_text_capped(
+            &full,
+            crate::store::files::SESSION_CAP,
+            "session file",
+        )
+        .map_err(|e| SecretError::Failed(format!("{}: left in place: {e}", full.display())))?;
+        if !is_session_file(&text) {
+            return Err(SecretError::Failed(format!(
+                "{}: left in place: it does not hold an apple-conn session",
+                full.display()
+            )));
+        }
+        std::fs::remove_file(&full)
+            .map_err(|e| SecretError::Failed(format!("cannot delete {}: {e}", full.display())))
+    }
+}
+
 /// An apple-conn session file: the JSON it writes (`version`, `created_at`, `cookies`).
 fn is_session_file(text: &str) -> bool {
     serde_json::from_str::<serde_json::Value>(text).is_ok_and(|v| {
