@@ -232,3 +232,24 @@ fn the_tui_refuses_a_literal_secret_in_the_input_form_and_never_shows_it() {
     assert!(screen.contains("`password`: write a $VAR"), "{screen}");
     assert!(!h.state.loaded.text.contains("Hunter2Literal"));
 }
+
+#[test]
+fn a_key_body_pasted_on_one_line_is_masked() {
+    use apple_conn::tui::testing::Harness;
+    use apple_conn::tui::update::Msg;
+    use p256::pkcs8::EncodePrivateKey;
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-24T12:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let secret = p256::SecretKey::from_slice(&[9u8; 32]).unwrap();
+    let der = secret.to_pkcs8_der().unwrap();
+    use base64::Engine;
+    let body = base64::engine::general_purpose::STANDARD.encode(der.as_bytes());
+    let mut h = Harness::demo(now);
+    h.keys("a");
+    h.keys("tab tab tab tab tab");
+    h.send(Msg::Paste(body.clone()));
+    let screen = h.render(120, 40);
+    assert!(!screen.contains(&body[..24]), "{screen}");
+    assert!(screen.contains("(pasted key, hidden)"), "{screen}");
+}

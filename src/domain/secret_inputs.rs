@@ -48,17 +48,18 @@ fn is_reference_list(value: &str) -> bool {
     })
 }
 
-/// A PEM, or a long unbroken base64 run such as a .p8 body pasted on one line.
-fn is_key_material(value: &str) -> bool {
+/// A PEM, or a key body pasted on one line: base64 that decodes to a DER structure.
+pub fn is_key_material(value: &str) -> bool {
+    use base64::Engine;
     let v = value.trim();
     if v.contains("-----BEGIN") || v.contains("PRIVATE KEY") {
         return true;
     }
-    v.len() >= 64
-        && !v.contains("://")
-        && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '\n' | '\r'))
-        && v.chars().filter(|c| *c == '/').count() < 3
+    let compact: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+    compact.len() >= 64
+        && base64::engine::general_purpose::STANDARD
+            .decode(&compact)
+            .is_ok_and(|der| der.first() == Some(&0x30))
 }
 
 /// Why this value may not be written for this input (never quoting the value), or None.
@@ -128,7 +129,7 @@ mod tests {
             )
             .is_some()
         );
-        let body = "MIGTAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBHkwdwIBAQQg".repeat(3);
+        let body = "MIGTAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBHkwdwIBAQQgAAA/AAA/AAA/AAAA";
         assert!(refusal("xcode-archive", "api_key_path", &body).is_some());
         assert!(refusal("fastlane", "lane", "Hunter2").is_none());
     }

@@ -99,6 +99,7 @@ impl Runner {
             Effect::AddApiKey { mut key, p8: text } => {
                 let (bytes, file_name) = if text.contains("-----BEGIN")
                     || !text.contains(['/', '.']) && text.len() > 100
+                    || crate::domain::secret_inputs::is_key_material(&text)
                 {
                     (text.clone().into_bytes(), None)
                 } else {
