@@ -130,7 +130,7 @@ mod tests {
             .is_some()
         );
         let body = "MIGTAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBHkwdwIBAQQgAAA/AAA/AAA/AAAA";
-        assert!(refusal("xcode-archive", "api_key_path", &body).is_some());
+        assert!(refusal("xcode-archive", "api_key_path", body).is_some());
         assert!(refusal("fastlane", "lane", "Hunter2").is_none());
     }
 }
