@@ -253,3 +253,46 @@ fn a_key_body_pasted_on_one_line_is_masked() {
     assert!(!screen.contains(&body[..24]), "{screen}");
     assert!(screen.contains("(pasted key, hidden)"), "{screen}");
 }
+
+#[test]
+fn the_tuis_test_key_follows_the_same_url_policy() {
+    use apple_conn::tui::testing::Harness;
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-24T12:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let listener = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let p8 = openssl_p256(dir.path(), "AuthKey_ABCDE12345.p8");
+    let ws = dir.path().join("workspace.toml");
+    let text = format!(
+        "version = 1\nyou = \"alice@example.com\"\n\n[settings]\napi_base_url = \"https://192.0.2.2:{port}\"\n\n[[api_keys]]\nname = \"CI key\"\nkey_id = \"ABCDE12345\"\nissuer_id = \"{ISSUER}\"\nprivate_key = {{ path = \"{}\" }}\n",
+        p8.display()
+    );
+    write(&ws, &text);
+    let loaded = apple_conn::store::load(&ws).unwrap();
+    let mut h = Harness::with(
+        loaded,
+        Harness::memory_store(),
+        apple_conn::tui::effects::Service::Demo,
+        false,
+        now,
+        false,
+    );
+    h.keys("1 T");
+    h.pump();
+    let status = h
+        .state
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(status.contains("APPLE_CONN_API_BASE_URL"), "{status}");
+    assert!(status.contains("--base-url"), "{status}");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "the TUI sent a request to the file's host"
+    );
+}

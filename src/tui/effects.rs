@@ -296,14 +296,7 @@ impl Runner {
         let Some(key) = loaded.workspace.api_key(name).cloned() else {
             return;
         };
-        let pem = match crate::headless::connections::read_key_pem(
-            &loaded.path,
-            self.keyring.as_ref(),
-            &key,
-        ) {
-            Ok(p) => p,
-            Err(f) => return self.send(Msg::Failed(f.message)),
-        };
+        // The same URL policy as `apple-conn test`: the file alone cannot redirect the token.
         let base = match crate::apple::endpoint::choose(
             &crate::apple::endpoint::API_BASE,
             None,
@@ -311,6 +304,14 @@ impl Runner {
         ) {
             Ok(c) => c.url.to_string(),
             Err(e) => return self.send(Msg::Failed(e)),
+        };
+        let pem = match crate::headless::connections::read_key_pem(
+            &loaded.path,
+            self.keyring.as_ref(),
+            &key,
+        ) {
+            Ok(p) => p,
+            Err(f) => return self.send(Msg::Failed(f.message)),
         };
         let tx = self.tx.clone();
         // The request may take up to the timeout: it runs beside the UI.
