@@ -98,3 +98,48 @@ fn a_failed_add_leaves_no_session_file() {
     assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "x");
     assert!(!r.all().contains("pw-trusted"));
 }
+
+#[test]
+fn reauth_moving_the_session_to_a_file_leaves_no_keyring_entry() {
+    if !require(
+        have("dbus-run-session") && have("gnome-keyring-daemon") && have("secret-tool"),
+        "a Secret Service (dbus + gnome-keyring + secret-tool)",
+    ) {
+        return;
+    }
+    let Some(stub) = stub() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.toml");
+    write(&ws, "version = 1\nyou = \"me@example.com\"\n");
+    let session = dir.path().join("session.json");
+    let script = format!(
+        r#"set -e
+printf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+B='{bin}'; W='{ws}'
+"$B" -c "$W" add apple-id --apple-id trusted@example.com --password-from env:TEST_PW --store reference --apple-auth-url '{url}' --code-from env:TEST_CODE
+if secret-tool lookup service apple-conn username apple-id/trusted@example.com/session >/dev/null; then echo "--- in keyring"; fi
+"$B" -c "$W" reauth trusted@example.com --session-file '{session}' --apple-auth-url '{url}' --code-from env:TEST_CODE
+if secret-tool lookup service apple-conn username apple-id/trusted@example.com/session >/dev/null; then echo "STILL THERE"; else echo "--- gone"; fi
+"#,
+        bin = bin_path().display(),
+        ws = ws.display(),
+        url = stub.url,
+        session = session.display()
+    );
+    let out = Command::new("dbus-run-session")
+        .args(["--", "bash", "-c", &script])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env("HOME", dir.path())
+        .env("TEST_PW", "pw-trusted")
+        .env("TEST_CODE", "123456")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("--- in keyring"), "{stdout}\n{stderr}");
+    assert!(stdout.contains("--- gone"), "{stdout}\n{stderr}");
+    assert!(session.exists());
+    assert!(!stderr.contains("pw-trusted"));
+}

@@ -459,3 +459,30 @@ fn a_token_as_an_argument_still_works_but_warns() {
     let r = run(bin().args(["jwt", "inspect"]));
     assert!(!r.stderr.contains("warning: a token"), "{}", r.stderr);
 }
+
+#[test]
+fn a_code_as_an_argument_still_works_but_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = base_workspace(dir.path());
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let r = run(bin().env("PW", "pw").args([
+        "-c",
+        ws.to_str().unwrap(),
+        "add",
+        "apple-id",
+        "--apple-id",
+        "alice@example.com",
+        "--password-from",
+        "env:PW",
+        "--code",
+        "123456",
+        "--apple-auth-url",
+        &format!("http://127.0.0.1:{port}"),
+    ]));
+    assert!(r.stderr.contains("warning: --code"), "{}", r.stderr);
+    assert!(r.stderr.contains("--code-from stdin"), "{}", r.stderr);
+}
