@@ -167,8 +167,9 @@ pub fn run(opts: Options) -> Result<(), String> {
     state.refresh_preview();
     let theme = opts.theme;
     let result = event_loop(&mut terminal, &mut state, &mut runner, &rx, &theme, &term);
-    if result.is_err() {
-        // The terminal may be gone: ratatui's drop would report (and panic) on a dead stderr.
+    if result.is_err() || term.load(Ordering::Relaxed) {
+        // The terminal may be gone (error, hang-up): ratatui's drop would report, and panic, on
+        // a dead stderr; the guard below still restores a terminal that is alive.
         std::mem::forget(terminal);
     }
     result.map_err(|e| e.to_string())
