@@ -126,7 +126,7 @@ pub struct AddAppleIdArgs {
 /// How a sign-in gets its 2FA code and where it talks to Apple.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SignInArgs {
-    /// A code you already have (e.g. from a trusted device's "Get Verification Code")
+    /// A code you already have (e.g. from a trusted device's "Get Verification Code"); prefer --code-from (warns)
     #[arg(long, conflicts_with = "code_from")]
     pub code: Option<String>,
     /// Read the code when Apple asks for it: stdin or env:VAR
@@ -138,7 +138,7 @@ pub struct SignInArgs {
     /// Keep the session cookies in this file (0600) instead of the OS keyring
     #[arg(long, value_name = "PATH")]
     pub session_file: Option<PathBuf>,
-    /// Apple's sign-in endpoint (proxies, tests); also APPLE_CONN_APPLE_AUTH_URL or [settings] apple_auth_url
+    /// Apple's sign-in endpoint (proxies, tests); also APPLE_CONN_APPLE_AUTH_URL; [settings] apple_auth_url only for Apple or loopback hosts
     #[arg(long, value_name = "URL")]
     pub apple_auth_url: Option<String>,
 }
@@ -158,7 +158,7 @@ pub struct ReauthArgs {
 pub struct TestArgs {
     /// An API key's name (or key ID), or an Apple ID
     pub name: String,
-    /// App Store Connect API base URL (proxies, tests); also [settings] api_base_url
+    /// App Store Connect API base URL (proxies, tests); also APPLE_CONN_API_BASE_URL; [settings] api_base_url only for Apple or loopback hosts
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
     /// Seconds to wait for Apple
@@ -273,7 +273,7 @@ pub enum JwtCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct JwtInspectArgs {
-    /// The token, or - to read it from stdin
+    /// - (the default) reads the token from stdin, the safe way; a token here is accepted with a warning
     #[arg(default_value = "-")]
     pub token: String,
     /// Also verify the signature with this API key of the workspace

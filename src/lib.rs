@@ -15,5 +15,6 @@ pub mod headless;
 pub mod ops;
 pub mod secrets;
 pub mod store;
+pub mod terminal_text;
 pub mod theme;
 pub mod tui;

@@ -1,3 +1,4 @@
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -11,6 +12,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.command.is_some() {
+        apple_conn::terminal_text::die_quietly_on_closed_pipe();
+    }
     let result: CmdResult = if cli.command.is_none() {
         headless::tui_launch::run(&cli)
     } else {
@@ -19,7 +23,12 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
+            // `let _`: a closed stderr (lost terminal) must not turn the error into a panic.
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: {}",
+                apple_conn::terminal_text::clean(&failure.message)
+            );
             ExitCode::from(failure.code)
         }
     }

@@ -149,7 +149,12 @@ impl Theme {
         if let Some(t) = Theme::builtin(wanted) {
             return Ok(t);
         }
-        let text = std::fs::read_to_string(wanted).map_err(|e| {
+        let text = crate::store::files::read_text_capped(
+            std::path::Path::new(wanted),
+            crate::store::files::SMALL_CAP,
+            "theme",
+        )
+        .map_err(|e| {
             format!(
                 "theme `{wanted}`: not a built-in theme ({}) and not a readable file ({e})",
                 BUILTIN

@@ -142,7 +142,8 @@ impl Client {
             .with_config()
             .limit(4 * 1024 * 1024)
             .read_to_string()
-            .unwrap_or_default();
+            // A body that stalls or breaks off is no answer: never read it as an empty success.
+            .map_err(|e| self.classify(&host, e))?;
         Ok(Response {
             status,
             headers,

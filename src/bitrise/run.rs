@@ -51,7 +51,12 @@ impl std::fmt::Display for OpenError {
 
 /// Reads, loads and validates a bitrise.yml (its warnings stay on the result).
 pub fn open(path: &Path) -> Result<BitriseYml, OpenError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = crate::store::files::read_text_capped(
+        path,
+        crate::store::files::BITRISE_YML_CAP,
+        "bitrise.yml",
+    )
+    .map_err(|e| {
         OpenError::Unreadable(format!(
             "{}: cannot read the bitrise.yml: {e}",
             path.display()

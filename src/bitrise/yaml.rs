@@ -53,7 +53,20 @@ impl Node {
     }
 }
 
+/// The most nodes a document may hold once aliases are expanded (an alias bomb stops here).
+pub const NODE_BUDGET: usize = 1_000_000;
+
+fn node_count(node: &Node) -> usize {
+    1 + match &node.kind {
+        Kind::Map(m) => m.iter().map(|(k, v)| node_count(k) + node_count(v)).sum(),
+        Kind::Seq(s) => s.iter().map(node_count).sum(),
+        Kind::Scalar { .. } => 0,
+    }
+}
+
 pub fn parse(text: &str) -> Result<Node, (usize, usize, String)> {
+    let mut nodes: usize = 0;
+    let mut sizes: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
     let mut stack: Vec<(Node, Option<Node>)> = Vec::new();
     let mut anchors: std::collections::HashMap<usize, Node> = std::collections::HashMap::new();
     let mut anchor_stack: Vec<usize> = Vec::new();
@@ -64,6 +77,21 @@ pub fn parse(text: &str) -> Result<Node, (usize, usize, String)> {
             (m.line(), m.col() + 1, e.info().to_string())
         })?;
         let (line, col) = (span.start.line(), span.start.col() + 1);
+        // Each alias repeats its anchor's whole tree: count it before copying it.
+        nodes += match &event {
+            Event::Alias(id) => sizes.get(id).copied().unwrap_or(1),
+            Event::MappingStart(..) | Event::SequenceStart(..) | Event::Scalar(..) => 1,
+            _ => 0,
+        };
+        if nodes > NODE_BUDGET {
+            return Err((
+                line,
+                col,
+                format!(
+                    "the YAML expands to more than {NODE_BUDGET} nodes once its aliases (*name) are repeated: this is an alias bomb or a mistake; remove the nested aliases"
+                ),
+            ));
+        }
         let finished: Option<(Node, usize)> = match event {
             Event::MappingStart(anchor, _) => {
                 stack.push((
@@ -122,6 +150,7 @@ pub fn parse(text: &str) -> Result<Node, (usize, usize, String)> {
         };
         if let Some((node, anchor)) = finished {
             if anchor > 0 {
+                sizes.insert(anchor, node_count(&node));
                 anchors.insert(anchor, node.clone());
             }
             match stack.last_mut() {

@@ -43,6 +43,7 @@ pub fn check_workspace(ws: &Workspace, catalog: &Catalog, now: DateTime<Utc>) ->
     check_api_keys(ws, &mut out);
     check_apple_ids(ws, now, &mut out);
     check_apps(ws, catalog, now, &mut out);
+    super::secret_inputs::check(ws, &mut out);
     out
 }
 

@@ -17,16 +17,13 @@ use crate::domain::workspace::{AppleId, Workspace};
 use crate::secrets::{EntryName, SecretStore, SecretValue, Secrets};
 use crate::store::{self, Loaded, edit};
 
-/// Flag over environment variable over workspace setting.
+/// Flag over environment variable over workspace setting (Apple or loopback only from the file).
 pub fn endpoints(flag: Option<&str>, ws: Option<&Workspace>) -> Result<Endpoints, Failure> {
-    let env = std::env::var("APPLE_CONN_APPLE_AUTH_URL")
-        .ok()
-        .filter(|v| !v.is_empty());
-    let chosen = flag
-        .map(str::to_string)
-        .or(env)
-        .or_else(|| ws.and_then(|w| w.settings.apple_auth_url.clone()));
-    Endpoints::new(chosen.as_deref()).map_err(|e| Failure::new(2, format!("apple auth URL: {e}")))
+    let setting = ws.and_then(|w| w.settings.apple_auth_url.as_deref());
+    let chosen = crate::apple::endpoint::choose(&crate::apple::endpoint::APPLE_AUTH, flag, setting)
+        .map_err(|e| Failure::new(2, format!("apple auth URL: {e}")))?;
+    let url = chosen.overridden.then(|| chosen.url.to_string());
+    Endpoints::new(url.as_deref()).map_err(|e| Failure::new(2, format!("apple auth URL: {e}")))
 }
 
 fn signin_failure(e: SignInError) -> Failure {
@@ -152,6 +149,9 @@ impl CodeSource for ReadCode {
 fn code_source(args: &SignInArgs) -> Result<Box<dyn CodeSource>, Failure> {
     if let Some(code) = &args.code {
         fields::two_factor_code(code).map_err(|e| Failure::new(2, format!("--code: {e}")))?;
+        eprintln!(
+            "warning: --code puts the code in the shell history and the process list; prefer --code-from stdin or --code-from env:VAR"
+        );
         return Ok(Box::new(FixedCode(Some(code.clone()))));
     }
     if let Some(from) = &args.code_from {
@@ -187,7 +187,7 @@ impl CodeSource for NoCode {
 }
 
 fn progress(text: &str) {
-    eprintln!("{text}");
+    eprintln!("{}", crate::terminal_text::clean(text));
 }
 
 struct SessionPlace {
@@ -347,16 +347,23 @@ fn report_signed_in(
         SecretRef::Keyring => keyring.describe(),
         other => other.describe(),
     };
-    eprintln!("signed in as {apple_id}; the session expires {expiry}; kept in {kept}");
+    eprintln!(
+        "{}",
+        crate::terminal_text::clean(&format!(
+            "signed in as {apple_id}; the session expires {expiry}; kept in {kept}"
+        ))
+    );
     if !signed.teams.is_empty() {
         eprintln!(
             "teams: {}",
-            signed
-                .teams
-                .iter()
-                .map(|t| format!("{} ({})", t.name, t.id))
-                .collect::<Vec<_>>()
-                .join(", ")
+            crate::terminal_text::clean_line(
+                &signed
+                    .teams
+                    .iter()
+                    .map(|t| format!("{} ({})", t.name, t.id))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         );
     }
 }
@@ -456,6 +463,18 @@ pub fn reauth(path: &Path, keyring: &dyn SecretStore, args: &ReauthArgs) -> CmdR
         signed.expires_at,
         &signed.teams,
     )?;
+    // The session moved (keyring -> file or file -> keyring): the old copy must not linger.
+    let old_place = aid.session.clone().unwrap_or_default();
+    if aid.has_session()
+        && old_place != place.r
+        && let Err(e) = secrets.delete(&old_place, &EntryName::session(&aid.apple_id))
+        && !matches!(e, crate::secrets::SecretError::NotFound(_))
+    {
+        eprintln!(
+            "warning: the old session of {} could not be deleted ({e}): delete it by hand",
+            aid.apple_id
+        );
+    }
     report_signed_in(&aid.apple_id, &signed, &place.r, keyring);
     Ok(0)
 }
@@ -558,7 +577,7 @@ pub fn session(path: &Path, keyring: &dyn SecretStore, cmd: &SessionCommand) -> 
             let ep = endpoints(apple_auth_url.as_deref(), Some(&loaded.workspace))?;
             match signin::check_session(&ep, &s.to_stored()) {
                 Ok(Some(info)) => {
-                    println!(
+                    let text = format!(
                         "valid: {} signed in{}",
                         if info.account.is_empty() {
                             apple_id.as_str()
@@ -578,6 +597,7 @@ pub fn session(path: &Path, keyring: &dyn SecretStore, cmd: &SessionCommand) -> 
                             )
                         }
                     );
+                    println!("{}", crate::terminal_text::clean(&text));
                     Ok(0)
                 }
                 Ok(None) => {

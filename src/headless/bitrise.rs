@@ -22,7 +22,7 @@ pub fn load_file(path: &Path) -> Result<BitriseYml, Failure> {
         run::OpenError::Invalid(m) => Failure::new(1, m),
     })?;
     for w in &yml.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", crate::terminal_text::clean(w));
     }
     Ok(yml)
 }
@@ -76,7 +76,7 @@ pub fn workflows(path: &Path, format: TableJson) -> CmdResult {
             "{}",
             serde_json::json!({"file": path.display().to_string(), "workflows": json_wfs, "pipelines": json_pipes})
         ),
-        TableJson::Table => print!("{out}"),
+        TableJson::Table => print!("{}", crate::terminal_text::clean(&out)),
     }
     Ok(0)
 }
@@ -208,7 +208,7 @@ pub fn preview(
                     let _ = writeln!(out, "        - {m}");
                 }
             }
-            print!("{out}");
+            print!("{}", crate::terminal_text::clean(&out));
         }
     }
     Ok(0)

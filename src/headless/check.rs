@@ -60,7 +60,7 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &CheckArgs) -> CmdR
         }
         TextJson::Text => {
             for p in &located {
-                println!("{}", p.render(&loaded.path));
+                println!("{}", crate::terminal_text::clean(&p.render(&loaded.path)));
             }
             let summary = format!(
                 "{} API key{}, {} Apple ID{}, {} app{}",

@@ -100,9 +100,10 @@ pub fn add_api_key(path: &Path, keyring: &dyn SecretStore, args: &AddApiKeyArgs)
     let (content, file_name) = match (&source, &file_path) {
         (Some(src), _) => (src.read("the .p8 key")?.expose().as_bytes().to_vec(), None),
         (None, Some(p)) => {
-            let bytes = std::fs::read(p).map_err(|e| {
-                Failure::new(1, format!("cannot read the .p8 at {}: {e}", p.display()))
-            })?;
+            let bytes = crate::store::files::read_capped(p, crate::store::files::KEY_CAP, "key")
+                .map_err(|e| {
+                    Failure::new(1, format!("cannot read the .p8 at {}: {e}", p.display()))
+                })?;
             (
                 bytes,
                 p.file_name().map(|n| n.to_string_lossy().into_owned()),

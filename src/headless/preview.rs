@@ -219,7 +219,7 @@ pub fn run(loaded: &Loaded, args: &PreviewArgs) -> CmdResult {
                 "environment: {}   now: {}\n{}",
                 env.as_str(),
                 rfc3339(now),
-                parts.concat()
+                crate::terminal_text::clean(&parts.concat())
             )
         }
     };
@@ -343,7 +343,7 @@ fn with_bitrise_files(
             "{}",
             serde_json::json!({"now": rfc3339(now), "environment": env.as_str(), "apps": json_apps})
         ),
-        TableJson::Table => print!("{out}"),
+        TableJson::Table => print!("{}", crate::terminal_text::clean(&out)),
     }
     Ok(0)
 }

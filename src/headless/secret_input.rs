@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use super::Failure;
 use crate::domain::secret_ref::SecretRef;
 use crate::secrets::SecretValue;
+use crate::store::files::SMALL_CAP;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretSource {
@@ -43,15 +44,32 @@ impl SecretSource {
             SecretSource::Env(var) => std::env::var(var).map_err(|_| {
                 Failure::new(1, format!("{what}: environment variable {var} is not set"))
             })?,
-            SecretSource::File(path) => std::fs::read_to_string(path).map_err(|e| {
-                Failure::new(1, format!("{what}: cannot read {}: {e}", path.display()))
-            })?,
+            SecretSource::File(path) => {
+                crate::store::files::read_text_capped(path, crate::store::files::SMALL_CAP, what)
+                    .map_err(|e| {
+                        Failure::new(1, format!("{what}: cannot read {}: {e}", path.display()))
+                    })?
+            }
+            // At a terminal: echo off, Enter ends it. From a pipe: everything up to EOF.
+            SecretSource::Stdin if std::io::stdin().is_terminal() => {
+                crate::secrets::prompt::read_hidden(
+                    &format!(
+                        "{what}{}: ",
+                        if what.contains("password") {
+                            ""
+                        } else {
+                            " (end with Ctrl-D)"
+                        }
+                    ),
+                    SMALL_CAP,
+                    what.contains("password"),
+                )
+                .map_err(|e| Failure::new(1, format!("{what}: cannot read the terminal: {e}")))?
+            }
             SecretSource::Stdin => {
-                if std::io::stdin().is_terminal() {
-                    eprint!("{what}: ");
-                }
                 let mut text = String::new();
                 std::io::stdin()
+                    .take(SMALL_CAP)
                     .read_to_string(&mut text)
                     .map_err(|e| Failure::new(1, format!("{what}: cannot read stdin: {e}")))?;
                 text

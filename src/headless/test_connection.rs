@@ -2,8 +2,7 @@
 
 use super::connections::read_key_pem;
 use super::{CmdResult, Failure};
-use crate::apple::connection_test::{self, DEFAULT_API_BASE, Verdict};
-use crate::apple::http::check_base_url;
+use crate::apple::connection_test::{self, Verdict};
 use crate::asc::jwt;
 use crate::cli::{TestArgs, TextJson};
 use crate::domain::workspace::SessionState;
@@ -51,16 +50,18 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &TestArgs) -> CmdRe
                 ),
             ),
         };
-        println!("{text}");
+        println!("{}", crate::terminal_text::clean(&text));
         return Ok(code);
     }
     let key = super::tokens::find_key(loaded, &args.name)?;
-    let base = args
-        .base_url
-        .clone()
-        .or_else(|| ws.settings.api_base_url.clone())
-        .unwrap_or_else(|| DEFAULT_API_BASE.to_string());
-    check_base_url(&base).map_err(|e| Failure::new(2, format!("--base-url: {e}")))?;
+    let base = crate::apple::endpoint::choose(
+        &crate::apple::endpoint::API_BASE,
+        args.base_url.as_deref(),
+        ws.settings.api_base_url.as_deref(),
+    )
+    .map_err(|e| Failure::new(2, e))?
+    .url
+    .to_string();
     let pem = read_key_pem(&loaded.path, keyring, key)?;
     let now = chrono::Utc::now();
     let token = jwt::mint(key, &pem, now.timestamp(), jwt::DEFAULT_TTL, &[])
@@ -114,7 +115,7 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &TestArgs) -> CmdRe
         ),
         TextJson::Text => {
             for l in lines {
-                println!("{l}");
+                println!("{}", crate::terminal_text::clean(&l));
             }
         }
     }

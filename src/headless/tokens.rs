@@ -49,10 +49,14 @@ pub fn inspect(
     let token = if args.token == "-" {
         let mut s = String::new();
         std::io::stdin()
+            .take(crate::store::files::SMALL_CAP)
             .read_to_string(&mut s)
             .map_err(|e| Failure::new(2, format!("cannot read the token from stdin: {e}")))?;
         s
     } else {
+        eprintln!(
+            "warning: a token given as an argument stays in the shell history and the process list; pipe it instead: … | apple-conn jwt inspect"
+        );
         args.token.clone()
     };
     let token = token.trim().to_string();
@@ -117,7 +121,7 @@ pub fn inspect(
                 println!("ok: Apple would accept this token");
             }
             for p in &problems {
-                println!("problem: {p}");
+                println!("problem: {}", crate::terminal_text::clean(p));
             }
         }
     }
@@ -125,7 +129,7 @@ pub fn inspect(
 }
 
 fn public_pem_from_file(path: &Path) -> Result<String, Failure> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::store::files::read_text_capped(path, crate::store::files::KEY_CAP, "key")
         .map_err(|e| Failure::new(1, format!("cannot read {}: {e}", path.display())))?;
     if text.contains("BEGIN PUBLIC KEY") {
         return Ok(text);

@@ -31,7 +31,7 @@ pub fn run(cli: &Cli) -> CmdResult {
     });
     let user_keymap = match &keymap_path {
         Some(p) => Some(
-            std::fs::read_to_string(p)
+            crate::store::files::read_text_capped(p, crate::store::files::SMALL_CAP, "keymap")
                 .map_err(|e| Failure::new(2, format!("keymap {}: {e}", p.display())))?,
         ),
         None => None,

@@ -2,6 +2,7 @@
 
 mod keyring_store;
 mod memory;
+pub mod prompt;
 pub mod references;
 mod value;
 
@@ -114,7 +115,11 @@ impl Secrets<'_> {
     pub fn delete(&self, r: &SecretRef, name: &EntryName) -> Result<(), SecretError> {
         match r {
             SecretRef::Keyring => self.keyring.delete(name),
-            // References are the user's own: removing a connection leaves them alone.
+            // A session file apple-conn wrote (it holds an apple-conn session) is its own: removed.
+            SecretRef::Path(p) if name.as_str().ends_with("/session") => {
+                ReferenceStore::new(self.workspace_file).remove_session_file(p)
+            }
+            // Other references are the user's own: removing a connection leaves them alone.
             _ => Ok(()),
         }
     }

@@ -1,6 +1,5 @@
 //! `{ env = "VAR" }` and `{ path = "file" }` references: read-only, except a new file we create.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{SecretError, SecretValue};
@@ -35,7 +34,11 @@ impl<'a> ReferenceStore<'a> {
             },
             SecretRef::Path(p) => {
                 let full = self.resolve(p);
-                match std::fs::read_to_string(&full) {
+                match crate::store::files::read_text_capped(
+                    &full,
+                    crate::store::files::SESSION_CAP,
+                    "secret",
+                ) {
                     Ok(text) if text.trim().is_empty() => Err(SecretError::NotFound(format!(
                         "{} is empty",
                         full.display()
@@ -57,29 +60,71 @@ impl<'a> ReferenceStore<'a> {
         }
     }
 
-    /// Writes a secret to a file that does not exist yet, mode 0600 (session cookie files).
+    /// Writes a session file: a new one is created exclusively (no links followed); an existing
+    /// one is replaced only if it holds an apple-conn session, never a link or another file.
     pub fn write_new_file(&self, path: &str, value: &SecretValue) -> Result<(), SecretError> {
         let full = self.resolve(path);
+        let refuse = |why: String| SecretError::Failed(format!("{}: {why}", full.display()));
+        let exists = crate::store::files::refuse_link_or_special(&full)
+            .map_err(|e| refuse(format!("not written: {e}")))?;
+        if exists {
+            let old = crate::store::files::read_text_capped(
+                &full,
+                crate::store::files::SESSION_CAP,
+                "session file",
+            )
+            .map_err(|e| refuse(format!("not written: {e}")))?;
+            if !is_session_file(&old) {
+                return Err(refuse(
+                    "it already holds something that is not an apple-conn session; apple-conn does not overwrite it: choose another path or delete the file".into(),
+                ));
+            }
+        }
         write_private(&full, value.expose().as_bytes())
-            .map_err(|e| SecretError::Failed(format!("cannot write {}: {e}", full.display())))
+            .map_err(|e| refuse(format!("cannot write it: {e}")))
     }
 }
 
-/// Creates or replaces a file readable by its owner only.
+impl ReferenceStore<'_> {
+    /// Deletes a session file apple-conn wrote; any other file (or a link) is left alone.
+    pub fn remove_session_file(&self, path: &str) -> Result<(), SecretError> {
+        let full = self.resolve(path);
+        match crate::store::files::refuse_link_or_special(&full) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {}
+            Err(e) => {
+                return Err(SecretError::Failed(format!(
+                    "{}: left in place: {e}",
+                    full.display()
+                )));
+            }
+        }
+        let text = crate::store::files::read_text_capped(
+            &full,
+            crate::store::files::SESSION_CAP,
+            "session file",
+        )
+        .map_err(|e| SecretError::Failed(format!("{}: left in place: {e}", full.display())))?;
+        if !is_session_file(&text) {
+            return Err(SecretError::Failed(format!(
+                "{}: left in place: it does not hold an apple-conn session",
+                full.display()
+            )));
+        }
+        std::fs::remove_file(&full)
+            .map_err(|e| SecretError::Failed(format!("cannot delete {}: {e}", full.display())))
+    }
+}
+
+/// An apple-conn session file: the JSON it writes (`version`, `created_at`, `cookies`).
+fn is_session_file(text: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(text).is_ok_and(|v| {
+        v.get("version").is_some_and(|x| x.is_u64())
+            && v.get("cookies").is_some_and(|x| x.is_array())
+    })
+}
+
+/// Creates a private file (0600) or atomically replaces a regular one; refuses links and devices.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    file.write_all(bytes)?;
-    file.sync_all()
+    crate::store::files::write_private(path, bytes)
 }

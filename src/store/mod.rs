@@ -68,10 +68,13 @@ impl fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
-    let bytes = std::fs::read(path).map_err(|error| LoadError::Read {
-        path: path.to_path_buf(),
-        error,
-    })?;
+    let bytes =
+        files::read_capped(path, files::WORKSPACE_CAP, "workspace file").map_err(|error| {
+            LoadError::Read {
+                path: path.to_path_buf(),
+                error,
+            }
+        })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let (line, column) = line_col(
             &String::from_utf8_lossy(e.as_bytes()),
@@ -250,6 +253,7 @@ impl Located {
 }
 
 pub mod edit;
+pub mod files;
 mod parallel;
 pub mod save;
 

@@ -68,9 +68,19 @@ pub fn lock(path: &Path) -> Result<WorkspaceLock, SaveError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+        // A link planted at NAME.lock must not make us create or touch another file.
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
     }
-    let file = options.open(&lp).map_err(|e| io_error(path, e))?;
+    let file = options.open(&lp).map_err(|e| lock_error(&lp, e))?;
+    match file.metadata() {
+        Ok(m) if m.is_file() => {}
+        _ => {
+            return Err(lock_error(
+                &lp,
+                std::io::Error::other("it is not a regular file"),
+            ));
+        }
+    }
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         match file.try_lock() {
@@ -84,6 +94,16 @@ pub fn lock(path: &Path) -> Result<WorkspaceLock, SaveError> {
             Err(std::fs::TryLockError::Error(e)) => return Err(io_error(path, e)),
         }
     }
+}
+
+fn lock_error(lock: &Path, error: std::io::Error) -> SaveError {
+    if error.raw_os_error() == Some(40) {
+        let error = std::io::Error::other(
+            "the lock file is a symbolic link: apple-conn never follows one; remove it",
+        );
+        return io_error(lock, error);
+    }
+    io_error(lock, error)
 }
 
 /// The steps of a save, in order: tests fail each one to prove nothing is ever torn.
@@ -110,21 +130,13 @@ pub fn write_atomic_with(
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    // A random name, created exclusively without following links: nothing can be planted there.
+    let tmp = super::files::temp_beside(&dir.join(path.file_name().unwrap_or_default()));
+    let mut created = false;
     let result = (|| -> std::io::Result<()> {
-        let mut options = OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
         hook(Step::CreateTemp)?;
-        let mut file = options.open(&tmp)?;
+        let mut file = super::files::create_new_private(&tmp)?;
+        created = true;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -144,7 +156,9 @@ pub fn write_atomic_with(
         Ok(())
     })();
     if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
+        if created {
+            let _ = std::fs::remove_file(&tmp);
+        }
         return Err(io_error(path, e));
     }
     Ok(())
@@ -161,7 +175,7 @@ pub fn save_with_backup_with(
     new_text: &str,
     hook: &dyn Fn(bool, Step) -> std::io::Result<()>,
 ) -> Result<(), SaveError> {
-    match std::fs::read(path) {
+    match super::files::read_capped(path, super::files::WORKSPACE_CAP, "workspace file") {
         Ok(old) => write_atomic_with(&bak_path(path), &old, &|s| hook(true, s))?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(io_error(path, e)),

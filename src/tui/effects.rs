@@ -103,11 +103,16 @@ impl Runner {
             Effect::AddApiKey { mut key, p8: text } => {
                 let (bytes, file_name) = if text.contains("-----BEGIN")
                     || !text.contains(['/', '.']) && text.len() > 100
+                    || crate::domain::secret_inputs::is_key_material(&text)
                 {
                     (text.clone().into_bytes(), None)
                 } else {
                     let path = expand_home(text.trim());
-                    match std::fs::read(&path) {
+                    match crate::store::files::read_capped(
+                        Path::new(&path),
+                        crate::store::files::KEY_CAP,
+                        "key",
+                    ) {
                         Ok(b) => (
                             b,
                             Path::new(&path)
@@ -200,9 +205,18 @@ impl Runner {
                         field,
                         to: None,
                     } => format!("{slug}: {field} cleared"),
-                    Change::SetInput { input, value, .. } => {
-                        format!("{input} = {}", value.as_deref().unwrap_or("(default)"))
-                    }
+                    Change::SetInput { input, value, .. } => match value {
+                        // A secret-carrying input is never echoed, even as a reference.
+                        Some(_)
+                            if input.contains("pass")
+                                || input.contains("token")
+                                || input.starts_with("api_key") =>
+                        {
+                            format!("{input} set")
+                        }
+                        Some(v) => format!("{input} = {v}"),
+                        None => format!("{input} = (default)"),
+                    },
                     Change::EditApiKey { new_name, .. } => format!("saved API key {new_name}"),
                 };
                 self.apply(loaded, message, move |l, doc| apply_change(l, doc, &change));
@@ -282,9 +296,18 @@ impl Runner {
 
     fn test_connection(&self, loaded: &Loaded, name: &str) {
         use super::state::StatusKind;
-        use crate::apple::connection_test::{self, DEFAULT_API_BASE, Verdict};
+        use crate::apple::connection_test::{self, Verdict};
         let Some(key) = loaded.workspace.api_key(name).cloned() else {
             return;
+        };
+        // The same URL policy as `apple-conn test`: the file alone cannot redirect the token.
+        let base = match crate::apple::endpoint::choose(
+            &crate::apple::endpoint::API_BASE,
+            None,
+            loaded.workspace.settings.api_base_url.as_deref(),
+        ) {
+            Ok(c) => c.url.to_string(),
+            Err(e) => return self.send(Msg::Failed(e)),
         };
         let pem = match crate::headless::connections::read_key_pem(
             &loaded.path,
@@ -294,12 +317,6 @@ impl Runner {
             Ok(p) => p,
             Err(f) => return self.send(Msg::Failed(f.message)),
         };
-        let base = loaded
-            .workspace
-            .settings
-            .api_base_url
-            .clone()
-            .unwrap_or_else(|| DEFAULT_API_BASE.into());
         let tx = self.tx.clone();
         let clock = self.clock;
         // The request may take up to the timeout: it runs beside the UI.

@@ -171,6 +171,79 @@ fn key(k: KeyEvent) -> Option<Key> {
     })
 }
 
+/// What the terminal's input holds: a key to read, nothing yet, or no terminal any more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    Ready,
+    Idle,
+    Lost,
+}
+
+/// Watches the terminal input crossterm reads (stdin if it is a tty, else /dev/tty).
+/// crossterm loops forever on a hung-up tty (read returns 0 or EIO), so we look first.
+pub struct InputWatch {
+    fd: i32,
+    _tty: Option<std::fs::File>,
+}
+
+impl InputWatch {
+    pub fn new() -> std::io::Result<InputWatch> {
+        use std::io::IsTerminal;
+        if std::io::stdin().is_terminal() {
+            return Ok(InputWatch { fd: 0, _tty: None });
+        }
+        let tty = std::fs::File::open("/dev/tty")?;
+        use std::os::fd::AsRawFd;
+        Ok(InputWatch {
+            fd: tty.as_raw_fd(),
+            _tty: Some(tty),
+        })
+    }
+
+    /// Waits up to `timeout` for input; a hang-up, an error or a closed descriptor is `Lost`.
+    pub fn wait(&self, timeout: std::time::Duration) -> Input {
+        let mut fds = libc::pollfd {
+            fd: self.fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
+        // SAFETY: one valid pollfd for the duration of the call.
+        let n = unsafe { libc::poll(&mut fds, 1, ms) };
+        if n < 0 {
+            let e = std::io::Error::last_os_error();
+            return if e.kind() == std::io::ErrorKind::Interrupted {
+                Input::Idle
+            } else {
+                Input::Lost
+            };
+        }
+        if fds.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+            Input::Lost
+        } else if fds.revents & libc::POLLIN != 0 {
+            Input::Ready
+        } else {
+            Input::Idle
+        }
+    }
+}
+
+/// SIGTERM and SIGHUP always end the TUI: if the loop has not returned `grace` after the
+/// signal (stuck in a read), the process exits; saves are atomic, so nothing is left half-written.
+pub fn exit_after_signal(
+    flag: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    grace: std::time::Duration,
+) {
+    std::thread::spawn(move || {
+        while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        std::thread::sleep(grace);
+        super::restore_terminal();
+        std::process::exit(129);
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

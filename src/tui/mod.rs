@@ -147,6 +147,7 @@ pub fn run(opts: Options) -> Result<(), String> {
         signal_hook::flag::register(sig, Arc::clone(&term))
             .map_err(|e| format!("cannot watch signals: {e}"))?;
     }
+    event::exit_after_signal(Arc::clone(&term), Duration::from_secs(1));
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore_terminal();
@@ -168,8 +169,13 @@ pub fn run(opts: Options) -> Result<(), String> {
     };
     state.refresh_preview();
     let theme = opts.theme;
-    event_loop(&mut terminal, &mut state, &mut runner, &rx, &theme, &term)
-        .map_err(|e| e.to_string())
+    let result = event_loop(&mut terminal, &mut state, &mut runner, &rx, &theme, &term);
+    if result.is_err() || term.load(Ordering::Relaxed) {
+        // The terminal may be gone (error, hang-up): ratatui's drop would report, and panic, on
+        // a dead stderr; the guard below still restores a terminal that is alive.
+        std::mem::forget(terminal);
+    }
+    result.map_err(|e| e.to_string())
 }
 
 fn event_loop(
@@ -184,6 +190,7 @@ fn event_loop(
     let mut last_tick = Instant::now();
     let mut last_disk_check = Instant::now();
     let mut known_mtime = file_mtime(&state.loaded.path);
+    let input = event::InputWatch::new()?;
     loop {
         terminal.draw(|f| view::render(state, theme, f))?;
         if state.health.is_empty() && !state.loaded.workspace.apps.is_empty() {
@@ -194,7 +201,13 @@ fn event_loop(
         if state.quit || term.load(Ordering::Relaxed) {
             return Ok(());
         }
-        if ct::poll(Duration::from_millis(100))?
+        // A lost terminal (hang-up, closed pty) ends the TUI; only a live one is read.
+        if input.wait(Duration::from_millis(100)) == event::Input::Lost {
+            return Err(std::io::Error::other(
+                "the terminal went away (closed or hung up); nothing half-done was saved",
+            ));
+        }
+        if ct::poll(Duration::ZERO)?
             && let Some(ev) = event::from_crossterm(ct::read()?)
         {
             let msg = match ev {
@@ -230,7 +243,13 @@ fn event_loop(
             let now = file_mtime(&state.loaded.path);
             if now != known_mtime {
                 known_mtime = now;
-                if std::fs::read_to_string(&state.loaded.path).ok().as_deref()
+                if crate::store::files::read_text_capped(
+                    &state.loaded.path,
+                    crate::store::files::WORKSPACE_CAP,
+                    "workspace file",
+                )
+                .ok()
+                .as_deref()
                     != Some(state.loaded.text.as_str())
                 {
                     dispatch(state, runner, Msg::DiskChanged);

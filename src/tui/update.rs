@@ -1294,8 +1294,19 @@ fn submit(s: &mut AppState) -> Vec<Effect> {
             })]
         }
         FormKind::EditInputs {
-            slug, step_index, ..
+            slug,
+            step_index,
+            step_id,
         } => {
+            // A literal secret is refused here, never saved and never shown back.
+            if let Some(e) = form
+                .fields
+                .iter()
+                .find_map(|f| crate::domain::secret_inputs::refusal(&step_id, &f.label, f.value()))
+            {
+                form.error = Some(e);
+                return Vec::new();
+            }
             let app = s.loaded.workspace.app(&slug);
             let mut effects = Vec::new();
             for f in &form.fields {

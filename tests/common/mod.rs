@@ -14,6 +14,7 @@ pub fn bin() -> Command {
     cmd.env_remove("DBUS_SESSION_BUS_ADDRESS");
     cmd.env_remove("APPLE_CONN_KEYRING");
     cmd.env_remove("APPLE_CONN_APPLE_AUTH_URL");
+    cmd.env_remove("APPLE_CONN_API_BASE_URL");
     cmd.env(
         "XDG_CONFIG_HOME",
         std::env::temp_dir().join("apple-conn-tests-no-config"),

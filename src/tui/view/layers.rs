@@ -191,6 +191,10 @@ fn render_form(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, form:
             FieldKind::Path if f.value().contains('\n') => {
                 format!("(pasted key, {} lines)", f.value().lines().count())
             }
+            // A key body pasted on one line is as secret as a PEM: never shown.
+            FieldKind::Path if crate::domain::secret_inputs::is_key_material(f.value()) => {
+                "(pasted key, hidden)".to_string()
+            }
             FieldKind::Choice(_) => format!("◀ {} ▶", f.value()),
             _ => f.value().to_string(),
         };

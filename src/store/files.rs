@@ -1,0 +1,193 @@
+//! Reading and creating files that others may have planted: caps, regular files only, no links.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::Path;
+
+pub const KIB: u64 = 1024;
+pub const MIB: u64 = 1024 * 1024;
+/// A .p8 is ~250 bytes; 64 KiB leaves room for comments and odd line endings.
+pub const KEY_CAP: u64 = 64 * KIB;
+pub const WORKSPACE_CAP: u64 = 64 * MIB;
+pub const BITRISE_YML_CAP: u64 = 64 * MIB;
+pub const SESSION_CAP: u64 = MIB;
+/// Passwords, codes, tokens, keymaps, themes and other small text files.
+pub const SMALL_CAP: u64 = MIB;
+
+fn kind_of(ft: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if ft.is_char_device() || ft.is_block_device() {
+            return "a device";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+    }
+    if ft.is_dir() {
+        return "a folder";
+    }
+    "not a regular file"
+}
+
+fn human(bytes: u64) -> String {
+    if bytes >= MIB {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{} KiB", bytes / KIB)
+    }
+}
+
+/// Reads a whole regular file of at most `cap` bytes; the error says why not, in plain words.
+/// Never blocks on a FIFO and never reads a device: it opens without waiting and checks the type.
+pub fn read_capped(path: &Path, cap: u64, what: &str) -> std::io::Result<Vec<u8>> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Opening a FIFO for reading waits for a writer: O_NONBLOCK returns at once instead.
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.file_type().is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "it is {}, not a regular file: apple-conn reads {what} only from regular files",
+                kind_of(&meta.file_type())
+            ),
+        ));
+    }
+    if meta.len() > cap {
+        return Err(too_big(what, cap));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(cap + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > cap {
+        return Err(too_big(what, cap));
+    }
+    Ok(bytes)
+}
+
+fn too_big(what: &str, cap: u64) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!(
+            "it is larger than {}, the most a {what} may be: check that the path names the right file",
+            human(cap)
+        ),
+    )
+}
+
+/// `read_capped` as UTF-8 text.
+pub fn read_text_capped(path: &Path, cap: u64, what: &str) -> std::io::Result<String> {
+    let bytes = read_capped(path, cap, what)?;
+    String::from_utf8(bytes).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("it is not UTF-8 text, so it cannot be a {what}"),
+        )
+    })
+}
+
+/// Creates a file that must not exist yet, mode 0600, never following a link planted at `path`.
+pub fn create_new_private(path: &Path) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path)
+}
+
+/// Refuses a path that is a symbolic link or anything but a regular file (before replacing it).
+pub fn refuse_link_or_special(path: &Path) -> std::io::Result<bool> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "it is a symbolic link: apple-conn never writes through a link; remove the link or name the real file",
+        )),
+        Ok(m) if !m.file_type().is_file() => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "it is {}: apple-conn writes only regular files",
+                kind_of(&m.file_type())
+            ),
+        )),
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// A random temp name beside `path` (`.NAME.tmp-<hex>`): nobody can plant a link there in advance.
+pub fn temp_beside(path: &Path) -> std::path::PathBuf {
+    use rand::Rng;
+    let mut bytes = [0u8; 8];
+    rand::rng().fill_bytes(&mut bytes);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.tmp-{}", hex::encode(bytes)))
+}
+
+/// Writes a private file (0600): a new one is created exclusively; an existing regular file is
+/// replaced atomically; a link or special file is refused.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if refuse_link_or_special(path)? {
+        return super::save::write_atomic(path, bytes).map_err(|e| match e {
+            super::save::SaveError::Io { error, .. } => error,
+            other => std::io::Error::other(other.to_string()),
+        });
+    }
+    let mut file = create_new_private(path)?;
+    let written = file.write_all(bytes).and_then(|_| file.sync_all());
+    if written.is_err() {
+        let _ = std::fs::remove_file(path);
+    }
+    written
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_fifos_devices_and_oversized_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("key.p8");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let e = read_capped(&fifo, KEY_CAP, "key").unwrap_err().to_string();
+        assert!(e.contains("named pipe"), "{e}");
+        let e = read_capped(Path::new("/dev/zero"), KEY_CAP, "key")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("device"), "{e}");
+        let big = dir.path().join("big");
+        std::fs::write(&big, vec![b'a'; 70 * 1024]).unwrap();
+        let e = read_capped(&big, KEY_CAP, "key").unwrap_err().to_string();
+        assert!(e.contains("64 KiB"), "{e}");
+    }
+
+    #[test]
+    fn never_writes_through_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("victim");
+        std::fs::write(&target, "keep").unwrap();
+        let link = dir.path().join("out");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert!(write_private(&link, b"secret").is_err());
+        assert!(create_new_private(&link).is_err());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+    }
+}
