@@ -34,6 +34,9 @@ pub struct Cli {
     /// Apple's sign-in endpoint for the TUI's sign-ins (proxies, tests)
     #[arg(long, value_name = "URL")]
     pub apple_auth_url: Option<String>,
+    /// The TUI's clock, fixed at an RFC 3339 instant (tests, screenshots)
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
 
     #[command(subcommand)]
     pub command: Option<Command>,

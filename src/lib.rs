@@ -12,6 +12,7 @@ pub mod cli;
 pub mod domain;
 pub mod fuzzing;
 pub mod headless;
+pub mod ops;
 pub mod secrets;
 pub mod store;
 pub mod theme;

@@ -46,6 +46,8 @@ pub fn run(cli: &Cli) -> CmdResult {
             ws,
         )?)
     };
+    let clock =
+        crate::ops::Clock::from_option(cli.now.as_ref().map(|_| super::now(&cli.now)).transpose()?);
     if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         return Err(Failure::new(
             2,
@@ -60,6 +62,7 @@ pub fn run(cli: &Cli) -> CmdResult {
         theme,
         keymap,
         service,
+        clock,
     })
     .map_err(|e| Failure::new(1, e))?;
     Ok(0)

@@ -5,7 +5,6 @@ use std::path::Path;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use base64::Engine;
-use chrono::Utc;
 
 use super::state::TokenView;
 use super::update::{Change, Effect, Msg};
@@ -16,6 +15,7 @@ use crate::apple::signin::{
 use crate::asc::{jwt, p8};
 use crate::domain::secret_ref::SecretRef;
 use crate::domain::workspace::{AppleId, Team};
+use crate::ops::Clock;
 use crate::secrets::{EntryName, SecretStore, SecretValue, Secrets};
 use crate::store::edit;
 use crate::store::{self, Loaded};
@@ -31,6 +31,8 @@ pub struct Runner {
     pub service: Service,
     /// Demo and read-only keep every change in memory.
     pub persist: bool,
+    /// Every clock read of an effect (the harness fixes it; `--demo` sessions are stamped with it).
+    pub clock: Clock,
     pub tx: Sender<Msg>,
     answers: Option<Sender<CodeAnswer>>,
     signed: Option<(String, SecretValue, SignedIn)>,
@@ -50,12 +52,14 @@ impl Runner {
         keyring: Box<dyn SecretStore + Send + Sync>,
         service: Service,
         persist: bool,
+        clock: Clock,
         tx: Sender<Msg>,
     ) -> Runner {
         Runner {
             keyring,
             service,
             persist,
+            clock,
             tx,
             answers: None,
             signed: None,
@@ -251,7 +255,7 @@ impl Runner {
             Ok(p) => p,
             Err(f) => return self.send(Msg::Failed(f.message)),
         };
-        let now = Utc::now().timestamp();
+        let now = self.clock.now().timestamp();
         match jwt::mint(key, &pem, now, jwt::DEFAULT_TTL, &[]) {
             Ok(token) => {
                 let decoded = jwt::decode_untrusted(&token).ok();
@@ -297,9 +301,10 @@ impl Runner {
             .clone()
             .unwrap_or_else(|| DEFAULT_API_BASE.into());
         let tx = self.tx.clone();
+        let clock = self.clock;
         // The request may take up to the timeout: it runs beside the UI.
         std::thread::spawn(move || {
-            let now = Utc::now();
+            let now = clock.now();
             let msg = match jwt::mint(&key, &pem, now.timestamp(), jwt::DEFAULT_TTL, &[]) {
                 Err(e) => Msg::Status(StatusKind::Error, e.to_string()),
                 Ok(token) => match connection_test::test_api_key(
@@ -351,6 +356,7 @@ impl Runner {
         };
         let pw = password.clone();
         let id = apple_id.clone();
+        let clock = self.clock;
         std::thread::spawn(move || {
             let mut codes = ChannelCodes {
                 events: ev_tx.clone(),
@@ -362,7 +368,7 @@ impl Runner {
             };
             let result = match service {
                 Some(ep) => signin::sign_in(&ep, &id, &pw, None, None, &mut codes, &mut progress),
-                None => demo_sign_in(&id, &mut codes, &mut progress),
+                None => demo_sign_in(&id, clock, &mut codes, &mut progress),
             };
             let _ = ev_tx.send(SignInEvent::Done(result.map_err(|e| e.to_string())));
         });
@@ -439,10 +445,11 @@ impl Runner {
         let id = apple_id.to_string();
         let teams = signed.teams.clone();
         let expires = signed.expires_at;
+        let now = self.clock.now();
         self.apply(
             loaded,
             format!("{apple_id} re-authenticated; the session is renewed"),
-            move |_, doc| edit::set_session_fields(doc, &id, Some(Utc::now()), expires, &teams),
+            move |_, doc| edit::set_session_fields(doc, &id, Some(now), expires, &teams),
         );
     }
 
@@ -458,7 +465,7 @@ impl Runner {
             owner: None,
             password: SecretRef::Keyring,
             app_specific_password: asp.as_ref().map(|_| SecretRef::Keyring),
-            authenticated_at: Some(Utc::now()),
+            authenticated_at: Some(self.clock.now()),
             session_expires_at: signed.expires_at,
             session: None,
             teams: signed.teams.clone(),
@@ -521,6 +528,7 @@ impl CodeSource for ChannelCodes {
 /// The demo service: a trusted-device flow that accepts 123456 and offers two numbers.
 fn demo_sign_in(
     apple_id: &str,
+    clock: Clock,
     codes: &mut dyn CodeSource,
     progress: &mut dyn signin::Progress,
 ) -> Result<SignedIn, SignInError> {
@@ -561,7 +569,7 @@ fn demo_sign_in(
         }
     }
     progress.step("Trusting this session (demo)…");
-    let now = Utc::now();
+    let now = clock.now();
     let session = StoredSession {
         version: 1,
         created_at: now,

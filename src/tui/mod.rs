@@ -16,7 +16,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
@@ -25,6 +24,7 @@ use ratatui::crossterm::terminal::{
 };
 use ratatui::crossterm::{cursor, execute};
 
+use crate::ops::Clock;
 use crate::secrets::{EntryName, MemoryStore, SecretStore, SecretValue};
 use crate::store::{self, Loaded};
 use crate::theme::Theme;
@@ -44,6 +44,8 @@ pub struct Options {
     pub theme: Theme,
     pub keymap: Keymap,
     pub service: Service,
+    /// The system clock, or `--now`.
+    pub clock: Clock,
 }
 
 /// The demo: the embedded workspace, a memory store, a throwaway key made now.
@@ -156,8 +158,9 @@ pub fn run(opts: Options) -> Result<(), String> {
         Terminal::new(CrosstermBackend::new(std::io::stdout())).map_err(|e| e.to_string())?;
     let (tx, rx) = std::sync::mpsc::channel();
     let persist = !opts.demo && !opts.read_only;
-    let mut runner = Runner::new(keyring, opts.service, persist, tx);
-    let mut state = AppState::new(loaded, opts.keymap, Utc::now(), opts.demo, opts.read_only);
+    let clock = opts.clock;
+    let mut runner = Runner::new(keyring, opts.service, persist, clock, tx);
+    let mut state = AppState::new(loaded, opts.keymap, clock.now(), opts.demo, opts.read_only);
     state.files = if opts.demo {
         bitrise_files::demo(&state.loaded)
     } else {
@@ -215,7 +218,8 @@ fn event_loop(
         }
         if last_tick.elapsed() >= Duration::from_millis(200) {
             last_tick = Instant::now();
-            dispatch(state, runner, Msg::Tick(Utc::now()));
+            let now = runner.clock.now();
+            dispatch(state, runner, Msg::Tick(now));
         }
         if !state.demo && last_disk_check.elapsed() >= Duration::from_secs(1) {
             last_disk_check = Instant::now();

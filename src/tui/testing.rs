@@ -13,6 +13,7 @@ use super::event::Key;
 use super::keymap::Keymap;
 use super::state::AppState;
 use super::update::{Msg, update};
+use crate::ops::Clock;
 use crate::secrets::{MemoryStore, SecretStore};
 use crate::store::Loaded;
 use crate::theme::Theme;
@@ -43,7 +44,7 @@ impl Harness {
         demo: bool,
     ) -> Harness {
         let (tx, rx) = channel();
-        let runner = Runner::new(keyring, service, persist, tx);
+        let runner = Runner::new(keyring, service, persist, Clock::Fixed(now), tx);
         let mut state = AppState::new(loaded, Keymap::default_keymap(), now, demo, false);
         let files = if demo {
             super::bitrise_files::demo(&state.loaded)
