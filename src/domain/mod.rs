@@ -7,5 +7,6 @@ pub mod key_file;
 pub mod problem;
 pub mod resolution;
 pub mod resolve;
+pub mod rules;
 pub mod secret_ref;
 pub mod workspace;

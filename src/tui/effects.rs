@@ -12,10 +12,12 @@ use crate::apple::session::{StoredCookie, StoredSession};
 use crate::apple::signin::{
     self, CodeAnswer, CodeRequest, CodeSource, Delivery, Endpoints, Phone, SignInError, SignedIn,
 };
-use crate::asc::{jwt, p8};
+use crate::asc::jwt;
 use crate::domain::secret_ref::SecretRef;
 use crate::domain::workspace::{AppleId, Team};
-use crate::ops::Clock;
+use crate::ops::keys::{self, AddKeyError, Storage};
+use crate::ops::save::{self, Target};
+use crate::ops::{self, Clock, remove};
 use crate::secrets::{EntryName, SecretStore, SecretValue, Secrets};
 use crate::store::edit;
 use crate::store::{self, Loaded};
@@ -72,27 +74,29 @@ impl Runner {
         let _ = self.tx.send(msg);
     }
 
-    /// Applies a change to the workspace: on disk under the lock, or in memory.
+    /// Where changes go: the file (under its lock), or memory for `--demo` and `--read-only`.
+    fn target<'a>(&self, loaded: &'a Loaded) -> Target<'a> {
+        if self.persist {
+            Target::Disk(&loaded.path)
+        } else {
+            Target::Memory(loaded)
+        }
+    }
+
+    /// Applies a change to the workspace and reports it.
     fn apply(
         &self,
         loaded: &Loaded,
         message: String,
         change: impl FnOnce(&Loaded, &mut toml_edit::DocumentMut) -> Result<(), String>,
     ) -> bool {
-        let result = if self.persist {
-            store::update(&loaded.path, change)
-                .map(|(_, l)| l)
-                .map_err(|e| e.to_string())
-        } else {
-            in_memory(loaded, change)
-        };
-        match result {
-            Ok(l) => {
+        match save::apply(self.target(loaded), change) {
+            Ok(((), l)) => {
                 self.send(Msg::Saved(Box::new(l), message));
                 true
             }
             Err(e) => {
-                self.send(Msg::Failed(e));
+                self.send(Msg::Failed(e.to_string()));
                 false
             }
         }
@@ -100,7 +104,7 @@ impl Runner {
 
     pub fn run(&mut self, loaded: &Loaded, effect: Effect) {
         match effect {
-            Effect::AddApiKey { mut key, p8: text } => {
+            Effect::AddApiKey { key, p8: text } => {
                 let (bytes, file_name) = if text.contains("-----BEGIN")
                     || !text.contains(['/', '.']) && text.len() > 100
                 {
@@ -119,31 +123,29 @@ impl Runner {
                         }
                     }
                 };
-                let imported = match p8::import(&bytes, file_name.as_deref(), Some(&key.key_id)) {
-                    Ok(k) => k,
-                    Err(e) => return self.send(Msg::Failed(e.to_string())),
-                };
-                key.fingerprint = Some(imported.fingerprint.clone());
-                let entry = EntryName::api_key(&key.key_id);
-                if let Err(e) = self.keyring.set(&entry, &imported.pem) {
-                    return self.send(Msg::Failed(e.to_string()));
-                }
-                let mut message = format!(
-                    "added API key {} ({}), fingerprint {}",
-                    key.name,
-                    key.key_id,
-                    &imported.fingerprint[..16]
+                let added = keys::add_api_key(
+                    self.target(loaded),
+                    self.keyring.as_ref(),
+                    &loaded.workspace,
+                    key,
+                    &bytes,
+                    file_name.as_deref(),
+                    Storage::Keyring,
                 );
-                if let Some(w) = imported.warnings.first() {
-                    message = format!("{message}; warning: {w}");
-                }
-                let k = key.clone();
-                let saved = self.apply(loaded, message, move |l, doc| {
-                    crate::headless::connections::validate_new_api_key(&l.workspace, &k)?;
-                    edit::add_api_key(doc, &k)
-                });
-                if !saved {
-                    let _ = self.keyring.delete(&entry);
+                match added {
+                    Ok(a) => {
+                        let mut message = format!(
+                            "added API key {} ({}), fingerprint {}",
+                            a.key.name,
+                            a.key.key_id,
+                            &a.fingerprint[..16.min(a.fingerprint.len())]
+                        );
+                        if let Some(w) = a.warnings.first() {
+                            message = format!("{message}; warning: {w}");
+                        }
+                        self.send(Msg::Saved(Box::new(a.loaded), message));
+                    }
+                    Err(e) => self.send(Msg::Failed(add_key_error(&e))),
                 }
             }
             Effect::StartSignIn {
@@ -208,22 +210,37 @@ impl Runner {
                 self.apply(loaded, message, move |l, doc| apply_change(l, doc, &change));
             }
             Effect::Remove { kind, id } => {
-                let refs = crate::secrets::connection_secrets(&loaded.workspace, kind, &id)
-                    .unwrap_or_default();
-                let message = format!("removed {id}");
-                let removed = self.apply(loaded, message, |_, doc| {
-                    edit::remove_connection(doc, kind, &id).map(|_| ())
-                });
-                if removed {
-                    let secrets = Secrets {
-                        keyring: self.keyring.as_ref(),
-                        workspace_file: &loaded.path,
-                    };
-                    for (r, name) in refs {
-                        if let Err(e) = secrets.delete(&r, &name) {
-                            self.send(Msg::Failed(format!("{id} was removed, but {name} could not be deleted ({e}): delete it by hand")));
+                match remove::remove(
+                    self.target(loaded),
+                    self.keyring.as_ref(),
+                    &loaded.workspace,
+                    kind,
+                    &id,
+                ) {
+                    Ok(r) => {
+                        let gone = if r.leftovers.is_empty() {
+                            format!("removed {id}")
+                        } else {
+                            let left: Vec<String> = r
+                                .leftovers
+                                .iter()
+                                .map(|(why, entries)| format!("{} ({why})", entries.join(", ")))
+                                .collect();
+                            format!(
+                                "removed {id}, but could not delete {}: delete it by hand",
+                                left.join("; ")
+                            )
+                        };
+                        let failed = !r.leftovers.is_empty();
+                        self.send(Msg::Saved(Box::new(r.loaded), gone.clone()));
+                        if failed {
+                            self.send(Msg::Failed(gone));
                         }
                     }
+                    Err(remove::RemoveError::NotFound) => {
+                        self.send(Msg::Failed(format!("no connection {id}")))
+                    }
+                    Err(remove::RemoveError::Save(e)) => self.send(Msg::Failed(e.to_string())),
                 }
             }
             Effect::MintToken(name) => self.mint(loaded, &name),
@@ -247,18 +264,16 @@ impl Runner {
         let Some(key) = loaded.workspace.api_key(name) else {
             return self.send(Msg::Failed(format!("no API key {name}")));
         };
-        let pem = match crate::headless::connections::read_key_pem(
+        match keys::mint(
             &loaded.path,
             self.keyring.as_ref(),
             key,
+            self.clock,
+            jwt::DEFAULT_TTL,
+            &[],
         ) {
-            Ok(p) => p,
-            Err(f) => return self.send(Msg::Failed(f.message)),
-        };
-        let now = self.clock.now().timestamp();
-        match jwt::mint(key, &pem, now, jwt::DEFAULT_TTL, &[]) {
-            Ok(token) => {
-                let decoded = jwt::decode_untrusted(&token).ok();
+            Ok(minted) => {
+                let decoded = jwt::decode_untrusted(&minted.token).ok();
                 let claims = decoded
                     .as_ref()
                     .and_then(|d| d.payload.as_object().cloned())
@@ -272,74 +287,60 @@ impl Runner {
                     key_name: name.to_string(),
                     header: decoded.map(|d| d.header.to_string()).unwrap_or_default(),
                     claims,
-                    expires_at: now + jwt::DEFAULT_TTL,
-                    token,
+                    issued_at: minted.issued_at,
+                    expires_at: minted.expires_at,
+                    token: minted.token,
                 }));
             }
-            Err(e) => self.send(Msg::Failed(e.to_string())),
+            Err(e) => self.send(Msg::Failed(e)),
         }
     }
 
     fn test_connection(&self, loaded: &Loaded, name: &str) {
         use super::state::StatusKind;
-        use crate::apple::connection_test::{self, DEFAULT_API_BASE, Verdict};
+        use crate::apple::connection_test::Verdict;
         let Some(key) = loaded.workspace.api_key(name).cloned() else {
             return;
         };
-        let pem = match crate::headless::connections::read_key_pem(
-            &loaded.path,
-            self.keyring.as_ref(),
-            &key,
-        ) {
-            Ok(p) => p,
-            Err(f) => return self.send(Msg::Failed(f.message)),
-        };
-        let base = loaded
-            .workspace
-            .settings
-            .api_base_url
-            .clone()
-            .unwrap_or_else(|| DEFAULT_API_BASE.into());
         let tx = self.tx.clone();
-        let clock = self.clock;
+        let prepared = ops::test::prepare(loaded, self.keyring.as_ref(), &key, None, self.clock);
         // The request may take up to the timeout: it runs beside the UI.
         std::thread::spawn(move || {
-            let now = clock.now();
-            let msg = match jwt::mint(&key, &pem, now.timestamp(), jwt::DEFAULT_TTL, &[]) {
-                Err(e) => Msg::Status(StatusKind::Error, e.to_string()),
-                Ok(token) => match connection_test::test_api_key(
-                    &base,
-                    &key,
-                    &token,
-                    now,
-                    std::time::Duration::from_secs(10),
-                ) {
-                    Ok(r) => match r.verdict {
-                        Verdict::Working => {
-                            Msg::Status(StatusKind::Ok, format!("{}: working", key.name))
-                        }
-                        Verdict::Rejected { causes } => Msg::Status(
-                            StatusKind::Error,
-                            format!(
-                                "{}: Apple rejected the token (401); likely: {}",
-                                key.name,
-                                causes.first().cloned().unwrap_or_default()
-                            ),
+            let result = prepared.and_then(|p| p.send(std::time::Duration::from_secs(10)));
+            let msg = match result {
+                Ok(r) => match r.verdict {
+                    Verdict::Working => {
+                        Msg::Status(StatusKind::Ok, format!("{}: working", key.name))
+                    }
+                    Verdict::Rejected { causes } => Msg::Status(
+                        StatusKind::Error,
+                        format!(
+                            "{}: Apple rejected the token (401); likely: {}",
+                            key.name,
+                            causes.first().cloned().unwrap_or_default()
                         ),
-                        Verdict::Forbidden => Msg::Status(
-                            StatusKind::Error,
-                            format!(
-                                "{}: the key works but its role lacks access (403)",
-                                key.name
-                            ),
+                    ),
+                    Verdict::Forbidden => Msg::Status(
+                        StatusKind::Error,
+                        format!(
+                            "{}: the key works but its role lacks access (403)",
+                            key.name
                         ),
-                        Verdict::Other { status, .. } => Msg::Status(
-                            StatusKind::Error,
-                            format!("{}: App Store Connect answered {status}", key.name),
-                        ),
-                    },
-                    Err(e) => Msg::Status(StatusKind::Error, format!("{}: {e}", key.name)),
+                    ),
+                    Verdict::Other { status, .. } => Msg::Status(
+                        StatusKind::Error,
+                        format!("{}: App Store Connect answered {status}", key.name),
+                    ),
                 },
+                Err(ops::test::TestError::BaseUrl(e)) => Msg::Status(
+                    StatusKind::Error,
+                    format!("settings.api_base_url in the workspace: {e}"),
+                ),
+                Err(ops::test::TestError::Key(e)) => Msg::Status(StatusKind::Error, e),
+                Err(ops::test::TestError::Network(e)) => Msg::Status(
+                    StatusKind::Error,
+                    format!("{}: could not reach App Store Connect: {e}", key.name),
+                ),
             };
             let _ = tx.send(msg);
         });
@@ -500,7 +501,9 @@ impl Runner {
                     .unwrap_or_else(|| "in 30 days".into())
             ),
             |l, doc| {
-                crate::headless::apple_id::validate_new_apple_id(&l.workspace, &aid)?;
+                l.workspace
+                    .may_add_apple_id(&aid)
+                    .map_err(|r| super::words::apple_id_refusal(&r))?;
                 edit::add_apple_id(doc, &aid)
             },
         );
@@ -658,17 +661,25 @@ fn apply_change(
     }
 }
 
-/// The same edit and validation as a save, without touching the disk (--demo, --read-only).
-fn in_memory(
-    loaded: &Loaded,
-    change: impl FnOnce(&Loaded, &mut toml_edit::DocumentMut) -> Result<(), String>,
-) -> Result<Loaded, String> {
-    let mut doc: toml_edit::DocumentMut = loaded
-        .text
-        .parse()
-        .map_err(|e: toml_edit::TomlError| e.to_string())?;
-    change(loaded, &mut doc)?;
-    store::parse(&loaded.path, doc.to_string()).map_err(|e| e.to_string())
+/// An add that failed, in the TUI's words.
+fn add_key_error(e: &AddKeyError) -> String {
+    match e {
+        AddKeyError::Refused(r) => super::words::key_refusal(r),
+        AddKeyError::Import(e) => format!("the private key: {e}"),
+        AddKeyError::Keyring(e) => format!(
+            "could not store the private key in the keyring ({e}): choose Store: file reference for a .p8 path"
+        ),
+        AddKeyError::Save {
+            error,
+            leftover: None,
+        } => error.to_string(),
+        AddKeyError::Save {
+            error,
+            leftover: Some((entry, why)),
+        } => format!(
+            "{error}; the key was stored as {entry} but could not be removed again ({why}): delete that keyring entry by hand"
+        ),
+    }
 }
 
 fn expand_home(p: &str) -> String {

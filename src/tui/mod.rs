@@ -9,6 +9,7 @@ pub mod state;
 pub mod testing;
 pub mod update;
 pub mod view;
+pub mod words;
 
 use std::io::Stdout;
 use std::path::{Path, PathBuf};

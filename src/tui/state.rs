@@ -161,6 +161,8 @@ pub struct TokenView {
     pub token: String,
     pub header: String,
     pub claims: Vec<(String, String)>,
+    /// The clock's instant at signing and the token's own `exp`: the view counts between them.
+    pub issued_at: i64,
     pub expires_at: i64,
 }
 

@@ -1221,10 +1221,8 @@ fn submit(s: &mut AppState) -> Vec<Effect> {
                 private_key: SecretRef::Keyring,
                 fingerprint: None,
             };
-            if let Err(e) =
-                crate::headless::connections::validate_new_api_key(&s.loaded.workspace, &key)
-            {
-                form.error = Some(e);
+            if let Err(r) = s.loaded.workspace.may_add_api_key(&key) {
+                form.error = Some(super::words::key_refusal(&r));
                 return Vec::new();
             }
             let p8 = form.field("Private key (.p8)").to_string();
@@ -1243,10 +1241,8 @@ fn submit(s: &mut AppState) -> Vec<Effect> {
                 session: None,
                 teams: Vec::new(),
             };
-            if let Err(e) =
-                crate::headless::apple_id::validate_new_apple_id(&s.loaded.workspace, &candidate)
-            {
-                form.error = Some(e);
+            if let Err(r) = s.loaded.workspace.may_add_apple_id(&candidate) {
+                form.error = Some(super::words::apple_id_refusal(&r));
                 return Vec::new();
             }
             let password = SecretValue::new(form.field("Password").to_string());

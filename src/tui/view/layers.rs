@@ -43,7 +43,8 @@ pub fn render(
         Layer::Token(view) => {
             let rect = centered(area, 90, 16);
             frame.render_widget(Clear, rect);
-            let now = s.now.timestamp();
+            // Counted from the token's own iat/exp, not from the TUI's start.
+            let now = s.now.timestamp().max(view.issued_at);
             let left = view.expires_at - now;
             let mut lines = vec![
                 Line::from(Span::styled(format!("header  {}", view.header), theme.text)),
