@@ -174,6 +174,8 @@ pub enum ChooserKind {
     AppleId {
         slug: String,
     },
+    /// `a` while the workspace has no Apple ID: which kind of connection to add.
+    NewConnection,
     /// Which runs of the app's bitrise.yml the preview shows; one target per option.
     Workflow {
         slug: String,

@@ -391,6 +391,15 @@ fn layer_key(s: &mut AppState, key: Key) -> Vec<Effect> {
             _ => Vec::new(),
         },
         Layer::Chooser(ch) => match action {
+            // `s` inside a connection chooser switches between API keys and Apple IDs.
+            Some(Action::Assign)
+                if matches!(
+                    ch.kind,
+                    ChooserKind::ApiKey { .. } | ChooserKind::AppleId { .. }
+                ) =>
+            {
+                assign(s)
+            }
             Some(Action::Up) => {
                 ch.selected = ch.selected.saturating_sub(1);
                 Vec::new()
@@ -406,6 +415,15 @@ fn layer_key(s: &mut AppState, key: Key) -> Vec<Effect> {
                 let (slug, field) = match &ch.kind {
                     ChooserKind::ApiKey { slug } => (slug.clone(), "api_key"),
                     ChooserKind::AppleId { slug } => (slug.clone(), "apple_id"),
+                    ChooserKind::NewConnection => {
+                        s.layers.pop();
+                        let form = match value.as_deref() {
+                            Some("apple_id") => add_apple_id_form(),
+                            _ => add_api_key_form(),
+                        };
+                        s.layers.push(Layer::Form(form));
+                        return Vec::new();
+                    }
                     ChooserKind::Workflow { slug, targets } => {
                         let (slug, target) =
                             (slug.clone(), targets.get(ch.selected).cloned().flatten());
@@ -605,6 +623,25 @@ fn add(s: &mut AppState) -> Vec<Effect> {
             // `a` on an Apple ID row adds an Apple ID; anywhere else an API key.
             let form = match s.selected_conn() {
                 Some(ConnRow::AppleId(_)) => add_apple_id_form(),
+                // No Apple ID row to stand on yet: ask which kind, so the first Apple ID can be added.
+                _ if s.loaded.workspace.apple_ids.is_empty() => {
+                    s.layers.push(Layer::Chooser(Chooser {
+                        kind: ChooserKind::NewConnection,
+                        title: "Add a connection".into(),
+                        options: vec![
+                            (
+                                Some("api_key".into()),
+                                "API key (App Store Connect API)".into(),
+                            ),
+                            (
+                                Some("apple_id".into()),
+                                "Apple ID (sign in with a 2FA code)".into(),
+                            ),
+                        ],
+                        selected: 0,
+                    }));
+                    return Vec::new();
+                }
                 _ => add_api_key_form(),
             };
             s.layers.push(Layer::Form(form));
@@ -928,6 +965,13 @@ fn assign(s: &mut AppState) -> Vec<Effect> {
     let ws = &s.loaded.workspace;
     let slug = app.slug.clone();
     // `s` on the Apps pane: API key chooser; a second `s` inside switches to Apple IDs.
+    let in_chooser = matches!(
+        s.top(),
+        Some(Layer::Chooser(Chooser {
+            kind: ChooserKind::ApiKey { .. } | ChooserKind::AppleId { .. },
+            ..
+        }))
+    );
     let apple = matches!(
         s.top(),
         Some(Layer::Chooser(Chooser {
@@ -975,12 +1019,15 @@ fn assign(s: &mut AppState) -> Vec<Effect> {
         options.push((None, "(no Apple ID)".into()));
         Chooser {
             kind: ChooserKind::AppleId { slug },
-            title: format!("Apple ID for {} · the owner's and admins'", app.slug),
+            title: format!(
+                "Apple ID for {} · the owner's and admins' · s: API keys",
+                app.slug
+            ),
             options,
             selected: 0,
         }
     };
-    if apple {
+    if in_chooser {
         s.layers.pop();
     }
     s.layers.push(Layer::Chooser(chooser));
