@@ -624,39 +624,11 @@ fn apply_change(
             enterprise,
         } => {
             if new_name != name && ws.api_key(new_name).is_some() {
-                return Err(format!("an API key named `{new_name}` already exists"));
+                return Err(format!(
+                    "an API key named `{new_name}` already exists: choose another Name"
+                ));
             }
-            let tables = doc
-                .get_mut("api_keys")
-                .and_then(toml_edit::Item::as_array_of_tables_mut)
-                .ok_or("no [[api_keys]]")?;
-            let t = tables
-                .iter_mut()
-                .find(|t| t.get("name").and_then(toml_edit::Item::as_str) == Some(name))
-                .ok_or_else(|| format!("no API key {name}"))?;
-            t.insert("name", toml_edit::value(new_name.as_str()));
-            match issuer_id {
-                Some(i) => t.insert("issuer_id", toml_edit::value(i.as_str())),
-                None => t.remove("issuer_id"),
-            };
-            if *enterprise {
-                t.insert("enterprise", toml_edit::value(true));
-            } else {
-                t.remove("enterprise");
-            }
-            if new_name != name {
-                for app in doc
-                    .get_mut("apps")
-                    .and_then(toml_edit::Item::as_array_of_tables_mut)
-                    .into_iter()
-                    .flat_map(|a| a.iter_mut())
-                {
-                    if app.get("api_key").and_then(toml_edit::Item::as_str) == Some(name) {
-                        app.insert("api_key", toml_edit::value(new_name.as_str()));
-                    }
-                }
-            }
-            Ok(())
+            edit::edit_api_key(doc, name, new_name, issuer_id.as_deref(), *enterprise)
         }
     }
 }
