@@ -532,3 +532,90 @@ fn hints_offer_only_what_works() {
         );
     }
 }
+
+#[test]
+fn esc_after_a_good_code_keeps_the_session() {
+    let mut h = Harness::demo(now());
+    h.keys("down down down d y");
+    h.keys("down a");
+    h.type_text("alice@example.com");
+    h.keys("tab");
+    h.type_text("pw");
+    h.keys("enter");
+    h.type_text("123456");
+    h.keys("enter esc");
+    let screen = h.render(120, 40);
+    assert!(
+        screen.contains("added Apple ID alice@example.com"),
+        "{screen}"
+    );
+    let aid = h
+        .state
+        .loaded
+        .workspace
+        .apple_id("alice@example.com")
+        .unwrap();
+    assert_eq!(aid.app_specific_password, None);
+    assert_eq!(aid.authenticated_at, Some(now()));
+}
+
+#[test]
+fn a_failed_sign_in_ends_the_flow_with_a_way_to_retry() {
+    use apple_conn::apple::signin::Endpoints;
+    use apple_conn::tui::effects::Service;
+    // Nothing listens on port 9 of localhost: the first request fails at once.
+    let (loaded, memory) = apple_conn::tui::demo_workspace_seeded(Some(7)).unwrap();
+    let service = Service::Apple(Endpoints::new(Some("http://127.0.0.1:9")).unwrap());
+    let mut h = Harness::with(loaded, Box::new(memory), service, false, now(), true);
+    // Re-authenticate alice: the request fails, no code field stays behind.
+    h.keys("down down down r");
+    let screen = h.render(120, 40);
+    assert!(
+        !matches!(h.state.layers.last(), Some(Layer::Form(_))),
+        "{screen}"
+    );
+    assert!(screen.contains("r: try again"), "{screen}");
+    // Adding (alice's own Apple ID removed first): the form stays, with the error and Enter to retry.
+    h.keys("d y a");
+    h.type_text("carol@example.com");
+    h.keys("tab");
+    h.type_text("pw");
+    h.keys("enter");
+    let screen = h.render(120, 40);
+    assert!(screen.contains("Connection refused"), "{screen}");
+    let Some(Layer::Form(form)) = h.state.layers.last() else {
+        panic!("the add form stays: {screen}")
+    };
+    assert!(form.busy.is_none());
+    assert!(
+        form.error
+            .as_deref()
+            .unwrap_or_default()
+            .ends_with("enter: try again")
+    );
+}
+
+#[test]
+fn a_pasted_pem_with_cr_line_ends_is_accepted_and_masked() {
+    use p256::pkcs8::{EncodePrivateKey, LineEnding};
+    let key = p256::SecretKey::random(&mut p256::elliptic_curve::rand_core::OsRng);
+    let pem = key.to_pkcs8_pem(LineEnding::LF).unwrap().to_string();
+    let mut h = Harness::demo(now());
+    h.keys("a");
+    h.type_text("Pasted");
+    h.keys("tab");
+    h.type_text("57246542-96fe-1a63-e053-0824d011072a");
+    h.keys("tab");
+    h.type_text("PASTED1234");
+    h.keys("tab tab tab");
+    h.send(apple_conn::tui::update::Msg::Paste(pem.replace('\n', "\r")));
+    let screen = h.render(120, 40);
+    assert!(screen.contains("(pasted key,"), "{screen}");
+    assert!(!screen.contains("PRIVATE KEY"), "{screen}");
+    h.keys("enter");
+    let screen = h.render(120, 40);
+    assert!(
+        screen.contains("added API key Pasted (PASTED1234)"),
+        "{screen}"
+    );
+}

@@ -315,7 +315,10 @@ api_key = "Release"  # assigned
         .unwrap();
         let expected = COMMENTED
             .replace("name = \"Release\"   # shown", "name = \"Store\"   # shown")
-            .replace("api_key = \"Release\"  # assigned", "api_key = \"Store\"  # assigned");
+            .replace(
+                "api_key = \"Release\"  # assigned",
+                "api_key = \"Store\"  # assigned",
+            );
         assert_eq!(doc.to_string(), expected);
     }
 

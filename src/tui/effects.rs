@@ -178,8 +178,13 @@ impl Runner {
                 self.start_signin(apple_id, password, reauth);
             }
             Effect::Answer(answer) => {
-                if let Some(tx) = &self.answers {
-                    let _ = tx.send(answer);
+                let sent = self
+                    .answers
+                    .as_ref()
+                    .is_some_and(|tx| tx.send(answer).is_ok());
+                if !sent {
+                    self.answers = None;
+                    self.send(Msg::SignInFailed("the sign-in is over".into()));
                 }
             }
             Effect::CancelSignIn => {

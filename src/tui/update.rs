@@ -201,16 +201,42 @@ pub fn update(s: &mut AppState, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::SignInFailed(text) => {
-            let back_to_start = s.signin.as_ref().is_some_and(|si| !si.reauth);
-            s.signin = None;
+            // The request is over: no code field may stay waiting for an answer nobody reads.
+            let signin = s.signin.take();
+            let adding = signin.as_ref().is_some_and(|si| !si.reauth);
+            let code_step = matches!(
+                s.top(),
+                Some(Layer::Form(Form {
+                    kind: FormKind::TwoFactor { .. } | FormKind::AppSpecificPassword { .. },
+                    ..
+                }))
+            );
             if let Some(Layer::Form(form)) = s.layers.last_mut() {
-                if back_to_start && matches!(form.kind, FormKind::TwoFactor { .. }) {
-                    *form = add_apple_id_form();
+                if adding {
+                    // Back to the first step: Enter there starts again (the retry); Esc leaves.
+                    if code_step {
+                        *form = add_apple_id_form();
+                        if let Some(si) = &signin
+                            && let Some(f) = form.fields.first_mut()
+                        {
+                            f.input = tui_input::Input::new(si.apple_id.clone());
+                        }
+                        form.focus = 1;
+                    }
+                    form.error = Some(format!("{text} · enter: try again"));
+                    form.busy = None;
+                } else if code_step || form.busy.is_some() {
+                    s.layers.pop();
+                } else {
+                    form.busy = None;
+                    form.error = Some(text.clone());
                 }
-                form.busy = None;
-                form.error = Some(text.clone());
             }
-            s.set_status(StatusKind::Error, text);
+            let retry = match (&signin, s.keymap.key_for(Context::Main, Action::Reauth)) {
+                (Some(si), Some(k)) if si.reauth => format!(" · {k}: try again"),
+                _ => String::new(),
+            };
+            s.set_status(StatusKind::Error, format!("{text}{retry}"));
             Vec::new()
         }
         Msg::Minted(view) => {
@@ -277,8 +303,9 @@ fn on_paste(s: &mut AppState, text: &str) -> Vec<Effect> {
         && let Some(field) = form.fields.get_mut(form.focus)
     {
         // Pasted key content keeps its newlines; other fields take one line.
+        // Terminals send pasted line ends as CR: a PEM needs LF to parse (and to be masked).
         let text = if field.kind == FieldKind::Path {
-            text.to_string()
+            text.replace("\r\n", "\n").replace('\r', "\n")
         } else {
             text.trim().to_string()
         };
@@ -1165,11 +1192,19 @@ fn form_key(s: &mut AppState, key: Key) -> Vec<Effect> {
     let focus = form.focus;
     let kind = form.fields.get(focus).map(|f| f.kind);
     match action {
+        // The sign-in already succeeded: Esc adds the Apple ID without the optional password.
+        Some(Action::Cancel) if matches!(form.kind, FormKind::AppSpecificPassword { .. }) => {
+            let FormKind::AppSpecificPassword { apple_id } = form.kind.clone() else {
+                return Vec::new();
+            };
+            form.busy = Some("Saving without an app-specific password…".into());
+            vec![Effect::FinishAppleId {
+                apple_id,
+                asp: None,
+            }]
+        }
         Some(Action::Cancel) => {
-            let was_signin = matches!(
-                form.kind,
-                FormKind::TwoFactor { .. } | FormKind::AppSpecificPassword { .. }
-            );
+            let was_signin = matches!(form.kind, FormKind::TwoFactor { .. });
             s.layers.pop();
             if was_signin && s.signin.take().is_some() {
                 s.set_status(StatusKind::Info, "sign-in cancelled: nothing was saved");

@@ -189,7 +189,7 @@ fn render_form(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, form:
         // Secrets are masked here, at render time, and nowhere else.
         let shown = match f.kind {
             FieldKind::Secret => "•".repeat(f.value().chars().count()),
-            FieldKind::Path if f.value().contains('\n') => {
+            FieldKind::Path if f.value().contains('\n') || f.value().contains("-----BEGIN") => {
                 format!("(pasted key, {} lines)", f.value().lines().count())
             }
             FieldKind::Choice(_) => format!("◀ {} ▶", f.value()),
