@@ -619,3 +619,52 @@ fn a_pasted_pem_with_cr_line_ends_is_accepted_and_masked() {
         "{screen}"
     );
 }
+
+#[test]
+fn a_key_can_be_added_as_a_reference_without_a_keyring() {
+    use apple_conn::tui::effects::Service;
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("apple-conn.toml");
+    std::fs::write(&ws, "version = 1\nyou = \"a@example.com\"\n").unwrap();
+    let p8 = p8_file(dir.path(), "AuthKey_REFKEY1234.p8");
+    let loaded = apple_conn::store::load(&ws).unwrap();
+    // A keyring that is there but empty: the key must not land in it.
+    let mut h = Harness::with(
+        loaded,
+        Harness::memory_store(),
+        Service::Demo,
+        true,
+        now(),
+        false,
+    );
+    h.keys("a enter");
+    h.type_text("Ref key");
+    h.keys("tab");
+    h.type_text("57246542-96fe-1a63-e053-0824d011072a");
+    h.keys("tab");
+    h.type_text("REFKEY1234");
+    h.keys("tab tab tab");
+    h.type_text(p8.to_str().unwrap());
+    h.keys("down right");
+    let screen = h.render(120, 40);
+    assert!(screen.contains("◀ reference ▶"), "{screen}");
+    h.keys("enter");
+    let screen = h.render(120, 40);
+    assert!(
+        screen.contains("added API key Ref key (REFKEY1234)"),
+        "{screen}"
+    );
+    let on_disk = std::fs::read_to_string(&ws).unwrap();
+    assert!(
+        on_disk.contains(&format!("private_key = {{ path = \"{}\" }}", p8.display())),
+        "{on_disk}"
+    );
+    // The fingerprint the message showed is the one the workspace lists.
+    let key = apple_conn::store::load(&ws).unwrap().workspace.api_keys[0].clone();
+    let fp = key.fingerprint.unwrap();
+    assert!(screen.contains(&fp[..16]), "{screen}");
+    assert!(
+        screen.contains(&fp[..8]),
+        "the list shows the same fingerprint"
+    );
+}

@@ -117,6 +117,10 @@ pub fn add_api_key(doc: &mut DocumentMut, key: &ApiKey) -> Result<(), String> {
         "private_key",
         Item::Value(secret_ref_value(&key.private_key)),
     );
+    // Computed once at import: the list shows this very value.
+    if let Some(fp) = &key.fingerprint {
+        t.insert("fingerprint", value(fp.as_str()));
+    }
     array_of_tables(doc, "api_keys")?.push(t);
     Ok(())
 }

@@ -7,7 +7,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use base64::Engine;
 
 use super::state::TokenView;
-use super::update::{Change, Effect, Msg};
+use super::update::{Change, Effect, KeyStore, Msg};
 use crate::apple::session::{StoredCookie, StoredSession};
 use crate::apple::signin::{
     self, CodeAnswer, CodeRequest, CodeSource, Delivery, Endpoints, Phone, SignInError, SignedIn,
@@ -104,23 +104,16 @@ impl Runner {
 
     pub fn run(&mut self, loaded: &Loaded, effect: Effect) {
         match effect {
-            Effect::AddApiKey { key, p8: text } => {
-                let (bytes, file_name) = if text.contains("-----BEGIN")
-                    || !text.contains(['/', '.']) && text.len() > 100
-                {
-                    (text.clone().into_bytes(), None)
-                } else {
-                    let path = expand_home(text.trim());
-                    match std::fs::read(&path) {
-                        Ok(b) => (
-                            b,
-                            Path::new(&path)
-                                .file_name()
-                                .map(|n| n.to_string_lossy().into_owned()),
-                        ),
-                        Err(e) => {
-                            return self.send(Msg::Failed(format!("cannot read {path}: {e}")));
-                        }
+            Effect::AddApiKey { key, p8, store } => {
+                let (bytes, file_name, reference) = match key_source(p8.expose()) {
+                    Ok(x) => x,
+                    Err(e) => return self.send(Msg::Failed(e)),
+                };
+                let storage = match (store, reference) {
+                    (KeyStore::Keyring, _) => Storage::Keyring,
+                    (KeyStore::Reference, Some(r)) => Storage::Reference(r),
+                    (KeyStore::Reference, None) => {
+                        return self.send(Msg::Failed("a pasted key cannot be referenced: give the .p8 file's path or env:VAR, or choose Store: keyring".into()));
                     }
                 };
                 let added = keys::add_api_key(
@@ -130,7 +123,7 @@ impl Runner {
                     key,
                     &bytes,
                     file_name.as_deref(),
-                    Storage::Keyring,
+                    storage,
                 );
                 match added {
                     Ok(a) => {
@@ -638,13 +631,38 @@ fn apply_change(
     }
 }
 
+/// The key field: a pasted key, `env:VAR`, or a path; with the reference the workspace may record instead.
+fn key_source(text: &str) -> Result<(Vec<u8>, Option<String>, Option<SecretRef>), String> {
+    if text.contains("-----BEGIN") || !text.contains(['/', '.', ':']) && text.len() > 100 {
+        return Ok((text.as_bytes().to_vec(), None, None));
+    }
+    if let Some(var) = text.trim().strip_prefix("env:") {
+        let value = std::env::var(var)
+            .map_err(|_| format!("env:{var}: the variable is not set in this terminal"))?;
+        return Ok((
+            value.into_bytes(),
+            None,
+            Some(SecretRef::Env(var.to_string())),
+        ));
+    }
+    let path = expand_home(text.trim());
+    let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let absolute = std::path::absolute(&path)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| path.clone());
+    let name = Path::new(&path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    Ok((bytes, name, Some(SecretRef::Path(absolute))))
+}
+
 /// An add that failed, in the TUI's words.
 fn add_key_error(e: &AddKeyError) -> String {
     match e {
         AddKeyError::Refused(r) => super::words::key_refusal(r),
         AddKeyError::Import(e) => format!("the private key: {e}"),
         AddKeyError::Keyring(e) => format!(
-            "could not store the private key in the keyring ({e}): choose Store: file reference for a .p8 path"
+            "could not store the private key in the keyring ({e}): choose Store: reference to record the .p8 path or env:VAR instead"
         ),
         AddKeyError::Save {
             error,

@@ -40,11 +40,20 @@ pub enum Change {
     },
 }
 
+/// The form's Store choice: the OS keyring, or a reference to the file / env var the key came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyStore {
+    Keyring,
+    Reference,
+}
+
 #[derive(Debug)]
 pub enum Effect {
     AddApiKey {
         key: ApiKey,
-        p8: String,
+        /// A path, `env:VAR`, or the pasted key itself: a secret either way, never in Debug output.
+        p8: SecretValue,
+        store: KeyStore,
     },
     StartSignIn {
         apple_id: String,
@@ -694,10 +703,18 @@ pub fn add_api_key_form() -> Form {
         .with_value("team"),
         Field::new("Enterprise", FieldKind::Choice(&["no", "yes"]), Check::None).with_value("no"),
         Field::new("Private key (.p8)", FieldKind::Path, Check::NonEmpty),
+        Field::new(
+            "Store",
+            FieldKind::Choice(&["keyring", "reference"]),
+            Check::None,
+        )
+        .with_value("keyring"),
     ];
     fields[1].hint = "UUID; empty for an individual key".into();
     fields[2].hint = "10 characters, A-Z 0-9".into();
-    fields[5].hint = "path (Tab completes) or paste the key".into();
+    fields[5].hint = "path (Tab completes), env:VAR, or paste the key".into();
+    fields[6].hint =
+        "no keyring (SSH)? reference: the workspace records the path or env:VAR".into();
     Form {
         kind: FormKind::AddApiKey,
         title: "Add API key".into(),
@@ -1307,9 +1324,14 @@ fn submit(s: &mut AppState) -> Vec<Effect> {
                 form.error = Some(super::words::key_refusal(&r));
                 return Vec::new();
             }
-            let p8 = form.field("Private key (.p8)").to_string();
+            let p8 = SecretValue::new(form.field("Private key (.p8)").to_string());
+            let store = if form.field("Store") == "reference" {
+                KeyStore::Reference
+            } else {
+                KeyStore::Keyring
+            };
             form.busy = Some("Checking the key and saving…".into());
-            vec![Effect::AddApiKey { key, p8 }]
+            vec![Effect::AddApiKey { key, p8, store }]
         }
         FormKind::AddAppleId => {
             let apple_id = form.field("Apple ID").trim().to_string();
