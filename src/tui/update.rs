@@ -925,7 +925,37 @@ fn delete(s: &mut AppState) -> Vec<Effect> {
         lines.push(format!("{} app(s) use it and will lose it:", users.len()));
         lines.extend(users.iter().map(|u| format!("  • {u}")));
     }
-    lines.push("Its secrets are deleted from the keyring.".into());
+    // Say what happens to each secret: keyring entries go, the user's own files and env vars stay.
+    let kind = match pending {
+        Pending::RemoveApiKey(_) => Some(ConnectionKind::ApiKey),
+        Pending::RemoveAppleId(_) => Some(ConnectionKind::AppleId),
+        Pending::Reload => None,
+    };
+    let id = match &pending {
+        Pending::RemoveApiKey(x) | Pending::RemoveAppleId(x) => x.as_str(),
+        Pending::Reload => "",
+    };
+    let refs = kind
+        .and_then(|k| crate::secrets::connection_secrets(ws, k, id))
+        .unwrap_or_default();
+    let in_keyring = refs
+        .iter()
+        .filter(|(r, _)| matches!(r, SecretRef::Keyring))
+        .count();
+    let kept: Vec<String> = refs
+        .iter()
+        .filter(|(r, _)| !matches!(r, SecretRef::Keyring))
+        .map(|(r, _)| r.describe())
+        .collect();
+    if in_keyring > 0 {
+        lines.push(format!(
+            "Its keyring entr{} deleted.",
+            if in_keyring == 1 { "y is" } else { "ies are" }
+        ));
+    }
+    if !kept.is_empty() {
+        lines.push(format!("Kept (yours): {}.", kept.join(", ")));
+    }
     lines.push(String::new());
     lines.push("y remove · n keep".into());
     s.layers.push(Layer::Confirm {

@@ -178,10 +178,16 @@ fn connections(
         )));
     }
     if rows.is_empty() {
-        lines.push(Line::from(Span::styled(
-            "no connections yet: press a to add an API key",
-            theme.muted,
-        )));
+        // A filter that hides every row is not an empty workspace.
+        let text = if ws.api_keys.is_empty() && ws.apple_ids.is_empty() {
+            "no connections yet: press a to add an API key or an Apple ID".to_string()
+        } else {
+            format!(
+                "no connection matches the filter `{}` (esc on / clears it)",
+                s.filter(Pane::Connections)
+            )
+        };
+        lines.push(Line::from(Span::styled(text, theme.muted)));
     }
     (lines, selected_line)
 }
@@ -216,10 +222,15 @@ fn apps(
     let mut lines = Vec::with_capacity(height);
     let mut selected_line = None;
     if rows.is_empty() {
-        lines.push(Line::from(Span::styled(
-            "no apps: add [[apps]] to the workspace file",
-            theme.muted,
-        )));
+        let text = if ws.apps.is_empty() {
+            "no apps: add [[apps]] to the workspace file".to_string()
+        } else {
+            format!(
+                "no app matches the filter `{}` (esc on / clears it)",
+                s.filter(Pane::Apps)
+            )
+        };
+        lines.push(Line::from(Span::styled(text, theme.muted)));
     }
     let col = (width.saturating_sub(8)) / 3;
     let offset = scroll_offset(s.app_sel, height);
