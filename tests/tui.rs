@@ -668,3 +668,50 @@ fn a_key_can_be_added_as_a_reference_without_a_keyring() {
         "the list shows the same fingerprint"
     );
 }
+
+#[test]
+fn e_on_an_apple_id_edits_its_references_without_signing_in() {
+    let mut h = Harness::demo(now());
+    h.keys("down down down e");
+    let screen = h.render(120, 40);
+    assert!(
+        screen.contains("Edit Apple ID · alice@example.com"),
+        "{screen}"
+    );
+    assert!(h.state.signin.is_none(), "no sign-in starts");
+    // Password from an env var; a new app-specific password kept in the keyring.
+    h.keys("ctrl-u");
+    h.type_text("env:ALICE_PW");
+    h.keys("tab tab");
+    h.type_text("abcd-efgh-ijkl-mnop");
+    let screen = h.render(120, 40);
+    assert!(!screen.contains("abcd-efgh-ijkl-mnop"), "masked: {screen}");
+    h.keys("enter");
+    let screen = h.render(120, 40);
+    assert!(
+        screen.contains("saved Apple ID alice@example.com"),
+        "{screen}"
+    );
+    let aid = h
+        .state
+        .loaded
+        .workspace
+        .apple_id("alice@example.com")
+        .unwrap();
+    assert_eq!(
+        aid.password,
+        apple_conn::domain::secret_ref::SecretRef::Env("ALICE_PW".into())
+    );
+    assert_eq!(
+        aid.app_specific_password,
+        Some(apple_conn::domain::secret_ref::SecretRef::Keyring)
+    );
+    // A place that is not one is refused, naming the field.
+    h.keys("e ctrl-u");
+    h.type_text("nowhere");
+    h.keys("enter");
+    assert!(
+        h.render(120, 40)
+            .contains("Password: `nowhere` is not a place")
+    );
+}

@@ -7,7 +7,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use base64::Engine;
 
 use super::state::TokenView;
-use super::update::{Change, Effect, KeyStore, Msg};
+use super::update::{AppleIdEdit, Change, Effect, KeyStore, Msg};
 use crate::apple::session::{StoredCookie, StoredSession};
 use crate::apple::signin::{
     self, CodeAnswer, CodeRequest, CodeSource, Delivery, Endpoints, Phone, SignInError, SignedIn,
@@ -141,6 +141,7 @@ impl Runner {
                     Err(e) => self.send(Msg::Failed(add_key_error(&e))),
                 }
             }
+            Effect::EditAppleId(e) => self.edit_apple_id(loaded, e),
             Effect::StartSignIn {
                 apple_id,
                 password,
@@ -255,6 +256,36 @@ impl Runner {
                 Ok(l) => self.send(Msg::Saved(Box::new(l), "reloaded from disk".into())),
                 Err(e) => self.send(Msg::Failed(e.to_string())),
             },
+        }
+    }
+
+    /// Records where an Apple ID's secrets are; a new app-specific password goes to the keyring first.
+    fn edit_apple_id(&self, loaded: &Loaded, e: AppleIdEdit) {
+        let entry = EntryName::app_specific_password(&e.apple_id);
+        if let Some(v) = &e.new_app_specific_password
+            && let Err(err) = self.keyring.set(&entry, v)
+        {
+            return self.send(Msg::Failed(format!(
+                "could not keep the app-specific password in the keyring ({err}): write env:VAR or file:PATH in App-specific password instead"
+            )));
+        }
+        let id = e.apple_id.clone();
+        let saved = self.apply(loaded, format!("saved Apple ID {id}"), |_, doc| {
+            edit::set_apple_id_ref(doc, &id, "password", Some(&e.password))?;
+            edit::set_apple_id_ref(
+                doc,
+                &id,
+                "app_specific_password",
+                e.app_specific_password.as_ref(),
+            )
+        });
+        if !saved
+            && e.new_app_specific_password.is_some()
+            && let Err(err) = self.keyring.delete(&entry)
+        {
+            self.send(Msg::Failed(format!(
+                "nothing was saved, and {entry} could not be removed from the keyring again ({err}): delete it by hand"
+            )));
         }
     }
 
@@ -632,7 +663,10 @@ fn apply_change(
 }
 
 /// The key field: a pasted key, `env:VAR`, or a path; with the reference the workspace may record instead.
-fn key_source(text: &str) -> Result<(Vec<u8>, Option<String>, Option<SecretRef>), String> {
+/// The key's bytes, its file name (for the importer's checks) and the reference that reads it again.
+type KeySource = (Vec<u8>, Option<String>, Option<SecretRef>);
+
+fn key_source(text: &str) -> Result<KeySource, String> {
     if text.contains("-----BEGIN") || !text.contains(['/', '.', ':']) && text.len() > 100 {
         return Ok((text.as_bytes().to_vec(), None, None));
     }

@@ -117,6 +117,10 @@ pub enum FormKind {
     EditApiKey {
         name: String,
     },
+    /// Where an Apple ID's secrets are (no sign-in: that is `r`).
+    EditAppleId {
+        apple_id: String,
+    },
     EditInputs {
         slug: String,
         step_index: usize,

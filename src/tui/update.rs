@@ -40,6 +40,15 @@ pub enum Change {
     },
 }
 
+/// The Apple ID edit form's result: references, and a new app-specific password for the keyring.
+#[derive(Debug)]
+pub struct AppleIdEdit {
+    pub apple_id: String,
+    pub password: SecretRef,
+    pub app_specific_password: Option<SecretRef>,
+    pub new_app_specific_password: Option<SecretValue>,
+}
+
 /// The form's Store choice: the OS keyring, or a reference to the file / env var the key came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyStore {
@@ -49,6 +58,7 @@ pub enum KeyStore {
 
 #[derive(Debug)]
 pub enum Effect {
+    EditAppleId(AppleIdEdit),
     AddApiKey {
         key: ApiKey,
         /// A path, `env:VAR`, or the pasted key itself: a secret either way, never in Debug output.
@@ -801,9 +811,72 @@ fn edit(s: &mut AppState) -> Vec<Effect> {
             s.layers.push(Layer::Form(form));
             Vec::new()
         }
-        (Pane::Connections, Some(ConnRow::AppleId(_))) => reauth(s),
+        (Pane::Connections, Some(ConnRow::AppleId(i))) => {
+            let a = &s.loaded.workspace.apple_ids[i];
+            let mut fields = vec![
+                Field::new("Password", FieldKind::Text, Check::NonEmpty)
+                    .with_value(&ref_text(&a.password)),
+                Field::new("App-specific password", FieldKind::Text, Check::None).with_value(
+                    &a.app_specific_password
+                        .as_ref()
+                        .map(ref_text)
+                        .unwrap_or_default(),
+                ),
+                Field::new(
+                    "New app-specific password",
+                    FieldKind::Secret,
+                    Check::AppSpecificPasswordOptional,
+                ),
+            ];
+            fields[0].hint = "keyring, env:VAR or file:PATH".into();
+            fields[1].hint = "empty (none), keyring, env:VAR or file:PATH".into();
+            fields[2].hint = "xxxx-xxxx-xxxx-xxxx: kept in the keyring".into();
+            let form = Form {
+                kind: FormKind::EditAppleId {
+                    apple_id: a.apple_id.clone(),
+                },
+                title: format!("Edit Apple ID · {}", a.apple_id),
+                fields,
+                focus: 0,
+                error: None,
+                notes: vec![
+                    "Where its secrets are read from; nothing is sent to Apple.".into(),
+                    "To renew the 2FA session, press r on the Apple ID instead.".into(),
+                ],
+                busy: None,
+                phones: Vec::new(),
+            };
+            s.layers.push(Layer::Form(form));
+            Vec::new()
+        }
         (Pane::Apps | Pane::Preview, _) => edit_inputs(s),
         _ => Vec::new(),
+    }
+}
+
+/// A reference as the edit form shows it: `keyring`, `env:VAR`, `file:PATH`.
+fn ref_text(r: &SecretRef) -> String {
+    use crate::domain::secret_ref::TomlScalar;
+    match r.toml_key_value() {
+        (_, TomlScalar::Bool(_)) => "keyring".into(),
+        ("path", TomlScalar::Str(v)) => format!("file:{v}"),
+        (k, TomlScalar::Str(v)) => format!("{k}:{v}"),
+    }
+}
+
+/// The reverse of `ref_text`; a bare path is a file.
+fn parse_ref(text: &str) -> Result<SecretRef, String> {
+    let t = text.trim();
+    match t {
+        "keyring" => Ok(SecretRef::Keyring),
+        _ => match t.split_once(':') {
+            Some(("env", var)) if !var.is_empty() => Ok(SecretRef::Env(var.to_string())),
+            Some(("file", path)) if !path.is_empty() => Ok(SecretRef::Path(path.to_string())),
+            _ if t.contains('/') => Ok(SecretRef::Path(t.to_string())),
+            _ => Err(format!(
+                "`{t}` is not a place for a secret: write keyring, env:VAR or file:PATH"
+            )),
+        },
     }
 }
 
@@ -1421,6 +1494,39 @@ fn submit(s: &mut AppState) -> Vec<Effect> {
                 new_name: form.field("Name").to_string(),
                 issuer_id: (!issuer.is_empty()).then_some(issuer),
                 enterprise: form.field("Enterprise") == "yes",
+            })]
+        }
+        FormKind::EditAppleId { apple_id } => {
+            let password = match parse_ref(form.field("Password")) {
+                Ok(r) => r,
+                Err(e) => {
+                    form.focus = 0;
+                    form.error = Some(format!("Password: {e}"));
+                    return Vec::new();
+                }
+            };
+            let new_asp = form.field("New app-specific password").to_string();
+            let asp_text = form.field("App-specific password").trim().to_string();
+            let app_specific_password = if !new_asp.is_empty() {
+                Some(SecretRef::Keyring)
+            } else if asp_text.is_empty() {
+                None
+            } else {
+                match parse_ref(&asp_text) {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        form.focus = 1;
+                        form.error = Some(format!("App-specific password: {e}"));
+                        return Vec::new();
+                    }
+                }
+            };
+            form.busy = Some("Saving…".into());
+            vec![Effect::EditAppleId(AppleIdEdit {
+                apple_id,
+                password,
+                app_specific_password,
+                new_app_specific_password: (!new_asp.is_empty()).then(|| SecretValue::new(new_asp)),
             })]
         }
         FormKind::EditInputs {
