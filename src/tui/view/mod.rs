@@ -309,6 +309,23 @@ pub fn scroll_offset(selected: usize, height: usize) -> usize {
     }
 }
 
+/// A step id shortened in the middle so ids sharing a long prefix stay distinct:
+/// `deploy-to-itunesconnect-deliver@2` → `deploy-to-itu…-deliver@2`.
+pub fn abbreviate(id: &str, width: usize) -> String {
+    let len = id.chars().count();
+    if len <= width {
+        return id.to_string();
+    }
+    let tail_start = id.rfind('-').map_or(len, |i| id[..i].chars().count());
+    let tail_len = (len - tail_start).min(width / 2);
+    if tail_len == 0 || width < 8 {
+        return truncate(id, width);
+    }
+    let head: String = id.chars().take(width - tail_len - 1).collect();
+    let tail: String = id.chars().skip(len - tail_len).collect();
+    format!("{head}…{tail}")
+}
+
 pub fn truncate(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         text.to_string()
@@ -318,5 +335,21 @@ pub fn truncate(text: &str, width: usize) -> String {
         let mut t: String = text.chars().take(width - 1).collect();
         t.push('…');
         t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::abbreviate;
+
+    #[test]
+    fn abbreviated_step_ids_stay_distinct() {
+        let a = abbreviate("deploy-to-itunesconnect-deliver@2", 22);
+        let b = abbreviate("deploy-to-itunesconnect-application-loader@1", 22);
+        assert_eq!(a.chars().count(), 22);
+        assert_eq!(b.chars().count(), 22);
+        assert_ne!(a, b);
+        assert!(a.ends_with("-deliver@2"), "{a}");
+        assert_eq!(abbreviate("fastlane", 22), "fastlane");
     }
 }

@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{block, scroll_offset, truncate};
+use super::{abbreviate, block, scroll_offset, truncate};
 use crate::bitrise::run::describe;
 use crate::domain::catalog::{InputRole, SourceKind};
 use crate::domain::resolution::{Environment, Outcome};
@@ -332,7 +332,11 @@ fn matrix(
             value.clone()
         };
         let mut spans = vec![Span::styled(
-            format!("{} {}", pad(&step.id, step_w), pad(&value_cell, 14)),
+            format!(
+                "{} {}",
+                pad(&abbreviate(&step.id, step_w), step_w),
+                pad(&value_cell, 14)
+            ),
             sel_style(theme, selected, focused),
         )];
         for src in SourceKind::ALL {
@@ -462,7 +466,11 @@ fn preview(
             Some(o) => o.reference.as_str(),
             None => row.step_id.as_str(),
         };
-        let head = format!("{} {} ", pad(&si.to_string(), 2), pad(name, step_w));
+        let head = format!(
+            "{} {} ",
+            pad(&si.to_string(), 2),
+            pad(&abbreviate(name, step_w), step_w)
+        );
         if selected {
             selected_line = Some(lines.len());
             lines.push(Line::from(Span::styled(
