@@ -250,6 +250,7 @@ fn dispatch(state: &mut AppState, runner: &mut Runner, msg: Msg) {
                 update::Effect::Apply(_)
                     | update::Effect::Remove { .. }
                     | update::Effect::AddApiKey { .. }
+                    | update::Effect::EditAppleId(_)
                     | update::Effect::FinishAppleId { .. }
             )
         {
