@@ -4,7 +4,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use apple_conn::cli::Cli;
-use apple_conn::headless::{self, CmdResult};
+use apple_conn::headless::{self, CmdResult, Failure};
+use apple_conn::theme::Theme;
+use apple_conn::tui::{self, Options, effects::Service, keymap::Keymap};
 
 // Many small allocations per resolved step: mimalloc keeps the 1,000-app preview fast.
 #[global_allocator]
@@ -16,7 +18,7 @@ fn main() -> ExitCode {
         apple_conn::terminal_text::die_quietly_on_closed_pipe();
     }
     let result: CmdResult = if cli.command.is_none() {
-        headless::tui_launch::run(&cli)
+        launch_tui(&cli)
     } else {
         headless::dispatch::run(&cli)
     };
@@ -32,4 +34,72 @@ fn main() -> ExitCode {
             ExitCode::from(failure.code)
         }
     }
+}
+
+/// `apple-conn` with no subcommand: checks everything the TUI needs, then opens it.
+fn launch_tui(cli: &Cli) -> CmdResult {
+    let config = if cli.demo {
+        std::path::PathBuf::from("demo.toml")
+    } else {
+        headless::config_path(&cli.config)?
+    };
+    // Load and validate before the terminal changes mode, so errors print on a normal screen.
+    let setting = if cli.demo {
+        None
+    } else {
+        Some(headless::load_path(&config)?)
+    };
+    let ws = setting.as_ref().map(|l| &l.workspace);
+    let no_color = cli.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = Theme::choose(
+        cli.theme.as_deref(),
+        ws.and_then(|w| w.settings.theme.as_deref()),
+        no_color,
+    )
+    .map_err(|e| Failure::new(2, e))?;
+    let keymap_path = cli.keymap.clone().or_else(|| {
+        ws.and_then(|w| w.settings.keymap.clone())
+            .map(std::path::PathBuf::from)
+    });
+    let user_keymap = match &keymap_path {
+        Some(p) => Some(
+            apple_conn::store::files::read_text_capped(p, apple_conn::store::files::SMALL_CAP, "keymap")
+                .map_err(|e| Failure::new(2, format!("keymap {}: {e}", p.display())))?,
+        ),
+        None => None,
+    };
+    let keymap = Keymap::parse(tui::keymap::DEFAULT_KEYMAP, user_keymap.as_deref())
+        .map_err(|e| Failure::new(2, e))?;
+    let service = if cli.demo {
+        Service::Demo
+    } else {
+        Service::Apple(headless::apple_id::endpoints(
+            cli.apple_auth_url.as_deref(),
+            ws,
+        )?)
+    };
+    let clock = apple_conn::ops::Clock::from_option(
+        cli.now
+            .as_ref()
+            .map(|_| headless::now(&cli.now))
+            .transpose()?,
+    );
+    if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        return Err(Failure::new(
+            2,
+            "the terminal UI needs a terminal: use a subcommand for scripts (see --help)",
+        ));
+    }
+    tui::run(Options {
+        loaded: setting,
+        config,
+        demo: cli.demo,
+        read_only: cli.read_only,
+        theme,
+        keymap,
+        service,
+        clock,
+    })
+    .map_err(|e| Failure::new(1, e))?;
+    Ok(0)
 }

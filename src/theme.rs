@@ -186,4 +186,27 @@ mod tests {
             "mono"
         );
     }
+
+    #[test]
+    fn the_light_theme_draws_no_text_in_light_colours() {
+        use ratatui::style::Color;
+        let t = Theme::choose(Some("light"), None, false).unwrap();
+        for style in [
+            t.text, t.muted, t.key_hint, t.ok, t.warning, t.error, t.title,
+        ] {
+            assert!(
+                !matches!(
+                    style.fg,
+                    Some(
+                        Color::Gray
+                            | Color::White
+                            | Color::LightYellow
+                            | Color::LightGreen
+                            | Color::LightCyan
+                    )
+                ),
+                "{style:?}"
+            );
+        }
+    }
 }

@@ -112,7 +112,10 @@ fn type_a_scenario_in_the_real_binary() {
     );
     let t = Tmux::start("scenario", &cmd, 120, 40);
     t.wait_for("1 Connections");
+    // No connection yet: `a` asks which kind.
     t.keys(&["a"]);
+    t.wait_for("Add a connection");
+    t.keys(&["Enter"]);
     t.wait_for("Add API key");
     t.literal("Release key");
     t.keys(&["Tab"]);

@@ -20,12 +20,10 @@ fn p8_file(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
 fn snap(h: &Harness, name: &str) {
-    // The demo sign-in stamps the real clock: filter that volatile text, as gitui does.
-    insta::with_settings!({filters => vec![(r"expires \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", "expires [date]")]}, {
-        for (w, ht) in SIZES {
-            insta::assert_snapshot!(format!("{name}_{w}x{ht}"), h.render(w, ht));
-        }
-    });
+    // The harness's clock is fixed and every effect reads it: no volatile text to filter.
+    for (w, ht) in SIZES {
+        insta::assert_snapshot!(format!("{name}_{w}x{ht}"), h.render(w, ht));
+    }
 }
 
 #[test]
@@ -436,4 +434,284 @@ fn help_shows_every_key_at_80x24() {
             "{label} missing at 80×24:\n{screen}"
         );
     }
+}
+
+#[test]
+fn an_apple_id_is_assigned_from_the_apps_pane() {
+    let mut h = Harness::demo(now());
+    h.keys("2 s s");
+    let screen = h.render(120, 40);
+    assert!(screen.contains("Apple ID for shop-ios"), "{screen}");
+    // The chooser lists the Apple IDs with their session state; the last row clears.
+    h.keys("down down enter");
+    let app = h.state.loaded.workspace.app("shop-ios").unwrap();
+    assert_eq!(app.apple_id, None, "{}", h.render(120, 40));
+    h.keys("s s enter");
+    let app = h.state.loaded.workspace.app("shop-ios").unwrap();
+    assert_eq!(app.apple_id.as_deref(), Some("alice@example.com"));
+    // `s` again goes back to the API keys.
+    h.keys("s s s");
+    assert!(h.render(120, 40).contains("API key for shop-ios"));
+}
+
+#[test]
+fn the_first_apple_id_can_be_added() {
+    let mut h = Harness::demo(now());
+    // Remove both Apple IDs: no Apple ID row is left to stand on.
+    h.keys("down down down d y");
+    h.keys("down down down d y");
+    assert!(
+        h.state.loaded.workspace.apple_ids.is_empty(),
+        "{}",
+        h.render(120, 40)
+    );
+    h.keys("a");
+    let screen = h.render(120, 40);
+    assert!(screen.contains("Add a connection"), "{screen}");
+    h.keys("down enter");
+    let screen = h.render(120, 40);
+    assert!(screen.contains("Add Apple ID"), "{screen}");
+    h.type_text("carol@example.com");
+    h.keys("tab");
+    h.type_text("pw");
+    h.keys("enter");
+    h.type_text("123456");
+    h.keys("enter enter");
+    let screen = h.render(120, 40);
+    assert!(
+        screen.contains("added Apple ID carol@example.com"),
+        "{screen}"
+    );
+    // The session is stamped with the harness's clock: 30 days from it.
+    let aid = h
+        .state
+        .loaded
+        .workspace
+        .apple_id("carol@example.com")
+        .unwrap();
+    assert_eq!(aid.authenticated_at, Some(now()));
+    assert_eq!(
+        aid.session_expires_at,
+        Some(now() + chrono::Duration::days(30))
+    );
+}
+
+#[test]
+fn hints_offer_only_what_works() {
+    let mut h = Harness::demo(now());
+    let bar = |h: &Harness| {
+        h.render(120, 40)
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(bar(&h).contains("t token") && !bar(&h).contains("re-authenticate"));
+    h.keys("down down down");
+    assert!(
+        bar(&h).contains("re-authenticate") && !bar(&h).contains("t token"),
+        "{}",
+        bar(&h)
+    );
+    h.state.read_only = true;
+    for small in [
+        bar(&h),
+        h.render(80, 24)
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_string(),
+    ] {
+        assert!(
+            !small.contains("a add") && !small.contains("d delete"),
+            "{small}"
+        );
+        assert!(
+            small.contains("? help") && small.contains("q quit"),
+            "{small}"
+        );
+    }
+}
+
+#[test]
+fn esc_after_a_good_code_keeps_the_session() {
+    let mut h = Harness::demo(now());
+    h.keys("down down down d y");
+    h.keys("down a");
+    h.type_text("alice@example.com");
+    h.keys("tab");
+    h.type_text("pw");
+    h.keys("enter");
+    h.type_text("123456");
+    h.keys("enter esc");
+    let screen = h.render(120, 40);
+    assert!(
+        screen.contains("added Apple ID alice@example.com"),
+        "{screen}"
+    );
+    let aid = h
+        .state
+        .loaded
+        .workspace
+        .apple_id("alice@example.com")
+        .unwrap();
+    assert_eq!(aid.app_specific_password, None);
+    assert_eq!(aid.authenticated_at, Some(now()));
+}
+
+#[test]
+fn a_failed_sign_in_ends_the_flow_with_a_way_to_retry() {
+    use apple_conn::apple::signin::Endpoints;
+    use apple_conn::tui::effects::Service;
+    // Nothing listens on port 9 of localhost: the first request fails at once.
+    let (loaded, memory) = apple_conn::tui::demo_workspace_seeded(Some(7)).unwrap();
+    let service = Service::Apple(Endpoints::new(Some("http://127.0.0.1:9")).unwrap());
+    let mut h = Harness::with(loaded, Box::new(memory), service, false, now(), true);
+    // Re-authenticate alice: the request fails, no code field stays behind.
+    h.keys("down down down r");
+    let screen = h.render(120, 40);
+    assert!(
+        !matches!(h.state.layers.last(), Some(Layer::Form(_))),
+        "{screen}"
+    );
+    assert!(screen.contains("r: try again"), "{screen}");
+    // Adding (alice's own Apple ID removed first): the form stays, with the error and Enter to retry.
+    h.keys("d y a");
+    h.type_text("carol@example.com");
+    h.keys("tab");
+    h.type_text("pw");
+    h.keys("enter");
+    let screen = h.render(120, 40);
+    assert!(screen.contains("Connection refused"), "{screen}");
+    let Some(Layer::Form(form)) = h.state.layers.last() else {
+        panic!("the add form stays: {screen}")
+    };
+    assert!(form.busy.is_none());
+    assert!(
+        form.error
+            .as_deref()
+            .unwrap_or_default()
+            .ends_with("enter: try again")
+    );
+}
+
+#[test]
+fn a_pasted_pem_with_cr_line_ends_is_accepted_and_masked() {
+    use p256::pkcs8::{EncodePrivateKey, LineEnding};
+    let key = p256::SecretKey::random(&mut p256::elliptic_curve::rand_core::OsRng);
+    let pem = key.to_pkcs8_pem(LineEnding::LF).unwrap().to_string();
+    let mut h = Harness::demo(now());
+    h.keys("a");
+    h.type_text("Pasted");
+    h.keys("tab");
+    h.type_text("57246542-96fe-1a63-e053-0824d011072a");
+    h.keys("tab");
+    h.type_text("PASTED1234");
+    h.keys("tab tab tab");
+    h.send(apple_conn::tui::update::Msg::Paste(pem.replace('\n', "\r")));
+    let screen = h.render(120, 40);
+    assert!(screen.contains("(pasted key,"), "{screen}");
+    assert!(!screen.contains("PRIVATE KEY"), "{screen}");
+    h.keys("enter");
+    let screen = h.render(120, 40);
+    assert!(
+        screen.contains("added API key Pasted (PASTED1234)"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn a_key_can_be_added_as_a_reference_without_a_keyring() {
+    use apple_conn::tui::effects::Service;
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("apple-conn.toml");
+    std::fs::write(&ws, "version = 1\nyou = \"a@example.com\"\n").unwrap();
+    let p8 = p8_file(dir.path(), "AuthKey_REFKEY1234.p8");
+    let loaded = apple_conn::store::load(&ws).unwrap();
+    // A keyring that is there but empty: the key must not land in it.
+    let mut h = Harness::with(
+        loaded,
+        Harness::memory_store(),
+        Service::Demo,
+        true,
+        now(),
+        false,
+    );
+    h.keys("a enter");
+    h.type_text("Ref key");
+    h.keys("tab");
+    h.type_text("57246542-96fe-1a63-e053-0824d011072a");
+    h.keys("tab");
+    h.type_text("REFKEY1234");
+    h.keys("tab tab tab");
+    h.type_text(p8.to_str().unwrap());
+    h.keys("down right");
+    let screen = h.render(120, 40);
+    assert!(screen.contains("◀ reference ▶"), "{screen}");
+    h.keys("enter");
+    let screen = h.render(120, 40);
+    assert!(
+        screen.contains("added API key Ref key (REFKEY1234)"),
+        "{screen}"
+    );
+    let on_disk = std::fs::read_to_string(&ws).unwrap();
+    assert!(
+        on_disk.contains(&format!("private_key = {{ path = \"{}\" }}", p8.display())),
+        "{on_disk}"
+    );
+    // The fingerprint the message showed is the one the workspace lists.
+    let key = apple_conn::store::load(&ws).unwrap().workspace.api_keys[0].clone();
+    let fp = key.fingerprint.unwrap();
+    assert!(screen.contains(&fp[..16]), "{screen}");
+    assert!(
+        screen.contains(&fp[..8]),
+        "the list shows the same fingerprint"
+    );
+}
+
+#[test]
+fn e_on_an_apple_id_edits_its_references_without_signing_in() {
+    let mut h = Harness::demo(now());
+    h.keys("down down down e");
+    let screen = h.render(120, 40);
+    assert!(
+        screen.contains("Edit Apple ID · alice@example.com"),
+        "{screen}"
+    );
+    assert!(h.state.signin.is_none(), "no sign-in starts");
+    // Password from an env var; a new app-specific password kept in the keyring.
+    h.keys("ctrl-u");
+    h.type_text("env:ALICE_PW");
+    h.keys("tab tab");
+    h.type_text("abcd-efgh-ijkl-mnop");
+    let screen = h.render(120, 40);
+    assert!(!screen.contains("abcd-efgh-ijkl-mnop"), "masked: {screen}");
+    h.keys("enter");
+    let screen = h.render(120, 40);
+    assert!(
+        screen.contains("saved Apple ID alice@example.com"),
+        "{screen}"
+    );
+    let aid = h
+        .state
+        .loaded
+        .workspace
+        .apple_id("alice@example.com")
+        .unwrap();
+    assert_eq!(
+        aid.password,
+        apple_conn::domain::secret_ref::SecretRef::Env("ALICE_PW".into())
+    );
+    assert_eq!(
+        aid.app_specific_password,
+        Some(apple_conn::domain::secret_ref::SecretRef::Keyring)
+    );
+    // A place that is not one is refused, naming the field.
+    h.keys("e ctrl-u");
+    h.type_text("nowhere");
+    h.keys("enter");
+    assert!(
+        h.render(120, 40)
+            .contains("Password: `nowhere` is not a place")
+    );
 }

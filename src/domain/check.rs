@@ -9,7 +9,8 @@ use indexmap::IndexMap;
 use super::catalog::{Catalog, StepDef, step_consistency};
 use super::fields;
 use super::problem::{DocPath, Problem, Severity};
-use super::workspace::{KeyKind, MAX_API_KEYS, SessionState, Workspace};
+use super::rules::{KeyField, KeyRefusal, api_key_shape};
+use super::workspace::{MAX_API_KEYS, SessionState, Workspace};
 
 pub const SUPPORTED_VERSION: u32 = 1;
 
@@ -63,9 +64,15 @@ fn check_api_keys(ws: &Workspace, out: &mut Vec<Problem>) {
     let mut key_ids = HashMap::new();
     for (i, key) in ws.api_keys.iter().enumerate() {
         let at = base.index(i);
-        if let Err(e) = fields::connection_name(&key.name) {
-            out.push(Problem::error(at.key("name"), e));
-        } else if !names.insert(key.name.as_str()) {
+        let shape = api_key_shape(key);
+        let bad = |f: KeyField| shape.iter().any(|r| r.field() == Some(f));
+        for refusal in &shape {
+            out.push(Problem::error(
+                at.key(toml_key(refusal)),
+                toml_words(refusal, &key.name),
+            ));
+        }
+        if !bad(KeyField::Name) && !names.insert(key.name.as_str()) {
             out.push(Problem::error(
                 at.key("name"),
                 format!(
@@ -74,9 +81,9 @@ fn check_api_keys(ws: &Workspace, out: &mut Vec<Problem>) {
                 ),
             ));
         }
-        if let Err(e) = fields::key_id(&key.key_id) {
-            out.push(Problem::error(at.key("key_id"), e));
-        } else if let Some(first) = key_ids.insert(key.key_id.as_str(), key.name.as_str()) {
+        if !bad(KeyField::KeyId)
+            && let Some(first) = key_ids.insert(key.key_id.as_str(), key.name.as_str())
+        {
             out.push(Problem::error(
                 at.key("key_id"),
                 format!(
@@ -85,42 +92,51 @@ fn check_api_keys(ws: &Workspace, out: &mut Vec<Problem>) {
                 ),
             ));
         }
-        match (key.kind, &key.issuer_id) {
-            (KeyKind::Team, None) => out.push(Problem::error(
-                at.key("kind"),
-                format!(
-                    "team key `{}` has no issuer_id: add issuer_id = \"<UUID from App Store Connect>\", or write kind = \"individual\"",
-                    key.name
-                ),
-            )),
-            (KeyKind::Individual, Some(_)) => out.push(Problem::error(
-                at.key("issuer_id"),
-                format!(
-                    "individual key `{}` has an issuer_id: individual keys have none (their tokens carry sub = \"user\"); remove it, or write kind = \"team\"",
-                    key.name
-                ),
-            )),
-            (_, Some(issuer)) => {
-                if let Err(e) = fields::issuer_id(issuer) {
-                    out.push(Problem::error(at.key("issuer_id"), e));
-                }
-            }
-            (KeyKind::Individual, None) => {}
-        }
-        if key.kind == KeyKind::Individual && key.enterprise {
-            out.push(Problem::error(
-                at.key("enterprise"),
-                format!(
-                    "individual key `{}` is marked enterprise: Enterprise Program keys are team keys; write kind = \"team\" with its issuer_id",
-                    key.name
-                ),
-            ));
-        }
         if let Some(owner) = &key.owner
             && let Err(e) = fields::apple_id(owner)
         {
             out.push(Problem::error(at.key("owner"), format!("owner: {e}")));
         }
+    }
+}
+
+/// The TOML key a shape refusal points at (the team-key-without-issuer case points at `kind`, as before).
+fn toml_key(r: &KeyRefusal) -> &'static str {
+    match r {
+        KeyRefusal::IssuerMissing => "kind",
+        other => match other.field() {
+            Some(KeyField::Name) => "name",
+            Some(KeyField::KeyId) => "key_id",
+            Some(KeyField::IssuerId) => "issuer_id",
+            Some(KeyField::Kind) => "kind",
+            Some(KeyField::Enterprise) => "enterprise",
+            None => "name",
+        },
+    }
+}
+
+/// A refusal in the words of the workspace file.
+fn toml_words(r: &KeyRefusal, name: &str) -> String {
+    match r {
+        KeyRefusal::Shape(_, e) => e.clone(),
+        KeyRefusal::IssuerMissing => format!(
+            "team key `{name}` has no issuer_id: add issuer_id = \"<UUID from App Store Connect>\", or write kind = \"individual\""
+        ),
+        KeyRefusal::IssuerOnIndividual => format!(
+            "individual key `{name}` has an issuer_id: individual keys have none (their tokens carry sub = \"user\"); remove it, or write kind = \"team\""
+        ),
+        KeyRefusal::EnterpriseIndividual => format!(
+            "individual key `{name}` is marked enterprise: Enterprise Program keys are team keys; write kind = \"team\" with its issuer_id"
+        ),
+        KeyRefusal::TooMany => {
+            format!("a workspace holds at most {MAX_API_KEYS} API keys (Bitrise's limit)")
+        }
+        KeyRefusal::NameTaken(n) => {
+            format!("two API keys are named `{n}`: names must be unique, rename one")
+        }
+        KeyRefusal::KeyIdTaken { key_id, by } => format!(
+            "key ID {key_id} is already used by `{by}`: one key, one connection; remove the duplicate"
+        ),
     }
 }
 

@@ -7,6 +7,7 @@ pub mod key_file;
 pub mod problem;
 pub mod resolution;
 pub mod resolve;
+pub mod rules;
 pub mod secret_inputs;
 pub mod secret_ref;
 pub mod workspace;

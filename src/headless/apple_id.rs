@@ -12,6 +12,7 @@ use crate::apple::session::{self, Session};
 use crate::apple::signin::{self, CodeAnswer, CodeRequest, CodeSource, Endpoints, SignInError};
 use crate::cli::{AddAppleIdArgs, KeyStorage, ReauthArgs, SessionCommand, SignInArgs};
 use crate::domain::fields;
+use crate::domain::rules::AppleIdRefusal;
 use crate::domain::secret_ref::SecretRef;
 use crate::domain::workspace::{AppleId, Workspace};
 use crate::secrets::{EntryName, SecretStore, SecretValue, Secrets};
@@ -369,21 +370,15 @@ fn report_signed_in(
 }
 
 pub fn validate_new_apple_id(ws: &Workspace, aid: &AppleId) -> Result<(), String> {
-    fields::apple_id(&aid.apple_id)?;
-    if ws.apple_id(&aid.apple_id).is_some() {
-        return Err(format!(
-            "{} is already connected: to renew its session run `apple-conn reauth {}`",
-            aid.apple_id, aid.apple_id
-        ));
-    }
-    let owner = aid.owner(ws);
-    if let Some(existing) = ws.apple_ids.iter().find(|a| a.owner(ws) == owner) {
-        return Err(format!(
-            "{owner} already has an Apple ID connection ({}): one Apple ID per member, as on Bitrise; remove it first",
-            existing.apple_id
-        ));
-    }
-    Ok(())
+    ws.may_add_apple_id(aid).map_err(|r| match r {
+        AppleIdRefusal::Shape(e) => e,
+        AppleIdRefusal::AlreadyConnected(id) => format!(
+            "{id} is already connected: to renew its session run `apple-conn reauth {id}`"
+        ),
+        AppleIdRefusal::OwnerHasOne { owner, existing } => format!(
+            "{owner} already has an Apple ID connection ({existing}): one Apple ID per member, as on Bitrise; remove it first"
+        ),
+    })
 }
 
 pub fn reauth(path: &Path, keyring: &dyn SecretStore, args: &ReauthArgs) -> CmdResult {

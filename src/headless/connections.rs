@@ -5,12 +5,14 @@ use std::path::Path;
 
 use super::secret_input::SecretSource;
 use super::{CmdResult, Failure};
-use crate::asc::p8;
 use crate::cli::{AddApiKeyArgs, AssignArgs, InitArgs, KeyStorage, RemoveCommand};
 use crate::domain::fields;
+use crate::domain::rules::KeyRefusal;
 use crate::domain::secret_ref::SecretRef;
 use crate::domain::workspace::{ApiKey, KeyKind, MAX_API_KEYS, Workspace};
-use crate::secrets::{EntryName, SecretStore, SecretValue, Secrets};
+use crate::ops::keys::{self, AddKeyError, Storage};
+use crate::ops::save::Target;
+use crate::secrets::{SecretStore, SecretValue};
 use crate::store::edit::{self, ConnectionKind};
 use crate::store::{self, UpdateError};
 
@@ -29,45 +31,31 @@ pub fn init(path: &Path, args: &InitArgs) -> CmdResult {
     Ok(0)
 }
 
-/// The same rules the TUI form applies, before any secret is touched.
+/// The workspace's rules (`Workspace::may_add_api_key`), worded with this command's flags.
 pub fn validate_new_api_key(ws: &Workspace, key: &ApiKey) -> Result<(), String> {
-    fields::connection_name(&key.name)?;
-    fields::key_id(&key.key_id)?;
-    match (key.kind, &key.issuer_id) {
-        (KeyKind::Team, None) => {
-            return Err("a team key needs --issuer-id (App Store Connect › Users and Access › Integrations); for an individual key pass --individual".into());
+    ws.may_add_api_key(key).map_err(|r| key_refusal_words(&r))
+}
+
+fn key_refusal_words(r: &KeyRefusal) -> String {
+    match r {
+        KeyRefusal::Shape(_, e) => e.clone(),
+        KeyRefusal::IssuerMissing => "a team key needs --issuer-id (App Store Connect › Users and Access › Integrations); for an individual key pass --individual".into(),
+        KeyRefusal::IssuerOnIndividual => {
+            "an individual key has no issuer ID: drop --issuer-id, or drop --individual".into()
         }
-        (KeyKind::Individual, Some(_)) => {
-            return Err(
-                "an individual key has no issuer ID: drop --issuer-id, or drop --individual".into(),
-            );
+        KeyRefusal::EnterpriseIndividual => {
+            "Enterprise Program keys are team keys: drop --individual and give --issuer-id".into()
         }
-        (_, Some(issuer)) => fields::issuer_id(issuer)?,
-        _ => {}
-    }
-    if key.kind == KeyKind::Individual && key.enterprise {
-        return Err(
-            "Enterprise Program keys are team keys: drop --individual and give --issuer-id".into(),
-        );
-    }
-    if ws.api_keys.len() >= MAX_API_KEYS {
-        return Err(format!(
+        KeyRefusal::TooMany => format!(
             "the workspace already has {MAX_API_KEYS} API keys, Bitrise's limit: remove one first (`apple-conn remove api-key NAME`)"
-        ));
+        ),
+        KeyRefusal::NameTaken(n) => {
+            format!("an API key named `{n}` already exists: choose another name")
+        }
+        KeyRefusal::KeyIdTaken { key_id, by } => {
+            format!("key {key_id} is already in the workspace as `{by}`")
+        }
     }
-    if ws.api_key(&key.name).is_some() {
-        return Err(format!(
-            "an API key named `{}` already exists: choose another name",
-            key.name
-        ));
-    }
-    if let Some(other) = ws.api_keys.iter().find(|k| k.key_id == key.key_id) {
-        return Err(format!(
-            "key {} is already in the workspace as `{}`",
-            key.key_id, other.name
-        ));
-    }
-    Ok(())
 }
 
 pub fn add_api_key(path: &Path, keyring: &dyn SecretStore, args: &AddApiKeyArgs) -> CmdResult {
@@ -81,7 +69,7 @@ pub fn add_api_key(path: &Path, keyring: &dyn SecretStore, args: &AddApiKeyArgs)
         _ => None,
     };
     let file_path = source.is_none().then(|| Path::new(&args.p8).to_path_buf());
-    let mut key = ApiKey {
+    let key = ApiKey {
         name: args.name.clone(),
         key_id: args.key_id.clone(),
         issuer_id: args.issuer_id.clone(),
@@ -111,11 +99,6 @@ pub fn add_api_key(path: &Path, keyring: &dyn SecretStore, args: &AddApiKeyArgs)
         }
         (None, None) => return Err(Failure::new(2, "--p8 is required")),
     };
-    let imported = p8::import(&content, file_name.as_deref(), Some(&key.key_id))
-        .map_err(|e| Failure::new(1, format!("{}: {e}", args.p8)))?;
-    for w in &imported.warnings {
-        eprintln!("warning: {w}");
-    }
     if let Some(p) = &file_path
         && let Some(mode) = loose_mode(p)
     {
@@ -126,56 +109,58 @@ pub fn add_api_key(path: &Path, keyring: &dyn SecretStore, args: &AddApiKeyArgs)
         );
     }
 
-    key.fingerprint = Some(imported.fingerprint.clone());
-    let entry = EntryName::api_key(&key.key_id);
-    let stored_in_keyring = match args.store {
-        KeyStorage::Keyring => {
-            keyring
-                .set(&entry, &imported.pem)
-                .map_err(|e| Failure::new(1, format!("could not store the private key: {e}")))?;
-            true
-        }
-        KeyStorage::Reference => {
-            key.private_key = match (&source, &file_path) {
-                (Some(src), _) => src.as_reference().ok_or_else(|| {
-                    Failure::new(
-                        2,
-                        "--store reference needs --p8 PATH or env:VAR (stdin cannot be referenced)",
-                    )
-                })?,
-                (None, Some(p)) => SecretRef::Path(absolute(p).display().to_string()),
-                (None, None) => return Err(Failure::new(2, "--p8 is required")),
-            };
-            false
-        }
+    let storage = match args.store {
+        KeyStorage::Keyring => Storage::Keyring,
+        KeyStorage::Reference => Storage::Reference(match (&source, &file_path) {
+            (Some(src), _) => src.as_reference().ok_or_else(|| {
+                Failure::new(
+                    2,
+                    "--store reference needs --p8 PATH or env:VAR (stdin cannot be referenced)",
+                )
+            })?,
+            (None, Some(p)) => SecretRef::Path(absolute(p).display().to_string()),
+            (None, None) => return Err(Failure::new(2, "--p8 is required")),
+        }),
     };
-    let saved = store::update(path, |l, doc| {
-        validate_new_api_key(&l.workspace, &key)?;
-        edit::add_api_key(doc, &key)
-    });
-    if let Err(e) = saved {
-        // Never leave a secret behind that no connection points to.
-        if stored_in_keyring && let Err(cleanup) = keyring.delete(&entry) {
-            return Err(Failure::new(
-                1,
-                format!(
-                    "{e}\nThe key was stored as {entry} but could not be removed again ({cleanup}): delete that keyring entry by hand"
-                ),
-            ));
+    let added = keys::add_api_key(
+        Target::Disk(path),
+        keyring,
+        &loaded.workspace,
+        key,
+        &content,
+        file_name.as_deref(),
+        storage,
+    )
+    .map_err(|e| match e {
+        AddKeyError::Refused(r) => Failure::new(1, key_refusal_words(&r)),
+        AddKeyError::Import(e) => Failure::new(1, format!("{}: {e}", args.p8)),
+        AddKeyError::Keyring(e) => {
+            Failure::new(1, format!("could not store the private key: {e}"))
         }
-        return Err(update_failure(e));
-    }
-    let place = if stored_in_keyring {
-        format!("{} as {entry}", keyring.describe())
-    } else {
-        key.private_key.describe()
-    };
+        AddKeyError::Save {
+            error,
+            leftover: None,
+        } => update_failure(error),
+        AddKeyError::Save {
+            error,
+            leftover: Some((entry, cleanup)),
+        } => Failure::new(
+            1,
+            format!(
+                "{error}\nThe key was stored as {entry} but could not be removed again ({cleanup}): delete that keyring entry by hand"
+            ),
+        ),
+    })?;
     eprintln!(
-        "added API key `{}` ({}), fingerprint {}, private key in {place}",
-        key.name,
-        key.key_id,
-        &imported.fingerprint[..16]
+        "added API key `{}` ({}), fingerprint {}, private key in {}",
+        added.key.name,
+        added.key.key_id,
+        &added.fingerprint[..16.min(added.fingerprint.len())],
+        added.place
     );
+    for w in &added.warnings {
+        eprintln!("warning: {w}");
+    }
     Ok(0)
 }
 
@@ -219,22 +204,20 @@ pub fn remove(path: &Path, keyring: &dyn SecretStore, what: &RemoveCommand) -> C
         RemoveCommand::AppleId { apple_id } => (ConnectionKind::AppleId, apple_id.clone()),
     };
     let before = super::load_path(path)?;
-    let refs =
-        crate::secrets::connection_secrets(&before.workspace, kind, &id).ok_or_else(|| {
-            let known = match kind {
-                ConnectionKind::ApiKey => crate::domain::check::suggest(
-                    &id,
-                    before.workspace.api_keys.iter().map(|k| k.name.as_str()),
-                ),
-                ConnectionKind::AppleId => String::new(),
-            };
-            match kind {
-                ConnectionKind::ApiKey => {
-                    Failure::new(1, format!("no API key named `{id}`{known}"))
-                }
-                ConnectionKind::AppleId => Failure::new(1, format!("no Apple ID connection {id}")),
-            }
-        })?;
+    // An unknown name is worded here with suggestions; the op removes what is found.
+    crate::secrets::connection_secrets(&before.workspace, kind, &id).ok_or_else(|| {
+        let known = match kind {
+            ConnectionKind::ApiKey => crate::domain::check::suggest(
+                &id,
+                before.workspace.api_keys.iter().map(|k| k.name.as_str()),
+            ),
+            ConnectionKind::AppleId => String::new(),
+        };
+        match kind {
+            ConnectionKind::ApiKey => Failure::new(1, format!("no API key named `{id}`{known}")),
+            ConnectionKind::AppleId => Failure::new(1, format!("no Apple ID connection {id}")),
+        }
+    })?;
     let users = match kind {
         ConnectionKind::ApiKey => before.workspace.apps_using_api_key(&id),
         ConnectionKind::AppleId => before.workspace.apps_using_apple_id(&id),
@@ -250,24 +233,15 @@ pub fn remove(path: &Path, keyring: &dyn SecretStore, what: &RemoveCommand) -> C
             return Err(Failure::new(1, "nothing removed"));
         }
     }
-    // The workspace first: a connection must never point to a deleted secret.
-    let (cleared, _) = store::update(path, |_, doc| edit::remove_connection(doc, kind, &id))
-        .map_err(update_failure)?;
-    let secrets = Secrets {
-        keyring,
-        workspace_file: path,
-    };
-    // Group the failures by reason: one unreachable keyring is one message.
-    let mut orphans: Vec<(String, Vec<String>)> = Vec::new();
-    for (r, entry) in refs {
-        if let Err(e) = secrets.delete(&r, &entry) {
-            let reason = e.to_string();
-            match orphans.iter_mut().find(|(r, _)| *r == reason) {
-                Some((_, entries)) => entries.push(entry.to_string()),
-                None => orphans.push((reason, vec![entry.to_string()])),
-            }
-        }
-    }
+    let removed =
+        crate::ops::remove::remove(Target::Disk(path), keyring, &before.workspace, kind, &id)
+            .map_err(|e| match e {
+                crate::ops::remove::RemoveError::NotFound => {
+                    Failure::new(1, format!("no connection {id}"))
+                }
+                crate::ops::remove::RemoveError::Save(e) => update_failure(e),
+            })?;
+    let (cleared, orphans) = (removed.cleared, removed.leftovers);
     if !cleared.is_empty() {
         eprintln!("cleared from: {}", cleared.join(", "));
     }
@@ -294,15 +268,5 @@ pub fn read_key_pem(
     keyring: &dyn SecretStore,
     key: &ApiKey,
 ) -> Result<SecretValue, Failure> {
-    let secrets = Secrets {
-        keyring,
-        workspace_file: path,
-    };
-    let value = secrets
-        .get(&key.private_key, &EntryName::api_key(&key.key_id))
-        .map_err(|e| Failure::new(1, format!("the private key of `{}`: {e}", key.name)))?;
-    // References may hold the raw file, base64 of it, or CRLF text: normalise through the importer.
-    let imported = p8::import(value.expose().as_bytes(), None, None)
-        .map_err(|e| Failure::new(1, format!("the private key of `{}`: {e}", key.name)))?;
-    Ok(imported.pem)
+    keys::read_key_pem(path, keyring, key).map_err(|e| Failure::new(1, e))
 }

@@ -76,7 +76,6 @@ pub mod export;
 pub mod secret_input;
 pub mod test_connection;
 pub mod tokens;
-pub mod tui_launch;
 
 /// Loads a workspace from a known path (exit 2 when unreadable).
 pub fn load_path(path: &std::path::Path) -> Result<Loaded, Failure> {

@@ -1,6 +1,12 @@
 //! Operations both faces call (the CLI prints their results, the TUI turns them into messages).
 //! Plain inputs, typed results; every clock read goes through the `Clock` passed in.
+//! Sign-in (add Apple ID, re-authenticate) runs `apple::signin` with each face's `CodeSource`;
+//! a `refresh` op (i15b's `session refresh`) belongs beside them here.
 
 pub mod clock;
+pub mod keys;
+pub mod remove;
+pub mod save;
+pub mod test;
 
 pub use clock::Clock;

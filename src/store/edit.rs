@@ -52,6 +52,53 @@ fn find_table<'a>(
         .ok_or_else(|| format!("no {key} entry with {field} = \"{wanted}\""))
 }
 
+/// Sets one value in place: unchanged values are not touched, a changed one keeps its comment and spacing.
+fn set_in_place(t: &mut Table, key: &str, new: Value) {
+    match t.get_mut(key).and_then(Item::as_value_mut) {
+        Some(old) if old.to_string().trim() == new.to_string().trim() => {}
+        Some(old) => {
+            let decor = old.decor().clone();
+            *old = new;
+            *old.decor_mut() = decor;
+        }
+        None => {
+            t.insert(key, Item::Value(new));
+        }
+    }
+}
+
+/// Edits an API key's name, issuer ID and Enterprise flag; a rename follows into the apps that use it.
+/// Only changed values are written: comments and explicit default lines (`enterprise = false`) stay.
+pub fn edit_api_key(
+    doc: &mut DocumentMut,
+    name: &str,
+    new_name: &str,
+    issuer_id: Option<&str>,
+    enterprise: bool,
+) -> Result<(), String> {
+    let t = find_table(doc, "api_keys", "name", name)?;
+    set_in_place(t, "name", Value::from(new_name));
+    match issuer_id {
+        Some(i) => set_in_place(t, "issuer_id", Value::from(i)),
+        None => {
+            t.remove("issuer_id");
+        }
+    }
+    if enterprise || t.contains_key("enterprise") {
+        set_in_place(t, "enterprise", Value::from(enterprise));
+    }
+    if new_name != name
+        && let Some(apps) = doc.get_mut("apps").and_then(Item::as_array_of_tables_mut)
+    {
+        for app in apps.iter_mut() {
+            if app.get("api_key").and_then(Item::as_str) == Some(name) {
+                set_in_place(app, "api_key", Value::from(new_name));
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn add_api_key(doc: &mut DocumentMut, key: &ApiKey) -> Result<(), String> {
     let mut t = Table::new();
     t.insert("name", value(key.name.as_str()));
@@ -70,6 +117,10 @@ pub fn add_api_key(doc: &mut DocumentMut, key: &ApiKey) -> Result<(), String> {
         "private_key",
         Item::Value(secret_ref_value(&key.private_key)),
     );
+    // Computed once at import: the list shows this very value.
+    if let Some(fp) = &key.fingerprint {
+        t.insert("fingerprint", value(fp.as_str()));
+    }
     array_of_tables(doc, "api_keys")?.push(t);
     Ok(())
 }
@@ -152,9 +203,11 @@ pub fn assign(
 ) -> Result<(), String> {
     let t = find_table(doc, "apps", "slug", slug)?;
     match to {
-        Some(v) => t.insert(field, value(v)),
-        None => t.remove(field),
-    };
+        Some(v) => set_in_place(t, field, Value::from(v)),
+        None => {
+            t.remove(field);
+        }
+    }
     Ok(())
 }
 
@@ -231,4 +284,59 @@ pub fn set_step_input(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COMMENTED: &str = r#"# my workspace
+version = 1
+you = "a@example.com"
+
+[[api_keys]]
+# the release key
+name = "Release"   # shown in the TUI
+key_id = "ABCDE12345"
+issuer_id = "57246542-96fe-1a63-e053-0824d011072a"  # from ASC
+enterprise = false  # not an Enterprise Program key
+
+[[apps]]
+slug = "ios"  # the app
+api_key = "Release"  # assigned
+"#;
+
+    #[test]
+    fn a_rename_touches_only_the_names() {
+        let mut doc: DocumentMut = COMMENTED.parse().unwrap();
+        edit_api_key(
+            &mut doc,
+            "Release",
+            "Store",
+            Some("57246542-96fe-1a63-e053-0824d011072a"),
+            false,
+        )
+        .unwrap();
+        let expected = COMMENTED
+            .replace("name = \"Release\"   # shown", "name = \"Store\"   # shown")
+            .replace(
+                "api_key = \"Release\"  # assigned",
+                "api_key = \"Store\"  # assigned",
+            );
+        assert_eq!(doc.to_string(), expected);
+    }
+
+    #[test]
+    fn an_unchanged_edit_changes_nothing() {
+        let mut doc: DocumentMut = COMMENTED.parse().unwrap();
+        edit_api_key(
+            &mut doc,
+            "Release",
+            "Release",
+            Some("57246542-96fe-1a63-e053-0824d011072a"),
+            false,
+        )
+        .unwrap();
+        assert_eq!(doc.to_string(), COMMENTED);
+    }
 }

@@ -7,15 +7,17 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use base64::Engine;
 
 use super::state::TokenView;
-use super::update::{Change, Effect, Msg};
+use super::update::{AppleIdEdit, Change, Effect, KeyStore, Msg};
 use crate::apple::session::{StoredCookie, StoredSession};
 use crate::apple::signin::{
     self, CodeAnswer, CodeRequest, CodeSource, Delivery, Endpoints, Phone, SignInError, SignedIn,
 };
-use crate::asc::{jwt, p8};
+use crate::asc::jwt;
 use crate::domain::secret_ref::SecretRef;
 use crate::domain::workspace::{AppleId, Team};
-use crate::ops::Clock;
+use crate::ops::keys::{self, AddKeyError, Storage};
+use crate::ops::save::{self, Target};
+use crate::ops::{self, Clock, remove};
 use crate::secrets::{EntryName, SecretStore, SecretValue, Secrets};
 use crate::store::edit;
 use crate::store::{self, Loaded};
@@ -72,27 +74,29 @@ impl Runner {
         let _ = self.tx.send(msg);
     }
 
-    /// Applies a change to the workspace: on disk under the lock, or in memory.
+    /// Where changes go: the file (under its lock), or memory for `--demo` and `--read-only`.
+    fn target<'a>(&self, loaded: &'a Loaded) -> Target<'a> {
+        if self.persist {
+            Target::Disk(&loaded.path)
+        } else {
+            Target::Memory(loaded)
+        }
+    }
+
+    /// Applies a change to the workspace and reports it.
     fn apply(
         &self,
         loaded: &Loaded,
         message: String,
         change: impl FnOnce(&Loaded, &mut toml_edit::DocumentMut) -> Result<(), String>,
     ) -> bool {
-        let result = if self.persist {
-            store::update(&loaded.path, change)
-                .map(|(_, l)| l)
-                .map_err(|e| e.to_string())
-        } else {
-            in_memory(loaded, change)
-        };
-        match result {
-            Ok(l) => {
+        match save::apply(self.target(loaded), change) {
+            Ok(((), l)) => {
                 self.send(Msg::Saved(Box::new(l), message));
                 true
             }
             Err(e) => {
-                self.send(Msg::Failed(e));
+                self.send(Msg::Failed(e.to_string()));
                 false
             }
         }
@@ -100,57 +104,44 @@ impl Runner {
 
     pub fn run(&mut self, loaded: &Loaded, effect: Effect) {
         match effect {
-            Effect::AddApiKey { mut key, p8: text } => {
-                let (bytes, file_name) = if text.contains("-----BEGIN")
-                    || !text.contains(['/', '.']) && text.len() > 100
-                    || crate::domain::secret_inputs::is_key_material(&text)
-                {
-                    (text.clone().into_bytes(), None)
-                } else {
-                    let path = expand_home(text.trim());
-                    match crate::store::files::read_capped(
-                        Path::new(&path),
-                        crate::store::files::KEY_CAP,
-                        "key",
-                    ) {
-                        Ok(b) => (
-                            b,
-                            Path::new(&path)
-                                .file_name()
-                                .map(|n| n.to_string_lossy().into_owned()),
-                        ),
-                        Err(e) => {
-                            return self.send(Msg::Failed(format!("cannot read {path}: {e}")));
-                        }
+            Effect::AddApiKey { key, p8, store } => {
+                let (bytes, file_name, reference) = match key_source(p8.expose()) {
+                    Ok(x) => x,
+                    Err(e) => return self.send(Msg::Failed(e)),
+                };
+                let storage = match (store, reference) {
+                    (KeyStore::Keyring, _) => Storage::Keyring,
+                    (KeyStore::Reference, Some(r)) => Storage::Reference(r),
+                    (KeyStore::Reference, None) => {
+                        return self.send(Msg::Failed("a pasted key cannot be referenced: give the .p8 file's path or env:VAR, or choose Store: keyring".into()));
                     }
                 };
-                let imported = match p8::import(&bytes, file_name.as_deref(), Some(&key.key_id)) {
-                    Ok(k) => k,
-                    Err(e) => return self.send(Msg::Failed(e.to_string())),
-                };
-                key.fingerprint = Some(imported.fingerprint.clone());
-                let entry = EntryName::api_key(&key.key_id);
-                if let Err(e) = self.keyring.set(&entry, &imported.pem) {
-                    return self.send(Msg::Failed(e.to_string()));
-                }
-                let mut message = format!(
-                    "added API key {} ({}), fingerprint {}",
-                    key.name,
-                    key.key_id,
-                    &imported.fingerprint[..16]
+                let added = keys::add_api_key(
+                    self.target(loaded),
+                    self.keyring.as_ref(),
+                    &loaded.workspace,
+                    key,
+                    &bytes,
+                    file_name.as_deref(),
+                    storage,
                 );
-                if let Some(w) = imported.warnings.first() {
-                    message = format!("{message}; warning: {w}");
-                }
-                let k = key.clone();
-                let saved = self.apply(loaded, message, move |l, doc| {
-                    crate::headless::connections::validate_new_api_key(&l.workspace, &k)?;
-                    edit::add_api_key(doc, &k)
-                });
-                if !saved {
-                    let _ = self.keyring.delete(&entry);
+                match added {
+                    Ok(a) => {
+                        let mut message = format!(
+                            "added API key {} ({}), fingerprint {}",
+                            a.key.name,
+                            a.key.key_id,
+                            &a.fingerprint[..16.min(a.fingerprint.len())]
+                        );
+                        if let Some(w) = a.warnings.first() {
+                            message = format!("{message}; warning: {w}");
+                        }
+                        self.send(Msg::Saved(Box::new(a.loaded), message));
+                    }
+                    Err(e) => self.send(Msg::Failed(add_key_error(&e))),
                 }
             }
+            Effect::EditAppleId(e) => self.edit_apple_id(loaded, e),
             Effect::StartSignIn {
                 apple_id,
                 password,
@@ -181,8 +172,13 @@ impl Runner {
                 self.start_signin(apple_id, password, reauth);
             }
             Effect::Answer(answer) => {
-                if let Some(tx) = &self.answers {
-                    let _ = tx.send(answer);
+                let sent = self
+                    .answers
+                    .as_ref()
+                    .is_some_and(|tx| tx.send(answer).is_ok());
+                if !sent {
+                    self.answers = None;
+                    self.send(Msg::SignInFailed("the sign-in is over".into()));
                 }
             }
             Effect::CancelSignIn => {
@@ -222,22 +218,37 @@ impl Runner {
                 self.apply(loaded, message, move |l, doc| apply_change(l, doc, &change));
             }
             Effect::Remove { kind, id } => {
-                let refs = crate::secrets::connection_secrets(&loaded.workspace, kind, &id)
-                    .unwrap_or_default();
-                let message = format!("removed {id}");
-                let removed = self.apply(loaded, message, |_, doc| {
-                    edit::remove_connection(doc, kind, &id).map(|_| ())
-                });
-                if removed {
-                    let secrets = Secrets {
-                        keyring: self.keyring.as_ref(),
-                        workspace_file: &loaded.path,
-                    };
-                    for (r, name) in refs {
-                        if let Err(e) = secrets.delete(&r, &name) {
-                            self.send(Msg::Failed(format!("{id} was removed, but {name} could not be deleted ({e}): delete it by hand")));
+                match remove::remove(
+                    self.target(loaded),
+                    self.keyring.as_ref(),
+                    &loaded.workspace,
+                    kind,
+                    &id,
+                ) {
+                    Ok(r) => {
+                        let gone = if r.leftovers.is_empty() {
+                            format!("removed {id}")
+                        } else {
+                            let left: Vec<String> = r
+                                .leftovers
+                                .iter()
+                                .map(|(why, entries)| format!("{} ({why})", entries.join(", ")))
+                                .collect();
+                            format!(
+                                "removed {id}, but could not delete {}: delete it by hand",
+                                left.join("; ")
+                            )
+                        };
+                        let failed = !r.leftovers.is_empty();
+                        self.send(Msg::Saved(Box::new(r.loaded), gone.clone()));
+                        if failed {
+                            self.send(Msg::Failed(gone));
                         }
                     }
+                    Err(remove::RemoveError::NotFound) => {
+                        self.send(Msg::Failed(format!("no connection {id}")))
+                    }
+                    Err(remove::RemoveError::Save(e)) => self.send(Msg::Failed(e.to_string())),
                 }
             }
             Effect::MintToken(name) => self.mint(loaded, &name),
@@ -257,22 +268,50 @@ impl Runner {
         }
     }
 
+    /// Records where an Apple ID's secrets are; a new app-specific password goes to the keyring first.
+    fn edit_apple_id(&self, loaded: &Loaded, e: AppleIdEdit) {
+        let entry = EntryName::app_specific_password(&e.apple_id);
+        if let Some(v) = &e.new_app_specific_password
+            && let Err(err) = self.keyring.set(&entry, v)
+        {
+            return self.send(Msg::Failed(format!(
+                "could not keep the app-specific password in the keyring ({err}): write env:VAR or file:PATH in App-specific password instead"
+            )));
+        }
+        let id = e.apple_id.clone();
+        let saved = self.apply(loaded, format!("saved Apple ID {id}"), |_, doc| {
+            edit::set_apple_id_ref(doc, &id, "password", Some(&e.password))?;
+            edit::set_apple_id_ref(
+                doc,
+                &id,
+                "app_specific_password",
+                e.app_specific_password.as_ref(),
+            )
+        });
+        if !saved
+            && e.new_app_specific_password.is_some()
+            && let Err(err) = self.keyring.delete(&entry)
+        {
+            self.send(Msg::Failed(format!(
+                "nothing was saved, and {entry} could not be removed from the keyring again ({err}): delete it by hand"
+            )));
+        }
+    }
+
     fn mint(&self, loaded: &Loaded, name: &str) {
         let Some(key) = loaded.workspace.api_key(name) else {
             return self.send(Msg::Failed(format!("no API key {name}")));
         };
-        let pem = match crate::headless::connections::read_key_pem(
+        match keys::mint(
             &loaded.path,
             self.keyring.as_ref(),
             key,
+            self.clock,
+            jwt::DEFAULT_TTL,
+            &[],
         ) {
-            Ok(p) => p,
-            Err(f) => return self.send(Msg::Failed(f.message)),
-        };
-        let now = self.clock.now().timestamp();
-        match jwt::mint(key, &pem, now, jwt::DEFAULT_TTL, &[]) {
-            Ok(token) => {
-                let decoded = jwt::decode_untrusted(&token).ok();
+            Ok(minted) => {
+                let decoded = jwt::decode_untrusted(&minted.token).ok();
                 let claims = decoded
                     .as_ref()
                     .and_then(|d| d.payload.as_object().cloned())
@@ -286,77 +325,60 @@ impl Runner {
                     key_name: name.to_string(),
                     header: decoded.map(|d| d.header.to_string()).unwrap_or_default(),
                     claims,
-                    expires_at: now + jwt::DEFAULT_TTL,
-                    token,
+                    issued_at: minted.issued_at,
+                    expires_at: minted.expires_at,
+                    token: minted.token,
                 }));
             }
-            Err(e) => self.send(Msg::Failed(e.to_string())),
+            Err(e) => self.send(Msg::Failed(e)),
         }
     }
 
     fn test_connection(&self, loaded: &Loaded, name: &str) {
         use super::state::StatusKind;
-        use crate::apple::connection_test::{self, Verdict};
+        use crate::apple::connection_test::Verdict;
         let Some(key) = loaded.workspace.api_key(name).cloned() else {
             return;
         };
-        // The same URL policy as `apple-conn test`: the file alone cannot redirect the token.
-        let base = match crate::apple::endpoint::choose(
-            &crate::apple::endpoint::API_BASE,
-            None,
-            loaded.workspace.settings.api_base_url.as_deref(),
-        ) {
-            Ok(c) => c.url.to_string(),
-            Err(e) => return self.send(Msg::Failed(e)),
-        };
-        let pem = match crate::headless::connections::read_key_pem(
-            &loaded.path,
-            self.keyring.as_ref(),
-            &key,
-        ) {
-            Ok(p) => p,
-            Err(f) => return self.send(Msg::Failed(f.message)),
-        };
         let tx = self.tx.clone();
-        let clock = self.clock;
+        let prepared = ops::test::prepare(loaded, self.keyring.as_ref(), &key, None, self.clock);
         // The request may take up to the timeout: it runs beside the UI.
         std::thread::spawn(move || {
-            let now = clock.now();
-            let msg = match jwt::mint(&key, &pem, now.timestamp(), jwt::DEFAULT_TTL, &[]) {
-                Err(e) => Msg::Status(StatusKind::Error, e.to_string()),
-                Ok(token) => match connection_test::test_api_key(
-                    &base,
-                    &key,
-                    &token,
-                    now,
-                    std::time::Duration::from_secs(10),
-                ) {
-                    Ok(r) => match r.verdict {
-                        Verdict::Working => {
-                            Msg::Status(StatusKind::Ok, format!("{}: working", key.name))
-                        }
-                        Verdict::Rejected { causes } => Msg::Status(
-                            StatusKind::Error,
-                            format!(
-                                "{}: Apple rejected the token (401); likely: {}",
-                                key.name,
-                                causes.first().cloned().unwrap_or_default()
-                            ),
+            let result = prepared.and_then(|p| p.send(std::time::Duration::from_secs(10)));
+            let msg = match result {
+                Ok(r) => match r.verdict {
+                    Verdict::Working => {
+                        Msg::Status(StatusKind::Ok, format!("{}: working", key.name))
+                    }
+                    Verdict::Rejected { causes } => Msg::Status(
+                        StatusKind::Error,
+                        format!(
+                            "{}: Apple rejected the token (401); likely: {}",
+                            key.name,
+                            causes.first().cloned().unwrap_or_default()
                         ),
-                        Verdict::Forbidden => Msg::Status(
-                            StatusKind::Error,
-                            format!(
-                                "{}: the key works but its role lacks access (403)",
-                                key.name
-                            ),
+                    ),
+                    Verdict::Forbidden => Msg::Status(
+                        StatusKind::Error,
+                        format!(
+                            "{}: the key works but its role lacks access (403)",
+                            key.name
                         ),
-                        Verdict::Other { status, .. } => Msg::Status(
-                            StatusKind::Error,
-                            format!("{}: App Store Connect answered {status}", key.name),
-                        ),
-                    },
-                    Err(e) => Msg::Status(StatusKind::Error, format!("{}: {e}", key.name)),
+                    ),
+                    Verdict::Other { status, .. } => Msg::Status(
+                        StatusKind::Error,
+                        format!("{}: App Store Connect answered {status}", key.name),
+                    ),
                 },
+                Err(ops::test::TestError::BaseUrl(e)) => Msg::Status(
+                    StatusKind::Error,
+                    format!("settings.api_base_url in the workspace: {e}"),
+                ),
+                Err(ops::test::TestError::Key(e)) => Msg::Status(StatusKind::Error, e),
+                Err(ops::test::TestError::Network(e)) => Msg::Status(
+                    StatusKind::Error,
+                    format!("{}: could not reach App Store Connect: {e}", key.name),
+                ),
             };
             let _ = tx.send(msg);
         });
@@ -517,7 +539,9 @@ impl Runner {
                     .unwrap_or_else(|| "in 30 days".into())
             ),
             |l, doc| {
-                crate::headless::apple_id::validate_new_apple_id(&l.workspace, &aid)?;
+                l.workspace
+                    .may_add_apple_id(&aid)
+                    .map_err(|r| super::words::apple_id_refusal(&r))?;
                 edit::add_apple_id(doc, &aid)
             },
         );
@@ -638,54 +662,66 @@ fn apply_change(
             enterprise,
         } => {
             if new_name != name && ws.api_key(new_name).is_some() {
-                return Err(format!("an API key named `{new_name}` already exists"));
+                return Err(format!(
+                    "an API key named `{new_name}` already exists: choose another Name"
+                ));
             }
-            let tables = doc
-                .get_mut("api_keys")
-                .and_then(toml_edit::Item::as_array_of_tables_mut)
-                .ok_or("no [[api_keys]]")?;
-            let t = tables
-                .iter_mut()
-                .find(|t| t.get("name").and_then(toml_edit::Item::as_str) == Some(name))
-                .ok_or_else(|| format!("no API key {name}"))?;
-            t.insert("name", toml_edit::value(new_name.as_str()));
-            match issuer_id {
-                Some(i) => t.insert("issuer_id", toml_edit::value(i.as_str())),
-                None => t.remove("issuer_id"),
-            };
-            if *enterprise {
-                t.insert("enterprise", toml_edit::value(true));
-            } else {
-                t.remove("enterprise");
-            }
-            if new_name != name {
-                for app in doc
-                    .get_mut("apps")
-                    .and_then(toml_edit::Item::as_array_of_tables_mut)
-                    .into_iter()
-                    .flat_map(|a| a.iter_mut())
-                {
-                    if app.get("api_key").and_then(toml_edit::Item::as_str) == Some(name) {
-                        app.insert("api_key", toml_edit::value(new_name.as_str()));
-                    }
-                }
-            }
-            Ok(())
+            edit::edit_api_key(doc, name, new_name, issuer_id.as_deref(), *enterprise)
         }
     }
 }
 
-/// The same edit and validation as a save, without touching the disk (--demo, --read-only).
-fn in_memory(
-    loaded: &Loaded,
-    change: impl FnOnce(&Loaded, &mut toml_edit::DocumentMut) -> Result<(), String>,
-) -> Result<Loaded, String> {
-    let mut doc: toml_edit::DocumentMut = loaded
-        .text
-        .parse()
-        .map_err(|e: toml_edit::TomlError| e.to_string())?;
-    change(loaded, &mut doc)?;
-    store::parse(&loaded.path, doc.to_string()).map_err(|e| e.to_string())
+/// The key field: a pasted key, `env:VAR`, or a path; with the reference the workspace may record instead.
+/// The key's bytes, its file name (for the importer's checks) and the reference that reads it again.
+type KeySource = (Vec<u8>, Option<String>, Option<SecretRef>);
+
+fn key_source(text: &str) -> Result<KeySource, String> {
+    if text.contains("-----BEGIN")
+        || !text.contains(['/', '.', ':']) && text.len() > 100
+        || crate::domain::secret_inputs::is_key_material(text)
+    {
+        return Ok((text.as_bytes().to_vec(), None, None));
+    }
+    if let Some(var) = text.trim().strip_prefix("env:") {
+        let value = std::env::var(var)
+            .map_err(|_| format!("env:{var}: the variable is not set in this terminal"))?;
+        return Ok((
+            value.into_bytes(),
+            None,
+            Some(SecretRef::Env(var.to_string())),
+        ));
+    }
+    let path = expand_home(text.trim());
+    let bytes = crate::store::files::read_capped(Path::new(&path), crate::store::files::KEY_CAP, "key")
+        .map_err(|e| format!("cannot read {path}: {e}"))?;
+    let absolute = std::path::absolute(&path)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| path.clone());
+    let name = Path::new(&path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    Ok((bytes, name, Some(SecretRef::Path(absolute))))
+}
+
+/// An add that failed, in the TUI's words.
+fn add_key_error(e: &AddKeyError) -> String {
+    match e {
+        AddKeyError::Refused(r) => super::words::key_refusal(r),
+        AddKeyError::Import(e) => format!("the private key: {e}"),
+        AddKeyError::Keyring(e) => format!(
+            "could not store the private key in the keyring ({e}): choose Store: reference to record the .p8 path or env:VAR instead"
+        ),
+        AddKeyError::Save {
+            error,
+            leftover: None,
+        } => error.to_string(),
+        AddKeyError::Save {
+            error,
+            leftover: Some((entry, why)),
+        } => format!(
+            "{error}; the key was stored as {entry} but could not be removed again ({why}): delete that keyring entry by hand"
+        ),
+    }
 }
 
 fn expand_home(p: &str) -> String {

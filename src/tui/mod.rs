@@ -9,6 +9,7 @@ pub mod state;
 pub mod testing;
 pub mod update;
 pub mod view;
+pub mod words;
 
 use std::io::Stdout;
 use std::path::{Path, PathBuf};
@@ -268,6 +269,7 @@ fn dispatch(state: &mut AppState, runner: &mut Runner, msg: Msg) {
                 update::Effect::Apply(_)
                     | update::Effect::Remove { .. }
                     | update::Effect::AddApiKey { .. }
+                    | update::Effect::EditAppleId(_)
                     | update::Effect::FinishAppleId { .. }
             )
         {

@@ -117,6 +117,10 @@ pub enum FormKind {
     EditApiKey {
         name: String,
     },
+    /// Where an Apple ID's secrets are (no sign-in: that is `r`).
+    EditAppleId {
+        apple_id: String,
+    },
     EditInputs {
         slug: String,
         step_index: usize,
@@ -161,6 +165,8 @@ pub struct TokenView {
     pub token: String,
     pub header: String,
     pub claims: Vec<(String, String)>,
+    /// The clock's instant at signing and the token's own `exp`: the view counts between them.
+    pub issued_at: i64,
     pub expires_at: i64,
 }
 
@@ -172,6 +178,8 @@ pub enum ChooserKind {
     AppleId {
         slug: String,
     },
+    /// `a` while the workspace has no Apple ID: which kind of connection to add.
+    NewConnection,
     /// Which runs of the app's bitrise.yml the preview shows; one target per option.
     Workflow {
         slug: String,

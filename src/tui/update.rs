@@ -40,11 +40,30 @@ pub enum Change {
     },
 }
 
+/// The Apple ID edit form's result: references, and a new app-specific password for the keyring.
+#[derive(Debug)]
+pub struct AppleIdEdit {
+    pub apple_id: String,
+    pub password: SecretRef,
+    pub app_specific_password: Option<SecretRef>,
+    pub new_app_specific_password: Option<SecretValue>,
+}
+
+/// The form's Store choice: the OS keyring, or a reference to the file / env var the key came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyStore {
+    Keyring,
+    Reference,
+}
+
 #[derive(Debug)]
 pub enum Effect {
+    EditAppleId(AppleIdEdit),
     AddApiKey {
         key: ApiKey,
-        p8: String,
+        /// A path, `env:VAR`, or the pasted key itself: a secret either way, never in Debug output.
+        p8: SecretValue,
+        store: KeyStore,
     },
     StartSignIn {
         apple_id: String,
@@ -201,16 +220,42 @@ pub fn update(s: &mut AppState, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::SignInFailed(text) => {
-            let back_to_start = s.signin.as_ref().is_some_and(|si| !si.reauth);
-            s.signin = None;
+            // The request is over: no code field may stay waiting for an answer nobody reads.
+            let signin = s.signin.take();
+            let adding = signin.as_ref().is_some_and(|si| !si.reauth);
+            let code_step = matches!(
+                s.top(),
+                Some(Layer::Form(Form {
+                    kind: FormKind::TwoFactor { .. } | FormKind::AppSpecificPassword { .. },
+                    ..
+                }))
+            );
             if let Some(Layer::Form(form)) = s.layers.last_mut() {
-                if back_to_start && matches!(form.kind, FormKind::TwoFactor { .. }) {
-                    *form = add_apple_id_form();
+                if adding {
+                    // Back to the first step: Enter there starts again (the retry); Esc leaves.
+                    if code_step {
+                        *form = add_apple_id_form();
+                        if let Some(si) = &signin
+                            && let Some(f) = form.fields.first_mut()
+                        {
+                            f.input = tui_input::Input::new(si.apple_id.clone());
+                        }
+                        form.focus = 1;
+                    }
+                    form.error = Some(format!("{text} · enter: try again"));
+                    form.busy = None;
+                } else if code_step || form.busy.is_some() {
+                    s.layers.pop();
+                } else {
+                    form.busy = None;
+                    form.error = Some(text.clone());
                 }
-                form.busy = None;
-                form.error = Some(text.clone());
             }
-            s.set_status(StatusKind::Error, text);
+            let retry = match (&signin, s.keymap.key_for(Context::Main, Action::Reauth)) {
+                (Some(si), Some(k)) if si.reauth => format!(" · {k}: try again"),
+                _ => String::new(),
+            };
+            s.set_status(StatusKind::Error, format!("{text}{retry}"));
             Vec::new()
         }
         Msg::Minted(view) => {
@@ -277,8 +322,9 @@ fn on_paste(s: &mut AppState, text: &str) -> Vec<Effect> {
         && let Some(field) = form.fields.get_mut(form.focus)
     {
         // Pasted key content keeps its newlines; other fields take one line.
+        // Terminals send pasted line ends as CR: a PEM needs LF to parse (and to be masked).
         let text = if field.kind == FieldKind::Path {
-            text.to_string()
+            text.replace("\r\n", "\n").replace('\r', "\n")
         } else {
             text.trim().to_string()
         };
@@ -391,6 +437,15 @@ fn layer_key(s: &mut AppState, key: Key) -> Vec<Effect> {
             _ => Vec::new(),
         },
         Layer::Chooser(ch) => match action {
+            // `s` inside a connection chooser switches between API keys and Apple IDs.
+            Some(Action::Assign)
+                if matches!(
+                    ch.kind,
+                    ChooserKind::ApiKey { .. } | ChooserKind::AppleId { .. }
+                ) =>
+            {
+                assign(s)
+            }
             Some(Action::Up) => {
                 ch.selected = ch.selected.saturating_sub(1);
                 Vec::new()
@@ -406,6 +461,15 @@ fn layer_key(s: &mut AppState, key: Key) -> Vec<Effect> {
                 let (slug, field) = match &ch.kind {
                     ChooserKind::ApiKey { slug } => (slug.clone(), "api_key"),
                     ChooserKind::AppleId { slug } => (slug.clone(), "apple_id"),
+                    ChooserKind::NewConnection => {
+                        s.layers.pop();
+                        let form = match value.as_deref() {
+                            Some("apple_id") => add_apple_id_form(),
+                            _ => add_api_key_form(),
+                        };
+                        s.layers.push(Layer::Form(form));
+                        return Vec::new();
+                    }
                     ChooserKind::Workflow { slug, targets } => {
                         let (slug, target) =
                             (slug.clone(), targets.get(ch.selected).cloned().flatten());
@@ -605,6 +669,25 @@ fn add(s: &mut AppState) -> Vec<Effect> {
             // `a` on an Apple ID row adds an Apple ID; anywhere else an API key.
             let form = match s.selected_conn() {
                 Some(ConnRow::AppleId(_)) => add_apple_id_form(),
+                // No Apple ID row to stand on yet: ask which kind, so the first Apple ID can be added.
+                _ if s.loaded.workspace.apple_ids.is_empty() => {
+                    s.layers.push(Layer::Chooser(Chooser {
+                        kind: ChooserKind::NewConnection,
+                        title: "Add a connection".into(),
+                        options: vec![
+                            (
+                                Some("api_key".into()),
+                                "API key (App Store Connect API)".into(),
+                            ),
+                            (
+                                Some("apple_id".into()),
+                                "Apple ID (sign in with a 2FA code)".into(),
+                            ),
+                        ],
+                        selected: 0,
+                    }));
+                    return Vec::new();
+                }
                 _ => add_api_key_form(),
             };
             s.layers.push(Layer::Form(form));
@@ -630,10 +713,18 @@ pub fn add_api_key_form() -> Form {
         .with_value("team"),
         Field::new("Enterprise", FieldKind::Choice(&["no", "yes"]), Check::None).with_value("no"),
         Field::new("Private key (.p8)", FieldKind::Path, Check::NonEmpty),
+        Field::new(
+            "Store",
+            FieldKind::Choice(&["keyring", "reference"]),
+            Check::None,
+        )
+        .with_value("keyring"),
     ];
     fields[1].hint = "UUID; empty for an individual key".into();
     fields[2].hint = "10 characters, A-Z 0-9".into();
-    fields[5].hint = "path (Tab completes) or paste the key".into();
+    fields[5].hint = "path (Tab completes), env:VAR, or paste the key".into();
+    fields[6].hint =
+        "no keyring (SSH)? reference: the workspace records the path or env:VAR".into();
     Form {
         kind: FormKind::AddApiKey,
         title: "Add API key".into(),
@@ -720,9 +811,72 @@ fn edit(s: &mut AppState) -> Vec<Effect> {
             s.layers.push(Layer::Form(form));
             Vec::new()
         }
-        (Pane::Connections, Some(ConnRow::AppleId(_))) => reauth(s),
+        (Pane::Connections, Some(ConnRow::AppleId(i))) => {
+            let a = &s.loaded.workspace.apple_ids[i];
+            let mut fields = vec![
+                Field::new("Password", FieldKind::Text, Check::NonEmpty)
+                    .with_value(&ref_text(&a.password)),
+                Field::new("App-specific password", FieldKind::Text, Check::None).with_value(
+                    &a.app_specific_password
+                        .as_ref()
+                        .map(ref_text)
+                        .unwrap_or_default(),
+                ),
+                Field::new(
+                    "New app-specific password",
+                    FieldKind::Secret,
+                    Check::AppSpecificPasswordOptional,
+                ),
+            ];
+            fields[0].hint = "keyring, env:VAR or file:PATH".into();
+            fields[1].hint = "empty (none), keyring, env:VAR or file:PATH".into();
+            fields[2].hint = "xxxx-xxxx-xxxx-xxxx: kept in the keyring".into();
+            let form = Form {
+                kind: FormKind::EditAppleId {
+                    apple_id: a.apple_id.clone(),
+                },
+                title: format!("Edit Apple ID · {}", a.apple_id),
+                fields,
+                focus: 0,
+                error: None,
+                notes: vec![
+                    "Where its secrets are read from; nothing is sent to Apple.".into(),
+                    "To renew the 2FA session, press r on the Apple ID instead.".into(),
+                ],
+                busy: None,
+                phones: Vec::new(),
+            };
+            s.layers.push(Layer::Form(form));
+            Vec::new()
+        }
         (Pane::Apps | Pane::Preview, _) => edit_inputs(s),
         _ => Vec::new(),
+    }
+}
+
+/// A reference as the edit form shows it: `keyring`, `env:VAR`, `file:PATH`.
+fn ref_text(r: &SecretRef) -> String {
+    use crate::domain::secret_ref::TomlScalar;
+    match r.toml_key_value() {
+        (_, TomlScalar::Bool(_)) => "keyring".into(),
+        ("path", TomlScalar::Str(v)) => format!("file:{v}"),
+        (k, TomlScalar::Str(v)) => format!("{k}:{v}"),
+    }
+}
+
+/// The reverse of `ref_text`; a bare path is a file.
+fn parse_ref(text: &str) -> Result<SecretRef, String> {
+    let t = text.trim();
+    match t {
+        "keyring" => Ok(SecretRef::Keyring),
+        _ => match t.split_once(':') {
+            Some(("env", var)) if !var.is_empty() => Ok(SecretRef::Env(var.to_string())),
+            Some(("file", path)) if !path.is_empty() => Ok(SecretRef::Path(path.to_string())),
+            _ if t.contains('/') => Ok(SecretRef::Path(t.to_string())),
+            _ => Err(format!(
+                "`{t}` is not a place for a secret: write keyring, env:VAR or file:PATH"
+            )),
+        },
     }
 }
 
@@ -844,7 +998,37 @@ fn delete(s: &mut AppState) -> Vec<Effect> {
         lines.push(format!("{} app(s) use it and will lose it:", users.len()));
         lines.extend(users.iter().map(|u| format!("  • {u}")));
     }
-    lines.push("Its secrets are deleted from the keyring.".into());
+    // Say what happens to each secret: keyring entries go, the user's own files and env vars stay.
+    let kind = match pending {
+        Pending::RemoveApiKey(_) => Some(ConnectionKind::ApiKey),
+        Pending::RemoveAppleId(_) => Some(ConnectionKind::AppleId),
+        Pending::Reload => None,
+    };
+    let id = match &pending {
+        Pending::RemoveApiKey(x) | Pending::RemoveAppleId(x) => x.as_str(),
+        Pending::Reload => "",
+    };
+    let refs = kind
+        .and_then(|k| crate::secrets::connection_secrets(ws, k, id))
+        .unwrap_or_default();
+    let in_keyring = refs
+        .iter()
+        .filter(|(r, _)| matches!(r, SecretRef::Keyring))
+        .count();
+    let kept: Vec<String> = refs
+        .iter()
+        .filter(|(r, _)| !matches!(r, SecretRef::Keyring))
+        .map(|(r, _)| r.describe())
+        .collect();
+    if in_keyring > 0 {
+        lines.push(format!(
+            "Its keyring entr{} deleted.",
+            if in_keyring == 1 { "y is" } else { "ies are" }
+        ));
+    }
+    if !kept.is_empty() {
+        lines.push(format!("Kept (yours): {}.", kept.join(", ")));
+    }
     lines.push(String::new());
     lines.push("y remove · n keep".into());
     s.layers.push(Layer::Confirm {
@@ -928,6 +1112,13 @@ fn assign(s: &mut AppState) -> Vec<Effect> {
     let ws = &s.loaded.workspace;
     let slug = app.slug.clone();
     // `s` on the Apps pane: API key chooser; a second `s` inside switches to Apple IDs.
+    let in_chooser = matches!(
+        s.top(),
+        Some(Layer::Chooser(Chooser {
+            kind: ChooserKind::ApiKey { .. } | ChooserKind::AppleId { .. },
+            ..
+        }))
+    );
     let apple = matches!(
         s.top(),
         Some(Layer::Chooser(Chooser {
@@ -975,12 +1166,15 @@ fn assign(s: &mut AppState) -> Vec<Effect> {
         options.push((None, "(no Apple ID)".into()));
         Chooser {
             kind: ChooserKind::AppleId { slug },
-            title: format!("Apple ID for {} · the owner's and admins'", app.slug),
+            title: format!(
+                "Apple ID for {} · the owner's and admins' · s: API keys",
+                app.slug
+            ),
             options,
             selected: 0,
         }
     };
-    if apple {
+    if in_chooser {
         s.layers.pop();
     }
     s.layers.push(Layer::Chooser(chooser));
@@ -1118,11 +1312,19 @@ fn form_key(s: &mut AppState, key: Key) -> Vec<Effect> {
     let focus = form.focus;
     let kind = form.fields.get(focus).map(|f| f.kind);
     match action {
+        // The sign-in already succeeded: Esc adds the Apple ID without the optional password.
+        Some(Action::Cancel) if matches!(form.kind, FormKind::AppSpecificPassword { .. }) => {
+            let FormKind::AppSpecificPassword { apple_id } = form.kind.clone() else {
+                return Vec::new();
+            };
+            form.busy = Some("Saving without an app-specific password…".into());
+            vec![Effect::FinishAppleId {
+                apple_id,
+                asp: None,
+            }]
+        }
         Some(Action::Cancel) => {
-            let was_signin = matches!(
-                form.kind,
-                FormKind::TwoFactor { .. } | FormKind::AppSpecificPassword { .. }
-            );
+            let was_signin = matches!(form.kind, FormKind::TwoFactor { .. });
             s.layers.pop();
             if was_signin && s.signin.take().is_some() {
                 s.set_status(StatusKind::Info, "sign-in cancelled: nothing was saved");
@@ -1221,15 +1423,18 @@ fn submit(s: &mut AppState) -> Vec<Effect> {
                 private_key: SecretRef::Keyring,
                 fingerprint: None,
             };
-            if let Err(e) =
-                crate::headless::connections::validate_new_api_key(&s.loaded.workspace, &key)
-            {
-                form.error = Some(e);
+            if let Err(r) = s.loaded.workspace.may_add_api_key(&key) {
+                form.error = Some(super::words::key_refusal(&r));
                 return Vec::new();
             }
-            let p8 = form.field("Private key (.p8)").to_string();
+            let p8 = SecretValue::new(form.field("Private key (.p8)").to_string());
+            let store = if form.field("Store") == "reference" {
+                KeyStore::Reference
+            } else {
+                KeyStore::Keyring
+            };
             form.busy = Some("Checking the key and saving…".into());
-            vec![Effect::AddApiKey { key, p8 }]
+            vec![Effect::AddApiKey { key, p8, store }]
         }
         FormKind::AddAppleId => {
             let apple_id = form.field("Apple ID").trim().to_string();
@@ -1243,10 +1448,8 @@ fn submit(s: &mut AppState) -> Vec<Effect> {
                 session: None,
                 teams: Vec::new(),
             };
-            if let Err(e) =
-                crate::headless::apple_id::validate_new_apple_id(&s.loaded.workspace, &candidate)
-            {
-                form.error = Some(e);
+            if let Err(r) = s.loaded.workspace.may_add_apple_id(&candidate) {
+                form.error = Some(super::words::apple_id_refusal(&r));
                 return Vec::new();
             }
             let password = SecretValue::new(form.field("Password").to_string());
@@ -1291,6 +1494,39 @@ fn submit(s: &mut AppState) -> Vec<Effect> {
                 new_name: form.field("Name").to_string(),
                 issuer_id: (!issuer.is_empty()).then_some(issuer),
                 enterprise: form.field("Enterprise") == "yes",
+            })]
+        }
+        FormKind::EditAppleId { apple_id } => {
+            let password = match parse_ref(form.field("Password")) {
+                Ok(r) => r,
+                Err(e) => {
+                    form.focus = 0;
+                    form.error = Some(format!("Password: {e}"));
+                    return Vec::new();
+                }
+            };
+            let new_asp = form.field("New app-specific password").to_string();
+            let asp_text = form.field("App-specific password").trim().to_string();
+            let app_specific_password = if !new_asp.is_empty() {
+                Some(SecretRef::Keyring)
+            } else if asp_text.is_empty() {
+                None
+            } else {
+                match parse_ref(&asp_text) {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        form.focus = 1;
+                        form.error = Some(format!("App-specific password: {e}"));
+                        return Vec::new();
+                    }
+                }
+            };
+            form.busy = Some("Saving…".into());
+            vec![Effect::EditAppleId(AppleIdEdit {
+                apple_id,
+                password,
+                app_specific_password,
+                new_app_specific_password: (!new_asp.is_empty()).then(|| SecretValue::new(new_asp)),
             })]
         }
         FormKind::EditInputs {

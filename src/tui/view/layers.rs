@@ -43,7 +43,8 @@ pub fn render(
         Layer::Token(view) => {
             let rect = centered(area, 90, 16);
             frame.render_widget(Clear, rect);
-            let now = s.now.timestamp();
+            // Counted from the token's own iat/exp, not from the TUI's start.
+            let now = s.now.timestamp().max(view.issued_at);
             let left = view.expires_at - now;
             let mut lines = vec![
                 Line::from(Span::styled(format!("header  {}", view.header), theme.text)),
@@ -188,7 +189,7 @@ fn render_form(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, form:
         // Secrets are masked here, at render time, and nowhere else.
         let shown = match f.kind {
             FieldKind::Secret => "•".repeat(f.value().chars().count()),
-            FieldKind::Path if f.value().contains('\n') => {
+            FieldKind::Path if f.value().contains('\n') || f.value().contains("-----BEGIN") => {
                 format!("(pasted key, {} lines)", f.value().lines().count())
             }
             // A key body pasted on one line is as secret as a PEM: never shown.

@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
 use super::action::Action;
 use super::keymap::Context;
-use super::state::{AppState, ChooserKind, Layer, Pane, StatusKind};
+use super::state::{AppState, ChooserKind, ConnRow, Layer, Pane, StatusKind};
 use crate::theme::Theme;
 
 pub const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
@@ -25,15 +25,20 @@ pub fn render(s: &AppState, theme: &Theme, frame: &mut Frame) {
         );
         return;
     }
-    let [title, body, status] = Layout::vertical([
+    let message_rows = message_rows(s, area.width);
+    let [title, body, message, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),
+        Constraint::Length(message_rows),
         Constraint::Length(1),
     ])
     .areas(area);
     render_title(s, theme, frame, title);
     render_panes(s, theme, frame, body);
-    render_status(s, theme, frame, status);
+    if message_rows > 0 {
+        render_message(s, theme, frame, message);
+    }
+    render_status(s, theme, frame, status, message_rows == 0);
     for (i, layer) in s.layers.iter().enumerate() {
         let top = i + 1 == s.layers.len();
         layers::render(s, theme, frame, body, layer, top);
@@ -41,23 +46,42 @@ pub fn render(s: &AppState, theme: &Theme, frame: &mut Frame) {
 }
 
 fn render_title(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let mut spans = vec![Span::styled(" apple-conn ", theme.title)];
     let file = if s.demo {
         "demo workspace (nothing is saved)".to_string()
     } else {
         s.loaded.path.display().to_string()
     };
-    spans.push(Span::styled(file, theme.muted));
+    let mut after = Vec::new();
     if s.read_only {
-        spans.push(Span::styled("  [read-only]", theme.warning));
+        after.push(Span::styled("  [read-only]", theme.warning));
     }
     if s.demo {
-        spans.push(Span::styled("  [demo service: code 123456]", theme.warning));
+        after.push(Span::styled("  [demo service: code 123456]", theme.warning));
     }
-    spans.push(Span::styled(
+    after.push(Span::styled(
         format!("  env: {}", s.env.as_str()),
         theme.key_hint,
     ));
+    // The environment and the flags always show: a long path gives way from its left.
+    let name = " apple-conn ";
+    let rest: usize = name.chars().count()
+        + after
+            .iter()
+            .map(|sp| sp.content.chars().count())
+            .sum::<usize>();
+    let room = usize::from(area.width).saturating_sub(rest);
+    let len = file.chars().count();
+    let file = if len > room {
+        let tail: String = file.chars().skip(len + 1 - room.max(1)).collect();
+        format!("…{tail}")
+    } else {
+        file
+    };
+    let mut spans = vec![
+        Span::styled(name, theme.title),
+        Span::styled(file, theme.muted),
+    ];
+    spans.extend(after);
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
@@ -138,22 +162,41 @@ pub fn hints(s: &AppState) -> Vec<(String, &'static str)> {
             main(Action::Up),
             main(Action::Down),
             main(Action::Open),
-            matches!(ch.kind, ChooserKind::ApiKey { .. })
-                .then(|| main(Action::Assign))
-                .flatten(),
+            matches!(
+                ch.kind,
+                ChooserKind::ApiKey { .. } | ChooserKind::AppleId { .. }
+            )
+            .then(|| main(Action::Assign))
+            .flatten(),
             main(Action::Close),
         ],
         None => {
             let mut v = match s.focus {
-                Pane::Connections => vec![
-                    main(Action::Add),
-                    main(Action::Edit),
-                    main(Action::Delete),
-                    main(Action::Reauth),
-                    main(Action::Token),
-                    main(Action::Test),
+                // Only the actions that work on the selected row (and none that write in --read-only).
+                Pane::Connections => {
+                    let writes = !s.read_only;
+                    match s.selected_conn() {
+                        Some(ConnRow::ApiKey(_)) => vec![
+                            main(Action::Add).filter(|_| writes),
+                            main(Action::Edit).filter(|_| writes),
+                            main(Action::Delete).filter(|_| writes),
+                            main(Action::Token),
+                            main(Action::Test),
+                        ],
+                        Some(ConnRow::AppleId(_)) => vec![
+                            main(Action::Add).filter(|_| writes),
+                            main(Action::Edit).filter(|_| writes),
+                            main(Action::Delete).filter(|_| writes),
+                            main(Action::Reauth).filter(|_| writes),
+                            main(Action::Test),
+                        ],
+                        None => vec![main(Action::Add).filter(|_| writes)],
+                    }
+                }
+                Pane::Apps => vec![
+                    main(Action::Assign).filter(|_| !s.read_only),
+                    main(Action::Open),
                 ],
-                Pane::Apps => vec![main(Action::Assign), main(Action::Open)],
                 Pane::Matrix => vec![main(Action::Left), main(Action::Right)],
                 Pane::Preview => vec![main(Action::Open)],
             };
@@ -179,14 +222,41 @@ pub fn hints(s: &AppState) -> Vec<(String, &'static str)> {
     list.into_iter().flatten().collect()
 }
 
-fn render_status(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let mut spans: Vec<Span> = Vec::new();
+/// A message longer than the status line leaves room for `? help  q quit` gets rows of its own, wrapped.
+fn message_rows(s: &AppState, width: u16) -> u16 {
+    let Some(status) = &s.status else { return 0 };
+    let len = status.text.chars().count() + 3;
+    let width = usize::from(width.max(1));
+    if len + 20 <= width {
+        0
+    } else {
+        len.div_ceil(width).clamp(1, 4) as u16
+    }
+}
+
+fn status_style(kind: StatusKind, theme: &Theme) -> Style {
+    match kind {
+        StatusKind::Info => theme.text,
+        StatusKind::Ok => theme.ok,
+        StatusKind::Error => theme.error,
+    }
+}
+
+fn render_message(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
     if let Some(status) = &s.status {
-        let style = match status.kind {
-            StatusKind::Info => theme.text,
-            StatusKind::Ok => theme.ok,
-            StatusKind::Error => theme.error,
-        };
+        frame.render_widget(
+            Paragraph::new(format!(" {}", status.text))
+                .style(status_style(status.kind, theme))
+                .wrap(ratatui::widgets::Wrap { trim: false }),
+            area,
+        );
+    }
+}
+
+fn render_status(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, with_message: bool) {
+    let mut spans: Vec<Span> = Vec::new();
+    if let Some(status) = s.status.as_ref().filter(|_| with_message) {
+        let style = status_style(status.kind, theme);
         spans.push(Span::styled(format!(" {} ", status.text), style));
         spans.push(Span::raw(" "));
     } else if let Some(pane) = s.filtering {
@@ -195,9 +265,22 @@ fn render_status(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.key_hint,
         ));
     }
-    for (key, label) in hints(s) {
-        spans.push(Span::styled(format!(" {key}"), theme.key_hint));
-        spans.push(Span::styled(format!(" {label} "), theme.muted));
+    // `? help` and `q quit` always fit: the other hints give way from the right.
+    let all = hints(s);
+    let keep = |label: &str| label == Action::Help.label() || label == Action::Quit.label();
+    let width = |(k, l): &(String, &str)| k.chars().count() + l.chars().count() + 3;
+    let used: usize = spans.iter().map(|sp| sp.content.chars().count()).sum();
+    let reserved: usize = all.iter().filter(|h| keep(h.1)).map(width).sum();
+    let mut room = usize::from(area.width).saturating_sub(used + reserved);
+    for h in &all {
+        if !keep(h.1) {
+            if width(h) > room {
+                continue;
+            }
+            room -= width(h);
+        }
+        spans.push(Span::styled(format!(" {}", h.0), theme.key_hint));
+        spans.push(Span::styled(format!(" {} ", h.1), theme.muted));
     }
     frame.render_widget(
         Paragraph::new(Line::from(spans)).style(Style::default()),
@@ -226,6 +309,23 @@ pub fn scroll_offset(selected: usize, height: usize) -> usize {
     }
 }
 
+/// A step id shortened in the middle so ids sharing a long prefix stay distinct:
+/// `deploy-to-itunesconnect-deliver@2` → `deploy-to-itu…-deliver@2`.
+pub fn abbreviate(id: &str, width: usize) -> String {
+    let len = id.chars().count();
+    if len <= width {
+        return id.to_string();
+    }
+    let tail_start = id.rfind('-').map_or(len, |i| id[..i].chars().count());
+    let tail_len = (len - tail_start).min(width / 2);
+    if tail_len == 0 || width < 8 {
+        return truncate(id, width);
+    }
+    let head: String = id.chars().take(width - tail_len - 1).collect();
+    let tail: String = id.chars().skip(len - tail_len).collect();
+    format!("{head}…{tail}")
+}
+
 pub fn truncate(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         text.to_string()
@@ -235,5 +335,21 @@ pub fn truncate(text: &str, width: usize) -> String {
         let mut t: String = text.chars().take(width - 1).collect();
         t.push('…');
         t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::abbreviate;
+
+    #[test]
+    fn abbreviated_step_ids_stay_distinct() {
+        let a = abbreviate("deploy-to-itunesconnect-deliver@2", 22);
+        let b = abbreviate("deploy-to-itunesconnect-application-loader@1", 22);
+        assert_eq!(a.chars().count(), 22);
+        assert_eq!(b.chars().count(), 22);
+        assert_ne!(a, b);
+        assert!(a.ends_with("-deliver@2"), "{a}");
+        assert_eq!(abbreviate("fastlane", 22), "fastlane");
     }
 }

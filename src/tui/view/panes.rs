@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{block, scroll_offset, truncate};
+use super::{abbreviate, block, scroll_offset, truncate};
 use crate::bitrise::run::describe;
 use crate::domain::catalog::{InputRole, SourceKind};
 use crate::domain::resolution::{Environment, Outcome};
@@ -178,10 +178,16 @@ fn connections(
         )));
     }
     if rows.is_empty() {
-        lines.push(Line::from(Span::styled(
-            "no connections yet: press a to add an API key",
-            theme.muted,
-        )));
+        // A filter that hides every row is not an empty workspace.
+        let text = if ws.api_keys.is_empty() && ws.apple_ids.is_empty() {
+            "no connections yet: press a to add an API key or an Apple ID".to_string()
+        } else {
+            format!(
+                "no connection matches the filter `{}` (esc on / clears it)",
+                s.filter(Pane::Connections)
+            )
+        };
+        lines.push(Line::from(Span::styled(text, theme.muted)));
     }
     (lines, selected_line)
 }
@@ -216,10 +222,15 @@ fn apps(
     let mut lines = Vec::with_capacity(height);
     let mut selected_line = None;
     if rows.is_empty() {
-        lines.push(Line::from(Span::styled(
-            "no apps: add [[apps]] to the workspace file",
-            theme.muted,
-        )));
+        let text = if ws.apps.is_empty() {
+            "no apps: add [[apps]] to the workspace file".to_string()
+        } else {
+            format!(
+                "no app matches the filter `{}` (esc on / clears it)",
+                s.filter(Pane::Apps)
+            )
+        };
+        lines.push(Line::from(Span::styled(text, theme.muted)));
     }
     let col = (width.saturating_sub(8)) / 3;
     let offset = scroll_offset(s.app_sel, height);
@@ -321,7 +332,11 @@ fn matrix(
             value.clone()
         };
         let mut spans = vec![Span::styled(
-            format!("{} {}", pad(&step.id, step_w), pad(&value_cell, 14)),
+            format!(
+                "{} {}",
+                pad(&abbreviate(&step.id, step_w), step_w),
+                pad(&value_cell, 14)
+            ),
             sel_style(theme, selected, focused),
         )];
         for src in SourceKind::ALL {
@@ -451,7 +466,11 @@ fn preview(
             Some(o) => o.reference.as_str(),
             None => row.step_id.as_str(),
         };
-        let head = format!("{} {} ", pad(&si.to_string(), 2), pad(name, step_w));
+        let head = format!(
+            "{} {} ",
+            pad(&si.to_string(), 2),
+            pad(&abbreviate(name, step_w), step_w)
+        );
         if selected {
             selected_line = Some(lines.len());
             lines.push(Line::from(Span::styled(

@@ -1,0 +1,53 @@
+//! Removing a connection: the workspace first (never a connection pointing to a deleted secret), then its secrets.
+
+use crate::secrets::{SecretStore, Secrets};
+use crate::store::UpdateError;
+use crate::store::edit::{self, ConnectionKind};
+
+use super::save::{self, Target};
+
+pub struct Removed {
+    /// The apps the connection was cleared from.
+    pub cleared: Vec<String>,
+    /// Secrets that could not be deleted, grouped by reason: (reason, entries).
+    pub leftovers: Vec<(String, Vec<String>)>,
+    pub loaded: crate::store::Loaded,
+}
+
+#[derive(Debug)]
+pub enum RemoveError {
+    NotFound,
+    Save(UpdateError),
+}
+
+pub fn remove(
+    target: Target<'_>,
+    keyring: &dyn SecretStore,
+    workspace: &crate::domain::workspace::Workspace,
+    kind: ConnectionKind,
+    id: &str,
+) -> Result<Removed, RemoveError> {
+    let refs =
+        crate::secrets::connection_secrets(workspace, kind, id).ok_or(RemoveError::NotFound)?;
+    let (cleared, loaded) = save::apply(target, |_, doc| edit::remove_connection(doc, kind, id))
+        .map_err(RemoveError::Save)?;
+    let secrets = Secrets {
+        keyring,
+        workspace_file: target.path(),
+    };
+    let mut leftovers: Vec<(String, Vec<String>)> = Vec::new();
+    for (r, entry) in refs {
+        if let Err(e) = secrets.delete(&r, &entry) {
+            let reason = e.to_string();
+            match leftovers.iter_mut().find(|(r, _)| *r == reason) {
+                Some((_, entries)) => entries.push(entry.to_string()),
+                None => leftovers.push((reason, vec![entry.to_string()])),
+            }
+        }
+    }
+    Ok(Removed {
+        cleared,
+        leftovers,
+        loaded,
+    })
+}

@@ -1,0 +1,42 @@
+//! Where an operation's change goes: the file on disk (under its lock), or memory (`--demo`, `--read-only`).
+
+use std::path::Path;
+
+use crate::store::{self, Loaded, UpdateError};
+
+#[derive(Clone, Copy)]
+pub enum Target<'a> {
+    Disk(&'a Path),
+    /// The same edit and validation as a save, on this workspace, without touching the disk.
+    Memory(&'a Loaded),
+}
+
+impl Target<'_> {
+    /// The workspace file's path (references resolve against its folder).
+    pub fn path(&self) -> &Path {
+        match self {
+            Target::Disk(p) => p,
+            Target::Memory(l) => &l.path,
+        }
+    }
+}
+
+/// Applies `change` and returns its output with the workspace as it is afterwards.
+pub fn apply<T>(
+    target: Target<'_>,
+    change: impl FnOnce(&Loaded, &mut toml_edit::DocumentMut) -> Result<T, String>,
+) -> Result<(T, Loaded), UpdateError> {
+    match target {
+        Target::Disk(path) => store::update(path, change),
+        Target::Memory(loaded) => {
+            let mut doc: toml_edit::DocumentMut = loaded
+                .text
+                .parse()
+                .map_err(|e: toml_edit::TomlError| UpdateError::Refused(e.to_string()))?;
+            let out = change(loaded, &mut doc).map_err(UpdateError::Refused)?;
+            let l = store::parse(&loaded.path, doc.to_string())
+                .map_err(|e| UpdateError::Refused(e.to_string()))?;
+            Ok((out, l))
+        }
+    }
+}

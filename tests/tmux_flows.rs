@@ -1,0 +1,470 @@
+//! One scenario per TUI flow: the real binary in tmux on a real, commented workspace file;
+//! each test reads the file on disk afterwards (and, for sign-ins, talks to the loopback stub).
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+struct Tmux {
+    session: String,
+}
+
+impl Tmux {
+    /// `command` runs under `sh -c`; the session has no keyring unless the command sets one.
+    fn start(name: &str, command: &str) -> Tmux {
+        let session = format!("apple-conn-flow-{name}-{}", std::process::id());
+        let status = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &session,
+                "-x",
+                "120",
+                "-y",
+                "40",
+                command,
+            ])
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .status()
+            .unwrap();
+        assert!(status.success());
+        Tmux { session }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            Command::new("tmux")
+                .args(["send-keys", "-t", &self.session, k])
+                .status()
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(80));
+        }
+    }
+
+    fn literal(&self, text: &str) {
+        Command::new("tmux")
+            .args(["send-keys", "-t", &self.session, "-l", text])
+            .status()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(120));
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-t", &self.session, "-p"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let s = self.screen();
+            if s.contains(text) || Instant::now() > deadline {
+                assert!(s.contains(text), "waited for {text:?}, screen:\n{s}");
+                return s;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Quits and waits for the process to end (the file is complete then).
+    fn quit(&self, done: &Path) {
+        self.keys(&["q"]);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !done.exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert!(done.exists(), "the TUI did not quit:\n{}", self.screen());
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.session])
+            .status();
+    }
+}
+
+const WORKSPACE: &str = r#"# my CI connections
+version = 1
+you = "trusted@example.com"
+
+[[api_keys]]
+# the release key
+name = "CI key"   # shown in the TUI
+key_id = "ABCDE12345"
+issuer_id = "57246542-96fe-1a63-e053-0824d011072a"  # from App Store Connect
+enterprise = false  # not an Enterprise Program key
+private_key = { path = "ci.p8" }
+
+[[apple_ids]]
+apple_id = "trusted@example.com"
+password = { env = "STUB_PW" }
+session = { path = "session.json" }
+
+[[apps]]
+slug = "shop-ios"  # the store app
+
+[[apps.steps]]
+id = "deploy-to-itunesconnect-deliver"
+
+[[apps.steps]]
+id = "fastlane"
+"#;
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    dir: PathBuf,
+    ws: PathBuf,
+    done: PathBuf,
+}
+
+fn setup() -> Option<Setup> {
+    if !require(have("tmux"), "tmux") || !require(have("openssl"), "openssl") {
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_path_buf();
+    let ws = path.join("workspace.toml");
+    write(&ws, WORKSPACE);
+    let key = openssl_p256(&path, "ci.p8");
+    assert!(key.exists());
+    Some(Setup {
+        done: path.join("done"),
+        dir: path,
+        ws,
+        _dir: dir,
+    })
+}
+
+/// The TUI on the setup's workspace; `env` goes before the command (e.g. `STUB_PW=…`).
+fn open(s: &Setup, name: &str, env: &str, extra: &str) -> Tmux {
+    let cmd = format!(
+        "cd {} && {env} {} -c {} --no-color {extra}; touch {}",
+        s.dir.display(),
+        bin_path().display(),
+        s.ws.display(),
+        s.done.display()
+    );
+    let t = Tmux::start(name, &cmd);
+    t.wait_for("1 Connections");
+    t
+}
+
+/// The TUI inside its own D-Bus session with a fresh, unlocked gnome-keyring (as cli_secrets does);
+/// `after` runs in the same session once the TUI quits (the keyring is gone after that).
+fn open_with_keyring(s: &Setup, name: &str, extra: &str, after: &str) -> Option<Tmux> {
+    if !require(
+        have("dbus-run-session") && have("gnome-keyring-daemon"),
+        "a Secret Service (dbus + gnome-keyring)",
+    ) {
+        return None;
+    }
+    let bin = bin_path();
+    let cmd = format!(
+        "cd {dir} && HOME={dir} XDG_DATA_HOME={dir}/data dbus-run-session -- bash -c 'printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; {bin} -c {ws} --no-color {extra}; {after}; touch {done}'",
+        dir = s.dir.display(),
+        bin = bin.display(),
+        ws = s.ws.display(),
+        done = s.done.display()
+    );
+    let t = Tmux::start(name, &cmd);
+    t.wait_for("1 Connections");
+    Some(t)
+}
+
+fn on_disk(s: &Setup) -> String {
+    std::fs::read_to_string(&s.ws).unwrap()
+}
+
+#[test]
+fn add_a_key_as_a_file_reference() {
+    let Some(s) = setup() else { return };
+    let p8 = openssl_p256(&s.dir, "AuthKey_RELEASE123.p8");
+    let t = open(&s, "addref", "", "");
+    t.keys(&["a"]);
+    t.wait_for("Add API key");
+    t.literal("Release");
+    t.keys(&["Tab"]);
+    t.literal("57246542-96fe-1a63-e053-0824d011072a");
+    t.keys(&["Tab"]);
+    t.literal("RELEASE123");
+    t.keys(&["Tab", "Tab", "Tab"]);
+    t.literal(p8.to_str().unwrap());
+    t.keys(&["Down", "Right"]);
+    t.wait_for("◀ reference ▶");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("added API key Release (RELEASE123)");
+    t.quit(&s.done);
+    let text = on_disk(&s);
+    assert!(
+        text.contains(&format!("private_key = {{ path = \"{}\" }}", p8.display())),
+        "{text}"
+    );
+    let fp = text
+        .lines()
+        .find_map(|l| l.strip_prefix("fingerprint = \""))
+        .map(|f| f.trim_end_matches('"').to_string())
+        .expect("the fingerprint is recorded");
+    assert!(
+        screen.contains(&fp[..16]),
+        "the message showed the recorded fingerprint"
+    );
+    for line in WORKSPACE.lines() {
+        assert!(
+            text.lines().any(|l| l == line),
+            "{line:?} stays as it was:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn add_a_key_to_the_real_keyring() {
+    let Some(s) = setup() else { return };
+    let p8 = openssl_p256(&s.dir, "AuthKey_KEYRING123.p8");
+    let token = s.dir.join("token.txt");
+    let after = format!(
+        "{} -c {} token \"Ring key\" > {} 2>&1",
+        bin_path().display(),
+        s.ws.display(),
+        token.display()
+    );
+    let Some(t) = open_with_keyring(&s, "addkeyring", "", &after) else {
+        return;
+    };
+    t.keys(&["a"]);
+    t.wait_for("Add API key");
+    t.literal("Ring key");
+    t.keys(&["Tab"]);
+    t.literal("57246542-96fe-1a63-e053-0824d011072a");
+    t.keys(&["Tab"]);
+    t.literal("KEYRING123");
+    t.keys(&["Tab", "Tab", "Tab"]);
+    t.literal(p8.to_str().unwrap());
+    t.keys(&["Enter"]);
+    t.wait_for("added API key Ring key (KEYRING123)");
+    t.quit(&s.done);
+    let text = on_disk(&s);
+    assert!(text.contains("name = \"Ring key\""), "{text}");
+    assert!(text.contains("private_key = { keyring = true }"), "{text}");
+    // The key is in the keyring for real: the CLI signed a token with it in the same session.
+    let jwt = std::fs::read_to_string(&token).unwrap();
+    assert_eq!(jwt.trim().matches('.').count(), 2, "{jwt}");
+}
+
+#[test]
+fn rename_a_key_keeping_comments_and_default_lines() {
+    let Some(s) = setup() else { return };
+    let t = open(&s, "rename", "", "");
+    t.keys(&["2", "s", "Enter"]);
+    t.wait_for("shop-ios: api_key = CI key");
+    t.keys(&["1", "e"]);
+    t.wait_for("Edit API key");
+    t.keys(&["C-u"]);
+    t.literal("Store key");
+    t.keys(&["Enter"]);
+    t.wait_for("saved API key Store key");
+    t.quit(&s.done);
+    let text = on_disk(&s);
+    let expected = WORKSPACE
+        .replace(
+            "name = \"CI key\"   # shown in the TUI",
+            "name = \"Store key\"   # shown in the TUI",
+        )
+        .replace(
+            "slug = \"shop-ios\"  # the store app\n",
+            "slug = \"shop-ios\"  # the store app\napi_key = \"Store key\"\n",
+        );
+    assert_eq!(text, expected);
+}
+
+#[test]
+fn assign_and_unassign_both_kinds() {
+    let Some(s) = setup() else { return };
+    let t = open(&s, "assign", "", "");
+    t.keys(&["2", "s", "Enter"]);
+    t.wait_for("shop-ios: api_key = CI key");
+    t.keys(&["s", "s"]);
+    t.wait_for("Apple ID for shop-ios");
+    t.keys(&["Enter"]);
+    t.wait_for("shop-ios: apple_id = trusted@example.com");
+    let both = on_disk(&s);
+    assert!(
+        both.contains("api_key = \"CI key\"")
+            && both.contains("apple_id = \"trusted@example.com\"\n\n[[apps.steps]]"),
+        "{both}"
+    );
+    // Clear both: the last option of each chooser.
+    t.keys(&["s", "Down", "Down", "Enter"]);
+    t.wait_for("shop-ios: api_key cleared");
+    t.keys(&["s", "s", "Down", "Enter"]);
+    t.wait_for("shop-ios: apple_id cleared");
+    t.quit(&s.done);
+    assert_eq!(on_disk(&s), WORKSPACE);
+}
+
+#[test]
+fn remove_a_key_and_an_apple_id() {
+    let Some(s) = setup() else { return };
+    let t = open(&s, "remove", "", "");
+    t.keys(&["d"]);
+    t.wait_for("Remove");
+    t.keys(&["y"]);
+    t.wait_for("removed CI key");
+    t.keys(&["d", "y"]);
+    t.wait_for("removed trusted@example.com");
+    t.quit(&s.done);
+    let text = on_disk(&s);
+    assert!(
+        !text.contains("[[api_keys]]") && !text.contains("[[apple_ids]]"),
+        "{text}"
+    );
+    assert!(
+        text.starts_with("# my CI connections\nversion = 1\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("slug = \"shop-ios\"  # the store app"),
+        "{text}"
+    );
+}
+
+#[test]
+fn set_a_step_input() {
+    let Some(s) = setup() else { return };
+    let t = open(&s, "inputs", "", "");
+    t.keys(&["4", "i"]);
+    t.wait_for("Inputs · shop-ios · #0 deploy-to-itunesconnect-deliver");
+    t.literal("api_key");
+    t.keys(&["Enter"]);
+    t.wait_for("connection = api_key");
+    t.quit(&s.done);
+    let text = on_disk(&s);
+    let expected = WORKSPACE.replace(
+        "id = \"deploy-to-itunesconnect-deliver\"\n",
+        "id = \"deploy-to-itunesconnect-deliver\"\n\n[apps.steps.inputs]\nconnection = \"api_key\"\n",
+    );
+    assert_eq!(text, expected);
+}
+
+struct Stub {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Stub {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn stub() -> Option<Stub> {
+    let py = python();
+    if !require(py.is_some(), "Python with PyPI srp (CI's .venv)") {
+        return None;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/stubs/apple_stub.py");
+    let mut child = Command::new(py?)
+        .arg(script)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port: u16 = line.trim().parse().expect("stub port");
+    Some(Stub {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    })
+}
+
+#[test]
+fn re_authenticate_against_the_stub() {
+    let Some(s) = setup() else { return };
+    let Some(stub) = stub() else { return };
+    let t = open(
+        &s,
+        "reauth",
+        "STUB_PW=pw-trusted",
+        &format!("--apple-auth-url {}", stub.url),
+    );
+    t.keys(&["Down", "r"]);
+    t.wait_for("Two-factor code");
+    t.literal("123456");
+    t.keys(&["Enter"]);
+    t.wait_for("re-authenticated");
+    t.quit(&s.done);
+    let text = on_disk(&s);
+    assert!(text.contains("authenticated_at = 20"), "{text}");
+    assert!(text.contains("session_expires_at = 20"), "{text}");
+    assert!(
+        text.contains("name = \"Acme Ltd\""),
+        "teams recorded: {text}"
+    );
+    let session = std::fs::read_to_string(s.dir.join("session.json")).unwrap();
+    assert!(
+        session.contains("DES"),
+        "the trust cookie is kept: {session}"
+    );
+    assert!(text.starts_with("# my CI connections\n"), "{text}");
+}
+
+#[test]
+fn add_an_apple_id_against_the_stub() {
+    let Some(s) = setup() else { return };
+    let Some(stub) = stub() else { return };
+    // No Apple ID in this workspace yet: the first one is added through the `a` chooser.
+    write(
+        &s.ws,
+        "version = 1\nyou = \"trusted@example.com\"\n\n[[apps]]\nslug = \"shop-ios\"\n",
+    );
+    let Some(t) = open_with_keyring(
+        &s,
+        "addaid",
+        &format!("--apple-auth-url {}", stub.url),
+        "true",
+    ) else {
+        return;
+    };
+    t.keys(&["a"]);
+    t.wait_for("Add a connection");
+    t.keys(&["Down", "Enter"]);
+    t.wait_for("Add Apple ID");
+    t.literal("trusted@example.com");
+    t.keys(&["Tab"]);
+    t.literal("pw-trusted");
+    t.keys(&["Enter"]);
+    t.wait_for("Two-factor code");
+    t.literal("123456");
+    t.keys(&["Enter"]);
+    t.wait_for("App-specific password");
+    // Esc keeps the session that was just made.
+    t.keys(&["Escape"]);
+    let screen = t.wait_for("added Apple ID trusted@example.com");
+    assert!(!screen.contains("pw-trusted"));
+    t.quit(&s.done);
+    let text = on_disk(&s);
+    assert!(
+        text.contains("apple_id = \"trusted@example.com\""),
+        "{text}"
+    );
+    assert!(text.contains("authenticated_at = 20"), "{text}");
+    assert!(
+        text.contains("name = \"Acme Ltd\""),
+        "teams recorded: {text}"
+    );
+    assert!(!text.contains("pw-trusted"), "{text}");
+}
