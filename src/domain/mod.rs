@@ -8,4 +8,6 @@ pub mod problem;
 pub mod resolution;
 pub mod resolve;
 pub mod secret_ref;
+pub mod steplib;
+pub mod version;
 pub mod workspace;

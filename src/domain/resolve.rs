@@ -21,18 +21,20 @@ pub fn resolve(
     env: Environment,
     now: DateTime<Utc>,
 ) -> Resolution {
-    let Some(step) = catalog.step(&step_use.id) else {
+    let (id, version) = step_use.step_ref();
+    let Some((step, version_note)) = catalog.step_at(id, version) else {
         let mut r = Walk::new(ws, catalog, app, step_use, env, now, None);
         r.note(
             Level::Info,
-            format!(
-                "{} is not a step apple-conn models: it uses no Apple auth",
-                step_use.id
-            ),
+            format!("{id} is not a step apple-conn models: it uses no Apple auth"),
         );
         return r.finish_skipped();
     };
-    let walk = Walk::new(ws, catalog, app, step_use, env, now, Some(step));
+    let mut walk = Walk::new(ws, catalog, app, step_use, env, now, Some(step));
+    walk.begin(step, version_note);
+    if walk.res.outcome == Outcome::Fail {
+        return walk.res;
+    }
     match step.family {
         Family::Connection => walk.connection_family(step),
         Family::CodeSigning => walk.code_signing_family(step),
@@ -77,6 +79,8 @@ struct Walk<'a> {
     now: DateTime<Utc>,
     step: Option<&'a StepDef>,
     res: Resolution,
+    /// A failure the step meets after the walk (portal sign-in): applied by `finish`.
+    pending_fail: Option<String>,
 }
 
 fn is_build_time(value: &str) -> bool {
@@ -114,7 +118,76 @@ impl<'a> Walk<'a> {
                 log: Vec::new(),
                 notes: Vec::new(),
             },
+            pending_fail: None,
         }
+    }
+
+    /// Phase 1: what the step prints before anything else (deprecation) and the version notes.
+    fn begin(&mut self, step: &StepDef, version_note: Option<String>) {
+        if let Some(note) = version_note {
+            self.note(Level::Warning, note);
+        }
+        if let Some(note) = &step.version_note {
+            self.note(Level::Info, note.clone());
+        }
+        if let Some(banner) = &step.deprecation_log {
+            self.log(Level::Warning, banner.clone());
+            let date = step.removal_date.as_deref().unwrap_or("an announced date");
+            let instead = step
+                .replaced_by
+                .as_deref()
+                .map(|r| format!("; replace it with {r}, or the automatic code signing of xcode-archive, export-xcarchive and xcode-build-for-test"))
+                .unwrap_or_default();
+            self.note(
+                Level::Warning,
+                format!(
+                    "{} is deprecated: the StepLib lists it for removal on {date}{instead}",
+                    step.id
+                ),
+            );
+        }
+    }
+
+    /// Phase 2: the step's own checks before any auth; Err(()) after failing the resolution.
+    fn preconditions(&mut self, step: &StepDef, value: &str) -> Result<(), ()> {
+        let given = &self.step_use.inputs;
+        let declared = |name: &String| {
+            step.input_specs.is_empty()
+                || step.input_specs.contains_key(name)
+                || given.contains_key(name)
+        };
+        let filled = |name: &String| !step.input_value(given, name).trim().is_empty();
+        let literal = |name: &String| {
+            let v = step.input_value(given, name).trim();
+            !v.is_empty() && !is_build_time(v)
+        };
+        for pre in &step.preconditions {
+            if pre.unless.iter().any(|u| u == value) {
+                continue;
+            }
+            let broken = if let Some(name) = &pre.required {
+                declared(name) && !filled(name)
+            } else if !pre.one_of.is_empty() {
+                let members: Vec<&String> = pre.one_of.iter().filter(|n| declared(n)).collect();
+                !members.is_empty() && !members.iter().any(|n| filled(n))
+            } else {
+                let members: Vec<&String> =
+                    pre.exactly_one_of.iter().filter(|n| declared(n)).collect();
+                let set = members.iter().filter(|n| filled(n)).count();
+                let sure = members.iter().filter(|n| literal(n)).count();
+                !members.is_empty() && (set == 0 || sure > 1)
+            };
+            if broken {
+                self.note(
+                    Level::Error,
+                    "the step stops on its inputs before it looks at any Apple auth: an input set to \"\" stays empty, an absent one takes its step.yml default",
+                );
+                self.log(Level::Error, pre.message.clone());
+                self.res.outcome = Outcome::Fail;
+                return Err(());
+            }
+        }
+        Ok(())
     }
 
     fn log(&mut self, level: Level, text: impl Into<String>) {
@@ -170,17 +243,6 @@ impl<'a> Walk<'a> {
         }
     }
 
-    /// §1: an API-key part with an empty field makes the whole fetch fail.
-    fn fetch_error(&self, conn: &Connection) -> Option<String> {
-        match conn.api_key {
-            Some(key) if key.issuer_id.as_deref().unwrap_or("").is_empty() => Some(
-                "invalid authentication credentials, empty issuer_id/key_id/private_key in response"
-                    .to_string(),
-            ),
-            _ => None,
-        }
-    }
-
     fn fail(mut self, text: impl Into<String>) -> Resolution {
         self.log(Level::Error, text);
         self.res.outcome = Outcome::Fail;
@@ -199,6 +261,9 @@ impl<'a> Walk<'a> {
     }
 
     fn finish(mut self) -> Resolution {
+        if let Some(text) = self.pending_fail.take() {
+            return self.fail(text);
+        }
         let warned = self.res.log.iter().any(|l| l.level >= Level::Warning)
             || self.res.notes.iter().any(|n| n.level >= Level::Warning);
         self.res.outcome = if warned {
@@ -277,6 +342,9 @@ impl<'a> Walk<'a> {
             }
         };
         self.res.connection_value = Some(value.clone());
+        if self.preconditions(step, &value).is_err() {
+            return self.res;
+        }
         let sources: Vec<SourceKind> = step.sources_for(&value).unwrap_or(&[]).to_vec();
 
         // §2.2: inputs are validated before any source is tried, whatever the connection value.
@@ -318,53 +386,71 @@ impl<'a> Walk<'a> {
         };
         let fetches = sources.iter().any(|s| s.is_connection());
         let mut fetch_note = String::new();
+        let mut empty_connection = false;
+        if self.env == Environment::Local && (fetches || step.not_on_bitrise_always) {
+            // deliver@2.22.1 main.go:313-318: printed before the `connection != off` test.
+            self.log(Level::Warning, text.not_on_bitrise.clone());
+            if step.on_not_bitrise == OnFault::Fail {
+                return self.fail(text.not_on_bitrise.clone());
+            }
+            fetch_note = "no connection outside bitrise.io".into();
+        }
         if fetches {
-            match self.env {
+            let failure = match self.env {
                 Environment::Bitrise => {
                     let app_conn = self.app_connection();
-                    if let Some(err) = self.fetch_error(&app_conn) {
-                        if step.on_fetch_error == OnFault::Fail {
-                            self.note_individual_key(&app_conn);
-                            return self.fail(format!(
-                                "failed to fetch Bitrise Apple Developer Connection: {err}"
-                            ));
-                        }
-                        self.log(
-                            Level::Error,
-                            format!("Failed to fetch Bitrise Apple Developer Connection: {err}"),
-                        );
-                        self.note_individual_key(&app_conn);
-                        fetch_note = "the connection fetch failed".into();
-                    } else {
-                        conn = app_conn;
-                        if conn.api_key.is_none() && conn.apple_id.is_none() {
-                            let level = match step.empty_connection_level {
-                                LogLevel::Warning => Level::Warning,
-                                LogLevel::Error => Level::Error,
-                            };
-                            self.log(level, text.empty_connection.clone());
-                            fetch_note =
-                                format!("app {} has no connection assigned", self.app.slug);
+                    match fetch_error(&app_conn) {
+                        Some(err) => Some((err, app_conn)),
+                        None => {
+                            conn = app_conn;
+                            if conn.api_key.is_none() && conn.apple_id.is_none() {
+                                empty_connection = true;
+                                fetch_note =
+                                    format!("app {} has no connection assigned", self.app.slug);
+                            }
+                            None
                         }
                     }
                 }
-                Environment::Local => {
-                    self.log(Level::Warning, text.not_on_bitrise.clone());
-                    if step.on_not_bitrise == OnFault::Fail {
-                        return self.fail(text.not_on_bitrise.clone());
-                    }
-                    fetch_note = "no connection outside bitrise.io".into();
+                Environment::Local => None,
+                Environment::PublicPr => Some((
+                    text.status_401.clone(),
+                    Connection {
+                        api_key: None,
+                        apple_id: None,
+                    },
+                )),
+            };
+            if let Some((err, app_conn)) = failure {
+                if step.on_fetch_error == OnFault::Fail {
+                    // ios-auto-provision-appstoreconnect@2.2.8 main.go:104-108: go-xcode/v2's factory.
+                    let cs = &catalog.families.code_signing;
+                    self.log(Level::Error, cs.fetch_failed.clone());
+                    self.log(Level::Warning, cs.read_more.clone());
+                    self.note_individual_key(&app_conn);
+                    return self.fail(err);
                 }
-                Environment::PublicPr => {
-                    if step.on_fetch_error == OnFault::Fail {
-                        return self.fail(format!(
-                            "failed to fetch Bitrise Apple Developer Connection: 401 Unauthorized ({})",
-                            "public app PR builds get no connection"
-                        ));
-                    }
-                    self.log(Level::Warning, text.unauthorized.clone());
-                    fetch_note = "a public app's PR build gets no connection (401)".into();
-                }
+                // go-xcode@v1.0.16 wraps the 401 (%v): handleSessionDataError's 401 branch is unreachable.
+                self.log(
+                    level_of(step.fetch_error_level),
+                    text.fetch_failed.replace("{err}", &err),
+                );
+                self.log(Level::Warning, text.read_more.clone());
+                self.note_individual_key(&app_conn);
+                fetch_note = if self.env == Environment::PublicPr {
+                    "a public app's PR build gets no connection (401)".into()
+                } else {
+                    "the connection fetch failed".into()
+                };
+            }
+            if empty_connection
+                && !step.empty_connection_only_on_nothing
+                && step.nothing_log.is_none()
+            {
+                self.log(
+                    level_of(step.empty_connection_level),
+                    text.empty_connection.clone(),
+                );
             }
         }
 
@@ -512,6 +598,9 @@ impl<'a> Walk<'a> {
                         .unwrap_or_else(|| text.nothing_found.clone())
                         .replace("{value}", &value);
                     self.log(Level::Warning, msg);
+                    if empty_connection && step.empty_connection_only_on_nothing {
+                        self.log(Level::Warning, text.empty_connection.clone());
+                    }
                     self.note(
                         Level::Warning,
                         format!(
@@ -858,6 +947,23 @@ impl<'a> Walk<'a> {
                     aid.apple_id
                 ),
             ),
+            SessionState::Expired { .. } if step.expired_session == ExpiredSession::Unchecked => {
+                self.note(
+                    Level::Error,
+                    format!(
+                        "{} {} pins a go-xcode that does not check the 2FA session (the warning came with v2.0.0-alpha.38): spaceship's sign-in with the expired session of {} asks for a code and the step fails; run `apple-conn reauth {}`",
+                        step.id,
+                        step.version.as_deref().unwrap_or(""),
+                        aid.apple_id,
+                        aid.apple_id
+                    ),
+                );
+                self.pending_fail = Some(format!(
+                    "the 2FA session of {} {}: the portal sign-in fails",
+                    aid.apple_id,
+                    state.describe(self.now)
+                ));
+            }
             SessionState::Expired { expires_at } => match step.expired_session {
                 ExpiredSession::Warn => {
                     if aid.has_session() {
@@ -879,7 +985,7 @@ impl<'a> Walk<'a> {
                         ),
                     );
                 }
-                ExpiredSession::Ignore | ExpiredSession::Stop => self.note(
+                ExpiredSession::Ignore | ExpiredSession::Stop | ExpiredSession::Unchecked => self.note(
                     Level::Warning,
                     format!(
                         "the 2FA session of {} {}: the step does not check it, and spaceship's sign-in will ask for a code and fail; run `apple-conn reauth {}`",
@@ -891,21 +997,74 @@ impl<'a> Walk<'a> {
             },
             SessionState::Valid { .. } => {}
         }
-        if step.family != Family::Connection && team_input.is_empty() && aid.teams.len() > 1 {
-            self.log(
-                Level::Error,
-                "Your developer portal account belongs to multiple teams, please provide the team id to sign in",
+        self.team_rule(step, aid, team_input);
+    }
+
+    /// A step that signs in to the developer portal with an Apple ID needs one team: spaceship's
+    /// portal/auth_client.rb (go-xcode/v2 and ios-auto-provision@2.0.3) raises with several.
+    fn team_rule(&mut self, step: &StepDef, aid: &AppleId, team_input: &str) {
+        if !step.needs_provisioning || aid.teams.is_empty() {
+            return;
+        }
+        let name = self.input_name(InputRole::Team);
+        if is_build_time(team_input) {
+            self.note(
+                Level::Info,
+                format!("{name} is `{team_input}`, set at build time: it must name one of the teams of {}", aid.apple_id),
             );
-            let name = self.input_name(InputRole::Team);
+            return;
+        }
+        let ids: Vec<&str> = aid.teams.iter().map(|t| t.id.as_str()).collect();
+        if !team_input.is_empty() {
+            if !ids.contains(&team_input) {
+                self.pending_fail = Some(format!(
+                    "team {team_input} ({name}) is not one of the teams of {} ({}): the portal sign-in fails",
+                    aid.apple_id,
+                    ids.join(", ")
+                ));
+            }
+            return;
+        }
+        if ids.len() < 2 {
+            return;
+        }
+        let text = "Your developer portal account belongs to multiple teams, please provide the team id to sign in";
+        let fallback = step
+            .input_value(
+                &self.step_use.inputs,
+                "fallback_provisioning_profile_url_list",
+            )
+            .trim()
+            .to_string();
+        let name = if name.is_empty() {
+            "team".to_string()
+        } else {
+            name
+        };
+        if step.family == Family::CodeSigning && !fallback.is_empty() {
+            // go-xcode/v2 codesign.go: with fallback profiles the failed sign-in is only a warning.
+            self.log(Level::Warning, text);
             self.note(
                 Level::Warning,
                 format!(
-                    "{} belongs to {} teams: set the {name} input",
+                    "{} belongs to {} teams ({}): the sign-in fails and the step installs the fallback profiles; set {name} to use automatic provisioning",
                     aid.apple_id,
-                    aid.teams.len()
+                    ids.len(),
+                    ids.join(", ")
                 ),
             );
+            return;
         }
+        self.note(
+            Level::Error,
+            format!(
+                "{} belongs to {} teams ({}): set {name} to one of them",
+                aid.apple_id,
+                ids.len(),
+                ids.join(", ")
+            ),
+        );
+        self.pending_fail = Some(text.to_string());
     }
 
     /// §4.8: the step's env vars and arguments for the chosen auth.
@@ -921,7 +1080,8 @@ impl<'a> Walk<'a> {
                 let use_xcode = step.family == Family::CodeSigning
                     && step.xcode_signing
                     && xcode_eligible
-                    && min_validity.trim() == "0"
+                    // step.go: Bitrise-managed signing is forced only when MinDaysProfileValidity > 0.
+                    && min_validity.trim().parse::<i64>().is_ok_and(|days| days <= 0)
                     && !step.receives.api_key_xcode.is_empty();
                 if use_xcode {
                     self.note(
@@ -987,6 +1147,9 @@ impl<'a> Walk<'a> {
             self.log(Level::Info, text.disabled.clone());
             return self.finish_skipped();
         }
+        if self.preconditions(step, &value).is_err() {
+            return self.res;
+        }
 
         // The override check reads the raw inputs; the parser trims afterwards (§8).
         let path_raw = self.input_raw(InputRole::ApiKeyPath);
@@ -1004,28 +1167,26 @@ impl<'a> Walk<'a> {
             Environment::Bitrise => {
                 self.log(Level::Info, text.fetching.clone());
                 let app_conn = self.app_connection();
-                if let Some(err) = self.fetch_error(&app_conn) {
-                    self.log(
-                        Level::Warning,
-                        "Failed to activate Bitrise Apple Service connection",
-                    );
+                if let Some(err) = fetch_error(&app_conn) {
+                    // go-xcode/v2 autocodesign/devportalclient/devportalclient.go:56-60.
+                    self.log(Level::Error, text.fetch_failed.clone());
+                    self.log(Level::Warning, text.read_more.clone());
                     self.note_individual_key(&app_conn);
-                    return self.fail(format!(
-                        "failed to fetch Bitrise Apple Service connection: {err}"
-                    ));
+                    return self.fail(err);
                 }
                 app_conn
             }
             Environment::PublicPr => {
-                self.log(Level::Warning, text.unauthorized.clone());
+                // devportalclient.go:50: the 401 arrives wrapped, so the "Unauthorized" branch never runs.
+                self.log(Level::Error, text.fetch_failed.clone());
+                self.log(Level::Warning, text.read_more.clone());
                 if full_override && value == "api-key" {
                     self.note(
                         Level::Error,
                         "the fetch fails before the override is looked at: code-signing steps fail on public-app PR builds even with the three override inputs",
                     );
                 }
-                return self
-                    .fail("failed to fetch Bitrise Apple Service connection: 401 Unauthorized");
+                return self.fail(text.status_401.clone());
             }
             Environment::Local => {
                 if let Some(line) = &step.not_on_bitrise_log {
@@ -1154,6 +1315,9 @@ impl<'a> Walk<'a> {
         let catalog: &'a Catalog = self.catalog;
         let text = &catalog.families.apple_id_only;
         self.res.connection_value = None;
+        if self.preconditions(step, "always").is_err() {
+            return self.res;
+        }
         let source = SourceKind::ConnectionAppleIdSession;
         match self.env {
             Environment::Local => {
@@ -1174,11 +1338,9 @@ impl<'a> Walk<'a> {
             }
             Environment::Bitrise => {}
         }
+        // auth_data.rb:10-16 at 2.0.3 reads only apple_id, password, session_cookies and
+        // test_devices: an API-key part, even an invalid one, never breaks this step.
         let conn = self.app_connection();
-        if let Some(err) = self.fetch_error(&conn) {
-            self.note_individual_key(&conn);
-            return self.fail(err);
-        }
         match conn.apple_id {
             Some(aid) => {
                 self.walked(
@@ -1212,6 +1374,29 @@ impl<'a> Walk<'a> {
                 self.fail(text.no_apple_id.clone())
             }
         }
+    }
+}
+
+/// go-xcode@v1.0.16 devportalservice.go:84-93: an API-key part with an empty field fails the
+/// whole fetch, one message per field (the response itself is not repeated here: it holds the key).
+fn fetch_error(conn: &Connection) -> Option<String> {
+    let key = conn.api_key?;
+    let field = if key.issuer_id.as_deref().unwrap_or("").is_empty() {
+        "issuer_id"
+    } else if key.key_id.is_empty() {
+        "key_id"
+    } else {
+        return None;
+    };
+    Some(format!(
+        "invalid authentication credentials, empty {field} in response (…)"
+    ))
+}
+
+fn level_of(level: LogLevel) -> Level {
+    match level {
+        LogLevel::Warning => Level::Warning,
+        LogLevel::Error => Level::Error,
     }
 }
 
