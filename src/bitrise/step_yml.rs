@@ -60,6 +60,9 @@ fn input_line(name: &str, spec: &InputSpec) -> String {
     format!("{} = {{ {} }}\n", quote(name), fields.join(", "))
 }
 
+/// Versions `from..=to` with the same inputs.
+type Range = (Version, Version, Vec<(String, InputSpec)>);
+
 /// The text of steplib.toml for the StepLib copy at `root` (`steps/<id>/<version>/step.yml`).
 pub fn generate(root: &Path) -> Result<String, String> {
     let mut out = String::from(
@@ -87,15 +90,15 @@ pub fn generate(root: &Path) -> Result<String, String> {
             }
         }
         // (from, to, inputs) for each run of versions with identical inputs.
-        let mut ranges: Vec<(Version, Version, Vec<(String, InputSpec)>)> = Vec::new();
+        let mut ranges: Vec<Range> = Vec::new();
         for v in &versions {
             let path = dir.join(v.to_string()).join("step.yml");
             let text =
                 std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
             let inputs = step_yml_inputs(&text).map_err(|e| format!("{}: {e}", path.display()))?;
             match ranges.last_mut() {
-                Some((_, to, prev)) if *prev == inputs => *to = v.clone(),
-                _ => ranges.push((v.clone(), v.clone(), inputs)),
+                Some((_, to, prev)) if *prev == inputs => *to = *v,
+                _ => ranges.push((*v, *v, inputs)),
             }
         }
         let mut prev: &[(String, InputSpec)] = &[];
