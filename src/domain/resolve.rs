@@ -12,6 +12,8 @@ use super::key_file::key_id_from_file_name;
 use super::resolution::*;
 use super::workspace::{ApiKey, App, AppleId, KeyKind, SessionState, StepUse, Workspace};
 
+mod connection;
+
 /// Resolves one step of one app. `now` decides session expiry; nothing else reads a clock.
 pub fn resolve(
     ws: &Workspace,
@@ -49,11 +51,35 @@ struct Connection<'a> {
     apple_id: Option<&'a AppleId>,
 }
 
+/// The key ID an input API key is used with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum KeyId {
+    /// From `AuthKey_<ID>.p8` in the file name, or the `api_key_id` input.
+    Named(String),
+    /// appleauth (go-xcode v1 key_helper.go): a file name without the pattern gives "Bitrise".
+    Fallback,
+}
+
+impl KeyId {
+    const FALLBACK: &'static str = "Bitrise";
+
+    fn from_file_name(path: &str) -> KeyId {
+        key_id_from_file_name(path).map_or(KeyId::Fallback, KeyId::Named)
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            KeyId::Named(id) => id,
+            KeyId::Fallback => KeyId::FALLBACK,
+        }
+    }
+}
+
 /// The chosen credentials, before they are turned into what the step receives.
 enum Chosen<'a> {
     ConnectionKey(&'a ApiKey),
     InputKey {
-        key_id: String,
+        key_id: KeyId,
         issuer: String,
         path: String,
         enterprise: bool,
@@ -244,6 +270,12 @@ impl<'a> Walk<'a> {
     }
 
     fn fail(mut self, text: impl Into<String>) -> Resolution {
+        self.failed(text);
+        self.res
+    }
+
+    /// Fails the resolution in place: a phase that stops the step calls this and returns.
+    fn failed(&mut self, text: impl Into<String>) {
         self.log(Level::Error, text);
         self.res.outcome = Outcome::Fail;
         self.res.auth = None;
@@ -252,7 +284,6 @@ impl<'a> Walk<'a> {
         self.res.identity = None;
         self.res.session_expires_at = None;
         self.res.receives.clear();
-        self.res
     }
 
     fn finish_skipped(mut self) -> Resolution {
@@ -261,8 +292,15 @@ impl<'a> Walk<'a> {
     }
 
     fn finish(mut self) -> Resolution {
+        self.settle();
+        self.res
+    }
+
+    /// The outcome from what was logged and noted (and a failure the step meets later).
+    fn settle(&mut self) {
         if let Some(text) = self.pending_fail.take() {
-            return self.fail(text);
+            self.failed(text);
+            return;
         }
         let warned = self.res.log.iter().any(|l| l.level >= Level::Warning)
             || self.res.notes.iter().any(|n| n.level >= Level::Warning);
@@ -271,7 +309,6 @@ impl<'a> Walk<'a> {
         } else {
             Outcome::Ok
         };
-        self.res
     }
 
     fn mark_rest_not_tried(&mut self, rest: &[SourceKind]) {
@@ -281,6 +318,26 @@ impl<'a> Walk<'a> {
                 Verdict::NotTried,
                 "not tried: an earlier source decided the walk",
             );
+        }
+    }
+
+    /// The connection value both families start from; None once the resolution is settled.
+    fn begin_value(&mut self, step: &StepDef) -> Option<String> {
+        match self.connection_value(step) {
+            Ok(v) => {
+                self.res.connection_value = Some(v.clone());
+                Some(v)
+            }
+            Err(()) => {
+                if self.res.notes.iter().any(|n| n.level == Level::Error) {
+                    let name = self.input_name(InputRole::Connection);
+                    let raw = self.input_raw(InputRole::Connection);
+                    self.failed(format!("Issue with input: invalid {name} value: {raw}"));
+                } else {
+                    self.settle();
+                }
+                None
+            }
         }
     }
 
@@ -323,323 +380,6 @@ impl<'a> Walk<'a> {
                 Err(())
             }
         }
-    }
-
-    // ---------------------------------------------------------------- §2
-    fn connection_family(mut self, step: &'a StepDef) -> Resolution {
-        let catalog: &'a Catalog = self.catalog;
-        let text = &catalog.families.connection;
-        let value = match self.connection_value(step) {
-            Ok(v) => v,
-            Err(()) => {
-                return if self.res.notes.iter().any(|n| n.level == Level::Error) {
-                    let name = self.input_name(InputRole::Connection);
-                    let raw = self.input_raw(InputRole::Connection);
-                    self.fail(format!("Issue with input: invalid {name} value: {raw}"))
-                } else {
-                    self.finish()
-                };
-            }
-        };
-        self.res.connection_value = Some(value.clone());
-        if self.preconditions(step, &value).is_err() {
-            return self.res;
-        }
-        let sources: Vec<SourceKind> = step.sources_for(&value).unwrap_or(&[]).to_vec();
-
-        // §2.2: inputs are validated before any source is tried, whatever the connection value.
-        let api_path = self.input_raw(InputRole::ApiKeyPath).trim().to_string();
-        let api_issuer = self.input_raw(InputRole::ApiIssuer).trim().to_string();
-        let username = self.input_raw(InputRole::Username).trim().to_string();
-        let password = self.input_raw(InputRole::Password);
-        let app_password = self.input_raw(InputRole::AppPassword).trim().to_string();
-        let api_any = !api_path.is_empty() || !api_issuer.is_empty();
-        let aid_any = !app_password.is_empty() || !username.is_empty() || !password.is_empty();
-        let prefix = text.input_error_prefix.clone();
-        if step.validates == Validates::All {
-            if api_any && aid_any {
-                self.log(Level::Warning, text.mixed_inputs_warning.clone());
-                return self.fail(format!("{prefix}{}", text.mixed_inputs));
-            }
-            if aid_any && app_password.is_empty() {
-                if username.is_empty() {
-                    return self.fail(format!("{prefix}{}", text.missing_username));
-                }
-                if password.is_empty() {
-                    return self.fail(format!("{prefix}{}", text.missing_password));
-                }
-            }
-        }
-        if api_any {
-            if api_issuer.is_empty() {
-                return self.fail(format!("{prefix}{}", text.missing_issuer));
-            }
-            if api_path.is_empty() {
-                return self.fail(format!("{prefix}{}", text.missing_key_path));
-            }
-        }
-
-        // Fetch: only when a connection source is on the list (`off` never fetches).
-        let mut conn = Connection {
-            api_key: None,
-            apple_id: None,
-        };
-        let fetches = sources.iter().any(|s| s.is_connection());
-        let mut fetch_note = String::new();
-        let mut empty_connection = false;
-        if self.env == Environment::Local && (fetches || step.not_on_bitrise_always) {
-            // deliver@2.22.1 main.go:313-318: printed before the `connection != off` test.
-            self.log(Level::Warning, text.not_on_bitrise.clone());
-            if step.on_not_bitrise == OnFault::Fail {
-                return self.fail(text.not_on_bitrise.clone());
-            }
-            fetch_note = "no connection outside bitrise.io".into();
-        }
-        if fetches {
-            let failure = match self.env {
-                Environment::Bitrise => {
-                    let app_conn = self.app_connection();
-                    match fetch_error(&app_conn) {
-                        Some(err) => Some((err, app_conn)),
-                        None => {
-                            conn = app_conn;
-                            if conn.api_key.is_none() && conn.apple_id.is_none() {
-                                empty_connection = true;
-                                fetch_note =
-                                    format!("app {} has no connection assigned", self.app.slug);
-                            }
-                            None
-                        }
-                    }
-                }
-                Environment::Local => None,
-                Environment::PublicPr => Some((
-                    text.status_401.clone(),
-                    Connection {
-                        api_key: None,
-                        apple_id: None,
-                    },
-                )),
-            };
-            if let Some((err, app_conn)) = failure {
-                if step.on_fetch_error == OnFault::Fail {
-                    // ios-auto-provision-appstoreconnect@2.2.8 main.go:104-108: go-xcode/v2's factory.
-                    let cs = &catalog.families.code_signing;
-                    self.log(Level::Error, cs.fetch_failed.clone());
-                    self.log(Level::Warning, cs.read_more.clone());
-                    self.note_individual_key(&app_conn);
-                    return self.fail(err);
-                }
-                // go-xcode@v1.0.16 wraps the 401 (%v): handleSessionDataError's 401 branch is unreachable.
-                self.log(
-                    level_of(step.fetch_error_level),
-                    text.fetch_failed.replace("{err}", &err),
-                );
-                self.log(Level::Warning, text.read_more.clone());
-                self.note_individual_key(&app_conn);
-                fetch_note = if self.env == Environment::PublicPr {
-                    "a public app's PR build gets no connection (401)".into()
-                } else {
-                    "the connection fetch failed".into()
-                };
-            }
-            if empty_connection
-                && !step.empty_connection_only_on_nothing
-                && step.nothing_log.is_none()
-            {
-                self.log(
-                    level_of(step.empty_connection_level),
-                    text.empty_connection.clone(),
-                );
-            }
-        }
-
-        let select_prefix = step
-            .select_error_prefix
-            .clone()
-            .unwrap_or_else(|| text.select_error_prefix.clone());
-        let mut chosen: Option<(SourceKind, Chosen<'a>)> = None;
-        for (i, &source) in sources.iter().enumerate() {
-            match source {
-                SourceKind::ConnectionApiKey => match conn.api_key {
-                    Some(key) => chosen = Some((source, Chosen::ConnectionKey(key))),
-                    None => self.walked(
-                        source,
-                        Verdict::NotConfigured,
-                        missing_part(&fetch_note, "API key"),
-                    ),
-                },
-                SourceKind::ConnectionAppleId => match conn.apple_id {
-                    Some(aid) => {
-                        chosen = Some((
-                            source,
-                            Chosen::ConnectionAppleId {
-                                aid,
-                                with_session: false,
-                                app_password_input: app_password.clone(),
-                            },
-                        ))
-                    }
-                    None => self.walked(
-                        source,
-                        Verdict::NotConfigured,
-                        missing_part(&fetch_note, "Apple ID"),
-                    ),
-                },
-                SourceKind::ConnectionAppleIdSession => match conn.apple_id {
-                    Some(aid) => {
-                        let state = aid.session_state(self.now);
-                        if state.is_expired() && step.expired_session == ExpiredSession::Stop {
-                            let expiry = state.expires_at().map(go_time).unwrap_or_default();
-                            let err = text.expired.replace("{expiry}", &expiry);
-                            self.walked(
-                                source,
-                                Verdict::Stopped,
-                                format!("the 2FA session of {} expired: the walk stops, later sources are never tried", aid.apple_id),
-                            );
-                            self.mark_rest_not_tried(&sources[i + 1..]);
-                            self.note(
-                                Level::Error,
-                                format!(
-                                    "re-authenticate {} (`apple-conn reauth {}`), or set {} to \"off\" to use the step inputs",
-                                    aid.apple_id,
-                                    aid.apple_id,
-                                    self.input_name(InputRole::Connection)
-                                ),
-                            );
-                            let on_nothing_prefix = select_prefix.clone();
-                            return self.fail(format!("{on_nothing_prefix}{err}"));
-                        }
-                        chosen = Some((
-                            source,
-                            Chosen::ConnectionAppleId {
-                                aid,
-                                with_session: true,
-                                app_password_input: app_password.clone(),
-                            },
-                        ));
-                    }
-                    None => self.walked(
-                        source,
-                        Verdict::NotConfigured,
-                        missing_part(&fetch_note, "Apple ID"),
-                    ),
-                },
-                SourceKind::InputApiKey => {
-                    if api_path.is_empty() {
-                        let name = self.input_name(InputRole::ApiKeyPath);
-                        self.walked(
-                            source,
-                            Verdict::NotConfigured,
-                            format!("input {name} is empty"),
-                        );
-                    } else {
-                        let key_id = key_id_from_file_name(&api_path)
-                            .unwrap_or_else(|| "Bitrise".to_string());
-                        chosen = Some((
-                            source,
-                            Chosen::InputKey {
-                                key_id,
-                                issuer: api_issuer.clone(),
-                                path: api_path.clone(),
-                                enterprise: false,
-                            },
-                        ));
-                    }
-                }
-                SourceKind::InputAppleId => {
-                    if username.is_empty() {
-                        let name = self.input_name(InputRole::Username);
-                        self.walked(
-                            source,
-                            Verdict::NotConfigured,
-                            format!("input {name} is empty"),
-                        );
-                    } else {
-                        chosen = Some((
-                            source,
-                            Chosen::InputAppleId {
-                                username: username.clone(),
-                                password: password.clone(),
-                                app_password: app_password.clone(),
-                            },
-                        ));
-                    }
-                }
-            }
-            if let Some((src, _)) = &chosen {
-                let why = match src {
-                    SourceKind::ConnectionApiKey
-                    | SourceKind::ConnectionAppleId
-                    | SourceKind::ConnectionAppleIdSession => {
-                        "chosen: the first configured source wins".to_string()
-                    }
-                    _ => "chosen: the first configured source wins".to_string(),
-                };
-                self.walked(*src, Verdict::Chosen, why);
-                self.mark_rest_not_tried(&sources[i + 1..]);
-                break;
-            }
-        }
-
-        let Some((source, chosen)) = chosen else {
-            if sources.is_empty() {
-                return self.fail(format!("{select_prefix}{}", text.nothing_found));
-            }
-            if let Some(line) = &step.nothing_log {
-                self.log(Level::Warning, line.clone());
-            }
-            return match step.on_nothing {
-                OnNothing::Fail => self.fail(format!("{select_prefix}{}", text.nothing_found)),
-                OnNothing::WarnAndRun => {
-                    let msg = step
-                        .nothing_warning
-                        .clone()
-                        .unwrap_or_else(|| text.nothing_found.clone())
-                        .replace("{value}", &value);
-                    self.log(Level::Warning, msg);
-                    if empty_connection && step.empty_connection_only_on_nothing {
-                        self.log(Level::Warning, text.empty_connection.clone());
-                    }
-                    self.note(
-                        Level::Warning,
-                        format!(
-                            "{} runs without Apple auth: its lane signs in on its own or fails",
-                            step.id
-                        ),
-                    );
-                    self.fill_receives_none(step);
-                    self.finish()
-                }
-            };
-        };
-
-        // Selection log line, as the step prints it.
-        let selected = match (
-            &chosen,
-            step.selected_api_key_log.as_ref(),
-            step.selected_apple_id_log.as_ref(),
-        ) {
-            (Chosen::ConnectionKey(_) | Chosen::InputKey { .. }, Some(line), _) => line.clone(),
-            (Chosen::ConnectionAppleId { .. } | Chosen::InputAppleId { .. }, _, Some(line)) => {
-                line.clone()
-            }
-            (Chosen::ConnectionKey(_), None, _) => text.selected_connection_api_key.clone(),
-            (Chosen::InputKey { .. }, None, _) => text.selected_input_api_key.clone(),
-            (Chosen::ConnectionAppleId { .. }, _, None) => {
-                text.selected_connection_apple_id.clone()
-            }
-            (Chosen::InputAppleId { .. }, _, None) => {
-                if step.expired_session == ExpiredSession::Stop && sources_have_session(step) {
-                    text.selected_input_apple_id_fastlane.clone()
-                } else {
-                    text.selected_input_apple_id.clone()
-                }
-            }
-        };
-        self.log(Level::Info, selected);
-        self.apply_chosen(step, source, chosen, &value);
-        self.finish()
     }
 
     fn note_individual_key(&mut self, conn: &Connection) {
@@ -707,23 +447,20 @@ impl<'a> Walk<'a> {
             } => {
                 self.res.auth = Some(AuthKind::ApiKey);
                 self.res.origin = Some(Origin::StepInputs);
-                let identity = if is_build_time(&path) && key_id == "Bitrise" {
+                let fallback = key_id == KeyId::Fallback;
+                let identity = if is_build_time(&path) && fallback {
                     format!("key from {path} (set at build time)")
                 } else {
-                    key_id.clone()
+                    key_id.as_str().to_string()
                 };
-                if key_id == "Bitrise" && !is_build_time(&path) && step.family == Family::Connection
-                {
+                if fallback && !is_build_time(&path) && step.family == Family::Connection {
                     self.note(
                         Level::Warning,
                         format!(
                             "the key file `{path}` is not named AuthKey_<KEYID>.p8, so the step uses the key ID \"Bitrise\" and Apple rejects the token (401): rename the file"
                         ),
                     );
-                } else if key_id == "Bitrise"
-                    && is_build_time(&path)
-                    && step.family == Family::Connection
-                {
+                } else if fallback && is_build_time(&path) && step.family == Family::Connection {
                     self.note(
                         Level::Info,
                         format!(
@@ -732,13 +469,13 @@ impl<'a> Walk<'a> {
                     );
                 }
                 self.res.identity = Some(identity);
-                vars.insert("key_id", Some(Received::Text(key_id.clone())));
+                vars.insert("key_id", Some(Received::Text(key_id.as_str().to_string())));
                 vars.insert("issuer_id", Some(text_or_build_time(&issuer)));
                 vars.insert(
                     "private_key",
                     Some(Received::Text(format!("<downloaded from {path}>"))),
                 );
-                if let Some(scope) = self.ws_key_for_id(&key_id) {
+                if let Some(scope) = self.ws_key_for_id(key_id.as_str()) {
                     self.key_notes(
                         step,
                         scope.kind,
@@ -1257,7 +994,7 @@ impl<'a> Walk<'a> {
                 );
             }
             let chosen = Chosen::InputKey {
-                key_id,
+                key_id: KeyId::Named(key_id),
                 issuer: issuer_raw.trim().to_string(),
                 path: path_raw.trim().to_string(),
                 enterprise: enterprise_input,
