@@ -138,14 +138,14 @@ impl<'a> Walk<'a> {
                     with_session: true,
                     app_password_input: String::new(),
                 };
-                self.apply_chosen(step, source, chosen, &value);
+                self.apply_chosen(step, source, chosen, value);
                 self.finish()
             }
             None => {
                 self.walked(
                     source,
                     Verdict::NotConfigured,
-                    missing_part(&no_conn_why, "Apple ID"),
+                    missing_part(no_conn_why, "Apple ID"),
                 );
                 self.log(Level::Warning, text.not_connected.clone());
                 self.fail(text.no_apple_id.clone())
@@ -186,7 +186,7 @@ impl<'a> Walk<'a> {
                 path: over.path.trim().to_string(),
                 enterprise: over.enterprise,
             };
-            self.apply_chosen(step, source, chosen, &value);
+            self.apply_chosen(step, source, chosen, value);
             return self.finish();
         }
         if over.partial {
@@ -219,14 +219,14 @@ impl<'a> Walk<'a> {
             Some(key) => {
                 self.walked(source, Verdict::Chosen, "chosen: the connection's API key");
                 self.log(Level::Info, text.using_api_key.clone());
-                self.apply_chosen(step, source, Chosen::ConnectionKey(key), &value);
+                self.apply_chosen(step, source, Chosen::ConnectionKey(key), value);
                 self.finish()
             }
             None => {
                 self.walked(
                     source,
                     Verdict::NotConfigured,
-                    missing_part(&no_conn_why, "API key"),
+                    missing_part(no_conn_why, "API key"),
                 );
                 self.log(Level::Warning, text.not_connected.clone());
                 self.fail(text.no_api_key.clone())
