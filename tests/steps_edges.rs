@@ -494,3 +494,76 @@ fn min_profile_validity_forces_bitrise_signing_only_above_zero() {
     assert!(xcode("-1"));
     assert!(!xcode("7"));
 }
+
+// ---------------------------------------------------------------- check, per version
+
+fn problems(id: &str, reference: &str, inputs: &[(&str, &str)]) -> Vec<String> {
+    let c = Catalog::builtin().unwrap();
+    let (step, _) = c.step_at(id, reference).unwrap();
+    let given: indexmap::IndexMap<String, String> = inputs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    apple_conn::domain::check::input_problems(step, &given)
+        .into_iter()
+        .map(|(_, sev, m)| format!("{sev:?}: {m}"))
+        .collect()
+}
+
+#[test]
+fn check_judges_inputs_by_the_referenced_version() {
+    // xcode-archive 6.1.2 step.yml declares testflight_internal_testing_only: no warning.
+    assert!(
+        problems(
+            "xcode-archive",
+            "",
+            &[("testflight_internal_testing_only", "yes")]
+        )
+        .is_empty()
+    );
+    // export_method was renamed in 4.0.0: ignored by 6.x, fine at 3.3.2.
+    let p = problems("xcode-archive", "6", &[("export_method", "app-store")]);
+    assert!(
+        p[0].contains("renamed to `distribution_method` in 4.0.0"),
+        "{p:?}"
+    );
+    assert!(problems("xcode-archive", "3.3.2", &[("export_method", "app-store")]).is_empty());
+    // cache_level: declared until 5.9.5, dropped by 6.0.0.
+    assert!(problems("xcode-archive", "5", &[("cache_level", "none")]).is_empty());
+    assert!(!problems("xcode-archive", "6", &[("cache_level", "none")]).is_empty());
+    // deliver 2.19 has no connection input; 2.23.0 has itms_upload_parameters and altool_options.
+    assert!(!problems(DELIVER, "2.19", &[("connection", "api_key")]).is_empty());
+    assert!(
+        problems(
+            DELIVER,
+            "",
+            &[("itms_upload_parameters", "-x"), ("altool_options", "-y")]
+        )
+        .is_empty()
+    );
+    // A value outside the version's value_options is an error.
+    let p = problems("xcode-archive", "", &[("distribution_method", "store")]);
+    assert!(
+        p[0].starts_with("Error") && p[0].contains("\"app-store\""),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn a_workspace_step_takes_a_version() {
+    // `version = "2.19"` and `id = "…@2.19"` both pick deliver 2.19.0 (no connection input).
+    let by_field = ws("api_key = \"CI key\"", "", DELIVER, &[("bundle_id", "x")]);
+    let mut by_field = by_field;
+    by_field.apps[0].steps[0].version = Some("2.19".into());
+    let by_id = ws(
+        "api_key = \"CI key\"",
+        "",
+        &format!("{DELIVER}@2.19"),
+        &[("bundle_id", "x")],
+    );
+    for w in [by_field, by_id] {
+        let r = run(&w, Environment::Bitrise);
+        assert_eq!(r.outcome, Outcome::Fail, "{:?}", r.messages());
+        assert!(says(&r, "before 2.20.0 has no connection input"));
+    }
+}

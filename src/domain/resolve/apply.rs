@@ -27,195 +27,227 @@ impl<'a> Walk<'a> {
         value: &str,
     ) {
         self.res.source = Some(source);
-        let mut vars: IndexMap<&'static str, Option<Received>> = IndexMap::new();
         let team = self.input_raw(InputRole::Team).trim().to_string();
         match chosen {
-            Chosen::ConnectionKey(key) => {
-                self.res.auth = Some(AuthKind::ApiKey);
-                self.res.origin = Some(Origin::Connection);
-                self.res.identity = Some(key.identity());
-                vars.insert("key_id", Some(Received::Text(key.key_id.clone())));
-                vars.insert(
-                    "issuer_id",
-                    Some(Received::Text(key.issuer_id.clone().unwrap_or_default())),
-                );
-                vars.insert(
-                    "private_key",
-                    Some(Received::Secret {
-                        what: SecretWhat::PrivateKey,
-                        of: SecretOwner::ApiKey(key.name.clone()),
-                    }),
-                );
-                self.key_notes(step, key.kind, key.enterprise, &key.name);
-                if value == "automatic"
-                    && let Some(aid) = self.app_connection().apple_id
-                    && self.env == Environment::Bitrise
-                {
-                    self.note(
-                                Level::Info,
-                                format!(
-                                    "automatic tries the API key first: the Apple ID {} is not used by this step",
-                                    aid.apple_id
-                                ),
-                            );
-                }
-                self.fill_receives(step, true, &vars);
-            }
+            Chosen::ConnectionKey(key) => self.apply_connection_key(step, key, value),
             Chosen::InputKey {
                 key_id,
                 issuer,
                 path,
                 enterprise,
-            } => {
-                self.res.auth = Some(AuthKind::ApiKey);
-                self.res.origin = Some(Origin::StepInputs);
-                let fallback = key_id == KeyId::Fallback;
-                let identity = if is_build_time(&path) && fallback {
-                    format!("key from {path} (set at build time)")
-                } else {
-                    key_id.as_str().to_string()
-                };
-                if fallback && !is_build_time(&path) && step.family == Family::Connection {
-                    self.note(
-                        Level::Warning,
-                        format!(
-                            "the key file `{path}` is not named AuthKey_<KEYID>.p8, so the step uses the key ID \"Bitrise\" and Apple rejects the token (401): rename the file"
-                        ),
-                    );
-                } else if fallback && is_build_time(&path) && step.family == Family::Connection {
-                    self.note(
-                        Level::Info,
-                        format!(
-                            "the key ID comes from the file name behind {path} (AuthKey_<KEYID>.p8), else \"Bitrise\"; check that the uploaded file keeps its name"
-                        ),
-                    );
-                }
-                self.res.identity = Some(identity);
-                vars.insert("key_id", Some(Received::Text(key_id.as_str().to_string())));
-                vars.insert("issuer_id", Some(text_or_build_time(&issuer)));
-                vars.insert(
-                    "private_key",
-                    Some(Received::Text(format!("<downloaded from {path}>"))),
-                );
-                if let Some(scope) = self.ws_key_for_id(key_id.as_str()) {
-                    self.key_notes(
-                        step,
-                        scope.kind,
-                        enterprise || scope.enterprise,
-                        &scope.name,
-                    );
-                } else {
-                    self.key_notes(step, KeyKind::Team, enterprise, "");
-                }
-                self.fill_receives(step, !enterprise, &vars);
-            }
+            } => self.apply_input_key(step, key_id, issuer, path, enterprise),
             Chosen::ConnectionAppleId {
                 aid,
                 with_session,
                 app_password_input,
-            } => {
-                self.res.auth = Some(AuthKind::AppleId);
-                self.res.origin = Some(Origin::Connection);
-                self.res.identity = Some(aid.apple_id.clone());
-                let owner = SecretOwner::AppleId(aid.apple_id.clone());
-                vars.insert("apple_id", Some(Received::Text(aid.apple_id.clone())));
-                vars.insert(
-                    "password",
-                    Some(Received::Secret {
-                        what: SecretWhat::Password,
-                        of: owner.clone(),
-                    }),
-                );
-                // ASP: the connection's first, the app_password input as the fallback (§2.1).
-                let asp = if aid.app_specific_password.is_some() {
-                    Some(Received::Secret {
-                        what: SecretWhat::AppSpecificPassword,
-                        of: owner.clone(),
-                    })
-                } else if !app_password_input.is_empty() && step.family == Family::Connection {
-                    Some(input_secret(
-                        &app_password_input,
-                        &self.input_name(InputRole::AppPassword),
-                    ))
-                } else {
-                    None
-                };
-                let has_asp = asp.is_some();
-                // altool gets the ASP when there is one, else the password (§4.2).
-                let asp_or_password = asp.clone().unwrap_or(Received::Secret {
-                    what: SecretWhat::Password,
-                    of: owner.clone(),
-                });
-                vars.insert("app_specific_password", asp);
-                vars.insert("app_specific_password_or_password", Some(asp_or_password));
-                let state = aid.session_state(self.now);
-                if with_session {
-                    self.res.session_expires_at = state.expires_at();
-                    if aid.has_session() {
-                        vars.insert(
-                            "session",
-                            Some(Received::Secret {
-                                what: SecretWhat::Session,
-                                of: owner.clone(),
-                            }),
-                        );
-                        vars.insert(
-                            "session_all_cookies",
-                            Some(Received::Secret {
-                                what: SecretWhat::SessionAllCookies,
-                                of: owner.clone(),
-                            }),
-                        );
-                    }
-                }
-                vars.insert("team", Some(Received::Text(self.team_for(aid, &team))));
-                self.apple_id_notes(step, aid, with_session, has_asp, &team);
-                self.fill_receives(step, false, &vars);
-            }
+            } => self.apply_connection_apple_id(step, aid, with_session, app_password_input, &team),
             Chosen::InputAppleId {
                 username,
                 password,
                 app_password,
-            } => {
-                self.res.auth = Some(AuthKind::AppleId);
-                self.res.origin = Some(Origin::StepInputs);
-                self.res.identity = Some(if is_build_time(&username) {
-                    format!("{username} (set at build time)")
-                } else {
-                    username.clone()
-                });
-                vars.insert("apple_id", Some(text_or_build_time(&username)));
-                let pw_name = self.input_name(InputRole::Password);
-                let asp_name = self.input_name(InputRole::AppPassword);
+            } => self.apply_input_apple_id(step, username, password, app_password, &team),
+        }
+    }
+
+    fn apply_connection_key(&mut self, step: &StepDef, key: &'a ApiKey, value: &str) {
+        let mut vars: IndexMap<&'static str, Option<Received>> = IndexMap::new();
+        self.res.auth = Some(AuthKind::ApiKey);
+        self.res.origin = Some(Origin::Connection);
+        self.res.identity = Some(key.identity());
+        vars.insert("key_id", Some(Received::Text(key.key_id.clone())));
+        vars.insert(
+            "issuer_id",
+            Some(Received::Text(key.issuer_id.clone().unwrap_or_default())),
+        );
+        vars.insert(
+            "private_key",
+            Some(Received::Secret {
+                what: SecretWhat::PrivateKey,
+                of: SecretOwner::ApiKey(key.name.clone()),
+            }),
+        );
+        self.key_notes(step, key.kind, key.enterprise, &key.name);
+        if value == "automatic"
+            && let Some(aid) = self.app_connection().apple_id
+            && self.env == Environment::Bitrise
+        {
+            self.note(
+                Level::Info,
+                format!(
+                    "automatic tries the API key first: the Apple ID {} is not used by this step",
+                    aid.apple_id
+                ),
+            );
+        }
+        self.fill_receives(step, true, &vars);
+    }
+
+    fn apply_input_key(
+        &mut self,
+        step: &StepDef,
+        key_id: KeyId,
+        issuer: String,
+        path: String,
+        enterprise: bool,
+    ) {
+        let mut vars: IndexMap<&'static str, Option<Received>> = IndexMap::new();
+        self.res.auth = Some(AuthKind::ApiKey);
+        self.res.origin = Some(Origin::StepInputs);
+        let fallback = key_id == KeyId::Fallback;
+        let identity = if is_build_time(&path) && fallback {
+            format!("key from {path} (set at build time)")
+        } else {
+            key_id.as_str().to_string()
+        };
+        if fallback && !is_build_time(&path) && step.family == Family::Connection {
+            self.note(
+                Level::Warning,
+                format!(
+                    "the key file `{path}` is not named AuthKey_<KEYID>.p8, so the step uses the key ID \"Bitrise\" and Apple rejects the token (401): rename the file"
+                ),
+            );
+        } else if fallback && is_build_time(&path) && step.family == Family::Connection {
+            self.note(
+                Level::Info,
+                format!(
+                    "the key ID comes from the file name behind {path} (AuthKey_<KEYID>.p8), else \"Bitrise\"; check that the uploaded file keeps its name"
+                ),
+            );
+        }
+        self.res.identity = Some(identity);
+        vars.insert("key_id", Some(Received::Text(key_id.as_str().to_string())));
+        vars.insert("issuer_id", Some(text_or_build_time(&issuer)));
+        vars.insert(
+            "private_key",
+            Some(Received::Text(format!("<downloaded from {path}>"))),
+        );
+        if let Some(scope) = self.ws_key_for_id(key_id.as_str()) {
+            self.key_notes(
+                step,
+                scope.kind,
+                enterprise || scope.enterprise,
+                &scope.name,
+            );
+        } else {
+            self.key_notes(step, KeyKind::Team, enterprise, "");
+        }
+        self.fill_receives(step, !enterprise, &vars);
+    }
+
+    fn apply_connection_apple_id(
+        &mut self,
+        step: &StepDef,
+        aid: &'a AppleId,
+        with_session: bool,
+        app_password_input: String,
+        team: &str,
+    ) {
+        let mut vars: IndexMap<&'static str, Option<Received>> = IndexMap::new();
+        self.res.auth = Some(AuthKind::AppleId);
+        self.res.origin = Some(Origin::Connection);
+        self.res.identity = Some(aid.apple_id.clone());
+        let owner = SecretOwner::AppleId(aid.apple_id.clone());
+        vars.insert("apple_id", Some(Received::Text(aid.apple_id.clone())));
+        vars.insert(
+            "password",
+            Some(Received::Secret {
+                what: SecretWhat::Password,
+                of: owner.clone(),
+            }),
+        );
+        // ASP: the connection's first, the app_password input as the fallback (§2.1).
+        let asp = if aid.app_specific_password.is_some() {
+            Some(Received::Secret {
+                what: SecretWhat::AppSpecificPassword,
+                of: owner.clone(),
+            })
+        } else if !app_password_input.is_empty() && step.family == Family::Connection {
+            Some(input_secret(
+                &app_password_input,
+                &self.input_name(InputRole::AppPassword),
+            ))
+        } else {
+            None
+        };
+        let has_asp = asp.is_some();
+        // altool gets the ASP when there is one, else the password (§4.2).
+        let asp_or_password = asp.clone().unwrap_or(Received::Secret {
+            what: SecretWhat::Password,
+            of: owner.clone(),
+        });
+        vars.insert("app_specific_password", asp);
+        vars.insert("app_specific_password_or_password", Some(asp_or_password));
+        let state = aid.session_state(self.now);
+        if with_session {
+            self.res.session_expires_at = state.expires_at();
+            if aid.has_session() {
                 vars.insert(
-                    "password",
-                    (!password.is_empty()).then(|| input_secret(&password, &pw_name)),
-                );
-                vars.insert(
-                    "app_specific_password",
-                    (!app_password.is_empty()).then(|| input_secret(&app_password, &asp_name)),
-                );
-                vars.insert(
-                    "app_specific_password_or_password",
-                    Some(if app_password.is_empty() {
-                        input_secret(&password, &pw_name)
-                    } else {
-                        input_secret(&app_password, &asp_name)
+                    "session",
+                    Some(Received::Secret {
+                        what: SecretWhat::Session,
+                        of: owner.clone(),
                     }),
                 );
-                vars.insert("team", Some(Received::Text(team.clone())));
-                self.note(
-                    Level::Warning,
-                    "an Apple ID from step inputs carries no 2FA session: a 2FA account can't sign in this way; use the Apple ID connection, or an API key",
+                vars.insert(
+                    "session_all_cookies",
+                    Some(Received::Secret {
+                        what: SecretWhat::SessionAllCookies,
+                        of: owner.clone(),
+                    }),
                 );
-                if app_password.is_empty()
-                    && let Some(w) = &step.no_asp_warning
-                {
-                    self.log(Level::Warning, w.clone());
-                }
-                self.fill_receives(step, false, &vars);
             }
         }
+        vars.insert("team", Some(Received::Text(self.team_for(aid, team))));
+        self.apple_id_notes(step, aid, with_session, has_asp, team);
+        self.fill_receives(step, false, &vars);
+    }
+
+    fn apply_input_apple_id(
+        &mut self,
+        step: &StepDef,
+        username: String,
+        password: String,
+        app_password: String,
+        team: &str,
+    ) {
+        let mut vars: IndexMap<&'static str, Option<Received>> = IndexMap::new();
+        self.res.auth = Some(AuthKind::AppleId);
+        self.res.origin = Some(Origin::StepInputs);
+        self.res.identity = Some(if is_build_time(&username) {
+            format!("{username} (set at build time)")
+        } else {
+            username.clone()
+        });
+        vars.insert("apple_id", Some(text_or_build_time(&username)));
+        let pw_name = self.input_name(InputRole::Password);
+        let asp_name = self.input_name(InputRole::AppPassword);
+        vars.insert(
+            "password",
+            (!password.is_empty()).then(|| input_secret(&password, &pw_name)),
+        );
+        vars.insert(
+            "app_specific_password",
+            (!app_password.is_empty()).then(|| input_secret(&app_password, &asp_name)),
+        );
+        vars.insert(
+            "app_specific_password_or_password",
+            Some(if app_password.is_empty() {
+                input_secret(&password, &pw_name)
+            } else {
+                input_secret(&app_password, &asp_name)
+            }),
+        );
+        vars.insert("team", Some(Received::Text(team.to_string())));
+        self.note(
+            Level::Warning,
+            "an Apple ID from step inputs carries no 2FA session: a 2FA account can't sign in this way; use the Apple ID connection, or an API key",
+        );
+        if app_password.is_empty()
+            && let Some(w) = &step.no_asp_warning
+        {
+            self.log(Level::Warning, w.clone());
+        }
+        self.fill_receives(step, false, &vars);
     }
 
     pub(super) fn ws_key_for_id(&self, key_id: &str) -> Option<&'a ApiKey> {
