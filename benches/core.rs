@@ -14,6 +14,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 fn core(c: &mut Criterion) {
     let text = large_workspace_toml(1000);
     let now = "2026-11-24T12:00:00Z".parse().unwrap();
+    // Issue 12: every published version of the nine steps is built at load.
+    c.bench_function("catalog: builtin with all step versions", |b| {
+        b.iter(|| black_box(apple_conn::domain::catalog::Catalog::builtin().unwrap()))
+    });
     c.bench_function("load 1000-app workspace", |b| {
         b.iter(|| store::parse(Path::new("ws.toml"), black_box(text.clone())).unwrap())
     });

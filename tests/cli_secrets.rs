@@ -244,6 +244,8 @@ admins = ["alice@example.com"]
 
 [[apps.steps]]
 id = "deploy-to-itunesconnect-deliver"
+[apps.steps.inputs]
+bundle_id = "io.example.shop"
 "#
         ),
     );

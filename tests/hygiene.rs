@@ -32,7 +32,7 @@ fn nothing_apple_conn_writes_contains_a_secret() {
     write(
         &ws,
         &format!(
-            "version = 1\nyou = \"alice@example.com\"\n\n[[api_keys]]\nname = \"CI key\"\nkey_id = \"ABCDE12345\"\nissuer_id = \"{ISSUER}\"\nprivate_key = {{ path = \"{}\" }}\n\n[[apple_ids]]\napple_id = \"alice@example.com\"\npassword = {{ env = \"HY_PW\" }}\napp_specific_password = {{ env = \"HY_ASP\" }}\nauthenticated_at = 2026-11-20T00:00:00Z\n\n[[apps]]\nslug = \"app\"\napi_key = \"CI key\"\napple_id = \"alice@example.com\"\n\n[[apps.steps]]\nid = \"fastlane\"\n\n[[apps.steps]]\nid = \"deploy-to-itunesconnect-application-loader\"\n[apps.steps.inputs]\nconnection = \"apple_id\"\n",
+            "version = 1\nyou = \"alice@example.com\"\n\n[[api_keys]]\nname = \"CI key\"\nkey_id = \"ABCDE12345\"\nissuer_id = \"{ISSUER}\"\nprivate_key = {{ path = \"{}\" }}\n\n[[apple_ids]]\napple_id = \"alice@example.com\"\npassword = {{ env = \"HY_PW\" }}\napp_specific_password = {{ env = \"HY_ASP\" }}\nauthenticated_at = 2026-11-20T00:00:00Z\n\n[[apps]]\nslug = \"app\"\napi_key = \"CI key\"\napple_id = \"alice@example.com\"\n\n[[apps.steps]]\nid = \"fastlane\"\n[apps.steps.inputs]\nlane = \"ios beta\"\n\n[[apps.steps]]\nid = \"deploy-to-itunesconnect-application-loader\"\n[apps.steps.inputs]\nconnection = \"apple_id\"\n",
             p8.display()
         ),
     );

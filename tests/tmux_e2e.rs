@@ -99,7 +99,7 @@ fn type_a_scenario_in_the_real_binary() {
     let ws = dir.path().join("workspace.toml");
     write(
         &ws,
-        "version = 1\nyou = \"alice@example.com\"\n\n[[apps]]\nslug = \"shop-ios\"\n\n[[apps.steps]]\nid = \"deploy-to-itunesconnect-deliver\"\n",
+        "version = 1\nyou = \"alice@example.com\"\n\n[[apps]]\nslug = \"shop-ios\"\n\n[[apps.steps]]\nid = \"deploy-to-itunesconnect-deliver\"\n[apps.steps.inputs]\nbundle_id = \"io.example.shop\"\n",
     );
     let p8 = openssl_p256(dir.path(), "AuthKey_TMUXKEY123.p8");
     let done = dir.path().join("done");

@@ -305,7 +305,7 @@ fn file_workspace(dir: &std::path::Path, yml: &str) -> Harness {
     h
 }
 
-const RELEASE: &str = "format_version: '13'\nworkflows:\n  release:\n    steps:\n    - deploy-to-itunesconnect-deliver@2:\n        inputs:\n        - connection: api_key\n";
+const RELEASE: &str = "format_version: '13'\nworkflows:\n  release:\n    steps:\n    - deploy-to-itunesconnect-deliver@2:\n        inputs:\n        - connection: api_key\n        - bundle_id: com.example.app\n";
 
 #[test]
 fn a_bitrise_yml_app_is_read_again_when_its_file_changes() {

@@ -5,6 +5,7 @@ pub mod expand;
 pub mod load;
 pub mod portal;
 pub mod run;
+pub mod step_yml;
 pub mod stepref;
 pub mod yaml;
 
@@ -48,7 +49,8 @@ pub fn plan(steps: &[Expanded], catalog: &Catalog, map: &IndexMap<String, String
                 _ => None,
             };
             let mut inputs = IndexMap::new();
-            if let Some(step) = id.as_deref().and_then(|i| catalog.step(i)) {
+            let reference = if e.step.kind == RefKind::StepLib { e.step.version.as_str() } else { "" };
+            if let Some((step, version_note)) = id.as_deref().and_then(|i| catalog.step_at(i, reference)) {
                 // An undeclared input is reported and dropped, as the step never reads it.
                 for (_, severity, message) in input_problems(step, &e.inputs) {
                     if severity == Severity::Warning {
@@ -64,18 +66,15 @@ pub fn plan(steps: &[Expanded], catalog: &Catalog, map: &IndexMap<String, String
                 for d in &e.duplicated {
                     notes.push(format!("invalid step: duplicated input found: ({d}); the last one is used"));
                 }
-                if let (Some(major), Some(version)) = (e.step.major(), step.version.as_deref())
-                    && version.split('.').next().and_then(|m| m.parse::<u64>().ok()) != Some(major)
-                {
-                    notes.push(format!(
-                        "{} is modelled at {version}; this workflow uses @{}: another major version may pick its auth differently",
-                        step.id, e.step.version
-                    ));
-                }
+                notes.extend(version_note);
             }
             Planned {
                 expanded: e.clone(),
-                step_use: StepUse { id: id.unwrap_or_else(|| e.reference.clone()), inputs },
+                step_use: StepUse {
+                    id: id.unwrap_or_else(|| e.reference.clone()),
+                    inputs,
+                    version: (e.step.kind == RefKind::StepLib && !e.step.version.is_empty()).then(|| e.step.version.clone()),
+                },
                 notes,
                 skip,
             }

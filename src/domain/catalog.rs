@@ -3,6 +3,9 @@
 use indexmap::IndexMap;
 use serde::Deserialize;
 
+use super::steplib::{self, InputSpec, StepHistory};
+use super::version::{self, Version};
+
 /// The built-in catalog, embedded so the binary carries the rules it previews.
 pub const BUILTIN_CATALOG: &str = include_str!("catalog.toml");
 
@@ -77,6 +80,8 @@ pub enum ExpiredSession {
     Stop,
     Warn,
     Ignore,
+    /// go-xcode/v2 before alpha.38: no check and no warning; spaceship's sign-in then fails.
+    Unchecked,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -200,9 +205,111 @@ pub struct StepDef {
     pub sources: IndexMap<String, Vec<SourceKind>>,
     #[serde(default)]
     pub receives: Receives,
+    /// Checks the step makes before any auth (stepconf `required`, its own `validate()`).
+    #[serde(default)]
+    pub preconditions: Vec<Precondition>,
+    /// Inputs renamed at a version: the old name is ignored from then on.
+    #[serde(default)]
+    pub renamed: Vec<Rename>,
+    /// Behaviour of older versions, newest last: each applies to versions below `until`.
+    #[serde(default)]
+    pub eras: Vec<Era>,
+    /// The step that replaces a deprecated one (the StepLib's step-info.yml gives the date).
+    #[serde(default)]
+    pub replaced_by: Option<String>,
+    #[serde(default)]
+    pub removal_date: Option<String>,
+    /// The step's banner printed on every run when deprecated.
+    #[serde(default)]
+    pub deprecation_log: Option<String>,
+    /// How the step logs a failed connection fetch (deliver, loader: error; fastlane: warning).
+    #[serde(default)]
+    pub fetch_error_level: LogLevel,
+    /// The not-on-bitrise warning is printed before the `connection != off` test (deliver,
+    /// loader, fastlane), so also with `off`.
+    #[serde(default)]
+    pub not_on_bitrise_always: bool,
+    /// The empty-connection text is printed only when no source matched (fastlane).
+    #[serde(default)]
+    pub empty_connection_only_on_nothing: bool,
+    /// The step.yml inputs of this version (defaults, value options), from steplib.toml.
+    #[serde(skip)]
+    pub input_specs: IndexMap<String, InputSpec>,
+    /// What apple-conn says about this version range (an era's note).
+    #[serde(skip)]
+    pub version_note: Option<String>,
+}
+
+/// A check before auth. `unless` lists connection-input values that skip it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Precondition {
+    #[serde(default)]
+    pub required: Option<String>,
+    #[serde(default)]
+    pub one_of: Vec<String>,
+    #[serde(default)]
+    pub exactly_one_of: Vec<String>,
+    #[serde(default)]
+    pub unless: Vec<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rename {
+    pub from: String,
+    pub to: String,
+    #[serde(rename = "in")]
+    pub in_version: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Era {
+    pub until: String,
+    #[serde(default)]
+    pub sources: Option<IndexMap<String, Vec<SourceKind>>>,
+    #[serde(default)]
+    pub expired_session: Option<ExpiredSession>,
+    #[serde(default)]
+    pub preconditions: Option<Vec<Precondition>>,
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 impl StepDef {
+    /// The value a step receives for an input: the given one, else its step.yml default.
+    pub fn input_value<'a>(&'a self, given: &'a IndexMap<String, String>, name: &str) -> &'a str {
+        match given.get(name) {
+            Some(v) => v,
+            None => self
+                .input_specs
+                .get(name)
+                .map(|s| s.default.as_str())
+                .or_else(|| self.auth_inputs.get(name).map(|i| i.default.as_str()))
+                .unwrap_or(""),
+        }
+    }
+
+    /// "renamed to `x` in 4.0.0" when `name` is an older name of an input of this version.
+    pub fn rename_hint(&self, name: &str) -> Option<String> {
+        let this = self.version.as_deref().and_then(Version::parse);
+        self.renamed.iter().find_map(|r| {
+            let since = Version::parse(&r.in_version)?;
+            if r.from == name && this.is_none_or(|v| v >= since) {
+                Some(format!("renamed to `{}` in {}", r.to, r.in_version))
+            } else if r.to == name && this.is_some_and(|v| v < since) {
+                Some(format!(
+                    "it is called `{}` before {} (renamed in {})",
+                    r.from, r.in_version, r.in_version
+                ))
+            } else {
+                None
+            }
+        })
+    }
+
     /// The input that selects the sources (`connection`, `automatic_code_signing`, ...).
     pub fn connection_input(&self) -> Option<(&str, &AuthInput)> {
         self.input_with_role(InputRole::Connection)
@@ -263,6 +370,9 @@ pub struct ConnectionFamilyText {
     pub selected_input_api_key: String,
     pub selected_input_apple_id: String,
     pub selected_input_apple_id_fastlane: String,
+    pub fetch_failed: String,
+    pub read_more: String,
+    pub status_401: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -279,6 +389,9 @@ pub struct CodeSigningFamilyText {
     pub no_api_key: String,
     pub no_apple_id: String,
     pub expired: String,
+    pub fetch_failed: String,
+    pub read_more: String,
+    pub status_401: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -309,7 +422,17 @@ struct CatalogFile {
 #[derive(Debug, Clone)]
 pub struct Catalog {
     pub families: Families,
+    /// Each step at its newest published version.
     pub steps: Vec<StepDef>,
+    /// Every published version of the built-in steps, grouped in ranges that behave alike.
+    versions: Vec<StepVersions>,
+}
+
+#[derive(Debug, Clone)]
+struct StepVersions {
+    id: String,
+    published: Vec<Version>,
+    variants: Vec<(Version, Version, StepDef)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -324,14 +447,68 @@ impl Catalog {
     pub fn builtin() -> Result<Catalog, CatalogError> {
         let file: CatalogFile =
             toml::from_str(BUILTIN_CATALOG).map_err(|e| CatalogError::Builtin(e.to_string()))?;
-        let catalog = Catalog {
-            families: file.families,
-            steps: file.steps,
-        };
-        for step in &catalog.steps {
-            step_consistency(step).map_err(CatalogError::Builtin)?;
+        let histories = steplib::parse(steplib::BUILTIN_STEPLIB).map_err(CatalogError::Builtin)?;
+        let mut steps = Vec::new();
+        let mut versions = Vec::new();
+        for base in file.steps {
+            match histories.iter().find(|h| h.id == base.id) {
+                Some(history) => {
+                    let v = variants(&base, history)?;
+                    let newest = v
+                        .variants
+                        .last()
+                        .map(|(_, _, d)| d.clone())
+                        .ok_or_else(|| {
+                            CatalogError::Builtin(format!("{}: no versions", base.id))
+                        })?;
+                    steps.push(newest);
+                    versions.push(v);
+                }
+                None => steps.push(base),
+            }
         }
-        Ok(catalog)
+        for step in steps.iter().chain(
+            versions
+                .iter()
+                .flat_map(|v| v.variants.iter().map(|(_, _, d)| d)),
+        ) {
+            step_consistency(step).map_err(|e| {
+                CatalogError::Builtin(format!(
+                    "{} {}: {e}",
+                    step.id,
+                    step.version.as_deref().unwrap_or("")
+                ))
+            })?;
+        }
+        Ok(Catalog {
+            families: file.families,
+            steps,
+            versions,
+        })
+    }
+
+    /// The step as `reference` (`2`, `2.19`, `2.19.0`, empty = newest) runs it, with a note when
+    /// the reference names no published version. Workspace steps have one definition.
+    pub fn step_at(&self, id: &str, reference: &str) -> Option<(&StepDef, Option<String>)> {
+        let Some(versions) = self.versions.iter().find(|v| v.id == id) else {
+            return self.step(id).map(|s| (s, None));
+        };
+        let picked = version::pick(id, &versions.published, reference)?;
+        let def = versions
+            .variants
+            .iter()
+            .find(|(from, to, _)| *from <= picked.version && picked.version <= *to)
+            .map(|(_, _, d)| d)?;
+        Some((def, picked.note))
+    }
+
+    /// The published versions of a built-in step, oldest first.
+    pub fn published(&self, id: &str) -> &[Version] {
+        self.versions
+            .iter()
+            .find(|v| v.id == id)
+            .map(|v| v.published.as_slice())
+            .unwrap_or(&[])
     }
 
     /// The built-in catalog with user steps added or replacing same-id ones.
@@ -341,6 +518,7 @@ impl Catalog {
                 step: step.id.clone(),
                 message,
             })?;
+            self.versions.retain(|v| v.id != step.id);
             match self.steps.iter_mut().find(|s| s.id == step.id) {
                 Some(existing) => *existing = step.clone(),
                 None => self.steps.push(step.clone()),
@@ -356,6 +534,105 @@ impl Catalog {
     pub fn ids(&self) -> impl Iterator<Item = &str> {
         self.steps.iter().map(|s| s.id.as_str())
     }
+}
+
+/// Splits the published versions into ranges with the same inputs and the same era.
+fn variants(base: &StepDef, history: &StepHistory) -> Result<StepVersions, CatalogError> {
+    let mut eras: Vec<(Version, &Era)> = Vec::new();
+    for era in &base.eras {
+        let until = Version::parse(&era.until).ok_or_else(|| {
+            CatalogError::Builtin(format!(
+                "{}: era until `{}` is not a version",
+                base.id, era.until
+            ))
+        })?;
+        eras.push((until, era));
+    }
+    eras.sort_by_key(|(v, _)| *v);
+    let mut out: Vec<(Version, Version, StepDef)> = Vec::new();
+    let mut last_key: Option<(usize, Option<usize>)> = None;
+    for &v in &history.versions {
+        let Some(range_index) = history.ranges.iter().position(|r| r.from <= v && v <= r.to) else {
+            continue;
+        };
+        let era_index = eras.iter().position(|(until, _)| v < *until);
+        let key = (range_index, era_index);
+        if last_key == Some(key) {
+            if let Some(last) = out.last_mut() {
+                last.1 = v;
+                last.2.version = Some(v.to_string());
+            }
+            continue;
+        }
+        last_key = Some(key);
+        let era = era_index.and_then(|i| eras.get(i)).map(|(_, e)| *e);
+        let def = at_version(base, &history.ranges[range_index].inputs, era, v, history);
+        out.push((v, v, def));
+    }
+    Ok(StepVersions {
+        id: base.id.clone(),
+        published: history.versions.clone(),
+        variants: out,
+    })
+}
+
+/// The base definition narrowed to what one version declares and does.
+fn at_version(
+    base: &StepDef,
+    inputs: &IndexMap<String, InputSpec>,
+    era: Option<&Era>,
+    v: Version,
+    history: &StepHistory,
+) -> StepDef {
+    let mut def = base.clone();
+    def.version = Some(v.to_string());
+    def.removal_date = history.removal_date.clone();
+    for r in &base.renamed {
+        if Version::parse(&r.in_version).is_some_and(|since| v < since)
+            && let Some(input) = def.auth_inputs.shift_remove(&r.to)
+        {
+            def.auth_inputs.insert(r.from.clone(), input);
+        }
+    }
+    def.auth_inputs.retain(|name, _| inputs.contains_key(name));
+    for (name, input) in def.auth_inputs.iter_mut() {
+        if let Some(spec) = inputs.get(name) {
+            input.default = spec.default.clone();
+        }
+    }
+    def.inputs = inputs.keys().cloned().collect();
+    def.input_specs = inputs.clone();
+    if let Some(era) = era {
+        if let Some(sources) = &era.sources {
+            def.sources = sources.clone();
+        }
+        if let Some(expired) = era.expired_session {
+            def.expired_session = expired;
+        }
+        if let Some(pre) = &era.preconditions {
+            def.preconditions = pre.clone();
+        }
+        def.version_note = era.note.clone();
+    }
+    if def.connection_input().is_none() && !def.sources.contains_key("always") {
+        // No auth input at this version (e.g. xcode-archive before automatic_code_signing).
+        def.sources = IndexMap::from([("always".to_string(), Vec::new())]);
+        def.version_note = Some(format!(
+            "{} {} has no input that selects Apple auth: this version never signs in to Apple",
+            def.id, v
+        ));
+    }
+    for (name, input) in def.auth_inputs.iter_mut() {
+        if !input.values.is_empty() && !input.values.contains(&input.default) {
+            // An older step.yml default outside today's values: keep the catalog's.
+            input.default = base
+                .auth_inputs
+                .get(name)
+                .map(|i| i.default.clone())
+                .unwrap_or_default();
+        }
+    }
+    def
 }
 
 /// Checks a step definition for the mistakes that would make resolution meaningless.

@@ -281,18 +281,21 @@ fn check_apps(ws: &Workspace, catalog: &Catalog, _now: DateTime<Utc>, out: &mut 
         }
         for (j, step_use) in app.steps.iter().enumerate() {
             let sat = at.key("steps").index(j);
-            let Some(step) = catalog.step(&step_use.id) else {
+            let (id, version) = step_use.step_ref();
+            let Some((step, version_note)) = catalog.step_at(id, version) else {
                 out.push(Problem::error(
                     sat.key("id"),
                     format!(
-                        "unknown step `{}`: use one of {}{}, or describe it in a [[steps]] table",
-                        step_use.id,
+                        "unknown step `{id}`: use one of {}{}, or describe it in a [[steps]] table",
                         catalog.ids().collect::<Vec<_>>().join(", "),
-                        suggest(&step_use.id, catalog.ids())
+                        suggest(id, catalog.ids())
                     ),
                 ));
                 continue;
             };
+            if let Some(note) = version_note {
+                out.push(Problem::warning(sat.key("version"), note));
+            }
             for (name, severity, message) in input_problems(step, &step_use.inputs) {
                 let iat = sat.key("inputs").key(name);
                 out.push(Problem {
@@ -319,13 +322,42 @@ pub fn input_problems<'a>(
                 .iter()
                 .map(String::as_str)
                 .chain(step.auth_inputs.keys().map(String::as_str));
+            let at = step
+                .version
+                .as_deref()
+                .map(|v| format!(" at {v}"))
+                .unwrap_or_default();
+            let why = match step.rename_hint(name) {
+                Some(hint) => format!(": {hint}"),
+                None => format!(": not one of its inputs{at}{}", suggest(name, known)),
+            };
             out.push((
                 name.as_str(),
                 Severity::Warning,
+                format!("{} ignores `{name}`{why}", step.id),
+            ));
+            continue;
+        }
+        if let Some(spec) = step.input_specs.get(name)
+            && !step.auth_inputs.contains_key(name)
+            && !spec.values.is_empty()
+            && !value.contains('$')
+            && !spec.values.iter().any(|v| v == value)
+        {
+            let values: Vec<String> = spec.values.iter().map(|v| format!("\"{v}\"")).collect();
+            let hint = match value.as_str() {
+                "false" | "true" => {
+                    " (an unquoted off/on/yes/no in bitrise.yml arrives as false/true: quote it)"
+                }
+                _ => "",
+            };
+            out.push((
+                name.as_str(),
+                Severity::Error,
                 format!(
-                    "{} ignores `{name}`: not one of its inputs{}",
+                    "{} does not accept {name} = \"{value}\": write one of {}{hint}",
                     step.id,
-                    suggest(name, known)
+                    values.join(", ")
                 ),
             ));
             continue;

@@ -10,4 +10,6 @@ pub mod resolve;
 pub mod rules;
 pub mod secret_inputs;
 pub mod secret_ref;
+pub mod steplib;
+pub mod version;
 pub mod workspace;

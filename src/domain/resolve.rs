@@ -12,6 +12,11 @@ use super::key_file::key_id_from_file_name;
 use super::resolution::*;
 use super::workspace::{ApiKey, App, AppleId, KeyKind, SessionState, StepUse, Workspace};
 
+mod apple_id_only;
+mod apply;
+mod code_signing;
+mod connection;
+
 /// Resolves one step of one app. `now` decides session expiry; nothing else reads a clock.
 pub fn resolve(
     ws: &Workspace,
@@ -21,18 +26,20 @@ pub fn resolve(
     env: Environment,
     now: DateTime<Utc>,
 ) -> Resolution {
-    let Some(step) = catalog.step(&step_use.id) else {
+    let (id, version) = step_use.step_ref();
+    let Some((step, version_note)) = catalog.step_at(id, version) else {
         let mut r = Walk::new(ws, catalog, app, step_use, env, now, None);
         r.note(
             Level::Info,
-            format!(
-                "{} is not a step apple-conn models: it uses no Apple auth",
-                step_use.id
-            ),
+            format!("{id} is not a step apple-conn models: it uses no Apple auth"),
         );
         return r.finish_skipped();
     };
-    let walk = Walk::new(ws, catalog, app, step_use, env, now, Some(step));
+    let mut walk = Walk::new(ws, catalog, app, step_use, env, now, Some(step));
+    walk.begin(step, version_note);
+    if walk.res.outcome == Outcome::Fail {
+        return walk.res;
+    }
     match step.family {
         Family::Connection => walk.connection_family(step),
         Family::CodeSigning => walk.code_signing_family(step),
@@ -47,11 +54,35 @@ struct Connection<'a> {
     apple_id: Option<&'a AppleId>,
 }
 
+/// The key ID an input API key is used with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum KeyId {
+    /// From `AuthKey_<ID>.p8` in the file name, or the `api_key_id` input.
+    Named(String),
+    /// appleauth (go-xcode v1 key_helper.go): a file name without the pattern gives "Bitrise".
+    Fallback,
+}
+
+impl KeyId {
+    const FALLBACK: &'static str = "Bitrise";
+
+    fn from_file_name(path: &str) -> KeyId {
+        key_id_from_file_name(path).map_or(KeyId::Fallback, KeyId::Named)
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            KeyId::Named(id) => id,
+            KeyId::Fallback => KeyId::FALLBACK,
+        }
+    }
+}
+
 /// The chosen credentials, before they are turned into what the step receives.
 enum Chosen<'a> {
     ConnectionKey(&'a ApiKey),
     InputKey {
-        key_id: String,
+        key_id: KeyId,
         issuer: String,
         path: String,
         enterprise: bool,
@@ -77,6 +108,8 @@ struct Walk<'a> {
     now: DateTime<Utc>,
     step: Option<&'a StepDef>,
     res: Resolution,
+    /// A failure the step meets after the walk (portal sign-in): applied by `finish`.
+    pending_fail: Option<String>,
 }
 
 fn is_build_time(value: &str) -> bool {
@@ -114,7 +147,76 @@ impl<'a> Walk<'a> {
                 log: Vec::new(),
                 notes: Vec::new(),
             },
+            pending_fail: None,
         }
+    }
+
+    /// Phase 1: what the step prints before anything else (deprecation) and the version notes.
+    fn begin(&mut self, step: &StepDef, version_note: Option<String>) {
+        if let Some(note) = version_note {
+            self.note(Level::Warning, note);
+        }
+        if let Some(note) = &step.version_note {
+            self.note(Level::Info, note.clone());
+        }
+        if let Some(banner) = &step.deprecation_log {
+            self.log(Level::Warning, banner.clone());
+            let date = step.removal_date.as_deref().unwrap_or("an announced date");
+            let instead = step
+                .replaced_by
+                .as_deref()
+                .map(|r| format!("; replace it with {r}, or the automatic code signing of xcode-archive, export-xcarchive and xcode-build-for-test"))
+                .unwrap_or_default();
+            self.note(
+                Level::Warning,
+                format!(
+                    "{} is deprecated: the StepLib lists it for removal on {date}{instead}",
+                    step.id
+                ),
+            );
+        }
+    }
+
+    /// Phase 2: the step's own checks before any auth; Err(()) after failing the resolution.
+    fn preconditions(&mut self, step: &StepDef, value: &str) -> Result<(), ()> {
+        let given = &self.step_use.inputs;
+        let declared = |name: &String| {
+            step.input_specs.is_empty()
+                || step.input_specs.contains_key(name)
+                || given.contains_key(name)
+        };
+        let filled = |name: &String| !step.input_value(given, name).trim().is_empty();
+        let literal = |name: &String| {
+            let v = step.input_value(given, name).trim();
+            !v.is_empty() && !is_build_time(v)
+        };
+        for pre in &step.preconditions {
+            if pre.unless.iter().any(|u| u == value) {
+                continue;
+            }
+            let broken = if let Some(name) = &pre.required {
+                declared(name) && !filled(name)
+            } else if !pre.one_of.is_empty() {
+                let members: Vec<&String> = pre.one_of.iter().filter(|n| declared(n)).collect();
+                !members.is_empty() && !members.iter().any(|n| filled(n))
+            } else {
+                let members: Vec<&String> =
+                    pre.exactly_one_of.iter().filter(|n| declared(n)).collect();
+                let set = members.iter().filter(|n| filled(n)).count();
+                let sure = members.iter().filter(|n| literal(n)).count();
+                !members.is_empty() && (set == 0 || sure > 1)
+            };
+            if broken {
+                self.note(
+                    Level::Error,
+                    "the step stops on its inputs before it looks at any Apple auth: an input set to \"\" stays empty, an absent one takes its step.yml default",
+                );
+                self.log(Level::Error, pre.message.clone());
+                self.res.outcome = Outcome::Fail;
+                return Err(());
+            }
+        }
+        Ok(())
     }
 
     fn log(&mut self, level: Level, text: impl Into<String>) {
@@ -170,18 +272,13 @@ impl<'a> Walk<'a> {
         }
     }
 
-    /// §1: an API-key part with an empty field makes the whole fetch fail.
-    fn fetch_error(&self, conn: &Connection) -> Option<String> {
-        match conn.api_key {
-            Some(key) if key.issuer_id.as_deref().unwrap_or("").is_empty() => Some(
-                "invalid authentication credentials, empty issuer_id/key_id/private_key in response"
-                    .to_string(),
-            ),
-            _ => None,
-        }
+    fn fail(mut self, text: impl Into<String>) -> Resolution {
+        self.failed(text);
+        self.res
     }
 
-    fn fail(mut self, text: impl Into<String>) -> Resolution {
+    /// Fails the resolution in place: a phase that stops the step calls this and returns.
+    fn failed(&mut self, text: impl Into<String>) {
         self.log(Level::Error, text);
         self.res.outcome = Outcome::Fail;
         self.res.auth = None;
@@ -190,7 +287,6 @@ impl<'a> Walk<'a> {
         self.res.identity = None;
         self.res.session_expires_at = None;
         self.res.receives.clear();
-        self.res
     }
 
     fn finish_skipped(mut self) -> Resolution {
@@ -199,6 +295,16 @@ impl<'a> Walk<'a> {
     }
 
     fn finish(mut self) -> Resolution {
+        self.settle();
+        self.res
+    }
+
+    /// The outcome from what was logged and noted (and a failure the step meets later).
+    fn settle(&mut self) {
+        if let Some(text) = self.pending_fail.take() {
+            self.failed(text);
+            return;
+        }
         let warned = self.res.log.iter().any(|l| l.level >= Level::Warning)
             || self.res.notes.iter().any(|n| n.level >= Level::Warning);
         self.res.outcome = if warned {
@@ -206,7 +312,6 @@ impl<'a> Walk<'a> {
         } else {
             Outcome::Ok
         };
-        self.res
     }
 
     fn mark_rest_not_tried(&mut self, rest: &[SourceKind]) {
@@ -216,6 +321,26 @@ impl<'a> Walk<'a> {
                 Verdict::NotTried,
                 "not tried: an earlier source decided the walk",
             );
+        }
+    }
+
+    /// The connection value both families start from; None once the resolution is settled.
+    fn begin_value(&mut self, step: &StepDef) -> Option<String> {
+        match self.connection_value(step) {
+            Ok(v) => {
+                self.res.connection_value = Some(v.clone());
+                Some(v)
+            }
+            Err(()) => {
+                if self.res.notes.iter().any(|n| n.level == Level::Error) {
+                    let name = self.input_name(InputRole::Connection);
+                    let raw = self.input_raw(InputRole::Connection);
+                    self.failed(format!("Issue with input: invalid {name} value: {raw}"));
+                } else {
+                    self.settle();
+                }
+                None
+            }
         }
     }
 
@@ -259,959 +384,28 @@ impl<'a> Walk<'a> {
             }
         }
     }
+}
 
-    // ---------------------------------------------------------------- §2
-    fn connection_family(mut self, step: &'a StepDef) -> Resolution {
-        let catalog: &'a Catalog = self.catalog;
-        let text = &catalog.families.connection;
-        let value = match self.connection_value(step) {
-            Ok(v) => v,
-            Err(()) => {
-                return if self.res.notes.iter().any(|n| n.level == Level::Error) {
-                    let name = self.input_name(InputRole::Connection);
-                    let raw = self.input_raw(InputRole::Connection);
-                    self.fail(format!("Issue with input: invalid {name} value: {raw}"))
-                } else {
-                    self.finish()
-                };
-            }
-        };
-        self.res.connection_value = Some(value.clone());
-        let sources: Vec<SourceKind> = step.sources_for(&value).unwrap_or(&[]).to_vec();
+/// go-xcode@v1.0.16 devportalservice.go:84-93: an API-key part with an empty field fails the
+/// whole fetch, one message per field (the response itself is not repeated here: it holds the key).
+fn fetch_error(conn: &Connection) -> Option<String> {
+    let key = conn.api_key?;
+    let field = if key.issuer_id.as_deref().unwrap_or("").is_empty() {
+        "issuer_id"
+    } else if key.key_id.is_empty() {
+        "key_id"
+    } else {
+        return None;
+    };
+    Some(format!(
+        "invalid authentication credentials, empty {field} in response (…)"
+    ))
+}
 
-        // §2.2: inputs are validated before any source is tried, whatever the connection value.
-        let api_path = self.input_raw(InputRole::ApiKeyPath).trim().to_string();
-        let api_issuer = self.input_raw(InputRole::ApiIssuer).trim().to_string();
-        let username = self.input_raw(InputRole::Username).trim().to_string();
-        let password = self.input_raw(InputRole::Password);
-        let app_password = self.input_raw(InputRole::AppPassword).trim().to_string();
-        let api_any = !api_path.is_empty() || !api_issuer.is_empty();
-        let aid_any = !app_password.is_empty() || !username.is_empty() || !password.is_empty();
-        let prefix = text.input_error_prefix.clone();
-        if step.validates == Validates::All {
-            if api_any && aid_any {
-                self.log(Level::Warning, text.mixed_inputs_warning.clone());
-                return self.fail(format!("{prefix}{}", text.mixed_inputs));
-            }
-            if aid_any && app_password.is_empty() {
-                if username.is_empty() {
-                    return self.fail(format!("{prefix}{}", text.missing_username));
-                }
-                if password.is_empty() {
-                    return self.fail(format!("{prefix}{}", text.missing_password));
-                }
-            }
-        }
-        if api_any {
-            if api_issuer.is_empty() {
-                return self.fail(format!("{prefix}{}", text.missing_issuer));
-            }
-            if api_path.is_empty() {
-                return self.fail(format!("{prefix}{}", text.missing_key_path));
-            }
-        }
-
-        // Fetch: only when a connection source is on the list (`off` never fetches).
-        let mut conn = Connection {
-            api_key: None,
-            apple_id: None,
-        };
-        let fetches = sources.iter().any(|s| s.is_connection());
-        let mut fetch_note = String::new();
-        if fetches {
-            match self.env {
-                Environment::Bitrise => {
-                    let app_conn = self.app_connection();
-                    if let Some(err) = self.fetch_error(&app_conn) {
-                        if step.on_fetch_error == OnFault::Fail {
-                            self.note_individual_key(&app_conn);
-                            return self.fail(format!(
-                                "failed to fetch Bitrise Apple Developer Connection: {err}"
-                            ));
-                        }
-                        self.log(
-                            Level::Error,
-                            format!("Failed to fetch Bitrise Apple Developer Connection: {err}"),
-                        );
-                        self.note_individual_key(&app_conn);
-                        fetch_note = "the connection fetch failed".into();
-                    } else {
-                        conn = app_conn;
-                        if conn.api_key.is_none() && conn.apple_id.is_none() {
-                            let level = match step.empty_connection_level {
-                                LogLevel::Warning => Level::Warning,
-                                LogLevel::Error => Level::Error,
-                            };
-                            self.log(level, text.empty_connection.clone());
-                            fetch_note =
-                                format!("app {} has no connection assigned", self.app.slug);
-                        }
-                    }
-                }
-                Environment::Local => {
-                    self.log(Level::Warning, text.not_on_bitrise.clone());
-                    if step.on_not_bitrise == OnFault::Fail {
-                        return self.fail(text.not_on_bitrise.clone());
-                    }
-                    fetch_note = "no connection outside bitrise.io".into();
-                }
-                Environment::PublicPr => {
-                    if step.on_fetch_error == OnFault::Fail {
-                        return self.fail(format!(
-                            "failed to fetch Bitrise Apple Developer Connection: 401 Unauthorized ({})",
-                            "public app PR builds get no connection"
-                        ));
-                    }
-                    self.log(Level::Warning, text.unauthorized.clone());
-                    fetch_note = "a public app's PR build gets no connection (401)".into();
-                }
-            }
-        }
-
-        let select_prefix = step
-            .select_error_prefix
-            .clone()
-            .unwrap_or_else(|| text.select_error_prefix.clone());
-        let mut chosen: Option<(SourceKind, Chosen<'a>)> = None;
-        for (i, &source) in sources.iter().enumerate() {
-            match source {
-                SourceKind::ConnectionApiKey => match conn.api_key {
-                    Some(key) => chosen = Some((source, Chosen::ConnectionKey(key))),
-                    None => self.walked(
-                        source,
-                        Verdict::NotConfigured,
-                        missing_part(&fetch_note, "API key"),
-                    ),
-                },
-                SourceKind::ConnectionAppleId => match conn.apple_id {
-                    Some(aid) => {
-                        chosen = Some((
-                            source,
-                            Chosen::ConnectionAppleId {
-                                aid,
-                                with_session: false,
-                                app_password_input: app_password.clone(),
-                            },
-                        ))
-                    }
-                    None => self.walked(
-                        source,
-                        Verdict::NotConfigured,
-                        missing_part(&fetch_note, "Apple ID"),
-                    ),
-                },
-                SourceKind::ConnectionAppleIdSession => match conn.apple_id {
-                    Some(aid) => {
-                        let state = aid.session_state(self.now);
-                        if state.is_expired() && step.expired_session == ExpiredSession::Stop {
-                            let expiry = state.expires_at().map(go_time).unwrap_or_default();
-                            let err = text.expired.replace("{expiry}", &expiry);
-                            self.walked(
-                                source,
-                                Verdict::Stopped,
-                                format!("the 2FA session of {} expired: the walk stops, later sources are never tried", aid.apple_id),
-                            );
-                            self.mark_rest_not_tried(&sources[i + 1..]);
-                            self.note(
-                                Level::Error,
-                                format!(
-                                    "re-authenticate {} (`apple-conn reauth {}`), or set {} to \"off\" to use the step inputs",
-                                    aid.apple_id,
-                                    aid.apple_id,
-                                    self.input_name(InputRole::Connection)
-                                ),
-                            );
-                            let on_nothing_prefix = select_prefix.clone();
-                            return self.fail(format!("{on_nothing_prefix}{err}"));
-                        }
-                        chosen = Some((
-                            source,
-                            Chosen::ConnectionAppleId {
-                                aid,
-                                with_session: true,
-                                app_password_input: app_password.clone(),
-                            },
-                        ));
-                    }
-                    None => self.walked(
-                        source,
-                        Verdict::NotConfigured,
-                        missing_part(&fetch_note, "Apple ID"),
-                    ),
-                },
-                SourceKind::InputApiKey => {
-                    if api_path.is_empty() {
-                        let name = self.input_name(InputRole::ApiKeyPath);
-                        self.walked(
-                            source,
-                            Verdict::NotConfigured,
-                            format!("input {name} is empty"),
-                        );
-                    } else {
-                        let key_id = key_id_from_file_name(&api_path)
-                            .unwrap_or_else(|| "Bitrise".to_string());
-                        chosen = Some((
-                            source,
-                            Chosen::InputKey {
-                                key_id,
-                                issuer: api_issuer.clone(),
-                                path: api_path.clone(),
-                                enterprise: false,
-                            },
-                        ));
-                    }
-                }
-                SourceKind::InputAppleId => {
-                    if username.is_empty() {
-                        let name = self.input_name(InputRole::Username);
-                        self.walked(
-                            source,
-                            Verdict::NotConfigured,
-                            format!("input {name} is empty"),
-                        );
-                    } else {
-                        chosen = Some((
-                            source,
-                            Chosen::InputAppleId {
-                                username: username.clone(),
-                                password: password.clone(),
-                                app_password: app_password.clone(),
-                            },
-                        ));
-                    }
-                }
-            }
-            if let Some((src, _)) = &chosen {
-                let why = match src {
-                    SourceKind::ConnectionApiKey
-                    | SourceKind::ConnectionAppleId
-                    | SourceKind::ConnectionAppleIdSession => {
-                        "chosen: the first configured source wins".to_string()
-                    }
-                    _ => "chosen: the first configured source wins".to_string(),
-                };
-                self.walked(*src, Verdict::Chosen, why);
-                self.mark_rest_not_tried(&sources[i + 1..]);
-                break;
-            }
-        }
-
-        let Some((source, chosen)) = chosen else {
-            if sources.is_empty() {
-                return self.fail(format!("{select_prefix}{}", text.nothing_found));
-            }
-            if let Some(line) = &step.nothing_log {
-                self.log(Level::Warning, line.clone());
-            }
-            return match step.on_nothing {
-                OnNothing::Fail => self.fail(format!("{select_prefix}{}", text.nothing_found)),
-                OnNothing::WarnAndRun => {
-                    let msg = step
-                        .nothing_warning
-                        .clone()
-                        .unwrap_or_else(|| text.nothing_found.clone())
-                        .replace("{value}", &value);
-                    self.log(Level::Warning, msg);
-                    self.note(
-                        Level::Warning,
-                        format!(
-                            "{} runs without Apple auth: its lane signs in on its own or fails",
-                            step.id
-                        ),
-                    );
-                    self.fill_receives_none(step);
-                    self.finish()
-                }
-            };
-        };
-
-        // Selection log line, as the step prints it.
-        let selected = match (
-            &chosen,
-            step.selected_api_key_log.as_ref(),
-            step.selected_apple_id_log.as_ref(),
-        ) {
-            (Chosen::ConnectionKey(_) | Chosen::InputKey { .. }, Some(line), _) => line.clone(),
-            (Chosen::ConnectionAppleId { .. } | Chosen::InputAppleId { .. }, _, Some(line)) => {
-                line.clone()
-            }
-            (Chosen::ConnectionKey(_), None, _) => text.selected_connection_api_key.clone(),
-            (Chosen::InputKey { .. }, None, _) => text.selected_input_api_key.clone(),
-            (Chosen::ConnectionAppleId { .. }, _, None) => {
-                text.selected_connection_apple_id.clone()
-            }
-            (Chosen::InputAppleId { .. }, _, None) => {
-                if step.expired_session == ExpiredSession::Stop && sources_have_session(step) {
-                    text.selected_input_apple_id_fastlane.clone()
-                } else {
-                    text.selected_input_apple_id.clone()
-                }
-            }
-        };
-        self.log(Level::Info, selected);
-        self.apply_chosen(step, source, chosen, &value);
-        self.finish()
-    }
-
-    fn note_individual_key(&mut self, conn: &Connection) {
-        if let Some(key) = conn.api_key
-            && key.kind == KeyKind::Individual
-        {
-            self.note(
-                    Level::Error,
-                    format!(
-                        "API key `{}` is an individual key: Bitrise's connection needs an issuer ID, so the whole fetch fails; assign a team key",
-                        key.name
-                    ),
-                );
-        }
-    }
-
-    /// Fills auth, origin, identity and what the step receives for the chosen credentials.
-    fn apply_chosen(
-        &mut self,
-        step: &StepDef,
-        source: SourceKind,
-        chosen: Chosen<'a>,
-        value: &str,
-    ) {
-        self.res.source = Some(source);
-        let mut vars: IndexMap<&'static str, Option<Received>> = IndexMap::new();
-        let team = self.input_raw(InputRole::Team).trim().to_string();
-        match chosen {
-            Chosen::ConnectionKey(key) => {
-                self.res.auth = Some(AuthKind::ApiKey);
-                self.res.origin = Some(Origin::Connection);
-                self.res.identity = Some(key.identity());
-                vars.insert("key_id", Some(Received::Text(key.key_id.clone())));
-                vars.insert(
-                    "issuer_id",
-                    Some(Received::Text(key.issuer_id.clone().unwrap_or_default())),
-                );
-                vars.insert(
-                    "private_key",
-                    Some(Received::Secret {
-                        what: SecretWhat::PrivateKey,
-                        of: SecretOwner::ApiKey(key.name.clone()),
-                    }),
-                );
-                self.key_notes(step, key.kind, key.enterprise, &key.name);
-                if value == "automatic"
-                    && let Some(aid) = self.app_connection().apple_id
-                    && self.env == Environment::Bitrise
-                {
-                    self.note(
-                                Level::Info,
-                                format!(
-                                    "automatic tries the API key first: the Apple ID {} is not used by this step",
-                                    aid.apple_id
-                                ),
-                            );
-                }
-                self.fill_receives(step, true, &vars);
-            }
-            Chosen::InputKey {
-                key_id,
-                issuer,
-                path,
-                enterprise,
-            } => {
-                self.res.auth = Some(AuthKind::ApiKey);
-                self.res.origin = Some(Origin::StepInputs);
-                let identity = if is_build_time(&path) && key_id == "Bitrise" {
-                    format!("key from {path} (set at build time)")
-                } else {
-                    key_id.clone()
-                };
-                if key_id == "Bitrise" && !is_build_time(&path) && step.family == Family::Connection
-                {
-                    self.note(
-                        Level::Warning,
-                        format!(
-                            "the key file `{path}` is not named AuthKey_<KEYID>.p8, so the step uses the key ID \"Bitrise\" and Apple rejects the token (401): rename the file"
-                        ),
-                    );
-                } else if key_id == "Bitrise"
-                    && is_build_time(&path)
-                    && step.family == Family::Connection
-                {
-                    self.note(
-                        Level::Info,
-                        format!(
-                            "the key ID comes from the file name behind {path} (AuthKey_<KEYID>.p8), else \"Bitrise\"; check that the uploaded file keeps its name"
-                        ),
-                    );
-                }
-                self.res.identity = Some(identity);
-                vars.insert("key_id", Some(Received::Text(key_id.clone())));
-                vars.insert("issuer_id", Some(text_or_build_time(&issuer)));
-                vars.insert(
-                    "private_key",
-                    Some(Received::Text(format!("<downloaded from {path}>"))),
-                );
-                if let Some(scope) = self.ws_key_for_id(&key_id) {
-                    self.key_notes(
-                        step,
-                        scope.kind,
-                        enterprise || scope.enterprise,
-                        &scope.name,
-                    );
-                } else {
-                    self.key_notes(step, KeyKind::Team, enterprise, "");
-                }
-                self.fill_receives(step, !enterprise, &vars);
-            }
-            Chosen::ConnectionAppleId {
-                aid,
-                with_session,
-                app_password_input,
-            } => {
-                self.res.auth = Some(AuthKind::AppleId);
-                self.res.origin = Some(Origin::Connection);
-                self.res.identity = Some(aid.apple_id.clone());
-                let owner = SecretOwner::AppleId(aid.apple_id.clone());
-                vars.insert("apple_id", Some(Received::Text(aid.apple_id.clone())));
-                vars.insert(
-                    "password",
-                    Some(Received::Secret {
-                        what: SecretWhat::Password,
-                        of: owner.clone(),
-                    }),
-                );
-                // ASP: the connection's first, the app_password input as the fallback (§2.1).
-                let asp = if aid.app_specific_password.is_some() {
-                    Some(Received::Secret {
-                        what: SecretWhat::AppSpecificPassword,
-                        of: owner.clone(),
-                    })
-                } else if !app_password_input.is_empty() && step.family == Family::Connection {
-                    Some(input_secret(
-                        &app_password_input,
-                        &self.input_name(InputRole::AppPassword),
-                    ))
-                } else {
-                    None
-                };
-                let has_asp = asp.is_some();
-                // altool gets the ASP when there is one, else the password (§4.2).
-                let asp_or_password = asp.clone().unwrap_or(Received::Secret {
-                    what: SecretWhat::Password,
-                    of: owner.clone(),
-                });
-                vars.insert("app_specific_password", asp);
-                vars.insert("app_specific_password_or_password", Some(asp_or_password));
-                let state = aid.session_state(self.now);
-                if with_session {
-                    self.res.session_expires_at = state.expires_at();
-                    if aid.has_session() {
-                        vars.insert(
-                            "session",
-                            Some(Received::Secret {
-                                what: SecretWhat::Session,
-                                of: owner.clone(),
-                            }),
-                        );
-                        vars.insert(
-                            "session_all_cookies",
-                            Some(Received::Secret {
-                                what: SecretWhat::SessionAllCookies,
-                                of: owner.clone(),
-                            }),
-                        );
-                    }
-                }
-                vars.insert("team", Some(Received::Text(self.team_for(aid, &team))));
-                self.apple_id_notes(step, aid, with_session, has_asp, &team);
-                self.fill_receives(step, false, &vars);
-            }
-            Chosen::InputAppleId {
-                username,
-                password,
-                app_password,
-            } => {
-                self.res.auth = Some(AuthKind::AppleId);
-                self.res.origin = Some(Origin::StepInputs);
-                self.res.identity = Some(if is_build_time(&username) {
-                    format!("{username} (set at build time)")
-                } else {
-                    username.clone()
-                });
-                vars.insert("apple_id", Some(text_or_build_time(&username)));
-                let pw_name = self.input_name(InputRole::Password);
-                let asp_name = self.input_name(InputRole::AppPassword);
-                vars.insert(
-                    "password",
-                    (!password.is_empty()).then(|| input_secret(&password, &pw_name)),
-                );
-                vars.insert(
-                    "app_specific_password",
-                    (!app_password.is_empty()).then(|| input_secret(&app_password, &asp_name)),
-                );
-                vars.insert(
-                    "app_specific_password_or_password",
-                    Some(if app_password.is_empty() {
-                        input_secret(&password, &pw_name)
-                    } else {
-                        input_secret(&app_password, &asp_name)
-                    }),
-                );
-                vars.insert("team", Some(Received::Text(team.clone())));
-                self.note(
-                    Level::Warning,
-                    "an Apple ID from step inputs carries no 2FA session: a 2FA account can't sign in this way; use the Apple ID connection, or an API key",
-                );
-                if app_password.is_empty()
-                    && let Some(w) = &step.no_asp_warning
-                {
-                    self.log(Level::Warning, w.clone());
-                }
-                self.fill_receives(step, false, &vars);
-            }
-        }
-    }
-
-    fn ws_key_for_id(&self, key_id: &str) -> Option<&'a ApiKey> {
-        let ws: &'a Workspace = self.ws;
-        ws.api_keys.iter().find(|k| k.key_id == key_id)
-    }
-
-    fn team_for(&self, aid: &AppleId, team_input: &str) -> String {
-        if !team_input.is_empty() {
-            return team_input.to_string();
-        }
-        match aid.teams.as_slice() {
-            [only] => only.id.clone(),
-            _ => String::new(),
-        }
-    }
-
-    fn key_notes(&mut self, step: &StepDef, kind: KeyKind, enterprise: bool, name: &str) {
-        let label = if name.is_empty() {
-            "this key".to_string()
-        } else {
-            format!("API key `{name}`")
-        };
-        if kind == KeyKind::Individual && step.needs_provisioning {
-            self.note(
-                Level::Warning,
-                format!(
-                    "{label} is an individual key: {} manages provisioning, which needs a team key with the Admin role",
-                    step.id
-                ),
-            );
-        }
-        if step.family == Family::CodeSigning && step.xcode_signing && enterprise {
-            self.note(
-                Level::Info,
-                "an enterprise key never gets Xcode-managed signing: the step signs through the API",
-            );
-        }
-    }
-
-    fn apple_id_notes(
-        &mut self,
-        step: &StepDef,
-        aid: &AppleId,
-        with_session: bool,
-        has_asp: bool,
-        team_input: &str,
-    ) {
-        let state = aid.session_state(self.now);
-        if !has_asp {
-            if let Some(w) = &step.no_asp_warning {
-                self.log(Level::Warning, w.clone());
-            }
-            if step.family == Family::Connection {
-                self.note(
-                    Level::Warning,
-                    format!(
-                        "{} has no app-specific password: uploads of a 2FA account fail; add one (appleid.apple.com › App-Specific Passwords)",
-                        aid.apple_id
-                    ),
-                );
-            }
-        }
-        if !with_session {
-            self.note(
-                Level::Info,
-                format!(
-                    "{} never receives the 2FA session: it signs in with the app-specific password",
-                    step.id
-                ),
-            );
-            return;
-        }
-        match state {
-            SessionState::NeverAuthenticated => self.note(
-                Level::Warning,
-                format!(
-                    "{} was never authenticated: the step gets no session and a 2FA account fails at sign-in; run `apple-conn reauth {}`",
-                    aid.apple_id, aid.apple_id
-                ),
-            ),
-            SessionState::ExpiringSoon { .. } => self.note(
-                Level::Warning,
-                format!(
-                    "the 2FA session of {} {}: re-authenticate soon (`apple-conn reauth {}`)",
-                    aid.apple_id,
-                    state.describe(self.now),
-                    aid.apple_id
-                ),
-            ),
-            SessionState::Expired { expires_at } => match step.expired_session {
-                ExpiredSession::Warn => {
-                    if aid.has_session() {
-                        let text = self
-                            .catalog
-                            .families
-                            .code_signing
-                            .expired
-                            .replace("{expiry_minute}", &expires_at.format("%Y-%m-%d %H:%M").to_string());
-                        self.log(Level::Warning, text);
-                    }
-                    self.note(
-                        Level::Warning,
-                        format!(
-                            "the 2FA session of {} {}: the step only warns, then spaceship's sign-in will likely fail; run `apple-conn reauth {}`",
-                            aid.apple_id,
-                            state.describe(self.now),
-                            aid.apple_id
-                        ),
-                    );
-                }
-                ExpiredSession::Ignore | ExpiredSession::Stop => self.note(
-                    Level::Warning,
-                    format!(
-                        "the 2FA session of {} {}: the step does not check it, and spaceship's sign-in will ask for a code and fail; run `apple-conn reauth {}`",
-                        aid.apple_id,
-                        state.describe(self.now),
-                        aid.apple_id
-                    ),
-                ),
-            },
-            SessionState::Valid { .. } => {}
-        }
-        if step.family != Family::Connection && team_input.is_empty() && aid.teams.len() > 1 {
-            self.log(
-                Level::Error,
-                "Your developer portal account belongs to multiple teams, please provide the team id to sign in",
-            );
-            let name = self.input_name(InputRole::Team);
-            self.note(
-                Level::Warning,
-                format!(
-                    "{} belongs to {} teams: set the {name} input",
-                    aid.apple_id,
-                    aid.teams.len()
-                ),
-            );
-        }
-    }
-
-    /// §4.8: the step's env vars and arguments for the chosen auth.
-    fn fill_receives(
-        &mut self,
-        step: &StepDef,
-        xcode_eligible: bool,
-        vars: &IndexMap<&'static str, Option<Received>>,
-    ) {
-        let table = match self.res.auth {
-            Some(AuthKind::ApiKey) => {
-                let min_validity = self.input_raw(InputRole::MinProfileValidity);
-                let use_xcode = step.family == Family::CodeSigning
-                    && step.xcode_signing
-                    && xcode_eligible
-                    && min_validity.trim() == "0"
-                    && !step.receives.api_key_xcode.is_empty();
-                if use_xcode {
-                    self.note(
-                        Level::Info,
-                        "Xcode-managed signing (xcodebuild -allowProvisioningUpdates) if the project uses automatic signing and Xcode ≥ 13; otherwise Bitrise-managed signing through the App Store Connect API",
-                    );
-                    &step.receives.api_key_xcode
-                } else {
-                    &step.receives.api_key
-                }
-            }
-            Some(AuthKind::AppleId) => &step.receives.apple_id,
-            None => &step.receives.none,
-        };
-        let mut entries: Vec<(&String, &String)> = table.iter().collect();
-        if self.res.auth.is_some() {
-            entries.extend(step.receives.none.iter());
-        }
-        let mut out: Vec<(String, Received)> = Vec::new();
-        for (name, template) in entries {
-            let Some(name) = fill_text(name, vars) else {
-                continue;
-            };
-            if out.iter().any(|(n, _)| *n == name) {
-                continue;
-            }
-            if template == "<unset>" {
-                out.push((name, Received::Unset));
-                continue;
-            }
-            match fill_value(template, vars) {
-                Some(value) => out.push((name, value)),
-                None => continue,
-            }
-        }
-        self.res.receives = out;
-    }
-
-    fn fill_receives_none(&mut self, step: &StepDef) {
-        let vars = IndexMap::new();
-        self.fill_receives(step, false, &vars);
-    }
-
-    // ---------------------------------------------------------------- §3
-    fn code_signing_family(mut self, step: &'a StepDef) -> Resolution {
-        let catalog: &'a Catalog = self.catalog;
-        let text = &catalog.families.code_signing;
-        let value = match self.connection_value(step) {
-            Ok(v) => v,
-            Err(()) => {
-                return if self.res.notes.iter().any(|n| n.level == Level::Error) {
-                    let name = self.input_name(InputRole::Connection);
-                    let raw = self.input_raw(InputRole::Connection);
-                    self.fail(format!("Issue with input: invalid {name} value: {raw}"))
-                } else {
-                    self.finish()
-                };
-            }
-        };
-        self.res.connection_value = Some(value.clone());
-        let sources: Vec<SourceKind> = step.sources_for(&value).unwrap_or(&[]).to_vec();
-        if sources.is_empty() {
-            self.log(Level::Info, text.disabled.clone());
-            return self.finish_skipped();
-        }
-
-        // The override check reads the raw inputs; the parser trims afterwards (§8).
-        let path_raw = self.input_raw(InputRole::ApiKeyPath);
-        let id_raw = self.input_raw(InputRole::ApiKeyId);
-        let issuer_raw = self.input_raw(InputRole::ApiIssuer);
-        let enterprise_input = self.input_raw(InputRole::Enterprise).trim() == "yes";
-        let filled: Vec<bool> = [&path_raw, &id_raw, &issuer_raw]
-            .iter()
-            .map(|v| !v.is_empty())
-            .collect();
-        let full_override = filled.iter().all(|f| *f);
-        let partial_override = !full_override && filled.iter().any(|f| *f);
-
-        let conn = match self.env {
-            Environment::Bitrise => {
-                self.log(Level::Info, text.fetching.clone());
-                let app_conn = self.app_connection();
-                if let Some(err) = self.fetch_error(&app_conn) {
-                    self.log(
-                        Level::Warning,
-                        "Failed to activate Bitrise Apple Service connection",
-                    );
-                    self.note_individual_key(&app_conn);
-                    return self.fail(format!(
-                        "failed to fetch Bitrise Apple Service connection: {err}"
-                    ));
-                }
-                app_conn
-            }
-            Environment::PublicPr => {
-                self.log(Level::Warning, text.unauthorized.clone());
-                if full_override && value == "api-key" {
-                    self.note(
-                        Level::Error,
-                        "the fetch fails before the override is looked at: code-signing steps fail on public-app PR builds even with the three override inputs",
-                    );
-                }
-                return self
-                    .fail("failed to fetch Bitrise Apple Service connection: 401 Unauthorized");
-            }
-            Environment::Local => {
-                if let Some(line) = &step.not_on_bitrise_log {
-                    self.log(Level::Warning, line.clone());
-                }
-                Connection {
-                    api_key: None,
-                    apple_id: None,
-                }
-            }
-        };
-        let no_conn_why = match self.env {
-            Environment::Local => "no connection outside bitrise.io".to_string(),
-            _ => format!("app {} has no", self.app.slug),
-        };
-
-        if value == "apple-id" {
-            if full_override || partial_override {
-                self.note(
-                    Level::Warning,
-                    "the API key override inputs are ignored with apple-id: the step only uses the connection's Apple ID",
-                );
-            }
-            let source = SourceKind::ConnectionAppleIdSession;
-            return match conn.apple_id {
-                Some(aid) => {
-                    self.walked(
-                        source,
-                        Verdict::Chosen,
-                        "chosen: apple-id uses the connection's Apple ID only",
-                    );
-                    self.log(Level::Info, text.using_apple_id.clone());
-                    let chosen = Chosen::ConnectionAppleId {
-                        aid,
-                        with_session: true,
-                        app_password_input: String::new(),
-                    };
-                    self.apply_chosen(step, source, chosen, &value);
-                    self.finish()
-                }
-                None => {
-                    self.walked(
-                        source,
-                        Verdict::NotConfigured,
-                        missing_part(&no_conn_why, "Apple ID"),
-                    );
-                    self.log(Level::Warning, text.not_connected.clone());
-                    self.fail(text.no_apple_id.clone())
-                }
-            };
-        }
-
-        // api-key: the full override, then the connection.
-        let source = SourceKind::InputApiKey;
-        if full_override {
-            self.walked(
-                source,
-                Verdict::Chosen,
-                "chosen: all three override inputs are set",
-            );
-            self.mark_rest_not_tried(&[SourceKind::ConnectionApiKey]);
-            self.log(Level::Info, text.override_.clone());
-            let key_id = id_raw.trim().to_string();
-            if key_id.is_empty() {
-                self.note(
-                    Level::Warning,
-                    "api_key_id is only spaces: it passes the override check but the key ID is empty, and Apple rejects the token",
-                );
-            }
-            let chosen = Chosen::InputKey {
-                key_id,
-                issuer: issuer_raw.trim().to_string(),
-                path: path_raw.trim().to_string(),
-                enterprise: enterprise_input,
-            };
-            self.apply_chosen(step, source, chosen, &value);
-            return self.finish();
-        }
-        if partial_override {
-            let missing: Vec<String> = [
-                (InputRole::ApiKeyPath, &path_raw),
-                (InputRole::ApiKeyId, &id_raw),
-                (InputRole::ApiIssuer, &issuer_raw),
-            ]
-            .iter()
-            .filter(|(_, v)| v.is_empty())
-            .map(|(r, _)| self.input_name(*r))
-            .collect();
-            self.walked(
-                source,
-                Verdict::NotConfigured,
-                format!("partial override ignored: {} empty", missing.join(", ")),
-            );
-            self.note(
-                Level::Warning,
-                format!(
-                    "the override is ignored without a word because {} is empty: the step uses the connection instead; fill all three inputs or none",
-                    missing.join(" and ")
-                ),
-            );
-        } else {
-            self.walked(source, Verdict::NotConfigured, "no override inputs set");
-        }
-        let source = SourceKind::ConnectionApiKey;
-        match conn.api_key {
-            Some(key) => {
-                self.walked(source, Verdict::Chosen, "chosen: the connection's API key");
-                self.log(Level::Info, text.using_api_key.clone());
-                self.apply_chosen(step, source, Chosen::ConnectionKey(key), &value);
-                self.finish()
-            }
-            None => {
-                self.walked(
-                    source,
-                    Verdict::NotConfigured,
-                    missing_part(&no_conn_why, "API key"),
-                );
-                self.log(Level::Warning, text.not_connected.clone());
-                self.fail(text.no_api_key.clone())
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------- §4.5
-    fn apple_id_only_family(mut self, step: &'a StepDef) -> Resolution {
-        let catalog: &'a Catalog = self.catalog;
-        let text = &catalog.families.apple_id_only;
-        self.res.connection_value = None;
-        let source = SourceKind::ConnectionAppleIdSession;
-        match self.env {
-            Environment::Local => {
-                self.walked(
-                    source,
-                    Verdict::NotConfigured,
-                    "no connection outside bitrise.io",
-                );
-                return self.fail(text.not_on_bitrise.clone());
-            }
-            Environment::PublicPr => {
-                self.walked(
-                    source,
-                    Verdict::NotConfigured,
-                    "the connection fetch answered 401",
-                );
-                return self.fail(text.unauthorized.clone());
-            }
-            Environment::Bitrise => {}
-        }
-        let conn = self.app_connection();
-        if let Some(err) = self.fetch_error(&conn) {
-            self.note_individual_key(&conn);
-            return self.fail(err);
-        }
-        match conn.apple_id {
-            Some(aid) => {
-                self.walked(
-                    source,
-                    Verdict::Chosen,
-                    "chosen: the step uses only the connection's Apple ID",
-                );
-                let chosen = Chosen::ConnectionAppleId {
-                    aid,
-                    with_session: true,
-                    app_password_input: String::new(),
-                };
-                self.apply_chosen(step, source, chosen, "always");
-                self.finish()
-            }
-            None => {
-                self.walked(
-                    source,
-                    Verdict::NotConfigured,
-                    format!("app {} has no Apple ID connection", self.app.slug),
-                );
-                if conn.api_key.is_some() {
-                    self.note(
-                        Level::Error,
-                        format!(
-                            "{} never uses the API key: assign an Apple ID, or switch to manage-ios-code-signing",
-                            step.id
-                        ),
-                    );
-                }
-                self.fail(text.no_apple_id.clone())
-            }
-        }
+fn level_of(level: LogLevel) -> Level {
+    match level {
+        LogLevel::Warning => Level::Warning,
+        LogLevel::Error => Level::Error,
     }
 }
 
@@ -1232,61 +426,7 @@ fn missing_part(fetch_note: &str, what: &str) -> String {
     }
 }
 
-fn text_or_build_time(value: &str) -> Received {
-    if is_build_time(value) {
-        Received::BuildTime(value.to_string())
-    } else {
-        Received::Text(value.to_string())
-    }
-}
-
-fn input_secret(value: &str, input: &str) -> Received {
-    if is_build_time(value) {
-        Received::BuildTime(value.to_string())
-    } else {
-        Received::Secret {
-            what: SecretWhat::Password,
-            of: SecretOwner::Input(input.to_string()),
-        }
-    }
-}
-
 /// Go's default time format, as the steps print `valid until <date>`.
 fn go_time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M:%S +0000 UTC").to_string()
-}
-
-/// Substitutes `{name}` placeholders that hold text; None when one is missing or empty.
-fn fill_text(template: &str, vars: &IndexMap<&'static str, Option<Received>>) -> Option<String> {
-    let mut out = String::new();
-    let mut rest = template;
-    while let Some(start) = rest.find('{') {
-        let Some(len) = rest[start..].find('}') else {
-            break;
-        };
-        out.push_str(&rest[..start]);
-        let key = &rest[start + 1..start + len];
-        match vars.get(key) {
-            Some(Some(Received::Text(t))) if !t.is_empty() => out.push_str(t),
-            Some(Some(Received::BuildTime(v))) => out.push_str(v),
-            _ => return None,
-        }
-        rest = &rest[start + len + 1..];
-    }
-    out.push_str(rest);
-    Some(out)
-}
-
-/// A whole-value `{secret}` placeholder becomes that secret; otherwise text substitution.
-fn fill_value(template: &str, vars: &IndexMap<&'static str, Option<Received>>) -> Option<Received> {
-    if let Some(key) = template.strip_prefix('{').and_then(|t| t.strip_suffix('}'))
-        && !key.contains('{')
-    {
-        return match vars.get(key) {
-            Some(Some(Received::Text(t))) if t.is_empty() => None,
-            Some(Some(value)) => Some(value.clone()),
-            _ => None,
-        };
-    }
-    fill_text(template, vars).map(Received::Text)
 }

@@ -196,7 +196,8 @@ impl AppleId {
     pub fn session_state(&self, now: DateTime<Utc>) -> SessionState {
         match self.session_expires_at() {
             None => SessionState::NeverAuthenticated,
-            Some(expires_at) if expires_at <= now => SessionState::Expired { expires_at },
+            // go-xcode checks `SessionExpiryDate.Before(time.Now())`: the expiry instant itself is valid.
+            Some(expires_at) if expires_at < now => SessionState::Expired { expires_at },
             Some(expires_at) if expires_at - now <= Duration::days(EXPIRY_WARNING_DAYS) => {
                 SessionState::ExpiringSoon { expires_at }
             }
@@ -241,13 +242,27 @@ impl App {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct StepUse {
     pub id: String,
     /// Inputs as written in bitrise.yml: strings, `$VAR` references allowed.
     #[serde(default)]
     pub inputs: IndexMap<String, String>,
+    /// The StepLib version (`2`, `2.19`, `2.19.0`); none = the newest. `id = "x@2.19"` works too.
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
+impl StepUse {
+    /// The step id and the version reference, from `version` or an `id@version` spelling.
+    pub fn step_ref(&self) -> (&str, &str) {
+        match (self.id.split_once('@'), self.version.as_deref()) {
+            (Some((id, v)), None) => (id, v),
+            (Some((id, _)), Some(v)) => (id, v),
+            (None, v) => (self.id.as_str(), v.unwrap_or("")),
+        }
+    }
 }
 
 /// `[apps.bitrise_yml]`: take the app's steps from a real bitrise.yml.

@@ -128,7 +128,8 @@ fn file_problems(
     for target in run::configured(b) {
         let steps = run::expand_target(&yml, &target)?;
         for p in bitrise::plan(&steps, &loaded.catalog, &b.map) {
-            let Some(step) = loaded.catalog.step(&p.step_use.id) else {
+            let (id, version) = p.step_use.step_ref();
+            let Some((step, _)) = loaded.catalog.step_at(id, version) else {
                 continue;
             };
             if p.skip.is_some() {

@@ -128,7 +128,7 @@ pub fn base_workspace(dir: &Path) -> PathBuf {
     let ws = dir.join("workspace.toml");
     write(
         &ws,
-        "# my CI connections\nversion = 1\nyou = \"alice@example.com\"\n\n[[apps]]\nslug = \"shop-ios\" # the store app\nowner = \"alice@example.com\"\n\n[[apps.steps]]\nid = \"deploy-to-itunesconnect-deliver\"\n\n[[apps.steps]]\nid = \"fastlane\"\n",
+        "# my CI connections\nversion = 1\nyou = \"alice@example.com\"\n\n[[apps]]\nslug = \"shop-ios\" # the store app\nowner = \"alice@example.com\"\n\n[[apps.steps]]\nid = \"deploy-to-itunesconnect-deliver\"\n[apps.steps.inputs]\nbundle_id = \"io.example.shop\"\n\n[[apps.steps]]\nid = \"fastlane\"\n[apps.steps.inputs]\nlane = \"ios beta\"\n",
     );
     ws
 }
