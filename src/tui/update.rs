@@ -919,7 +919,9 @@ fn edit_inputs(s: &mut AppState) -> Vec<Effect> {
         s.set_status(StatusKind::Info, "this app has no steps to edit");
         return Vec::new();
     };
-    let Some(step) = s.loaded.catalog.step(&step_use.id) else {
+    // The version the step names (`deliver@2.19`, `version = …`) decides its inputs.
+    let (step_id, reference) = step_use.step_ref();
+    let Some((step, _)) = s.loaded.catalog.step_at(step_id, reference) else {
         return Vec::new();
     };
     let mut fields = Vec::new();
