@@ -12,7 +12,7 @@ use crate::apple::session::{self, StoredSession};
 use crate::apple::signin::{self, CodeAnswer, CodeRequest, CodeSource, Endpoints, SignInError};
 use crate::cli::{AddAppleIdArgs, KeyStorage, ReauthArgs, SessionCommand, SignInArgs};
 use crate::domain::fields;
-use crate::domain::secret_ref::SecretRef;
+use crate::domain::secret_ref::{SecretRef, VaultRef};
 use crate::domain::workspace::{AppleId, Workspace};
 use crate::secrets::{EntryName, SecretStore, SecretValue, Secrets};
 use crate::store::{self, Loaded, edit};
@@ -211,6 +211,46 @@ fn session_place(args: &SignInArgs, existing: Option<&SecretRef>) -> SessionPlac
     }
 }
 
+/// `--store keyring|vault` for a session (reauth, session import, session refresh): the shared choice.
+pub fn session_ref_for(
+    store: Option<KeyStorage>,
+    session_file: Option<&Path>,
+    existing: Option<&SecretRef>,
+) -> Result<SecretRef, Failure> {
+    match (store, session_file) {
+        (Some(KeyStorage::Reference), _) => Err(Failure::new(
+            2,
+            "a session is written by apple-conn, so it cannot be a reference: use --store keyring|vault, or --session-file PATH",
+        )),
+        (Some(_), Some(_)) => Err(Failure::new(
+            2,
+            "--store and --session-file both say where the session goes: pass one",
+        )),
+        (Some(KeyStorage::Vault), None) => Ok(SecretRef::Vault(VaultRef::Entry)),
+        (Some(KeyStorage::Keyring), None) => Ok(SecretRef::Keyring),
+        (None, Some(p)) => Ok(SecretRef::Path(
+            std::path::absolute(p)
+                .unwrap_or(p.to_path_buf())
+                .display()
+                .to_string(),
+        )),
+        (None, None) => Ok(existing.cloned().unwrap_or_default()),
+    }
+}
+
+/// After a session moved stores, the old copy goes (a warning when it cannot).
+fn drop_old_session(secrets: &Secrets, old: &SecretRef, new: &SecretRef, apple_id: &str) {
+    if old != new
+        && matches!(old, SecretRef::Keyring | SecretRef::Vault(VaultRef::Entry))
+        && let Err(e) = secrets.delete(old, &EntryName::session(apple_id))
+    {
+        eprintln!(
+            "warning: the old session copy in {} could not be deleted ({e}): delete it by hand",
+            old.describe()
+        );
+    }
+}
+
 pub fn add_apple_id(path: &Path, keyring: &dyn SecretStore, args: &AddAppleIdArgs) -> CmdResult {
     let loaded = super::load_path(path)?;
     let ws = &loaded.workspace;
@@ -264,6 +304,7 @@ pub fn add_apple_id(path: &Path, keyring: &dyn SecretStore, args: &AddAppleIdArg
     let reference = |src: &SecretSource| -> Result<SecretRef, Failure> {
         match args.store {
             KeyStorage::Keyring => Ok(SecretRef::Keyring),
+            KeyStorage::Vault => Ok(SecretRef::Vault(VaultRef::Entry)),
             KeyStorage::Reference => src.as_reference().ok_or_else(|| {
                 Failure::new(
                     2,
@@ -277,7 +318,12 @@ pub fn add_apple_id(path: &Path, keyring: &dyn SecretStore, args: &AddAppleIdArg
     if let Some((src, _)) = &asp {
         aid.app_specific_password = Some(reference(src)?);
     }
-    let place = session_place(&args.signin, None);
+    let place = match (args.store, &args.signin.session_file) {
+        (KeyStorage::Vault, None) => SessionPlace {
+            r: SecretRef::Vault(VaultRef::Entry),
+        },
+        _ => session_place(&args.signin, None),
+    };
     aid.session = match &place.r {
         SecretRef::Keyring => None,
         other => Some(other.clone()),
@@ -288,7 +334,7 @@ pub fn add_apple_id(path: &Path, keyring: &dyn SecretStore, args: &AddAppleIdArg
     let mut store_all = || -> Result<(), Failure> {
         let mut put =
             |r: &SecretRef, name: EntryName, value: &SecretValue| -> Result<(), Failure> {
-                if matches!(r, SecretRef::Keyring)
+                if matches!(r, SecretRef::Keyring | SecretRef::Vault(VaultRef::Entry))
                     || matches!(name.as_str(), n if n.ends_with("/session"))
                 {
                     secrets.set(r, &name, value).map_err(|e| {
@@ -329,7 +375,7 @@ pub fn add_apple_id(path: &Path, keyring: &dyn SecretStore, args: &AddAppleIdArg
         }
         return Err(e);
     }
-    report_signed_in(&aid.apple_id, &signed, &place.r, keyring);
+    report_signed_in(&aid.apple_id, &signed, &place.r, keyring, path);
     Ok(0)
 }
 
@@ -338,15 +384,13 @@ fn report_signed_in(
     signed: &signin::SignedIn,
     place: &SecretRef,
     keyring: &dyn SecretStore,
+    workspace_file: &Path,
 ) {
     let expiry = signed
         .expires_at
         .map(session::rfc3339)
         .unwrap_or_else(|| "in about 30 days (Apple gave no expiry)".into());
-    let kept = match place {
-        SecretRef::Keyring => keyring.describe(),
-        other => other.describe(),
-    };
+    let kept = crate::secrets::describe_place(place, keyring, workspace_file);
     eprintln!("signed in as {apple_id}; the session expires {expiry}; kept in {kept}");
     if !signed.teams.is_empty() {
         eprintln!(
@@ -417,6 +461,17 @@ pub fn reauth(path: &Path, keyring: &dyn SecretStore, args: &ReauthArgs) -> CmdR
                 )
             })?,
     };
+    let place = SessionPlace {
+        r: session_ref_for(
+            args.store,
+            args.signin.session_file.as_deref(),
+            aid.session.as_ref(),
+        )?,
+    };
+    if matches!(place.r, SecretRef::Vault(_)) {
+        // The version this renewal replaces: its check-and-set write detects a concurrent one.
+        let _ = secrets.get(&place.r, &EntryName::session(&aid.apple_id));
+    }
     let ep = endpoints(
         args.signin.apple_auth_url.as_deref(),
         Some(&loaded.workspace),
@@ -432,7 +487,6 @@ pub fn reauth(path: &Path, keyring: &dyn SecretStore, args: &ReauthArgs) -> CmdR
         &mut progress,
     )
     .map_err(signin_failure)?;
-    let place = session_place(&args.signin, aid.session.as_ref());
     secrets
         .set(
             &place.r,
@@ -456,7 +510,13 @@ pub fn reauth(path: &Path, keyring: &dyn SecretStore, args: &ReauthArgs) -> CmdR
         signed.expires_at,
         &signed.teams,
     )?;
-    report_signed_in(&aid.apple_id, &signed, &place.r, keyring);
+    drop_old_session(
+        &secrets,
+        &aid.session.clone().unwrap_or_default(),
+        &place.r,
+        &aid.apple_id,
+    );
+    report_signed_in(&aid.apple_id, &signed, &place.r, keyring, path);
     Ok(0)
 }
 
@@ -512,7 +572,11 @@ pub fn session(path: &Path, keyring: &dyn SecretStore, cmd: &SessionCommand) -> 
             }
             Ok(0)
         }
-        SessionCommand::Import { apple_id, from } => {
+        SessionCommand::Import {
+            apple_id,
+            from,
+            store,
+        } => {
             let aid = loaded
                 .workspace
                 .apple_id(apple_id)
@@ -530,7 +594,8 @@ pub fn session(path: &Path, keyring: &dyn SecretStore, cmd: &SessionCommand) -> 
             let now = Utc::now();
             let parsed = session::parse_fastlane_session(text.expose(), now)
                 .map_err(|e| Failure::new(1, e))?;
-            let place = aid.session.clone().unwrap_or_default();
+            let old = aid.session.clone().unwrap_or_default();
+            let place = session_ref_for(*store, None, Some(&old))?;
             let secrets = Secrets {
                 keyring,
                 workspace_file: path,
@@ -540,6 +605,7 @@ pub fn session(path: &Path, keyring: &dyn SecretStore, cmd: &SessionCommand) -> 
                 .map_err(|e| Failure::new(1, format!("could not keep the session: {e}")))?;
             let expires = parsed.trust_expires_at();
             record_session(path, apple_id, &place, Some(now), expires, &aid.teams)?;
+            drop_old_session(&secrets, &old, &place, apple_id);
             eprintln!(
                 "imported a session of {} cookies for {apple_id}{}",
                 parsed.cookies.len(),

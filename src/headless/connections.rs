@@ -8,7 +8,7 @@ use super::{CmdResult, Failure};
 use crate::asc::p8;
 use crate::cli::{AddApiKeyArgs, AssignArgs, InitArgs, KeyStorage, RemoveCommand};
 use crate::domain::fields;
-use crate::domain::secret_ref::SecretRef;
+use crate::domain::secret_ref::{SecretRef, VaultRef};
 use crate::domain::workspace::{ApiKey, KeyKind, MAX_API_KEYS, Workspace};
 use crate::secrets::{EntryName, SecretStore, SecretValue, Secrets};
 use crate::store::edit::{self, ConnectionKind};
@@ -127,11 +127,24 @@ pub fn add_api_key(path: &Path, keyring: &dyn SecretStore, args: &AddApiKeyArgs)
 
     key.fingerprint = Some(imported.fingerprint.clone());
     let entry = EntryName::api_key(&key.key_id);
-    let stored_in_keyring = match args.store {
-        KeyStorage::Keyring => {
-            keyring
-                .set(&entry, &imported.pem)
-                .map_err(|e| Failure::new(1, format!("could not store the private key: {e}")))?;
+    let secrets = Secrets {
+        keyring,
+        workspace_file: path,
+    };
+    let copied = match args.store {
+        KeyStorage::Keyring | KeyStorage::Vault => {
+            key.private_key = match args.store {
+                KeyStorage::Vault => SecretRef::Vault(VaultRef::Entry),
+                _ => SecretRef::Keyring,
+            };
+            secrets
+                .set(&key.private_key, &entry, &imported.pem)
+                .map_err(|e| {
+                    Failure::new(
+                        1,
+                        format!("could not store the private key: {e}; nothing was saved"),
+                    )
+                })?;
             true
         }
         KeyStorage::Reference => {
@@ -154,18 +167,21 @@ pub fn add_api_key(path: &Path, keyring: &dyn SecretStore, args: &AddApiKeyArgs)
     });
     if let Err(e) = saved {
         // Never leave a secret behind that no connection points to.
-        if stored_in_keyring && let Err(cleanup) = keyring.delete(&entry) {
+        if copied && let Err(cleanup) = secrets.delete(&key.private_key, &entry) {
             return Err(Failure::new(
                 1,
                 format!(
-                    "{e}\nThe key was stored as {entry} but could not be removed again ({cleanup}): delete that keyring entry by hand"
+                    "{e}\nThe key was stored as {entry} but could not be removed again ({cleanup}): delete it by hand"
                 ),
             ));
         }
         return Err(update_failure(e));
     }
-    let place = if stored_in_keyring {
-        format!("{} as {entry}", keyring.describe())
+    let place = if copied {
+        format!(
+            "{} as {entry}",
+            crate::secrets::describe_place(&key.private_key, keyring, path)
+        )
     } else {
         key.private_key.describe()
     };

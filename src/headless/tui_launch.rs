@@ -6,6 +6,7 @@ use crate::theme::Theme;
 use crate::tui::{self, Options, effects::Service, keymap::Keymap};
 
 pub fn run(cli: &Cli) -> CmdResult {
+    crate::secrets::vault::set_flag_address(cli.vault_addr.as_deref());
     let config = if cli.demo {
         std::path::PathBuf::from("demo.toml")
     } else {

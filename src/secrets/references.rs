@@ -53,7 +53,9 @@ impl<'a> ReferenceStore<'a> {
                     ))),
                 }
             }
-            SecretRef::Keyring => Err(SecretError::Failed("not a reference".into())),
+            SecretRef::Keyring | SecretRef::Vault(_) => {
+                Err(SecretError::Failed("not a reference".into()))
+            }
         }
     }
 

@@ -121,7 +121,13 @@ impl Runner {
                 };
                 key.fingerprint = Some(imported.fingerprint.clone());
                 let entry = EntryName::api_key(&key.key_id);
-                if let Err(e) = self.keyring.set(&entry, &imported.pem) {
+                // The store the workspace uses: its vault when it has [settings.vault].
+                key.private_key = crate::secrets::default_ref(&loaded.workspace);
+                let secrets = Secrets {
+                    keyring: self.keyring.as_ref(),
+                    workspace_file: &loaded.path,
+                };
+                if let Err(e) = secrets.set(&key.private_key, &entry, &imported.pem) {
                     return self.send(Msg::Failed(e.to_string()));
                 }
                 let mut message = format!(
@@ -139,7 +145,7 @@ impl Runner {
                     edit::add_api_key(doc, &k)
                 });
                 if !saved {
-                    let _ = self.keyring.delete(&entry);
+                    let _ = secrets.delete(&key.private_key, &entry);
                 }
             }
             Effect::StartSignIn {
@@ -453,19 +459,26 @@ impl Runner {
         if id != apple_id {
             return self.send(Msg::Failed("the sign-in changed: start again".into()));
         }
+        let place = crate::secrets::default_ref(&loaded.workspace);
+        let secrets = Secrets {
+            keyring: self.keyring.as_ref(),
+            workspace_file: &loaded.path,
+        };
         let aid = AppleId {
             apple_id: id.clone(),
             owner: None,
-            password: SecretRef::Keyring,
-            app_specific_password: asp.as_ref().map(|_| SecretRef::Keyring),
+            password: place.clone(),
+            app_specific_password: asp.as_ref().map(|_| place.clone()),
             authenticated_at: Some(Utc::now()),
             session_expires_at: signed.expires_at,
-            session: None,
+            session: (place != SecretRef::Keyring).then(|| place.clone()),
             teams: signed.teams.clone(),
         };
         let mut written = Vec::new();
         let mut put = |name: EntryName, value: &SecretValue| -> Result<(), String> {
-            self.keyring.set(&name, value).map_err(|e| e.to_string())?;
+            secrets
+                .set(&place, &name, value)
+                .map_err(|e| e.to_string())?;
             written.push(name);
             Ok(())
         };
@@ -477,7 +490,7 @@ impl Runner {
             .and_then(|()| put(EntryName::session(&id), &signed.session.to_secret()));
         if let Err(e) = stored {
             for name in &written {
-                let _ = self.keyring.delete(name);
+                let _ = secrets.delete(&place, name);
             }
             return self.send(Msg::Failed(format!(
                 "signed in, but the secrets could not be kept: {e}"
@@ -499,7 +512,7 @@ impl Runner {
         );
         if !saved {
             for name in &written {
-                let _ = self.keyring.delete(name);
+                let _ = secrets.delete(&place, name);
             }
         }
     }
