@@ -397,6 +397,22 @@ fn two_hosts_share_a_key_and_a_session_through_openbao() {
     assert!(text.contains(KEY_ID) && text.contains(APPLE_ID), "{text}");
     assert!(text.contains(&pem_body), "the key in the portal data");
 
+    // Host B stores a session with `session import --store vault`: a new version on top.
+    let before = session_versions(&bao).len();
+    let mut import = b.cmd(&[
+        "session",
+        "import",
+        APPLE_ID,
+        "--from",
+        "env:SESSION",
+        "--store",
+        "vault",
+    ]);
+    import.env("SESSION", export_b.stdout.trim());
+    let r = run(&mut import);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(session_versions(&bao).len(), before + 1);
+
     // Each host proves it can read what it needs.
     for h in [&a, &b] {
         let c = h.run(&["check", "--secrets"]);
@@ -661,4 +677,84 @@ fn a_stale_check_and_set_write_keeps_the_newer_session() {
     let versions = session_versions(&bao);
     assert_eq!(versions.len(), 3, "{versions:?}");
     assert_eq!(store().get(&name).unwrap(), session(45));
+}
+
+#[test]
+fn secrets_move_between_the_keyring_and_the_vault_verifies_before_deleting() {
+    if !require(
+        have("dbus-run-session") && have("gnome-keyring-daemon") && have("secret-tool"),
+        "a Secret Service (dbus + gnome-keyring + secret-tool)",
+    ) {
+        return;
+    }
+    let Some(bao) = bao() else { return };
+    let token = bao.team_token();
+    let h = Host::new(&bao, &token, false);
+    team_workspace(&h);
+    let key = openssl_p256(h.home.path(), "AuthKey_ABCDE12345.p8");
+    let script = format!(
+        r#"set -e
+printf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+B='{bin}'; W='{ws}'
+"$B" -c "$W" add api-key --name ci --key-id {KEY_ID} --issuer-id {ISSUER} --p8 '{p8}' --store keyring
+"$B" -c "$W" secrets move --to vault
+echo "--- ws after vault"; cat "$W"
+if secret-tool lookup service apple-conn username api-key/{KEY_ID} >/dev/null; then echo "KEYRING STILL HAS IT"; fi
+"$B" -c "$W" token ci >/dev/null && echo "--- token from vault"
+"$B" -c "$W" secrets move --to keyring
+echo "--- ws after keyring"; cat "$W"
+secret-tool lookup service apple-conn username api-key/{KEY_ID} | head -1
+"$B" -c "$W" token ci >/dev/null && echo "--- token from keyring"
+"#,
+        bin = bin_path().display(),
+        ws = h.ws().display(),
+        p8 = key.display()
+    );
+    let out = Command::new("dbus-run-session")
+        .args(["--", "bash", "-c", &script])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("APPLE_CONN_KEYRING")
+        .env("HOME", h.home.path())
+        .env("XDG_CONFIG_HOME", h.home.path())
+        .env("VAULT_ADDR", &bao.addr)
+        .env("VAULT_TOKEN", &token)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let (after_vault, after_keyring) = stdout.split_once("--- ws after keyring").unwrap();
+    assert!(
+        after_vault.contains("private_key = { vault = true }"),
+        "{stdout}"
+    );
+    assert!(!after_vault.contains("KEYRING STILL HAS IT"), "{stdout}");
+    assert!(after_vault.contains("--- token from vault"), "{stdout}");
+    assert!(
+        after_keyring.contains("private_key = { keyring = true }"),
+        "{stdout}"
+    );
+    assert!(
+        after_keyring.contains("-----BEGIN PRIVATE KEY-----"),
+        "{stdout}"
+    );
+    assert!(after_keyring.contains("--- token from keyring"), "{stdout}");
+    assert!(
+        stderr.contains("moved 1 secret to the vault at"),
+        "{stderr}"
+    );
+    // The vault copy was deleted after the keyring copy read back (a soft delete: the
+    // version stays in the history, so the move is recoverable).
+    let meta = bao.kv_json(&[
+        "metadata",
+        "get",
+        "-format=json",
+        "-mount=secret",
+        &format!("apple-conn/api-key/{KEY_ID}"),
+    ]);
+    let deleted = meta["data"]["versions"]["1"]["deletion_time"]
+        .as_str()
+        .unwrap();
+    assert!(!deleted.is_empty(), "{meta}");
+    assert_eq!(meta["data"]["current_version"], 1);
 }
