@@ -758,3 +758,45 @@ secret-tool lookup service apple-conn username api-key/{KEY_ID} | head -1
     assert!(!deleted.is_empty(), "{meta}");
     assert_eq!(meta["data"]["current_version"], 1);
 }
+
+#[test]
+fn a_secret_the_team_already_keeps_is_read_by_path_and_field() {
+    let Some(bao) = bao() else { return };
+    let token = bao.team_token();
+    let h = Host::new(&bao, &token, false);
+    team_workspace(&h);
+    let key = openssl_p256(h.home.path(), "AuthKey_ABCDE12345.p8");
+    let pem = std::fs::read_to_string(&key).unwrap();
+    bao.ok(
+        ROOT,
+        &[
+            "kv",
+            "put",
+            "-mount=secret",
+            "apple-conn/shared/asc",
+            &format!("p8={pem}"),
+            "note=x",
+        ],
+    );
+    let text = std::fs::read_to_string(h.ws()).unwrap()
+        + &format!(
+            "\n[[api_keys]]\nname = \"ci\"\nkey_id = \"{KEY_ID}\"\nissuer_id = \"{ISSUER}\"\nprivate_key = {{ vault = \"apple-conn/shared/asc#p8\" }}\n"
+        );
+    write(&h.ws(), &text);
+    let r = h.run(&["token", "ci"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(r.stdout.matches('.').count(), 2, "{}", r.stdout);
+    let r = h.run(&["check", "--secrets"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    // A field that is not there names the secret, the field and the server.
+    write(&h.ws(), &text.replace("#p8", "#p12"));
+    let r = h.run(&["check", "--secrets"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("vault secret secret/apple-conn/shared/asc (field p12)")
+            && r.stdout.contains("has no field `p12`"),
+        "{}",
+        r.stdout
+    );
+}

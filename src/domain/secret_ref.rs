@@ -173,3 +173,60 @@ impl<'de> Deserialize<'de> for SecretRef {
         }
     }
 }
+
+#[cfg(test)]
+mod vault_tests {
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct Holder {
+        r: SecretRef,
+    }
+
+    fn parse(text: &str) -> Result<SecretRef, String> {
+        toml::from_str::<Holder>(&format!("r = {text}"))
+            .map(|h| h.r)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn vault_references_parse_and_write_back() {
+        assert_eq!(
+            parse("{ vault = true }"),
+            Ok(SecretRef::Vault(VaultRef::Entry))
+        );
+        let r = parse("{ vault = \"ci/apple#password\" }").unwrap();
+        assert_eq!(
+            r,
+            SecretRef::Vault(VaultRef::Path {
+                path: "ci/apple".into(),
+                field: "password".into()
+            })
+        );
+        assert!(
+            matches!(r.toml_key_value(), ("vault", TomlScalar::Owned(t)) if t == "ci/apple#password")
+        );
+        // No field: the `value` field apple-conn itself writes.
+        assert_eq!(
+            parse("{ vault = \"ci/apple\" }"),
+            Ok(SecretRef::Vault(VaultRef::Path {
+                path: "ci/apple".into(),
+                field: VAULT_FIELD.into()
+            }))
+        );
+    }
+
+    #[test]
+    fn bad_vault_references_say_how_to_write_them() {
+        for (text, hint) in [
+            ("{ vault = false }", "names no store"),
+            ("{ vault = \"\" }", "names no vault secret"),
+            ("{ vault = \"a/../b#f\" }", "not a vault path"),
+            ("{ vault = \"a/b#\" }", "must name a field"),
+            ("{ vault = true, keyring = true }", "exactly one store"),
+        ] {
+            let e = parse(text).err().unwrap();
+            assert!(e.contains(hint), "{text}: {e}");
+        }
+    }
+}
