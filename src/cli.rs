@@ -37,6 +37,9 @@ pub struct Cli {
     /// The TUI's clock, fixed at an RFC 3339 instant (tests, screenshots)
     #[arg(long, value_name = "RFC3339")]
     pub now: Option<String>,
+    /// The Vault/OpenBao server, when neither VAULT_ADDR nor BAO_ADDR is set
+    #[arg(long, global = true, value_name = "URL")]
+    pub vault_addr: Option<String>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -78,6 +81,27 @@ pub enum Command {
     /// Read a real bitrise.yml: list its workflows and pipelines with their expanded steps
     #[command(subcommand)]
     Bitrise(BitriseCommand),
+    /// Where the workspace's secrets are kept: move them between the keyring and a vault
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Move every secret of the workspace to another store, verifying each copy before deleting the old
+    Move {
+        /// Where the secrets go
+        #[arg(long, value_enum)]
+        to: MoveTarget,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum MoveTarget {
+    /// The team's Vault/OpenBao KV v2 engine
+    Vault,
+    /// This host's OS keyring
+    Keyring,
 }
 
 #[derive(Debug, Subcommand)]
@@ -150,6 +174,9 @@ pub struct ReauthArgs {
     /// Read the password from here instead of its stored reference
     #[arg(long, value_name = "env:VAR|file:PATH|stdin")]
     pub password_from: Option<String>,
+    /// Keep the new session here (keyring or vault) instead of where it was
+    #[arg(long, value_enum)]
+    pub store: Option<KeyStorage>,
     #[command(flatten)]
     pub signin: SignInArgs,
 }
@@ -183,6 +210,9 @@ pub enum SessionCommand {
         /// Where to read it: env:VAR, file:PATH or stdin
         #[arg(long, value_name = "env:VAR|file:PATH|stdin")]
         from: String,
+        /// Keep the session here (keyring or vault) instead of where it was
+        #[arg(long, value_enum)]
+        store: Option<KeyStorage>,
     },
     /// Ask Apple whether the stored session is still alive
     Check {
@@ -224,6 +254,8 @@ pub enum KeyStorage {
     Keyring,
     /// Keep only a reference to the file or environment variable (headless hosts)
     Reference,
+    /// Copy into the team's Vault/OpenBao KV v2 engine (VAULT_ADDR, VAULT_TOKEN, [settings.vault])
+    Vault,
 }
 
 #[derive(Debug, Subcommand)]

@@ -38,6 +38,7 @@ fn main() -> ExitCode {
 
 /// `apple-conn` with no subcommand: checks everything the TUI needs, then opens it.
 fn launch_tui(cli: &Cli) -> CmdResult {
+    apple_conn::secrets::vault::set_flag_address(cli.vault_addr.as_deref());
     let config = if cli.demo {
         std::path::PathBuf::from("demo.toml")
     } else {

@@ -44,6 +44,46 @@ pub struct Settings {
     pub theme: Option<String>,
     #[serde(default)]
     pub keymap: Option<String>,
+    /// Where `{ vault = … }` references live (a Vault/OpenBao KV v2 engine).
+    #[serde(default)]
+    pub vault: Option<VaultSettings>,
+}
+
+/// `[settings.vault]`: which engine and folder; never the token, rarely the address.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct VaultSettings {
+    #[serde(default = "default_vault_mount")]
+    pub mount: String,
+    #[serde(default = "default_vault_prefix")]
+    pub prefix: String,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub ca_cert: Option<String>,
+    /// Used only when loopback or equal to this host's own VAULT_ADDR.
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+fn default_vault_mount() -> String {
+    "secret".into()
+}
+
+fn default_vault_prefix() -> String {
+    "apple-conn".into()
+}
+
+impl Default for VaultSettings {
+    fn default() -> Self {
+        VaultSettings {
+            mount: default_vault_mount(),
+            prefix: default_vault_prefix(),
+            namespace: None,
+            ca_cert: None,
+            address: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]

@@ -13,7 +13,7 @@ use crate::apple::signin::{self, CodeAnswer, CodeRequest, CodeSource, Endpoints,
 use crate::cli::{AddAppleIdArgs, KeyStorage, ReauthArgs, SessionCommand, SignInArgs};
 use crate::domain::fields;
 use crate::domain::rules::AppleIdRefusal;
-use crate::domain::secret_ref::SecretRef;
+use crate::domain::secret_ref::{SecretRef, VaultRef};
 use crate::domain::workspace::{AppleId, Workspace};
 use crate::secrets::{EntryName, SecretStore, SecretValue, Secrets};
 use crate::store::{self, Loaded, edit};
@@ -212,6 +212,46 @@ fn session_place(args: &SignInArgs, existing: Option<&SecretRef>) -> SessionPlac
     }
 }
 
+/// `--store keyring|vault` for a session (reauth, session import, session refresh): the shared choice.
+pub fn session_ref_for(
+    store: Option<KeyStorage>,
+    session_file: Option<&Path>,
+    existing: Option<&SecretRef>,
+) -> Result<SecretRef, Failure> {
+    match (store, session_file) {
+        (Some(KeyStorage::Reference), _) => Err(Failure::new(
+            2,
+            "a session is written by apple-conn, so it cannot be a reference: use --store keyring|vault, or --session-file PATH",
+        )),
+        (Some(_), Some(_)) => Err(Failure::new(
+            2,
+            "--store and --session-file both say where the session goes: pass one",
+        )),
+        (Some(KeyStorage::Vault), None) => Ok(SecretRef::Vault(VaultRef::Entry)),
+        (Some(KeyStorage::Keyring), None) => Ok(SecretRef::Keyring),
+        (None, Some(p)) => Ok(SecretRef::Path(
+            std::path::absolute(p)
+                .unwrap_or(p.to_path_buf())
+                .display()
+                .to_string(),
+        )),
+        (None, None) => Ok(existing.cloned().unwrap_or_default()),
+    }
+}
+
+/// After a session moved stores, the old copy goes (a warning when it cannot).
+fn drop_old_session(secrets: &Secrets, old: &SecretRef, new: &SecretRef, apple_id: &str) {
+    if old != new
+        && matches!(old, SecretRef::Keyring | SecretRef::Vault(VaultRef::Entry))
+        && let Err(e) = secrets.delete(old, &EntryName::session(apple_id))
+    {
+        eprintln!(
+            "warning: the old session copy in {} could not be deleted ({e}): delete it by hand",
+            old.describe()
+        );
+    }
+}
+
 pub fn add_apple_id(path: &Path, keyring: &dyn SecretStore, args: &AddAppleIdArgs) -> CmdResult {
     let loaded = super::load_path(path)?;
     let ws = &loaded.workspace;
@@ -265,6 +305,7 @@ pub fn add_apple_id(path: &Path, keyring: &dyn SecretStore, args: &AddAppleIdArg
     let reference = |src: &SecretSource| -> Result<SecretRef, Failure> {
         match args.store {
             KeyStorage::Keyring => Ok(SecretRef::Keyring),
+            KeyStorage::Vault => Ok(SecretRef::Vault(VaultRef::Entry)),
             KeyStorage::Reference => src.as_reference().ok_or_else(|| {
                 Failure::new(
                     2,
@@ -278,7 +319,12 @@ pub fn add_apple_id(path: &Path, keyring: &dyn SecretStore, args: &AddAppleIdArg
     if let Some((src, _)) = &asp {
         aid.app_specific_password = Some(reference(src)?);
     }
-    let place = session_place(&args.signin, None);
+    let place = match (args.store, &args.signin.session_file) {
+        (KeyStorage::Vault, None) => SessionPlace {
+            r: SecretRef::Vault(VaultRef::Entry),
+        },
+        _ => session_place(&args.signin, None),
+    };
     aid.session = match &place.r {
         SecretRef::Keyring => None,
         other => Some(other.clone()),
@@ -289,7 +335,7 @@ pub fn add_apple_id(path: &Path, keyring: &dyn SecretStore, args: &AddAppleIdArg
     let mut store_all = || -> Result<(), Failure> {
         let mut put =
             |r: &SecretRef, name: EntryName, value: &SecretValue| -> Result<(), Failure> {
-                if matches!(r, SecretRef::Keyring)
+                if matches!(r, SecretRef::Keyring | SecretRef::Vault(VaultRef::Entry))
                     || matches!(name.as_str(), n if n.ends_with("/session"))
                 {
                     secrets.set(r, &name, value).map_err(|e| {
@@ -330,7 +376,7 @@ pub fn add_apple_id(path: &Path, keyring: &dyn SecretStore, args: &AddAppleIdArg
         }
         return Err(e);
     }
-    report_signed_in(&aid.apple_id, &signed, &place.r, keyring);
+    report_signed_in(&aid.apple_id, &signed, &place.r, keyring, path);
     Ok(0)
 }
 
@@ -339,15 +385,13 @@ fn report_signed_in(
     signed: &signin::SignedIn,
     place: &SecretRef,
     keyring: &dyn SecretStore,
+    workspace_file: &Path,
 ) {
     let expiry = signed
         .expires_at
         .map(session::rfc3339)
         .unwrap_or_else(|| "in about 30 days (Apple gave no expiry)".into());
-    let kept = match place {
-        SecretRef::Keyring => keyring.describe(),
-        other => other.describe(),
-    };
+    let kept = crate::secrets::describe_place(place, keyring, workspace_file);
     eprintln!(
         "{}",
         crate::terminal_text::clean(&format!(
@@ -419,6 +463,17 @@ pub fn reauth(path: &Path, keyring: &dyn SecretStore, args: &ReauthArgs) -> CmdR
                 )
             })?,
     };
+    let place = SessionPlace {
+        r: session_ref_for(
+            args.store,
+            args.signin.session_file.as_deref(),
+            aid.session.as_ref(),
+        )?,
+    };
+    if matches!(place.r, SecretRef::Vault(_)) {
+        // The version this renewal replaces: its check-and-set write detects a concurrent one.
+        let _ = secrets.get(&place.r, &EntryName::session(&aid.apple_id));
+    }
     let ep = endpoints(
         args.signin.apple_auth_url.as_deref(),
         Some(&loaded.workspace),
@@ -434,7 +489,6 @@ pub fn reauth(path: &Path, keyring: &dyn SecretStore, args: &ReauthArgs) -> CmdR
         &mut progress,
     )
     .map_err(signin_failure)?;
-    let place = session_place(&args.signin, aid.session.as_ref());
     secrets
         .set(
             &place.r,
@@ -458,19 +512,13 @@ pub fn reauth(path: &Path, keyring: &dyn SecretStore, args: &ReauthArgs) -> CmdR
         signed.expires_at,
         &signed.teams,
     )?;
-    // The session moved (keyring -> file or file -> keyring): the old copy must not linger.
-    let old_place = aid.session.clone().unwrap_or_default();
-    if aid.has_session()
-        && old_place != place.r
-        && let Err(e) = secrets.delete(&old_place, &EntryName::session(&aid.apple_id))
-        && !matches!(e, crate::secrets::SecretError::NotFound(_))
-    {
-        eprintln!(
-            "warning: the old session of {} could not be deleted ({e}): delete it by hand",
-            aid.apple_id
-        );
-    }
-    report_signed_in(&aid.apple_id, &signed, &place.r, keyring);
+    drop_old_session(
+        &secrets,
+        &aid.session.clone().unwrap_or_default(),
+        &place.r,
+        &aid.apple_id,
+    );
+    report_signed_in(&aid.apple_id, &signed, &place.r, keyring, path);
     Ok(0)
 }
 
@@ -526,7 +574,11 @@ pub fn session(path: &Path, keyring: &dyn SecretStore, cmd: &SessionCommand) -> 
             }
             Ok(0)
         }
-        SessionCommand::Import { apple_id, from } => {
+        SessionCommand::Import {
+            apple_id,
+            from,
+            store,
+        } => {
             let aid = loaded
                 .workspace
                 .apple_id(apple_id)
@@ -544,7 +596,8 @@ pub fn session(path: &Path, keyring: &dyn SecretStore, cmd: &SessionCommand) -> 
             let now = Utc::now();
             let parsed = session::parse_fastlane_session(text.expose(), now)
                 .map_err(|e| Failure::new(1, e))?;
-            let place = aid.session.clone().unwrap_or_default();
+            let old = aid.session.clone().unwrap_or_default();
+            let place = session_ref_for(*store, None, Some(&old))?;
             let secrets = Secrets {
                 keyring,
                 workspace_file: path,
@@ -555,6 +608,7 @@ pub fn session(path: &Path, keyring: &dyn SecretStore, cmd: &SessionCommand) -> 
             let expires = parsed.trust_expires_at();
             let signed_in = parsed.authenticated_at().unwrap_or(now);
             record_session(path, apple_id, &place, Some(signed_in), expires, &aid.teams)?;
+            drop_old_session(&secrets, &old, &place, apple_id);
             eprintln!(
                 "imported a session of {} cookies for {apple_id}{}",
                 parsed.cookies.len(),

@@ -111,6 +111,7 @@ pub fn add_api_key(path: &Path, keyring: &dyn SecretStore, args: &AddApiKeyArgs)
 
     let storage = match args.store {
         KeyStorage::Keyring => Storage::Keyring,
+        KeyStorage::Vault => Storage::Vault,
         KeyStorage::Reference => Storage::Reference(match (&source, &file_path) {
             (Some(src), _) => src.as_reference().ok_or_else(|| {
                 Failure::new(

@@ -6,6 +6,7 @@ use crate::secrets::LazyKeyring;
 
 pub fn run(cli: &Cli) -> CmdResult {
     let keyring = LazyKeyring::new();
+    crate::secrets::vault::set_flag_address(cli.vault_addr.as_deref());
     let Some(command) = &cli.command else {
         return Err(super::Failure::new(2, "no subcommand"));
     };
@@ -47,6 +48,9 @@ pub fn run(cli: &Cli) -> CmdResult {
             .and_then(|l| super::bitrise::portal_data(&l, &keyring, app, output.as_deref())),
         Command::Export(ExportCommand::Fastlane(args)) => {
             load(&cli.config).and_then(|l| super::export::fastlane(&l, &keyring, args))
+        }
+        Command::Secrets(crate::cli::SecretsCommand::Move { to }) => {
+            super::secrets_move::run(&config_path(&cli.config)?, &keyring, *to)
         }
         Command::Env(args) => {
             load(&cli.config).and_then(|l| super::export::env(&l, &keyring, args))

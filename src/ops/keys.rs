@@ -10,10 +10,11 @@ use crate::store::{Loaded, UpdateError, edit};
 use super::Clock;
 use super::save::{self, Target};
 
-/// Where a new secret goes: the OS keyring, or a reference the workspace records (file or env var).
+/// Where a new secret goes: the OS keyring, the team's Vault/OpenBao, or a reference the workspace records (file or env var).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Storage {
     Keyring,
+    Vault,
     Reference(SecretRef),
 }
 
@@ -58,13 +59,23 @@ pub fn add_api_key(
         .map_err(|e| AddKeyError::Import(e.to_string()))?;
     key.fingerprint = Some(imported.fingerprint.clone());
     let entry = EntryName::api_key(&key.key_id);
+    let secrets = Secrets {
+        keyring,
+        workspace_file: target.path(),
+    };
     let place = match &storage {
-        Storage::Keyring => {
-            keyring
-                .set(&entry, &imported.pem)
+        Storage::Keyring | Storage::Vault => {
+            key.private_key = match storage {
+                Storage::Vault => SecretRef::Vault(crate::domain::secret_ref::VaultRef::Entry),
+                _ => SecretRef::Keyring,
+            };
+            secrets
+                .set(&key.private_key, &entry, &imported.pem)
                 .map_err(|e| AddKeyError::Keyring(e.to_string()))?;
-            key.private_key = SecretRef::Keyring;
-            format!("{} as {entry}", keyring.describe())
+            format!(
+                "{} as {entry}",
+                crate::secrets::describe_place(&key.private_key, keyring, target.path())
+            )
         }
         Storage::Reference(r) => {
             key.private_key = r.clone();
@@ -92,7 +103,10 @@ pub fn add_api_key(
         Err(error) => {
             // Never leave a secret behind that no connection points to.
             let leftover = match storage {
-                Storage::Keyring => keyring.delete(&entry).err().map(|e| (entry, e.to_string())),
+                Storage::Keyring | Storage::Vault => secrets
+                    .delete(&key.private_key, &entry)
+                    .err()
+                    .map(|e| (entry, e.to_string())),
                 Storage::Reference(_) => None,
             };
             Err(match (late, leftover) {

@@ -5,6 +5,7 @@ mod memory;
 pub mod prompt;
 pub mod references;
 mod value;
+pub mod vault;
 
 pub use keyring_store::{KeyringBackend, KeyringStore, LazyKeyring};
 pub use memory::MemoryStore;
@@ -93,6 +94,7 @@ impl Secrets<'_> {
     pub fn get(&self, r: &SecretRef, name: &EntryName) -> Result<SecretValue, SecretError> {
         match r {
             SecretRef::Keyring => self.keyring.get(name),
+            SecretRef::Vault(v) => vault::store_for(self.workspace_file)?.get_ref(v, name),
             other => ReferenceStore::new(self.workspace_file).read(other),
         }
     }
@@ -105,6 +107,7 @@ impl Secrets<'_> {
     ) -> Result<(), SecretError> {
         match r {
             SecretRef::Keyring => self.keyring.set(name, value),
+            SecretRef::Vault(v) => vault::store_for(self.workspace_file)?.set_ref(v, name, value),
             SecretRef::Path(p) => ReferenceStore::new(self.workspace_file).write_new_file(p, value),
             SecretRef::Env(var) => {
                 Err(SecretError::ReadOnly(format!("environment variable {var}")))
@@ -115,6 +118,7 @@ impl Secrets<'_> {
     pub fn delete(&self, r: &SecretRef, name: &EntryName) -> Result<(), SecretError> {
         match r {
             SecretRef::Keyring => self.keyring.delete(name),
+            SecretRef::Vault(v) => vault::store_for(self.workspace_file)?.delete_ref(v, name),
             // A session file apple-conn wrote (it holds an apple-conn session) is its own: removed.
             SecretRef::Path(p) if name.as_str().ends_with("/session") => {
                 ReferenceStore::new(self.workspace_file).remove_session_file(p)
@@ -122,6 +126,28 @@ impl Secrets<'_> {
             // Other references are the user's own: removing a connection leaves them alone.
             _ => Ok(()),
         }
+    }
+}
+
+/// Where new secrets go: the workspace's vault when it has `[settings.vault]`, else the keyring.
+pub fn default_ref(ws: &crate::domain::workspace::Workspace) -> SecretRef {
+    match ws.settings.vault {
+        Some(_) => SecretRef::Vault(crate::domain::secret_ref::VaultRef::Entry),
+        None => SecretRef::Keyring,
+    }
+}
+
+/// "the OS keyring (Secret Service)" / "the vault at … (mount …)": where a reference points, in words.
+pub fn describe_place(r: &SecretRef, keyring: &dyn SecretStore, workspace_file: &Path) -> String {
+    match r {
+        SecretRef::Keyring => keyring.describe(),
+        SecretRef::Vault(crate::domain::secret_ref::VaultRef::Entry) => {
+            match vault::store_for(workspace_file) {
+                Ok(v) => v.describe(),
+                Err(_) => r.describe(),
+            }
+        }
+        other => other.describe(),
     }
 }
 

@@ -56,7 +56,9 @@ impl<'a> ReferenceStore<'a> {
                     ))),
                 }
             }
-            SecretRef::Keyring => Err(SecretError::Failed("not a reference".into())),
+            SecretRef::Keyring | SecretRef::Vault(_) => {
+                Err(SecretError::Failed("not a reference".into()))
+            }
         }
     }
 

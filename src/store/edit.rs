@@ -12,6 +12,7 @@ fn secret_ref_value(r: &SecretRef) -> Value {
     match v {
         TomlScalar::Bool(b) => t.insert(k, Value::from(b)),
         TomlScalar::Str(s) => t.insert(k, Value::from(s)),
+        TomlScalar::Owned(s) => t.insert(k, Value::from(s)),
     };
     Value::InlineTable(t)
 }
@@ -191,6 +192,13 @@ pub fn set_apple_id_ref(
         Some(r) => t.insert(field, Item::Value(secret_ref_value(r))),
         None => t.remove(field),
     };
+    Ok(())
+}
+
+/// Points an API key's `private_key` somewhere else (`secrets move`).
+pub fn set_api_key_ref(doc: &mut DocumentMut, key_id: &str, r: &SecretRef) -> Result<(), String> {
+    let t = find_table(doc, "api_keys", "key_id", key_id)?;
+    t.insert("private_key", Item::Value(secret_ref_value(r)));
     Ok(())
 }
 

@@ -110,6 +110,10 @@ impl Runner {
                     Err(e) => return self.send(Msg::Failed(e)),
                 };
                 let storage = match (store, reference) {
+                    // "Keyring" means the workspace's own store: its vault when it has [settings.vault].
+                    (KeyStore::Keyring, _) if loaded.workspace.settings.vault.is_some() => {
+                        Storage::Vault
+                    }
                     (KeyStore::Keyring, _) => Storage::Keyring,
                     (KeyStore::Reference, Some(r)) => Storage::Reference(r),
                     (KeyStore::Reference, None) => {
@@ -499,19 +503,26 @@ impl Runner {
         if id != apple_id {
             return self.send(Msg::Failed("the sign-in changed: start again".into()));
         }
+        let place = crate::secrets::default_ref(&loaded.workspace);
+        let secrets = Secrets {
+            keyring: self.keyring.as_ref(),
+            workspace_file: &loaded.path,
+        };
         let aid = AppleId {
             apple_id: id.clone(),
             owner: None,
-            password: SecretRef::Keyring,
-            app_specific_password: asp.as_ref().map(|_| SecretRef::Keyring),
+            password: place.clone(),
+            app_specific_password: asp.as_ref().map(|_| place.clone()),
             authenticated_at: Some(self.clock.now()),
             session_expires_at: signed.expires_at,
-            session: None,
+            session: (place != SecretRef::Keyring).then(|| place.clone()),
             teams: signed.teams.clone(),
         };
         let mut written = Vec::new();
         let mut put = |name: EntryName, value: &SecretValue| -> Result<(), String> {
-            self.keyring.set(&name, value).map_err(|e| e.to_string())?;
+            secrets
+                .set(&place, &name, value)
+                .map_err(|e| e.to_string())?;
             written.push(name);
             Ok(())
         };
@@ -523,7 +534,7 @@ impl Runner {
             .and_then(|()| put(EntryName::session(&id), &signed.session.to_secret()));
         if let Err(e) = stored {
             for name in &written {
-                let _ = self.keyring.delete(name);
+                let _ = secrets.delete(&place, name);
             }
             return self.send(Msg::Failed(format!(
                 "signed in, but the secrets could not be kept: {e}"
@@ -547,7 +558,7 @@ impl Runner {
         );
         if !saved {
             for name in &written {
-                let _ = self.keyring.delete(name);
+                let _ = secrets.delete(&place, name);
             }
         }
     }

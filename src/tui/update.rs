@@ -854,13 +854,14 @@ fn edit(s: &mut AppState) -> Vec<Effect> {
     }
 }
 
-/// A reference as the edit form shows it: `keyring`, `env:VAR`, `file:PATH`.
+/// A reference as the edit form shows it: `keyring`, `vault`, `env:VAR`, `file:PATH`, `vault:PATH#FIELD`.
 fn ref_text(r: &SecretRef) -> String {
     use crate::domain::secret_ref::TomlScalar;
     match r.toml_key_value() {
-        (_, TomlScalar::Bool(_)) => "keyring".into(),
+        (k, TomlScalar::Bool(_)) => k.into(),
         ("path", TomlScalar::Str(v)) => format!("file:{v}"),
         (k, TomlScalar::Str(v)) => format!("{k}:{v}"),
+        (k, TomlScalar::Owned(v)) => format!("{k}:{v}"),
     }
 }
 
@@ -869,12 +870,16 @@ fn parse_ref(text: &str) -> Result<SecretRef, String> {
     let t = text.trim();
     match t {
         "keyring" => Ok(SecretRef::Keyring),
+        "vault" => Ok(SecretRef::Vault(crate::domain::secret_ref::VaultRef::Entry)),
         _ => match t.split_once(':') {
             Some(("env", var)) if !var.is_empty() => Ok(SecretRef::Env(var.to_string())),
+            Some(("vault", path)) if !path.is_empty() => {
+                crate::domain::secret_ref::VaultRef::parse(path).map(SecretRef::Vault)
+            }
             Some(("file", path)) if !path.is_empty() => Ok(SecretRef::Path(path.to_string())),
             _ if t.contains('/') => Ok(SecretRef::Path(t.to_string())),
             _ => Err(format!(
-                "`{t}` is not a place for a secret: write keyring, env:VAR or file:PATH"
+                "`{t}` is not a place for a secret: write keyring, vault, env:VAR, file:PATH or vault:PATH#FIELD"
             )),
         },
     }

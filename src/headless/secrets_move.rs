@@ -1,0 +1,189 @@
+//! `secrets move --to vault|keyring`: copy, verify the copy, point the workspace at it, delete the old.
+
+use std::path::Path;
+
+use super::connections::update_failure;
+use super::{CmdResult, Failure};
+use crate::cli::MoveTarget;
+use crate::domain::secret_ref::{SecretRef, VaultRef};
+use crate::secrets::{EntryName, SecretStore, SecretValue, Secrets, vault};
+use crate::store::{self, edit};
+
+/// One secret the workspace owns, and which field of which connection points to it.
+struct Owned {
+    entry: EntryName,
+    from: SecretRef,
+    field: Field,
+}
+
+enum Field {
+    ApiKey(String),
+    AppleId(String, &'static str),
+}
+
+fn target_ref(to: MoveTarget) -> SecretRef {
+    match to {
+        MoveTarget::Vault => SecretRef::Vault(VaultRef::Entry),
+        MoveTarget::Keyring => SecretRef::Keyring,
+    }
+}
+
+fn owned(ws: &crate::domain::workspace::Workspace) -> Vec<Owned> {
+    let mut out = Vec::new();
+    for k in &ws.api_keys {
+        out.push(Owned {
+            entry: EntryName::api_key(&k.key_id),
+            from: k.private_key.clone(),
+            field: Field::ApiKey(k.key_id.clone()),
+        });
+    }
+    for a in &ws.apple_ids {
+        let id = a.apple_id.clone();
+        out.push(Owned {
+            entry: EntryName::password(&id),
+            from: a.password.clone(),
+            field: Field::AppleId(id.clone(), "password"),
+        });
+        if let Some(r) = &a.app_specific_password {
+            out.push(Owned {
+                entry: EntryName::app_specific_password(&id),
+                from: r.clone(),
+                field: Field::AppleId(id.clone(), "app_specific_password"),
+            });
+        }
+        if a.has_session() {
+            out.push(Owned {
+                entry: EntryName::session(&id),
+                from: a.session.clone().unwrap_or_default(),
+                field: Field::AppleId(id, "session"),
+            });
+        }
+    }
+    out
+}
+
+/// What the target holds now, past any cache.
+fn read_back(
+    to: MoveTarget,
+    keyring: &dyn SecretStore,
+    workspace_file: &Path,
+    entry: &EntryName,
+) -> Result<SecretValue, String> {
+    match to {
+        MoveTarget::Keyring => keyring.get(entry).map_err(|e| e.to_string()),
+        MoveTarget::Vault => vault::store_for(workspace_file)
+            .and_then(|v| v.read_back(entry))
+            .map_err(|e| e.to_string()),
+    }
+}
+
+pub fn run(path: &Path, keyring: &dyn SecretStore, to: MoveTarget) -> CmdResult {
+    let loaded = super::load_path(path)?;
+    let target = target_ref(to);
+    let secrets = Secrets {
+        keyring,
+        workspace_file: path,
+    };
+    let all = owned(&loaded.workspace);
+    let (moving, staying): (Vec<Owned>, Vec<Owned>) = all.into_iter().partition(|o| {
+        o.from != target
+            && matches!(
+                o.from,
+                SecretRef::Keyring | SecretRef::Vault(VaultRef::Entry)
+            )
+    });
+    for o in &staying {
+        if o.from != target {
+            eprintln!(
+                "left alone: {} stays in {} (a reference the team keeps itself)",
+                o.entry,
+                o.from.describe()
+            );
+        }
+    }
+    if moving.is_empty() {
+        eprintln!(
+            "nothing to move: every secret apple-conn keeps is already in {}",
+            crate::secrets::describe_place(&target, keyring, path)
+        );
+        return Ok(0);
+    }
+    // 1. Copy and verify every secret; undo the copies if any one fails.
+    let mut copied: Vec<&Owned> = Vec::new();
+    let undo = |copied: &[&Owned]| {
+        for o in copied {
+            let _ = secrets.delete(&target, &o.entry);
+        }
+    };
+    for o in &moving {
+        let step = || -> Result<(), String> {
+            let value = secrets
+                .get(&o.from, &o.entry)
+                .map_err(|e| format!("cannot read {} from {}: {e}", o.entry, o.from.describe()))?;
+            secrets
+                .set(&target, &o.entry, &value)
+                .map_err(|e| format!("cannot write {}: {e}", o.entry))?;
+            let back = read_back(to, keyring, path, &o.entry)
+                .map_err(|e| format!("cannot read {} back: {e}", o.entry))?;
+            let same = back == value
+                || (o.entry.as_str().ends_with("/session")
+                    && vault::session_is_newer(back.expose(), value.expose()));
+            if !same {
+                return Err(format!(
+                    "the copy of {} reads back different: nothing was moved",
+                    o.entry
+                ));
+            }
+            Ok(())
+        };
+        if let Err(e) = step() {
+            undo(&copied);
+            return Err(Failure::new(
+                1,
+                format!("{e}; the workspace and the old copies are unchanged"),
+            ));
+        }
+        copied.push(o);
+    }
+    // 2. Point the workspace at the copies.
+    let saved = store::update(path, |_, doc| {
+        for o in &moving {
+            match &o.field {
+                Field::ApiKey(key_id) => edit::set_api_key_ref(doc, key_id, &target)?,
+                Field::AppleId(id, "session") => {
+                    let r = (target != SecretRef::Keyring).then_some(&target);
+                    edit::set_apple_id_ref(doc, id, "session", r)?
+                }
+                Field::AppleId(id, field) => edit::set_apple_id_ref(doc, id, field, Some(&target))?,
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = saved {
+        undo(&copied);
+        return Err(update_failure(e));
+    }
+    // 3. Only now the old copies go.
+    let mut left = Vec::new();
+    for o in &moving {
+        if let Err(e) = secrets.delete(&o.from, &o.entry) {
+            left.push(format!("{} in {} ({e})", o.entry, o.from.describe()));
+        }
+    }
+    eprintln!(
+        "moved {} secret{} to {}",
+        moving.len(),
+        if moving.len() == 1 { "" } else { "s" },
+        crate::secrets::describe_place(&target, keyring, path)
+    );
+    if !left.is_empty() {
+        return Err(Failure::new(
+            1,
+            format!(
+                "the workspace now uses the new copies, but these old copies could not be deleted; delete them by hand: {}",
+                left.join("; ")
+            ),
+        ));
+    }
+    Ok(0)
+}

