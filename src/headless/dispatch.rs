@@ -48,6 +48,7 @@ pub fn run(cli: &Cli) -> CmdResult {
         Command::Export(ExportCommand::Fastlane(args)) => {
             load(&cli.config).and_then(|l| super::export::fastlane(&l, &keyring, args))
         }
+        Command::Doctor(args) => super::doctor::run(&cli.config, &keyring, args),
         Command::Env(args) => {
             load(&cli.config).and_then(|l| super::export::env(&l, &keyring, args))
         }
