@@ -540,3 +540,55 @@ fn live_checks_sessions_with_apple_and_refresh_reports_what_it_could_do() {
     let r = live(&dead, &[]);
     assert_eq!(r.code, 3, "{}", r.all());
 }
+
+// ---- the TUI's Doctor view ----
+
+mod tui_view {
+    use apple_conn::tui::state::{Layer, Pane};
+    use apple_conn::tui::testing::Harness;
+
+    fn now() -> chrono::DateTime<chrono::Utc> {
+        "2026-11-25T12:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn the_doctor_view_lists_findings_worst_first_and_enter_jumps_there() {
+        let mut h = Harness::demo(now());
+        h.keys("D");
+        let Some(Layer::Doctor(view)) = h.state.layers.last() else {
+            panic!("no Doctor view:\n{}", h.render(120, 40));
+        };
+        assert!(!view.lines.is_empty());
+        let statuses: Vec<_> = view.lines.iter().map(|l| l.status).collect();
+        let mut sorted = statuses.clone();
+        sorted.sort_by_key(|s| std::cmp::Reverse(*s));
+        assert_eq!(statuses, sorted, "worst first");
+        for (w, ht) in [(80, 24), (120, 40)] {
+            insta::assert_snapshot!(format!("doctor_view_{w}x{ht}"), h.render(w, ht));
+        }
+        // The help lists the key the keymap binds.
+        h.keys("esc ?");
+        assert!(
+            h.render(120, 40).contains("doctor"),
+            "{}",
+            h.render(120, 40)
+        );
+        h.keys("esc D");
+        let target = match h.state.layers.last() {
+            Some(Layer::Doctor(v)) => v.lines[0].target.clone(),
+            _ => unreachable!(),
+        };
+        h.keys("enter");
+        assert!(h.state.layers.is_empty());
+        use apple_conn::domain::doctor::Target;
+        match target {
+            Target::App(slug) => {
+                assert_eq!(h.state.focus, Pane::Apps);
+                assert_eq!(h.state.selected_app().unwrap().slug, slug);
+            }
+            Target::ApiKey(_) | Target::AppleId(_) => {
+                assert_eq!(h.state.focus, Pane::Connections)
+            }
+        }
+    }
+}

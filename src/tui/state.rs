@@ -202,6 +202,7 @@ pub enum Layer {
     },
     Token(TokenView),
     Chooser(Chooser),
+    Doctor(super::doctor::DoctorView),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
