@@ -243,8 +243,11 @@ fn bad_flags_and_unreadable_files_are_unknown() {
     assert_eq!(run(bin().args(["preview", "--bogus"])).code, 2);
 }
 
+/// Every request the receiver got: (request line, body).
+type Seen = Arc<Mutex<Vec<(String, String)>>>;
+
 /// A loopback webhook receiver: records every request (request line, body) and answers 200.
-fn receiver() -> (String, Arc<Mutex<Vec<(String, String)>>>) {
+fn receiver() -> (String, Seen) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/hooks/doctor", listener.local_addr().unwrap());
     let seen = Arc::new(Mutex::new(Vec::new()));

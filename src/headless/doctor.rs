@@ -41,8 +41,8 @@ pub fn run(
     match look(config, keyring, args, now) {
         Ok(report) => {
             match args.format {
-                TextJson::Text => print!("{}", report.text()),
-                TextJson::Json => println!("{}", json(&report)),
+                TextJson::Text => out(&report.text()),
+                TextJson::Json => out(&format!("{}\n", json(&report))),
             }
             if let Some(url) = notify.as_deref()
                 && report.status != Status::Ok
@@ -78,8 +78,8 @@ fn unknown(
         "detail": message,
     });
     match format {
-        TextJson::Text => print!("{text}"),
-        TextJson::Json => println!("{body:#}"),
+        TextJson::Text => out(&text),
+        TextJson::Json => out(&format!("{body:#}\n")),
     }
     if let Some(url) = notify {
         let mut body = body;
@@ -87,6 +87,15 @@ fn unknown(
         send(url, body);
     }
     Ok(Status::Unknown.exit_code())
+}
+
+/// Writes the report; a closed pipe (`doctor | head -1`) is not worth a panic.
+fn out(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
 }
 
 fn json(report: &Report) -> String {
