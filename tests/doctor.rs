@@ -595,3 +595,45 @@ mod tui_view {
         }
     }
 }
+
+#[test]
+fn an_app_with_a_bitrise_yml_is_rated_from_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ws, _) = fixture(dir.path());
+    write(
+        &dir.path().join("bitrise.yml"),
+        "format_version: \"13\"\nworkflows:\n  release:\n    steps:\n    - deploy-to-itunesconnect-deliver@2:\n        inputs:\n        - connection: apple_id\n",
+    );
+    let text = std::fs::read_to_string(&ws).unwrap()
+        + "\n[[apps]]\nslug = \"file-app\"\napple_id = \"alice@example.com\"\n\n[apps.bitrise_yml]\npath = \"bitrise.yml\"\nworkflows = [\"release\"]\n";
+    write(&ws, &text);
+    let r = doctor(
+        &ws,
+        &[
+            "--now",
+            "2026-11-30T12:00:00Z",
+            "--app",
+            "file-app",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.all());
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["apps"][0]["slug"], "file-app");
+    assert_eq!(v["apps"][0]["status"], "critical");
+    assert_eq!(
+        v["apps"][0]["steps"][0]["step"],
+        "deploy-to-itunesconnect-deliver"
+    );
+    // Only the Apple ID this app uses.
+    assert_eq!(v["connections"].as_array().unwrap().len(), 1);
+    std::fs::remove_file(dir.path().join("bitrise.yml")).unwrap();
+    let r = doctor(
+        &ws,
+        &["--now", NOW, "--warn-days", "2", "--app", "file-app"],
+    );
+    assert_eq!(r.code, 3, "{}", r.all());
+    assert!(r.stdout.starts_with("UNKNOWN"), "{}", r.stdout);
+    assert!(r.stdout.contains("bitrise.yml"), "{}", r.stdout);
+}

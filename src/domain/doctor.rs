@@ -409,7 +409,8 @@ fn rate_apple_id(
         }
         (Some(SessionLive::NotStored(e)), _) => {
             status = Status::Critical;
-            detail = format!("no stored session to check ({e}): run {reauth}");
+            // The store's message already says what to do (reauth or import).
+            detail = format!("cannot check the session with Apple: {e}");
         }
         (Some(SessionLive::Unreachable(e)), _) => {
             status = status.max(Status::Unknown);
