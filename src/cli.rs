@@ -84,6 +84,32 @@ pub enum Command {
     /// Where the workspace's secrets are kept: move them between the keyring and a vault
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// Look at every connection and app: one status (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)
+    Doctor(DoctorArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DoctorArgs {
+    /// Judge expiries at this instant (RFC 3339) instead of the clock
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+    /// A session ending within this many days is a WARNING
+    #[arg(long, value_name = "N", default_value_t = 7)]
+    pub warn_days: u32,
+    /// Also ask Apple: the connection test of every API key, `session check` of every Apple ID
+    #[arg(long)]
+    pub live: bool,
+    /// Refresh a session Apple ended while its trust cookie lives (asks Apple, as --live does)
+    #[arg(long)]
+    pub refresh: bool,
+    /// Only this app and the connections it uses (a build's first step)
+    #[arg(long, value_name = "SLUG")]
+    pub app: Option<String>,
+    #[arg(long, value_enum, default_value_t = TextJson::Text)]
+    pub format: TextJson,
+    /// When the status is not OK, POST the JSON report plus "text" here (https, or http to loopback)
+    #[arg(long, value_name = "URL")]
+    pub notify: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

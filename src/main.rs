@@ -13,7 +13,16 @@ use apple_conn::tui::{self, Options, effects::Service, keymap::Keymap};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // `doctor`'s usage errors are UNKNOWN (3), the monitoring-plugin convention.
+            let args: Vec<String> = std::env::args().collect();
+            let code = headless::doctor::usage_exit_code(&args, e.exit_code());
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(code).unwrap_or(2));
+        }
+    };
     if cli.command.is_some() {
         apple_conn::terminal_text::die_quietly_on_closed_pipe();
     }

@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod check;
+pub mod doctor;
 pub mod fields;
 pub mod key_file;
 pub mod problem;

@@ -542,7 +542,7 @@ fn record_session(
     .map_err(update_failure)
 }
 
-fn stored_session(
+pub fn stored_session(
     loaded: &Loaded,
     keyring: &dyn SecretStore,
     apple_id: &str,

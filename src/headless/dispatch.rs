@@ -52,6 +52,7 @@ pub fn run(cli: &Cli) -> CmdResult {
         Command::Secrets(crate::cli::SecretsCommand::Move { to }) => {
             super::secrets_move::run(&config_path(&cli.config)?, &keyring, *to)
         }
+        Command::Doctor(args) => super::doctor::run(&cli.config, &keyring, args),
         Command::Env(args) => {
             load(&cli.config).and_then(|l| super::export::env(&l, &keyring, args))
         }

@@ -72,6 +72,8 @@ pub mod apple_id;
 pub mod bitrise;
 pub mod connections;
 pub mod dispatch;
+pub mod doctor;
+pub mod doctor_probe;
 pub mod export;
 pub mod secret_input;
 pub mod secrets_move;

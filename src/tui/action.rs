@@ -34,6 +34,7 @@ pub enum Action {
     EditInputs,
     Reload,
     Workflow,
+    Doctor,
     // Form keys
     NextField,
     PrevField,
@@ -74,6 +75,7 @@ impl Action {
             Action::EditInputs => "edit inputs",
             Action::Reload => "reload",
             Action::Workflow => "switch workflow",
+            Action::Doctor => "doctor (every finding)",
             Action::NextField => "next field",
             Action::PrevField => "previous field",
             Action::Submit => "submit",

@@ -2,6 +2,7 @@
 
 pub mod action;
 pub mod bitrise_files;
+pub mod doctor;
 pub mod effects;
 pub mod event;
 pub mod keymap;

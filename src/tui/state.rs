@@ -210,6 +210,7 @@ pub enum Layer {
     },
     Token(TokenView),
     Chooser(Chooser),
+    Doctor(super::doctor::DoctorView),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -490,6 +490,10 @@ fn layer_key(s: &mut AppState, key: Key) -> Vec<Effect> {
             }
             _ => Vec::new(),
         },
+        Layer::Doctor(_) => {
+            super::doctor::key(s, action);
+            Vec::new()
+        }
         Layer::Form(_) => Vec::new(),
     }
 }
@@ -612,6 +616,10 @@ fn main_action(s: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Assign => assign(s),
         Action::EditInputs => edit_inputs(s),
         Action::Workflow => choose_workflow(s),
+        Action::Doctor => {
+            super::doctor::open(s);
+            Vec::new()
+        }
         Action::Reload => {
             if s.demo {
                 s.set_status(StatusKind::Info, "demo: nothing to reload");

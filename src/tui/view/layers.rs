@@ -85,6 +85,7 @@ pub fn render(
                 rect,
             );
         }
+        Layer::Doctor(view) => super::doctor::render(theme, frame, area, view),
         Layer::Chooser(ch) => {
             let h = (ch.options.len() as u16 + 2).min(area.height);
             let rect = centered(area, 72, h);

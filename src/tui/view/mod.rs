@@ -1,5 +1,6 @@
 //! Render: reads `&AppState` and the theme, draws one frame. Never changes state.
 
+mod doctor;
 mod layers;
 mod panes;
 
@@ -158,6 +159,12 @@ pub fn hints(s: &AppState) -> Vec<(String, &'static str)> {
         Some(Layer::Help) | Some(Layer::Detail { .. }) => vec![main(Action::Close)],
         Some(Layer::Confirm { .. }) => vec![Some(("y".into(), "yes")), Some(("n".into(), "no"))],
         Some(Layer::Token(_)) => vec![main(Action::Copy), main(Action::Close)],
+        Some(Layer::Doctor(_)) => vec![
+            main(Action::Up),
+            main(Action::Down),
+            main(Action::Open),
+            main(Action::Close),
+        ],
         Some(Layer::Chooser(ch)) => vec![
             main(Action::Up),
             main(Action::Down),

@@ -1,0 +1,267 @@
+//! `apple-conn doctor`: every connection and app, one status, and what to do. Exit codes follow
+//! the monitoring-plugin convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (it could not look).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use super::doctor_probe as probe;
+use super::preview::par_map_apps;
+use super::{CmdResult, Failure, rfc3339};
+use crate::apple::http::{Client, check_base_url};
+use crate::cli::{DoctorArgs, TextJson};
+use crate::domain::doctor::{
+    AppSteps, AppleIdProbe, DoctorInput, KeyProbe, RefreshResult, Report, Status, diagnose,
+    should_refresh, unknown_app,
+};
+use crate::domain::resolution::{Environment, Resolution};
+use crate::domain::resolve::resolve;
+use crate::domain::workspace::App;
+use crate::secrets::SecretStore;
+use crate::store::Loaded;
+
+/// The notification gets this long to be accepted.
+const NOTIFY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+pub fn run(
+    config: &Option<std::path::PathBuf>,
+    keyring: &dyn SecretStore,
+    args: &DoctorArgs,
+) -> CmdResult {
+    // A refused URL stops everything before anything is looked at (and nothing is sent).
+    let notify = match args.notify.as_deref().map(notify_url).transpose() {
+        Ok(url) => url,
+        Err(e) => return unknown(args.format, None, &e, None),
+    };
+    let now = match super::now(&args.now) {
+        Ok(now) => now,
+        Err(f) => return unknown(args.format, None, &f.message, notify.as_deref()),
+    };
+    match look(config, keyring, args, now) {
+        Ok(report) => {
+            match args.format {
+                TextJson::Text => out(&report.text()),
+                TextJson::Json => out(&format!("{}\n", json(&report))),
+            }
+            if let Some(url) = notify.as_deref()
+                && report.status != Status::Ok
+            {
+                send(url, notification(&report));
+            }
+            Ok(report.status.exit_code())
+        }
+        Err(message) => unknown(args.format, Some(now), &message, notify.as_deref()),
+    }
+}
+
+/// `--notify`: https, or plain http to a loopback receiver only.
+fn notify_url(text: &str) -> Result<String, String> {
+    check_base_url(text)
+        .map(|u| u.to_string())
+        .map_err(|e| format!("--notify refused: {e}"))
+}
+
+/// It could not look: UNKNOWN with the reason (and the notification, when one was asked for).
+fn unknown(
+    format: TextJson,
+    now: Option<DateTime<Utc>>,
+    message: &str,
+    notify: Option<&str>,
+) -> CmdResult {
+    let text = format!("UNKNOWN: {message}\n");
+    let body = serde_json::json!({
+        "now": now.map(rfc3339),
+        "status": "unknown",
+        "connections": [],
+        "apps": [],
+        "detail": message,
+    });
+    match format {
+        TextJson::Text => out(&text),
+        TextJson::Json => out(&format!("{body:#}\n")),
+    }
+    if let Some(url) = notify {
+        let mut body = body;
+        body["text"] = serde_json::Value::String(text);
+        send(url, body);
+    }
+    Ok(Status::Unknown.exit_code())
+}
+
+/// Writes the report; a closed pipe (`doctor | head -1`) is not worth a panic.
+fn out(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+}
+
+fn json(report: &Report) -> String {
+    serde_json::to_string_pretty(report).unwrap_or_default()
+}
+
+/// The JSON report plus `text`: a Slack or Mattermost incoming webhook shows `text` as the message.
+pub fn notification(report: &Report) -> serde_json::Value {
+    let mut body = serde_json::to_value(report).unwrap_or_default();
+    if let Some(map) = body.as_object_mut() {
+        map.insert("text".into(), serde_json::Value::String(report.text()));
+    }
+    body
+}
+
+/// Exactly one POST, never retried; a failure is told on stderr and leaves the exit code alone.
+fn send(url: &str, body: serde_json::Value) {
+    let mut http = Client::new(NOTIFY_TIMEOUT);
+    match http.send("POST", url, &[("Accept", "*/*".into())], Some(&body)) {
+        Ok(r) if (200..300).contains(&r.status) => {}
+        Ok(r) => eprintln!(
+            "doctor: the notification receiver answered {}: check the --notify URL",
+            r.status
+        ),
+        Err(e) => eprintln!("doctor: could not send the notification: {e}"),
+    }
+}
+
+/// Loads, probes and rates; an Err is a reason it could not look (UNKNOWN).
+fn look(
+    config: &Option<std::path::PathBuf>,
+    keyring: &dyn SecretStore,
+    args: &DoctorArgs,
+    now: DateTime<Utc>,
+) -> Result<Report, String> {
+    let path = super::config_path(config).map_err(|f| f.message)?;
+    let mut loaded = load(&path)?;
+    if let Some(slug) = &args.app
+        && let Some(message) = unknown_app(&loaded.workspace, slug)
+    {
+        return Err(message);
+    }
+    // Sessions first: a refresh rewrites the workspace, and everything after reads the new one.
+    let mut apple_ids = HashMap::new();
+    if args.live || args.refresh {
+        let ids: Vec<String> = in_scope_apple_ids(&loaded, args.app.as_deref());
+        for id in ids {
+            let mut p = AppleIdProbe {
+                live: Some(probe::check_session(&loaded, keyring, &id)),
+                refresh: None,
+            };
+            let aid = loaded.workspace.apple_id(&id);
+            if args.refresh && aid.is_some_and(|a| should_refresh(a, now, p.live.as_ref())) {
+                match probe::refresh(&path, keyring, &id) {
+                    Ok(_) => {
+                        loaded = load(&path)?;
+                        p.live = Some(probe::check_session(&loaded, keyring, &id));
+                        p.refresh = Some(RefreshResult::Refreshed);
+                    }
+                    Err(e) => p.refresh = Some(RefreshResult::Failed(e)),
+                }
+            }
+            apple_ids.insert(id, p);
+        }
+    }
+    let mut keys = HashMap::new();
+    for key in &loaded.workspace.api_keys {
+        let used = args.app.as_deref().is_none_or(|slug| {
+            loaded
+                .workspace
+                .app(slug)
+                .is_some_and(|a| a.api_key.as_deref() == Some(key.name.as_str()))
+        });
+        if !used {
+            continue;
+        }
+        let (read, pem) = probe::read_key(&loaded.path, keyring, key);
+        let live = match (&pem, args.live) {
+            (Some(pem), true) => Some(probe::test_key(&loaded.workspace, key, pem)),
+            _ => None,
+        };
+        keys.insert(key.name.clone(), KeyProbe { read, live });
+    }
+    let apps: Vec<&App> = loaded
+        .workspace
+        .apps
+        .iter()
+        .filter(|a| args.app.as_deref().is_none_or(|s| s == a.slug))
+        .collect();
+    let steps = app_steps(&loaded, &apps, now);
+    Ok(diagnose(&DoctorInput {
+        workspace: &loaded.workspace,
+        now,
+        warn_days: i64::from(args.warn_days),
+        only_app: args.app.as_deref(),
+        keys: &keys,
+        apple_ids: &apple_ids,
+        apps: &steps,
+    }))
+}
+
+fn load(path: &Path) -> Result<Loaded, String> {
+    crate::store::load(path).map_err(|e| e.to_string())
+}
+
+fn in_scope_apple_ids(loaded: &Loaded, only_app: Option<&str>) -> Vec<String> {
+    let ws = &loaded.workspace;
+    ws.apple_ids
+        .iter()
+        .filter(|aid| {
+            only_app.is_none_or(|slug| {
+                ws.app(slug)
+                    .is_some_and(|a| a.apple_id.as_deref() == Some(aid.apple_id.as_str()))
+            })
+        })
+        .map(|aid| aid.apple_id.clone())
+        .collect()
+}
+
+/// Every app's steps through the preview's own path (a bitrise.yml app's file included),
+/// spread over the cores as `preview` does.
+pub fn app_steps(loaded: &Loaded, apps: &[&App], now: DateTime<Utc>) -> Vec<AppSteps> {
+    par_map_apps(apps, |part| {
+        part.iter()
+            .map(|app| AppSteps {
+                slug: app.slug.clone(),
+                steps: steps_of(loaded, app, now),
+            })
+            .collect()
+    })
+}
+
+fn steps_of(
+    loaded: &Loaded,
+    app: &App,
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, Resolution)>, String> {
+    let env = Environment::Bitrise;
+    if app.bitrise_yml.is_some() {
+        return super::bitrise::app_file_steps(loaded, app, env, now)
+            .map(|steps| steps.into_iter().map(|(_, id, r)| (id, r)).collect())
+            .map_err(|f: Failure| f.message);
+    }
+    Ok(app
+        .steps
+        .iter()
+        .map(|s| {
+            let r = resolve(&loaded.workspace, &loaded.catalog, app, s, env, now);
+            (s.id.clone(), r)
+        })
+        .collect())
+}
+
+/// clap's own usage errors exit 2; for `doctor` they are UNKNOWN (3), as monitors expect.
+pub fn usage_exit_code(args: &[String], clap_code: i32) -> i32 {
+    let mut rest = args.iter().skip(1);
+    while let Some(a) = rest.next() {
+        match a.as_str() {
+            // Global options that take a value: skip it.
+            "-c" | "--config" | "--theme" | "--keymap" | "--apple-auth-url" => {
+                rest.next();
+            }
+            s if s.starts_with('-') => {}
+            "doctor" => return if clap_code == 0 { 0 } else { 3 },
+            _ => return clap_code,
+        }
+    }
+    clap_code
+}

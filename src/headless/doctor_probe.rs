@@ -1,0 +1,96 @@
+//! `doctor`'s looks that need I/O: reading the API keys, the connection test, `session check`,
+//! and the seam of the trusted refresh. Each returns a domain probe; the rules stay in the domain.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::apple::connection_test::{self, DEFAULT_API_BASE, Verdict};
+use crate::apple::http::check_base_url;
+use crate::apple::signin;
+use crate::asc::{jwt, p8};
+use crate::domain::doctor::{KeyLive, KeyRead, SessionLive};
+use crate::domain::workspace::{ApiKey, Workspace};
+use crate::secrets::{EntryName, SecretError, SecretStore, SecretValue, Secrets};
+use crate::store::Loaded;
+
+/// The live checks wait at most this long for each answer.
+const LIVE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Reads the private key (never printed) and checks it is a .p8 key.
+pub fn read_key(
+    workspace_file: &Path,
+    keyring: &dyn SecretStore,
+    key: &ApiKey,
+) -> (KeyRead, Option<SecretValue>) {
+    let secrets = Secrets {
+        keyring,
+        workspace_file,
+    };
+    match secrets.get(&key.private_key, &EntryName::api_key(&key.key_id)) {
+        Err(SecretError::Unavailable(e)) => (KeyRead::Unreachable(e), None),
+        Err(e) => (KeyRead::Broken(e.to_string()), None),
+        Ok(value) => match p8::import(value.expose().as_bytes(), None, None) {
+            Ok(imported) => (KeyRead::Readable, Some(imported.pem)),
+            Err(e) => (KeyRead::Broken(e.to_string()), None),
+        },
+    }
+}
+
+/// The connection test of `apple-conn test`: a fresh token, `GET /v1/apps?limit=1`.
+pub fn test_key(ws: &Workspace, key: &ApiKey, pem: &SecretValue) -> KeyLive {
+    let base = ws
+        .settings
+        .api_base_url
+        .clone()
+        .unwrap_or_else(|| DEFAULT_API_BASE.to_string());
+    if let Err(e) = check_base_url(&base) {
+        return KeyLive::Unreachable(format!("[settings] api_base_url: {e}"));
+    }
+    let now = Utc::now();
+    let token = match jwt::mint(key, pem, now.timestamp(), jwt::DEFAULT_TTL, &[]) {
+        Ok(t) => t,
+        Err(e) => return KeyLive::Rejected(vec![e.to_string()]),
+    };
+    match connection_test::test_api_key(&base, key, &token, now, LIVE_TIMEOUT) {
+        Err(e) => KeyLive::Unreachable(e.to_string()),
+        Ok(report) => match report.verdict {
+            Verdict::Working => KeyLive::Working,
+            Verdict::Rejected { causes } => KeyLive::Rejected(causes),
+            Verdict::Forbidden => KeyLive::Forbidden,
+            Verdict::Other { status, detail } => KeyLive::Answered { status, detail },
+        },
+    }
+}
+
+/// `session check`: asks Apple whether the stored session is alive.
+pub fn check_session(loaded: &Loaded, keyring: &dyn SecretStore, apple_id: &str) -> SessionLive {
+    let session = match super::apple_id::stored_session(loaded, keyring, apple_id) {
+        Ok(s) => s,
+        Err(f) => return SessionLive::NotStored(f.message),
+    };
+    let ep = match super::apple_id::endpoints(None, Some(&loaded.workspace)) {
+        Ok(ep) => ep,
+        Err(f) => return SessionLive::Unreachable(f.message),
+    };
+    match signin::check_session(&ep, &session.to_stored()) {
+        Ok(Some(_)) => SessionLive::Alive,
+        Ok(None) => SessionLive::Dead,
+        // check_session already turns Apple's refusals into Ok(None): what is left could not look.
+        Err(e) => SessionLive::Unreachable(e.to_string()),
+    }
+}
+
+/// The trusted refresh (`session refresh`): a new session from the trust cookie, no 2FA code.
+/// Returns the new session expiry; the caller reloads the workspace and asks Apple again.
+// MERGE: call i15b's refresh (the `session refresh` subcommand's function) here.
+pub fn refresh(
+    _workspace_file: &Path,
+    _keyring: &dyn SecretStore,
+    apple_id: &str,
+) -> Result<Option<DateTime<Utc>>, String> {
+    Err(format!(
+        "session refresh is not available in this build: run `apple-conn reauth {apple_id}`"
+    ))
+}
