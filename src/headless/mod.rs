@@ -74,6 +74,7 @@ pub mod connections;
 pub mod dispatch;
 pub mod export;
 pub mod secret_input;
+pub mod session_refresh;
 pub mod test_connection;
 pub mod tokens;
 pub mod tui_launch;
