@@ -43,7 +43,7 @@ ACCOUNTS = {
     "busy@example.com": ("pw-busy", "busy", "s2k"),
 }
 LEGACY_CODE = "1234"
-DEVICES = [{"id": "dev-1", "name": "Ann's iPhone", "modelName": "iPhone 15"}, {"id": "dev-2", "name": "Ann's iPad", "modelName": "iPad"}]
+DEVICES = [{"id": "11", "name": "Ann's iPhone", "modelName": "iPhone 15"}, {"id": "12", "name": "Ann's iPad", "modelName": "iPad"}]
 BUSY_PAGE = "<html><head><title>503 Service Temporarily Unavailable</title></head><body><h1>503 Service Temporarily Unavailable</h1></body></html>"
 
 PHONES = {
