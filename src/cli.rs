@@ -247,6 +247,25 @@ pub enum SessionCommand {
         #[arg(long, value_name = "URL")]
         apple_auth_url: Option<String>,
     },
+    /// Renew the session without a code while the 30-day trust cookie lives (reauth renews the 30 days)
+    Refresh(SessionRefreshArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SessionRefreshArgs {
+    pub apple_id: String,
+    /// Sign in even when the stored session is still valid (Apple rate-limits sign-ins)
+    #[arg(long)]
+    pub force: bool,
+    /// Read the password from here instead of its stored reference
+    #[arg(long, value_name = "env:VAR|file:PATH|stdin")]
+    pub password_from: Option<String>,
+    /// Apple's sign-in endpoint override (proxies, tests)
+    #[arg(long, value_name = "URL")]
+    pub apple_auth_url: Option<String>,
+    /// Where the refreshed session goes (default: where the current one is)
+    #[arg(long, value_enum)]
+    pub store: Option<KeyStorage>,
 }
 
 #[derive(Debug, clap::Args)]

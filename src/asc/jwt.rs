@@ -1,8 +1,11 @@
-//! App Store Connect tokens: minted with jsonwebtoken (ES256), inspected without trust.
+//! App Store Connect tokens: ES256 signed by ring with a key parsed once, inspected without trust.
+
+use std::sync::{Arc, Mutex};
 
 use base64::Engine;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::domain::workspace::{ApiKey, KeyKind};
 use crate::secrets::SecretValue;
@@ -86,14 +89,86 @@ pub fn claims_for(
     })
 }
 
-/// Signs the claims with the key's PEM: ES256, `kid`, `typ: JWT`.
+/// A `.p8` key parsed and checked once: each mint is then only the signature (~20 µs).
+pub struct Signer {
+    pair: EcdsaKeyPair,
+    rng: ring::rand::SystemRandom,
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Signer(ES256, private key redacted)")
+    }
+}
+
+impl Signer {
+    pub fn from_pem(pem: &SecretValue) -> Result<Signer, MintError> {
+        use p256::pkcs8::DecodePrivateKey;
+        let secret = p256::SecretKey::from_pkcs8_pem(pem.expose())
+            .map_err(|e| MintError::Sign(format!("the key is not a P-256 PKCS#8 PEM ({e})")))?;
+        let scalar = zeroize::Zeroizing::new(secret.to_bytes());
+        let public = secret.public_key().to_sec1_bytes();
+        let rng = ring::rand::SystemRandom::new();
+        let pair = EcdsaKeyPair::from_private_key_and_public_key(
+            &ECDSA_P256_SHA256_FIXED_SIGNING,
+            &scalar[..],
+            &public,
+            &rng,
+        )
+        .map_err(|e| MintError::Sign(format!("the key was refused ({e})")))?;
+        Ok(Signer { pair, rng })
+    }
+
+    /// ES256 with `kid` and `typ: JWT`; the signature is the raw 64-byte r||s Apple wants.
+    pub fn sign(&self, key_id: &str, claims: &Claims) -> Result<String, MintError> {
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let header = serde_json::json!({"alg": "ES256", "kid": key_id, "typ": "JWT"});
+        let payload = serde_json::to_vec(claims).map_err(|e| MintError::Sign(e.to_string()))?;
+        let mut token = b64.encode(header.to_string());
+        token.push('.');
+        token.push_str(&b64.encode(payload));
+        let signature = self
+            .pair
+            .sign(&self.rng, token.as_bytes())
+            .map_err(|e| MintError::Sign(e.to_string()))?;
+        token.push('.');
+        token.push_str(&b64.encode(signature.as_ref()));
+        Ok(token)
+    }
+
+    pub fn mint(
+        &self,
+        key: &ApiKey,
+        now: i64,
+        ttl: i64,
+        scopes: &[String],
+    ) -> Result<String, MintError> {
+        let claims = claims_for(key, now, ttl, scopes)?;
+        self.sign(&key.key_id, &claims)
+    }
+}
+
+/// The last key used, by the SHA-256 of its PEM: the TUI and `test` mint with it repeatedly.
+static LAST: Mutex<Option<([u8; 32], Arc<Signer>)>> = Mutex::new(None);
+
+fn signer_for(pem: &SecretValue) -> Result<Arc<Signer>, MintError> {
+    let digest: [u8; 32] = Sha256::digest(pem.expose().as_bytes()).into();
+    if let Ok(last) = LAST.lock()
+        && let Some((d, signer)) = last.as_ref()
+        && *d == digest
+    {
+        return Ok(signer.clone());
+    }
+    let signer = Arc::new(Signer::from_pem(pem)?);
+    if let Ok(mut last) = LAST.lock() {
+        *last = Some((digest, signer.clone()));
+    }
+    Ok(signer)
+}
+
+/// Signs the claims with the key's PEM (parsed once per process and key).
 pub fn sign(key_id: &str, claims: &Claims, pem: &SecretValue) -> Result<String, MintError> {
-    let encoding = EncodingKey::from_ec_pem(pem.expose().as_bytes())
-        .map_err(|e| MintError::Sign(e.to_string()))?;
-    let mut header = Header::new(Algorithm::ES256);
-    header.kid = Some(key_id.to_string());
-    header.typ = Some("JWT".to_string());
-    jsonwebtoken::encode(&header, claims, &encoding).map_err(|e| MintError::Sign(e.to_string()))
+    signer_for(pem)?.sign(key_id, claims)
 }
 
 pub fn mint(
@@ -254,20 +329,22 @@ pub fn problems(token: &str, decoded: &Decoded, now: i64, key: &InspectKey) -> V
 }
 
 fn verify(token: &str, public_pem: &str) -> Result<(), String> {
-    let key = DecodingKey::from_ec_pem(public_pem.as_bytes())
+    use p256::ecdsa::signature::Verifier;
+    use p256::pkcs8::DecodePublicKey;
+    let key = p256::ecdsa::VerifyingKey::from_public_key_pem(public_pem)
         .map_err(|e| format!("cannot read the key: {e}"))?;
-    let mut validation = Validation::new(Algorithm::ES256);
-    validation.validate_exp = false;
-    validation.validate_aud = false;
-    validation.required_spec_claims.clear();
-    jsonwebtoken::decode::<serde_json::Value>(token, &key, &validation)
-        .map(|_| ())
-        .map_err(|e| match e.kind() {
-            jsonwebtoken::errors::ErrorKind::InvalidSignature => {
-                "the signature does not match this key: it was signed by another key (or the token was altered)".to_string()
-            }
-            _ => format!("the signature cannot be verified: {e}"),
-        })
+    let token = token.trim();
+    let (signed, signature) = token
+        .rsplit_once('.')
+        .ok_or("the signature cannot be verified: the token has no signature part")?;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(signature.trim_end_matches('='))
+        .map_err(|_| "the signature cannot be verified: it is not base64url".to_string())?;
+    let signature = p256::ecdsa::Signature::from_slice(&raw)
+        .map_err(|_| "the signature cannot be verified: it is not a 64-byte ES256 signature")?;
+    key.verify(signed.as_bytes(), &signature).map_err(|_| {
+        "the signature does not match this key: it was signed by another key (or the token was altered)".to_string()
+    })
 }
 
 /// The public key PEM of a private key PEM (for verification).

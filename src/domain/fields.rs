@@ -51,10 +51,11 @@ pub fn apple_id(value: &str) -> Result<(), String> {
 }
 
 pub fn two_factor_code(value: &str) -> Result<(), String> {
-    if value.len() == 6 && value.chars().all(|c| c.is_ascii_digit()) {
+    // Four digits: accounts on Apple's old two-step verification.
+    if matches!(value.len(), 4 | 6) && value.chars().all(|c| c.is_ascii_digit()) {
         Ok(())
     } else {
-        Err("the verification code must be the six digits Apple sent, e.g. 123456".into())
+        Err("the verification code must be the six digits Apple sent, e.g. 123456 (four for an account on Apple's old two-step verification)".into())
     }
 }
 

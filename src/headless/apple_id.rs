@@ -9,7 +9,9 @@ use super::connections::update_failure;
 use super::secret_input::SecretSource;
 use super::{CmdResult, Failure};
 use crate::apple::session::{self, Session};
-use crate::apple::signin::{self, CodeAnswer, CodeRequest, CodeSource, Endpoints, SignInError};
+use crate::apple::signin::{
+    self, CodeAnswer, CodeRequest, CodeSource, Endpoints, Retry, SignInError,
+};
 use crate::cli::{AddAppleIdArgs, KeyStorage, ReauthArgs, SessionCommand, SignInArgs};
 use crate::domain::fields;
 use crate::domain::rules::AppleIdRefusal;
@@ -27,7 +29,7 @@ pub fn endpoints(flag: Option<&str>, ws: Option<&Workspace>) -> Result<Endpoints
     Endpoints::new(url.as_deref()).map_err(|e| Failure::new(2, format!("apple auth URL: {e}")))
 }
 
-fn signin_failure(e: SignInError) -> Failure {
+pub(super) fn signin_failure(e: SignInError) -> Failure {
     Failure::new(1, e.to_string())
 }
 
@@ -47,19 +49,20 @@ struct FixedCode(Option<String>);
 impl CodeSource for FixedCode {
     fn answer(&mut self, request: &CodeRequest) -> Result<CodeAnswer, SignInError> {
         print_request(request);
-        if let Some(reason) = &request.retry
-            && self.0.is_none()
-        {
-            return Err(if reason.contains("wrong") {
-                SignInError::WrongCode
-            } else {
-                SignInError::NoCodeSource(format!("{reason}: pass --sms ID"))
-            });
-        }
-        if request.retry.as_deref() == Some("choose a number to receive the code") {
-            return Err(SignInError::NoCodeSource(
-                "Apple needs to know which number to send the code to: pass --sms ID".into(),
-            ));
+        match request.retry {
+            Some(Retry::ChooseNumber) => {
+                return Err(SignInError::NoCodeSource(
+                    "Apple needs to know which number to send the code to: pass --sms ID".into(),
+                ));
+            }
+            Some(Retry::WrongCode) if self.0.is_none() => return Err(SignInError::WrongCode),
+            Some(Retry::BadLength) if self.0.is_none() => {
+                return Err(SignInError::NoCodeSource(format!(
+                    "{}: pass it with --code-from",
+                    Retry::BadLength.message(request.length)
+                )));
+            }
+            _ => {}
         }
         self.0
             .take()
@@ -84,9 +87,9 @@ impl CodeSource for ReadCode {
     fn answer(&mut self, request: &CodeRequest) -> Result<CodeAnswer, SignInError> {
         print_request(request);
         if let Some(reason) = &request.retry {
-            eprintln!("{reason}");
+            eprintln!("{}", reason.message(request.length));
         }
-        let choose = request.retry.as_deref() == Some("choose a number to receive the code");
+        let choose = request.retry == Some(Retry::ChooseNumber);
         match &self.source {
             CodeInput::Env(var) => {
                 if choose {
@@ -240,7 +243,7 @@ pub fn session_ref_for(
 }
 
 /// After a session moved stores, the old copy goes (a warning when it cannot).
-fn drop_old_session(secrets: &Secrets, old: &SecretRef, new: &SecretRef, apple_id: &str) {
+pub(super) fn drop_old_session(secrets: &Secrets, old: &SecretRef, new: &SecretRef, apple_id: &str) {
     if old != new
         && matches!(old, SecretRef::Keyring | SecretRef::Vault(VaultRef::Entry))
         && let Err(e) = secrets.delete(old, &EntryName::session(apple_id))
@@ -398,6 +401,9 @@ fn report_signed_in(
             "signed in as {apple_id}; the session expires {expiry}; kept in {kept}"
         ))
     );
+    for w in &signed.warnings {
+        eprintln!("warning: {}", crate::terminal_text::clean(w));
+    }
     if !signed.teams.is_empty() {
         eprintln!(
             "teams: {}",
@@ -522,7 +528,7 @@ pub fn reauth(path: &Path, keyring: &dyn SecretStore, args: &ReauthArgs) -> CmdR
     Ok(0)
 }
 
-fn record_session(
+pub(super) fn record_session(
     path: &Path,
     apple_id: &str,
     place: &SecretRef,
@@ -618,6 +624,7 @@ pub fn session(path: &Path, keyring: &dyn SecretStore, cmd: &SessionCommand) -> 
             );
             Ok(0)
         }
+        SessionCommand::Refresh(args) => super::session_refresh::run(&loaded, keyring, args),
         SessionCommand::Check {
             apple_id,
             apple_auth_url,

@@ -84,13 +84,22 @@ pub fn check_session(loaded: &Loaded, keyring: &dyn SecretStore, apple_id: &str)
 
 /// The trusted refresh (`session refresh`): a new session from the trust cookie, no 2FA code.
 /// Returns the new session expiry; the caller reloads the workspace and asks Apple again.
-// MERGE: call i15b's refresh (the `session refresh` subcommand's function) here.
 pub fn refresh(
-    _workspace_file: &Path,
-    _keyring: &dyn SecretStore,
+    workspace_file: &Path,
+    keyring: &dyn SecretStore,
     apple_id: &str,
 ) -> Result<Option<DateTime<Utc>>, String> {
-    Err(format!(
-        "session refresh is not available in this build: run `apple-conn reauth {apple_id}`"
-    ))
+    let loaded = super::load_path(workspace_file).map_err(|f| f.message)?;
+    let args = crate::cli::SessionRefreshArgs {
+        apple_id: apple_id.to_string(),
+        // Doctor asked Apple already and found the session dead: no second check.
+        force: true,
+        password_from: None,
+        apple_auth_url: None,
+        store: None,
+    };
+    match super::session_refresh::perform(&loaded, keyring, &args).map_err(|f| f.message)? {
+        super::session_refresh::Done::StillValid => Ok(None),
+        super::session_refresh::Done::Refreshed { expires_at, .. } => Ok(expires_at),
+    }
 }

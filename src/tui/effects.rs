@@ -615,9 +615,8 @@ fn demo_sign_in(
                 }
             }
             CodeAnswer::Code(c) if c == "123456" => break,
-            CodeAnswer::Code(_) => {
-                retry = Some(SignInError::WrongCode.to_string() + " (demo: the code is 123456)")
-            }
+            // The demo accepts 123456 only (see `--demo`).
+            CodeAnswer::Code(_) => retry = Some(signin::Retry::WrongCode),
         }
     }
     progress.step("Trusting this session (demo)…");
@@ -646,6 +645,7 @@ fn demo_sign_in(
         }],
         account: apple_id.into(),
         expires_at,
+        warnings: Vec::new(),
     })
 }
 

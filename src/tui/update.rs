@@ -8,7 +8,7 @@ use super::action::Action;
 use super::event::{Code, Key};
 use super::keymap::Context;
 use super::state::*;
-use crate::apple::signin::{CodeAnswer, CodeRequest, Delivery};
+use crate::apple::signin::{CodeAnswer, CodeRequest, Delivery, Retry};
 use crate::bitrise::run;
 use crate::domain::catalog::InputRole;
 use crate::domain::fields;
@@ -767,7 +767,7 @@ pub fn add_apple_id_form() -> Form {
 fn two_factor_form(apple_id: &str, request: &CodeRequest) -> Form {
     let mut notes = vec![request.delivery.describe() + "."];
     if let Some(r) = &request.retry {
-        notes.push(r.clone());
+        notes.push(r.message(request.length));
     }
     if !request.phones.is_empty() && matches!(request.delivery, Delivery::TrustedDevices) {
         notes.push("No code? Type `sms N` to get it by SMS (or voice) on a trusted number:".into());
@@ -784,7 +784,7 @@ fn two_factor_form(apple_id: &str, request: &CodeRequest) -> Form {
         title: format!("Two-factor code · {apple_id}"),
         fields: vec![code],
         focus: 0,
-        error: request.retry.clone().filter(|r| r.contains("wrong")),
+        error: (request.retry == Some(Retry::WrongCode)).then(|| Retry::WrongCode.message(6)),
         notes,
         busy: None,
         phones: request.phones.clone(),

@@ -37,7 +37,14 @@ ACCOUNTS = {
     "privacy@example.com": ("pw-privacy", "privacy", "s2k"),
     "down@example.com": ("pw-down", "down", "s2k"),
     "limited@example.com": ("pw-limited", "limited", "s2k"),
+    "noteam@example.com": ("pw-noteam", "noteam", "s2k"),
+    "upgrade@example.com": ("pw-upgrade", "upgrade", "s2k"),
+    "twostep@example.com": ("pw-twostep", "twostep", "s2k"),
+    "busy@example.com": ("pw-busy", "busy", "s2k"),
 }
+LEGACY_CODE = "1234"
+DEVICES = [{"id": "11", "name": "Ann's iPhone", "modelName": "iPhone 15"}, {"id": "12", "name": "Ann's iPad", "modelName": "iPad"}]
+BUSY_PAGE = "<html><head><title>503 Service Temporarily Unavailable</title></head><body><h1>503 Service Temporarily Unavailable</h1></body></html>"
 
 PHONES = {
     "devices": [{"id": 1, "numberWithDialCode": "+49 \u2022\u2022\u2022\u2022 \u2022\u2022\u2022\u2022\u202285", "pushMode": "sms", "obfuscatedNumber": "\u2022\u2022\u2022\u2022 85", "lastTwoDigits": "85"}],
@@ -55,8 +62,14 @@ STATE = {
     "sessions": {},  # session id -> {"account", "sent": bool, "wrong": int, "verified": bool, "phone": id}
     "des": set(),  # trust cookie values issued
     "myacinfo": set(),
-    "stats": {"complete": {}, "init": 0, "verify_phone": [], "codes": []},
+    "stats": {"complete": {}, "init": 0, "verify_phone": [], "codes": [], "requests": [], "unrequested_codes": 0},
+    "hc_bits": "10",
+    "acinfo_account": {},  # myacinfo value -> account (olympus answers for that account)
+    "repair": {},  # step tokens of the upgrade-later flow
 }
+for i, arg in enumerate(sys.argv):
+    if arg == "--hc-bits" and i + 1 < len(sys.argv):
+        STATE["hc_bits"] = sys.argv[i + 1]
 
 
 def derive(password, salt, iterations, protocol):
@@ -99,6 +112,19 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def record(self):
+        # Every request, as the tests assert what was sent (never only the exit code).
+        keep = ("Cookie", "scnt", "X-Apple-ID-Session-Id", "X-Apple-Session-Token", "X-Apple-Repair-Session-Token", "X-Apple-Widget-Key", "X-Apple-Skip-Repair-Attributes", "X-Apple-HC", "Accept")
+        with STATE["lock"]:
+            STATE["stats"]["requests"].append({"method": self.command, "path": urlparse(self.path).path, "headers": {k: self.headers.get(k) for k in keep if self.headers.get(k) is not None}})
+
+    def new_acinfo(self, account):
+        acinfo = "DAWTKNV2" + secrets.token_urlsafe(24)
+        with STATE["lock"]:
+            STATE["myacinfo"].add(acinfo)
+            STATE["acinfo_account"][acinfo] = account
+        return acinfo
+
     def body(self):
         n = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(n) if n else b""
@@ -140,6 +166,7 @@ class Handler(BaseHTTPRequestHandler):
         return s
 
     def do_GET(self):
+        self.record()
         url = urlparse(self.path)
         q = parse_qs(url.query)
         if url.path == "/olympus/v1/app/config":
@@ -150,12 +177,15 @@ class Handler(BaseHTTPRequestHandler):
             challenge = secrets.token_hex(16)
             with STATE["lock"]:
                 STATE["challenge"] = challenge
-            return self.send(200, html="<html></html>", headers=[("X-Apple-HC-Bits", "10"), ("X-Apple-HC-Challenge", challenge)])
+            return self.send(200, html="<html></html>", headers=[("X-Apple-HC-Bits", STATE["hc_bits"]), ("X-Apple-HC-Challenge", challenge)])
         if url.path == "/appleauth/auth":
             s = self.session()
             if not s:
                 return self.send(401, {"serviceErrors": [{"code": "-20101", "message": "no session"}]})
             scenario = ACCOUNTS[s["account"]][1]
+            if scenario == "twostep":
+                # Legacy two-step: devices, no phone numbers; nothing is sent until a PUT names one.
+                return self.send(200, {"trustedDevices": DEVICES, "securityCode": {"length": 4}, "authType": "hsa"})
             body = {
                 "trustedPhoneNumbers": PHONES.get(scenario, PHONES["devices"]),
                 "securityCode": {"length": 6, "tooManyCodesSent": False, "tooManyCodesValidated": False, "securityCodeLocked": s["wrong"] >= 3, "securityCodeCooldown": False},
@@ -173,12 +203,14 @@ class Handler(BaseHTTPRequestHandler):
             s = self.session()
             if not s or not s["verified"]:
                 return self.send(401, {"serviceErrors": [{"code": "-20101"}]})
+            if ACCOUNTS[s["account"]][1] == "noteam":
+                # Apple refuses trust for an account on no team (fastlane: "we don't really care").
+                return self.send(403, {"serviceErrors": [{"code": "-20209", "message": "not on a team"}]})
             des_name = "DES" + hashlib.md5(s["account"].encode()).hexdigest()
             des = "HSARMTKNSRVTW" + secrets.token_urlsafe(24) + "==SRVT"
-            acinfo = "DAWTKNV2" + secrets.token_urlsafe(24)
+            acinfo = self.new_acinfo(s["account"])
             with STATE["lock"]:
                 STATE["des"].add(des)
-                STATE["myacinfo"].add(acinfo)
             return self.send(204, None, headers=[
                 ("Set-Cookie", f"{des_name}={des}; Max-Age=2592000; Path=/; HttpOnly"),
                 ("Set-Cookie", f"myacinfo={acinfo}; Path=/; HttpOnly"),
@@ -188,20 +220,52 @@ class Handler(BaseHTTPRequestHandler):
             c = self.cookies()
             with STATE["lock"]:
                 ok = c.get("myacinfo") in STATE["myacinfo"]
+                account = STATE["acinfo_account"].get(c.get("myacinfo"), "")
             if not ok:
                 return self.send(401, html="<html>Unauthorized</html>")
+            if account in ACCOUNTS and ACCOUNTS[account][1] == "noteam":
+                return self.send(200, {"user": {"emailAddress": account}, "availableProviders": []})
             return self.send(200, {
-                "user": {"emailAddress": STATE.get("last_account", "")},
+                "user": {"emailAddress": account},
                 "provider": {"providerId": 118, "name": "Shop Inc", "contentTypes": ["SOFTWARE"]},
                 "availableProviders": [{"providerId": 118, "name": "Shop Inc"}, {"providerId": 7, "name": "Acme Ltd"}],
             }, headers=[("Set-Cookie", "dqsid=stub-dqsid; Max-Age=1800; Path=/")])
+        if url.path == "/widget/account/repair":
+            scnt = "scnt-repair-" + secrets.token_hex(4)
+            with STATE["lock"]:
+                STATE["repair"]["page_scnt"] = scnt
+            return self.send(200, html="<html>repair</html>", headers=[("scnt", scnt)])
+        if url.path == "/account/manage/repair/options":
+            r = STATE["repair"]
+            ok = (self.headers.get("scnt") == r.get("page_scnt") and self.headers.get("X-Apple-Session-Token") == r.get("repair_token")
+                  and self.headers.get("X-Apple-ID-Session-Id") == r.get("sid") and self.headers.get("X-Apple-Skip-Repair-Attributes") == "[]"
+                  and self.headers.get("X-Apple-Widget-Key") == r.get("widget"))
+            if not ok:
+                return self.send(401, {"serviceErrors": [{"code": "-1", "message": "bad repair options headers"}]})
+            token, scnt = "options-token-" + secrets.token_hex(4), "scnt-options-" + secrets.token_hex(4)
+            r.update({"options_token": token, "options_scnt": scnt})
+            return self.send(200, {"requiredSteps": ["hsa2_enrollment"]}, headers=[("X-Apple-Session-Token", token), ("scnt", scnt)])
+        if url.path == "/account/security/upgrade/setuplater":
+            r = STATE["repair"]
+            ok = self.headers.get("scnt") == r.get("options_scnt") and self.headers.get("X-Apple-Session-Token") == r.get("options_token")
+            if ok:
+                r["later"] = True
+            return self.send(200 if ok else 401, {})
         if url.path == "/stats":
             with STATE["lock"]:
                 return self.send(200, STATE["stats"])
         return self.send(404, {})
 
     def do_PUT(self):
+        self.record()
         url = urlparse(self.path)
+        if url.path.startswith("/appleauth/auth/verify/device/") and url.path.endswith("/securitycode"):
+            s = self.session()
+            dev = url.path[len("/appleauth/auth/verify/device/"):-len("/securitycode")]
+            if not s or dev not in [d["id"] for d in DEVICES]:
+                return self.send(400, {"serviceErrors": [{"code": "-1", "message": "unknown device"}]})
+            s["sent"], s["phone"] = True, dev
+            return self.send(200, {"securityCode": {"length": 4}})
         if url.path == "/appleauth/auth/verify/phone":
             s = self.session()
             b = self.body() or {}
@@ -219,7 +283,16 @@ class Handler(BaseHTTPRequestHandler):
         return self.send(404, {})
 
     def do_POST(self):
+        self.record()
         url = urlparse(self.path)
+        if url.path == "/appleauth/auth/repair/complete":
+            r = STATE["repair"]
+            ok = (r.get("later") and self.headers.get("scnt") == r.get("scnt") and self.headers.get("X-Apple-ID-Session-Id") == r.get("sid")
+                  and self.headers.get("X-Apple-Repair-Session-Token") == r.get("options_token"))
+            if not ok:
+                return self.send(400, {"serviceErrors": [{"code": "-1", "message": "repair not completed"}]})
+            acinfo = self.new_acinfo(r["account"])
+            return self.send(204, None, headers=[("Set-Cookie", f"myacinfo={acinfo}; Path=/; HttpOnly")])
         b = self.body()
         if b is None:
             return self.send(400, {"serviceErrors": [{"code": "-1", "message": "bad JSON"}]})
@@ -262,11 +335,19 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(503, html="<html>503 Service Temporarily Unavailable</html>")
             if scenario == "limited":
                 return self.send(429, {}, headers=[("Retry-After", "60")])
+            if scenario == "busy":
+                return self.send(200, html=BUSY_PAGE)
+            if scenario == "upgrade":
+                sid, scnt, token = secrets.token_hex(16), "scnt-412-" + secrets.token_hex(4), "repair-" + secrets.token_hex(4)
+                with STATE["lock"]:
+                    STATE["repair"] = {"sid": sid, "scnt": scnt, "repair_token": token, "widget": "repair-widget", "account": account}
+                host = self.headers.get("Host")
+                return self.send(412, {"authType": "hsa2"}, headers=[
+                    ("Location", f"http://{host}/widget/account/repair?widgetKey=repair-widget#!repair"),
+                    ("X-Apple-ID-Session-Id", sid), ("scnt", scnt), ("X-Apple-Repair-Session-Token", token)])
             des_ok = any(k.startswith("DES") and v.strip('"') in STATE["des"] and v.startswith('"') for k, v in self.cookies().items())
             if scenario == "no2fa" or des_ok:
-                acinfo = "DAWTKNV2" + secrets.token_urlsafe(24)
-                with STATE["lock"]:
-                    STATE["myacinfo"].add(acinfo)
+                acinfo = self.new_acinfo(account)
                 return self.send(200, {"authType": "hsa2"}, headers=[("Set-Cookie", f"myacinfo={acinfo}; Path=/; HttpOnly")])
             sid = secrets.token_hex(16)
             scnt = "scnt-" + secrets.token_hex(8)
@@ -280,6 +361,15 @@ class Handler(BaseHTTPRequestHandler):
             code = (b.get("securityCode") or {}).get("code")
             with STATE["lock"]:
                 STATE["stats"]["codes"].append({"path": url.path, "code": code, "phone": (b.get("phoneNumber") or {}).get("id"), "mode": b.get("mode")})
+                if not s["sent"]:
+                    STATE["stats"]["unrequested_codes"] += 1
+            if ACCOUNTS[s["account"]][1] == "twostep":
+                # fastlane posts the device's code to verify/phone with the device id and mode sms.
+                if url.path.endswith("phone/securitycode") and s["sent"] and (b.get("phoneNumber") or {}).get("id") == s["phone"] and b.get("mode") == "sms" and code == LEGACY_CODE:
+                    s["verified"] = True
+                    return self.send(200, {})
+                s["wrong"] += 1
+                return self.send(400, {"validationErrors": [{"code": "-21669", "message": "Incorrect verification code."}], "securityCodeLocked": False, "accountLocked": False, "authType": "hsa"})
             if s["wrong"] >= 3:
                 return self.send(400, {"securityCodeLocked": True, "service_errors": [{"code": "-21669"}]})
             phone_ok = url.path.endswith("trusteddevice/securitycode") or ((b.get("phoneNumber") or {}).get("id") == s["phone"] and s["sent"])
@@ -287,6 +377,10 @@ class Handler(BaseHTTPRequestHandler):
                 s["wrong"] += 1
                 return self.send(400, {"service_errors": [{"code": "-21669", "title": "Incorrect Verification Code", "message": "Incorrect verification code.", "suppressDismissal": False}], "hasError": True}, headers=[("X-Apple-I-Ercd", "-21669")])
             s["verified"] = True
+            if ACCOUNTS[s["account"]][1] == "noteam":
+                # This account's cookie comes with the code: its trust is refused below.
+                acinfo = self.new_acinfo(s["account"])
+                return self.send(204, None, headers=[("Set-Cookie", f"myacinfo={acinfo}; Path=/; HttpOnly")])
             return self.send(204 if "trusteddevice" in url.path else 200, None if "trusteddevice" in url.path else {})
         if url.path == "/olympus/v1/session":
             return self.send(200, {})

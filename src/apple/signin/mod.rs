@@ -2,7 +2,11 @@
 //! trust, olympus session. One cookie jar across the flow; `X-Apple-ID-Session-Id` and `scnt` echoed.
 
 pub mod hashcash;
+mod pbkdf2;
+pub mod refresh;
 pub mod srp;
+pub mod two_factor;
+mod upgrade_later;
 
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -19,12 +23,16 @@ pub const FALLBACK_WIDGET_KEY: &str =
 pub const DEFAULT_AUTH: &str = "https://idmsa.apple.com";
 pub const DEFAULT_OLYMPUS: &str = "https://appstoreconnect.apple.com";
 
+pub const DEFAULT_APPLEID: &str = "https://appleid.apple.com";
+
 #[derive(Debug, Clone)]
 pub struct Endpoints {
     /// `{auth}`: e.g. https://idmsa.apple.com/appleauth/auth
     pub auth: String,
     /// `{olympus}`: e.g. https://appstoreconnect.apple.com
     pub olympus: String,
+    /// appleid.apple.com: the "upgrade two-factor later" repair pages.
+    pub appleid: String,
     pub fallback_widget_key: String,
 }
 
@@ -39,6 +47,7 @@ impl Endpoints {
             None => Ok(Endpoints {
                 auth: format!("{DEFAULT_AUTH}/appleauth/auth"),
                 olympus: DEFAULT_OLYMPUS.to_string(),
+                appleid: DEFAULT_APPLEID.to_string(),
                 fallback_widget_key,
             }),
             Some(url) => {
@@ -46,6 +55,7 @@ impl Endpoints {
                 let root = base.as_str().trim_end_matches('/').to_string();
                 Ok(Endpoints {
                     auth: format!("{root}/appleauth/auth"),
+                    appleid: root.clone(),
                     olympus: root,
                     fallback_widget_key,
                 })
@@ -86,6 +96,16 @@ pub enum SignInError {
     NoCodeSource(String),
     #[error("cancelled")]
     Cancelled,
+    #[error(
+        "Apple asked for a hashcash of {0} bits; apple-conn computes at most {max} (a real sign-in asks for about 10-12): the server is not behaving like Apple's, check the sign-in URL",
+        max = hashcash::MAX_BITS
+    )]
+    HashcashTooHard(u32),
+    #[error(
+        "the hashcash Apple asked for ({0} bits) took longer than {secs} s: try again",
+        secs = hashcash::TIME_LIMIT.as_secs()
+    )]
+    HashcashTimeout(u32),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +120,8 @@ pub struct Phone {
 pub enum Delivery {
     TrustedDevices,
     Phone(Phone),
+    /// Legacy two-step verification: a 4-digit code on this device.
+    Device(two_factor::TrustedDevice),
 }
 
 impl Delivery {
@@ -110,6 +132,31 @@ impl Delivery {
                 format!("Apple is calling {} with a code", p.number)
             }
             Delivery::Phone(p) => format!("Apple sent a code by SMS to {}", p.number),
+            Delivery::Device(d) => format!(
+                "this account uses Apple's old two-step verification: Apple sent a 4-digit code to {}",
+                d.name
+            ),
+        }
+    }
+}
+
+/// Why the code source is asked again (callers branch on this, never on text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// Apple said the previous code was wrong.
+    WrongCode,
+    /// The text typed was not `length` digits.
+    BadLength,
+    /// Several numbers and no trusted device: a number must be chosen before a code is sent.
+    ChooseNumber,
+}
+
+impl Retry {
+    pub fn message(&self, length: usize) -> String {
+        match self {
+            Retry::WrongCode => SignInError::WrongCode.to_string(),
+            Retry::BadLength => format!("the code is {length} digits"),
+            Retry::ChooseNumber => "choose a number to receive the code".into(),
         }
     }
 }
@@ -120,8 +167,8 @@ pub struct CodeRequest {
     pub delivery: Delivery,
     pub phones: Vec<Phone>,
     pub length: usize,
-    /// Set when the previous code was wrong.
-    pub retry: Option<String>,
+    /// Set when this is not the first question.
+    pub retry: Option<Retry>,
 }
 
 #[derive(Debug)]
@@ -153,7 +200,12 @@ pub struct SignedIn {
     pub teams: Vec<Team>,
     pub account: String,
     pub expires_at: Option<DateTime<Utc>>,
+    /// Signed in, but something fastlane also tolerates went wrong (no team, trust refused).
+    pub warnings: Vec<String>,
 }
+
+/// The warning for an account olympus knows but that is on no App Store Connect team.
+pub const NO_TEAM: &str = "signed in, but this Apple ID is on no App Store Connect team: ask an Account Holder or Admin to invite it, then run `apple-conn session check`";
 
 struct Flow<'a> {
     http: Client,
@@ -277,6 +329,9 @@ impl<'a> Flow<'a> {
         headers.extend_from_slice(extra);
         let resp = self.http.send(method, &url, &headers, body)?;
         self.remember(&resp);
+        if is_outage_page(&resp) {
+            return Err(SignInError::Unavailable(503));
+        }
         Ok(resp)
     }
 
@@ -288,6 +343,9 @@ impl<'a> Flow<'a> {
         let resp = self
             .http
             .send("GET", &url, &[("Accept", "application/json".into())], None)?;
+        if is_outage_page(&resp) {
+            return Err(SignInError::Unavailable(503));
+        }
         if resp.status == 200
             && let Some(key) = resp
                 .json()
@@ -307,13 +365,18 @@ impl<'a> Flow<'a> {
             .header("X-Apple-HC-Bits")
             .and_then(|b| b.trim().parse::<u32>().ok());
         let challenge = resp.header("X-Apple-HC-Challenge").map(str::to_string);
-        Ok(match (bits, challenge) {
-            (Some(bits), Some(ch)) if bits <= 32 => {
-                let date = Utc::now().format("%Y%m%d%H%M%S").to_string();
-                Some(hashcash::stamp(bits, &ch, &date))
+        match (bits, challenge) {
+            (Some(bits), Some(_)) if bits > hashcash::MAX_BITS => {
+                Err(SignInError::HashcashTooHard(bits))
             }
-            _ => None,
-        })
+            (Some(bits), Some(ch)) => {
+                let date = Utc::now().format("%Y%m%d%H%M%S").to_string();
+                hashcash::stamp_within(bits, &ch, &date, hashcash::TIME_LIMIT)
+                    .map(Some)
+                    .ok_or(SignInError::HashcashTimeout(bits))
+            }
+            _ => Ok(None),
+        }
     }
 
     fn srp(
@@ -381,173 +444,30 @@ impl<'a> Flow<'a> {
         )?;
         match complete.status {
             200 | 409 => Ok(complete.status),
+            // client.rb:618: 412 with a known authType may be "upgrade two-factor later".
+            412 if upgrade_later::applies(&complete) => {
+                if self.upgrade_later(&complete)? {
+                    Ok(200)
+                } else {
+                    Err(SignInError::Precondition)
+                }
+            }
             _ => Err(common_error(&complete)),
         }
     }
 
-    fn two_factor(
-        &mut self,
-        sms: Option<i64>,
-        codes: &mut dyn CodeSource,
-        progress: &mut dyn Progress,
-    ) -> Result<(), SignInError> {
-        let resp = self.auth("GET", "", "application/json", None, &[])?;
-        if resp.status != 200 {
-            return Err(common_error(&resp));
-        }
-        let j = resp
-            .json()
-            .ok_or_else(|| SignInError::Protocol("the 2FA options are not JSON".into()))?;
-        let sc = &j["securityCode"];
-        if sc["securityCodeLocked"].as_bool() == Some(true)
-            || sc["tooManyCodesSent"].as_bool() == Some(true)
-        {
-            return Err(SignInError::CodesLocked);
-        }
-        let length = sc["length"].as_u64().unwrap_or(6) as usize;
-        let phones: Vec<Phone> = j["trustedPhoneNumbers"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|p| {
-                        Some(Phone {
-                            id: p["id"].as_i64()?,
-                            number: p["numberWithDialCode"]
-                                .as_str()
-                                .or(p["obfuscatedNumber"].as_str())
-                                .unwrap_or("?")
-                                .replace('\u{a0}', " "),
-                            push_mode: p["pushMode"].as_str().unwrap_or("sms").to_string(),
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let no_devices = j["noTrustedDevices"].as_bool() == Some(true);
-        let mut delivery = if let Some(id) = sms {
-            Delivery::Phone(self.request_phone_code(&phones, id)?)
-        } else if no_devices {
-            match phones.as_slice() {
-                // One number and no device: Apple already sent the SMS; asking again would lock codes.
-                [only] => Delivery::Phone(only.clone()),
-                [] => {
-                    return Err(SignInError::Protocol(
-                        "no trusted device and no trusted phone number".into(),
-                    ));
-                }
-                _ => {
-                    let first = phones[0].id;
-                    let mut request = CodeRequest {
-                        delivery: Delivery::TrustedDevices,
-                        phones: phones.clone(),
-                        length,
-                        retry: None,
-                    };
-                    request.retry = Some("choose a number to receive the code".into());
-                    match codes.answer(&request)? {
-                        CodeAnswer::SendToPhone(id) => {
-                            Delivery::Phone(self.request_phone_code(&phones, id)?)
-                        }
-                        CodeAnswer::Cancel => return Err(SignInError::Cancelled),
-                        CodeAnswer::Code(_) => {
-                            Delivery::Phone(self.request_phone_code(&phones, first)?)
-                        }
-                    }
-                }
-            }
-        } else {
-            Delivery::TrustedDevices
-        };
-        let mut retry = None;
-        loop {
-            let request = CodeRequest {
-                delivery: delivery.clone(),
-                phones: phones.clone(),
-                length,
-                retry: retry.take(),
-            };
-            let code = match codes.answer(&request)? {
-                CodeAnswer::Cancel => return Err(SignInError::Cancelled),
-                CodeAnswer::SendToPhone(id) => {
-                    delivery = Delivery::Phone(self.request_phone_code(&phones, id)?);
-                    continue;
-                }
-                CodeAnswer::Code(c) => c.trim().to_string(),
-            };
-            if code.len() != length || !code.chars().all(|c| c.is_ascii_digit()) {
-                retry = Some(format!("the code is {length} digits"));
-                continue;
-            }
-            progress.step("Verifying the code…");
-            let resp = match &delivery {
-                Delivery::TrustedDevices => self.auth(
-                    "POST",
-                    "/verify/trusteddevice/securitycode",
-                    "application/json",
-                    Some(&json!({"securityCode": {"code": code}})),
-                    &[],
-                )?,
-                Delivery::Phone(p) => self.auth(
-                    "POST",
-                    "/verify/phone/securitycode",
-                    "application/json",
-                    Some(&json!({"securityCode": {"code": code}, "phoneNumber": {"id": p.id}, "mode": p.push_mode})),
-                    &[],
-                )?,
-            };
-            if (200..300).contains(&resp.status) {
-                return Ok(());
-            }
-            let body = resp.json().unwrap_or(Value::Null);
-            if body["securityCodeLocked"].as_bool() == Some(true)
-                || body["accountLocked"].as_bool() == Some(true)
-            {
-                return Err(SignInError::CodesLocked);
-            }
-            match resp.status {
-                400 | 401 => retry = Some(SignInError::WrongCode.to_string()),
-                _ => return Err(common_error(&resp)),
-            }
-        }
-    }
-
-    fn request_phone_code(&mut self, phones: &[Phone], id: i64) -> Result<Phone, SignInError> {
-        let phone = phones.iter().find(|p| p.id == id).cloned().ok_or_else(|| {
-            SignInError::NoCodeSource(format!(
-                "there is no trusted number with id {id}; the numbers are: {}",
-                phones
-                    .iter()
-                    .map(|p| format!("{} {}", p.id, p.number))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        })?;
-        let resp = self.auth(
-            "PUT",
-            "/verify/phone",
-            "application/json",
-            Some(&json!({"phoneNumber": {"id": phone.id}, "mode": phone.push_mode})),
-            &[],
-        )?;
-        if !(200..300).contains(&resp.status) {
-            let (code, _) = service_error(&resp);
-            if code.as_deref() == Some("-28248") {
-                return Err(SignInError::Protocol(format!(
-                    "verification codes can't be sent to {} at this time (-28248): use another number or a trusted device",
-                    phone.number
-                )));
-            }
-            return Err(common_error(&resp));
-        }
-        Ok(phone)
-    }
-
-    fn trust(&mut self) -> Result<(), SignInError> {
-        let resp = self.auth("GET", "/2sv/trust", "application/json", None, &[])?;
-        if (200..300).contains(&resp.status) {
-            Ok(())
-        } else {
-            Err(common_error(&resp))
+    /// two_step_or_factor_client.rb:366 `store_session`: the trust answer is ignored ("we don't
+    /// really care"), so a refusal is a warning and the session is kept.
+    fn trust(&mut self) -> Option<String> {
+        match self.auth("GET", "/2sv/trust", "application/json", None, &[]) {
+            Ok(resp) if (200..300).contains(&resp.status) => None,
+            Ok(resp) => Some(format!(
+                "Apple did not trust this session (HTTP {}): the session works now, but the next sign-in will ask for a code again",
+                resp.status
+            )),
+            Err(e) => Some(format!(
+                "Apple did not trust this session ({e}): the session works now, but the next sign-in will ask for a code again"
+            )),
         }
     }
 }
@@ -568,45 +488,90 @@ pub fn sign_in(
     if let Some(prev) = previous {
         load_cookies(&mut flow.http, prev, ep);
     }
-    progress.step("Contacting Apple…");
-    flow.widget_key()?;
-    let hc = flow.hashcash()?;
-    progress.step("Signing in…");
-    let status = flow.srp(apple_id, password, hc)?;
+    let status = flow.password_step(apple_id, password, progress)?;
+    let mut warnings = Vec::new();
     if status == 409 {
-        flow.two_factor(sms, codes, progress)?;
+        flow.second_factor(sms, codes, progress)?;
         progress.step("Trusting this session…");
-        flow.trust()?;
+        warnings.extend(flow.trust());
     }
-    progress.step("Checking the session…");
-    let (account, teams) = olympus_session(&mut flow.http, ep)?;
-    let now = Utc::now();
-    let session = StoredSession {
-        version: 1,
-        created_at: now,
-        cookies: export_cookies(&flow.http),
-    };
-    let expires_at = session.trust_expires_at();
-    Ok(SignedIn {
-        session,
-        teams,
-        account,
-        expires_at,
-    })
+    flow.finish(warnings, progress)
+}
+
+impl Flow<'_> {
+    /// Widget key, hashcash, SRP: 200 (signed in) or 409 (a second factor is needed).
+    fn password_step(
+        &mut self,
+        apple_id: &str,
+        password: &SecretValue,
+        progress: &mut dyn Progress,
+    ) -> Result<u16, SignInError> {
+        progress.step("Contacting Apple…");
+        self.widget_key()?;
+        let hc = self.hashcash()?;
+        progress.step("Signing in…");
+        self.srp(apple_id, password, hc)
+    }
+
+    /// The olympus check and the cookies; client.rb:605-612 ignores a session without provider.
+    fn finish(
+        mut self,
+        mut warnings: Vec<String>,
+        progress: &mut dyn Progress,
+    ) -> Result<SignedIn, SignInError> {
+        progress.step("Checking the session…");
+        let olympus = olympus_session(&mut self.http, self.ep)?;
+        if !olympus.on_team {
+            warnings.push(NO_TEAM.to_string());
+        }
+        let session = StoredSession {
+            version: 1,
+            created_at: Utc::now(),
+            cookies: export_cookies(&self.http),
+        };
+        let expires_at = session.trust_expires_at();
+        Ok(SignedIn {
+            session,
+            teams: olympus.teams,
+            account: olympus.account,
+            expires_at,
+            warnings,
+        })
+    }
+}
+
+/// fastlane client.rb:1062: Apple's 503 page can arrive inside a 200.
+fn is_outage_page(resp: &Response) -> bool {
+    resp.body
+        .contains("<title>503 Service Temporarily Unavailable</title>")
+        || resp
+            .body
+            .contains("<h1>503 Service Temporarily Unavailable</h1>")
+}
+
+struct Olympus {
+    account: String,
+    teams: Vec<Team>,
+    /// olympus answered 200 with a `provider`.
+    on_team: bool,
 }
 
 /// `GET {olympus}/olympus/v1/session`: valid means 200 with a `provider`.
-fn olympus_session(http: &mut Client, ep: &Endpoints) -> Result<(String, Vec<Team>), SignInError> {
+fn olympus_session(http: &mut Client, ep: &Endpoints) -> Result<Olympus, SignInError> {
     let url = format!("{}/olympus/v1/session", ep.olympus);
     let resp = http.send("GET", &url, &[("Accept", "application/json".into())], None)?;
+    if is_outage_page(&resp) {
+        return Err(SignInError::Unavailable(503));
+    }
     let j = resp.json().unwrap_or(Value::Null);
-    if resp.status != 200 || !j["provider"].is_object() {
-        return Err(match resp.status {
-            200 | 401 | 403 => SignInError::Protocol(
-                "Apple did not accept the new session (no provider in olympus/v1/session)".into(),
-            ),
-            _ => common_error(&resp),
-        });
+    match resp.status {
+        200 => {}
+        401 | 403 => {
+            return Err(SignInError::Protocol(
+                "Apple did not accept the session (olympus/v1/session answered 401/403)".into(),
+            ));
+        }
+        _ => return Err(common_error(&resp)),
     }
     let account = j["user"]["emailAddress"]
         .as_str()
@@ -630,7 +595,11 @@ fn olympus_session(http: &mut Client, ep: &Endpoints) -> Result<(String, Vec<Tea
         })
         .unwrap_or_default();
     teams.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok((account, teams))
+    Ok(Olympus {
+        account,
+        teams,
+        on_team: j["provider"].is_object(),
+    })
 }
 
 #[derive(Debug)]
@@ -646,8 +615,13 @@ pub fn check_session(
 ) -> Result<Option<SessionInfo>, SignInError> {
     let mut http = Client::new(super::http::DEFAULT_TIMEOUT);
     load_cookies(&mut http, session, ep);
+    // client.rb `has_valid_session` → `fetch_olympus_session`: valid means a provider.
     match olympus_session(&mut http, ep) {
-        Ok((account, teams)) => Ok(Some(SessionInfo { account, teams })),
+        Ok(o) if o.on_team => Ok(Some(SessionInfo {
+            account: o.account,
+            teams: o.teams,
+        })),
+        Ok(_) => Ok(None),
         Err(SignInError::Protocol(_))
         | Err(SignInError::WrongPassword)
         | Err(SignInError::Refused(_)) => Ok(None),
@@ -687,41 +661,11 @@ fn export_cookies(http: &Client) -> Vec<StoredCookie> {
 
 /// Puts stored cookies back into a jar, for the hosts they belong to (or the override's host).
 fn load_cookies(http: &mut Client, session: &StoredSession, ep: &Endpoints) {
-    let hosts: Vec<url::Url> = [&ep.auth, &ep.olympus]
-        .iter()
-        .filter_map(|u| url::Url::parse(u).ok())
-        .collect();
-    for c in &session.cookies {
-        let mut set = format!("{}={}; Path={}", c.name, c.value, c.path);
-        if c.secure {
-            set.push_str("; Secure");
-        }
-        if c.httponly {
-            set.push_str("; HttpOnly");
-        }
-        if let Some(exp) = c.expires {
-            set.push_str(&format!(
-                "; Expires={}",
-                exp.format("%a, %d %b %Y %H:%M:%S GMT")
-            ));
-        }
-        let domain = c.domain.trim_start_matches('.');
-        if c.for_domain && domain.contains('.') && domain.parse::<std::net::IpAddr>().is_err() {
-            set.push_str(&format!("; Domain={domain}"));
-        }
-        let scheme = if c.secure { "https" } else { "http" };
-        let own = url::Url::parse(&format!("{scheme}://{domain}/")).ok();
-        // A cookie of Apple's host can't be replayed to a loopback override: give it the override's host.
-        let target = own
-            .filter(|_| {
-                hosts.iter().any(|h| {
-                    h.host_str()
-                        .is_some_and(|hh| hh == domain || hh.ends_with(&format!(".{domain}")))
-                })
-            })
-            .or_else(|| hosts.first().cloned());
-        if let Some(url) = target {
-            let _ = http.jar.parse(&set, &url);
-        }
-    }
+    // RFC 6265 matching: a cookie goes only to hosts its domain matches (Apple's also to a loopback override).
+    super::session::load_into(
+        &mut http.jar,
+        session,
+        &[&ep.auth, &ep.olympus],
+        chrono::Utc::now(),
+    );
 }

@@ -1,0 +1,140 @@
+//! `session refresh APPLE_ID`: a thin printer over `apple::signin::refresh`.
+
+use chrono::Utc;
+
+use super::apple_id::{drop_old_session, endpoints, record_session, session_ref_for, stored_session};
+use super::secret_input::SecretSource;
+use super::{CmdResult, Failure};
+use crate::apple::session;
+use crate::apple::signin::refresh::{self, Refreshed};
+use crate::cli::SessionRefreshArgs;
+use crate::secrets::{EntryName, SecretStore, Secrets};
+use crate::store::Loaded;
+
+/// What a refresh did: Apple still accepted the old session, or a new one is stored.
+pub enum Done {
+    StillValid,
+    Refreshed {
+        expires_at: Option<chrono::DateTime<Utc>>,
+        warnings: Vec<String>,
+    },
+}
+
+pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &SessionRefreshArgs) -> CmdResult {
+    let id = &args.apple_id;
+    match perform(loaded, keyring, args)? {
+        Done::StillValid => {
+            println!(
+                "valid: the session of {id} is still accepted by Apple; not signing in (Apple rate-limits sign-ins; --force signs in anyway)"
+            );
+        }
+        Done::Refreshed {
+            expires_at,
+            warnings,
+        } => {
+            println!(
+                "refreshed: signed in as {id} with the trust cookie (no code); the session expires {}",
+                expires_at
+                    .map(session::rfc3339)
+                    .unwrap_or_else(|| "at an unknown time (Apple gave no expiry)".into())
+            );
+            for w in &warnings {
+                eprintln!("warning: {}", crate::terminal_text::clean(w));
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// The refresh itself, shared by `session refresh` and `doctor --refresh`: signs in with the
+/// trust cookie, stores the new session and records its expiry; prints nothing on stdout.
+pub fn perform(
+    loaded: &Loaded,
+    keyring: &dyn SecretStore,
+    args: &SessionRefreshArgs,
+) -> Result<Done, Failure> {
+    let id = &args.apple_id;
+    let aid = loaded.workspace.apple_id(id).cloned().ok_or_else(|| {
+        Failure::new(
+            1,
+            format!("no Apple ID connection {id}: add it with `apple-conn add apple-id`"),
+        )
+    })?;
+    let ep = endpoints(args.apple_auth_url.as_deref(), Some(&loaded.workspace))?;
+    let stored = stored_session(loaded, keyring, id)?;
+    let secrets = Secrets {
+        keyring,
+        workspace_file: &loaded.path,
+    };
+    let password = match &args.password_from {
+        Some(from) => {
+            let src: SecretSource = from
+                .parse()
+                .map_err(|e: String| Failure::new(2, format!("--password-from: {e}")))?;
+            src.read("password")?
+        }
+        None => secrets
+            .get(&aid.password, &EntryName::password(id))
+            .map_err(|e| {
+                Failure::new(
+                    1,
+                    format!("the password of {id}: {e} (or pass --password-from)"),
+                )
+            })?,
+    };
+    let mut progress = |text: &str| eprintln!("{text}");
+    let outcome = refresh::refresh(
+        &ep,
+        id,
+        &password,
+        &stored.to_stored(),
+        args.force,
+        Utc::now(),
+        &mut progress,
+    )
+    .map_err(|e| {
+        if e.needs_reauth() {
+            Failure::new(
+                1,
+                format!("{e}: renew the 30 days with a code: `apple-conn reauth {id}`"),
+            )
+        } else {
+            Failure::new(1, format!("could not refresh the session of {id}: {e}"))
+        }
+    })?;
+    let signed = match outcome {
+        Refreshed::StillValid(_) => return Ok(Done::StillValid),
+        Refreshed::SignedIn(signed) => signed,
+    };
+    let old = aid.session.clone().unwrap_or_default();
+    let place = session_ref_for(args.store, None, aid.session.as_ref())?;
+    secrets
+        .set(&place, &EntryName::session(id), &signed.session.to_secret())
+        .map_err(|e| {
+            Failure::new(
+                1,
+                format!(
+                    "signed in, but could not keep the session ({e}); the stored one is unchanged"
+                ),
+            )
+        })?;
+    // No new trust: authenticated_at (the last code) stays; teams only when olympus listed some.
+    let teams = if signed.teams.is_empty() {
+        &aid.teams
+    } else {
+        &signed.teams
+    };
+    record_session(
+        &loaded.path,
+        id,
+        &place,
+        aid.authenticated_at,
+        signed.expires_at,
+        teams,
+    )?;
+    drop_old_session(&secrets, &old, &place, id);
+    Ok(Done::Refreshed {
+        expires_at: signed.expires_at,
+        warnings: signed.warnings.clone(),
+    })
+}
