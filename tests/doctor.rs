@@ -46,6 +46,7 @@ apple_id = "alice@example.com"
 id = "deploy-to-itunesconnect-deliver"
 [apps.steps.inputs]
 connection = "apple_id"
+bundle_id = "io.example.shop"
 
 [[apps.steps]]
 id = "xcode-archive"
@@ -602,7 +603,7 @@ fn an_app_with_a_bitrise_yml_is_rated_from_its_file() {
     let (ws, _) = fixture(dir.path());
     write(
         &dir.path().join("bitrise.yml"),
-        "format_version: \"13\"\nworkflows:\n  release:\n    steps:\n    - deploy-to-itunesconnect-deliver@2:\n        inputs:\n        - connection: apple_id\n",
+        "format_version: \"13\"\nworkflows:\n  release:\n    steps:\n    - deploy-to-itunesconnect-deliver@2:\n        inputs:\n        - connection: apple_id\n        - bundle_id: io.example.shop\n",
     );
     let text = std::fs::read_to_string(&ws).unwrap()
         + "\n[[apps]]\nslug = \"file-app\"\napple_id = \"alice@example.com\"\n\n[apps.bitrise_yml]\npath = \"bitrise.yml\"\nworkflows = [\"release\"]\n";

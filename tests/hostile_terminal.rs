@@ -195,8 +195,8 @@ fn a_literal_secret_in_a_step_input_is_refused_by_check() {
     let dir = tempfile::tempdir().unwrap();
     let ws = base_workspace(dir.path());
     let text = std::fs::read_to_string(&ws).unwrap().replace(
-        "id = \"fastlane\"\n",
-        "id = \"fastlane\"\ninputs = { password = \"Hunter2Literal\", lane = \"beta\" }\n",
+        "lane = \"ios beta\"\n",
+        "lane = \"ios beta\"\npassword = \"Hunter2Literal\"\n",
     );
     write(&ws, &text);
     let r = run(bin().args(["-c", ws.to_str().unwrap(), "check"]));

@@ -2,7 +2,9 @@
 
 use chrono::Utc;
 
-use super::apple_id::{drop_old_session, endpoints, record_session, session_ref_for, stored_session};
+use super::apple_id::{
+    drop_old_session, endpoints, record_session, session_ref_for, stored_session,
+};
 use super::secret_input::SecretSource;
 use super::{CmdResult, Failure};
 use crate::apple::session;

@@ -339,52 +339,20 @@ impl Runner {
     }
 
     fn test_connection(&self, loaded: &Loaded, name: &str) {
-        use super::state::StatusKind;
-        use crate::apple::connection_test::Verdict;
         let Some(key) = loaded.workspace.api_key(name).cloned() else {
             return;
         };
+        let prepared =
+            match ops::test::prepare(loaded, self.keyring.as_ref(), &key, None, self.clock) {
+                Ok(p) => p,
+                // Refused before anything is sent (URL policy, key): said at once, no thread.
+                Err(e) => return self.send(test_message(&key.name, Err(e))),
+            };
         let tx = self.tx.clone();
-        let prepared = ops::test::prepare(loaded, self.keyring.as_ref(), &key, None, self.clock);
         // The request may take up to the timeout: it runs beside the UI.
         std::thread::spawn(move || {
-            let result = prepared.and_then(|p| p.send(std::time::Duration::from_secs(10)));
-            let msg = match result {
-                Ok(r) => match r.verdict {
-                    Verdict::Working => {
-                        Msg::Status(StatusKind::Ok, format!("{}: working", key.name))
-                    }
-                    Verdict::Rejected { causes } => Msg::Status(
-                        StatusKind::Error,
-                        format!(
-                            "{}: Apple rejected the token (401); likely: {}",
-                            key.name,
-                            causes.first().cloned().unwrap_or_default()
-                        ),
-                    ),
-                    Verdict::Forbidden => Msg::Status(
-                        StatusKind::Error,
-                        format!(
-                            "{}: the key works but its role lacks access (403)",
-                            key.name
-                        ),
-                    ),
-                    Verdict::Other { status, .. } => Msg::Status(
-                        StatusKind::Error,
-                        format!("{}: App Store Connect answered {status}", key.name),
-                    ),
-                },
-                Err(ops::test::TestError::BaseUrl(e)) => Msg::Status(
-                    StatusKind::Error,
-                    format!("settings.api_base_url in the workspace: {e}"),
-                ),
-                Err(ops::test::TestError::Key(e)) => Msg::Status(StatusKind::Error, e),
-                Err(ops::test::TestError::Network(e)) => Msg::Status(
-                    StatusKind::Error,
-                    format!("{}: could not reach App Store Connect: {e}", key.name),
-                ),
-            };
-            let _ = tx.send(msg);
+            let result = prepared.send(std::time::Duration::from_secs(10));
+            let _ = tx.send(test_message(&key.name, result));
         });
     }
 
@@ -703,8 +671,9 @@ fn key_source(text: &str) -> Result<KeySource, String> {
         ));
     }
     let path = expand_home(text.trim());
-    let bytes = crate::store::files::read_capped(Path::new(&path), crate::store::files::KEY_CAP, "key")
-        .map_err(|e| format!("cannot read {path}: {e}"))?;
+    let bytes =
+        crate::store::files::read_capped(Path::new(&path), crate::store::files::KEY_CAP, "key")
+            .map_err(|e| format!("cannot read {path}: {e}"))?;
     let absolute = std::path::absolute(&path)
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| path.clone());
@@ -794,4 +763,46 @@ fn osc52(text: &str) {
     let mut out = std::io::stdout();
     let _ = write!(out, "\x1b]52;c;{b64}\x07");
     let _ = out.flush();
+}
+
+/// A connection test's outcome as a status message.
+fn test_message(
+    key_name: &str,
+    result: Result<crate::apple::connection_test::TestReport, ops::test::TestError>,
+) -> Msg {
+    use super::state::StatusKind;
+    use crate::apple::connection_test::Verdict;
+    match result {
+        Ok(r) => match r.verdict {
+            Verdict::Working => Msg::Status(StatusKind::Ok, format!("{}: working", key_name)),
+            Verdict::Rejected { causes } => Msg::Status(
+                StatusKind::Error,
+                format!(
+                    "{}: Apple rejected the token (401); likely: {}",
+                    key_name,
+                    causes.first().cloned().unwrap_or_default()
+                ),
+            ),
+            Verdict::Forbidden => Msg::Status(
+                StatusKind::Error,
+                format!(
+                    "{}: the key works but its role lacks access (403)",
+                    key_name
+                ),
+            ),
+            Verdict::Other { status, .. } => Msg::Status(
+                StatusKind::Error,
+                format!("{}: App Store Connect answered {status}", key_name),
+            ),
+        },
+        Err(ops::test::TestError::BaseUrl(e)) => Msg::Status(
+            StatusKind::Error,
+            format!("settings.api_base_url in the workspace: {e}"),
+        ),
+        Err(ops::test::TestError::Key(e)) => Msg::Status(StatusKind::Error, e),
+        Err(ops::test::TestError::Network(e)) => Msg::Status(
+            StatusKind::Error,
+            format!("{}: could not reach App Store Connect: {e}", key_name),
+        ),
+    }
 }
