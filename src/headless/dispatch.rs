@@ -5,10 +5,24 @@ use crate::cli::{AddCommand, Cli, Command, ExportCommand, JwtCommand};
 use crate::secrets::LazyKeyring;
 
 pub fn run(cli: &Cli) -> CmdResult {
-    let keyring = LazyKeyring::new();
+    let keyring = match config_path(&cli.config) {
+        Ok(path) => LazyKeyring::for_workspace(&path),
+        Err(_) => LazyKeyring::new(),
+    };
     let Some(command) = &cli.command else {
         return Err(super::Failure::new(2, "no subcommand"));
     };
+    // Commands that write keyring entries scope them: an older file gets its workspace id first.
+    if matches!(
+        command,
+        Command::Add(_)
+            | Command::Reauth(_)
+            | Command::Remove(_)
+            | Command::Session(crate::cli::SessionCommand::Import { .. })
+    ) && let Ok(path) = config_path(&cli.config)
+    {
+        crate::store::workspace_id::ensure(&path);
+    }
     match command {
         Command::Check(args) => {
             load(&cli.config).and_then(|l| super::check::run(&l, &keyring, args))

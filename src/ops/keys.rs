@@ -64,7 +64,7 @@ pub fn add_api_key(
                 .set(&entry, &imported.pem)
                 .map_err(|e| AddKeyError::Keyring(e.to_string()))?;
             key.private_key = SecretRef::Keyring;
-            format!("{} as {entry}", keyring.describe())
+            format!("{} as {}", keyring.describe(), keyring.label(&entry))
         }
         Storage::Reference(r) => {
             key.private_key = r.clone();

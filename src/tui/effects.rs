@@ -692,8 +692,9 @@ fn key_source(text: &str) -> Result<KeySource, String> {
         ));
     }
     let path = expand_home(text.trim());
-    let bytes = crate::store::files::read_capped(Path::new(&path), crate::store::files::KEY_CAP, "key")
-        .map_err(|e| format!("cannot read {path}: {e}"))?;
+    let bytes =
+        crate::store::files::read_capped(Path::new(&path), crate::store::files::KEY_CAP, "key")
+            .map_err(|e| format!("cannot read {path}: {e}"))?;
     let absolute = std::path::absolute(&path)
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| path.clone());
