@@ -12,17 +12,6 @@ pub fn run(cli: &Cli) -> CmdResult {
     let Some(command) = &cli.command else {
         return Err(super::Failure::new(2, "no subcommand"));
     };
-    // Commands that write keyring entries scope them: an older file gets its workspace id first.
-    if matches!(
-        command,
-        Command::Add(_)
-            | Command::Reauth(_)
-            | Command::Remove(_)
-            | Command::Session(crate::cli::SessionCommand::Import { .. })
-    ) && let Ok(path) = config_path(&cli.config)
-    {
-        crate::store::workspace_id::ensure(&path);
-    }
     match command {
         Command::Check(args) => {
             load(&cli.config).and_then(|l| super::check::run(&l, &keyring, args))

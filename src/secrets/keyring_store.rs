@@ -196,13 +196,18 @@ impl LazyKeyring {
             .map_err(|e| SecretError::Unavailable(e.clone()))
     }
 
-    /// The workspace id; none for a file that has not been saved since ids came in.
-    fn scope(&self) -> Option<&str> {
+    /// The id in the workspace file; none for a file not saved since ids came in.
+    fn file_scope(&self) -> Option<&str> {
         if let Some(id) = self.scope.get() {
             return Some(id);
         }
         let id = crate::store::workspace_id::read(self.workspace.as_deref()?)?;
         Some(self.scope.get_or_init(|| id))
+    }
+
+    /// The id this process's next save will write into a file that has none yet.
+    fn pending_scope(&self) -> Option<String> {
+        crate::store::workspace_id::pending(self.workspace.as_deref()?)
     }
 
     /// Copies an old unscoped entry to its scoped name and deletes the old one once the copy reads back.
@@ -228,35 +233,46 @@ impl LazyKeyring {
 impl SecretStore for LazyKeyring {
     fn get(&self, name: &EntryName) -> Result<SecretValue, SecretError> {
         let store = self.store()?;
-        match self.scope() {
-            None => store.get(name),
-            Some(id) => {
-                let scoped = name.scoped(id);
-                match store.get(&scoped) {
-                    Err(SecretError::NotFound(missing)) => {
-                        self.migrate(store, name, &scoped).map_err(|e| match e {
-                            SecretError::NotFound(_) => SecretError::NotFound(missing),
-                            other => other,
-                        })
-                    }
-                    other => other,
+        if let Some(id) = self.file_scope() {
+            let scoped = name.scoped(id);
+            return match store.get(&scoped) {
+                Err(SecretError::NotFound(missing)) => {
+                    self.migrate(store, name, &scoped).map_err(|e| match e {
+                        SecretError::NotFound(_) => SecretError::NotFound(missing),
+                        other => other,
+                    })
                 }
-            }
+                other => other,
+            };
+        }
+        match self.pending_scope() {
+            // Written by this process before the save that records its id.
+            Some(id) => match store.get(&name.scoped(&id)) {
+                Err(SecretError::NotFound(_)) => store.get(name),
+                other => other,
+            },
+            None => store.get(name),
         }
     }
     fn set(&self, name: &EntryName, value: &SecretValue) -> Result<(), SecretError> {
         let store = self.store()?;
-        match self.scope() {
-            None => store.set(name, value),
-            Some(id) => store.set(&name.scoped(id), value),
-        }
+        let id = match (self.file_scope(), &self.workspace) {
+            (Some(id), _) => id.to_string(),
+            (None, Some(path)) => crate::store::workspace_id::pending_or_new(path),
+            (None, None) => return store.set(name, value),
+        };
+        store.set(&name.scoped(&id), value)
     }
     fn delete(&self, name: &EntryName) -> Result<(), SecretError> {
         let store = self.store()?;
-        match self.scope() {
+        let id = match self.file_scope() {
+            Some(id) => Some(id.to_string()),
+            None => self.pending_scope(),
+        };
+        match id {
             None => store.delete(name),
             Some(id) => {
-                let scoped = name.scoped(id);
+                let scoped = name.scoped(&id);
                 match store.get(&scoped) {
                     // Not moved yet: the old unscoped entry is the one this workspace reads.
                     Err(SecretError::NotFound(_)) => store.delete(name),
@@ -266,8 +282,12 @@ impl SecretStore for LazyKeyring {
         }
     }
     fn label(&self, name: &EntryName) -> String {
-        match self.scope() {
-            Some(id) => name.scoped(id).to_string(),
+        match self
+            .file_scope()
+            .map(str::to_string)
+            .or_else(|| self.pending_scope())
+        {
+            Some(id) => name.scoped(&id).to_string(),
             None => name.to_string(),
         }
     }

@@ -296,7 +296,7 @@ pub fn update<T>(
         .map_err(|e: toml_edit::TomlError| UpdateError::Refused(e.to_string()))?;
     let out = change(&loaded, &mut doc).map_err(UpdateError::Refused)?;
     // An older file gets its keyring scope on its next save.
-    workspace_id::ensure_in(&mut doc);
+    workspace_id::ensure_in(&mut doc, path);
     let new_text = doc.to_string();
     let new_loaded = parse(path, new_text).map_err(|e| {
         UpdateError::Refused(format!(
