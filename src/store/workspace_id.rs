@@ -66,3 +66,59 @@ pub fn ensure_in(doc: &mut toml_edit::DocumentMut, path: &Path) -> bool {
 pub fn read(path: &Path) -> Option<String> {
     super::load(path).ok()?.workspace.settings.workspace_id
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_is_added_once_and_kept_in_place() {
+        let path = Path::new("/nonexistent/unit-a.toml");
+        let mut doc: toml_edit::DocumentMut =
+            "# mine\nversion = 1\n\n[settings]\ntheme = \"mono\" # dark\n"
+                .parse()
+                .unwrap();
+        assert!(ensure_in(&mut doc, path));
+        let text = doc.to_string();
+        assert!(text.contains("theme = \"mono\" # dark"), "{text}");
+        let id = doc["settings"]["workspace_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(crate::domain::workspace::is_valid_workspace_id(&id), "{id}");
+        assert!(!ensure_in(&mut doc, path));
+        assert_eq!(doc["settings"]["workspace_id"].as_str(), Some(id.as_str()));
+    }
+
+    #[test]
+    fn the_save_writes_the_id_a_keyring_write_already_used() {
+        let path = Path::new("/nonexistent/unit-b.toml");
+        let used = pending_or_new(path);
+        assert_eq!(pending_or_new(path), used);
+        let mut doc: toml_edit::DocumentMut = "version = 1\nsettings = { theme = \"mono\" }\n"
+            .parse()
+            .unwrap();
+        assert!(ensure_in(&mut doc, path));
+        assert_eq!(
+            doc["settings"]["workspace_id"].as_str(),
+            Some(used.as_str())
+        );
+    }
+
+    #[test]
+    fn ids_that_could_escape_a_keyring_name_are_invalid() {
+        use crate::domain::workspace::is_valid_workspace_id as ok;
+        assert!(ok("0123456789abcdef"));
+        assert!(ok("57246542-96fe-1a63-e053-0824d011072a"));
+        for bad in [
+            "",
+            "0123456789abcde",
+            "../0123456789abcdef",
+            "0123456789abcdef/x",
+            "-0123456789abcdef",
+            "0123456789abcdefg",
+        ] {
+            assert!(!ok(bad), "{bad}");
+        }
+    }
+}
