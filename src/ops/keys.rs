@@ -33,10 +33,10 @@ pub enum AddKeyError {
     /// The content is not a usable .p8 key.
     Import(String),
     Keyring(String),
-    /// The workspace was not saved; `leftover` names a keyring entry that could not be removed again.
+    /// The workspace was not saved; `leftover` names a keyring entry (as the keyring holds it) that could not be removed again.
     Save {
         error: UpdateError,
-        leftover: Option<(EntryName, String)>,
+        leftover: Option<(String, String)>,
     },
 }
 
@@ -92,7 +92,10 @@ pub fn add_api_key(
         Err(error) => {
             // Never leave a secret behind that no connection points to.
             let leftover = match storage {
-                Storage::Keyring => keyring.delete(&entry).err().map(|e| (entry, e.to_string())),
+                Storage::Keyring => keyring
+                    .delete(&entry)
+                    .err()
+                    .map(|e| (keyring.label(&entry), e.to_string())),
                 Storage::Reference(_) => None,
             };
             Err(match (late, leftover) {
