@@ -37,7 +37,7 @@ fn in_keyring(dir: &Path, script: &str) -> (bool, String, String) {
 fn workspace_id(ws: &Path) -> String {
     let text = std::fs::read_to_string(ws).unwrap();
     let doc: toml::Table = toml::from_str(&text).unwrap();
-    doc["settings"]["workspace_id"]
+    doc["workspace_id"]
         .as_str()
         .expect("a workspace_id")
         .to_string()
@@ -141,7 +141,7 @@ fn an_old_workspace_keeps_working_and_is_migrated_on_its_next_save() {
 ID=$(sed -n 's/^workspace_id = "\(.*\)"$/\1/p' "$W")
 secret-tool clear service apple-conn username "$ID/api-key/ABCDE12345"
 secret-tool store --label old service apple-conn username api-key/ABCDE12345 < '{p8}'
-grep -v '^workspace_id\|^\[settings\]' "$W" > "$W.old"; cat "$W.old" > "$W"; cp "$W" "$W.before"
+grep -v '^workspace_id' "$W" > "$W.old"; cat "$W.old" > "$W"; cp "$W" "$W.before"
 echo "--- legacy token"
 "$B" -c "$W" token "CI key" | cut -c1-3
 "$B" -c "$W" check --secrets >/dev/null
@@ -188,14 +188,14 @@ fn a_bad_workspace_id_is_refused_with_the_fix() {
     let ws = dir.path().join("ws.toml");
     write(
         &ws,
-        "version = 1\nyou = \"alice@example.com\"\n\n[settings]\nworkspace_id = \"../../etc\"\n",
+        "version = 1\nyou = \"alice@example.com\"\nworkspace_id = \"../../etc\"\n",
     );
     let r = run(bin().args(["-c", ws.to_str().unwrap(), "check"]));
     assert_eq!(r.code, 2, "{}", r.all());
     assert!(
-        r.stderr.contains(":5:")
+        r.stderr.contains(":3:")
             && r.stderr
-                .contains("settings.workspace_id must be 16 to 64 hex digits"),
+                .contains("workspace_id must be 16 to 64 hex digits"),
         "{}",
         r.stderr
     );

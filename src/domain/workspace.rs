@@ -18,6 +18,10 @@ pub const EXPIRY_WARNING_DAYS: i64 = 7;
 pub struct Workspace {
     pub version: u32,
     pub you: String,
+    /// Scopes this workspace's keyring entries (`apple-conn/<id>/…`); not a secret. A root key, not
+    /// in `[settings]`, so a file apple-conn saved can still take a hand-written `[settings]` table.
+    #[serde(default, deserialize_with = "workspace_id")]
+    pub workspace_id: Option<String>,
     #[serde(default)]
     pub settings: Settings,
     #[serde(default)]
@@ -44,9 +48,6 @@ pub struct Settings {
     pub theme: Option<String>,
     #[serde(default)]
     pub keymap: Option<String>,
-    /// Scopes this workspace's keyring entries (`apple-conn/<id>/…`); not a secret.
-    #[serde(default, deserialize_with = "workspace_id")]
-    pub workspace_id: Option<String>,
 }
 
 /// 16 to 64 hex digits, dashes allowed between them (a UUID fits): safe inside a keyring name.
@@ -65,7 +66,7 @@ fn workspace_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>
         Ok(Some(id))
     } else {
         Err(serde::de::Error::custom(
-            "settings.workspace_id must be 16 to 64 hex digits (a UUID fits): delete the line and apple-conn writes a new one on the next save (keyring entries made under the old id must then be added again)",
+            "workspace_id must be 16 to 64 hex digits (a UUID fits): delete the line and apple-conn writes a new one on the next save (keyring entries made under the old id must then be added again)",
         ))
     }
 }

@@ -337,7 +337,7 @@ pub fn init(path: &Path, you: &str) -> Result<(), UpdateError> {
         )));
     }
     let text = format!(
-        "# apple-conn workspace: connections and apps. Secrets live in the keyring or behind env/path references.\nversion = 1\nyou = \"{}\"\n\n[settings]\n# Scopes this workspace's keyring entries (apple-conn/<id>/...); not a secret.\nworkspace_id = \"{}\"\n",
+        "# apple-conn workspace: connections and apps. Secrets live in the keyring or behind env/path references.\nversion = 1\nyou = \"{}\"\n# Scopes this workspace's keyring entries (apple-conn/<id>/...); not a secret.\nworkspace_id = \"{}\"\n",
         you.replace('\\', "\\\\").replace('"', "\\\""),
         workspace_id::new_id()
     );

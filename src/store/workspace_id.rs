@@ -1,4 +1,4 @@
-//! The workspace id that scopes keyring entries: made by `init`, added on the next save of an older file.
+//! The workspace id (a root key) that scopes keyring entries: made by `init`, added on the next save of an older file.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -36,35 +36,19 @@ pub fn pending_or_new(path: &Path) -> String {
     id
 }
 
-/// Adds `[settings] workspace_id` to a document that has none; true when it did.
+/// Adds the root key `workspace_id` to a document that has none; true when it did.
 pub fn ensure_in(doc: &mut toml_edit::DocumentMut, path: &Path) -> bool {
-    let has = doc
-        .get("settings")
-        .and_then(|s| s.get("workspace_id"))
-        .is_some();
-    if has {
+    if doc.contains_key("workspace_id") {
         return false;
     }
     let id = pending(path).unwrap_or_else(new_id);
-    if doc.get("settings").is_none() {
-        doc.insert("settings", toml_edit::Item::Table(toml_edit::Table::new()));
-    }
-    match doc.get_mut("settings") {
-        Some(toml_edit::Item::Table(t)) => {
-            t.insert("workspace_id", toml_edit::value(id));
-            true
-        }
-        Some(toml_edit::Item::Value(toml_edit::Value::InlineTable(t))) => {
-            t.insert("workspace_id", id.into());
-            true
-        }
-        _ => false,
-    }
+    doc.insert("workspace_id", toml_edit::value(id));
+    true
 }
 
 /// The id written in the file now, if any (a file that does not load has none).
 pub fn read(path: &Path) -> Option<String> {
-    super::load(path).ok()?.workspace.settings.workspace_id
+    super::load(path).ok()?.workspace.workspace_id
 }
 
 #[cfg(test)]
@@ -75,19 +59,21 @@ mod tests {
     fn an_id_is_added_once_and_kept_in_place() {
         let path = Path::new("/nonexistent/unit-a.toml");
         let mut doc: toml_edit::DocumentMut =
-            "# mine\nversion = 1\n\n[settings]\ntheme = \"mono\" # dark\n"
+            "# mine\nversion = 1\nyou = \"a@example.com\"\n\n[settings]\ntheme = \"mono\" # dark\n"
                 .parse()
                 .unwrap();
         assert!(ensure_in(&mut doc, path));
         let text = doc.to_string();
         assert!(text.contains("theme = \"mono\" # dark"), "{text}");
-        let id = doc["settings"]["workspace_id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        // A root key, above the tables: a hand-added `[settings]` table still fits.
+        assert!(
+            text.find("workspace_id = ") < text.find("[settings]"),
+            "{text}"
+        );
+        let id = doc["workspace_id"].as_str().unwrap().to_string();
         assert!(crate::domain::workspace::is_valid_workspace_id(&id), "{id}");
         assert!(!ensure_in(&mut doc, path));
-        assert_eq!(doc["settings"]["workspace_id"].as_str(), Some(id.as_str()));
+        assert_eq!(doc["workspace_id"].as_str(), Some(id.as_str()));
     }
 
     #[test]
@@ -95,14 +81,10 @@ mod tests {
         let path = Path::new("/nonexistent/unit-b.toml");
         let used = pending_or_new(path);
         assert_eq!(pending_or_new(path), used);
-        let mut doc: toml_edit::DocumentMut = "version = 1\nsettings = { theme = \"mono\" }\n"
-            .parse()
-            .unwrap();
+        let mut doc: toml_edit::DocumentMut =
+            "version = 1\n\n[[apps]]\nslug = \"a\"\n".parse().unwrap();
         assert!(ensure_in(&mut doc, path));
-        assert_eq!(
-            doc["settings"]["workspace_id"].as_str(),
-            Some(used.as_str())
-        );
+        assert_eq!(doc["workspace_id"].as_str(), Some(used.as_str()));
     }
 
     #[test]
