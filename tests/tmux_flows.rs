@@ -182,8 +182,18 @@ fn open_with_keyring(s: &Setup, name: &str, extra: &str, after: &str) -> Option<
     Some(t)
 }
 
+/// The file as saved, without the `workspace_id` line the first save adds (random; checked once).
 fn on_disk(s: &Setup) -> String {
-    std::fs::read_to_string(&s.ws).unwrap()
+    let text = std::fs::read_to_string(&s.ws).unwrap();
+    let ids = text
+        .lines()
+        .filter(|l| l.starts_with("workspace_id = "))
+        .count();
+    assert!(ids <= 1, "{text}");
+    text.lines()
+        .filter(|l| !l.starts_with("workspace_id = "))
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 #[test]
