@@ -200,3 +200,26 @@ fn a_bad_workspace_id_is_refused_with_the_fix() {
         r.stderr
     );
 }
+
+#[test]
+fn init_writes_an_id_and_a_hand_added_settings_table_still_fits() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.toml");
+    let r = run(bin().args([
+        "-c",
+        ws.to_str().unwrap(),
+        "init",
+        "--you",
+        "alice@example.com",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.all());
+    let id = workspace_id(&ws);
+    assert!(
+        id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()),
+        "{id}"
+    );
+    let text = std::fs::read_to_string(&ws).unwrap();
+    write(&ws, &format!("{text}\n[settings]\ntheme = \"mono\"\n"));
+    let check = run(bin().args(["-c", ws.to_str().unwrap(), "check"]));
+    assert_eq!(check.code, 0, "{}", check.all());
+}

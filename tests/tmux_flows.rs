@@ -320,6 +320,12 @@ fn assign_and_unassign_both_kinds() {
     t.wait_for("shop-ios: apple_id cleared");
     t.quit(&s.done);
     assert_eq!(on_disk(&s), WORKSPACE);
+    // The TUI's first save gave the older file its keyring scope, as a root key.
+    let raw = std::fs::read_to_string(&s.ws).unwrap();
+    assert!(
+        raw.contains("you = \"trusted@example.com\"\nworkspace_id = \""),
+        "{raw}"
+    );
 }
 
 #[test]
