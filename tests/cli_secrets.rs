@@ -507,13 +507,14 @@ fn the_real_secret_service_stores_what_secret_tool_reads() {
 printf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
 B='{bin}'; W='{ws}'
 "$B" -c "$W" add api-key --name "CI key" --key-id ABCDE12345 --issuer-id {ISSUER} --p8 '{p8}'
+ID=$(sed -n 's/^workspace_id = "\(.*\)"$/\1/p' "$W")
 echo "--- secret-tool"
-secret-tool lookup service apple-conn username api-key/ABCDE12345
+secret-tool lookup service apple-conn username "$ID/api-key/ABCDE12345"
 echo "--- token"
 "$B" -c "$W" token "CI key" | cut -d. -f1
 "$B" -c "$W" check --secrets
 "$B" -c "$W" remove api-key "CI key"
-if secret-tool lookup service apple-conn username api-key/ABCDE12345 >/dev/null; then echo "STILL THERE"; else echo "--- gone"; fi
+if secret-tool lookup service apple-conn username "$ID/api-key/ABCDE12345" >/dev/null; then echo "STILL THERE"; else echo "--- gone"; fi
 "#,
         bin = bin_path().display(),
         ws = ws.display(),
@@ -554,12 +555,17 @@ if secret-tool lookup service apple-conn username api-key/ABCDE12345 >/dev/null;
         stdout.contains("--- gone"),
         "remove deleted the keyring entry: {stdout}"
     );
+    let text = std::fs::read_to_string(&ws).unwrap();
+    let id = text
+        .lines()
+        .find_map(|l| l.strip_prefix("workspace_id = \""))
+        .and_then(|l| l.strip_suffix('"'))
+        .expect("the add gave the workspace its id");
     assert!(
-        stderr.contains(
-            "private key in the OS keyring (Secret Service) as apple-conn/api-key/ABCDE12345"
-        ),
+        stderr.contains(&format!(
+            "private key in the OS keyring (Secret Service) as apple-conn/{id}/api-key/ABCDE12345"
+        )),
         "{stderr}"
     );
-    let text = std::fs::read_to_string(&ws).unwrap();
     assert!(!text.contains("PRIVATE"));
 }

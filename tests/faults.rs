@@ -361,8 +361,15 @@ fn a_locked_keyring_saves_nothing_and_a_keyring_gone_mid_way_is_reported() {
         "the add worked: {stdout}\n{stderr}"
     );
     assert!(stdout.ends_with("rc=1\n"), "{stdout}\n{stderr}");
+    // The entry is named as the keyring holds it: scoped by the id the add gave the workspace.
+    let text = std::fs::read_to_string(&ws).unwrap();
+    let id = text
+        .lines()
+        .find_map(|l| l.strip_prefix("workspace_id = \""))
+        .and_then(|l| l.strip_suffix('"'))
+        .expect("the add gave the workspace its id");
     assert!(
-        stderr.contains("removed from the workspace, but its secrets could not be deleted; delete them by hand: apple-conn/api-key/ABCDE12345"),
+        stderr.contains(&format!("removed from the workspace, but its secrets could not be deleted; delete them by hand: apple-conn/{id}/api-key/ABCDE12345")),
         "{stderr}"
     );
     assert!(!std::fs::read_to_string(&ws).unwrap().contains("ABCDE12345"));

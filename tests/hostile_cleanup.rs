@@ -117,9 +117,10 @@ fn reauth_moving_the_session_to_a_file_leaves_no_keyring_entry() {
 printf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
 B='{bin}'; W='{ws}'
 "$B" -c "$W" add apple-id --apple-id trusted@example.com --password-from env:TEST_PW --store reference --apple-auth-url '{url}' --code-from env:TEST_CODE
-if secret-tool lookup service apple-conn username apple-id/trusted@example.com/session >/dev/null; then echo "--- in keyring"; fi
+ID=$(sed -n 's/^workspace_id = "\(.*\)"$/\1/p' "$W")
+if secret-tool lookup service apple-conn username "$ID/apple-id/trusted@example.com/session" >/dev/null; then echo "--- in keyring"; fi
 "$B" -c "$W" reauth trusted@example.com --session-file '{session}' --apple-auth-url '{url}' --code-from env:TEST_CODE
-if secret-tool lookup service apple-conn username apple-id/trusted@example.com/session >/dev/null; then echo "STILL THERE"; else echo "--- gone"; fi
+if secret-tool lookup service apple-conn username "$ID/apple-id/trusted@example.com/session" >/dev/null; then echo "STILL THERE"; else echo "--- gone"; fi
 "#,
         bin = bin_path().display(),
         ws = ws.display(),

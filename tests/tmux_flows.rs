@@ -182,8 +182,18 @@ fn open_with_keyring(s: &Setup, name: &str, extra: &str, after: &str) -> Option<
     Some(t)
 }
 
+/// The file as saved, without the `workspace_id` line the first save adds (random; checked once).
 fn on_disk(s: &Setup) -> String {
-    std::fs::read_to_string(&s.ws).unwrap()
+    let text = std::fs::read_to_string(&s.ws).unwrap();
+    let ids = text
+        .lines()
+        .filter(|l| l.starts_with("workspace_id = "))
+        .count();
+    assert!(ids <= 1, "{text}");
+    text.lines()
+        .filter(|l| !l.starts_with("workspace_id = "))
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 #[test]
@@ -310,6 +320,12 @@ fn assign_and_unassign_both_kinds() {
     t.wait_for("shop-ios: apple_id cleared");
     t.quit(&s.done);
     assert_eq!(on_disk(&s), WORKSPACE);
+    // The TUI's first save gave the older file its keyring scope, as a root key.
+    let raw = std::fs::read_to_string(&s.ws).unwrap();
+    assert!(
+        raw.contains("you = \"trusted@example.com\"\nworkspace_id = \""),
+        "{raw}"
+    );
 }
 
 #[test]

@@ -18,6 +18,10 @@ pub const EXPIRY_WARNING_DAYS: i64 = 7;
 pub struct Workspace {
     pub version: u32,
     pub you: String,
+    /// Scopes this workspace's keyring entries (`apple-conn/<id>/…`); not a secret. A root key, not
+    /// in `[settings]`, so a file apple-conn saved can still take a hand-written `[settings]` table.
+    #[serde(default, deserialize_with = "workspace_id")]
+    pub workspace_id: Option<String>,
     #[serde(default)]
     pub settings: Settings,
     #[serde(default)]
@@ -83,6 +87,27 @@ impl Default for VaultSettings {
             ca_cert: None,
             address: None,
         }
+    }
+}
+
+/// 16 to 64 hex digits, dashes allowed between them (a UUID fits): safe inside a keyring name.
+pub fn is_valid_workspace_id(id: &str) -> bool {
+    let hex = id.chars().filter(|c| c.is_ascii_hexdigit()).count();
+    (16..=64).contains(&hex)
+        && id.len() <= 80
+        && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+}
+
+fn workspace_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let id = String::deserialize(d)?;
+    if is_valid_workspace_id(&id) {
+        Ok(Some(id))
+    } else {
+        Err(serde::de::Error::custom(
+            "workspace_id must be 16 to 64 hex digits (a UUID fits): delete the line and apple-conn writes a new one on the next save (keyring entries made under the old id must then be added again)",
+        ))
     }
 }
 

@@ -379,7 +379,11 @@ pub fn add_apple_id(path: &Path, keyring: &dyn SecretStore, args: &AddAppleIdArg
     if let Err(e) = saved {
         for (r, name) in &written {
             if let Err(cleanup) = secrets.delete(r, name) {
-                eprintln!("warning: could not remove {name} again ({cleanup}): delete it by hand");
+                let shown = match r {
+                    crate::domain::secret_ref::SecretRef::Keyring => keyring.label(name),
+                    _ => name.to_string(),
+                };
+                eprintln!("warning: could not remove {shown} again ({cleanup}): delete it by hand");
             }
         }
         return Err(e);

@@ -5,7 +5,10 @@ use crate::cli::{AddCommand, Cli, Command, ExportCommand, JwtCommand};
 use crate::secrets::LazyKeyring;
 
 pub fn run(cli: &Cli) -> CmdResult {
-    let keyring = LazyKeyring::new();
+    let keyring = match config_path(&cli.config) {
+        Ok(path) => LazyKeyring::for_workspace(&path),
+        Err(_) => LazyKeyring::new(),
+    };
     crate::secrets::vault::set_flag_address(cli.vault_addr.as_deref());
     let Some(command) = &cli.command else {
         return Err(super::Failure::new(2, "no subcommand"));

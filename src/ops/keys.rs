@@ -34,10 +34,10 @@ pub enum AddKeyError {
     /// The content is not a usable .p8 key.
     Import(String),
     Keyring(String),
-    /// The workspace was not saved; `leftover` names a keyring entry that could not be removed again.
+    /// The workspace was not saved; `leftover` names a keyring entry (as the keyring holds it) that could not be removed again.
     Save {
         error: UpdateError,
-        leftover: Option<(EntryName, String)>,
+        leftover: Option<(String, String)>,
     },
 }
 
@@ -72,8 +72,12 @@ pub fn add_api_key(
             secrets
                 .set(&key.private_key, &entry, &imported.pem)
                 .map_err(|e| AddKeyError::Keyring(e.to_string()))?;
+            let label = match &key.private_key {
+                SecretRef::Keyring => keyring.label(&entry),
+                _ => entry.to_string(),
+            };
             format!(
-                "{} as {entry}",
+                "{} as {label}",
                 crate::secrets::describe_place(&key.private_key, keyring, target.path())
             )
         }
@@ -103,10 +107,14 @@ pub fn add_api_key(
         Err(error) => {
             // Never leave a secret behind that no connection points to.
             let leftover = match storage {
-                Storage::Keyring | Storage::Vault => secrets
+                Storage::Keyring => keyring
+                    .delete(&entry)
+                    .err()
+                    .map(|e| (keyring.label(&entry), e.to_string())),
+                Storage::Vault => secrets
                     .delete(&key.private_key, &entry)
                     .err()
-                    .map(|e| (entry, e.to_string())),
+                    .map(|e| (entry.to_string(), e.to_string())),
                 Storage::Reference(_) => None,
             };
             Err(match (late, leftover) {

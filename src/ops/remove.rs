@@ -39,9 +39,13 @@ pub fn remove(
     for (r, entry) in refs {
         if let Err(e) = secrets.delete(&r, &entry) {
             let reason = e.to_string();
+            let shown = match r {
+                crate::domain::secret_ref::SecretRef::Keyring => keyring.label(&entry),
+                _ => entry.to_string(),
+            };
             match leftovers.iter_mut().find(|(r, _)| *r == reason) {
-                Some((_, entries)) => entries.push(entry.to_string()),
-                None => leftovers.push((reason, vec![entry.to_string()])),
+                Some((_, entries)) => entries.push(shown),
+                None => leftovers.push((reason, vec![shown])),
             }
         }
     }

@@ -1,6 +1,7 @@
 //! The OS keyring through keyring-core: Keychain on macOS, Credential Manager on Windows,
 //! Secret Service on Linux desktops, and the kernel keyutils store when asked for.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use keyring_core::{CredentialStore, Entry, Error};
@@ -165,15 +166,27 @@ impl SecretStore for KeyringStore {
     }
 }
 
-/// Connects on first use, so commands that need no keyring never touch it.
+/// Connects on first use, so commands that need no keyring never touch it. With a workspace
+/// file, entries are scoped by its `workspace_id`; an entry still under the old unscoped name is
+/// moved to the scoped one the first time it is read.
 #[derive(Default)]
 pub struct LazyKeyring {
     cell: std::sync::OnceLock<Result<KeyringStore, String>>,
+    workspace: Option<PathBuf>,
+    scope: std::sync::OnceLock<String>,
 }
 
 impl LazyKeyring {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Scoped by the id in `workspace` (read when first needed, again while the file has none).
+    pub fn for_workspace(workspace: &Path) -> Self {
+        LazyKeyring {
+            workspace: Some(workspace.to_path_buf()),
+            ..Self::default()
+        }
     }
 
     fn store(&self) -> Result<&KeyringStore, SecretError> {
@@ -182,17 +195,101 @@ impl LazyKeyring {
             .as_ref()
             .map_err(|e| SecretError::Unavailable(e.clone()))
     }
+
+    /// The id in the workspace file; none for a file not saved since ids came in.
+    fn file_scope(&self) -> Option<&str> {
+        if let Some(id) = self.scope.get() {
+            return Some(id);
+        }
+        let id = crate::store::workspace_id::read(self.workspace.as_deref()?)?;
+        Some(self.scope.get_or_init(|| id))
+    }
+
+    /// The id this process's next save will write into a file that has none yet.
+    fn pending_scope(&self) -> Option<String> {
+        crate::store::workspace_id::pending(self.workspace.as_deref()?)
+    }
+
+    /// Copies an old unscoped entry to its scoped name and deletes the old one once the copy reads back.
+    fn migrate(
+        &self,
+        store: &KeyringStore,
+        old: &EntryName,
+        new: &EntryName,
+    ) -> Result<SecretValue, SecretError> {
+        let value = store.get(old)?;
+        store.set(new, &value)?;
+        let copied = store.get(new)?;
+        if copied.expose() != value.expose() {
+            return Err(SecretError::Failed(format!(
+                "{new} did not read back as written while moving {old} into this workspace's scope; {old} was left in place"
+            )));
+        }
+        store.delete(old)?;
+        Ok(value)
+    }
 }
 
 impl SecretStore for LazyKeyring {
     fn get(&self, name: &EntryName) -> Result<SecretValue, SecretError> {
-        self.store()?.get(name)
+        let store = self.store()?;
+        if let Some(id) = self.file_scope() {
+            let scoped = name.scoped(id);
+            return match store.get(&scoped) {
+                Err(SecretError::NotFound(missing)) => {
+                    self.migrate(store, name, &scoped).map_err(|e| match e {
+                        SecretError::NotFound(_) => SecretError::NotFound(missing),
+                        other => other,
+                    })
+                }
+                other => other,
+            };
+        }
+        match self.pending_scope() {
+            // Written by this process before the save that records its id.
+            Some(id) => match store.get(&name.scoped(&id)) {
+                Err(SecretError::NotFound(_)) => store.get(name),
+                other => other,
+            },
+            None => store.get(name),
+        }
     }
     fn set(&self, name: &EntryName, value: &SecretValue) -> Result<(), SecretError> {
-        self.store()?.set(name, value)
+        let store = self.store()?;
+        let id = match (self.file_scope(), &self.workspace) {
+            (Some(id), _) => id.to_string(),
+            (None, Some(path)) => crate::store::workspace_id::pending_or_new(path),
+            (None, None) => return store.set(name, value),
+        };
+        store.set(&name.scoped(&id), value)
     }
     fn delete(&self, name: &EntryName) -> Result<(), SecretError> {
-        self.store()?.delete(name)
+        let store = self.store()?;
+        let id = match self.file_scope() {
+            Some(id) => Some(id.to_string()),
+            None => self.pending_scope(),
+        };
+        match id {
+            None => store.delete(name),
+            Some(id) => {
+                let scoped = name.scoped(&id);
+                match store.get(&scoped) {
+                    // Not moved yet: the old unscoped entry is the one this workspace reads.
+                    Err(SecretError::NotFound(_)) => store.delete(name),
+                    _ => store.delete(&scoped),
+                }
+            }
+        }
+    }
+    fn label(&self, name: &EntryName) -> String {
+        match self
+            .file_scope()
+            .map(str::to_string)
+            .or_else(|| self.pending_scope())
+        {
+            Some(id) => name.scoped(&id).to_string(),
+            None => name.to_string(),
+        }
     }
     fn describe(&self) -> String {
         match self.store() {

@@ -16,7 +16,8 @@ use std::path::Path;
 
 use crate::domain::secret_ref::SecretRef;
 
-/// A stable entry name, e.g. `apple-conn/api-key/2X9R4HXF34`.
+/// A stable entry name, e.g. `apple-conn/api-key/2X9R4HXF34`; the keyring stores it under the
+/// workspace's id (`EntryName::scoped`, done in `LazyKeyring`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EntryName(String);
 
@@ -39,6 +40,10 @@ impl EntryName {
     }
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+    /// The same entry in one workspace's scope: `apple-conn/<workspace_id>/api-key/…`.
+    pub fn scoped(&self, workspace_id: &str) -> Self {
+        EntryName(format!("{SERVICE}/{workspace_id}/{}", self.user()))
     }
     /// The keyring "user" under the `apple-conn` service: the name without its prefix.
     pub fn user(&self) -> &str {
@@ -82,6 +87,10 @@ pub trait SecretStore {
     fn delete(&self, name: &EntryName) -> Result<(), SecretError>;
     /// Shown in messages: "the OS keyring (Secret Service)", "memory (demo)".
     fn describe(&self) -> String;
+    /// The name the entry has in this store (the OS keyring scopes it by workspace), for messages.
+    fn label(&self, name: &EntryName) -> String {
+        name.to_string()
+    }
 }
 
 /// Reads and writes secrets wherever their reference points.

@@ -256,6 +256,7 @@ pub mod edit;
 pub mod files;
 mod parallel;
 pub mod save;
+pub mod workspace_id;
 
 #[derive(Debug)]
 pub enum UpdateError {
@@ -294,6 +295,8 @@ pub fn update<T>(
         .parse()
         .map_err(|e: toml_edit::TomlError| UpdateError::Refused(e.to_string()))?;
     let out = change(&loaded, &mut doc).map_err(UpdateError::Refused)?;
+    // An older file gets its keyring scope on its next save.
+    workspace_id::ensure_in(&mut doc, path);
     let new_text = doc.to_string();
     let new_loaded = parse(path, new_text).map_err(|e| {
         UpdateError::Refused(format!(
@@ -334,8 +337,9 @@ pub fn init(path: &Path, you: &str) -> Result<(), UpdateError> {
         )));
     }
     let text = format!(
-        "# apple-conn workspace: connections and apps. Secrets live in the keyring or behind env/path references.\nversion = 1\nyou = \"{}\"\n",
-        you.replace('\\', "\\\\").replace('"', "\\\"")
+        "# apple-conn workspace: connections and apps. Secrets live in the keyring or behind env/path references.\nversion = 1\nyou = \"{}\"\n# Scopes this workspace's keyring entries (apple-conn/<id>/...); not a secret.\nworkspace_id = \"{}\"\n",
+        you.replace('\\', "\\\\").replace('"', "\\\""),
+        workspace_id::new_id()
     );
     parse(path, text.clone()).map_err(|e| UpdateError::Refused(e.to_string()))?;
     save::write_atomic(path, text.as_bytes())?;

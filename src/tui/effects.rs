@@ -297,7 +297,8 @@ impl Runner {
             && let Err(err) = self.keyring.delete(&entry)
         {
             self.send(Msg::Failed(format!(
-                "nothing was saved, and {entry} could not be removed from the keyring again ({err}): delete it by hand"
+                "nothing was saved, and {} could not be removed from the keyring again ({err}): delete it by hand",
+                self.keyring.label(&entry)
             )));
         }
     }

@@ -142,7 +142,8 @@ pub fn run(opts: Options) -> Result<(), String> {
             Some(l) => l,
             None => store::load(&opts.config).map_err(|e| e.to_string())?,
         };
-        (l, Box::new(crate::secrets::LazyKeyring::new()))
+        let keyring = crate::secrets::LazyKeyring::for_workspace(&l.path);
+        (l, Box::new(keyring))
     };
     let term = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {

@@ -1,0 +1,225 @@
+//! Keyring entries scoped by the workspace id, against the real Secret Service (gnome-keyring).
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+
+fn secret_service() -> bool {
+    require(
+        have("dbus-run-session") && have("gnome-keyring-daemon") && have("secret-tool"),
+        "a Secret Service (dbus + gnome-keyring + secret-tool)",
+    )
+}
+
+/// Runs `script` in its own D-Bus session with an unlocked gnome-keyring; (ok, stdout, stderr).
+fn in_keyring(dir: &Path, script: &str) -> (bool, String, String) {
+    let script = format!(
+        "set -e\nprintf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null\nB='{}'\n{script}",
+        bin_path().display()
+    );
+    let out = Command::new("dbus-run-session")
+        .args(["--", "bash", "-c", &script])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("XDG_CONFIG_HOME", dir)
+        .env("HOME", dir)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn workspace_id(ws: &Path) -> String {
+    let text = std::fs::read_to_string(ws).unwrap();
+    let doc: toml::Table = toml::from_str(&text).unwrap();
+    doc["workspace_id"]
+        .as_str()
+        .expect("a workspace_id")
+        .to_string()
+}
+
+fn fingerprint(pem: &str) -> String {
+    apple_conn::asc::p8::import(pem.as_bytes(), None, None)
+        .unwrap()
+        .fingerprint
+}
+
+fn section<'a>(stdout: &'a str, marker: &str) -> &'a str {
+    stdout
+        .split(&format!("--- {marker}\n"))
+        .nth(1)
+        .unwrap_or("")
+        .split("--- ")
+        .next()
+        .unwrap_or("")
+}
+
+#[test]
+fn two_workspaces_with_the_same_key_id_keep_two_entries() {
+    if !secret_service() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.toml");
+    let c = dir.path().join("c.toml");
+    let da = tempfile::tempdir().unwrap();
+    let dc = tempfile::tempdir().unwrap();
+    let p8a = openssl_p256(da.path(), "AuthKey_ABCDE12345.p8");
+    let p8c = openssl_p256(dc.path(), "AuthKey_ABCDE12345.p8");
+    let script = format!(
+        r#"A='{a}'; C='{c}'
+"$B" -c "$A" init --you alice@example.com
+"$B" -c "$C" init --you alice@example.com
+"$B" -c "$A" add api-key --name "CI key" --key-id ABCDE12345 --issuer-id {ISSUER} --p8 '{p8a}'
+"$B" -c "$C" add api-key --name "CI key" --key-id ABCDE12345 --issuer-id {ISSUER} --p8 '{p8c}'
+echo "--- search"
+secret-tool search --all service apple-conn 2>&1 | grep '^attribute.username'
+echo "--- remove"
+"$B" -c "$A" remove api-key "CI key"
+if "$B" -c "$C" token "CI key" >/dev/null; then echo "--- other token ok"; fi
+echo "--- other entry"
+secret-tool lookup service apple-conn username "$(sed -n 's/^workspace_id = "\(.*\)"$/\1/p' "$C")/api-key/ABCDE12345"
+echo "--- after"
+secret-tool search --all service apple-conn 2>&1 | grep '^attribute.username' || true
+"#,
+        a = a.display(),
+        c = c.display(),
+        p8a = p8a.display(),
+        p8c = p8c.display()
+    );
+    let (ok, stdout, stderr) = in_keyring(dir.path(), &script);
+    assert!(ok, "{stdout}\n{stderr}");
+    let (ida, idc) = (workspace_id(&a), workspace_id(&c));
+    assert_ne!(ida, idc, "init makes a new id per workspace");
+    let search = section(&stdout, "search");
+    assert!(
+        search.contains(&format!("username = {ida}/api-key/ABCDE12345"))
+            && search.contains(&format!("username = {idc}/api-key/ABCDE12345")),
+        "two scoped entries: {search}"
+    );
+    assert!(
+        !search.contains("username = api-key/"),
+        "no unscoped entry: {search}"
+    );
+    assert!(
+        stderr.contains(&format!("as apple-conn/{ida}/api-key/ABCDE12345")),
+        "add names the scoped entry: {stderr}"
+    );
+    assert!(
+        stdout.contains("--- other token ok"),
+        "the other workspace still mints: {stdout}\n{stderr}"
+    );
+    let other = section(&stdout, "other entry");
+    assert_eq!(
+        fingerprint(other),
+        fingerprint(&std::fs::read_to_string(&p8c).unwrap()),
+        "the other workspace's entry holds its own key, not the first one's"
+    );
+    let after = section(&stdout, "after");
+    assert!(!after.contains(&ida), "removed: {after}");
+    assert!(after.contains(&idc), "kept: {after}");
+}
+
+#[test]
+fn an_old_workspace_keeps_working_and_is_migrated_on_its_next_save() {
+    if !secret_service() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ws = base_workspace(dir.path());
+    let p8 = openssl_p256(dir.path(), "AuthKey_ABCDE12345.p8");
+    let other = openssl_p256(dir.path(), "AuthKey_FFFFF12345.p8");
+    // An old apple-conn's state: no id in the file, the key under the unscoped name.
+    let script = format!(
+        r#"W='{ws}'
+"$B" -c "$W" add api-key --name "CI key" --key-id ABCDE12345 --issuer-id {ISSUER} --p8 '{p8}'
+ID=$(sed -n 's/^workspace_id = "\(.*\)"$/\1/p' "$W")
+secret-tool clear service apple-conn username "$ID/api-key/ABCDE12345"
+secret-tool store --label old service apple-conn username api-key/ABCDE12345 < '{p8}'
+grep -v '^workspace_id' "$W" > "$W.old"; cat "$W.old" > "$W"; cp "$W" "$W.before"
+echo "--- legacy token"
+"$B" -c "$W" token "CI key" | cut -c1-3
+"$B" -c "$W" check --secrets >/dev/null
+"$B" -c "$W" preview >/dev/null
+if cmp -s "$W" "$W.before"; then echo "--- read-only opens left the file alone"; fi
+"$B" -c "$W" add api-key --name "Other" --key-id FFFFF12345 --issuer-id {ISSUER} --p8 '{other}' --store reference
+echo "--- migrated token"
+"$B" -c "$W" token "CI key" | cut -c1-3
+ID=$(sed -n 's/^workspace_id = "\(.*\)"$/\1/p' "$W")
+echo "--- scoped"
+secret-tool lookup service apple-conn username "$ID/api-key/ABCDE12345"
+if secret-tool lookup service apple-conn username api-key/ABCDE12345 >/dev/null; then echo "--- OLD STILL THERE"; else echo "--- old gone"; fi
+"#,
+        ws = ws.display(),
+        p8 = p8.display(),
+        other = other.display()
+    );
+    let (ok, stdout, stderr) = in_keyring(dir.path(), &script);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert_eq!(section(&stdout, "legacy token").trim(), "eyJ", "{stderr}");
+    assert!(
+        stdout.contains("--- read-only opens left the file alone"),
+        "{stdout}"
+    );
+    let text = std::fs::read_to_string(&ws).unwrap();
+    assert!(
+        text.contains("# my CI connections"),
+        "saved in place: {text}"
+    );
+    let id = workspace_id(&ws);
+    assert_eq!(id.len(), 32);
+    assert_eq!(section(&stdout, "migrated token").trim(), "eyJ", "{stderr}");
+    assert_eq!(
+        fingerprint(section(&stdout, "scoped")),
+        fingerprint(&std::fs::read_to_string(&p8).unwrap()),
+        "the old entry was copied to the scoped name"
+    );
+    assert!(stdout.contains("--- old gone"), "{stdout}");
+}
+
+#[test]
+fn a_bad_workspace_id_is_refused_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.toml");
+    write(
+        &ws,
+        "version = 1\nyou = \"alice@example.com\"\nworkspace_id = \"../../etc\"\n",
+    );
+    let r = run(bin().args(["-c", ws.to_str().unwrap(), "check"]));
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stderr.contains(":3:")
+            && r.stderr
+                .contains("workspace_id must be 16 to 64 hex digits"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn init_writes_an_id_and_a_hand_added_settings_table_still_fits() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.toml");
+    let r = run(bin().args([
+        "-c",
+        ws.to_str().unwrap(),
+        "init",
+        "--you",
+        "alice@example.com",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.all());
+    let id = workspace_id(&ws);
+    assert!(
+        id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()),
+        "{id}"
+    );
+    let text = std::fs::read_to_string(&ws).unwrap();
+    write(&ws, &format!("{text}\n[settings]\ntheme = \"mono\"\n"));
+    let check = run(bin().args(["-c", ws.to_str().unwrap(), "check"]));
+    assert_eq!(check.code, 0, "{}", check.all());
+}
