@@ -94,8 +94,7 @@ fn refresh_signs_in_with_the_quoted_trust_cookie_and_no_code() {
     );
     let complete = requests(&stub)
         .into_iter()
-        .filter(|r| r["path"] == "/appleauth/auth/signin/complete")
-        .last()
+        .rfind(|r| r["path"] == "/appleauth/auth/signin/complete")
         .unwrap();
     let cookie = complete["headers"]["Cookie"]
         .as_str()

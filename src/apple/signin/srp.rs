@@ -97,7 +97,7 @@ pub fn proof(
     let a = BoxedUint::from_be_slice_vartime(&eph.a);
     let monty = |v: &BoxedUint| BoxedMontyForm::new(v.resize(precision), &params);
     let base = monty(&b) - monty(&k) * g.pow(&x);
-    let exponent = a.concatenating_add(&u.concatenating_mul(&x));
+    let exponent = a.concatenating_add(u.concatenating_mul(&x));
     let premaster = zeroize::Zeroizing::new(
         base.pow(&exponent)
             .retrieve()
