@@ -73,12 +73,8 @@ fn launch_tui(cli: &Cli) -> CmdResult {
     });
     let user_keymap = match &keymap_path {
         Some(p) => Some(
-            apple_conn::store::files::read_text_capped(
-                p,
-                apple_conn::store::files::SMALL_CAP,
-                "keymap",
-            )
-            .map_err(|e| Failure::new(2, format!("keymap {}: {e}", p.display())))?,
+            apple_conn::store::files::read_text_capped(p, apple_conn::store::files::SMALL_CAP, "keymap")
+                .map_err(|e| Failure::new(2, format!("keymap {}: {e}", p.display())))?,
         ),
         None => None,
     };

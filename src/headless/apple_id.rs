@@ -243,12 +243,7 @@ pub fn session_ref_for(
 }
 
 /// After a session moved stores, the old copy goes (a warning when it cannot).
-pub(super) fn drop_old_session(
-    secrets: &Secrets,
-    old: &SecretRef,
-    new: &SecretRef,
-    apple_id: &str,
-) {
+pub(super) fn drop_old_session(secrets: &Secrets, old: &SecretRef, new: &SecretRef, apple_id: &str) {
     if old != new
         && matches!(old, SecretRef::Keyring | SecretRef::Vault(VaultRef::Entry))
         && let Err(e) = secrets.delete(old, &EntryName::session(apple_id))
