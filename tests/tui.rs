@@ -726,6 +726,10 @@ fn reauth_with_a_live_trust_cookie_refreshes_without_a_code() {
         screen.contains("Apple sent a code to your trusted devices"),
         "{screen}"
     );
+    assert!(
+        screen.contains("no trust cookie is recorded: signing in with a code instead"),
+        "{screen}"
+    );
     h.type_text("123456");
     h.keys("enter");
     let bob = h

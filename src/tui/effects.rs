@@ -6,7 +6,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 
 use base64::Engine;
 
-use super::state::TokenView;
+use super::state::{StatusKind, TokenView};
 use super::update::{AppleIdEdit, Change, Effect, KeyStore, Msg};
 use crate::apple::session::{StoredCookie, StoredSession};
 use crate::apple::signin::refresh::{self, Refreshed};
@@ -47,6 +47,8 @@ pub struct Runner {
 enum SignInEvent {
     Progress(String),
     NeedCode(CodeRequest),
+    /// Why the trusted refresh gave way to a code (kept in the status bar).
+    Why(String),
     /// The session, and whether the trust cookie won it (no code).
     Done(Result<(SignedIn, bool), String>),
 }
@@ -528,8 +530,8 @@ impl Runner {
                 Err(_) => None,
             };
             if let Some(why) = why {
-                let _ = ev_tx.send(SignInEvent::Progress(format!(
-                    "{why}: signing in with a code instead…"
+                let _ = ev_tx.send(SignInEvent::Why(format!(
+                    "{why}: signing in with a code instead"
                 )));
             }
             let result = match service {
@@ -561,6 +563,10 @@ impl Runner {
             match ev {
                 SignInEvent::Progress(t) => self.send(Msg::SignInProgress(t)),
                 SignInEvent::NeedCode(r) => self.send(Msg::NeedCode(r)),
+                SignInEvent::Why(t) => {
+                    self.send(Msg::SignInProgress(format!("{t}…")));
+                    self.send(Msg::Status(StatusKind::Info, t));
+                }
                 SignInEvent::Done(Err(e)) => {
                     self.signin_rx = None;
                     self.answers = None;
