@@ -484,3 +484,71 @@ fn add_an_apple_id_against_the_stub() {
     );
     assert!(!text.contains("pw-trusted"), "{text}");
 }
+
+/// The stub's counters (`GET /stats`), read with Python (CI's .venv, as the stub itself).
+fn stub_stats(stub: &Stub) -> serde_json::Value {
+    let o = Command::new(python().unwrap())
+        .args([
+            "-c",
+            &format!(
+                "import urllib.request;print(urllib.request.urlopen('{}/stats').read().decode())",
+                stub.url
+            ),
+        ])
+        .output()
+        .unwrap();
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+fn line_of<'a>(text: &'a str, key: &str) -> &'a str {
+    text.lines().find(|l| l.starts_with(key)).unwrap_or("")
+}
+
+#[test]
+fn re_authenticate_with_a_live_trust_cookie_posts_no_code() {
+    let Some(s) = setup() else { return };
+    let Some(stub) = stub() else { return };
+    let t = open(
+        &s,
+        "refresh",
+        "STUB_PW=pw-trusted",
+        &format!("--apple-auth-url {}", stub.url),
+    );
+    // No session yet: `r` says why it needs a code, then signs in with one.
+    t.keys(&["Down", "r"]);
+    t.wait_for("Two-factor code");
+    t.literal("123456");
+    t.keys(&["Enter"]);
+    t.wait_for("re-authenticated");
+    let first = on_disk(&s);
+    let authenticated = line_of(&first, "authenticated_at = 20").to_string();
+    assert!(!authenticated.is_empty(), "{first}");
+    assert_eq!(stub_stats(&stub)["codes"].as_array().unwrap().len(), 1);
+    let session_before = std::fs::read_to_string(s.dir.join("session.json")).unwrap();
+    // The trust cookie now lives: `r` refreshes with it, no code form.
+    t.keys(&["r"]);
+    t.wait_for("refreshed with the trust cookie (no code); the session expires 20");
+    t.quit(&s.done);
+    let stats = stub_stats(&stub);
+    assert_eq!(
+        stats["codes"].as_array().unwrap().len(),
+        1,
+        "the refresh posted no code: {stats}"
+    );
+    assert_eq!(stats["complete"]["trusted@example.com"], 2, "{stats}");
+    let text = on_disk(&s);
+    // No new code: authenticated_at stays; the expiry is recorded; the comments stay.
+    assert_eq!(
+        line_of(&text, "authenticated_at = 20"),
+        authenticated,
+        "{text}"
+    );
+    assert!(text.contains("session_expires_at = 20"), "{text}");
+    assert!(text.starts_with("# my CI connections\n"), "{text}");
+    let session = std::fs::read_to_string(s.dir.join("session.json")).unwrap();
+    assert!(
+        session.contains("DES"),
+        "the trust cookie is kept: {session}"
+    );
+    assert_ne!(session, session_before, "a new session is stored");
+}

@@ -715,3 +715,52 @@ fn e_on_an_apple_id_edits_its_references_without_signing_in() {
             .contains("Password: `nowhere` is not a place")
     );
 }
+
+#[test]
+fn reauth_with_a_live_trust_cookie_refreshes_without_a_code() {
+    let mut h = Harness::demo(now());
+    // bob has no trust cookie yet: `r` says so and asks for a code.
+    h.keys("down down down down r");
+    let screen = h.render(120, 40);
+    assert!(
+        screen.contains("Apple sent a code to your trusted devices"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("no trust cookie is recorded: signing in with a code instead"),
+        "{screen}"
+    );
+    h.type_text("123456");
+    h.keys("enter");
+    let bob = h
+        .state
+        .loaded
+        .workspace
+        .apple_id("bob@example.com")
+        .unwrap();
+    let authenticated = bob.authenticated_at;
+    let expires = bob
+        .session_expires_at
+        .expect("a session expiry after the code");
+    assert!(expires > now());
+    // Now the demo session's trust cookie lives: `r` refreshes with it and asks for no code.
+    h.keys("r");
+    let screen = h.render(120, 40);
+    assert!(
+        !screen.contains("Apple sent a code"),
+        "a code was asked for: {screen}"
+    );
+    assert!(
+        screen.contains("refreshed with the trust cookie (no code); the session expires"),
+        "{screen}"
+    );
+    let bob = h
+        .state
+        .loaded
+        .workspace
+        .apple_id("bob@example.com")
+        .unwrap();
+    // No new code: authenticated_at stays; the expiry is recorded again.
+    assert_eq!(bob.authenticated_at, authenticated);
+    assert_eq!(bob.session_expires_at, Some(expires));
+}

@@ -2,14 +2,16 @@
 
 use chrono::Utc;
 
-use super::apple_id::{
-    drop_old_session, endpoints, record_session, session_ref_for, stored_session,
-};
+use super::apple_id::{endpoints, session_ref_for, stored_session};
+use super::connections::update_failure;
 use super::secret_input::SecretSource;
 use super::{CmdResult, Failure};
 use crate::apple::session;
 use crate::apple::signin::refresh::{self, Refreshed};
 use crate::cli::SessionRefreshArgs;
+use crate::ops;
+use crate::ops::refresh::KeepError;
+use crate::ops::save::Target;
 use crate::secrets::{EntryName, SecretStore, Secrets};
 use crate::store::Loaded;
 
@@ -108,35 +110,21 @@ pub fn perform(
         Refreshed::StillValid(_) => return Ok(Done::StillValid),
         Refreshed::SignedIn(signed) => signed,
     };
-    let old = aid.session.clone().unwrap_or_default();
     let place = session_ref_for(args.store, None, aid.session.as_ref())?;
-    secrets
-        .set(&place, &EntryName::session(id), &signed.session.to_secret())
-        .map_err(|e| {
-            Failure::new(
-                1,
-                format!(
-                    "signed in, but could not keep the session ({e}); the stored one is unchanged"
-                ),
-            )
-        })?;
-    // No new trust: authenticated_at (the last code) stays; teams only when olympus listed some.
-    let teams = if signed.teams.is_empty() {
-        &aid.teams
-    } else {
-        &signed.teams
-    };
-    record_session(
-        &loaded.path,
+    let kept = ops::refresh::keep(
+        Target::Disk(&loaded.path),
+        keyring,
+        loaded,
         id,
         &place,
-        aid.authenticated_at,
-        signed.expires_at,
-        teams,
-    )?;
-    drop_old_session(&secrets, &old, &place, id);
+        &signed,
+    )
+    .map_err(|e| match e {
+        KeepError::Workspace(u) => update_failure(u),
+        other => Failure::new(1, other.to_string()),
+    })?;
     Ok(Done::Refreshed {
-        expires_at: signed.expires_at,
-        warnings: signed.warnings.clone(),
+        expires_at: kept.expires_at,
+        warnings: kept.warnings,
     })
 }

@@ -1,10 +1,11 @@
 //! Operations both faces call (the CLI prints their results, the TUI turns them into messages).
 //! Plain inputs, typed results; every clock read goes through the `Clock` passed in.
 //! Sign-in (add Apple ID, re-authenticate) runs `apple::signin` with each face's `CodeSource`;
-//! a `refresh` op (i15b's `session refresh`) belongs beside them here.
+//! `refresh` keeps a session won with the trust cookie (`session refresh` and the TUI's `r`).
 
 pub mod clock;
 pub mod keys;
+pub mod refresh;
 pub mod remove;
 pub mod save;
 pub mod test;

@@ -6,9 +6,10 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 
 use base64::Engine;
 
-use super::state::TokenView;
+use super::state::{StatusKind, TokenView};
 use super::update::{AppleIdEdit, Change, Effect, KeyStore, Msg};
 use crate::apple::session::{StoredCookie, StoredSession};
+use crate::apple::signin::refresh::{self, Refreshed};
 use crate::apple::signin::{
     self, CodeAnswer, CodeRequest, CodeSource, Delivery, Endpoints, Phone, SignInError, SignedIn,
 };
@@ -46,7 +47,67 @@ pub struct Runner {
 enum SignInEvent {
     Progress(String),
     NeedCode(CodeRequest),
-    Done(Result<SignedIn, String>),
+    /// Why the trusted refresh gave way to a code (kept in the status bar).
+    Why(String),
+    /// The session, and whether the trust cookie won it (no code).
+    Done(Result<(SignedIn, bool), String>),
+}
+
+/// Why a trusted refresh did not give a session.
+enum Fallback {
+    /// Apple wants a code: the 2FA sign-in follows, saying this.
+    Code(String),
+    /// Anything else (wrong password, network): reported, no code asked.
+    Failed(String),
+}
+
+/// Signs in with the password and the trust cookie, never asking for a code.
+fn try_refresh(
+    service: Option<&Endpoints>,
+    apple_id: &str,
+    password: &SecretValue,
+    stored: &StoredSession,
+    clock: Clock,
+    progress: &mut dyn signin::Progress,
+) -> Result<SignedIn, Fallback> {
+    let Some(ep) = service else {
+        return demo_refresh(apple_id, stored, clock, progress);
+    };
+    progress.step("The trust cookie is alive: refreshing without a code…");
+    // force: the user asked for a new session, so no "still valid" check first.
+    match refresh::refresh(ep, apple_id, password, stored, true, clock.now(), progress) {
+        Ok(Refreshed::SignedIn(signed)) => Ok(signed),
+        Ok(Refreshed::StillValid(_)) => Err(Fallback::Code("Apple kept the old session".into())),
+        Err(e) if e.needs_reauth() => Err(Fallback::Code(e.to_string())),
+        Err(e) => Err(Fallback::Failed(format!(
+            "could not refresh the session of {apple_id}: {e}"
+        ))),
+    }
+}
+
+/// The demo's refresh: a trust cookie in the stored session is enough (no network).
+fn demo_refresh(
+    apple_id: &str,
+    stored: &StoredSession,
+    clock: Clock,
+    progress: &mut dyn signin::Progress,
+) -> Result<SignedIn, Fallback> {
+    if !stored.cookies.iter().any(|c| c.name.starts_with("DES")) {
+        return Err(Fallback::Code(
+            "the stored session has no trust cookie (DES…)".into(),
+        ));
+    }
+    progress.step("The trust cookie is alive: refreshing without a code (demo service)…");
+    let now = clock.now();
+    let session = demo_session(now);
+    let expires_at = session.trust_expires_at();
+    Ok(SignedIn {
+        session,
+        teams: Vec::new(),
+        account: apple_id.into(),
+        expires_at,
+        warnings: Vec::new(),
+    })
 }
 
 impl Runner {
@@ -173,7 +234,12 @@ impl Runner {
                         }
                     }
                 };
-                self.start_signin(apple_id, password, reauth);
+                let trusted = if reauth {
+                    self.trusted_session(loaded, &apple_id)
+                } else {
+                    Err(String::new())
+                };
+                self.start_signin(apple_id, password, reauth, trusted);
             }
             Effect::Answer(answer) => {
                 let sent = self
@@ -357,7 +423,44 @@ impl Runner {
         });
     }
 
-    fn start_signin(&mut self, apple_id: String, password: SecretValue, reauth: bool) {
+    /// The stored session when its trust cookie is alive by `self.clock` (a refresh needs no
+    /// code), else why a code is needed.
+    fn trusted_session(&self, loaded: &Loaded, apple_id: &str) -> Result<StoredSession, String> {
+        let Some(aid) = loaded.workspace.apple_id(apple_id) else {
+            return Err(format!("no Apple ID connection {apple_id}"));
+        };
+        match aid.session_expires_at {
+            Some(at) if at > self.clock.now() => {}
+            Some(at) => {
+                return Err(format!(
+                    "the trust cookie expired on {}",
+                    crate::apple::session::rfc3339(at)
+                ));
+            }
+            None => return Err("no trust cookie is recorded".into()),
+        }
+        let secrets = Secrets {
+            keyring: self.keyring.as_ref(),
+            workspace_file: &loaded.path,
+        };
+        let value = secrets
+            .get(
+                &aid.session.clone().unwrap_or_default(),
+                &EntryName::session(apple_id),
+            )
+            .map_err(|e| format!("the stored session cannot be read ({e})"))?;
+        crate::apple::session::Session::from_secret(&value)
+            .map(|s| s.to_stored())
+            .map_err(|e| format!("the stored session is unreadable ({e})"))
+    }
+
+    fn start_signin(
+        &mut self,
+        apple_id: String,
+        password: SecretValue,
+        reauth: bool,
+        trusted: Result<StoredSession, String>,
+    ) {
         let (ev_tx, ev_rx) = channel::<SignInEvent>();
         let (ans_tx, ans_rx) = channel::<CodeAnswer>();
         self.answers = Some(ans_tx);
@@ -378,11 +481,35 @@ impl Runner {
             let mut progress = move |t: &str| {
                 let _ = progress_tx.send(SignInEvent::Progress(t.to_string()));
             };
+            let why = match trusted {
+                Ok(stored) => {
+                    match try_refresh(service.as_ref(), &id, &pw, &stored, clock, &mut progress) {
+                        Ok(signed) => {
+                            let _ = ev_tx.send(SignInEvent::Done(Ok((signed, true))));
+                            return;
+                        }
+                        Err(Fallback::Code(why)) => Some(why),
+                        Err(Fallback::Failed(e)) => {
+                            let _ = ev_tx.send(SignInEvent::Done(Err(e)));
+                            return;
+                        }
+                    }
+                }
+                Err(why) if reauth && !why.is_empty() => Some(why),
+                Err(_) => None,
+            };
+            if let Some(why) = why {
+                let _ = ev_tx.send(SignInEvent::Why(format!(
+                    "{why}: signing in with a code instead"
+                )));
+            }
             let result = match service {
                 Some(ep) => signin::sign_in(&ep, &id, &pw, None, None, &mut codes, &mut progress),
                 None => demo_sign_in(&id, clock, &mut codes, &mut progress),
             };
-            let _ = ev_tx.send(SignInEvent::Done(result.map_err(|e| e.to_string())));
+            let _ = ev_tx.send(SignInEvent::Done(
+                result.map(|s| (s, false)).map_err(|e| e.to_string()),
+            ));
         });
         self.signed = None;
         self.pending_identity(apple_id, password, reauth);
@@ -405,13 +532,17 @@ impl Runner {
             match ev {
                 SignInEvent::Progress(t) => self.send(Msg::SignInProgress(t)),
                 SignInEvent::NeedCode(r) => self.send(Msg::NeedCode(r)),
+                SignInEvent::Why(t) => {
+                    self.send(Msg::SignInProgress(format!("{t}…")));
+                    self.send(Msg::Status(StatusKind::Info, t));
+                }
                 SignInEvent::Done(Err(e)) => {
                     self.signin_rx = None;
                     self.answers = None;
                     self.pending = None;
                     self.send(Msg::SignInFailed(e));
                 }
-                SignInEvent::Done(Ok(signed)) => {
+                SignInEvent::Done(Ok((signed, refreshed))) => {
                     self.signin_rx = None;
                     self.answers = None;
                     let Some((apple_id, password, reauth)) = self.pending.take() else {
@@ -427,12 +558,47 @@ impl Runner {
                         expires,
                     });
                     if reauth {
-                        self.save_reauth(loaded, &apple_id, signed);
+                        if refreshed {
+                            self.save_refreshed(loaded, &apple_id, &signed);
+                        } else {
+                            self.save_reauth(loaded, &apple_id, signed);
+                        }
                     } else {
                         self.signed = Some((apple_id, password, signed));
                     }
                 }
             }
+        }
+    }
+
+    /// Keeps a session the trust cookie won, as `session refresh` does (authenticated_at stays).
+    fn save_refreshed(&self, loaded: &Loaded, apple_id: &str, signed: &SignedIn) {
+        let Some(aid) = loaded.workspace.apple_id(apple_id) else {
+            return;
+        };
+        let place = aid.session.clone().unwrap_or_default();
+        match ops::refresh::keep(
+            self.target(loaded),
+            self.keyring.as_ref(),
+            loaded,
+            apple_id,
+            &place,
+            signed,
+        ) {
+            Ok(kept) => {
+                let expires = kept
+                    .expires_at
+                    .map(crate::apple::session::rfc3339)
+                    .unwrap_or_else(|| "at an unknown time (Apple gave no expiry)".into());
+                let message = with_warnings(
+                    format!(
+                        "{apple_id}: refreshed with the trust cookie (no code); the session expires {expires}"
+                    ),
+                    &kept.warnings,
+                );
+                self.send(Msg::Saved(Box::new(kept.loaded), message));
+            }
+            Err(e) => self.send(Msg::Failed(e.to_string())),
         }
     }
 
@@ -460,7 +626,10 @@ impl Runner {
         let now = self.clock.now();
         self.apply(
             loaded,
-            format!("{apple_id} re-authenticated; the session is renewed"),
+            with_warnings(
+                format!("{apple_id} re-authenticated; the session is renewed"),
+                &signed.warnings,
+            ),
             move |_, doc| edit::set_session_fields(doc, &id, Some(now), expires, &teams),
         );
     }
@@ -511,12 +680,15 @@ impl Runner {
         }
         let saved = self.apply(
             loaded,
-            format!(
-                "added Apple ID {id}; session until {}",
-                signed
-                    .expires_at
-                    .map(|e| e.format("%Y-%m-%d").to_string())
-                    .unwrap_or_else(|| "in 30 days".into())
+            with_warnings(
+                format!(
+                    "added Apple ID {id}; session until {}",
+                    signed
+                        .expires_at
+                        .map(|e| e.format("%Y-%m-%d").to_string())
+                        .unwrap_or_else(|| "in 30 days".into())
+                ),
+                &signed.warnings,
             ),
             |l, doc| {
                 l.workspace
@@ -531,6 +703,13 @@ impl Runner {
             }
         }
     }
+}
+
+/// A status line with the sign-in's warnings after it (cleaned: they come from a server).
+fn with_warnings(message: String, warnings: &[String]) -> String {
+    warnings.iter().fold(message, |m, w| {
+        format!("{m}; warning: {}", crate::terminal_text::clean(w))
+    })
 }
 
 /// The sign-in thread's code source: asks the UI and waits for its answer.
@@ -589,8 +768,23 @@ fn demo_sign_in(
         }
     }
     progress.step("Trusting this session (demo)…");
-    let now = clock.now();
-    let session = StoredSession {
+    let session = demo_session(clock.now());
+    let expires_at = session.trust_expires_at();
+    Ok(SignedIn {
+        session,
+        teams: vec![Team {
+            id: "DEMO123456".into(),
+            name: "Demo Team".into(),
+        }],
+        account: apple_id.into(),
+        expires_at,
+        warnings: Vec::new(),
+    })
+}
+
+/// The demo's session: a 30-day trust cookie stamped with the (fixed in tests) clock.
+fn demo_session(now: chrono::DateTime<chrono::Utc>) -> StoredSession {
+    StoredSession {
         version: 1,
         created_at: now,
         cookies: vec![StoredCookie {
@@ -604,18 +798,7 @@ fn demo_sign_in(
             expires: None,
             max_age: Some(2_592_000),
         }],
-    };
-    let expires_at = session.trust_expires_at();
-    Ok(SignedIn {
-        session,
-        teams: vec![Team {
-            id: "DEMO123456".into(),
-            name: "Demo Team".into(),
-        }],
-        account: apple_id.into(),
-        expires_at,
-        warnings: Vec::new(),
-    })
+    }
 }
 
 fn apply_change(

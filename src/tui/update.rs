@@ -1087,7 +1087,7 @@ fn reauth(s: &mut AppState) -> Vec<Effect> {
         )],
         focus: 0,
         error: None,
-        notes: vec!["Signing in with the stored password; Apple will send a code.".into()],
+        notes: vec!["Signing in with the stored password: without a code while the trust cookie lives, else Apple sends one.".into()],
         busy: Some("Contacting Apple…".into()),
         phones: Vec::new(),
     };
