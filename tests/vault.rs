@@ -699,11 +699,12 @@ B='{bin}'; W='{ws}'
 "$B" -c "$W" add api-key --name ci --key-id {KEY_ID} --issuer-id {ISSUER} --p8 '{p8}' --store keyring
 "$B" -c "$W" secrets move --to vault
 echo "--- ws after vault"; cat "$W"
-if secret-tool lookup service apple-conn username api-key/{KEY_ID} >/dev/null; then echo "KEYRING STILL HAS IT"; fi
+WID=$(sed -n 's/^workspace_id = "\(.*\)"/\1/p' "$W")
+if secret-tool lookup service apple-conn username "$WID/api-key/{KEY_ID}" >/dev/null; then echo "KEYRING STILL HAS IT"; fi
 "$B" -c "$W" token ci >/dev/null && echo "--- token from vault"
 "$B" -c "$W" secrets move --to keyring
 echo "--- ws after keyring"; cat "$W"
-secret-tool lookup service apple-conn username api-key/{KEY_ID} | head -1
+secret-tool lookup service apple-conn username "$WID/api-key/{KEY_ID}" | head -1
 "$B" -c "$W" token ci >/dev/null && echo "--- token from keyring"
 "#,
         bin = bin_path().display(),
