@@ -48,12 +48,51 @@ pub fn ensure_in(doc: &mut toml_edit::DocumentMut, path: &Path) -> bool {
 
 /// The id written in the file now, if any (a file that does not load has none).
 pub fn read(path: &Path) -> Option<String> {
-    super::load(path).ok()?.workspace.workspace_id
+    let text =
+        super::files::read_text_capped(path, super::files::WORKSPACE_CAP, "workspace").ok()?;
+    // A root key stands before the first table header: parse only that part (a 1 MB workspace
+    // would otherwise be parsed again for every keyring read).
+    let mut end = text.len();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim_start().starts_with('[') {
+            end = at;
+            break;
+        }
+        at += line.len();
+    }
+    let id = match toml::from_str::<toml::Table>(&text[..end]) {
+        Ok(root) => root.get("workspace_id")?.as_str()?.to_string(),
+        // A root part that does not parse alone (a multi-line string holding `[`): the whole file.
+        Err(_) => super::parse(path, text).ok()?.workspace.workspace_id?,
+    };
+    crate::domain::workspace::is_valid_workspace_id(&id).then_some(id)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_id_is_read_from_the_root_part_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.toml");
+        let id = "0123456789abcdef0123456789abcdef";
+        std::fs::write(
+            &path,
+            format!("version = 1\nyou = \"a@example.com\"\nworkspace_id = \"{id}\"\n\n[[apps]]\nslug = \"x\"\nworkspace_id = \"fedcba9876543210fedcba9876543210\"\n"),
+        )
+        .unwrap();
+        assert_eq!(read(&path).as_deref(), Some(id));
+        std::fs::write(
+            &path,
+            "version = 1\n[settings]\nworkspace_id = \"0123456789abcdef\"\n",
+        )
+        .unwrap();
+        assert_eq!(read(&path), None);
+        std::fs::write(&path, "version = 1\nworkspace_id = \"../../etc\"\n").unwrap();
+        assert_eq!(read(&path), None);
+    }
 
     #[test]
     fn an_id_is_added_once_and_kept_in_place() {
