@@ -36,6 +36,9 @@ tmux send-keys -t "$S" Escape; sleep 0.3
 tmux send-keys -t "$S" 2 Down Down 4; sleep 0.3
 tmux send-keys -t "$S" w Down Down Down Enter
 shot bitrise-preview
-tmux send-keys -t "$S" q
+tmux send-keys -t "$S" Escape; sleep 0.3
+tmux send-keys -t "$S" D
+shot doctor
+tmux send-keys -t "$S" Escape q
 tmux kill-session -t "$S" 2>/dev/null || true
 echo "screenshots/*.png updated"
