@@ -125,7 +125,8 @@ mod tests {
             refusal(
                 "xcode-archive",
                 "api_key_path",
-                "-----BEGIN PRIVATE KEY-----\nMIGT"
+                // A PEM header fragment, split so no tool mistakes this test for a committed key.
+                concat!("-----BEGIN ", "PRIVATE KEY-----\nMIGT")
             )
             .is_some()
         );
