@@ -3,14 +3,15 @@
 //! `--refresh` against the Apple stub (PyPI srp) and a loopback App Store Connect.
 
 mod common;
+mod signin_stub;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use common::*;
+use signin_stub::Stub;
 
 const NOW: &str = "2026-11-25T12:00:00Z";
 
@@ -331,39 +332,9 @@ fn a_plain_http_public_notify_url_is_refused_before_anything_is_checked() {
 
 // ---- --live and --refresh ----
 
-struct Stub {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Stub {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
+/// The shared Apple stub (tests/signin_stub), as this file names it.
 fn apple_stub() -> Option<Stub> {
-    let py = python();
-    if !require(py.is_some(), "Python with PyPI srp (CI's .venv)") {
-        return None;
-    }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/stubs/apple_stub.py");
-    let mut child = Command::new(py.unwrap())
-        .arg(script)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port: u16 = line.trim().parse().expect("stub port");
-    Some(Stub {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    })
+    signin_stub::stub(&[])
 }
 
 /// A loopback App Store Connect: 200 when the bearer token verifies with `public_pem`, else 401.

@@ -2,47 +2,14 @@
 //! failed `add apple-id --session-file` leaves no file behind (against the Apple stub).
 
 mod common;
+mod signin_stub;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use common::*;
-
-struct Stub {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Stub {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn stub() -> Option<Stub> {
-    let py = python();
-    if !require(py.is_some(), "Python with PyPI srp (CI's .venv)") {
-        return None;
-    }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/stubs/apple_stub.py");
-    let mut child = Command::new(py.unwrap())
-        .arg(script)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port: u16 = line.trim().parse().expect("stub port");
-    Some(Stub {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    })
-}
+use signin_stub::Stub;
+use signin_stub::stub;
 
 fn add(stub: &Stub, ws: &Path, session: &Path) -> Run {
     run(bin()
@@ -58,7 +25,7 @@ fn add(stub: &Stub, ws: &Path, session: &Path) -> Run {
 
 #[test]
 fn removing_an_apple_id_removes_the_session_file_apple_conn_wrote() {
-    let Some(stub) = stub() else { return };
+    let Some(stub) = stub(&[]) else { return };
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("ws.toml");
     write(&ws, "version = 1\nyou = \"me@example.com\"\n");
@@ -83,7 +50,7 @@ fn removing_an_apple_id_removes_the_session_file_apple_conn_wrote() {
 #[cfg(unix)]
 #[test]
 fn a_failed_add_leaves_no_session_file() {
-    let Some(stub) = stub() else { return };
+    let Some(stub) = stub(&[]) else { return };
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("ws.toml");
     write(&ws, "version = 1\nyou = \"me@example.com\"\n");
@@ -107,7 +74,7 @@ fn reauth_moving_the_session_to_a_file_leaves_no_keyring_entry() {
     ) {
         return;
     }
-    let Some(stub) = stub() else { return };
+    let Some(stub) = stub(&[]) else { return };
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("ws.toml");
     write(&ws, "version = 1\nyou = \"me@example.com\"\n");

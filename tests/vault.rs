@@ -2,14 +2,16 @@
 //! two hosts, two tokens with the policy a team would write, refusals, and check-and-set races.
 
 mod common;
+mod signin_stub;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
+use signin_stub::Stub;
 
 const ROOT: &str = "root-token-for-tests";
 const TEAM_POLICY: &str = "path \"secret/data/apple-conn/*\" {\n  capabilities = [\"create\", \"read\", \"update\", \"delete\", \"list\"]\n}\n";
@@ -200,39 +202,9 @@ impl Host {
     }
 }
 
-struct Stub {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Stub {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
+/// The shared Apple stub (tests/signin_stub), as this file names it.
 fn apple_stub() -> Option<Stub> {
-    let py = python();
-    if !require(py.is_some(), "Python with PyPI srp (CI's .venv)") {
-        return None;
-    }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/stubs/apple_stub.py");
-    let mut child = Command::new(py.unwrap())
-        .arg(script)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port: u16 = line.trim().parse().expect("stub port");
-    Some(Stub {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    })
+    signin_stub::stub(&[])
 }
 
 const APPLE_ID: &str = "trusted@example.com";
