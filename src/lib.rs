@@ -6,10 +6,12 @@
 
 pub mod apple;
 pub mod asc;
+#[cfg(any(test, feature = "test-support"))]
 pub mod bench_support;
 pub mod bitrise;
 pub mod cli;
 pub mod domain;
+#[cfg(any(test, feature = "test-support"))]
 pub mod fuzzing;
 pub mod headless;
 pub mod ops;

@@ -7,6 +7,7 @@ pub mod effects;
 pub mod event;
 pub mod keymap;
 pub mod state;
+#[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 pub mod update;
 pub mod view;

@@ -1,0 +1,135 @@
+//! The shape the developers' guide asks for, checked on the source itself: the two faces never
+//! import each other, the domain does no I/O and reads no clock, and test support stays out of
+//! the public library.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Lines of code that mention `needle`, comments left out.
+fn offending_lines(dir: &str, needles: &[&str]) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut found = Vec::new();
+    for file in rust_files(&root) {
+        let text = fs::read_to_string(&file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for needle in needles {
+                if code.contains(needle) {
+                    found.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_tui_never_imports_the_cli() {
+    let found = offending_lines("src/tui", &["crate::headless", "apple_conn::headless"]);
+    assert!(
+        found.is_empty(),
+        "src/tui imports the CLI face:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_cli_never_imports_the_tui() {
+    let found = offending_lines("src/headless", &["crate::tui", "apple_conn::tui"]);
+    assert!(
+        found.is_empty(),
+        "src/headless imports the TUI face:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_domain_does_no_io_reads_no_clock_and_imports_no_ui() {
+    let found = offending_lines(
+        "src/domain",
+        &[
+            "std::fs",
+            "std::net",
+            "std::env",
+            "std::process",
+            "Utc::now",
+            "Local::now",
+            "SystemTime::now",
+            "Instant::now",
+            "ratatui",
+            "crossterm",
+            "crate::tui",
+            "crate::headless",
+            "crate::ops",
+            "crate::store",
+            "crate::secrets",
+            "ureq",
+            "println!",
+            "eprintln!",
+        ],
+    );
+    assert!(
+        found.is_empty(),
+        "src/domain steps outside its rules:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn test_support_is_behind_a_feature_that_is_off_by_default() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let gate = "#[cfg(any(test, feature = \"test-support\"))]";
+    let lib = fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    for module in ["pub mod bench_support;", "pub mod fuzzing;"] {
+        let before = lib.split(module).next().unwrap();
+        assert!(
+            lib.contains(module) && before.trim_end().ends_with(gate),
+            "{module} must sit right under {gate} in src/lib.rs"
+        );
+    }
+    let tui = fs::read_to_string(root.join("src/tui/mod.rs")).unwrap();
+    let before = tui.split("pub mod testing;").next().unwrap();
+    assert!(
+        before.trim_end().ends_with(gate),
+        "tui::testing must sit under {gate}"
+    );
+
+    let manifest: toml::Table = fs::read_to_string(root.join("Cargo.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let features = manifest["features"].as_table().unwrap();
+    let default = features
+        .get("default")
+        .and_then(|d| d.as_array())
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        !default.iter().any(|f| f.as_str() == Some("test-support")),
+        "test-support must not be a default feature"
+    );
+    assert!(
+        !manifest["dependencies"]
+            .as_table()
+            .unwrap()
+            .contains_key("apple-conn"),
+        "only the dev-dependencies may turn test-support on"
+    );
+}
