@@ -516,6 +516,72 @@ fn live_checks_sessions_with_apple_and_refresh_reports_what_it_could_do() {
     assert_eq!(r.code, 3, "{}", r.all());
 }
 
+#[test]
+fn refresh_renews_a_session_apple_ended_while_its_trust_cookie_lives() {
+    let Some(stub) = apple_stub() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.toml");
+    write(&ws, "version = 1\nyou = \"me@example.com\"\n");
+    let session_file = dir.path().join("session.json");
+    let r = run(bin()
+        .env("TEST_PW", "pw-trusted")
+        .env("TEST_ASP", "abcd-efgh-ijkl-mnop")
+        .args(["-c", ws.to_str().unwrap(), "add", "apple-id"])
+        .args(["--apple-id", "trusted@example.com"])
+        .args(["--password-from", "env:TEST_PW"])
+        .args(["--app-specific-password-from", "env:TEST_ASP"])
+        .args(["--store", "reference", "--code", "123456"])
+        .args(["--session-file", session_file.to_str().unwrap()])
+        .args(["--apple-auth-url", &stub.url]));
+    assert_eq!(r.code, 0, "{}", r.all());
+    let doctor = |extra: &[&str]| {
+        run(bin()
+            .env("TEST_PW", "pw-trusted")
+            .env("APPLE_CONN_APPLE_AUTH_URL", &stub.url)
+            .args(["-c", ws.to_str().unwrap(), "doctor", "--format", "json"])
+            .args(extra))
+    };
+    let myacinfo = |text: &str| {
+        let v: serde_json::Value = serde_json::from_str(text).unwrap();
+        v["cookies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "myacinfo")
+            .map(|c| c["value"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    let before = std::fs::read_to_string(&session_file).unwrap();
+    // Apple ends the session but still honours the trust cookie it handed out.
+    signin_stub::get(&stub, "/_test/end-sessions");
+    let r = doctor(&["--live"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    let r = doctor(&["--refresh"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["status"], "ok", "{v}");
+    let detail = v["connections"][0]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("refreshed with the trust cookie and Apple accepts it again"),
+        "{detail}"
+    );
+    // The new session is where the workspace says it is, and it is not the old one.
+    let after = std::fs::read_to_string(&session_file).unwrap();
+    assert_ne!(myacinfo(&before), myacinfo(&after));
+    assert!(!r.stdout.contains(&myacinfo(&after)), "a cookie leaked");
+    // The refresh asked for no code.
+    let stats = signin_stub::stats(&stub);
+    assert_eq!(stats["codes"].as_array().map(Vec::len), Some(1), "{stats}");
+    // Apple accepts it without another refresh.
+    let r = doctor(&["--live"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout.contains("Apple accepts the session"),
+        "{}",
+        r.stdout
+    );
+}
+
 // ---- the TUI's Doctor view ----
 
 mod tui_view {

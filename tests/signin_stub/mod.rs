@@ -44,15 +44,20 @@ pub fn stub(extra: &[&str]) -> Option<Stub> {
 }
 
 pub fn stats(stub: &Stub) -> serde_json::Value {
+    get(stub, "/stats")
+}
+
+/// A GET on the stub's own paths (`/stats`, `/_test/...`), its JSON answer.
+pub fn get(stub: &Stub, path: &str) -> serde_json::Value {
     let out = Command::new("curl")
-        .args(["-s", &format!("{}/stats", stub.url)])
+        .args(["-s", &format!("{}{path}", stub.url)])
         .output();
     match out {
         Ok(o) if o.status.success() => serde_json::from_slice(&o.stdout).unwrap_or_default(),
         _ => {
             // Without curl, ask through Python's urllib.
             let o = Command::new(python().unwrap())
-                .args(["-c", &format!("import urllib.request;print(urllib.request.urlopen('{}/stats').read().decode())", stub.url)])
+                .args(["-c", &format!("import urllib.request;print(urllib.request.urlopen('{}{path}').read().decode())", stub.url)])
                 .output()
                 .unwrap();
             serde_json::from_slice(&o.stdout).unwrap()

@@ -254,6 +254,11 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/stats":
             with STATE["lock"]:
                 return self.send(200, STATE["stats"])
+        if url.path == "/_test/end-sessions":
+            # Apple ends every session (myacinfo) but honours the trust cookies it handed out.
+            with STATE["lock"]:
+                STATE["myacinfo"].clear()
+            return self.send(200, {})
         return self.send(404, {})
 
     def do_PUT(self):
