@@ -19,4 +19,5 @@ pub mod secrets;
 pub mod store;
 pub mod terminal_text;
 pub mod theme;
+pub mod tls_refusal;
 pub mod tui;

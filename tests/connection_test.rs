@@ -223,3 +223,81 @@ fn an_apple_id_reports_its_session_state() {
         r.stdout
     );
 }
+
+/// A TLS server whose self-signed certificate nobody trusts (openssl s_server); stopped on drop.
+struct UntrustedTls(std::process::Child, String);
+
+impl Drop for UntrustedTls {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn untrusted_tls(dir: &Path) -> UntrustedTls {
+    let (cert, key) = (dir.join("self.pem"), dir.join("self.key"));
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-addext",
+        "basicConstraints=critical,CA:FALSE",
+        "-days",
+        "2",
+        "-keyout",
+        key.to_str().unwrap(),
+        "-out",
+        cert.to_str().unwrap(),
+    ]);
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new("openssl")
+        .args(["s_server", "-quiet", "-www", "-accept", &port.to_string()])
+        .args([
+            "-cert",
+            cert.to_str().unwrap(),
+            "-key",
+            key.to_str().unwrap(),
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed().as_secs() < 10,
+            "openssl s_server did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    UntrustedTls(child, format!("https://127.0.0.1:{port}"))
+}
+
+#[test]
+fn a_certificate_nobody_trusts_is_named_as_such_not_as_an_unreachable_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ws, _, _) = setup(dir.path());
+    let server = untrusted_tls(dir.path());
+    let r = test_cmd(&ws, &server.1, &[]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stderr
+            .contains("its certificate is signed by a CA this machine does not trust")
+            && r.stderr.contains("a proxy may be intercepting HTTPS"),
+        "{}",
+        r.stderr
+    );
+}

@@ -32,6 +32,8 @@ struct Bao {
     child: Option<Child>,
     bin: PathBuf,
     addr: String,
+    /// The CA of a TLS dev server, for the engine's own client.
+    ca: Option<PathBuf>,
 }
 
 impl Drop for Bao {
@@ -60,6 +62,15 @@ fn healthy(port: u16) -> bool {
 }
 
 fn bao() -> Option<Bao> {
+    start_bao(None)
+}
+
+/// A dev-mode OpenBao that serves TLS with a CA it generates into `certs` (`vault-ca.pem`).
+fn bao_tls(certs: &Path) -> Option<Bao> {
+    start_bao(Some(certs))
+}
+
+fn start_bao(tls: Option<&Path>) -> Option<Bao> {
     let bin = bao_binary();
     if !require(
         bin.is_some(),
@@ -69,25 +80,36 @@ fn bao() -> Option<Bao> {
     }
     let bin = bin.unwrap();
     let port = free_port();
-    let child = Command::new(&bin)
-        .args([
-            "server",
-            "-dev",
-            &format!("-dev-listen-address=127.0.0.1:{port}"),
-            &format!("-dev-root-token-id={ROOT}"),
-        ])
+    let mut cmd = Command::new(&bin);
+    cmd.args([
+        "server",
+        "-dev",
+        &format!("-dev-listen-address=127.0.0.1:{port}"),
+        &format!("-dev-root-token-id={ROOT}"),
+    ]);
+    if let Some(dir) = tls {
+        cmd.arg("-dev-tls")
+            .arg(format!("-dev-tls-cert-dir={}", dir.display()));
+    }
+    let child = cmd
         .env("HOME", std::env::temp_dir())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("start bao server");
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let server = Bao {
         child: Some(child),
         bin,
-        addr: format!("http://127.0.0.1:{port}"),
+        addr: format!("{scheme}://127.0.0.1:{port}"),
+        ca: tls.map(|d| d.join("vault-ca.pem")),
     };
     let start = Instant::now();
-    while !healthy(port) {
+    let up = || match tls {
+        None => healthy(port),
+        Some(_) => server.cli(ROOT, &["status"]).code == 0,
+    };
+    while !up() {
         assert!(
             start.elapsed() < Duration::from_secs(30),
             "bao did not become healthy"
@@ -107,13 +129,17 @@ impl Bao {
 
     /// The engine's own client, as an operator runs it.
     fn cli(&self, token: &str, args: &[&str]) -> Run {
-        run(Command::new(&self.bin)
-            .args(args)
+        let mut cmd = Command::new(&self.bin);
+        cmd.args(args)
             .env("VAULT_ADDR", &self.addr)
             .env("BAO_ADDR", &self.addr)
             .env("VAULT_TOKEN", token)
             .env("BAO_TOKEN", token)
-            .env("HOME", std::env::temp_dir()))
+            .env("HOME", std::env::temp_dir());
+        if let Some(ca) = &self.ca {
+            cmd.env("VAULT_CACERT", ca).env("BAO_CACERT", ca);
+        }
+        run(&mut cmd)
     }
 
     fn ok(&self, token: &str, args: &[&str]) -> String {
@@ -771,5 +797,133 @@ fn a_secret_the_team_already_keeps_is_read_by_path_and_field() {
             && r.stdout.contains("has no field `p12`"),
         "{}",
         r.stdout
+    );
+}
+
+#[test]
+fn a_vault_behind_its_own_ca_and_in_a_namespace() {
+    let certs = tempfile::tempdir().unwrap();
+    let Some(bao) = bao_tls(certs.path()) else {
+        return;
+    };
+    // The team's namespace, its KV v2 mount and a token whose policy lives in that namespace.
+    bao.ok(ROOT, &["namespace", "create", "ios-team"]);
+    bao.ok(
+        ROOT,
+        &["secrets", "enable", "-ns=ios-team", "-path=secret", "kv-v2"],
+    );
+    let hcl = certs.path().join("apple-conn.hcl");
+    write(&hcl, TEAM_POLICY);
+    bao.ok(
+        ROOT,
+        &[
+            "policy",
+            "write",
+            "-ns=ios-team",
+            "apple-conn",
+            hcl.to_str().unwrap(),
+        ],
+    );
+    let token = bao
+        .ok(
+            ROOT,
+            &[
+                "token",
+                "create",
+                "-ns=ios-team",
+                "-policy=apple-conn",
+                "-field=token",
+            ],
+        )
+        .trim()
+        .to_string();
+    let h = Host::new(&bao, &token, false);
+    std::fs::copy(
+        certs.path().join("vault-ca.pem"),
+        h.home.path().join("vault-ca.pem"),
+    )
+    .unwrap();
+    team_workspace(&h);
+    let settings = |namespace: &str, ca: bool| {
+        let text = std::fs::read_to_string(h.ws()).unwrap();
+        let start = text.find("[settings.vault]\n").unwrap();
+        let end = text[start..].find("\n\n").map_or(text.len(), |e| start + e);
+        let mut block =
+            "[settings.vault]\nmount = \"secret\"\nprefix = \"apple-conn\"\n".to_string();
+        block.push_str(&format!("namespace = \"{namespace}\"\n"));
+        if ca {
+            block.push_str("ca_cert = \"vault-ca.pem\"\n");
+        }
+        let block = block.trim_end();
+        write(
+            &h.ws(),
+            &format!("{}{block}{}", &text[..start], &text[end..]),
+        );
+    };
+    settings("ios-team", true);
+    let key = openssl_p256(h.home.path(), "AuthKey_ABCDE12345.p8");
+    let pem = std::fs::read_to_string(&key).unwrap();
+    let r = h.run(&[
+        "add",
+        "api-key",
+        "--name",
+        "ci",
+        "--key-id",
+        KEY_ID,
+        "--issuer-id",
+        ISSUER,
+        "--p8",
+        key.to_str().unwrap(),
+        "--store",
+        "vault",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    // The engine's own client finds the key in the namespace, and not in the root one.
+    let path = format!("apple-conn/api-key/{KEY_ID}");
+    let j = bao.kv_json(&[
+        "get",
+        "-format=json",
+        "-ns=ios-team",
+        "-mount=secret",
+        &path,
+    ]);
+    assert_eq!(
+        j["data"]["data"]["value"].as_str().map(str::trim),
+        Some(pem.trim())
+    );
+    let root = bao.cli(ROOT, &["kv", "get", "-mount=secret", &path]);
+    assert_ne!(root.code, 0, "the key must not be in the root namespace");
+    // Read back over TLS, through the namespace.
+    let r = h.run(&["token", "ci"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(r.stdout.matches('.').count(), 2, "{}", r.stdout);
+
+    // Without the CA the server's certificate is not trusted: say so and what to set.
+    settings("ios-team", false);
+    let r = h.run(&["token", "ci"]);
+    assert_ne!(r.code, 0, "{}", r.all());
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert!(
+        r.stderr.contains(
+            "is not trusted: its certificate is signed by a CA this machine does not trust"
+        ) && r.stderr.contains("ca_cert or VAULT_CACERT"),
+        "{}",
+        r.stderr
+    );
+    // Another namespace: this token is not valid there; nothing is printed but the reason.
+    settings("android-team", true);
+    let r = h.run(&["token", "ci"]);
+    assert_ne!(r.code, 0, "{}", r.all());
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    for text in [&r.stdout, &r.stderr] {
+        assert!(!text.contains(&token), "the token leaked: {text}");
+        assert!(!text.contains("PRIVATE KEY"), "the key leaked: {text}");
+    }
+    assert!(
+        r.stderr
+            .contains("has no namespace `android-team` (or this token cannot see it)")
+            && r.stderr.contains("fix [settings.vault] namespace"),
+        "{}",
+        r.stderr
     );
 }

@@ -153,6 +153,9 @@ impl Client {
 
     fn classify(&self, host: &str, e: ureq::Error) -> NetError {
         let host = host.to_string();
+        if let Some(detail) = crate::tls_refusal::tls_refusal(&e) {
+            return NetError::Tls { host, detail };
+        }
         match e {
             ureq::Error::Timeout(_) => NetError::Timeout {
                 host,
@@ -170,10 +173,6 @@ impl Client {
             ureq::Error::ConnectionFailed => NetError::Connect {
                 host,
                 detail: "connection failed".into(),
-            },
-            ureq::Error::Rustls(tls) => NetError::Tls {
-                host,
-                detail: tls.to_string(),
             },
             other => {
                 let text = other.to_string();

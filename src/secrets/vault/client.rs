@@ -181,6 +181,12 @@ impl Client {
     }
 
     fn unreachable(&self, e: ureq::Error) -> SecretError {
+        if let Some(why) = crate::tls_refusal::tls_refusal(&e) {
+            return SecretError::Unavailable(format!(
+                "the vault at {} is not trusted: {why}; point [settings.vault] ca_cert or VAULT_CACERT at the CA that signed its certificate",
+                self.address()
+            ));
+        }
         let detail = match &e {
             ureq::Error::Timeout(_) => format!("no answer within {} s", TIMEOUT.as_secs()),
             ureq::Error::HostNotFound => "the name does not resolve".into(),
@@ -326,6 +332,13 @@ impl Client {
                 "there is no secrets engine at `{m}/` on {a}: enable one with `bao secrets enable -path={m} -version=2 kv`, or set [settings.vault] mount to the team's KV v2 mount",
                 m = self.mount,
                 a = self.address()
+            ));
+        }
+        if errors.contains("namespace not found") {
+            return SecretError::Failed(format!(
+                "the vault at {} has no namespace `{}` (or this token cannot see it): fix [settings.vault] namespace, or ask for a token issued in that namespace",
+                self.address(),
+                self.namespace.as_deref().unwrap_or_default()
             ));
         }
         if reply.status == 403 {
