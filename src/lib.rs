@@ -14,10 +14,10 @@ pub mod domain;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fuzzing;
 pub mod headless;
+pub mod net;
 pub mod ops;
 pub mod secrets;
 pub mod store;
 pub mod terminal_text;
 pub mod theme;
-pub mod tls_refusal;
 pub mod tui;

@@ -396,6 +396,59 @@ fn fifos_devices_and_huge_files_are_refused_with_the_reason() {
     assert!(r.stderr.contains("64 KiB"), "{}", r.stderr);
 }
 
+/// A shared file's `ca_cert` naming a FIFO must not hang the command (it opened without a writer).
+#[cfg(unix)]
+#[test]
+fn a_fifo_planted_as_the_vault_ca_is_refused_not_waited_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = base_workspace(dir.path());
+    let fifo = dir.path().join("vault-ca.pem");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let text = std::fs::read_to_string(&ws).unwrap().replacen(
+        "you = \"alice@example.com\"\n",
+        "you = \"alice@example.com\"\n\n[settings.vault]\nca_cert = \"vault-ca.pem\"\n",
+        1,
+    );
+    write(&ws, &text);
+    append(
+        &ws,
+        &format!(
+            "\n[[api_keys]]\nname = \"CI key\"\nkey_id = \"ABCDE12345\"\nissuer_id = \"{ISSUER}\"\nprivate_key = {{ vault = true }}\n"
+        ),
+    );
+    let started = Instant::now();
+    let mut child = bin()
+        .env("VAULT_ADDR", "https://127.0.0.1:9")
+        .env("VAULT_TOKEN", "s.not-a-real-token")
+        .args(["-c", ws.to_str().unwrap(), "token", "CI key"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("`token` hangs on a FIFO planted as the vault CA");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr.contains("vault CA certificate") && stderr.contains("named pipe"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s.not-a-real-token"), "{stderr}");
+}
+
 #[test]
 fn a_yaml_alias_bomb_stops_with_a_message() {
     let dir = tempfile::tempdir().unwrap();

@@ -51,15 +51,7 @@ pub fn is_apple_host(url: &Url) -> bool {
     }
 }
 
-/// 127.0.0.0/8, ::1 and localhost: a test server or a local proxy on this machine.
-pub fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
-}
+pub use crate::net::is_loopback;
 
 /// Flag over environment over workspace setting over the default, each checked the same way.
 pub fn choose(ep: &Endpoint, flag: Option<&str>, setting: Option<&str>) -> Result<Chosen, String> {

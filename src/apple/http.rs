@@ -48,13 +48,7 @@ pub fn check_base_url(text: &str) -> Result<Url, String> {
     match url.scheme() {
         "https" => Ok(url),
         "http" => {
-            let loopback = match url.host() {
-                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-                Some(url::Host::Domain(d)) => d == "localhost",
-                None => false,
-            };
-            if loopback {
+            if crate::net::is_loopback(&url) {
                 Ok(url)
             } else {
                 Err(format!(
@@ -153,7 +147,7 @@ impl Client {
 
     fn classify(&self, host: &str, e: ureq::Error) -> NetError {
         let host = host.to_string();
-        if let Some(detail) = crate::tls_refusal::tls_refusal(&e) {
+        if let Some(detail) = crate::net::tls_refusal(&e) {
             return NetError::Tls { host, detail };
         }
         match e {

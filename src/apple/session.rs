@@ -241,15 +241,6 @@ pub fn domain_matches(host: &str, domain: &str, for_domain: bool) -> bool {
     for_domain && host.parse::<std::net::IpAddr>().is_err() && host.ends_with(&format!(".{domain}"))
 }
 
-fn is_loopback(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
-}
-
 fn is_apple(domain: &str) -> bool {
     let d = domain.trim_start_matches('.').to_ascii_lowercase();
     d == "apple.com" || d.ends_with(".apple.com")
@@ -278,7 +269,7 @@ pub fn replay_lines(
                 u,
                 c.for_domain && domain.parse::<std::net::IpAddr>().is_err(),
             ),
-            None => match endpoints.iter().find(|u| is_loopback(u)) {
+            None => match endpoints.iter().find(|u| crate::net::is_loopback(u)) {
                 Some(u) if is_apple(domain) => (u, false),
                 _ => continue,
             },

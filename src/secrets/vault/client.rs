@@ -81,7 +81,7 @@ impl Client {
             .max_redirects(0)
             .user_agent("apple-conn");
         if let Some(ca) = &cfg.ca_cert {
-            let pem = super::config::read_capped(ca, 1024 * 1024).map_err(|e| {
+            let pem = crate::store::files::read_text_capped(ca, 1024 * 1024, "CA certificate").map_err(|e| {
                 SecretError::Unavailable(format!(
                     "cannot read the vault CA certificate {} ({e}): fix [settings.vault] ca_cert or VAULT_CACERT",
                     ca.display()
@@ -181,7 +181,7 @@ impl Client {
     }
 
     fn unreachable(&self, e: ureq::Error) -> SecretError {
-        if let Some(why) = crate::tls_refusal::tls_refusal(&e) {
+        if let Some(why) = crate::net::tls_refusal(&e) {
             return SecretError::Unavailable(format!(
                 "the vault at {} is not trusted: {why}; point [settings.vault] ca_cert or VAULT_CACERT at the CA that signed its certificate",
                 self.address()

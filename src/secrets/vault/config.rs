@@ -20,16 +20,6 @@ pub struct HostEnv {
     pub vault_cacert: Option<String>,
 }
 
-/// Reads at most `limit` bytes: a token file is small, anything bigger is not one.
-pub fn read_capped(path: &Path, limit: u64) -> std::io::Result<String> {
-    use std::io::Read;
-    let mut text = String::new();
-    std::fs::File::open(path)?
-        .take(limit)
-        .read_to_string(&mut text)?;
-    Ok(text)
-}
-
 fn non_empty(var: &str) -> Option<String> {
     std::env::var(var).ok().filter(|v| !v.trim().is_empty())
 }
@@ -38,7 +28,7 @@ impl HostEnv {
     pub fn from_process(flag_addr: Option<String>) -> HostEnv {
         let token_file = std::env::var_os("HOME")
             .map(|h| PathBuf::from(h).join(".vault-token"))
-            .and_then(|p| read_capped(&p, 64 * 1024).ok())
+            .and_then(|p| crate::store::files::read_text_capped(&p, 64 * 1024, "vault token").ok())
             .map(|t| SecretValue::new(t.trim().to_string()))
             .filter(|t| !t.is_empty());
         HostEnv {
@@ -63,14 +53,7 @@ pub struct VaultConfig {
     pub ca_cert: Option<PathBuf>,
 }
 
-pub fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
-}
+pub use crate::net::is_loopback;
 
 fn same_server(a: &Url, b: &Url) -> bool {
     a.scheme() == b.scheme()

@@ -249,9 +249,11 @@ pub fn set_flag_address(address: Option<&str>) {
 
 /// `[settings.vault]` of a workspace file, read without the rest of the workspace.
 pub fn settings_of(workspace_file: &Path) -> Result<VaultSettings, SecretError> {
-    let text = config::read_capped(workspace_file, 16 * 1024 * 1024).map_err(|e| {
-        SecretError::Failed(format!("cannot read {}: {e}", workspace_file.display()))
-    })?;
+    let text =
+        crate::store::files::read_text_capped(workspace_file, 16 * 1024 * 1024, "workspace file")
+            .map_err(|e| {
+            SecretError::Failed(format!("cannot read {}: {e}", workspace_file.display()))
+        })?;
     let doc: toml::Table = toml::from_str(&text).map_err(|e| {
         SecretError::Failed(format!(
             "{}: {}",
