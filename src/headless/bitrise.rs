@@ -234,6 +234,7 @@ pub fn portal_data(
     keyring: &dyn crate::secrets::SecretStore,
     slug: &str,
     output: Option<&Path>,
+    now: DateTime<Utc>,
 ) -> CmdResult {
     use crate::apple::session::Session;
     use crate::secrets::{EntryName, Secrets};
@@ -298,7 +299,7 @@ pub fn portal_data(
     let data = crate::bitrise::portal::portal_data(
         key.as_ref().map(|(k, p)| (*k, p.clone())),
         apple,
-        chrono::Utc::now(),
+        now,
     )
     .map_err(|e| Failure::new(1, e))?;
     data.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
