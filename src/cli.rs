@@ -255,6 +255,9 @@ pub enum SessionCommand {
         /// Apple's endpoint override (proxies, tests)
         #[arg(long, value_name = "URL")]
         apple_auth_url: Option<String>,
+        /// Leave out the cookies that ended by this instant (RFC 3339) instead of the clock
+        #[arg(long, value_name = "RFC3339")]
+        now: Option<String>,
     },
     /// Renew the session without a code while the 30-day trust cookie lives (reauth renews the 30 days)
     Refresh(SessionRefreshArgs),

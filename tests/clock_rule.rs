@@ -29,7 +29,8 @@ fn add_apple_id_and_reauth_record_the_instant_of_now_and_an_expiry_30_days_later
     );
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(
-        r.stderr.contains("the session expires 2026-01-31T00:00:00Z"),
+        r.stderr
+            .contains("the session expires 2026-01-31T00:00:00Z"),
         "{}",
         r.stderr
     );

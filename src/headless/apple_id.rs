@@ -17,7 +17,6 @@ use crate::domain::fields;
 use crate::domain::rules::AppleIdRefusal;
 use crate::domain::secret_ref::{SecretRef, VaultRef};
 use crate::domain::workspace::{AppleId, Workspace};
-use crate::ops::Clock;
 use crate::ops::save::Target;
 use crate::ops::sign_in::{
     self, Job, KeepError, Leftover, NewAppleId, Reauth, Service, SignInOpError, StoredError,
@@ -238,10 +237,9 @@ fn op_failure(e: SignInOpError) -> Failure {
             1,
             format!("no Apple ID connection {id}: add it with `apple-conn add apple-id`"),
         ),
-        SignInOpError::Password(e) => Failure::new(
-            1,
-            format!("the password: {e} (or pass --password-from)"),
-        ),
+        SignInOpError::Password(e) => {
+            Failure::new(1, format!("the password: {e} (or pass --password-from)"))
+        }
         SignInOpError::SignIn(e) => signin_failure(e),
         SignInOpError::NotASession(e) => Failure::new(1, e),
         SignInOpError::Secret { error, leftovers } => {
@@ -286,6 +284,8 @@ pub fn add_apple_id(path: &Path, keyring: &dyn SecretStore, args: &AddAppleIdArg
     let ws = &loaded.workspace;
     fields::apple_id(&args.apple_id).map_err(|e| Failure::new(2, format!("--apple-id: {e}")))?;
     let clock = super::clock(&args.signin.now)?;
+    // The rules before anything is read from a terminal or sent to Apple.
+    validate_new_apple_id(ws, &args.apple_id).map_err(|e| Failure::new(1, e))?;
     let reference = |src: &SecretSource| -> Result<SecretRef, Failure> {
         match args.store {
             KeyStorage::Keyring => Ok(SecretRef::Keyring),
@@ -325,8 +325,6 @@ pub fn add_apple_id(path: &Path, keyring: &dyn SecretStore, args: &AddAppleIdArg
         app_specific_password,
         session_at,
     };
-    // The rules before anything is read from a terminal or sent to Apple.
-    validate_new_apple_id(ws, &new.apple_id).map_err(|e| Failure::new(1, e))?;
     let service = Service::Apple(endpoints(args.signin.apple_auth_url.as_deref(), Some(ws))?);
     let mut codes = code_source(&args.signin)?;
     let added = sign_in::add_apple_id(
@@ -410,9 +408,9 @@ pub fn validate_new_apple_id(ws: &Workspace, apple_id: &str) -> Result<(), Strin
 fn apple_id_refusal_words(r: &AppleIdRefusal) -> String {
     match r {
         AppleIdRefusal::Shape(e) => e.clone(),
-        AppleIdRefusal::AlreadyConnected(id) => format!(
-            "{id} is already connected: to renew its session run `apple-conn reauth {id}`"
-        ),
+        AppleIdRefusal::AlreadyConnected(id) => {
+            format!("{id} is already connected: to renew its session run `apple-conn reauth {id}`")
+        }
         AppleIdRefusal::OwnerHasOne { owner, existing } => format!(
             "{owner} already has an Apple ID connection ({existing}): one Apple ID per member, as on Bitrise; remove it first"
         ),
@@ -558,10 +556,12 @@ pub fn session(path: &Path, keyring: &dyn SecretStore, cmd: &SessionCommand) -> 
         SessionCommand::Check {
             apple_id,
             apple_auth_url,
+            now,
         } => {
+            let now = super::now(now)?;
             let s = stored_session(&loaded, keyring, apple_id)?;
             let ep = endpoints(apple_auth_url.as_deref(), Some(&loaded.workspace))?;
-            match signin::check_session(&ep, &s.to_stored(), Clock::System.now()) {
+            match signin::check_session(&ep, &s.to_stored(), now) {
                 Ok(Some(info)) => {
                     let text = format!(
                         "valid: {} signed in{}",

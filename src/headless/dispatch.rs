@@ -49,8 +49,9 @@ pub fn run(cli: &Cli) -> CmdResult {
         }
         Command::Export(ExportCommand::BitrisePortalData { app, output, now }) => {
             let now = super::now(now)?;
-            load(&cli.config)
-                .and_then(|l| super::bitrise::portal_data(&l, &keyring, app, output.as_deref(), now))
+            load(&cli.config).and_then(|l| {
+                super::bitrise::portal_data(&l, &keyring, app, output.as_deref(), now)
+            })
         }
         Command::Export(ExportCommand::Fastlane(args)) => {
             load(&cli.config).and_then(|l| super::export::fastlane(&l, &keyring, args))

@@ -105,7 +105,9 @@ pub fn refresh(
         store: None,
         now: None,
     };
-    match super::session_refresh::perform(&loaded, keyring, &args, crate::ops::Clock::Fixed(now)).map_err(|f| f.message)? {
+    match super::session_refresh::perform(&loaded, keyring, &args, crate::ops::Clock::Fixed(now))
+        .map_err(|f| f.message)?
+    {
         super::session_refresh::Done::StillValid => Ok(None),
         super::session_refresh::Done::Refreshed { expires_at, .. } => Ok(expires_at),
     }

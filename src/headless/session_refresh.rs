@@ -9,9 +9,9 @@ use super::{CmdResult, Failure};
 use crate::apple::session;
 use crate::apple::signin::refresh::{self, Refreshed};
 use crate::cli::SessionRefreshArgs;
-use crate::ops::{self, Clock};
 use crate::ops::refresh::KeepError;
 use crate::ops::save::Target;
+use crate::ops::{self, Clock};
 use crate::secrets::{EntryName, SecretStore, Secrets};
 use crate::store::Loaded;
 

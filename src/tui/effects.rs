@@ -150,11 +150,14 @@ impl Runner {
             } => {
                 let password = match password {
                     Some(p) => p,
-                    None => match sign_in::stored_password(loaded, self.keyring.as_ref(), &apple_id)
-                    {
-                        Ok(p) => p,
-                        Err(e) => return self.send(Msg::SignInFailed(sign_in_error(&apple_id, &e))),
-                    },
+                    None => {
+                        match sign_in::stored_password(loaded, self.keyring.as_ref(), &apple_id) {
+                            Ok(p) => p,
+                            Err(e) => {
+                                return self.send(Msg::SignInFailed(sign_in_error(&apple_id, &e)));
+                            }
+                        }
+                    }
                 };
                 let trusted = if reauth {
                     self.trusted_session(loaded, &apple_id)

@@ -192,8 +192,16 @@ pub fn reauth(
     }
     let clock = job.clock;
     let signed = sign_in(&aid.apple_id, &password, job).map_err(SignInOpError::SignIn)?;
-    keep_reauth(target, keyring, loaded, clock, &aid.apple_id, &place, &signed)
-        .map_err(SignInOpError::Keep)
+    keep_reauth(
+        target,
+        keyring,
+        loaded,
+        clock,
+        &aid.apple_id,
+        &place,
+        &signed,
+    )
+    .map_err(SignInOpError::Keep)
 }
 
 /// Keeps a session won with a new code: authenticated now by `clock`, the teams olympus listed.

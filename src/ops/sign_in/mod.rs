@@ -7,17 +7,20 @@ mod keep;
 
 use chrono::{DateTime, Utc};
 
-pub use crate::apple::signin::{CodeSource, Progress};
 use crate::apple::session::{Session, StoredSession};
 use crate::apple::signin::refresh::{self, RefreshError, Refreshed};
 use crate::apple::signin::{self, Endpoints, SignInError, SignedIn};
+pub use crate::apple::signin::{CodeSource, Progress};
 use crate::domain::rules::AppleIdRefusal;
 use crate::secrets::{EntryName, SecretError, SecretStore, SecretValue, Secrets};
 use crate::store::{Loaded, UpdateError};
 
-pub use super::session::{KeepError, Kept};
 use super::Clock;
-pub use keep::{Added, Imported, NewAppleId, Reauth, add_apple_id, import_session, keep_new, keep_reauth, reauth};
+pub use super::session::{KeepError, Kept};
+pub use keep::{
+    Added, Imported, NewAppleId, Reauth, add_apple_id, import_session, keep_new, keep_reauth,
+    reauth,
+};
 
 /// Who answers a sign-in: Apple (or a proxy/stub at an override URL), or `--demo`'s stand-in.
 #[derive(Clone)]
@@ -209,3 +212,6 @@ pub fn stored_password(
         .get(&aid.password, &EntryName::password(apple_id))
         .map_err(SignInOpError::Password)
 }
+
+#[cfg(test)]
+mod tests;
