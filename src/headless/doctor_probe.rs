@@ -39,7 +39,7 @@ pub fn read_key(
 }
 
 /// The connection test of `apple-conn test`: a fresh token, `GET /v1/apps?limit=1`.
-/// `now`: doctor's one instant (`--now`), also the token's.
+/// `now`: the token's instant (the real time: Apple judges it).
 pub fn test_key(ws: &Workspace, key: &ApiKey, pem: &SecretValue, now: DateTime<Utc>) -> KeyLive {
     let base = ws
         .settings
@@ -93,7 +93,7 @@ pub fn refresh(
     workspace_file: &Path,
     keyring: &dyn SecretStore,
     apple_id: &str,
-    now: DateTime<Utc>,
+    clock: crate::ops::Clock,
 ) -> Result<Option<DateTime<Utc>>, String> {
     let loaded = super::load_path(workspace_file).map_err(|f| f.message)?;
     let args = crate::cli::SessionRefreshArgs {
@@ -105,9 +105,7 @@ pub fn refresh(
         store: None,
         now: None,
     };
-    match super::session_refresh::perform(&loaded, keyring, &args, crate::ops::Clock::Fixed(now))
-        .map_err(|f| f.message)?
-    {
+    match super::session_refresh::perform(&loaded, keyring, &args, clock).map_err(|f| f.message)? {
         super::session_refresh::Done::StillValid => Ok(None),
         super::session_refresh::Done::Refreshed { expires_at, .. } => Ok(expires_at),
     }
