@@ -191,6 +191,9 @@ pub struct SignInArgs {
     /// Apple's sign-in endpoint (proxies, tests); also APPLE_CONN_APPLE_AUTH_URL; [settings] apple_auth_url only for Apple or loopback hosts
     #[arg(long, value_name = "URL")]
     pub apple_auth_url: Option<String>,
+    /// Record the sign-in at this instant (RFC 3339) instead of the clock
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -219,6 +222,9 @@ pub struct TestArgs {
     pub timeout: u64,
     #[arg(long, value_enum, default_value_t = TextJson::Text)]
     pub format: TextJson,
+    /// Sign the test token and judge an Apple ID's session at this instant (RFC 3339) instead of the clock
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -239,6 +245,9 @@ pub enum SessionCommand {
         /// Keep the session here (keyring or vault) instead of where it was
         #[arg(long, value_enum)]
         store: Option<KeyStorage>,
+        /// Judge the cookies and record the import at this instant (RFC 3339) instead of the clock
+        #[arg(long, value_name = "RFC3339")]
+        now: Option<String>,
     },
     /// Ask Apple whether the stored session is still alive
     Check {
@@ -246,6 +255,9 @@ pub enum SessionCommand {
         /// Apple's endpoint override (proxies, tests)
         #[arg(long, value_name = "URL")]
         apple_auth_url: Option<String>,
+        /// Leave out the cookies that ended by this instant (RFC 3339) instead of the clock
+        #[arg(long, value_name = "RFC3339")]
+        now: Option<String>,
     },
     /// Renew the session without a code while the 30-day trust cookie lives (reauth renews the 30 days)
     Refresh(SessionRefreshArgs),
@@ -266,6 +278,9 @@ pub struct SessionRefreshArgs {
     /// Where the refreshed session goes (default: where the current one is)
     #[arg(long, value_enum)]
     pub store: Option<KeyStorage>,
+    /// Judge the trust cookie and stamp the new session at this instant (RFC 3339) instead of the clock
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -340,6 +355,9 @@ pub struct TokenArgs {
     /// Limit the token to one request, e.g. "GET /v1/apps" (repeatable)
     #[arg(long = "scope")]
     pub scopes: Vec<String>,
+    /// Issue the token at this instant (RFC 3339) instead of the clock
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -378,6 +396,9 @@ pub enum ExportCommand {
         /// Write to this file (mode 0600) instead of stdout
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Sign the token and judge the session at this instant (RFC 3339) instead of the clock
+        #[arg(long, value_name = "RFC3339")]
+        now: Option<String>,
     },
 }
 

@@ -397,9 +397,12 @@ fn a_stored_trust_cookie_skips_the_code() {
         "trusted@example.com",
         &pw,
         None,
-        None,
-        &mut Once(vec!["123456".into()]),
-        &mut quiet,
+        signin::Ask {
+            sms: None,
+            codes: &mut Once(vec!["123456".into()]),
+            progress: &mut quiet,
+            now: chrono::Utc::now(),
+        },
     )
     .unwrap();
     assert!(first.expires_at.is_some());
@@ -409,9 +412,12 @@ fn a_stored_trust_cookie_skips_the_code() {
         "trusted@example.com",
         &pw,
         Some(&first.session),
-        None,
-        &mut Once(vec![]),
-        &mut quiet,
+        signin::Ask {
+            sms: None,
+            codes: &mut Once(vec![]),
+            progress: &mut quiet,
+            now: chrono::Utc::now(),
+        },
     );
     assert!(second.is_ok(), "{second:?}");
 }

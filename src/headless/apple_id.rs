@@ -17,8 +17,12 @@ use crate::domain::fields;
 use crate::domain::rules::AppleIdRefusal;
 use crate::domain::secret_ref::{SecretRef, VaultRef};
 use crate::domain::workspace::{AppleId, Workspace};
-use crate::secrets::{EntryName, SecretStore, SecretValue, Secrets};
-use crate::store::{self, Loaded, edit};
+use crate::ops::save::Target;
+use crate::ops::sign_in::{
+    self, Job, KeepError, Leftover, NewAppleId, Reauth, Service, SignInOpError, StoredError,
+};
+use crate::secrets::{SecretStore, SecretValue};
+use crate::store::Loaded;
 
 /// Flag over environment variable over workspace setting (Apple or loopback only from the file).
 pub fn endpoints(flag: Option<&str>, ws: Option<&Workspace>) -> Result<Endpoints, Failure> {
@@ -194,27 +198,6 @@ fn progress(text: &str) {
     eprintln!("{}", crate::terminal_text::clean(text));
 }
 
-struct SessionPlace {
-    r: SecretRef,
-}
-
-fn session_place(args: &SignInArgs, existing: Option<&SecretRef>) -> SessionPlace {
-    match (&args.session_file, existing) {
-        (Some(p), _) => SessionPlace {
-            r: SecretRef::Path(
-                std::path::absolute(p)
-                    .unwrap_or(p.clone())
-                    .display()
-                    .to_string(),
-            ),
-        },
-        (None, Some(r)) => SessionPlace { r: r.clone() },
-        (None, None) => SessionPlace {
-            r: SecretRef::Keyring,
-        },
-    }
-}
-
 /// `--store keyring|vault` for a session (reauth, session import, session refresh): the shared choice.
 pub fn session_ref_for(
     store: Option<KeyStorage>,
@@ -232,84 +215,77 @@ pub fn session_ref_for(
         )),
         (Some(KeyStorage::Vault), None) => Ok(SecretRef::Vault(VaultRef::Entry)),
         (Some(KeyStorage::Keyring), None) => Ok(SecretRef::Keyring),
-        (None, Some(p)) => Ok(SecretRef::Path(
-            std::path::absolute(p)
-                .unwrap_or(p.to_path_buf())
-                .display()
-                .to_string(),
-        )),
+        (None, Some(p)) => Ok(session_file_ref(p)),
         (None, None) => Ok(existing.cloned().unwrap_or_default()),
     }
 }
 
-/// After a session moved stores, the old copy goes (a warning when it cannot).
-pub(super) fn drop_old_session(
-    secrets: &Secrets,
-    old: &SecretRef,
-    new: &SecretRef,
-    apple_id: &str,
-) {
-    if old != new
-        && matches!(old, SecretRef::Keyring | SecretRef::Vault(VaultRef::Entry))
-        && let Err(e) = secrets.delete(old, &EntryName::session(apple_id))
-    {
+fn session_file_ref(p: &Path) -> SecretRef {
+    SecretRef::Path(
+        std::path::absolute(p)
+            .unwrap_or(p.to_path_buf())
+            .display()
+            .to_string(),
+    )
+}
+
+/// A sign-in operation that failed, in the CLI's words (flags named, exit codes per kind).
+fn op_failure(e: SignInOpError) -> Failure {
+    match e {
+        SignInOpError::Refused(r) => Failure::new(1, apple_id_refusal_words(&r)),
+        SignInOpError::NoAppleId(id) => Failure::new(
+            1,
+            format!("no Apple ID connection {id}: add it with `apple-conn add apple-id`"),
+        ),
+        SignInOpError::Password(e) => {
+            Failure::new(1, format!("the password: {e} (or pass --password-from)"))
+        }
+        SignInOpError::SignIn(e) => signin_failure(e),
+        SignInOpError::NotASession(e) => Failure::new(1, e),
+        SignInOpError::Secret { error, leftovers } => {
+            print_leftovers(&leftovers);
+            Failure::new(
+                1,
+                format!("signed in, but could not keep the secret ({error}); nothing was saved"),
+            )
+        }
+        SignInOpError::Save { error, leftovers } => {
+            print_leftovers(&leftovers);
+            update_failure(error)
+        }
+        SignInOpError::Keep(KeepError::Secret(e)) => Failure::new(
+            1,
+            format!("signed in, but could not keep the session ({e}); the workspace is unchanged"),
+        ),
+        SignInOpError::Keep(KeepError::Workspace(u)) => update_failure(u),
+        SignInOpError::Keep(e @ KeepError::NoAppleId(_)) => Failure::new(1, e.to_string()),
+    }
+}
+
+fn print_leftovers(leftovers: &[Leftover]) {
+    for l in leftovers {
         eprintln!(
-            "warning: the old session copy in {} could not be deleted ({e}): delete it by hand",
-            old.describe()
+            "warning: could not remove {} again ({}): delete it by hand",
+            l.entry, l.error
         );
     }
+}
+
+fn read_secret(from: &str, flag: &str, what: &str) -> Result<(SecretSource, SecretValue), Failure> {
+    let src: SecretSource = from
+        .parse()
+        .map_err(|e: String| Failure::new(2, format!("{flag}: {e}")))?;
+    let value = src.read(what)?;
+    Ok((src, value))
 }
 
 pub fn add_apple_id(path: &Path, keyring: &dyn SecretStore, args: &AddAppleIdArgs) -> CmdResult {
     let loaded = super::load_path(path)?;
     let ws = &loaded.workspace;
     fields::apple_id(&args.apple_id).map_err(|e| Failure::new(2, format!("--apple-id: {e}")))?;
-    let new = AppleId {
-        apple_id: args.apple_id.clone(),
-        owner: None,
-        password: SecretRef::Keyring,
-        app_specific_password: None,
-        authenticated_at: None,
-        session_expires_at: None,
-        session: None,
-        teams: Vec::new(),
-    };
-    validate_new_apple_id(ws, &new).map_err(|e| Failure::new(1, e))?;
-    let pw_source: SecretSource = args
-        .password_from
-        .parse()
-        .map_err(|e: String| Failure::new(2, format!("--password-from: {e}")))?;
-    let password = pw_source.read("password")?;
-    let asp = match &args.app_specific_password_from {
-        Some(from) => {
-            let src: SecretSource = from.parse().map_err(|e: String| {
-                Failure::new(2, format!("--app-specific-password-from: {e}"))
-            })?;
-            let value = src.read("app-specific password")?;
-            fields::app_specific_password(value.expose()).map_err(|e| Failure::new(1, e))?;
-            Some((src, value))
-        }
-        None => None,
-    };
-    let ep = endpoints(args.signin.apple_auth_url.as_deref(), Some(ws))?;
-    let mut codes = code_source(&args.signin)?;
-    let signed = signin::sign_in(
-        &ep,
-        &args.apple_id,
-        &password,
-        None,
-        args.signin.sms,
-        codes.as_mut(),
-        &mut progress,
-    )
-    .map_err(signin_failure)?;
-
-    // Signed in: now keep the secrets, then the workspace; undo the secrets if that fails.
-    let secrets = Secrets {
-        keyring,
-        workspace_file: path,
-    };
-    let mut written: Vec<(SecretRef, EntryName)> = Vec::new();
+    let clock = super::clock(&args.signin.now)?;
+    // The rules before anything is read from a terminal or sent to Apple.
+    validate_new_apple_id(ws, &args.apple_id).map_err(|e| Failure::new(1, e))?;
     let reference = |src: &SecretSource| -> Result<SecretRef, Failure> {
         match args.store {
             KeyStorage::Keyring => Ok(SecretRef::Keyring),
@@ -322,85 +298,71 @@ pub fn add_apple_id(path: &Path, keyring: &dyn SecretStore, args: &AddAppleIdArg
             }),
         }
     };
-    let mut aid = new;
-    aid.password = reference(&pw_source)?;
-    if let Some((src, _)) = &asp {
-        aid.app_specific_password = Some(reference(src)?);
-    }
-    let place = match (args.store, &args.signin.session_file) {
-        (KeyStorage::Vault, None) => SessionPlace {
-            r: SecretRef::Vault(VaultRef::Entry),
+    let (pw_source, password) = read_secret(&args.password_from, "--password-from", "password")?;
+    let password_at = reference(&pw_source)?;
+    let app_specific_password = match &args.app_specific_password_from {
+        Some(from) => {
+            let (src, value) = read_secret(
+                from,
+                "--app-specific-password-from",
+                "app-specific password",
+            )?;
+            fields::app_specific_password(value.expose()).map_err(|e| Failure::new(1, e))?;
+            let at = reference(&src)?;
+            Some((value, at))
+        }
+        None => None,
+    };
+    let session_at = match (args.store, &args.signin.session_file) {
+        (_, Some(p)) => session_file_ref(p),
+        (KeyStorage::Vault, None) => SecretRef::Vault(VaultRef::Entry),
+        _ => SecretRef::Keyring,
+    };
+    let new = NewAppleId {
+        apple_id: args.apple_id.clone(),
+        password,
+        password_at,
+        app_specific_password,
+        session_at,
+    };
+    let service = Service::Apple(endpoints(args.signin.apple_auth_url.as_deref(), Some(ws))?);
+    let mut codes = code_source(&args.signin)?;
+    let added = sign_in::add_apple_id(
+        Target::Disk(path),
+        keyring,
+        ws,
+        &new,
+        Job {
+            service: &service,
+            sms: args.signin.sms,
+            clock,
+            codes: codes.as_mut(),
+            progress: &mut progress,
         },
-        _ => session_place(&args.signin, None),
-    };
-    aid.session = match &place.r {
-        SecretRef::Keyring => None,
-        other => Some(other.clone()),
-    };
-    aid.authenticated_at = Some(Utc::now());
-    aid.session_expires_at = signed.expires_at;
-    aid.teams = signed.teams.clone();
-    let mut store_all = || -> Result<(), Failure> {
-        let mut put =
-            |r: &SecretRef, name: EntryName, value: &SecretValue| -> Result<(), Failure> {
-                if matches!(r, SecretRef::Keyring | SecretRef::Vault(VaultRef::Entry))
-                    || matches!(name.as_str(), n if n.ends_with("/session"))
-                {
-                    secrets.set(r, &name, value).map_err(|e| {
-                        Failure::new(
-                            1,
-                            format!(
-                                "signed in, but could not keep the secret ({e}); nothing was saved"
-                            ),
-                        )
-                    })?;
-                    written.push((r.clone(), name));
-                }
-                Ok(())
-            };
-        put(&aid.password, EntryName::password(&aid.apple_id), &password)?;
-        if let (Some(r), Some((_, v))) = (&aid.app_specific_password, &asp) {
-            put(r, EntryName::app_specific_password(&aid.apple_id), v)?;
-        }
-        put(
-            &place.r,
-            EntryName::session(&aid.apple_id),
-            &signed.session.to_secret(),
-        )?;
-        Ok(())
-    };
-    let saved = store_all().and_then(|()| {
-        store::update(path, |l, doc| {
-            validate_new_apple_id(&l.workspace, &aid)?;
-            edit::add_apple_id(doc, &aid)
-        })
-        .map_err(update_failure)
-    });
-    if let Err(e) = saved {
-        for (r, name) in &written {
-            if let Err(cleanup) = secrets.delete(r, name) {
-                let shown = match r {
-                    crate::domain::secret_ref::SecretRef::Keyring => keyring.label(name),
-                    _ => name.to_string(),
-                };
-                eprintln!("warning: could not remove {shown} again ({cleanup}): delete it by hand");
-            }
-        }
-        return Err(e);
-    }
-    report_signed_in(&aid.apple_id, &signed, &place.r, keyring, path);
+    )
+    .map_err(op_failure)?;
+    report_signed_in(
+        &new.apple_id,
+        added.apple_id.session_expires_at,
+        &added.apple_id.teams,
+        &added.warnings,
+        &added.session_at,
+        keyring,
+        path,
+    );
     Ok(0)
 }
 
 fn report_signed_in(
     apple_id: &str,
-    signed: &signin::SignedIn,
+    expires_at: Option<DateTime<Utc>>,
+    teams: &[crate::domain::workspace::Team],
+    warnings: &[String],
     place: &SecretRef,
     keyring: &dyn SecretStore,
     workspace_file: &Path,
 ) {
-    let expiry = signed
-        .expires_at
+    let expiry = expires_at
         .map(session::rfc3339)
         .unwrap_or_else(|| "in about 30 days (Apple gave no expiry)".into());
     let kept = crate::secrets::describe_place(place, keyring, workspace_file);
@@ -410,15 +372,14 @@ fn report_signed_in(
             "signed in as {apple_id}; the session expires {expiry}; kept in {kept}"
         ))
     );
-    for w in &signed.warnings {
+    for w in warnings {
         eprintln!("warning: {}", crate::terminal_text::clean(w));
     }
-    if !signed.teams.is_empty() {
+    if !teams.is_empty() {
         eprintln!(
             "teams: {}",
             crate::terminal_text::clean_line(
-                &signed
-                    .teams
+                &teams
                     .iter()
                     .map(|t| format!("{} ({})", t.name, t.id))
                     .collect::<Vec<_>>()
@@ -428,133 +389,99 @@ fn report_signed_in(
     }
 }
 
-pub fn validate_new_apple_id(ws: &Workspace, aid: &AppleId) -> Result<(), String> {
-    ws.may_add_apple_id(aid).map_err(|r| match r {
-        AppleIdRefusal::Shape(e) => e,
-        AppleIdRefusal::AlreadyConnected(id) => format!(
-            "{id} is already connected: to renew its session run `apple-conn reauth {id}`"
-        ),
+/// The workspace's rules for a new Apple ID, worded with this command's names.
+pub fn validate_new_apple_id(ws: &Workspace, apple_id: &str) -> Result<(), String> {
+    let aid = AppleId {
+        apple_id: apple_id.to_string(),
+        owner: None,
+        password: SecretRef::Keyring,
+        app_specific_password: None,
+        authenticated_at: None,
+        session_expires_at: None,
+        session: None,
+        teams: Vec::new(),
+    };
+    ws.may_add_apple_id(&aid)
+        .map_err(|r| apple_id_refusal_words(&r))
+}
+
+fn apple_id_refusal_words(r: &AppleIdRefusal) -> String {
+    match r {
+        AppleIdRefusal::Shape(e) => e.clone(),
+        AppleIdRefusal::AlreadyConnected(id) => {
+            format!("{id} is already connected: to renew its session run `apple-conn reauth {id}`")
+        }
         AppleIdRefusal::OwnerHasOne { owner, existing } => format!(
             "{owner} already has an Apple ID connection ({existing}): one Apple ID per member, as on Bitrise; remove it first"
         ),
-    })
+    }
 }
 
 pub fn reauth(path: &Path, keyring: &dyn SecretStore, args: &ReauthArgs) -> CmdResult {
     let loaded = super::load_path(path)?;
+    let clock = super::clock(&args.signin.now)?;
     let aid = loaded
         .workspace
         .apple_id(&args.apple_id)
-        .ok_or_else(|| {
-            Failure::new(
-                1,
-                format!(
-                    "no Apple ID connection {}: add it with `apple-conn add apple-id`",
-                    args.apple_id
-                ),
-            )
-        })?
-        .clone();
-    let secrets = Secrets {
-        keyring,
-        workspace_file: path,
-    };
+        .ok_or_else(|| op_failure(SignInOpError::NoAppleId(args.apple_id.clone())))?;
     let password = match &args.password_from {
-        Some(from) => {
-            let src: SecretSource = from
-                .parse()
-                .map_err(|e: String| Failure::new(2, format!("--password-from: {e}")))?;
-            src.read("password")?
-        }
-        None => secrets
-            .get(&aid.password, &EntryName::password(&aid.apple_id))
-            .map_err(|e| {
-                Failure::new(
-                    1,
-                    format!(
-                        "the password of {}: {e} (or pass --password-from)",
-                        aid.apple_id
-                    ),
-                )
-            })?,
+        Some(from) => Some(read_secret(from, "--password-from", "password")?.1),
+        None => None,
     };
-    let place = SessionPlace {
-        r: session_ref_for(
-            args.store,
-            args.signin.session_file.as_deref(),
-            aid.session.as_ref(),
-        )?,
-    };
-    if matches!(place.r, SecretRef::Vault(_)) {
-        // The version this renewal replaces: its check-and-set write detects a concurrent one.
-        let _ = secrets.get(&place.r, &EntryName::session(&aid.apple_id));
-    }
-    let ep = endpoints(
+    let place = session_ref_for(
+        args.store,
+        args.signin.session_file.as_deref(),
+        aid.session.as_ref(),
+    )?;
+    let service = Service::Apple(endpoints(
         args.signin.apple_auth_url.as_deref(),
         Some(&loaded.workspace),
-    )?;
+    )?);
     let mut codes = code_source(&args.signin)?;
-    let signed = signin::sign_in(
-        &ep,
-        &aid.apple_id,
-        &password,
-        None,
-        args.signin.sms,
-        codes.as_mut(),
-        &mut progress,
+    let inputs = Reauth {
+        apple_id: aid.apple_id.clone(),
+        password,
+        session_at: Some(place.clone()),
+    };
+    let kept = sign_in::reauth(
+        Target::Disk(path),
+        keyring,
+        &loaded,
+        inputs,
+        Job {
+            service: &service,
+            sms: args.signin.sms,
+            clock,
+            codes: codes.as_mut(),
+            progress: &mut progress,
+        },
     )
-    .map_err(signin_failure)?;
-    secrets
-        .set(
-            &place.r,
-            &EntryName::session(&aid.apple_id),
-            &signed.session.to_secret(),
-        )
-        .map_err(|e| {
-            Failure::new(
-                1,
-                format!(
-                    "signed in, but could not keep the session ({e}); the workspace is unchanged"
-                ),
-            )
-        })?;
-    let now = Utc::now();
-    record_session(
+    .map_err(|e| match e {
+        SignInOpError::Password(e) => Failure::new(
+            1,
+            format!(
+                "the password of {}: {e} (or pass --password-from)",
+                args.apple_id
+            ),
+        ),
+        other => op_failure(other),
+    })?;
+    let teams = kept
+        .loaded
+        .workspace
+        .apple_id(&args.apple_id)
+        .map(|a| a.teams.clone())
+        .unwrap_or_default();
+    report_signed_in(
+        &args.apple_id,
+        kept.expires_at,
+        &teams,
+        &kept.warnings,
+        &place,
+        keyring,
         path,
-        &aid.apple_id,
-        &place.r,
-        Some(now),
-        signed.expires_at,
-        &signed.teams,
-    )?;
-    drop_old_session(
-        &secrets,
-        &aid.session.clone().unwrap_or_default(),
-        &place.r,
-        &aid.apple_id,
     );
-    report_signed_in(&aid.apple_id, &signed, &place.r, keyring, path);
     Ok(0)
-}
-
-pub(super) fn record_session(
-    path: &Path,
-    apple_id: &str,
-    place: &SecretRef,
-    at: Option<DateTime<Utc>>,
-    expires: Option<DateTime<Utc>>,
-    teams: &[crate::domain::workspace::Team],
-) -> Result<(), Failure> {
-    store::update(path, |_, doc| {
-        let r = match place {
-            SecretRef::Keyring => None,
-            other => Some(other),
-        };
-        edit::set_apple_id_ref(doc, apple_id, "session", r)?;
-        edit::set_session_fields(doc, apple_id, at, expires, teams)
-    })
-    .map(|_| ())
-    .map_err(update_failure)
 }
 
 pub fn stored_session(
@@ -562,18 +489,11 @@ pub fn stored_session(
     keyring: &dyn SecretStore,
     apple_id: &str,
 ) -> Result<Session, Failure> {
-    let aid = loaded
-        .workspace
-        .apple_id(apple_id)
-        .ok_or_else(|| Failure::new(1, format!("no Apple ID connection {apple_id}")))?;
-    let secrets = Secrets {
-        keyring,
-        workspace_file: &loaded.path,
-    };
-    let value = secrets
-        .get(&aid.session.clone().unwrap_or_default(), &EntryName::session(apple_id))
-        .map_err(|e| Failure::new(1, format!("no stored session for {apple_id} ({e}): sign in with `apple-conn reauth {apple_id}` or import one")))?;
-    Session::from_secret(&value).map_err(|e| Failure::new(1, e))
+    sign_in::stored_session(loaded, keyring, apple_id).map_err(|e| match e {
+        StoredError::Unreadable(e) => Failure::new(1, format!("no stored session for {apple_id} ({e}): sign in with `apple-conn reauth {apple_id}` or import one")),
+        StoredError::Damaged(e) => Failure::new(1, e),
+        other => Failure::new(1, other.to_string()),
+    })
 }
 
 pub fn session(path: &Path, keyring: &dyn SecretStore, cmd: &SessionCommand) -> CmdResult {
@@ -593,41 +513,40 @@ pub fn session(path: &Path, keyring: &dyn SecretStore, cmd: &SessionCommand) -> 
             apple_id,
             from,
             store,
+            now,
         } => {
-            let aid = loaded
-                .workspace
-                .apple_id(apple_id)
-                .ok_or_else(|| {
-                    Failure::new(
-                        1,
-                        format!("no Apple ID connection {apple_id}: add it first"),
-                    )
-                })?
-                .clone();
-            let src: SecretSource = from
-                .parse()
-                .map_err(|e: String| Failure::new(2, format!("--from: {e}")))?;
-            let text = src.read("session")?;
-            let now = Utc::now();
-            let parsed = session::parse_fastlane_session(text.expose(), now)
-                .map_err(|e| Failure::new(1, e))?;
-            let old = aid.session.clone().unwrap_or_default();
-            let place = session_ref_for(*store, None, Some(&old))?;
-            let secrets = Secrets {
+            let clock = super::clock(now)?;
+            let aid = loaded.workspace.apple_id(apple_id).ok_or_else(|| {
+                Failure::new(
+                    1,
+                    format!("no Apple ID connection {apple_id}: add it first"),
+                )
+            })?;
+            let place = session_ref_for(*store, None, aid.session.as_ref())?;
+            let (_, text) = read_secret(from, "--from", "session")?;
+            let imported = sign_in::import_session(
+                Target::Disk(path),
                 keyring,
-                workspace_file: path,
-            };
-            secrets
-                .set(&place, &EntryName::session(apple_id), &parsed.to_secret())
-                .map_err(|e| Failure::new(1, format!("could not keep the session: {e}")))?;
-            let expires = parsed.trust_expires_at();
-            let signed_in = parsed.authenticated_at().unwrap_or(now);
-            record_session(path, apple_id, &place, Some(signed_in), expires, &aid.teams)?;
-            drop_old_session(&secrets, &old, &place, apple_id);
+                &loaded,
+                clock,
+                apple_id,
+                &text,
+                Some(place),
+            )
+            .map_err(|e| match e {
+                SignInOpError::Keep(KeepError::Secret(e)) => {
+                    Failure::new(1, format!("could not keep the session: {e}"))
+                }
+                other => op_failure(other),
+            })?;
+            for w in &imported.kept.warnings {
+                eprintln!("warning: {}", crate::terminal_text::clean(w));
+            }
             eprintln!(
                 "imported a session of {} cookies for {apple_id}{}",
-                parsed.cookies.len(),
-                expires
+                imported.cookies,
+                imported
+                    .expires_at
                     .map(|e| format!("; it expires {}", session::rfc3339(e)))
                     .unwrap_or_default()
             );
@@ -637,10 +556,12 @@ pub fn session(path: &Path, keyring: &dyn SecretStore, cmd: &SessionCommand) -> 
         SessionCommand::Check {
             apple_id,
             apple_auth_url,
+            now,
         } => {
+            let now = super::now(now)?;
             let s = stored_session(&loaded, keyring, apple_id)?;
             let ep = endpoints(apple_auth_url.as_deref(), Some(&loaded.workspace))?;
-            match signin::check_session(&ep, &s.to_stored()) {
+            match signin::check_session(&ep, &s.to_stored(), now) {
                 Ok(Some(info)) => {
                     let text = format!(
                         "valid: {} signed in{}",

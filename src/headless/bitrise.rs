@@ -234,6 +234,7 @@ pub fn portal_data(
     keyring: &dyn crate::secrets::SecretStore,
     slug: &str,
     output: Option<&Path>,
+    now: DateTime<Utc>,
 ) -> CmdResult {
     use crate::apple::session::Session;
     use crate::secrets::{EntryName, Secrets};
@@ -295,12 +296,9 @@ pub fn portal_data(
             ),
         ));
     }
-    let data = crate::bitrise::portal::portal_data(
-        key.as_ref().map(|(k, p)| (*k, p.clone())),
-        apple,
-        chrono::Utc::now(),
-    )
-    .map_err(|e| Failure::new(1, e))?;
+    let data =
+        crate::bitrise::portal::portal_data(key.as_ref().map(|(k, p)| (*k, p.clone())), apple, now)
+            .map_err(|e| Failure::new(1, e))?;
     data.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
     let json = data.json;
     match output {

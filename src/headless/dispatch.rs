@@ -47,8 +47,12 @@ pub fn run(cli: &Cli) -> CmdResult {
         Command::Bitrise(crate::cli::BitriseCommand::Workflows { path, format }) => {
             super::bitrise::workflows(path, *format)
         }
-        Command::Export(ExportCommand::BitrisePortalData { app, output }) => load(&cli.config)
-            .and_then(|l| super::bitrise::portal_data(&l, &keyring, app, output.as_deref())),
+        Command::Export(ExportCommand::BitrisePortalData { app, output, now }) => {
+            let now = super::now(now)?;
+            load(&cli.config).and_then(|l| {
+                super::bitrise::portal_data(&l, &keyring, app, output.as_deref(), now)
+            })
+        }
         Command::Export(ExportCommand::Fastlane(args)) => {
             load(&cli.config).and_then(|l| super::export::fastlane(&l, &keyring, args))
         }

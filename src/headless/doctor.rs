@@ -138,21 +138,23 @@ fn look(
     {
         return Err(message);
     }
+    // `--now` moves only the expiry arithmetic: what is sent to Apple is judged by Apple's clock.
+    let live = crate::ops::Clock::System;
     // Sessions first: a refresh rewrites the workspace, and everything after reads the new one.
     let mut apple_ids = HashMap::new();
     if args.live || args.refresh {
         let ids: Vec<String> = in_scope_apple_ids(&loaded, args.app.as_deref());
         for id in ids {
             let mut p = AppleIdProbe {
-                live: Some(probe::check_session(&loaded, keyring, &id)),
+                live: Some(probe::check_session(&loaded, keyring, &id, live.now())),
                 refresh: None,
             };
             let aid = loaded.workspace.apple_id(&id);
             if args.refresh && aid.is_some_and(|a| should_refresh(a, now, p.live.as_ref())) {
-                match probe::refresh(&path, keyring, &id) {
+                match probe::refresh(&path, keyring, &id, live) {
                     Ok(_) => {
                         loaded = load(&path)?;
-                        p.live = Some(probe::check_session(&loaded, keyring, &id));
+                        p.live = Some(probe::check_session(&loaded, keyring, &id, live.now()));
                         p.refresh = Some(RefreshResult::Refreshed);
                     }
                     Err(e) => p.refresh = Some(RefreshResult::Failed(e)),
@@ -174,7 +176,7 @@ fn look(
         }
         let (read, pem) = probe::read_key(&loaded.path, keyring, key);
         let live = match (&pem, args.live) {
-            (Some(pem), true) => Some(probe::test_key(&loaded.workspace, key, pem)),
+            (Some(pem), true) => Some(probe::test_key(&loaded.workspace, key, pem, live.now())),
             _ => None,
         };
         keys.insert(key.name.clone(), KeyProbe { read, live });

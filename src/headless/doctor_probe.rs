@@ -39,7 +39,8 @@ pub fn read_key(
 }
 
 /// The connection test of `apple-conn test`: a fresh token, `GET /v1/apps?limit=1`.
-pub fn test_key(ws: &Workspace, key: &ApiKey, pem: &SecretValue) -> KeyLive {
+/// `now`: the token's instant (the real time: Apple judges it).
+pub fn test_key(ws: &Workspace, key: &ApiKey, pem: &SecretValue, now: DateTime<Utc>) -> KeyLive {
     let base = ws
         .settings
         .api_base_url
@@ -48,7 +49,6 @@ pub fn test_key(ws: &Workspace, key: &ApiKey, pem: &SecretValue) -> KeyLive {
     if let Err(e) = check_base_url(&base) {
         return KeyLive::Unreachable(format!("[settings] api_base_url: {e}"));
     }
-    let now = Utc::now();
     let token = match jwt::mint(key, pem, now.timestamp(), jwt::DEFAULT_TTL, &[]) {
         Ok(t) => t,
         Err(e) => return KeyLive::Rejected(vec![e.to_string()]),
@@ -65,7 +65,12 @@ pub fn test_key(ws: &Workspace, key: &ApiKey, pem: &SecretValue) -> KeyLive {
 }
 
 /// `session check`: asks Apple whether the stored session is alive.
-pub fn check_session(loaded: &Loaded, keyring: &dyn SecretStore, apple_id: &str) -> SessionLive {
+pub fn check_session(
+    loaded: &Loaded,
+    keyring: &dyn SecretStore,
+    apple_id: &str,
+    now: DateTime<Utc>,
+) -> SessionLive {
     let session = match super::apple_id::stored_session(loaded, keyring, apple_id) {
         Ok(s) => s,
         Err(f) => return SessionLive::NotStored(f.message),
@@ -74,7 +79,7 @@ pub fn check_session(loaded: &Loaded, keyring: &dyn SecretStore, apple_id: &str)
         Ok(ep) => ep,
         Err(f) => return SessionLive::Unreachable(f.message),
     };
-    match signin::check_session(&ep, &session.to_stored()) {
+    match signin::check_session(&ep, &session.to_stored(), now) {
         Ok(Some(_)) => SessionLive::Alive,
         Ok(None) => SessionLive::Dead,
         // check_session already turns Apple's refusals into Ok(None): what is left could not look.
@@ -88,6 +93,7 @@ pub fn refresh(
     workspace_file: &Path,
     keyring: &dyn SecretStore,
     apple_id: &str,
+    clock: crate::ops::Clock,
 ) -> Result<Option<DateTime<Utc>>, String> {
     let loaded = super::load_path(workspace_file).map_err(|f| f.message)?;
     let args = crate::cli::SessionRefreshArgs {
@@ -97,8 +103,9 @@ pub fn refresh(
         password_from: None,
         apple_auth_url: None,
         store: None,
+        now: None,
     };
-    match super::session_refresh::perform(&loaded, keyring, &args).map_err(|f| f.message)? {
+    match super::session_refresh::perform(&loaded, keyring, &args, clock).map_err(|f| f.message)? {
         super::session_refresh::Done::StillValid => Ok(None),
         super::session_refresh::Done::Refreshed { expires_at, .. } => Ok(expires_at),
     }

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
+use crate::ops::Clock;
 use crate::store::{self, Loaded};
 
 /// A command that could not do its work: the message says what and what to do.
@@ -47,12 +48,12 @@ pub fn load(config: &Option<PathBuf>) -> Result<Loaded, Failure> {
     store::load(&path).map_err(|e| Failure::new(2, e.to_string()))
 }
 
-/// `--now`, else the clock (the only place the headless commands read it).
-pub fn now(arg: &Option<String>) -> Result<DateTime<Utc>, Failure> {
+/// `--now` as the command's one clock: that instant when given, else the system's.
+pub fn clock(arg: &Option<String>) -> Result<Clock, Failure> {
     match arg {
-        None => Ok(Utc::now()),
+        None => Ok(Clock::System),
         Some(text) => DateTime::parse_from_rfc3339(text)
-            .map(|t| t.with_timezone(&Utc))
+            .map(|t| Clock::Fixed(t.with_timezone(&Utc)))
             .map_err(|_| {
                 Failure::new(
                     2,
@@ -62,6 +63,11 @@ pub fn now(arg: &Option<String>) -> Result<DateTime<Utc>, Failure> {
                 )
             }),
     }
+}
+
+/// `--now`, else the clock's instant.
+pub fn now(arg: &Option<String>) -> Result<DateTime<Utc>, Failure> {
+    clock(arg).map(|c| c.now())
 }
 
 pub fn rfc3339(t: DateTime<Utc>) -> String {

@@ -9,9 +9,9 @@ use super::{CmdResult, Failure};
 use crate::apple::session;
 use crate::apple::signin::refresh::{self, Refreshed};
 use crate::cli::SessionRefreshArgs;
-use crate::ops;
 use crate::ops::refresh::KeepError;
 use crate::ops::save::Target;
+use crate::ops::{self, Clock};
 use crate::secrets::{EntryName, SecretStore, Secrets};
 use crate::store::Loaded;
 
@@ -26,7 +26,7 @@ pub enum Done {
 
 pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &SessionRefreshArgs) -> CmdResult {
     let id = &args.apple_id;
-    match perform(loaded, keyring, args)? {
+    match perform(loaded, keyring, args, super::clock(&args.now)?)? {
         Done::StillValid => {
             println!(
                 "valid: the session of {id} is still accepted by Apple; not signing in (Apple rate-limits sign-ins; --force signs in anyway)"
@@ -56,6 +56,7 @@ pub fn perform(
     loaded: &Loaded,
     keyring: &dyn SecretStore,
     args: &SessionRefreshArgs,
+    clock: Clock,
 ) -> Result<Done, Failure> {
     let id = &args.apple_id;
     let aid = loaded.workspace.apple_id(id).cloned().ok_or_else(|| {
@@ -93,7 +94,7 @@ pub fn perform(
         &password,
         &stored.to_stored(),
         args.force,
-        Utc::now(),
+        clock.now(),
         &mut progress,
     )
     .map_err(|e| {

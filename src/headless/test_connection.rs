@@ -11,8 +11,8 @@ use crate::store::Loaded;
 
 pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &TestArgs) -> CmdResult {
     let ws = &loaded.workspace;
+    let now = super::clock(&args.now)?.now();
     if let Some(aid) = ws.apple_id(&args.name) {
-        let now = chrono::Utc::now();
         let state = aid.session_state(now);
         let (code, text) = match state {
             SessionState::Valid { .. } => (
@@ -63,7 +63,6 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &TestArgs) -> CmdRe
     .url
     .to_string();
     let pem = read_key_pem(&loaded.path, keyring, key)?;
-    let now = chrono::Utc::now();
     let token = jwt::mint(key, &pem, now.timestamp(), jwt::DEFAULT_TTL, &[])
         .map_err(|e| Failure::new(1, e.to_string()))?;
     let timeout = std::time::Duration::from_secs(args.timeout.max(1));

@@ -31,10 +31,10 @@ pub fn find_key<'a>(loaded: &'a Loaded, name: &str) -> Result<&'a ApiKey, Failur
 
 pub fn token(loaded: &Loaded, keyring: &dyn SecretStore, args: &TokenArgs) -> CmdResult {
     let key = find_key(loaded, &args.name)?;
+    let now = super::clock(&args.now)?.now().timestamp();
     // Check the claims before touching the keyring: a bad --ttl needs no secret.
     jwt::claims_for(key, 0, args.ttl, &args.scopes).map_err(|e| Failure::new(2, e.to_string()))?;
     let pem = read_key_pem(&loaded.path, keyring, key)?;
-    let now = chrono::Utc::now().timestamp();
     let token = jwt::mint(key, &pem, now, args.ttl, &args.scopes)
         .map_err(|e| Failure::new(1, e.to_string()))?;
     println!("{token}");

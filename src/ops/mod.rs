@@ -8,6 +8,8 @@ pub mod keys;
 pub mod refresh;
 pub mod remove;
 pub mod save;
+pub mod session;
+pub mod sign_in;
 pub mod test;
 
 pub use clock::Clock;

@@ -303,6 +303,8 @@ pub fn update<T>(
             "the change would make the file unreadable ({e}); nothing was saved"
         ))
     })?;
+    // Judges only which errors a change introduces, before and after at one instant; errors never
+    // depend on it (expiries are warnings), so no operation's `--now` could change the outcome.
     let now = chrono::Utc::now();
     let before: Vec<String> = errors_of(&loaded, now);
     let introduced: Vec<String> = errors_of(&new_loaded, now)

@@ -8,26 +8,19 @@ use base64::Engine;
 
 use super::state::{StatusKind, TokenView};
 use super::update::{AppleIdEdit, Change, Effect, KeyStore, Msg};
-use crate::apple::session::{StoredCookie, StoredSession};
-use crate::apple::signin::refresh::{self, Refreshed};
-use crate::apple::signin::{
-    self, CodeAnswer, CodeRequest, CodeSource, Delivery, Endpoints, Phone, SignInError, SignedIn,
-};
+use crate::apple::session::StoredSession;
+use crate::apple::signin::{CodeAnswer, CodeRequest, CodeSource, SignInError, SignedIn};
 use crate::asc::jwt;
 use crate::domain::secret_ref::SecretRef;
-use crate::domain::workspace::{AppleId, Team};
 use crate::ops::keys::{self, AddKeyError, Storage};
 use crate::ops::save::{self, Target};
+use crate::ops::sign_in::{self, Fallback, KeepError, NewAppleId, SignInOpError};
 use crate::ops::{self, Clock, remove};
-use crate::secrets::{EntryName, SecretStore, SecretValue, Secrets};
+use crate::secrets::{EntryName, SecretStore, SecretValue};
 use crate::store::edit;
 use crate::store::{self, Loaded};
 
-pub enum Service {
-    Apple(Endpoints),
-    /// `--demo`: an in-process stand-in, labelled on screen; the code is 123456.
-    Demo,
-}
+pub use crate::ops::sign_in::Service;
 
 pub struct Runner {
     pub keyring: Box<dyn SecretStore + Send + Sync>,
@@ -51,63 +44,6 @@ enum SignInEvent {
     Why(String),
     /// The session, and whether the trust cookie won it (no code).
     Done(Result<(SignedIn, bool), String>),
-}
-
-/// Why a trusted refresh did not give a session.
-enum Fallback {
-    /// Apple wants a code: the 2FA sign-in follows, saying this.
-    Code(String),
-    /// Anything else (wrong password, network): reported, no code asked.
-    Failed(String),
-}
-
-/// Signs in with the password and the trust cookie, never asking for a code.
-fn try_refresh(
-    service: Option<&Endpoints>,
-    apple_id: &str,
-    password: &SecretValue,
-    stored: &StoredSession,
-    clock: Clock,
-    progress: &mut dyn signin::Progress,
-) -> Result<SignedIn, Fallback> {
-    let Some(ep) = service else {
-        return demo_refresh(apple_id, stored, clock, progress);
-    };
-    progress.step("The trust cookie is alive: refreshing without a code…");
-    // force: the user asked for a new session, so no "still valid" check first.
-    match refresh::refresh(ep, apple_id, password, stored, true, clock.now(), progress) {
-        Ok(Refreshed::SignedIn(signed)) => Ok(signed),
-        Ok(Refreshed::StillValid(_)) => Err(Fallback::Code("Apple kept the old session".into())),
-        Err(e) if e.needs_reauth() => Err(Fallback::Code(e.to_string())),
-        Err(e) => Err(Fallback::Failed(format!(
-            "could not refresh the session of {apple_id}: {e}"
-        ))),
-    }
-}
-
-/// The demo's refresh: a trust cookie in the stored session is enough (no network).
-fn demo_refresh(
-    apple_id: &str,
-    stored: &StoredSession,
-    clock: Clock,
-    progress: &mut dyn signin::Progress,
-) -> Result<SignedIn, Fallback> {
-    if !stored.cookies.iter().any(|c| c.name.starts_with("DES")) {
-        return Err(Fallback::Code(
-            "the stored session has no trust cookie (DES…)".into(),
-        ));
-    }
-    progress.step("The trust cookie is alive: refreshing without a code (demo service)…");
-    let now = clock.now();
-    let session = demo_session(now);
-    let expires_at = session.trust_expires_at();
-    Ok(SignedIn {
-        session,
-        teams: Vec::new(),
-        account: apple_id.into(),
-        expires_at,
-        warnings: Vec::new(),
-    })
 }
 
 impl Runner {
@@ -215,21 +151,10 @@ impl Runner {
                 let password = match password {
                     Some(p) => p,
                     None => {
-                        let Some(aid) = loaded.workspace.apple_id(&apple_id) else {
-                            return self.send(Msg::SignInFailed(format!(
-                                "no Apple ID connection {apple_id}"
-                            )));
-                        };
-                        let secrets = Secrets {
-                            keyring: self.keyring.as_ref(),
-                            workspace_file: &loaded.path,
-                        };
-                        match secrets.get(&aid.password, &EntryName::password(&apple_id)) {
+                        match sign_in::stored_password(loaded, self.keyring.as_ref(), &apple_id) {
                             Ok(p) => p,
                             Err(e) => {
-                                return self.send(Msg::SignInFailed(format!(
-                                    "the password of {apple_id}: {e}"
-                                )));
+                                return self.send(Msg::SignInFailed(sign_in_error(&apple_id, &e)));
                             }
                         }
                     }
@@ -426,32 +351,8 @@ impl Runner {
     /// The stored session when its trust cookie is alive by `self.clock` (a refresh needs no
     /// code), else why a code is needed.
     fn trusted_session(&self, loaded: &Loaded, apple_id: &str) -> Result<StoredSession, String> {
-        let Some(aid) = loaded.workspace.apple_id(apple_id) else {
-            return Err(format!("no Apple ID connection {apple_id}"));
-        };
-        match aid.session_expires_at {
-            Some(at) if at > self.clock.now() => {}
-            Some(at) => {
-                return Err(format!(
-                    "the trust cookie expired on {}",
-                    crate::apple::session::rfc3339(at)
-                ));
-            }
-            None => return Err("no trust cookie is recorded".into()),
-        }
-        let secrets = Secrets {
-            keyring: self.keyring.as_ref(),
-            workspace_file: &loaded.path,
-        };
-        let value = secrets
-            .get(
-                &aid.session.clone().unwrap_or_default(),
-                &EntryName::session(apple_id),
-            )
-            .map_err(|e| format!("the stored session cannot be read ({e})"))?;
-        crate::apple::session::Session::from_secret(&value)
-            .map(|s| s.to_stored())
-            .map_err(|e| format!("the stored session is unreadable ({e})"))
+        sign_in::trusted_session(loaded, self.keyring.as_ref(), apple_id, self.clock)
+            .map_err(|e| e.to_string())
     }
 
     fn start_signin(
@@ -465,10 +366,7 @@ impl Runner {
         let (ans_tx, ans_rx) = channel::<CodeAnswer>();
         self.answers = Some(ans_tx);
         self.signin_rx = Some(ev_rx);
-        let service = match &self.service {
-            Service::Apple(ep) => Some(ep.clone()),
-            Service::Demo => None,
-        };
+        let service = self.service.clone();
         let pw = password.clone();
         let id = apple_id.clone();
         let clock = self.clock;
@@ -483,14 +381,16 @@ impl Runner {
             };
             let why = match trusted {
                 Ok(stored) => {
-                    match try_refresh(service.as_ref(), &id, &pw, &stored, clock, &mut progress) {
+                    match sign_in::try_refresh(&service, &id, &pw, &stored, clock, &mut progress) {
                         Ok(signed) => {
                             let _ = ev_tx.send(SignInEvent::Done(Ok((signed, true))));
                             return;
                         }
                         Err(Fallback::Code(why)) => Some(why),
                         Err(Fallback::Failed(e)) => {
-                            let _ = ev_tx.send(SignInEvent::Done(Err(e)));
+                            let _ = ev_tx.send(SignInEvent::Done(Err(format!(
+                                "could not refresh the session of {id}: {e}"
+                            ))));
                             return;
                         }
                     }
@@ -503,10 +403,14 @@ impl Runner {
                     "{why}: signing in with a code instead"
                 )));
             }
-            let result = match service {
-                Some(ep) => signin::sign_in(&ep, &id, &pw, None, None, &mut codes, &mut progress),
-                None => demo_sign_in(&id, clock, &mut codes, &mut progress),
+            let job = sign_in::Job {
+                service: &service,
+                sms: None,
+                clock,
+                codes: &mut codes,
+                progress: &mut progress,
             };
+            let result = sign_in::sign_in(&id, &pw, job);
             let _ = ev_tx.send(SignInEvent::Done(
                 result.map(|s| (s, false)).map_err(|e| e.to_string()),
             ));
@@ -602,38 +506,36 @@ impl Runner {
         }
     }
 
+    /// Keeps a session won with a new code (authenticated now, by the runner's clock).
     fn save_reauth(&self, loaded: &Loaded, apple_id: &str, signed: SignedIn) {
         let Some(aid) = loaded.workspace.apple_id(apple_id) else {
             return;
         };
         let place = aid.session.clone().unwrap_or_default();
-        let secrets = Secrets {
-            keyring: self.keyring.as_ref(),
-            workspace_file: &loaded.path,
-        };
-        if let Err(e) = secrets.set(
-            &place,
-            &EntryName::session(apple_id),
-            &signed.session.to_secret(),
-        ) {
-            return self.send(Msg::Failed(format!(
-                "signed in, but the session could not be kept: {e}"
-            )));
-        }
-        let id = apple_id.to_string();
-        let teams = signed.teams.clone();
-        let expires = signed.expires_at;
-        let now = self.clock.now();
-        self.apply(
+        match sign_in::keep_reauth(
+            self.target(loaded),
+            self.keyring.as_ref(),
             loaded,
-            with_warnings(
-                format!("{apple_id} re-authenticated; the session is renewed"),
-                &signed.warnings,
-            ),
-            move |_, doc| edit::set_session_fields(doc, &id, Some(now), expires, &teams),
-        );
+            self.clock,
+            apple_id,
+            &place,
+            &signed,
+        ) {
+            Ok(kept) => {
+                let message = with_warnings(
+                    format!("{apple_id} re-authenticated; the session is renewed"),
+                    &kept.warnings,
+                );
+                self.send(Msg::Saved(Box::new(kept.loaded), message));
+            }
+            Err(KeepError::Secret(e)) => self.send(Msg::Failed(format!(
+                "signed in, but the session could not be kept: {e}"
+            ))),
+            Err(e) => self.send(Msg::Failed(e.to_string())),
+        }
     }
 
+    /// Keeps the Apple ID that just signed in, with the app-specific password typed after the code.
     fn finish_apple_id(&mut self, loaded: &Loaded, apple_id: &str, asp: Option<SecretValue>) {
         let Some((id, password, signed)) = self.signed.take() else {
             return self.send(Msg::Failed("the sign-in is over: start again".into()));
@@ -642,66 +544,65 @@ impl Runner {
             return self.send(Msg::Failed("the sign-in changed: start again".into()));
         }
         let place = crate::secrets::default_ref(&loaded.workspace);
-        let secrets = Secrets {
-            keyring: self.keyring.as_ref(),
-            workspace_file: &loaded.path,
-        };
-        let aid = AppleId {
+        let new = NewAppleId {
             apple_id: id.clone(),
-            owner: None,
-            password: place.clone(),
-            app_specific_password: asp.as_ref().map(|_| place.clone()),
-            authenticated_at: Some(self.clock.now()),
-            session_expires_at: signed.expires_at,
-            session: (place != SecretRef::Keyring).then(|| place.clone()),
-            teams: signed.teams.clone(),
+            password,
+            password_at: place.clone(),
+            app_specific_password: asp.map(|v| (v, place.clone())),
+            session_at: place,
         };
-        let mut written = Vec::new();
-        let mut put = |name: EntryName, value: &SecretValue| -> Result<(), String> {
-            secrets
-                .set(&place, &name, value)
-                .map_err(|e| e.to_string())?;
-            written.push(name);
-            Ok(())
-        };
-        let stored = put(EntryName::password(&id), &password)
-            .and_then(|()| match &asp {
-                Some(v) => put(EntryName::app_specific_password(&id), v),
-                None => Ok(()),
-            })
-            .and_then(|()| put(EntryName::session(&id), &signed.session.to_secret()));
-        if let Err(e) = stored {
-            for name in &written {
-                let _ = secrets.delete(&place, name);
+        match sign_in::keep_new(
+            self.target(loaded),
+            self.keyring.as_ref(),
+            self.clock,
+            &new,
+            &signed,
+        ) {
+            Ok(added) => {
+                let until = added
+                    .apple_id
+                    .session_expires_at
+                    .map(|e| e.format("%Y-%m-%d").to_string())
+                    .unwrap_or_else(|| "in 30 days".into());
+                let message = with_warnings(
+                    format!("added Apple ID {id}; session until {until}"),
+                    &added.warnings,
+                );
+                self.send(Msg::Saved(Box::new(added.loaded), message));
             }
-            return self.send(Msg::Failed(format!(
-                "signed in, but the secrets could not be kept: {e}"
-            )));
+            Err(e) => self.send(Msg::Failed(sign_in_error(&id, &e))),
         }
-        let saved = self.apply(
-            loaded,
-            with_warnings(
-                format!(
-                    "added Apple ID {id}; session until {}",
-                    signed
-                        .expires_at
-                        .map(|e| e.format("%Y-%m-%d").to_string())
-                        .unwrap_or_else(|| "in 30 days".into())
-                ),
-                &signed.warnings,
-            ),
-            |l, doc| {
-                l.workspace
-                    .may_add_apple_id(&aid)
-                    .map_err(|r| super::words::apple_id_refusal(&r))?;
-                edit::add_apple_id(doc, &aid)
-            },
-        );
-        if !saved {
-            for name in &written {
-                let _ = secrets.delete(&place, name);
-            }
+    }
+}
+
+/// A sign-in operation that failed, in the TUI's words (fields, not flags).
+fn sign_in_error(apple_id: &str, e: &SignInOpError) -> String {
+    let left = |leftovers: &[sign_in::Leftover]| {
+        if leftovers.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<String> = leftovers
+                .iter()
+                .map(|l| format!("{} ({})", l.entry, l.error))
+                .collect();
+            format!(
+                "; could not remove {} again: delete it by hand",
+                names.join(", ")
+            )
         }
+    };
+    match e {
+        SignInOpError::Refused(r) => super::words::apple_id_refusal(r),
+        SignInOpError::NoAppleId(id) => format!("no Apple ID connection {id}"),
+        SignInOpError::Password(e) => format!("the password of {apple_id}: {e}"),
+        SignInOpError::SignIn(e) => e.to_string(),
+        SignInOpError::NotASession(e) => e.clone(),
+        SignInOpError::Secret { error, leftovers } => format!(
+            "signed in, but the secrets could not be kept: {error}{}",
+            left(leftovers)
+        ),
+        SignInOpError::Save { error, leftovers } => format!("{error}{}", left(leftovers)),
+        SignInOpError::Keep(e) => e.to_string(),
     }
 }
 
@@ -722,82 +623,6 @@ impl CodeSource for ChannelCodes {
     fn answer(&mut self, request: &CodeRequest) -> Result<CodeAnswer, SignInError> {
         let _ = self.events.send(SignInEvent::NeedCode(request.clone()));
         self.answers.recv().map_err(|_| SignInError::Cancelled)
-    }
-}
-
-/// The demo service: a trusted-device flow that accepts 123456 and offers two numbers.
-fn demo_sign_in(
-    apple_id: &str,
-    clock: Clock,
-    codes: &mut dyn CodeSource,
-    progress: &mut dyn signin::Progress,
-) -> Result<SignedIn, SignInError> {
-    progress.step("Signing in (demo service)…");
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    let phones = vec![
-        Phone {
-            id: 1,
-            number: "+1 (•••) •••-••11".into(),
-            push_mode: "sms".into(),
-        },
-        Phone {
-            id: 2,
-            number: "+44 •••• •••••22".into(),
-            push_mode: "voice".into(),
-        },
-    ];
-    let mut delivery = Delivery::TrustedDevices;
-    let mut retry = None;
-    loop {
-        let request = CodeRequest {
-            delivery: delivery.clone(),
-            phones: phones.clone(),
-            length: 6,
-            retry: retry.take(),
-        };
-        match codes.answer(&request)? {
-            CodeAnswer::Cancel => return Err(SignInError::Cancelled),
-            CodeAnswer::SendToPhone(id) => {
-                if let Some(p) = phones.iter().find(|p| p.id == id) {
-                    delivery = Delivery::Phone(p.clone());
-                }
-            }
-            CodeAnswer::Code(c) if c == "123456" => break,
-            // The demo accepts 123456 only (see `--demo`).
-            CodeAnswer::Code(_) => retry = Some(signin::Retry::WrongCode),
-        }
-    }
-    progress.step("Trusting this session (demo)…");
-    let session = demo_session(clock.now());
-    let expires_at = session.trust_expires_at();
-    Ok(SignedIn {
-        session,
-        teams: vec![Team {
-            id: "DEMO123456".into(),
-            name: "Demo Team".into(),
-        }],
-        account: apple_id.into(),
-        expires_at,
-        warnings: Vec::new(),
-    })
-}
-
-/// The demo's session: a 30-day trust cookie stamped with the (fixed in tests) clock.
-fn demo_session(now: chrono::DateTime<chrono::Utc>) -> StoredSession {
-    StoredSession {
-        version: 1,
-        created_at: now,
-        cookies: vec![StoredCookie {
-            name: "DESdemo".into(),
-            value: "demo-trust".into(),
-            domain: "idmsa.apple.com".into(),
-            path: "/".into(),
-            secure: true,
-            httponly: true,
-            for_domain: true,
-            expires: None,
-            max_age: Some(2_592_000),
-        }],
     }
 }
 

@@ -370,6 +370,7 @@ impl<'a> Flow<'a> {
                 Err(SignInError::HashcashTooHard(bits))
             }
             (Some(bits), Some(ch)) => {
+                // Apple judges the stamp's date by its own clock: the real time, never `--now`.
                 let date = Utc::now().format("%Y%m%d%H%M%S").to_string();
                 hashcash::stamp_within(bits, &ch, &date, hashcash::TIME_LIMIT)
                     .map(Some)
@@ -472,6 +473,15 @@ impl<'a> Flow<'a> {
     }
 }
 
+/// What a sign-in needs besides the account: where the code goes and the instant it runs at.
+pub struct Ask<'a> {
+    pub sms: Option<i64>,
+    pub codes: &'a mut dyn CodeSource,
+    pub progress: &'a mut dyn Progress,
+    /// The caller's clock (`--now`, the harness): stamps the session and judges stored cookies.
+    pub now: DateTime<Utc>,
+}
+
 /// Signs in; asks `codes` for the 2FA code when Apple wants one. Marks nothing by itself:
 /// the caller records the session only when this returns Ok.
 pub fn sign_in(
@@ -479,14 +489,18 @@ pub fn sign_in(
     apple_id: &str,
     password: &SecretValue,
     previous: Option<&StoredSession>,
-    sms: Option<i64>,
-    codes: &mut dyn CodeSource,
-    progress: &mut dyn Progress,
+    ask: Ask<'_>,
 ) -> Result<SignedIn, SignInError> {
+    let Ask {
+        sms,
+        codes,
+        progress,
+        now,
+    } = ask;
     let mut flow = Flow::new(ep);
     // A still-valid DES trust cookie lets Apple skip the code (200 instead of 409).
     if let Some(prev) = previous {
-        load_cookies(&mut flow.http, prev, ep);
+        load_cookies(&mut flow.http, prev, ep, now);
     }
     let status = flow.password_step(apple_id, password, progress)?;
     let mut warnings = Vec::new();
@@ -495,7 +509,7 @@ pub fn sign_in(
         progress.step("Trusting this session…");
         warnings.extend(flow.trust());
     }
-    flow.finish(warnings, progress)
+    flow.finish(warnings, progress, now)
 }
 
 impl Flow<'_> {
@@ -518,6 +532,7 @@ impl Flow<'_> {
         mut self,
         mut warnings: Vec<String>,
         progress: &mut dyn Progress,
+        now: DateTime<Utc>,
     ) -> Result<SignedIn, SignInError> {
         progress.step("Checking the session…");
         let olympus = olympus_session(&mut self.http, self.ep)?;
@@ -526,8 +541,8 @@ impl Flow<'_> {
         }
         let session = StoredSession {
             version: 1,
-            created_at: Utc::now(),
-            cookies: export_cookies(&self.http),
+            created_at: now,
+            cookies: export_cookies(&self.http, now),
         };
         let expires_at = session.trust_expires_at();
         Ok(SignedIn {
@@ -612,9 +627,10 @@ pub struct SessionInfo {
 pub fn check_session(
     ep: &Endpoints,
     session: &StoredSession,
+    now: DateTime<Utc>,
 ) -> Result<Option<SessionInfo>, SignInError> {
     let mut http = Client::new(super::http::DEFAULT_TIMEOUT);
-    load_cookies(&mut http, session, ep);
+    load_cookies(&mut http, session, ep, now);
     // client.rb `has_valid_session` → `fetch_olympus_session`: valid means a provider.
     match olympus_session(&mut http, ep) {
         Ok(o) if o.on_team => Ok(Some(SessionInfo {
@@ -629,7 +645,8 @@ pub fn check_session(
     }
 }
 
-fn export_cookies(http: &Client) -> Vec<StoredCookie> {
+/// The jar's cookies; a `Max-Age` cookie ends `max_age` after `now` (the jar counts from the real time).
+fn export_cookies(http: &Client, now: DateTime<Utc>) -> Vec<StoredCookie> {
     http.jar
         .iter_unexpired()
         .map(|c| {
@@ -638,11 +655,13 @@ fn export_cookies(http: &Client) -> Vec<StoredCookie> {
                 cookie_store::CookieDomain::Suffix(d) => (d.clone(), true),
                 _ => (String::new(), false),
             };
-            let expires = match c.expires {
-                cookie_store::CookieExpiration::AtUtc(t) => {
+            let max_age = c.max_age().map(|d| d.whole_seconds());
+            let expires = match (max_age, &c.expires) {
+                (Some(age), _) => Some(now + chrono::Duration::seconds(age)),
+                (None, cookie_store::CookieExpiration::AtUtc(t)) => {
                     DateTime::from_timestamp(t.unix_timestamp(), 0)
                 }
-                cookie_store::CookieExpiration::SessionEnd => None,
+                (None, cookie_store::CookieExpiration::SessionEnd) => None,
             };
             StoredCookie {
                 name: c.name().to_string(),
@@ -653,19 +672,14 @@ fn export_cookies(http: &Client) -> Vec<StoredCookie> {
                 httponly: c.http_only().unwrap_or(false),
                 for_domain,
                 expires,
-                max_age: c.max_age().map(|d| d.whole_seconds()),
+                max_age,
             }
         })
         .collect()
 }
 
 /// Puts stored cookies back into a jar, for the hosts they belong to (or the override's host).
-fn load_cookies(http: &mut Client, session: &StoredSession, ep: &Endpoints) {
+fn load_cookies(http: &mut Client, session: &StoredSession, ep: &Endpoints, now: DateTime<Utc>) {
     // RFC 6265 matching: a cookie goes only to hosts its domain matches (Apple's also to a loopback override).
-    super::session::load_into(
-        &mut http.jar,
-        session,
-        &[&ep.auth, &ep.olympus],
-        chrono::Utc::now(),
-    );
+    super::session::load_into(&mut http.jar, session, &[&ep.auth, &ep.olympus], now);
 }

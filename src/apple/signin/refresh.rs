@@ -59,7 +59,7 @@ pub fn refresh(
     let old_expiry = stored.trust_expires_at();
     if !force {
         progress.step("Checking the stored session…");
-        if let Some(info) = check_session(ep, stored)? {
+        if let Some(info) = check_session(ep, stored, now)? {
             return Ok(Refreshed::StillValid(info));
         }
     }
@@ -69,11 +69,11 @@ pub fn refresh(
         )));
     }
     let mut flow = Flow::new(ep);
-    load_cookies(&mut flow.http, stored, ep);
+    load_cookies(&mut flow.http, stored, ep, now);
     if flow.password_step(apple_id, password, progress)? == 409 {
         return Err(RefreshError::CodeNeeded);
     }
-    let mut signed = flow.finish(Vec::new(), progress)?;
+    let mut signed = flow.finish(Vec::new(), progress, now)?;
     // Apple may set a new trust cookie; if it did not, the old one (and its expiry) stands.
     let replaced = signed
         .session
