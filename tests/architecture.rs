@@ -133,3 +133,23 @@ fn test_support_is_behind_a_feature_that_is_off_by_default() {
         "only the dev-dependencies may turn test-support on"
     );
 }
+
+#[test]
+fn every_clock_read_goes_through_the_clock_passed_in() {
+    // The exceptions, each justified where it is: the one clock itself; the hashcash stamp, which
+    // Apple judges by its own clock; store::update, which compares errors at one instant.
+    let allowed = [
+        "src/ops/clock.rs",
+        "src/apple/signin/mod.rs",
+        "src/store/mod.rs",
+    ];
+    let found: Vec<String> = offending_lines("src", &["Utc::now", "Local::now"])
+        .into_iter()
+        .filter(|line| !allowed.iter().any(|a| line.contains(&format!("/{a}:"))))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "read the clock passed in (ops::Clock, --now), not the wall clock:\n{}",
+        found.join("\n")
+    );
+}
