@@ -41,6 +41,21 @@ fn signin(c: &mut Criterion) {
             )
         })
     });
+    c.bench_function("SRP A = g^a", |b| b.iter(srp::new_ephemeral));
+    let key = srp::derive_password("correct horse", &salt, 20_000, srp::Protocol::S2k);
+    let eph = srp::new_ephemeral();
+    c.bench_function("SRP proof (g^x, S, M1, M2)", |b| {
+        b.iter(|| {
+            srp::proof(
+                &eph,
+                "alice@example.com",
+                black_box(key.as_ref()),
+                &salt,
+                &server_b,
+            )
+            .unwrap()
+        })
+    });
     let mut slow = c.benchmark_group("hashcash");
     slow.sample_size(10);
     slow.bench_function("hashcash 20 bits (the cap)", |b| {

@@ -2,6 +2,7 @@
 //! trust, olympus session. One cookie jar across the flow; `X-Apple-ID-Session-Id` and `scnt` echoed.
 
 pub mod hashcash;
+mod monty;
 mod pbkdf2;
 pub mod refresh;
 pub mod srp;
