@@ -16,7 +16,7 @@ pub type Limbs = [u64; LIMBS];
 
 /// A residue mod N in Montgomery form (x·R mod N, R = 2^2048).
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Monty(Limbs);
+pub struct Monty(pub(super) Limbs);
 
 /// The modulus and its precomputed Montgomery constants.
 pub struct Modulus {
@@ -141,7 +141,7 @@ impl Modulus {
     }
 
     /// Montgomery product a·b·R⁻¹ mod N (CIOS, multiplication and reduction interleaved).
-    pub fn mul(&self, a: &Limbs, b: &Limbs) -> Limbs {
+    pub(super) fn mul(&self, a: &Limbs, b: &Limbs) -> Limbs {
         let n = &self.n;
         let mut t = [0u64; LIMBS];
         let mut t_hi = 0u64;
@@ -168,7 +168,7 @@ impl Modulus {
     }
 
     /// a²·R⁻¹ mod N: the full square (each cross product once, then doubled), then reduction.
-    pub fn sqr(&self, a: &Limbs) -> Limbs {
+    pub(super) fn sqr(&self, a: &Limbs) -> Limbs {
         let mut t = [0u64; 2 * LIMBS];
         for i in 0..LIMBS {
             let ai = a[i] as u128;
@@ -268,7 +268,7 @@ impl Modulus {
 }
 
 /// table[index], reading every entry so the memory access does not depend on the index.
-fn select(table: &[Limbs], index: usize) -> Limbs {
+pub(super) fn select(table: &[Limbs], index: usize) -> Limbs {
     let mut out = [0u64; LIMBS];
     for (i, entry) in table.iter().enumerate() {
         let take = 0u64.wrapping_sub((i == index) as u64);

@@ -8,6 +8,7 @@
 
 use sha2::{Digest, Sha256};
 
+use super::comb;
 use super::monty::{self, Modulus};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +57,7 @@ pub fn new_ephemeral() -> Ephemeral {
     let mut a = zeroize::Zeroizing::new(vec![0u8; 32]);
     getrandom_fill(&mut a);
     let group = monty::group_2048();
-    let a_pub = group.to_be_bytes(&group.pow2(&a));
+    let a_pub = group.to_be_bytes(&comb::pow_g(&a));
     Ephemeral { a, a_pub }
 }
 
@@ -128,7 +129,7 @@ pub fn proof(
             .finalize()
             .into(),
     );
-    let base = group.sub_m(&b, &group.mul_m(&group.residue(&k), &group.pow2(&*x)));
+    let base = group.sub_m(&b, &group.mul_m(&group.residue(&k), &comb::pow_g(&*x)));
     let exponent = monty::mul_add_256(&u, &*x, &eph.a);
     let premaster = zeroize::Zeroizing::new(group.to_be_bytes(&group.pow(&base, &*exponent)));
     let key = Sha256::digest(&*premaster);
