@@ -236,32 +236,38 @@ impl Modulus {
         Monty(r)
     }
 
-    /// base^e mod N with a fixed 5-bit window; `exponent` is big-endian and walked whole.
+    /// base^e mod N with a fixed 5-bit window; `exponent` is big-endian and walked whole: the
+    /// top (partial) window is a table read, every other one 5 squarings and a multiplication.
     pub fn pow(&self, base: &Monty, exponent: &[u8]) -> Monty {
         const WINDOW: usize = 5;
         let mut table = [[0u64; LIMBS]; 1 << WINDOW];
         table[0] = self.one;
         table[1] = base.0;
         for i in 2..table.len() {
-            table[i] = self.mul(&table[i - 1], &base.0);
+            table[i] = if i % 2 == 0 {
+                self.sqr(&table[i / 2])
+            } else {
+                self.mul(&table[i - 1], &base.0)
+            };
         }
         let bits = exponent.len() * 8;
-        let bit = |i: usize| -> usize {
-            // Bit i counted from the least significant end.
-            ((exponent[exponent.len() - 1 - i / 8] >> (i % 8)) & 1) as usize
+        if bits == 0 {
+            return Monty(self.one);
+        }
+        // The WINDOW bits from `pos` up; bits past the exponent's length read as 0.
+        let digit = |pos: usize| -> usize {
+            (pos..(pos + WINDOW).min(bits)).rev().fold(0, |d, i| {
+                (d << 1) | usize::from((exponent[exponent.len() - 1 - i / 8] >> (i % 8)) & 1)
+            })
         };
-        let mut r = self.one;
-        let mut pos = bits.div_ceil(WINDOW) * WINDOW;
+        let mut pos = (bits - 1) / WINDOW * WINDOW;
+        let mut r = select(&table, digit(pos));
         while pos > 0 {
             pos -= WINDOW;
-            let mut digit = 0usize;
-            for i in (pos..pos + WINDOW).rev() {
-                digit = (digit << 1) | if i < bits { bit(i) } else { 0 };
-            }
             for _ in 0..WINDOW {
                 r = self.sqr(&r);
             }
-            r = self.mul(&r, &select(&table, digit));
+            r = self.mul(&r, &select(&table, digit(pos)));
         }
         Monty(r)
     }
@@ -307,9 +313,9 @@ fn limbs_256(bytes: &[u8]) -> [u64; 4] {
     out
 }
 
-/// a + u·x for three values of at most 256 bits: < 2^513, as 65 big-endian bytes (a fixed
-/// length, so `pow` walks the same number of bits whatever the secret).
-pub fn mul_add_256(u: &[u8], x: &[u8], a: &[u8]) -> Zeroizing<[u8; 65]> {
+/// a + u·x for three values of at most 256 bits: ≤ (2^256 − 1)² + 2^256 − 1 < 2^512, as 64
+/// big-endian bytes (a fixed length, so `pow` walks the same 512 bits whatever the secret).
+pub fn mul_add_256(u: &[u8], x: &[u8], a: &[u8]) -> Zeroizing<[u8; 64]> {
     let (u, mut x, mut a) = (limbs_256(u), limbs_256(x), limbs_256(a));
     let mut acc = [0u64; 9];
     acc[..4].copy_from_slice(&a);
@@ -320,16 +326,15 @@ pub fn mul_add_256(u: &[u8], x: &[u8], a: &[u8]) -> Zeroizing<[u8; 65]> {
             acc[i + j] = v as u64;
             c = (v >> 64) as u64;
         }
-        // Propagate the carry; acc[i + 4..] has room since the sum stays below 2^513.
+        // Propagate the carry; acc[i + 4..] has room since the sum stays below 2^512.
         for slot in acc[i + 4..].iter_mut() {
             let (v, overflow) = slot.overflowing_add(c);
             *slot = v;
             c = overflow as u64;
         }
     }
-    let mut out = Zeroizing::new([0u8; 65]);
-    out[0] = acc[8] as u8;
-    for (chunk, limb) in out[1..].chunks_exact_mut(8).zip(acc[..8].iter().rev()) {
+    let mut out = Zeroizing::new([0u8; 64]);
+    for (chunk, limb) in out.chunks_exact_mut(8).zip(acc[..8].iter().rev()) {
         chunk.copy_from_slice(&limb.to_be_bytes());
     }
     acc.zeroize();
