@@ -131,5 +131,10 @@ mod tests {
         fn pow_g_equals_num_bigint(exponent in proptest::collection::vec(any::<u8>(), 0..=34)) {
             check(&exponent);
         }
+
+        #[test]
+        fn pow_g_of_full_width_exponents(exponent in any::<[u8; 32]>()) {
+            check(&exponent);
+        }
     }
 }

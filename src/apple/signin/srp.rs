@@ -83,8 +83,20 @@ fn pad(bytes: &[u8]) -> [u8; N_BYTES] {
     out
 }
 
-fn n_bytes(group: &Modulus) -> [u8; N_BYTES] {
-    pad(&group.modulus().to_bytes_be())
+/// k = H(N ‖ PAD(g)) and H(N) xor H(PAD(g)): the group's two constant hashes.
+fn group_hashes(group: &Modulus) -> ([u8; 32], [u8; 32]) {
+    let n = pad(&group.modulus().to_bytes_be());
+    let g = pad(&[2]);
+    let k = Sha256::new()
+        .chain_update(n)
+        .chain_update(g)
+        .finalize()
+        .into();
+    let mut n_xor_g: [u8; 32] = Sha256::digest(n).into();
+    for (x, y) in n_xor_g.iter_mut().zip(Sha256::digest(g)) {
+        *x ^= y;
+    }
+    (k, n_xor_g)
 }
 
 /// M1 = H(H(N) xor H(PAD(g)) ‖ H(accountName) ‖ salt ‖ A ‖ B ‖ K); M2 = H(A ‖ M1 ‖ K); K = H(S),
@@ -108,8 +120,7 @@ pub fn proof(
     if group.is_zero(&b) {
         return Err(illegal());
     }
-    let n = n_bytes(group);
-    let g = pad(&[2]);
+    let (k, n_xor_g) = group_hashes(group);
     let u = Sha256::new()
         .chain_update(pad(&eph.a_pub))
         .chain_update(pad(b_pub))
@@ -118,15 +129,17 @@ pub fn proof(
     if u.iter().all(|&byte| byte == 0) {
         return Err(illegal());
     }
-    let k = Sha256::new().chain_update(n).chain_update(g).finalize();
-    let inner = Sha256::new()
-        .chain_update(b":")
-        .chain_update(password_key)
-        .finalize();
+    let inner: zeroize::Zeroizing<[u8; 32]> = zeroize::Zeroizing::new(
+        Sha256::new()
+            .chain_update(b":")
+            .chain_update(password_key)
+            .finalize()
+            .into(),
+    );
     let x: zeroize::Zeroizing<[u8; 32]> = zeroize::Zeroizing::new(
         Sha256::new()
             .chain_update(salt)
-            .chain_update(inner)
+            .chain_update(&*inner)
             .finalize()
             .into(),
     );
@@ -134,11 +147,6 @@ pub fn proof(
     let exponent = monty::mul_add_256(&u, &*x, &eph.a);
     let premaster = zeroize::Zeroizing::new(group.to_be_bytes(&group.pow(&base, &*exponent)));
     let key = Sha256::digest(&*premaster);
-    let n_xor_g: Vec<u8> = Sha256::digest(n)
-        .iter()
-        .zip(Sha256::digest(g))
-        .map(|(a, b)| a ^ b)
-        .collect();
     let m1 = Sha256::new()
         .chain_update(n_xor_g)
         .chain_update(Sha256::digest(account_name.as_bytes()))
@@ -193,6 +201,19 @@ mod tests {
             let other = proof(&eph, &account, wrong.as_ref(), &salt, &server_b).unwrap();
             assert_ne!(other.m1, ours.m1);
         }
+    }
+
+    #[test]
+    fn the_group_hashes_of_the_reference() {
+        let (k, n_xor_g) = group_hashes(monty::group_2048());
+        assert_eq!(
+            hex::encode(k),
+            "05b9e8ef059c6b32ea59fc1d322d37f04aa30bae5aa9003b8321e21ddb04e300"
+        );
+        assert_eq!(
+            hex::encode(n_xor_g),
+            "a2b80ee3d957ede6b072f76f67415f3d1a7158bb8f0e765e34d87844031acc9c"
+        );
     }
 
     #[test]
