@@ -139,7 +139,7 @@ pub fn proof(
     let x: zeroize::Zeroizing<[u8; 32]> = zeroize::Zeroizing::new(
         Sha256::new()
             .chain_update(salt)
-            .chain_update(&*inner)
+            .chain_update(inner.as_slice())
             .finalize()
             .into(),
     );
