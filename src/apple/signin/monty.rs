@@ -1,10 +1,11 @@
-//! Montgomery arithmetic modulo SRP's 2048-bit prime on 32 little-endian 64-bit limbs: the two
-//! modexps of a sign-in (g^e with g = 2, and b^e for S), about twice as fast as crypto-bigint's.
+//! Montgomery arithmetic modulo SRP's 2048-bit prime on 32 little-endian 64-bit limbs (CIOS
+//! multiplication, a dedicated squaring): the modexps of a sign-in, S = base^e with a fixed
+//! 5-bit window, and g^e with g = 2 (square and double; `comb.rs` is the fast path for it).
 //!
 //! Constant-time-ish: no branch depends on a secret (conditional subtractions and the doubling
 //! for g = 2 use masks; the window table is read whole and masked), and exponents are walked over
-//! a fixed bit length. Not constant-time: the compiler may still reintroduce branches, and the
-//! conversion to and from bytes, padding and hashing around it are outside this file.
+//! a fixed bit length. Not guaranteed: the compiler may reintroduce branches; `residue` and
+//! `to_be_bytes` go through num-bigint (variable time); intermediate limbs are not zeroized.
 
 use std::sync::OnceLock;
 
