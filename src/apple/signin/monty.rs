@@ -4,8 +4,9 @@
 //!
 //! Constant-time-ish: no branch depends on a secret (conditional subtractions and the doubling
 //! for g = 2 use masks; the window table is read whole and masked), and exponents are walked over
-//! a fixed bit length. Not guaranteed: the compiler may reintroduce branches; `residue` and
-//! `to_be_bytes` go through num-bigint (variable time); intermediate limbs are not zeroized.
+//! a fixed bit length. Not guaranteed: the compiler may reintroduce branches; `residue` reduces
+//! through num-bigint (variable time; only public B and k go through it), `to_be_bytes` trims
+//! leading zeros (S's length is public through K = H(min(S)) anyway); limbs are not zeroized.
 
 use std::sync::OnceLock;
 
