@@ -6,7 +6,7 @@
 //! for g = 2 use masks; the window table is read whole and masked), and exponents are walked over
 //! a fixed bit length. Not guaranteed: the compiler may reintroduce branches; `residue` reduces
 //! through num-bigint (variable time; only public B and k go through it), `to_be_bytes` trims
-//! leading zeros (S's length is public through K = H(min(S)) anyway); limbs are not zeroized.
+//! leading zeros (K = H(min(S)) is defined on the trimmed bytes); limbs are not zeroized.
 
 use std::sync::OnceLock;
 
