@@ -1,11 +1,16 @@
-//! Apple's SRP-6a: PBKDF2 password derivation (s2k / s2k_fo) and the client proof, on RustCrypto
-//! `srp`'s group and hashes (checked against its `process_reply` below and PyPI srp in tests/signin.rs).
+//! Apple's SRP-6a: PBKDF2 password derivation (s2k / s2k_fo) and the client proof, in RFC 5054's
+//! 2048-bit group (g = 2). The modexps are our own Montgomery code (`monty.rs`); the result is
+//! checked against RustCrypto `srp`'s `process_reply` below and PyPI srp in tests/signin*.rs.
+//!
+//! How it stays under the sign-in budget (README, Performance): g^a and g^x by a fixed-base comb
+//! over a table built offline (`comb.rs`: 31 squarings + 32 multiplications instead of 256
+//! squarings), S with a 5-bit window over exactly 512 exponent bits and a dedicated squaring,
+//! A computed once and reused for the proof.
 
 use sha2::{Digest, Sha256};
-use srp::Group;
-use srp::bigint::modular::BoxedMontyForm;
-use srp::bigint::{BoxedUint, ConcatenatingMul, Resize};
-use srp::utils;
+
+use super::comb;
+use super::monty::{self, Modulus};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
@@ -44,20 +49,16 @@ pub struct Ephemeral {
     pub a_pub: Vec<u8>,
 }
 
-/// g and N of RFC 5054's 2048-bit group, the one Apple uses.
-fn group() -> BoxedMontyForm {
-    srp::groups::G2048::generator()
-}
+/// N's length in bytes: PAD(x) left-pads to it.
+const N_BYTES: usize = 256;
 
 pub fn new_ephemeral() -> Ephemeral {
-    // 256 bits, as pysrp's OpenSSL backend draws; Apple accepts it (RFC 5054's minimum).
+    // 256 bits, as pysrp's OpenSSL backend draws (RFC 5054's minimum; PyPI srp 1.0.22
+    // `_ctsrp.py`: `BN_rand(a, 256, …)`); Apple accepts it. fastlane-sirp draws 2048 bits.
     let mut a = zeroize::Zeroizing::new(vec![0u8; 32]);
     getrandom_fill(&mut a);
-    let a_pub = group()
-        .pow(&BoxedUint::from_be_slice_vartime(&a))
-        .retrieve()
-        .to_be_bytes_trimmed_vartime()
-        .into();
+    let group = monty::group_2048();
+    let a_pub = group.to_be_bytes(&comb::pow_g(&a));
     Ephemeral { a, a_pub }
 }
 
@@ -71,9 +72,37 @@ pub struct Proof {
     pub m2: Vec<u8>,
 }
 
+/// PAD(x): the integer's bytes left-padded with zeros to N's length (leading zeros beyond it
+/// dropped; callers have checked that the value fits).
+fn pad(bytes: &[u8]) -> [u8; N_BYTES] {
+    let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+    let value = &bytes[first..];
+    let mut out = [0u8; N_BYTES];
+    let take = value.len().min(N_BYTES);
+    out[N_BYTES - take..].copy_from_slice(&value[value.len() - take..]);
+    out
+}
+
+/// k = H(N ‖ PAD(g)) and H(N) xor H(PAD(g)): the group's two constant hashes.
+fn group_hashes(group: &Modulus) -> ([u8; 32], [u8; 32]) {
+    let n = pad(&group.modulus().to_bytes_be());
+    let g = pad(&[2]);
+    let k = Sha256::new()
+        .chain_update(n)
+        .chain_update(g)
+        .finalize()
+        .into();
+    let mut n_xor_g: [u8; 32] = Sha256::digest(n).into();
+    for (x, y) in n_xor_g.iter_mut().zip(Sha256::digest(g)) {
+        *x ^= y;
+    }
+    (k, n_xor_g)
+}
+
 /// M1 = H(H(N) xor H(PAD(g)) ‖ H(accountName) ‖ salt ‖ A ‖ B ‖ K); M2 = H(A ‖ M1 ‖ K); K = H(S),
-/// S = (B - k·g^x)^(a + u·x), x = H(salt ‖ H(":" ‖ P)): the `srp` crate's RFC 5054 client
-/// (`Client::process_reply`, username left out of x) with A reused instead of computed twice.
+/// S = (B - k·g^x)^(a + u·x), k = H(N ‖ PAD(g)), u = H(PAD(A) ‖ PAD(B)), x = H(salt ‖ H(":" ‖ P)):
+/// the `srp` crate's RFC 5054 client (`Client::process_reply`, username left out of x), with A
+/// reused instead of computed twice, and salt and B hashed exactly as received (fastlane-sirp).
 pub fn proof(
     eph: &Ephemeral,
     account_name: &str,
@@ -81,40 +110,56 @@ pub fn proof(
     salt: &[u8],
     b_pub: &[u8],
 ) -> Result<Proof, String> {
-    let g = group();
-    let params = g.params().clone();
-    let n = params.modulus().as_nz_ref().clone();
-    let precision = n.bits_precision();
-    let b = BoxedUint::from_be_slice_vartime(b_pub);
-    // The `srp` crate's `validate_b_pub`: B ≡ 0 (mod N) would force S = 0.
-    if b.bit_width() > precision || bool::from(((&b).resize(precision) % &n).is_zero()) {
-        return Err("Apple's SRP reply is not usable (illegal b): try again".into());
+    let group = monty::group_2048();
+    let illegal = || "Apple's SRP reply is not usable (illegal b): try again".to_string();
+    // The `srp` crate's `validate_b_pub`: B must fit N's width, and B ≡ 0 (mod N) would force S = 0.
+    if num_bigint::BigUint::from_bytes_be(b_pub).bits() > 8 * N_BYTES as u64 {
+        return Err(illegal());
     }
-    let u = utils::compute_u_padded::<Sha256>(&g, &eph.a_pub, b_pub);
-    let k = utils::compute_k::<Sha256>(&g);
-    let identity = srp::ClientG2048::<Sha256>::compute_identity_hash(&[], password_key);
-    let x = srp::ClientG2048::<Sha256>::compute_x(identity.as_slice(), salt);
-    let a = BoxedUint::from_be_slice_vartime(&eph.a);
-    let monty = |v: &BoxedUint| BoxedMontyForm::new(v.resize(precision), &params);
-    let base = monty(&b) - monty(&k) * g.pow(&x);
-    let exponent = a.concatenating_add(u.concatenating_mul(&x));
-    let premaster = zeroize::Zeroizing::new(
-        base.pow(&exponent)
-            .retrieve()
-            .to_be_bytes_trimmed_vartime()
-            .to_vec(),
+    let b = group.residue(b_pub);
+    if group.is_zero(&b) {
+        return Err(illegal());
+    }
+    let (k, n_xor_g) = group_hashes(group);
+    let u = Sha256::new()
+        .chain_update(pad(&eph.a_pub))
+        .chain_update(pad(b_pub))
+        .finalize();
+    // RFC 5054 2.6: abort if u = 0.
+    if u.iter().all(|&byte| byte == 0) {
+        return Err(illegal());
+    }
+    let inner: zeroize::Zeroizing<[u8; 32]> = zeroize::Zeroizing::new(
+        Sha256::new()
+            .chain_update(b":")
+            .chain_update(password_key)
+            .finalize()
+            .into(),
     );
+    let x: zeroize::Zeroizing<[u8; 32]> = zeroize::Zeroizing::new(
+        Sha256::new()
+            .chain_update(salt)
+            .chain_update(inner.as_slice())
+            .finalize()
+            .into(),
+    );
+    let base = group.sub_m(&b, &group.mul_m(&group.residue(&k), &comb::pow_g(&*x)));
+    let exponent = monty::mul_add_256(&u, &*x, &eph.a);
+    let premaster = zeroize::Zeroizing::new(group.to_be_bytes(&group.pow(&base, &*exponent)));
     let key = Sha256::digest(&*premaster);
-    let m1 = utils::compute_m1_rfc5054::<Sha256>(
-        &g,
-        false,
-        account_name.as_bytes(),
-        salt,
-        &eph.a_pub,
-        b_pub,
-        key.as_slice(),
-    );
-    let m2 = utils::compute_m2::<Sha256>(&eph.a_pub, &m1, key.as_slice());
+    let m1 = Sha256::new()
+        .chain_update(n_xor_g)
+        .chain_update(Sha256::digest(account_name.as_bytes()))
+        .chain_update(salt)
+        .chain_update(&eph.a_pub)
+        .chain_update(b_pub)
+        .chain_update(key)
+        .finalize();
+    let m2 = Sha256::new()
+        .chain_update(&eph.a_pub)
+        .chain_update(m1)
+        .chain_update(key)
+        .finalize();
     Ok(Proof {
         m1: m1.to_vec(),
         m2: m2.to_vec(),
@@ -127,32 +172,71 @@ mod tests {
 
     #[test]
     fn the_proof_is_the_srp_crates_own() {
+        for round in 0u8..6 {
+            // A salt with a leading zero byte in one round: hashed exactly as received.
+            let salt = [round, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, round];
+            let protocol = [Protocol::S2k, Protocol::S2kFo][usize::from(round % 2)];
+            let key = derive_password("correct horse", &salt, 1000, protocol);
+            let server_b =
+                srp::ClientG2048::<Sha256>::new().compute_public_ephemeral(&[0x5a ^ round; 32]);
+            let eph = new_ephemeral();
+            let account = format!("alice{round}@example.com");
+            let ours = proof(&eph, &account, key.as_ref(), &salt, &server_b).unwrap();
+            let theirs = srp::ClientG2048::<Sha256>::new_with_options(false)
+                .process_reply(&eph.a, account.as_bytes(), key.as_ref(), &salt, &server_b)
+                .unwrap();
+            assert_eq!(ours.m1, theirs.proof());
+            let mut h = Sha256::new();
+            h.update(&eph.a_pub);
+            h.update(theirs.proof());
+            h.update(Sha256::digest(theirs.key()));
+            assert_eq!(ours.m2, h.finalize().to_vec());
+            assert_eq!(
+                eph.a_pub,
+                srp::ClientG2048::<Sha256>::new_with_options(false)
+                    .compute_public_ephemeral(&eph.a)
+            );
+            // A wrong password gives another proof.
+            let wrong = derive_password("correct horsf", &salt, 1000, protocol);
+            let other = proof(&eph, &account, wrong.as_ref(), &salt, &server_b).unwrap();
+            assert_ne!(other.m1, ours.m1);
+        }
+    }
+
+    #[test]
+    fn the_group_hashes_of_the_reference() {
+        let (k, n_xor_g) = group_hashes(monty::group_2048());
+        assert_eq!(
+            hex::encode(k),
+            "05b9e8ef059c6b32ea59fc1d322d37f04aa30bae5aa9003b8321e21ddb04e300"
+        );
+        assert_eq!(
+            hex::encode(n_xor_g),
+            "a2b80ee3d957ede6b072f76f67415f3d1a7158bb8f0e765e34d87844031acc9c"
+        );
+    }
+
+    #[test]
+    fn an_illegal_b_is_refused() {
         let salt = [7u8; 16];
         let key = derive_password("correct horse", &salt, 1000, Protocol::S2k);
-        let server_b = group()
-            .pow(&BoxedUint::from_be_slice_vartime(&[0x5a; 32]))
-            .retrieve()
-            .to_be_bytes_trimmed_vartime()
-            .to_vec();
         let eph = new_ephemeral();
-        let ours = proof(&eph, "alice@example.com", key.as_ref(), &salt, &server_b).unwrap();
-        let theirs = srp::ClientG2048::<Sha256>::new_with_options(false)
-            .process_reply(&eph.a, b"alice@example.com", key.as_ref(), &salt, &server_b)
-            .unwrap();
-        assert_eq!(ours.m1, theirs.proof());
-        let mut h = Sha256::new();
-        h.update(&eph.a_pub);
-        h.update(theirs.proof());
-        h.update(Sha256::digest(theirs.key()));
-        assert_eq!(ours.m2, h.finalize().to_vec());
-        assert_eq!(
-            eph.a_pub,
-            srp::ClientG2048::<Sha256>::new_with_options(false).compute_public_ephemeral(&eph.a)
-        );
-        // B = 0 and B = N are refused, as the crate refuses them.
-        assert!(proof(&eph, "a", key.as_ref(), &salt, &[0]).is_err());
-        let n = group().params().modulus().to_be_bytes().to_vec();
-        assert!(proof(&eph, "a", key.as_ref(), &salt, &n).is_err());
+        let n = monty::group_2048().modulus().clone();
+        let refused = |b: &[u8]| proof(&eph, "a", key.as_ref(), &salt, b).is_err();
+        // B ≡ 0 (mod N) is refused, as the crate refuses it: 0, N, and N with a leading zero.
+        assert!(refused(&[]));
+        assert!(refused(&[0]));
+        assert!(refused(&n.to_bytes_be()));
+        let mut padded_n = vec![0u8];
+        padded_n.extend(n.to_bytes_be());
+        assert!(refused(&padded_n));
+        // B wider than N is refused (the crate's width check), not reduced.
+        assert!(refused(&(&n * 2u8).to_bytes_be()));
+        // N + 5 still fits 2048 bits: reduced to 5, as the crate does.
+        assert!(!refused(&(&n + 5u8).to_bytes_be()));
+        // B = 1 and B = N − 1 are legal values.
+        assert!(!refused(&[1]));
+        assert!(!refused(&(&n - 1u8).to_bytes_be()));
     }
 
     #[test]
