@@ -196,6 +196,34 @@ fn on_disk(s: &Setup) -> String {
         .collect()
 }
 
+/// The text inside the form's border, its wrapped lines joined again.
+fn form_text(screen: &str) -> String {
+    screen
+        .lines()
+        .filter_map(|l| {
+            let start = l.find('┃')?;
+            let rest = &l[start + '┃'.len_utf8()..];
+            let end = rest.rfind('┃')?;
+            Some(rest[..end].trim().to_string())
+        })
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Store defaulted to reference with the keyring message in full: its start and both ways out.
+fn assert_whole_no_keyring_notice(screen: &str) {
+    let text = form_text(screen);
+    for part in [
+        "Store is reference: no OS keyring is reachable",
+        "Either start a Secret Service session",
+        "or keep secrets in environment variables or files",
+        "in the workspace)",
+    ] {
+        assert!(text.contains(part), "{part:?} in the form:\n{screen}");
+    }
+}
+
 #[test]
 fn add_a_key_as_a_file_reference() {
     let Some(s) = setup() else { return };
@@ -210,8 +238,9 @@ fn add_a_key_as_a_file_reference() {
     t.literal("RELEASE123");
     t.keys(&["Tab", "Tab", "Tab"]);
     t.literal(p8.to_str().unwrap());
-    t.keys(&["Down", "Right"]);
-    t.wait_for("◀ reference ▶");
+    // No keyring in this session: Store is reference already, and the form says why, whole.
+    let form = t.wait_for("◀ reference ▶");
+    assert_whole_no_keyring_notice(&form);
     t.keys(&["Enter"]);
     let screen = t.wait_for("added API key Release (RELEASE123)");
     t.quit(&s.done);

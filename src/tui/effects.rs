@@ -7,7 +7,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use base64::Engine;
 
 use super::state::{StatusKind, TokenView};
-use super::update::{AppleIdEdit, Change, Effect, KeyStore, Msg};
+use super::update::{AppleIdEdit, AppleIdStore, Change, Effect, KeyStore, Msg};
 use crate::apple::session::{StoredCookie, StoredSession};
 use crate::apple::signin::refresh::{self, Refreshed};
 use crate::apple::signin::{
@@ -258,7 +258,29 @@ impl Runner {
                 self.signin_rx = None;
                 self.signed = None;
             }
-            Effect::FinishAppleId { apple_id, asp } => self.finish_apple_id(loaded, &apple_id, asp),
+            Effect::FinishAppleId {
+                apple_id,
+                asp,
+                store,
+            } => self.finish_apple_id(loaded, &apple_id, asp, store),
+            Effect::SignInFrom { apple_id, from } => {
+                let secrets = Secrets {
+                    keyring: self.keyring.as_ref(),
+                    workspace_file: &loaded.path,
+                };
+                match secrets.get(&from, &EntryName::password(&apple_id)) {
+                    Ok(password) => self.run(
+                        loaded,
+                        Effect::StartSignIn {
+                            apple_id,
+                            password: Some(password),
+                            reauth: false,
+                        },
+                    ),
+                    Err(e) => self.send(Msg::SignInFailed(format!("Password from: {e}"))),
+                }
+            }
+            Effect::ProbeKeyring => self.send(Msg::Keyring(self.keyring.reachable())),
             Effect::Apply(change) => {
                 let message = match &change {
                     Change::Assign {
@@ -634,14 +656,30 @@ impl Runner {
         );
     }
 
-    fn finish_apple_id(&mut self, loaded: &Loaded, apple_id: &str, asp: Option<SecretValue>) {
+    fn finish_apple_id(
+        &mut self,
+        loaded: &Loaded,
+        apple_id: &str,
+        asp: Option<SecretValue>,
+        store: AppleIdStore,
+    ) {
         let Some((id, password, signed)) = self.signed.take() else {
             return self.send(Msg::Failed("the sign-in is over: start again".into()));
         };
         if id != apple_id {
             return self.send(Msg::Failed("the sign-in changed: start again".into()));
         }
-        let place = crate::secrets::default_ref(&loaded.workspace);
+        let own = crate::secrets::default_ref(&loaded.workspace);
+        let copies = store == AppleIdStore::Own;
+        // Store: reference records where the password is; only the session is written (to its file).
+        let (password_ref, asp_ref, place) = match store {
+            AppleIdStore::Own => (own.clone(), asp.as_ref().map(|_| own.clone()), own),
+            AppleIdStore::Reference {
+                password,
+                app_specific_password,
+                session,
+            } => (password, app_specific_password, session),
+        };
         let secrets = Secrets {
             keyring: self.keyring.as_ref(),
             workspace_file: &loaded.path,
@@ -649,8 +687,8 @@ impl Runner {
         let aid = AppleId {
             apple_id: id.clone(),
             owner: None,
-            password: place.clone(),
-            app_specific_password: asp.as_ref().map(|_| place.clone()),
+            password: password_ref,
+            app_specific_password: asp_ref,
             authenticated_at: Some(self.clock.now()),
             session_expires_at: signed.expires_at,
             session: (place != SecretRef::Keyring).then(|| place.clone()),
@@ -664,12 +702,16 @@ impl Runner {
             written.push(name);
             Ok(())
         };
-        let stored = put(EntryName::password(&id), &password)
-            .and_then(|()| match &asp {
+        let copied = if copies {
+            put(EntryName::password(&id), &password).and_then(|()| match &asp {
                 Some(v) => put(EntryName::app_specific_password(&id), v),
                 None => Ok(()),
             })
-            .and_then(|()| put(EntryName::session(&id), &signed.session.to_secret()));
+        } else {
+            Ok(())
+        };
+        let stored =
+            copied.and_then(|()| put(EntryName::session(&id), &signed.session.to_secret()));
         if let Err(e) = stored {
             for name in &written {
                 let _ = secrets.delete(&place, name);
