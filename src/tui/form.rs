@@ -524,3 +524,58 @@ impl<T: Fields> Fields for Box<T> {
         (**self).field_mut(f)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn add_apple_id(store: KeyStore) -> FormBody {
+        let field = |l: &str| Field::new(l, FieldKind::Text, Check::None);
+        FormBody::AddAppleId(Box::new(AddAppleId {
+            apple_id: field("Apple ID"),
+            password: field("Password"),
+            password_from: field("Password from"),
+            store: Field::new("Store", FieldKind::Choice(KeyStore::CHOICES), Check::None)
+                .with_value(store.as_str()),
+            session_file: field("Session file"),
+            focus: AddAppleIdFocus::AppleId,
+        }))
+    }
+
+    fn labels(b: &FormBody) -> Vec<&str> {
+        b.fields().iter().map(|f| f.label.as_str()).collect()
+    }
+
+    #[test]
+    fn the_store_choice_decides_which_fields_show_and_the_focus_follows_the_field() {
+        let mut b = add_apple_id(KeyStore::Keyring);
+        assert_eq!(labels(&b), ["Apple ID", "Password", "Store"]);
+        b.set_focus_index(2);
+        if let Some(f) = b.focused_mut() {
+            f.set("reference");
+        }
+        assert_eq!(
+            labels(&b),
+            ["Apple ID", "Password from", "Store", "Session file"]
+        );
+        // The focus is a field, not a position: it stays on Store when the fields change.
+        assert_eq!(b.focused().map(|f| f.label.as_str()), Some("Store"));
+        b.set_focus_index(3);
+        assert_eq!(b.focused().map(|f| f.label.as_str()), Some("Session file"));
+        b.set_focus_index(9);
+        assert_eq!(b.focus_index(), 3, "an index past the end changes nothing");
+    }
+
+    #[test]
+    fn a_step_with_no_inputs_has_no_focused_field() {
+        let mut b = FormBody::EditInputs(EditInputs {
+            slug: "app".into(),
+            step_index: 0,
+            step_id: "fastlane".into(),
+            inputs: Vec::new(),
+            focus: 0,
+        });
+        assert!(b.fields().is_empty());
+        assert!(b.focused_mut().is_none());
+    }
+}

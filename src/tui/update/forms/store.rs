@@ -1,6 +1,7 @@
 //! The Store choice of the forms that write a secret: the keyring when one is reachable, else a
 //! reference (hosts without a keyring, e.g. over SSH). The probe is an effect, run once.
 
+use super::super::super::form::AddAppleIdFocus;
 use super::super::super::state::*;
 use super::super::messages::Effect;
 
@@ -42,7 +43,13 @@ pub fn probed(s: &mut AppState, result: Result<(), String>) {
     let Some(note) = note else { return };
     let store = match &mut form.body {
         FormBody::AddApiKey(f) => &mut f.store,
-        FormBody::AddAppleId(f) => &mut f.store,
+        FormBody::AddAppleId(f) => {
+            // The password field becomes where the password is read from; the focus follows it.
+            if f.focus == AddAppleIdFocus::Password {
+                f.focus = AddAppleIdFocus::PasswordFrom;
+            }
+            &mut f.store
+        }
         _ => return,
     };
     store.set(KeyStore::Reference.as_str());
