@@ -877,6 +877,14 @@ fn without_a_keyring_store_defaults_to_reference_and_an_apple_id_is_added_by_ref
     let session = std::fs::read_to_string(dir.path().join("sessions.json")).unwrap();
     assert!(session.contains("DESdemo"), "{session}");
     assert!(!on_disk.contains("the-password"), "{on_disk}");
+    // Its edit form says where a new app-specific password can go without a keyring.
+    h.keys("e");
+    let text = form_text(&h.render(80, 24));
+    assert!(
+        text.contains("New app-specific password needs a keyring")
+            && text.ends_with("in the workspace)"),
+        "{text}"
+    );
 }
 
 #[test]

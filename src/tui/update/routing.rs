@@ -81,7 +81,7 @@ fn edit(s: &mut AppState) -> Vec<Effect> {
     }
     match (s.focus, s.selected_conn()) {
         (Pane::Connections, Some(ConnRow::ApiKey(i))) => forms::edit_api_key::open(s, i),
-        (Pane::Connections, Some(ConnRow::AppleId(i))) => forms::edit_apple_id::open(s, i),
+        (Pane::Connections, Some(ConnRow::AppleId(i))) => return forms::edit_apple_id::open(s, i),
         (Pane::Apps | Pane::Preview, _) => forms::edit_inputs::open(s),
         _ => {}
     }

@@ -4,13 +4,13 @@
 use super::super::super::form::{EditAppleId, EditAppleIdFocus};
 use super::super::super::state::*;
 use super::super::messages::{AppleIdEdit, Effect};
-use super::{busy, refs};
+use super::{busy, refs, store};
 use crate::domain::secret_ref::SecretRef;
 use crate::secrets::SecretValue;
 
-pub fn open(s: &mut AppState, i: usize) {
+pub fn open(s: &mut AppState, i: usize) -> Vec<Effect> {
     let Some(a) = s.loaded.workspace.apple_ids.get(i) else {
-        return;
+        return Vec::new();
     };
     let body = EditAppleId {
         apple_id: a.apple_id.clone(),
@@ -33,7 +33,7 @@ pub fn open(s: &mut AppState, i: usize) {
         .with_hint("xxxx-xxxx-xxxx-xxxx: kept in the keyring"),
         focus: EditAppleIdFocus::Password,
     };
-    let form = Form::new(
+    let mut form = Form::new(
         format!("Edit Apple ID · {}", a.apple_id),
         FormBody::EditAppleId(Box::new(body)),
         vec![
@@ -41,7 +41,10 @@ pub fn open(s: &mut AppState, i: usize) {
             "To renew the 2FA session, press r on the Apple ID instead.".into(),
         ],
     );
+    form.notice = store::edit_notice(s);
     s.layers.push(Layer::Form(form));
+    // A new app-specific password goes to the keyring: the form says so when there is none.
+    store::probe(s)
 }
 
 /// A refused field: the focus goes to it, the message names it.

@@ -24,6 +24,16 @@ pub fn notice(s: &AppState) -> Option<String> {
     }
 }
 
+/// The Edit Apple ID form without a keyring: a new app-specific password has nowhere to go.
+pub fn edit_notice(s: &AppState) -> Option<String> {
+    match &s.keyring {
+        Some(Err(e)) if !has_vault(s) => Some(format!(
+            "New app-specific password needs a keyring: write where it is (env:VAR or file:PATH) in App-specific password instead. {e}"
+        )),
+        _ => None,
+    }
+}
+
 /// Opening a secret-writing form: ask once whether the keyring is reachable.
 pub fn probe(s: &AppState) -> Vec<Effect> {
     if s.keyring.is_none() && !has_vault(s) {
@@ -36,10 +46,14 @@ pub fn probe(s: &AppState) -> Vec<Effect> {
 /// The probe's answer: an open secret-writing form turns to reference when there is no keyring.
 pub fn probed(s: &mut AppState, result: Result<(), String>) {
     s.keyring = Some(result);
-    let note = notice(s);
+    let (note, edit_note) = (notice(s), edit_notice(s));
     let Some(Layer::Form(form)) = s.layers.last_mut() else {
         return;
     };
+    if let FormBody::EditAppleId(_) = form.body {
+        form.notice = edit_note;
+        return;
+    }
     let Some(note) = note else { return };
     let store = match &mut form.body {
         FormBody::AddApiKey(f) => &mut f.store,
