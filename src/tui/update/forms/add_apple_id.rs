@@ -99,6 +99,13 @@ pub fn submit(s: &mut AppState) -> Vec<Effect> {
                 reauth: false,
             },
         ),
+        // The demo writes nothing to disk, and a session file would be.
+        KeyStore::Reference if s.demo => {
+            return refuse(
+                s,
+                "demo: nothing is written to disk, and Store: reference writes the session to a file; choose Store: keyring (memory in the demo)".into(),
+            );
+        }
         KeyStore::Reference => {
             let from = match refs::parse_readable(f.password_from.value()) {
                 Ok(r) => r,
