@@ -238,7 +238,9 @@ fn add_a_key_as_a_file_reference() {
     t.literal("RELEASE123");
     t.keys(&["Tab", "Tab", "Tab"]);
     t.literal(p8.to_str().unwrap());
-    // No keyring in this session: Store is reference already, and the form says why, whole.
+    // No keyring in this session: Store is reference already (▶ stops there), and the form
+    // says why, whole.
+    t.keys(&["Down", "Right"]);
     let form = t.wait_for("◀ reference ▶");
     assert_whole_no_keyring_notice(&form);
     t.keys(&["Enter"]);

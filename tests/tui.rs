@@ -648,6 +648,9 @@ fn a_key_can_be_added_as_a_reference_without_a_keyring() {
     h.keys("down right");
     let screen = h.render(120, 40);
     assert!(screen.contains("◀ reference ▶"), "{screen}");
+    // ▶ stops at the last option: right again is still reference (as where it is the default).
+    h.keys("right");
+    assert!(h.render(120, 40).contains("◀ reference ▶"));
     h.keys("enter");
     let screen = h.render(120, 40);
     assert!(

@@ -89,7 +89,7 @@ pub fn key(s: &mut AppState, key: Key) -> Vec<Effect> {
     }
 }
 
-/// A key that edits the focused field: a choice cycles, text is typed.
+/// A key that edits the focused field: a choice moves, text is typed.
 fn edit_field(field: &mut Field, key: Key) {
     if let FieldKind::Choice(options) = field.kind {
         if matches!(key.code, Code::Left | Code::Right | Code::Char(' ')) && !options.is_empty() {
@@ -97,10 +97,13 @@ fn edit_field(field: &mut Field, key: Key) {
                 .iter()
                 .position(|o| *o == field.value())
                 .unwrap_or(0);
-            let next = if key.code == Code::Left {
-                (i + options.len() - 1) % options.len()
-            } else {
-                (i + 1) % options.len()
+            // ◀ and ▶ move towards their end and stop there (Right twice is still the last
+            // option, whichever the default was); Space cycles.
+            let last = options.len() - 1;
+            let next = match key.code {
+                Code::Left => i.saturating_sub(1),
+                Code::Right => (i + 1).min(last),
+                _ => (i + 1) % options.len(),
             };
             field.set(options[next]);
         }
