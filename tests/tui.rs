@@ -919,3 +919,38 @@ fn a_reference_that_is_not_env_or_file_is_refused_without_echoing_it() {
     };
     assert!(!form.error.clone().unwrap_or_default().contains("hunter2"));
 }
+
+#[test]
+fn choosing_the_keyring_without_one_shows_the_whole_message_at_80x24_and_saves_nothing() {
+    use apple_conn::tui::effects::Service;
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("apple-conn.toml");
+    std::fs::write(&ws, "version = 1\nyou = \"a@example.com\"\n").unwrap();
+    let p8 = p8_file(dir.path(), "AuthKey_NORING1234.p8");
+    let loaded = apple_conn::store::load(&ws).unwrap();
+    let mut h = Harness::with(
+        loaded,
+        Box::new(NoKeyring),
+        Service::Demo,
+        true,
+        now(),
+        false,
+    );
+    h.keys("a enter");
+    h.type_text("No ring");
+    h.keys("tab");
+    h.type_text("57246542-96fe-1a63-e053-0824d011072a");
+    h.keys("tab");
+    h.type_text("NORING1234");
+    h.keys("tab tab tab");
+    h.type_text(p8.to_str().unwrap());
+    h.keys("down left enter");
+    let screen = h.render(80, 24);
+    let text = form_text(&screen);
+    assert!(
+        text.contains("could not store the private key in the keyring (no OS keyring is reachable")
+            && text.ends_with("choose Store: reference to record the .p8 path or env:VAR instead"),
+        "the error is whole:\n{screen}"
+    );
+    assert!(!std::fs::read_to_string(&ws).unwrap().contains("No ring"));
+}

@@ -199,14 +199,18 @@ fn render_form(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, form:
         .as_deref()
         .map_or(0, |n| wrapped_rows(n, text_w));
     let error_rows = form.error.as_deref().map_or(0, |e| wrapped_rows(e, text_w));
-    let wanted =
-        fields.len() * 2 + form.notes.len() + 5 + notice_rows + error_rows.saturating_sub(2);
-    let compact = wanted > usize::from(area.height);
-    let height = if compact {
-        wanted - fields.len()
-    } else {
-        wanted
-    } as u16;
+    // What gives way when the form does not fit: the spacer rows, then the notice (an error
+    // says it again), then the notes.
+    let room = usize::from(area.height);
+    let base = fields.len() + 5 + error_rows.saturating_sub(2);
+    let compact = base + fields.len() + form.notes.len() + notice_rows > room;
+    let show_notice = !compact || base + form.notes.len() + notice_rows <= room;
+    let show_notes = !compact || base + form.notes.len() <= room;
+    let height = base
+        + if compact { 0 } else { fields.len() }
+        + if show_notes { form.notes.len() } else { 0 }
+        + if show_notice { notice_rows } else { 0 };
+    let height = height as u16;
     let rect = centered(area, 78, height);
     frame.render_widget(Clear, rect);
     let b = block(&form.title, top, theme);
@@ -294,13 +298,13 @@ fn render_form(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, form:
             None => {}
         }
     }
-    for n in &form.notes {
+    for n in form.notes.iter().filter(|_| show_notes) {
         lines.push(Line::from(Span::styled(
             truncate(n, inner.width as usize),
             theme.muted,
         )));
     }
-    if let Some(n) = &form.notice {
+    if let Some(n) = form.notice.as_ref().filter(|_| show_notice) {
         lines.push(Line::from(Span::styled(n.clone(), theme.warning)));
     }
     if let Some(busy) = &form.busy {
