@@ -124,11 +124,12 @@ fn type_a_scenario_in_the_real_binary() {
     t.literal("TMUXKEY123");
     t.keys(&["Tab", "Tab", "Tab"]);
     t.literal(p8.to_str().unwrap());
-    t.keys(&["Enter"]);
-    let screen = t.wait_for("no OS keyring is reachable");
+    // Store starts at reference here (no keyring); choosing keyring anyway fails whole.
+    t.keys(&["Down", "Left", "Enter"]);
+    let screen = t.wait_for("could not store the private key in the keyring");
     assert!(
-        screen.contains("Add API key"),
-        "the form stays open with the message:\n{screen}"
+        screen.contains("Add API key") && screen.contains("choose Store: reference"),
+        "the form stays open with the whole message:\n{screen}"
     );
     t.keys(&["Escape", "2", "v"]);
     t.wait_for("env: local");

@@ -196,6 +196,34 @@ fn on_disk(s: &Setup) -> String {
         .collect()
 }
 
+/// The text inside the form's border, its wrapped lines joined again.
+fn form_text(screen: &str) -> String {
+    screen
+        .lines()
+        .filter_map(|l| {
+            let start = l.find('┃')?;
+            let rest = &l[start + '┃'.len_utf8()..];
+            let end = rest.rfind('┃')?;
+            Some(rest[..end].trim().to_string())
+        })
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Store defaulted to reference with the keyring message in full: its start and both ways out.
+fn assert_whole_no_keyring_notice(screen: &str) {
+    let text = form_text(screen);
+    for part in [
+        "Store is reference: no OS keyring is reachable",
+        "Either start a Secret Service session",
+        "or keep secrets in environment variables or files",
+        "in the workspace)",
+    ] {
+        assert!(text.contains(part), "{part:?} in the form:\n{screen}");
+    }
+}
+
 #[test]
 fn add_a_key_as_a_file_reference() {
     let Some(s) = setup() else { return };
@@ -210,8 +238,11 @@ fn add_a_key_as_a_file_reference() {
     t.literal("RELEASE123");
     t.keys(&["Tab", "Tab", "Tab"]);
     t.literal(p8.to_str().unwrap());
+    // No keyring in this session: Store is reference already (▶ stops there), and the form
+    // says why, whole.
     t.keys(&["Down", "Right"]);
-    t.wait_for("◀ reference ▶");
+    let form = t.wait_for("◀ reference ▶");
+    assert_whole_no_keyring_notice(&form);
     t.keys(&["Enter"]);
     let screen = t.wait_for("added API key Release (RELEASE123)");
     t.quit(&s.done);
@@ -551,4 +582,79 @@ fn re_authenticate_with_a_live_trust_cookie_posts_no_code() {
         "the trust cookie is kept: {session}"
     );
     assert_ne!(session, session_before, "a new session is stored");
+}
+
+#[test]
+fn add_an_apple_id_by_reference_without_a_keyring() {
+    let Some(s) = setup() else { return };
+    let Some(stub) = stub() else { return };
+    write(
+        &s.ws,
+        "version = 1\nyou = \"trusted@example.com\"\n\n[[apps]]\nslug = \"shop-ios\"\n",
+    );
+    // No D-Bus in this session: no keyring, so the passwords stay where they are.
+    let t = open(
+        &s,
+        "addaidref",
+        "STUB_PW=pw-trusted STUB_ASP=abcd-efgh-ijkl-mnop",
+        &format!("--apple-auth-url {}", stub.url),
+    );
+    t.keys(&["a"]);
+    t.wait_for("Add a connection");
+    t.keys(&["Down", "Enter"]);
+    t.wait_for("Add Apple ID");
+    let form = t.wait_for("◀ reference ▶");
+    assert!(form.contains("Password from"), "{form}");
+    assert_whole_no_keyring_notice(&form);
+    t.literal("trusted@example.com");
+    t.keys(&["Tab"]);
+    t.literal("env:STUB_PW");
+    t.keys(&["Enter"]);
+    t.wait_for("Two-factor code");
+    t.literal("123456");
+    t.keys(&["Enter"]);
+    t.wait_for("App-specific password from");
+    t.literal("env:STUB_ASP");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("added Apple ID trusted@example.com");
+    assert!(!screen.contains("pw-trusted"), "{screen}");
+    t.quit(&s.done);
+    let text = on_disk(&s);
+    for line in [
+        "apple_id = \"trusted@example.com\"",
+        "password = { env = \"STUB_PW\" }",
+        "app_specific_password = { env = \"STUB_ASP\" }",
+        "session = { path = \"trusted@example.com.session.json\" }",
+        "name = \"Acme Ltd\"",
+    ] {
+        assert!(text.contains(line), "{line} in:\n{text}");
+    }
+    assert!(text.contains("authenticated_at = 20"), "{text}");
+    assert!(!text.contains("keyring"), "nothing in a keyring: {text}");
+    assert!(
+        !text.contains("pw-trusted") && !text.contains("abcd-efgh"),
+        "{text}"
+    );
+    // The session went to the file next to the workspace, and the CLI reads it from there.
+    let session = std::fs::read_to_string(s.dir.join("trusted@example.com.session.json")).unwrap();
+    assert!(
+        session.contains("DES"),
+        "the trust cookie is kept: {session}"
+    );
+    let export = Command::new(bin_path())
+        .args([
+            "-c",
+            s.ws.to_str().unwrap(),
+            "session",
+            "export",
+            "trusted@example.com",
+        ])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .output()
+        .unwrap();
+    assert!(
+        export.status.success() && !export.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
 }

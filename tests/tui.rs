@@ -648,6 +648,9 @@ fn a_key_can_be_added_as_a_reference_without_a_keyring() {
     h.keys("down right");
     let screen = h.render(120, 40);
     assert!(screen.contains("◀ reference ▶"), "{screen}");
+    // ▶ stops at the last option: right again is still reference (as where it is the default).
+    h.keys("right");
+    assert!(h.render(120, 40).contains("◀ reference ▶"));
     h.keys("enter");
     let screen = h.render(120, 40);
     assert!(
@@ -763,4 +766,191 @@ fn reauth_with_a_live_trust_cookie_refreshes_without_a_code() {
     // No new code: authenticated_at stays; the expiry is recorded again.
     assert_eq!(bob.authenticated_at, authenticated);
     assert_eq!(bob.session_expires_at, Some(expires));
+}
+
+/// A keyring that cannot be reached (no Secret Service): every call fails as the real one does.
+struct NoKeyring;
+
+impl apple_conn::secrets::SecretStore for NoKeyring {
+    fn get(
+        &self,
+        name: &apple_conn::secrets::EntryName,
+    ) -> Result<apple_conn::secrets::SecretValue, apple_conn::secrets::SecretError> {
+        Err(apple_conn::secrets::SecretError::Unavailable(format!(
+            "{name}: {}",
+            self.reachable().unwrap_err()
+        )))
+    }
+    fn set(
+        &self,
+        _: &apple_conn::secrets::EntryName,
+        _: &apple_conn::secrets::SecretValue,
+    ) -> Result<(), apple_conn::secrets::SecretError> {
+        Err(apple_conn::secrets::SecretError::Unavailable(
+            self.reachable().unwrap_err(),
+        ))
+    }
+    fn delete(
+        &self,
+        _: &apple_conn::secrets::EntryName,
+    ) -> Result<(), apple_conn::secrets::SecretError> {
+        Err(apple_conn::secrets::SecretError::Unavailable(
+            self.reachable().unwrap_err(),
+        ))
+    }
+    fn describe(&self) -> String {
+        "no keyring".into()
+    }
+    fn reachable(&self) -> Result<(), String> {
+        Err(apple_conn::secrets::no_keyring_message(
+            "no D-Bus session: DBUS_SESSION_BUS_ADDRESS is not set, as is usual over SSH",
+        ))
+    }
+}
+
+/// The screen's text inside the top form's border, its wrapped lines joined again.
+fn form_text(screen: &str) -> String {
+    screen
+        .lines()
+        .filter_map(|l| {
+            let start = l.find('┃')?;
+            let rest = &l[start + '┃'.len_utf8()..];
+            let end = rest.rfind('┃')?;
+            Some(rest[..end].trim().to_string())
+        })
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn without_a_keyring_store_defaults_to_reference_and_an_apple_id_is_added_by_reference() {
+    use apple_conn::tui::effects::Service;
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("apple-conn.toml");
+    std::fs::write(&ws, "version = 1\nyou = \"a@example.com\"\n").unwrap();
+    let pw = dir.path().join("pw.txt");
+    std::fs::write(&pw, "the-password\n").unwrap();
+    let loaded = apple_conn::store::load(&ws).unwrap();
+    let mut h = Harness::with(
+        loaded,
+        Box::new(NoKeyring),
+        Service::Demo,
+        true,
+        now(),
+        false,
+    );
+    // Both secret-writing forms: Store is reference, and the whole message shows at 80×24.
+    for (choice, title) in [("enter", "Add API key"), ("down enter", "Add Apple ID")] {
+        h.keys("a");
+        h.keys(choice);
+        let screen = h.render(80, 24);
+        assert!(screen.contains(title), "{screen}");
+        assert!(screen.contains("◀ reference ▶"), "{screen}");
+        let text = form_text(&screen);
+        assert!(
+            text.contains("Store is reference: no OS keyring is reachable")
+                && text.ends_with("in the workspace)"),
+            "the message is whole:\n{screen}"
+        );
+        h.keys("esc");
+    }
+    // Add an Apple ID whose password is read from a file; the session goes to a file too.
+    h.keys("a down enter");
+    h.type_text("a@example.com");
+    h.keys("tab");
+    h.type_text(&format!("file:{}", pw.display()));
+    h.keys("tab tab");
+    h.type_text("sessions.json");
+    h.keys("enter");
+    h.type_text("123456");
+    h.keys("enter");
+    let screen = h.render(120, 40);
+    assert!(screen.contains("App-specific password from"), "{screen}");
+    h.keys("enter");
+    let screen = h.render(120, 40);
+    assert!(screen.contains("added Apple ID a@example.com"), "{screen}");
+    let on_disk = std::fs::read_to_string(&ws).unwrap();
+    assert!(
+        on_disk.contains(&format!("password = {{ path = \"{}\" }}", pw.display()))
+            && on_disk.contains("session = { path = \"sessions.json\" }")
+            && !on_disk.contains("app_specific_password"),
+        "{on_disk}"
+    );
+    let session = std::fs::read_to_string(dir.path().join("sessions.json")).unwrap();
+    assert!(session.contains("DESdemo"), "{session}");
+    assert!(!on_disk.contains("the-password"), "{on_disk}");
+    // Its edit form says where a new app-specific password can go without a keyring.
+    h.keys("e");
+    let text = form_text(&h.render(80, 24));
+    assert!(
+        text.contains("New app-specific password needs a keyring")
+            && text.ends_with("in the workspace)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_reference_that_is_not_env_or_file_is_refused_without_echoing_it() {
+    use apple_conn::tui::effects::Service;
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("apple-conn.toml");
+    std::fs::write(&ws, "version = 1\nyou = \"a@example.com\"\n").unwrap();
+    let loaded = apple_conn::store::load(&ws).unwrap();
+    let mut h = Harness::with(
+        loaded,
+        Box::new(NoKeyring),
+        Service::Demo,
+        true,
+        now(),
+        false,
+    );
+    h.keys("a down enter");
+    h.type_text("a@example.com");
+    h.keys("tab");
+    // A password typed where its place belongs: refused, and never shown back.
+    h.type_text("hunter2hunter2");
+    h.keys("enter");
+    let screen = h.render(120, 40);
+    assert!(screen.contains("write env:VAR or file:PATH"), "{screen}");
+    assert!(h.state.signin.is_none(), "no sign-in started");
+    let Some(Layer::Form(form)) = h.state.layers.last() else {
+        panic!("the form stays: {screen}")
+    };
+    assert!(!form.error.clone().unwrap_or_default().contains("hunter2"));
+}
+
+#[test]
+fn choosing_the_keyring_without_one_shows_the_whole_message_at_80x24_and_saves_nothing() {
+    use apple_conn::tui::effects::Service;
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("apple-conn.toml");
+    std::fs::write(&ws, "version = 1\nyou = \"a@example.com\"\n").unwrap();
+    let p8 = p8_file(dir.path(), "AuthKey_NORING1234.p8");
+    let loaded = apple_conn::store::load(&ws).unwrap();
+    let mut h = Harness::with(
+        loaded,
+        Box::new(NoKeyring),
+        Service::Demo,
+        true,
+        now(),
+        false,
+    );
+    h.keys("a enter");
+    h.type_text("No ring");
+    h.keys("tab");
+    h.type_text("57246542-96fe-1a63-e053-0824d011072a");
+    h.keys("tab");
+    h.type_text("NORING1234");
+    h.keys("tab tab tab");
+    h.type_text(p8.to_str().unwrap());
+    h.keys("down left enter");
+    let screen = h.render(80, 24);
+    let text = form_text(&screen);
+    assert!(
+        text.contains("could not store the private key in the keyring (no OS keyring is reachable")
+            && text.ends_with("choose Store: reference to record the .p8 path or env:VAR instead"),
+        "the error is whole:\n{screen}"
+    );
+    assert!(!std::fs::read_to_string(&ws).unwrap().contains("No ring"));
 }

@@ -309,7 +309,7 @@ pub fn add_apple_id(path: &Path, keyring: &dyn SecretStore, args: &AddAppleIdArg
             )?;
             fields::app_specific_password(value.expose()).map_err(|e| Failure::new(1, e))?;
             let at = reference(&src)?;
-            Some((value, at))
+            Some((Some(value), at))
         }
         None => None,
     };

@@ -231,6 +231,9 @@ impl LazyKeyring {
 }
 
 impl SecretStore for LazyKeyring {
+    fn reachable(&self) -> Result<(), String> {
+        self.store().map(|_| ()).map_err(|e| e.to_string())
+    }
     fn get(&self, name: &EntryName) -> Result<SecretValue, SecretError> {
         let store = self.store()?;
         if let Some(id) = self.file_scope() {

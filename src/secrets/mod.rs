@@ -87,6 +87,11 @@ pub trait SecretStore {
     fn delete(&self, name: &EntryName) -> Result<(), SecretError>;
     /// Shown in messages: "the OS keyring (Secret Service)", "memory (demo)".
     fn describe(&self) -> String;
+    /// Whether the store can be reached at all (Err: why not, with the ways out); stores that are
+    /// always there (memory, demo) say Ok.
+    fn reachable(&self) -> Result<(), String> {
+        Ok(())
+    }
     /// The name the entry has in this store (the OS keyring scopes it by workspace), for messages.
     fn label(&self, name: &EntryName) -> String {
         name.to_string()

@@ -7,7 +7,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use base64::Engine;
 
 use super::state::{StatusKind, TokenView};
-use super::update::{AppleIdEdit, Change, Effect, KeyStore, Msg};
+use super::update::{AppleIdEdit, AppleIdStore, Change, Effect, KeyStore, Msg};
 use crate::apple::session::StoredSession;
 use crate::apple::signin::{CodeAnswer, CodeRequest, CodeSource, SignInError, SignedIn};
 use crate::asc::jwt;
@@ -183,7 +183,26 @@ impl Runner {
                 self.signin_rx = None;
                 self.signed = None;
             }
-            Effect::FinishAppleId { apple_id, asp } => self.finish_apple_id(loaded, &apple_id, asp),
+            Effect::FinishAppleId {
+                apple_id,
+                asp,
+                store,
+            } => self.finish_apple_id(loaded, &apple_id, asp, store),
+            Effect::SignInFrom { apple_id, from } => {
+                match sign_in::password_from(self.keyring.as_ref(), &loaded.path, &apple_id, &from)
+                {
+                    Ok(password) => self.run(
+                        loaded,
+                        Effect::StartSignIn {
+                            apple_id,
+                            password: Some(password),
+                            reauth: false,
+                        },
+                    ),
+                    Err(e) => self.send(Msg::SignInFailed(format!("Password from: {e}"))),
+                }
+            }
+            Effect::ProbeKeyring => self.send(Msg::Keyring(self.keyring.reachable())),
             Effect::Apply(change) => {
                 let message = match &change {
                     Change::Assign {
@@ -536,20 +555,40 @@ impl Runner {
     }
 
     /// Keeps the Apple ID that just signed in, with the app-specific password typed after the code.
-    fn finish_apple_id(&mut self, loaded: &Loaded, apple_id: &str, asp: Option<SecretValue>) {
+    fn finish_apple_id(
+        &mut self,
+        loaded: &Loaded,
+        apple_id: &str,
+        asp: Option<SecretValue>,
+        store: AppleIdStore,
+    ) {
         let Some((id, password, signed)) = self.signed.take() else {
             return self.send(Msg::Failed("the sign-in is over: start again".into()));
         };
         if id != apple_id {
             return self.send(Msg::Failed("the sign-in changed: start again".into()));
         }
-        let place = crate::secrets::default_ref(&loaded.workspace);
-        let new = NewAppleId {
-            apple_id: id.clone(),
-            password,
-            password_at: place.clone(),
-            app_specific_password: asp.map(|v| (v, place.clone())),
-            session_at: place,
+        let own = crate::secrets::default_ref(&loaded.workspace);
+        // Store: reference records where the passwords are; only the session is written (its file).
+        let new = match store {
+            AppleIdStore::Own => NewAppleId {
+                apple_id: id.clone(),
+                password,
+                password_at: own.clone(),
+                app_specific_password: asp.map(|v| (Some(v), own.clone())),
+                session_at: own,
+            },
+            AppleIdStore::Reference {
+                password: password_at,
+                app_specific_password,
+                session,
+            } => NewAppleId {
+                apple_id: id.clone(),
+                password,
+                password_at,
+                app_specific_password: app_specific_password.map(|at| (None, at)),
+                session_at: session,
+            },
         };
         match sign_in::keep_new(
             self.target(loaded),

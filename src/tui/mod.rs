@@ -5,6 +5,7 @@ pub mod bitrise_files;
 pub mod doctor;
 pub mod effects;
 pub mod event;
+pub mod form;
 pub mod keymap;
 pub mod state;
 #[cfg(any(test, feature = "test-support"))]

@@ -2,19 +2,19 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
-use indexmap::IndexMap;
-use tui_input::Input;
-
 use super::bitrise_files::Files;
-use crate::apple::signin::{CodeRequest, Phone};
+use crate::apple::signin::CodeRequest;
 use crate::bitrise::run::{self, Target};
 use crate::domain::resolution::{Environment, Outcome, Resolution};
 use crate::domain::resolve::resolve;
 use crate::domain::workspace::{App, SessionState};
 use crate::store::Loaded;
+use chrono::{DateTime, Utc};
+use indexmap::IndexMap;
 
 use super::keymap::Keymap;
+// The forms are types of their own; state holds them in its layers.
+pub use super::form::{Check, Field, FieldKind, Form, FormBody, KeyStore};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -46,110 +46,6 @@ impl Pane {
 pub enum ConnRow {
     ApiKey(usize),
     AppleId(usize),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldKind {
-    Text,
-    Secret,
-    /// A path with Tab completion, or pasted key content.
-    Path,
-    Choice(&'static [&'static str]),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Check {
-    None,
-    Name,
-    KeyId,
-    IssuerOptional,
-    AppleId,
-    Code,
-    AppSpecificPasswordOptional,
-    NonEmpty,
-    InputValue,
-}
-
-#[derive(Debug, Clone)]
-pub struct Field {
-    pub label: String,
-    pub input: Input,
-    pub kind: FieldKind,
-    pub check: Check,
-    /// For Choice fields: accepted values of a step input (EditInputs).
-    pub values: Vec<String>,
-    pub hint: String,
-}
-
-impl Field {
-    pub fn new(label: &str, kind: FieldKind, check: Check) -> Field {
-        Field {
-            label: label.into(),
-            input: Input::default(),
-            kind,
-            check,
-            values: Vec::new(),
-            hint: String::new(),
-        }
-    }
-
-    pub fn with_value(mut self, v: &str) -> Field {
-        self.input = Input::new(v.to_string());
-        self
-    }
-
-    pub fn value(&self) -> &str {
-        self.input.value()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FormKind {
-    AddApiKey,
-    AddAppleId,
-    /// The code step of a sign-in (add or re-authenticate).
-    TwoFactor {
-        apple_id: String,
-    },
-    AppSpecificPassword {
-        apple_id: String,
-    },
-    EditApiKey {
-        name: String,
-    },
-    /// Where an Apple ID's secrets are (no sign-in: that is `r`).
-    EditAppleId {
-        apple_id: String,
-    },
-    EditInputs {
-        slug: String,
-        step_index: usize,
-        step_id: String,
-    },
-}
-
-#[derive(Debug, Clone)]
-pub struct Form {
-    pub kind: FormKind,
-    pub title: String,
-    pub fields: Vec<Field>,
-    pub focus: usize,
-    pub error: Option<String>,
-    /// Shown under the fields: where the code went, the numbers, a note.
-    pub notes: Vec<String>,
-    /// A background job runs: the spinner text.
-    pub busy: Option<String>,
-    pub phones: Vec<Phone>,
-}
-
-impl Form {
-    pub fn field(&self, label: &str) -> &str {
-        self.fields
-            .iter()
-            .find(|f| f.label == label)
-            .map(Field::value)
-            .unwrap_or("")
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -232,6 +128,8 @@ pub struct SignInUi {
     pub apple_id: String,
     pub reauth: bool,
     pub request: Option<CodeRequest>,
+    /// Adding with Store: reference: where the password, app-specific password and session go.
+    pub store: Option<super::update::AppleIdStore>,
 }
 
 /// Where a step of the preview comes from in the app's bitrise.yml.
@@ -277,6 +175,8 @@ pub struct AppState {
     pub signin: Option<SignInUi>,
     /// The workspace file changed on disk since it was loaded.
     pub disk_changed: bool,
+    /// The keyring probe's answer (None until the first secret-writing form asks for it).
+    pub keyring: Option<Result<(), String>>,
     /// The bitrise.yml files of the apps, as last read (see `bitrise_files`).
     pub files: Files,
     /// Per app slug: the runs of its bitrise.yml the user chose to preview instead of the configured ones.
@@ -318,6 +218,7 @@ impl AppState {
             spinner: 0,
             signin: None,
             disk_changed: false,
+            keyring: None,
             files: Files::new(),
             workflow_view: HashMap::new(),
             health: Vec::new(),

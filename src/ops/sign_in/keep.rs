@@ -21,7 +21,9 @@ pub struct NewAppleId {
     pub apple_id: String,
     pub password: SecretValue,
     pub password_at: SecretRef,
-    pub app_specific_password: Option<(SecretValue, SecretRef)>,
+    /// Where the app-specific password is, and its value when apple-conn writes it there
+    /// (a reference the user keeps, env or file, needs no value).
+    pub app_specific_password: Option<(Option<SecretValue>, SecretRef)>,
     pub session_at: SecretRef,
 }
 
@@ -93,7 +95,7 @@ pub fn keep_new(
     if writes(&new.password_at) {
         puts.push((&new.password_at, EntryName::password(id), &new.password));
     }
-    if let Some((value, at)) = &new.app_specific_password
+    if let Some((Some(value), at)) = &new.app_specific_password
         && writes(at)
     {
         puts.push((at, EntryName::app_specific_password(id), value));

@@ -204,13 +204,21 @@ pub fn stored_password(
         .workspace
         .apple_id(apple_id)
         .ok_or_else(|| SignInOpError::NoAppleId(apple_id.to_string()))?;
+    password_from(keyring, &loaded.path, apple_id, &aid.password).map_err(SignInOpError::Password)
+}
+
+/// The password of an Apple ID not in the workspace yet, read from where the user points.
+pub fn password_from(
+    keyring: &dyn SecretStore,
+    workspace_file: &std::path::Path,
+    apple_id: &str,
+    from: &crate::domain::secret_ref::SecretRef,
+) -> Result<SecretValue, crate::secrets::SecretError> {
     let secrets = Secrets {
         keyring,
-        workspace_file: &loaded.path,
+        workspace_file,
     };
-    secrets
-        .get(&aid.password, &EntryName::password(apple_id))
-        .map_err(SignInOpError::Password)
+    secrets.get(from, &EntryName::password(apple_id))
 }
 
 #[cfg(test)]

@@ -168,15 +168,55 @@ fn help(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
     );
 }
 
+/// Rows a text takes when wrapped at word boundaries to `width` (as the Paragraph wraps it).
+fn wrapped_rows(text: &str, width: usize) -> usize {
+    let width = width.max(1);
+    let mut rows = 1;
+    let mut used = 0;
+    for word in text.split(' ') {
+        let w = word.chars().count();
+        let need = if used == 0 { w } else { used + 1 + w };
+        if need <= width {
+            used = need;
+        } else if used == 0 {
+            rows += (w - 1) / width;
+            used = (w - 1) % width + 1;
+        } else {
+            rows += 1 + w.saturating_sub(1) / width;
+            used = if w == 0 { 0 } else { (w - 1) % width + 1 };
+        }
+    }
+    rows
+}
+
 fn render_form(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, form: &Form, top: bool) {
-    let height = (form.fields.len() * 2 + form.notes.len() + 5) as u16;
+    let fields = form.body.fields();
+    let focus = form.body.focus_index();
+    // Long messages (the error, the notice) wrap whole: the form grows, its spacer rows give way.
+    let text_w = usize::from(centered(area, 78, 1).width.saturating_sub(2));
+    let notice_rows = form
+        .notice
+        .as_deref()
+        .map_or(0, |n| wrapped_rows(n, text_w));
+    let error_rows = form.error.as_deref().map_or(0, |e| wrapped_rows(e, text_w));
+    // What gives way when the form does not fit: the spacer rows, then the notice (an error
+    // says it again), then the notes.
+    let room = usize::from(area.height);
+    let base = fields.len() + 5 + error_rows.saturating_sub(2);
+    let compact = base + fields.len() + form.notes.len() + notice_rows > room;
+    let show_notice = !compact || base + form.notes.len() + notice_rows <= room;
+    let show_notes = !compact || base + form.notes.len() <= room;
+    let height = base
+        + if compact { 0 } else { fields.len() }
+        + if show_notes { form.notes.len() } else { 0 }
+        + if show_notice { notice_rows } else { 0 };
+    let height = height as u16;
     let rect = centered(area, 78, height);
     frame.render_widget(Clear, rect);
     let b = block(&form.title, top, theme);
     let inner = b.inner(rect);
     frame.render_widget(b, rect);
-    let label_w = form
-        .fields
+    let label_w = fields
         .iter()
         .map(|f| f.label.chars().count())
         .max()
@@ -185,8 +225,8 @@ fn render_form(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, form:
     let value_w = (inner.width as usize).saturating_sub(label_w + 1);
     let mut lines = Vec::new();
     let mut cursor = None;
-    for (i, f) in form.fields.iter().enumerate() {
-        let focused = i == form.focus && top && form.busy.is_none();
+    for (i, f) in fields.iter().enumerate() {
+        let focused = i == focus && top && form.busy.is_none();
         // Secrets are masked here, at render time, and nowhere else.
         let shown = match f.kind {
             FieldKind::Secret => "•".repeat(f.value().chars().count()),
@@ -249,19 +289,23 @@ fn render_form(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, form:
         } else {
             field_error(f)
         };
-        lines.push(match problem {
-            Some(e) => Line::from(Span::styled(
+        match problem {
+            Some(e) => lines.push(Line::from(Span::styled(
                 format!("{:<label_w$} {}", "", truncate(&e, value_w)),
                 theme.error,
-            )),
-            None => Line::from(""),
-        });
+            ))),
+            None if !compact => lines.push(Line::from("")),
+            None => {}
+        }
     }
-    for n in &form.notes {
+    for n in form.notes.iter().filter(|_| show_notes) {
         lines.push(Line::from(Span::styled(
             truncate(n, inner.width as usize),
             theme.muted,
         )));
+    }
+    if let Some(n) = form.notice.as_ref().filter(|_| show_notice) {
+        lines.push(Line::from(Span::styled(n.clone(), theme.warning)));
     }
     if let Some(busy) = &form.busy {
         lines.push(Line::from(Span::styled(
@@ -273,10 +317,7 @@ fn render_form(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, form:
         )));
     }
     if let Some(e) = &form.error {
-        lines.push(Line::from(Span::styled(
-            truncate(e, inner.width as usize * 2),
-            theme.error,
-        )));
+        lines.push(Line::from(Span::styled(e.clone(), theme.error)));
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
     if let Some(p) = cursor {

@@ -231,13 +231,24 @@ pub fn hints(s: &AppState) -> Vec<(String, &'static str)> {
 
 /// A message longer than the status line leaves room for `? help  q quit` gets rows of its own, wrapped.
 fn message_rows(s: &AppState, width: u16) -> u16 {
-    let Some(status) = &s.status else { return 0 };
+    let Some(status) = shown_status(s) else {
+        return 0;
+    };
     let len = status.text.chars().count() + 3;
     let width = usize::from(width.max(1));
     if len + 20 <= width {
         0
     } else {
         len.div_ceil(width).clamp(1, 4) as u16
+    }
+}
+
+/// The status message, unless the open form already shows it whole (its error).
+fn shown_status(s: &AppState) -> Option<&super::state::Status> {
+    let status = s.status.as_ref()?;
+    match s.layers.last() {
+        Some(Layer::Form(f)) if f.error.as_deref() == Some(status.text.as_str()) => None,
+        _ => Some(status),
     }
 }
 
@@ -262,7 +273,7 @@ fn render_message(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
 
 fn render_status(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, with_message: bool) {
     let mut spans: Vec<Span> = Vec::new();
-    if let Some(status) = s.status.as_ref().filter(|_| with_message) {
+    if let Some(status) = shown_status(s).filter(|_| with_message) {
         let style = status_style(status.kind, theme);
         spans.push(Span::styled(format!(" {} ", status.text), style));
         spans.push(Span::raw(" "));

@@ -1,0 +1,289 @@
+//! Forms as types: each form a struct of named fields with a focus enum (`bodies`); `Form` adds
+//! what every form has (title, notes, error, spinner). Behaviour lives in `update::forms`.
+
+mod bodies;
+
+pub use bodies::*;
+
+use tui_input::Input;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    Secret,
+    /// A path with Tab completion, or pasted key content.
+    Path,
+    Choice(&'static [&'static str]),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    None,
+    Name,
+    KeyId,
+    IssuerOptional,
+    AppleId,
+    Code,
+    AppSpecificPasswordOptional,
+    NonEmpty,
+    InputValue,
+    /// `env:VAR` or `file:PATH`: where a secret is read from (Store: reference).
+    Reference,
+    ReferenceOptional,
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub label: String,
+    pub input: Input,
+    pub kind: FieldKind,
+    pub check: Check,
+    /// For Choice fields: accepted values of a step input (EditInputs).
+    pub values: Vec<String>,
+    pub hint: String,
+}
+
+impl Field {
+    pub fn new(label: &str, kind: FieldKind, check: Check) -> Field {
+        Field {
+            label: label.into(),
+            input: Input::default(),
+            kind,
+            check,
+            values: Vec::new(),
+            hint: String::new(),
+        }
+    }
+
+    pub fn with_value(mut self, v: &str) -> Field {
+        self.input = Input::new(v.to_string());
+        self
+    }
+
+    pub fn with_hint(mut self, hint: &str) -> Field {
+        self.hint = hint.into();
+        self
+    }
+
+    pub fn value(&self) -> &str {
+        self.input.value()
+    }
+
+    pub fn set(&mut self, v: impl Into<String>) {
+        self.input = Input::new(v.into());
+    }
+}
+
+/// Where a form's secret goes: the workspace's own store (OS keyring, or its vault), or a
+/// reference to the file / env var it came from (hosts without a keyring).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyStore {
+    Keyring,
+    Reference,
+}
+
+impl KeyStore {
+    pub const CHOICES: &'static [&'static str] = &["keyring", "reference"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyStore::Keyring => "keyring",
+            KeyStore::Reference => "reference",
+        }
+    }
+
+    pub fn of(field: &Field) -> KeyStore {
+        if field.value() == KeyStore::Reference.as_str() {
+            KeyStore::Reference
+        } else {
+            KeyStore::Keyring
+        }
+    }
+}
+
+/// The fields of one form in screen order, and which one has the focus.
+pub trait Fields {
+    type Focus: Copy + PartialEq;
+    /// The fields shown, in order (a form may show a field only for some choices).
+    fn order(&self) -> Vec<Self::Focus>;
+    fn focus(&self) -> Self::Focus;
+    fn set_focus(&mut self, f: Self::Focus);
+    fn field(&self, f: Self::Focus) -> Option<&Field>;
+    fn field_mut(&mut self, f: Self::Focus) -> Option<&mut Field>;
+}
+
+/// The larger forms are boxed: a layer stays small whichever form it holds.
+#[derive(Debug, Clone)]
+pub enum FormBody {
+    AddApiKey(Box<AddApiKey>),
+    AddAppleId(Box<AddAppleId>),
+    TwoFactor(Box<TwoFactor>),
+    AppSpecificPassword(Box<AppSpecificPassword>),
+    EditApiKey(Box<EditApiKey>),
+    EditAppleId(Box<EditAppleId>),
+    EditInputs(EditInputs),
+}
+
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub title: String,
+    pub body: FormBody,
+    pub error: Option<String>,
+    /// Shown under the fields: where the code went, the numbers, a note.
+    pub notes: Vec<String>,
+    /// A message shown whole, wrapped (why Store is reference, with the ways out).
+    pub notice: Option<String>,
+    /// A background job runs: the spinner text.
+    pub busy: Option<String>,
+}
+
+impl Form {
+    pub fn new(title: impl Into<String>, body: FormBody, notes: Vec<String>) -> Form {
+        Form {
+            title: title.into(),
+            body,
+            error: None,
+            notes,
+            notice: None,
+            busy: None,
+        }
+    }
+}
+
+/// Calls `$e` with `$b` bound to the form struct inside a `FormBody`.
+macro_rules! each_body {
+    ($body:expr, $b:ident => $e:expr) => {
+        match $body {
+            FormBody::AddApiKey($b) => $e,
+            FormBody::AddAppleId($b) => $e,
+            FormBody::TwoFactor($b) => $e,
+            FormBody::AppSpecificPassword($b) => $e,
+            FormBody::EditApiKey($b) => $e,
+            FormBody::EditAppleId($b) => $e,
+            FormBody::EditInputs($b) => $e,
+        }
+    };
+}
+
+fn shown<F: Fields>(b: &F) -> Vec<&Field> {
+    b.order().into_iter().filter_map(|f| b.field(f)).collect()
+}
+
+fn index_of<F: Fields>(b: &F) -> usize {
+    let focus = b.focus();
+    b.order().iter().position(|f| *f == focus).unwrap_or(0)
+}
+
+fn focus_at<F: Fields>(b: &mut F, i: usize) {
+    if let Some(f) = b.order().get(i).copied() {
+        b.set_focus(f);
+    }
+}
+
+fn at_mut<F: Fields>(b: &mut F, i: usize) -> Option<&mut Field> {
+    let f = b.order().get(i).copied()?;
+    b.field_mut(f)
+}
+
+impl FormBody {
+    /// The fields shown, in screen order.
+    pub fn fields(&self) -> Vec<&Field> {
+        each_body!(self, b => shown(b))
+    }
+
+    pub fn focus_index(&self) -> usize {
+        each_body!(self, b => index_of(b))
+    }
+
+    pub fn set_focus_index(&mut self, i: usize) {
+        each_body!(self, b => focus_at(b, i))
+    }
+
+    pub fn field_at_mut(&mut self, i: usize) -> Option<&mut Field> {
+        each_body!(self, b => at_mut(b, i))
+    }
+
+    pub fn focused(&self) -> Option<&Field> {
+        self.fields().get(self.focus_index()).copied()
+    }
+
+    pub fn focused_mut(&mut self) -> Option<&mut Field> {
+        let i = self.focus_index();
+        self.field_at_mut(i)
+    }
+}
+
+/// A boxed form is still its form.
+impl<T: Fields> Fields for Box<T> {
+    type Focus = T::Focus;
+    fn order(&self) -> Vec<T::Focus> {
+        (**self).order()
+    }
+    fn focus(&self) -> T::Focus {
+        (**self).focus()
+    }
+    fn set_focus(&mut self, f: T::Focus) {
+        (**self).set_focus(f)
+    }
+    fn field(&self, f: T::Focus) -> Option<&Field> {
+        (**self).field(f)
+    }
+    fn field_mut(&mut self, f: T::Focus) -> Option<&mut Field> {
+        (**self).field_mut(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn add_apple_id(store: KeyStore) -> FormBody {
+        let field = |l: &str| Field::new(l, FieldKind::Text, Check::None);
+        FormBody::AddAppleId(Box::new(AddAppleId {
+            apple_id: field("Apple ID"),
+            password: field("Password"),
+            password_from: field("Password from"),
+            store: Field::new("Store", FieldKind::Choice(KeyStore::CHOICES), Check::None)
+                .with_value(store.as_str()),
+            session_file: field("Session file"),
+            focus: AddAppleIdFocus::AppleId,
+        }))
+    }
+
+    fn labels(b: &FormBody) -> Vec<&str> {
+        b.fields().iter().map(|f| f.label.as_str()).collect()
+    }
+
+    #[test]
+    fn the_store_choice_decides_which_fields_show_and_the_focus_follows_the_field() {
+        let mut b = add_apple_id(KeyStore::Keyring);
+        assert_eq!(labels(&b), ["Apple ID", "Password", "Store"]);
+        b.set_focus_index(2);
+        if let Some(f) = b.focused_mut() {
+            f.set("reference");
+        }
+        assert_eq!(
+            labels(&b),
+            ["Apple ID", "Password from", "Store", "Session file"]
+        );
+        // The focus is a field, not a position: it stays on Store when the fields change.
+        assert_eq!(b.focused().map(|f| f.label.as_str()), Some("Store"));
+        b.set_focus_index(3);
+        assert_eq!(b.focused().map(|f| f.label.as_str()), Some("Session file"));
+        b.set_focus_index(9);
+        assert_eq!(b.focus_index(), 3, "an index past the end changes nothing");
+    }
+
+    #[test]
+    fn a_step_with_no_inputs_has_no_focused_field() {
+        let mut b = FormBody::EditInputs(EditInputs {
+            slug: "app".into(),
+            step_index: 0,
+            step_id: "fastlane".into(),
+            inputs: Vec::new(),
+            focus: 0,
+        });
+        assert!(b.fields().is_empty());
+        assert!(b.focused_mut().is_none());
+    }
+}

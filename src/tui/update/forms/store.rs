@@ -1,0 +1,75 @@
+//! The Store choice of the forms that write a secret: the keyring when one is reachable, else a
+//! reference (hosts without a keyring, e.g. over SSH). The probe is an effect, run once.
+
+use super::super::super::form::AddAppleIdFocus;
+use super::super::super::state::*;
+use super::super::messages::Effect;
+
+/// The Store field; "keyring" means the workspace's own store (its vault when it has one).
+pub fn field(s: &AppState, hint: &str) -> Field {
+    let store = match &s.keyring {
+        Some(Err(_)) if !has_vault(s) => KeyStore::Reference,
+        _ => KeyStore::Keyring,
+    };
+    Field::new("Store", FieldKind::Choice(KeyStore::CHOICES), Check::None)
+        .with_value(store.as_str())
+        .with_hint(hint)
+}
+
+/// The note that says why Store is reference: the whole message, with the ways out.
+pub fn notice(s: &AppState) -> Option<String> {
+    match &s.keyring {
+        Some(Err(e)) if !has_vault(s) => Some(format!("Store is reference: {e}")),
+        _ => None,
+    }
+}
+
+/// The Edit Apple ID form without a keyring: a new app-specific password has nowhere to go.
+pub fn edit_notice(s: &AppState) -> Option<String> {
+    match &s.keyring {
+        Some(Err(e)) if !has_vault(s) => Some(format!(
+            "New app-specific password needs a keyring: write where it is (env:VAR or file:PATH) in App-specific password instead. {e}"
+        )),
+        _ => None,
+    }
+}
+
+/// Opening a secret-writing form: ask once whether the keyring is reachable.
+pub fn probe(s: &AppState) -> Vec<Effect> {
+    if s.keyring.is_none() && !has_vault(s) {
+        vec![Effect::ProbeKeyring]
+    } else {
+        Vec::new()
+    }
+}
+
+/// The probe's answer: an open secret-writing form turns to reference when there is no keyring.
+pub fn probed(s: &mut AppState, result: Result<(), String>) {
+    s.keyring = Some(result);
+    let (note, edit_note) = (notice(s), edit_notice(s));
+    let Some(Layer::Form(form)) = s.layers.last_mut() else {
+        return;
+    };
+    if let FormBody::EditAppleId(_) = form.body {
+        form.notice = edit_note;
+        return;
+    }
+    let Some(note) = note else { return };
+    let store = match &mut form.body {
+        FormBody::AddApiKey(f) => &mut f.store,
+        FormBody::AddAppleId(f) => {
+            // The password field becomes where the password is read from; the focus follows it.
+            if f.focus == AddAppleIdFocus::Password {
+                f.focus = AddAppleIdFocus::PasswordFrom;
+            }
+            &mut f.store
+        }
+        _ => return,
+    };
+    store.set(KeyStore::Reference.as_str());
+    form.notice = Some(note);
+}
+
+fn has_vault(s: &AppState) -> bool {
+    s.loaded.workspace.settings.vault.is_some()
+}

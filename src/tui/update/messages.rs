@@ -1,0 +1,131 @@
+//! What update asks the effects for (`Effect`) and what comes back (`Msg`).
+
+use chrono::{DateTime, Utc};
+
+use super::super::event::Key;
+use super::super::form::KeyStore;
+use super::super::state::{StatusKind, TokenView};
+use crate::apple::signin::{CodeAnswer, CodeRequest};
+use crate::domain::secret_ref::SecretRef;
+use crate::domain::workspace::ApiKey;
+use crate::secrets::SecretValue;
+use crate::store::Loaded;
+use crate::store::edit::ConnectionKind;
+
+/// A change to the workspace, applied by the effects under the file lock (or in memory for --demo).
+#[derive(Debug, Clone)]
+pub enum Change {
+    Assign {
+        slug: String,
+        field: &'static str,
+        to: Option<String>,
+    },
+    SetInput {
+        slug: String,
+        step_index: usize,
+        input: String,
+        value: Option<String>,
+    },
+    EditApiKey {
+        name: String,
+        new_name: String,
+        issuer_id: Option<String>,
+        enterprise: bool,
+    },
+}
+
+/// The Apple ID edit form's result: references, and a new app-specific password for the keyring.
+#[derive(Debug)]
+pub struct AppleIdEdit {
+    pub apple_id: String,
+    pub password: SecretRef,
+    pub app_specific_password: Option<SecretRef>,
+    pub new_app_specific_password: Option<SecretValue>,
+}
+
+/// Where a new Apple ID's secrets go (the Add Apple ID form's Store).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppleIdStore {
+    /// The workspace's own store (the OS keyring, or its vault): copies of the secrets.
+    Own,
+    /// References the workspace records; only the session, which apple-conn writes, goes to a file.
+    Reference {
+        password: SecretRef,
+        app_specific_password: Option<SecretRef>,
+        session: SecretRef,
+    },
+}
+
+#[derive(Debug)]
+pub enum Effect {
+    EditAppleId(AppleIdEdit),
+    AddApiKey {
+        key: ApiKey,
+        /// A path, `env:VAR`, or the pasted key itself: a secret either way, never in Debug output.
+        p8: SecretValue,
+        store: KeyStore,
+    },
+    StartSignIn {
+        apple_id: String,
+        password: Option<SecretValue>,
+        reauth: bool,
+    },
+    /// Adding with Store: reference: read the password where it is, then sign in with it.
+    SignInFrom {
+        apple_id: String,
+        from: SecretRef,
+    },
+    Answer(CodeAnswer),
+    CancelSignIn,
+    FinishAppleId {
+        apple_id: String,
+        asp: Option<SecretValue>,
+        store: AppleIdStore,
+    },
+    Apply(Change),
+    Remove {
+        kind: ConnectionKind,
+        id: String,
+    },
+    MintToken(String),
+    TestConnection(String),
+    Copy(String),
+    CompletePath {
+        field: usize,
+        value: String,
+    },
+    Reload,
+    /// Whether the OS keyring can be reached: the secret-writing forms default to it only then.
+    ProbeKeyring,
+}
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(Key),
+    Paste(String),
+    Tick(DateTime<Utc>),
+    Resize,
+    /// A save (or in-memory change) succeeded: the new workspace.
+    Saved(Box<Loaded>, String),
+    Failed(String),
+    SignInProgress(String),
+    NeedCode(CodeRequest),
+    SignedIn {
+        apple_id: String,
+        reauth: bool,
+        expires: String,
+    },
+    SignInFailed(String),
+    Minted(TokenView),
+    Completed {
+        field: usize,
+        value: String,
+    },
+    DiskChanged,
+    /// An app's bitrise.yml was read (first time, or again because it changed on disk).
+    BitriseFile(std::path::PathBuf, super::super::bitrise_files::BitriseFile),
+    /// A line for the status bar from a background job (the connection test).
+    Status(StatusKind, String),
+    /// The keyring probe: Err says why none is reachable (the full message, with the ways out).
+    Keyring(Result<(), String>),
+}
