@@ -49,6 +49,8 @@ fn tui(c: &mut Criterion) {
         |b| {
             b.iter(|| {
                 // What `tui::run` does before the first draw: load, validate nothing more, build the state.
+                // A fresh process also builds the built-in catalog once (store caches it after).
+                black_box(apple_conn::domain::catalog::Catalog::builtin().unwrap());
                 let loaded = store::parse(Path::new("ws.toml"), text.clone()).unwrap();
                 let state = AppState::new(loaded, Keymap::default_keymap(), now, false, false);
                 let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
@@ -59,5 +61,47 @@ fn tui(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, tui);
+/// The first frame's parts, to see which one moves when the total does.
+fn first_frame_parts(c: &mut Criterion) {
+    let text = large_workspace_toml(1000);
+    let now = "2026-11-24T12:00:00Z".parse().unwrap();
+    let theme = apple_conn::theme::Theme::builtin("default").unwrap();
+    c.bench_function(
+        "first frame part: the built-in catalog (once per process)",
+        |b| b.iter(|| black_box(apple_conn::domain::catalog::Catalog::builtin().unwrap())),
+    );
+    c.bench_function("first frame part: load 1000 apps (catalog cached)", |b| {
+        b.iter(|| black_box(store::parse(Path::new("ws.toml"), text.clone()).unwrap()))
+    });
+    let loaded = store::parse(Path::new("ws.toml"), text.clone()).unwrap();
+    c.bench_function("first frame part: state from the loaded workspace", |b| {
+        b.iter_batched(
+            || loaded.clone(),
+            |l| {
+                black_box(AppState::new(
+                    l,
+                    Keymap::default_keymap(),
+                    now,
+                    false,
+                    false,
+                ))
+            },
+            criterion::BatchSize::LargeInput,
+        )
+    });
+    let state = AppState::new(loaded, Keymap::default_keymap(), now, false, false);
+    c.bench_function("first frame part: render", |b| {
+        b.iter(|| {
+            let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+            t.draw(|f| apple_conn::tui::view::render(&state, &theme, f))
+                .unwrap();
+        })
+    });
+}
+
+// The binary's allocator (src/main.rs): the figures are the program's, not libc malloc's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+criterion_group!(benches, tui, first_frame_parts);
 criterion_main!(benches);

@@ -107,7 +107,7 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded, LoadError> {
             message: explain_toml_error(e.message()),
         }
     })?;
-    let catalog = Catalog::builtin()
+    let catalog = builtin_catalog()
         .and_then(|c| c.with_overrides(&workspace.steps))
         .map_err(LoadError::Catalog)?;
     Ok(Loaded {
@@ -116,6 +116,15 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded, LoadError> {
         workspace,
         catalog,
     })
+}
+
+/// The built-in catalog, built from its TOML once per process (~3 ms: every step version).
+fn builtin_catalog() -> Result<Catalog, crate::domain::catalog::CatalogError> {
+    static BUILTIN: std::sync::OnceLock<Result<Catalog, String>> = std::sync::OnceLock::new();
+    BUILTIN
+        .get_or_init(|| Catalog::builtin().map_err(|e| e.to_string()))
+        .clone()
+        .map_err(crate::domain::catalog::CatalogError::Builtin)
 }
 
 /// serde's messages say what is wrong; add what to write where they don't.
