@@ -216,12 +216,13 @@ fn assert_whole_no_keyring_notice(screen: &str) {
     let text = form_text(screen);
     for part in [
         "Store is reference: no OS keyring is reachable",
-        "Either start a Secret Service session",
-        "or keep secrets in environment variables or files",
-        "in the workspace)",
+        "Either start apple-conn inside a Secret Service session",
+        "or choose Store: reference and write where each secret is (env:VAR or file:PATH)",
     ] {
         assert!(text.contains(part), "{part:?} in the form:\n{screen}");
     }
+    // The TUI names its own fields, not the CLI's flags.
+    assert!(!text.contains("--store"), "{screen}");
 }
 
 #[test]

@@ -20,10 +20,15 @@ fn p8_file(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
 fn snap(h: &Harness, name: &str) {
-    // The harness's clock is fixed and every effect reads it: no volatile text to filter.
-    for (w, ht) in SIZES {
-        insta::assert_snapshot!(format!("{name}_{w}x{ht}"), h.render(w, ht));
-    }
+    // The harness's clock is fixed and every effect reads it; only a temporary folder's random
+    // name varies, and its stand-in has the same length so the layout stays as rendered.
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"\.tmp[A-Za-z0-9]{6}", ".tmpXXXXXX");
+    settings.bind(|| {
+        for (w, ht) in SIZES {
+            insta::assert_snapshot!(format!("{name}_{w}x{ht}"), h.render(w, ht));
+        }
+    });
 }
 
 #[test]
@@ -59,6 +64,10 @@ fn snapshots_of_forms_and_modals() {
     snap(&h, "apple_id_chooser");
     h.keys("esc 4 down down i");
     snap(&h, "edit_inputs_form");
+    // Alice's Apple ID: `e` edits its references, it does not sign in.
+    h.keys("esc 1 down down down e");
+    assert!(h.render(120, 40).contains("Edit Apple ID"));
+    snap(&h, "edit_apple_id_form");
 }
 
 #[test]
@@ -774,36 +783,29 @@ struct NoKeyring;
 impl apple_conn::secrets::SecretStore for NoKeyring {
     fn get(
         &self,
-        name: &apple_conn::secrets::EntryName,
+        _: &apple_conn::secrets::EntryName,
     ) -> Result<apple_conn::secrets::SecretValue, apple_conn::secrets::SecretError> {
-        Err(apple_conn::secrets::SecretError::Unavailable(format!(
-            "{name}: {}",
-            self.reachable().unwrap_err()
-        )))
+        Err(self.reachable().unwrap_err())
     }
     fn set(
         &self,
         _: &apple_conn::secrets::EntryName,
         _: &apple_conn::secrets::SecretValue,
     ) -> Result<(), apple_conn::secrets::SecretError> {
-        Err(apple_conn::secrets::SecretError::Unavailable(
-            self.reachable().unwrap_err(),
-        ))
+        Err(self.reachable().unwrap_err())
     }
     fn delete(
         &self,
         _: &apple_conn::secrets::EntryName,
     ) -> Result<(), apple_conn::secrets::SecretError> {
-        Err(apple_conn::secrets::SecretError::Unavailable(
-            self.reachable().unwrap_err(),
-        ))
+        Err(self.reachable().unwrap_err())
     }
     fn describe(&self) -> String {
         "no keyring".into()
     }
-    fn reachable(&self) -> Result<(), String> {
-        Err(apple_conn::secrets::no_keyring_message(
-            "no D-Bus session: DBUS_SESSION_BUS_ADDRESS is not set, as is usual over SSH",
+    fn reachable(&self) -> Result<(), apple_conn::secrets::SecretError> {
+        Err(apple_conn::secrets::SecretError::NoKeyring(
+            "no D-Bus session: DBUS_SESSION_BUS_ADDRESS is not set, as is usual over SSH".into(),
         ))
     }
 }
@@ -850,11 +852,17 @@ fn without_a_keyring_store_defaults_to_reference_and_an_apple_id_is_added_by_ref
         let text = form_text(&screen);
         assert!(
             text.contains("Store is reference: no OS keyring is reachable")
-                && text.ends_with("in the workspace)"),
+                && text.ends_with(
+                    "choose Store: reference and write where each secret is (env:VAR or file:PATH)"
+                )
+                && !text.contains("--store"),
             "the message is whole:\n{screen}"
         );
         h.keys("esc");
     }
+    h.keys("a down enter");
+    snap(&h, "add_apple_id_form_without_keyring");
+    h.keys("esc");
     // Add an Apple ID whose password is read from a file; the session goes to a file too.
     h.keys("a down enter");
     h.type_text("a@example.com");
@@ -882,10 +890,12 @@ fn without_a_keyring_store_defaults_to_reference_and_an_apple_id_is_added_by_ref
     assert!(!on_disk.contains("the-password"), "{on_disk}");
     // Its edit form says where a new app-specific password can go without a keyring.
     h.keys("e");
+    snap(&h, "edit_apple_id_form_without_keyring");
     let text = form_text(&h.render(80, 24));
     assert!(
         text.contains("New app-specific password needs a keyring")
-            && text.ends_with("in the workspace)"),
+            && text.ends_with("(over SSH: `dbus-run-session` with gnome-keyring unlocked)")
+            && !text.contains("--store"),
         "{text}"
     );
 }
@@ -949,7 +959,9 @@ fn choosing_the_keyring_without_one_shows_the_whole_message_at_80x24_and_saves_n
     let text = form_text(&screen);
     assert!(
         text.contains("could not store the private key in the keyring (no OS keyring is reachable")
-            && text.ends_with("choose Store: reference to record the .p8 path or env:VAR instead"),
+            && text.contains("choose Store: reference to record the .p8 path or env:VAR instead")
+            && text.ends_with("(over SSH: `dbus-run-session` with gnome-keyring unlocked)")
+            && !text.contains("--store"),
         "the error is whole:\n{screen}"
     );
     assert!(!std::fs::read_to_string(&ws).unwrap().contains("No ring"));

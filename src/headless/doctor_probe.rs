@@ -29,7 +29,9 @@ pub fn read_key(
         workspace_file,
     };
     match secrets.get(&key.private_key, &EntryName::api_key(&key.key_id)) {
-        Err(SecretError::Unavailable(e)) => (KeyRead::Unreachable(e), None),
+        Err(e @ (SecretError::Unavailable(_) | SecretError::NoKeyring(_))) => {
+            (KeyRead::Unreachable(e.to_string()), None)
+        }
         Err(e) => (KeyRead::Broken(e.to_string()), None),
         Ok(value) => match p8::import(value.expose().as_bytes(), None, None) {
             Ok(imported) => (KeyRead::Readable, Some(imported.pem)),

@@ -33,7 +33,8 @@ pub enum AddKeyError {
     Refused(KeyRefusal),
     /// The content is not a usable .p8 key.
     Import(String),
-    Keyring(String),
+    /// The store refused the key (typed: a missing keyring is worded by each face).
+    Keyring(crate::secrets::SecretError),
     /// The workspace was not saved; `leftover` names a keyring entry (as the keyring holds it) that could not be removed again.
     Save {
         error: UpdateError,
@@ -71,7 +72,7 @@ pub fn add_api_key(
             };
             secrets
                 .set(&key.private_key, &entry, &imported.pem)
-                .map_err(|e| AddKeyError::Keyring(e.to_string()))?;
+                .map_err(AddKeyError::Keyring)?;
             let label = match &key.private_key {
                 SecretRef::Keyring => keyring.label(&entry),
                 _ => entry.to_string(),

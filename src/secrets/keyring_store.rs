@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use keyring_core::{CredentialStore, Entry, Error};
 
-use super::{EntryName, SERVICE, SecretError, SecretStore, SecretValue, no_keyring_message};
+use super::{EntryName, SERVICE, SecretError, SecretStore, SecretValue};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyringBackend {
@@ -78,9 +78,7 @@ impl KeyringStore {
                 "{} refused access ({detail}): unlock it (e.g. log in to the desktop, or `gnome-keyring-daemon --unlock`) and try again",
                 self.backend.label()
             )),
-            Error::PlatformFailure(detail) => {
-                SecretError::Unavailable(no_keyring_message(&detail.to_string()))
-            }
+            Error::PlatformFailure(detail) => SecretError::NoKeyring(detail.to_string()),
             Error::BadEncoding(_) => SecretError::Failed(format!(
                 "{name} in {} is not UTF-8 text",
                 self.backend.label()
@@ -103,15 +101,14 @@ fn connect(backend: KeyringBackend) -> Result<Arc<CredentialStore>, SecretError>
             let has_bus =
                 std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|v| !v.is_empty());
             if !has_bus {
-                return Err(SecretError::Unavailable(no_keyring_message(
-                    "no D-Bus session: DBUS_SESSION_BUS_ADDRESS is not set, as is usual over SSH",
-                )));
+                return Err(SecretError::NoKeyring(
+                    "no D-Bus session: DBUS_SESSION_BUS_ADDRESS is not set, as is usual over SSH"
+                        .to_string(),
+                ));
             }
             zbus_secret_service_keyring_store::Store::new()
                 .map(|s| s as Arc<CredentialStore>)
-                .map_err(|e| {
-                    SecretError::Unavailable(no_keyring_message(&format!("Secret Service: {e}")))
-                })
+                .map_err(|e| SecretError::NoKeyring(format!("Secret Service: {e}")))
         }
     }
 }
@@ -120,21 +117,21 @@ fn connect(backend: KeyringBackend) -> Result<Arc<CredentialStore>, SecretError>
 fn connect(_backend: KeyringBackend) -> Result<Arc<CredentialStore>, SecretError> {
     apple_native_keyring_store::keychain::Store::new()
         .map(|s| s as Arc<CredentialStore>)
-        .map_err(|e| SecretError::Unavailable(no_keyring_message(&e.to_string())))
+        .map_err(|e| SecretError::NoKeyring(e.to_string()))
 }
 
 #[cfg(target_os = "windows")]
 fn connect(_backend: KeyringBackend) -> Result<Arc<CredentialStore>, SecretError> {
     windows_native_keyring_store::Store::new()
         .map(|s| s as Arc<CredentialStore>)
-        .map_err(|e| SecretError::Unavailable(no_keyring_message(&e.to_string())))
+        .map_err(|e| SecretError::NoKeyring(e.to_string()))
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
 fn connect(_backend: KeyringBackend) -> Result<Arc<CredentialStore>, SecretError> {
-    Err(SecretError::Unavailable(no_keyring_message(
-        "this platform has no keyring apple-conn supports",
-    )))
+    Err(SecretError::NoKeyring(
+        "this platform has no keyring apple-conn supports".to_string(),
+    ))
 }
 
 impl SecretStore for KeyringStore {
@@ -171,7 +168,7 @@ impl SecretStore for KeyringStore {
 /// moved to the scoped one the first time it is read.
 #[derive(Default)]
 pub struct LazyKeyring {
-    cell: std::sync::OnceLock<Result<KeyringStore, String>>,
+    cell: std::sync::OnceLock<Result<KeyringStore, SecretError>>,
     workspace: Option<PathBuf>,
     scope: std::sync::OnceLock<String>,
 }
@@ -191,9 +188,9 @@ impl LazyKeyring {
 
     fn store(&self) -> Result<&KeyringStore, SecretError> {
         self.cell
-            .get_or_init(|| KeyringStore::open().map_err(|e| e.to_string()))
+            .get_or_init(KeyringStore::open)
             .as_ref()
-            .map_err(|e| SecretError::Unavailable(e.clone()))
+            .map_err(SecretError::clone)
     }
 
     /// The id in the workspace file; none for a file not saved since ids came in.
@@ -231,8 +228,8 @@ impl LazyKeyring {
 }
 
 impl SecretStore for LazyKeyring {
-    fn reachable(&self) -> Result<(), String> {
-        self.store().map(|_| ()).map_err(|e| e.to_string())
+    fn reachable(&self) -> Result<(), SecretError> {
+        self.store().map(|_| ())
     }
     fn get(&self, name: &EntryName) -> Result<SecretValue, SecretError> {
         let store = self.store()?;

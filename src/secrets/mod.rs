@@ -60,12 +60,15 @@ impl std::fmt::Display for EntryName {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum SecretError {
     #[error("{0}: not found")]
     NotFound(String),
     #[error("{0}")]
     Unavailable(String),
+    /// No OS keyring to reach (why): each face words the ways out (CLI flags, or form fields).
+    #[error("{}", no_keyring_message(.0))]
+    NoKeyring(String),
     #[error(
         "{0} is read-only: apple-conn never writes to environment variables or referenced files it did not create"
     )]
@@ -74,7 +77,7 @@ pub enum SecretError {
     Failed(String),
 }
 
-/// The one message for a missing keyring, with both ways out.
+/// The one message for a missing keyring, with both ways out, in the CLI's words.
 pub fn no_keyring_message(detail: &str) -> String {
     format!(
         "no OS keyring is reachable ({detail}). Either start a Secret Service session (on a desktop log in normally; over SSH run the command inside `dbus-run-session` with gnome-keyring unlocked), or keep secrets in environment variables or files (`add api-key --store reference`, `--password-from env:VAR|file:PATH`, or {{ env = \"VAR\" }} / {{ path = \"file\" }} in the workspace)"
@@ -89,7 +92,7 @@ pub trait SecretStore {
     fn describe(&self) -> String;
     /// Whether the store can be reached at all (Err: why not, with the ways out); stores that are
     /// always there (memory, demo) say Ok.
-    fn reachable(&self) -> Result<(), String> {
+    fn reachable(&self) -> Result<(), SecretError> {
         Ok(())
     }
     /// The name the entry has in this store (the OS keyring scopes it by workspace), for messages.

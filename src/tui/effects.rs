@@ -633,11 +633,15 @@ fn sign_in_error(apple_id: &str, e: &SignInOpError) -> String {
     match e {
         SignInOpError::Refused(r) => super::words::apple_id_refusal(r),
         SignInOpError::NoAppleId(id) => format!("no Apple ID connection {id}"),
-        SignInOpError::Password(e) => format!("the password of {apple_id}: {e}"),
+        SignInOpError::Password(e) => format!(
+            "the password of {apple_id}: {}",
+            super::words::secret_error(e)
+        ),
         SignInOpError::SignIn(e) => e.to_string(),
         SignInOpError::NotASession(e) => e.clone(),
         SignInOpError::Secret { error, leftovers } => format!(
-            "signed in, but the secrets could not be kept: {error}{}",
+            "signed in, but the secrets could not be kept: {}{}",
+            super::words::secret_error(error),
             left(leftovers)
         ),
         SignInOpError::Save { error, leftovers } => format!("{error}{}", left(leftovers)),
@@ -736,8 +740,12 @@ fn add_key_error(e: &AddKeyError) -> String {
     match e {
         AddKeyError::Refused(r) => super::words::key_refusal(r),
         AddKeyError::Import(e) => format!("the private key: {e}"),
+        AddKeyError::Keyring(crate::secrets::SecretError::NoKeyring(why)) => format!(
+            "could not store the private key in the keyring (no OS keyring is reachable: {why}): choose Store: reference to record the .p8 path or env:VAR instead, or start apple-conn inside a Secret Service session (over SSH: `dbus-run-session` with gnome-keyring unlocked)"
+        ),
         AddKeyError::Keyring(e) => format!(
-            "could not store the private key in the keyring ({e}): choose Store: reference to record the .p8 path or env:VAR instead"
+            "could not store the private key in the keyring ({}): choose Store: reference to record the .p8 path or env:VAR instead",
+            super::words::secret_error(e)
         ),
         AddKeyError::Save {
             error,

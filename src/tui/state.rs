@@ -176,7 +176,7 @@ pub struct AppState {
     /// The workspace file changed on disk since it was loaded.
     pub disk_changed: bool,
     /// The keyring probe's answer (None until the first secret-writing form asks for it).
-    pub keyring: Option<Result<(), String>>,
+    pub keyring: Option<Result<(), crate::secrets::SecretError>>,
     /// The bitrise.yml files of the apps, as last read (see `bitrise_files`).
     pub files: Files,
     /// Per app slug: the runs of its bitrise.yml the user chose to preview instead of the configured ones.

@@ -2,6 +2,7 @@
 
 use crate::domain::rules::{AppleIdRefusal, KeyRefusal};
 use crate::domain::workspace::MAX_API_KEYS;
+use crate::secrets::SecretError;
 
 pub fn key_refusal(r: &KeyRefusal) -> String {
     match r {
@@ -34,5 +35,23 @@ pub fn apple_id_refusal(r: &AppleIdRefusal) -> String {
         AppleIdRefusal::OwnerHasOne { owner, existing } => format!(
             "{owner} already has an Apple ID connection ({existing}): one Apple ID per member, as on Bitrise; remove it first"
         ),
+    }
+}
+
+/// A secret store's failure; a missing keyring names the form's way out, not the CLI's flags.
+pub fn secret_error(e: &SecretError) -> String {
+    match e {
+        SecretError::NoKeyring(why) => format!(
+            "no OS keyring is reachable ({why}). Either start apple-conn inside a Secret Service session (on a desktop log in normally; over SSH run it inside `dbus-run-session` with gnome-keyring unlocked), or choose Store: reference and write where each secret is (env:VAR or file:PATH)"
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// Why the keyring could not be reached, without the ways out (the caller names its own).
+pub fn keyring_reason(e: &SecretError) -> String {
+    match e {
+        SecretError::NoKeyring(why) => why.clone(),
+        other => other.to_string(),
     }
 }

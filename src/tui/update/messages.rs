@@ -127,5 +127,5 @@ pub enum Msg {
     /// A line for the status bar from a background job (the connection test).
     Status(StatusKind, String),
     /// The keyring probe: Err says why none is reachable (the full message, with the ways out).
-    Keyring(Result<(), String>),
+    Keyring(Result<(), crate::secrets::SecretError>),
 }

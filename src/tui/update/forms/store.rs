@@ -4,6 +4,7 @@
 use super::super::super::form::AddAppleIdFocus;
 use super::super::super::state::*;
 use super::super::messages::Effect;
+use crate::tui::words::{keyring_reason, secret_error};
 
 /// The Store field; "keyring" means the workspace's own store (its vault when it has one).
 pub fn field(s: &AppState, hint: &str) -> Field {
@@ -19,7 +20,7 @@ pub fn field(s: &AppState, hint: &str) -> Field {
 /// The note that says why Store is reference: the whole message, with the ways out.
 pub fn notice(s: &AppState) -> Option<String> {
     match &s.keyring {
-        Some(Err(e)) if !has_vault(s) => Some(format!("Store is reference: {e}")),
+        Some(Err(e)) if !has_vault(s) => Some(format!("Store is reference: {}", secret_error(e))),
         _ => None,
     }
 }
@@ -28,7 +29,8 @@ pub fn notice(s: &AppState) -> Option<String> {
 pub fn edit_notice(s: &AppState) -> Option<String> {
     match &s.keyring {
         Some(Err(e)) if !has_vault(s) => Some(format!(
-            "New app-specific password needs a keyring: write where it is (env:VAR or file:PATH) in App-specific password instead. {e}"
+            "New app-specific password needs a keyring, and none is reachable ({}): write where it is (env:VAR or file:PATH) in App-specific password instead, or start apple-conn inside a Secret Service session (over SSH: `dbus-run-session` with gnome-keyring unlocked)",
+            keyring_reason(e)
         )),
         _ => None,
     }
@@ -44,7 +46,7 @@ pub fn probe(s: &AppState) -> Vec<Effect> {
 }
 
 /// The probe's answer: an open secret-writing form turns to reference when there is no keyring.
-pub fn probed(s: &mut AppState, result: Result<(), String>) {
+pub fn probed(s: &mut AppState, result: Result<(), crate::secrets::SecretError>) {
     s.keyring = Some(result);
     let (note, edit_note) = (notice(s), edit_notice(s));
     let Some(Layer::Form(form)) = s.layers.last_mut() else {
