@@ -3,92 +3,11 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::tmux::{Tmux, wait_file};
 use common::*;
-
-struct Tmux {
-    session: String,
-}
-
-impl Tmux {
-    fn start(name: &str, command: &str, w: u16, h: u16) -> Tmux {
-        let session = format!("apple-conn-{name}-{}", std::process::id());
-        let status = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &session,
-                "-x",
-                &w.to_string(),
-                "-y",
-                &h.to_string(),
-                command,
-            ])
-            .env_remove("DBUS_SESSION_BUS_ADDRESS")
-            .status()
-            .unwrap();
-        assert!(status.success());
-        Tmux { session }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            Command::new("tmux")
-                .args(["send-keys", "-t", &self.session, k])
-                .status()
-                .unwrap();
-            std::thread::sleep(Duration::from_millis(60));
-        }
-    }
-
-    fn literal(&self, text: &str) {
-        Command::new("tmux")
-            .args(["send-keys", "-t", &self.session, "-l", text])
-            .status()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(100));
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["capture-pane", "-t", &self.session, "-p"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let s = self.screen();
-            if s.contains(text) || Instant::now() > deadline {
-                assert!(s.contains(text), "waited for {text:?}, screen:\n{s}");
-                return s;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.session])
-            .status();
-    }
-}
-
-fn wait_file(path: &Path) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !path.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::fs::read_to_string(path).unwrap_or_default()
-}
 
 #[test]
 fn type_a_scenario_in_the_real_binary() {

@@ -6,93 +6,9 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
+use common::tmux::Tmux;
 use common::*;
-
-struct Tmux {
-    session: String,
-}
-
-impl Tmux {
-    /// `command` runs under `sh -c`; the session has no keyring unless the command sets one.
-    fn start(name: &str, command: &str) -> Tmux {
-        let session = format!("apple-conn-flow-{name}-{}", std::process::id());
-        let status = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &session,
-                "-x",
-                "120",
-                "-y",
-                "40",
-                command,
-            ])
-            .env_remove("DBUS_SESSION_BUS_ADDRESS")
-            .status()
-            .unwrap();
-        assert!(status.success());
-        Tmux { session }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            Command::new("tmux")
-                .args(["send-keys", "-t", &self.session, k])
-                .status()
-                .unwrap();
-            std::thread::sleep(Duration::from_millis(80));
-        }
-    }
-
-    fn literal(&self, text: &str) {
-        Command::new("tmux")
-            .args(["send-keys", "-t", &self.session, "-l", text])
-            .status()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(120));
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["capture-pane", "-t", &self.session, "-p"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let s = self.screen();
-            if s.contains(text) || Instant::now() > deadline {
-                assert!(s.contains(text), "waited for {text:?}, screen:\n{s}");
-                return s;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// Quits and waits for the process to end (the file is complete then).
-    fn quit(&self, done: &Path) {
-        self.keys(&["q"]);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !done.exists() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        assert!(done.exists(), "the TUI did not quit:\n{}", self.screen());
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.session])
-            .status();
-    }
-}
 
 const WORKSPACE: &str = r#"# my CI connections
 version = 1
@@ -155,7 +71,7 @@ fn open(s: &Setup, name: &str, env: &str, extra: &str) -> Tmux {
         s.ws.display(),
         s.done.display()
     );
-    let t = Tmux::start(name, &cmd);
+    let t = Tmux::start(name, &cmd, 120, 40);
     t.wait_for("1 Connections");
     t
 }
@@ -177,7 +93,7 @@ fn open_with_keyring(s: &Setup, name: &str, extra: &str, after: &str) -> Option<
         ws = s.ws.display(),
         done = s.done.display()
     );
-    let t = Tmux::start(name, &cmd);
+    let t = Tmux::start(name, &cmd, 120, 40);
     t.wait_for("1 Connections");
     Some(t)
 }

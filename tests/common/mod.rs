@@ -1,6 +1,8 @@
 //! Shared test helpers: the real binary, throwaway keys made by openssl, optional real parts.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 

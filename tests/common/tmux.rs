@@ -1,0 +1,91 @@
+//! The real binary in a tmux session: keys in, the screen read back as text.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub struct Tmux {
+    pub session: String,
+}
+
+impl Tmux {
+    /// `command` runs under `sh -c`; the session has no keyring unless the command sets one.
+    pub fn start(name: &str, command: &str, w: u16, h: u16) -> Tmux {
+        let session = format!("apple-conn-{name}-{}", std::process::id());
+        let status = Command::new("tmux")
+            .args(["new-session", "-d", "-s", &session])
+            .args(["-x", &w.to_string(), "-y", &h.to_string(), command])
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .status()
+            .unwrap();
+        assert!(status.success());
+        Tmux { session }
+    }
+
+    /// tmux key names ("Enter", "Tab", "j"), each given time to be handled.
+    pub fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            Command::new("tmux")
+                .args(["send-keys", "-t", &self.session, k])
+                .status()
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(80));
+        }
+    }
+
+    /// Text typed as is (no key-name lookup).
+    pub fn literal(&self, text: &str) {
+        Command::new("tmux")
+            .args(["send-keys", "-t", &self.session, "-l", text])
+            .status()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(120));
+    }
+
+    pub fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-t", &self.session, "-p"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let s = self.screen();
+            if s.contains(text) || Instant::now() > deadline {
+                assert!(s.contains(text), "waited for {text:?}, screen:\n{s}");
+                return s;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Quits and waits for the command to end (`done` is touched after it; the file is complete then).
+    pub fn quit(&self, done: &Path) {
+        self.keys(&["q"]);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !done.exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert!(done.exists(), "the TUI did not quit:\n{}", self.screen());
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.session])
+            .status();
+    }
+}
+
+/// Waits up to 10 s for `path` to appear; its text, or empty.
+pub fn wait_file(path: &Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !path.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::fs::read_to_string(path).unwrap_or_default()
+}
