@@ -30,7 +30,7 @@ pub fn open(s: &mut AppState, i: usize) -> Vec<Effect> {
             FieldKind::Secret,
             Check::AppSpecificPasswordOptional,
         )
-        .with_hint("xxxx-xxxx-xxxx-xxxx: kept in the keyring"),
+        .with_hint(store::new_secret_hint(s)),
         focus: EditAppleIdFocus::Password,
     };
     let mut form = Form::new(

@@ -36,6 +36,15 @@ pub fn edit_notice(s: &AppState) -> Option<String> {
     }
 }
 
+/// Where a new app-specific password typed in the Edit Apple ID form goes, as its hint says.
+pub fn new_secret_hint(s: &AppState) -> &'static str {
+    match &s.keyring {
+        _ if has_vault(s) => "xxxx-xxxx-xxxx-xxxx: kept in the team's vault",
+        Some(Err(_)) => "needs a keyring: none is reachable",
+        _ => "xxxx-xxxx-xxxx-xxxx: kept in the keyring",
+    }
+}
+
 /// Opening a secret-writing form: ask once whether the keyring is reachable.
 pub fn probe(s: &AppState) -> Vec<Effect> {
     if s.keyring.is_none() && !has_vault(s) {
@@ -48,11 +57,12 @@ pub fn probe(s: &AppState) -> Vec<Effect> {
 /// The probe's answer: an open secret-writing form turns to reference when there is no keyring.
 pub fn probed(s: &mut AppState, result: Result<(), crate::secrets::SecretError>) {
     s.keyring = Some(result);
-    let (note, edit_note) = (notice(s), edit_notice(s));
+    let (note, edit_note, hint) = (notice(s), edit_notice(s), new_secret_hint(s));
     let Some(Layer::Form(form)) = s.layers.last_mut() else {
         return;
     };
-    if let FormBody::EditAppleId(_) = form.body {
+    if let FormBody::EditAppleId(f) = &mut form.body {
+        f.new_app_specific_password.hint = hint.to_string();
         form.notice = edit_note;
         return;
     }
