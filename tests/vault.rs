@@ -255,8 +255,8 @@ fn sign_in_args(stub: &Stub) -> Vec<String> {
         .to_vec()
 }
 
-/// Host A: a key and a signed-in Apple ID, both with `--store vault`, assigned to the app.
-fn host_a_adds(host: &Host, stub: &Stub) -> PathBuf {
+/// `add api-key ci --store vault` with a fresh .p8 made in the host's home; the key's path.
+fn add_key_to_vault(host: &Host) -> PathBuf {
     let key = openssl_p256(host.home.path(), "AuthKey_ABCDE12345.p8");
     let r = host.run(&[
         "add",
@@ -274,6 +274,12 @@ fn host_a_adds(host: &Host, stub: &Stub) -> PathBuf {
     ]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(r.stderr.contains("the vault at"), "{}", r.stderr);
+    key
+}
+
+/// Host A: a key and a signed-in Apple ID, both with `--store vault`, assigned to the app.
+fn host_a_adds(host: &Host, stub: &Stub) -> PathBuf {
+    let key = add_key_to_vault(host);
     let mut add = host.cmd(&[
         "add",
         "apple-id",
@@ -861,23 +867,8 @@ fn a_vault_behind_its_own_ca_and_in_a_namespace() {
         );
     };
     settings("ios-team", true);
-    let key = openssl_p256(h.home.path(), "AuthKey_ABCDE12345.p8");
+    let key = add_key_to_vault(&h);
     let pem = std::fs::read_to_string(&key).unwrap();
-    let r = h.run(&[
-        "add",
-        "api-key",
-        "--name",
-        "ci",
-        "--key-id",
-        KEY_ID,
-        "--issuer-id",
-        ISSUER,
-        "--p8",
-        key.to_str().unwrap(),
-        "--store",
-        "vault",
-    ]);
-    assert_eq!(r.code, 0, "{}", r.all());
     // The engine's own client finds the key in the namespace, and not in the root one.
     let path = format!("apple-conn/api-key/{KEY_ID}");
     let j = bao.kv_json(&[
