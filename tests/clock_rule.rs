@@ -19,15 +19,13 @@ fn line<'a>(text: &'a str, key: &str) -> &'a str {
 fn add_apple_id_and_reauth_record_the_instant_of_now_and_an_expiry_30_days_later() {
     let Some(stub) = stub(&[]) else { return };
     let dir = tempfile::tempdir().unwrap();
-    let ws = workspace(dir.path());
-    let r = add(
+    let (ws, r) = signed_in(
         &stub,
-        &ws,
+        dir.path(),
         "trusted@example.com",
         "pw-trusted",
         &["--code", "123456", "--now", "2026-01-01T00:00:00Z"],
     );
-    assert_eq!(r.code, 0, "{}", r.all());
     assert!(
         r.stderr
             .contains("the session expires 2026-01-31T00:00:00Z"),
@@ -80,15 +78,13 @@ fn add_apple_id_and_reauth_record_the_instant_of_now_and_an_expiry_30_days_later
 fn test_and_session_refresh_judge_the_session_at_now() {
     let Some(stub) = stub(&[]) else { return };
     let dir = tempfile::tempdir().unwrap();
-    let ws = workspace(dir.path());
-    let r = add(
+    let (ws, _) = signed_in(
         &stub,
-        &ws,
+        dir.path(),
         "trusted@example.com",
         "pw-trusted",
         &["--code", "123456", "--now", "2030-01-01T00:00:00Z"],
     );
-    assert_eq!(r.code, 0, "{}", r.all());
     let w = ws.to_str().unwrap();
     let test = |now: &str| run(bin().args(["-c", w, "test", "trusted@example.com", "--now", now]));
     let valid = test("2030-01-10T00:00:00Z");
@@ -125,15 +121,13 @@ fn test_and_session_refresh_judge_the_session_at_now() {
 fn session_import_judges_and_stamps_at_now() {
     let Some(stub) = stub(&[]) else { return };
     let dir = tempfile::tempdir().unwrap();
-    let ws = workspace(dir.path());
-    let r = add(
+    let (ws, _) = signed_in(
         &stub,
-        &ws,
+        dir.path(),
         "trusted@example.com",
         "pw-trusted",
         &["--code", "123456", "--now", "2026-01-01T00:00:00Z"],
     );
-    assert_eq!(r.code, 0, "{}", r.all());
     let w = ws.to_str().unwrap();
     let export = run(bin().args(["-c", w, "session", "export", "trusted@example.com"]));
     assert_eq!(export.code, 0, "{}", export.all());

@@ -350,24 +350,13 @@ fn fifos_devices_and_huge_files_are_refused_with_the_reason() {
             "\n[[api_keys]]\nname = \"CI key\"\nkey_id = \"ABCDE12345\"\nissuer_id = \"{ISSUER}\"\nprivate_key = {{ path = \"AuthKey_ABCDE12345.p8\" }}\n"
         ),
     );
-    let started = Instant::now();
-    let mut child = bin()
-        .args(["-c", ws.to_str().unwrap(), "token", "CI key"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > Duration::from_secs(10) {
-            let _ = child.kill();
-            panic!("`token` hangs on a FIFO key path");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_ne!(out.status.code(), Some(0));
-    assert!(stderr.contains("named pipe"), "{stderr}");
+    let r = run_within(
+        bin().args(["-c", ws.to_str().unwrap(), "token", "CI key"]),
+        Duration::from_secs(10),
+        "`token` on a FIFO key path",
+    );
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("named pipe"), "{}", r.stderr);
 
     let r = run(bin().args(["bitrise", "workflows", "/dev/zero"]));
     assert_eq!(r.code, 2, "{}", r.all());
@@ -422,31 +411,22 @@ fn a_fifo_planted_as_the_vault_ca_is_refused_not_waited_on() {
             "\n[[api_keys]]\nname = \"CI key\"\nkey_id = \"ABCDE12345\"\nissuer_id = \"{ISSUER}\"\nprivate_key = {{ vault = true }}\n"
         ),
     );
-    let started = Instant::now();
-    let mut child = bin()
-        .env("VAULT_ADDR", "https://127.0.0.1:9")
-        .env("VAULT_TOKEN", "s.not-a-real-token")
-        .args(["-c", ws.to_str().unwrap(), "token", "CI key"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > Duration::from_secs(10) {
-            let _ = child.kill();
-            panic!("`token` hangs on a FIFO planted as the vault CA");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_ne!(out.status.code(), Some(0));
-    assert!(out.stdout.is_empty());
-    assert!(
-        stderr.contains("vault CA certificate") && stderr.contains("named pipe"),
-        "{stderr}"
+    let r = run_within(
+        bin()
+            .env("VAULT_ADDR", "https://127.0.0.1:9")
+            .env("VAULT_TOKEN", "s.not-a-real-token")
+            .args(["-c", ws.to_str().unwrap(), "token", "CI key"]),
+        Duration::from_secs(10),
+        "`token` on a FIFO planted as the vault CA",
     );
-    assert!(!stderr.contains("s.not-a-real-token"), "{stderr}");
+    assert_ne!(r.code, 0);
+    assert!(r.stdout.is_empty());
+    assert!(
+        r.stderr.contains("vault CA certificate") && r.stderr.contains("named pipe"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("s.not-a-real-token"), "{}", r.stderr);
 }
 
 #[test]

@@ -2,10 +2,10 @@
 //! each test reads the file on disk afterwards (and, for sign-ins, talks to the loopback stub).
 
 mod common;
+mod signin_stub;
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
 
 use common::tmux::Tmux;
 use common::*;
@@ -320,45 +320,12 @@ fn set_a_step_input() {
     assert_eq!(text, expected);
 }
 
-struct Stub {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Stub {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn stub() -> Option<Stub> {
-    let py = python();
-    if !require(py.is_some(), "Python with PyPI srp (CI's .venv)") {
-        return None;
-    }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/stubs/apple_stub.py");
-    let mut child = Command::new(py?)
-        .arg(script)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port: u16 = line.trim().parse().expect("stub port");
-    Some(Stub {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    })
-}
-
 #[test]
 fn re_authenticate_against_the_stub() {
     let Some(s) = setup() else { return };
-    let Some(stub) = stub() else { return };
+    let Some(stub) = signin_stub::stub(&[]) else {
+        return;
+    };
     let t = open(
         &s,
         "reauth",
@@ -389,7 +356,9 @@ fn re_authenticate_against_the_stub() {
 #[test]
 fn add_an_apple_id_against_the_stub() {
     let Some(s) = setup() else { return };
-    let Some(stub) = stub() else { return };
+    let Some(stub) = signin_stub::stub(&[]) else {
+        return;
+    };
     // No Apple ID in this workspace yet: the first one is added through the `a` chooser.
     write(
         &s.ws,
@@ -433,21 +402,6 @@ fn add_an_apple_id_against_the_stub() {
     assert!(!text.contains("pw-trusted"), "{text}");
 }
 
-/// The stub's counters (`GET /stats`), read with Python (CI's .venv, as the stub itself).
-fn stub_stats(stub: &Stub) -> serde_json::Value {
-    let o = Command::new(python().unwrap())
-        .args([
-            "-c",
-            &format!(
-                "import urllib.request;print(urllib.request.urlopen('{}/stats').read().decode())",
-                stub.url
-            ),
-        ])
-        .output()
-        .unwrap();
-    serde_json::from_slice(&o.stdout).unwrap()
-}
-
 fn line_of<'a>(text: &'a str, key: &str) -> &'a str {
     text.lines().find(|l| l.starts_with(key)).unwrap_or("")
 }
@@ -455,7 +409,9 @@ fn line_of<'a>(text: &'a str, key: &str) -> &'a str {
 #[test]
 fn re_authenticate_with_a_live_trust_cookie_posts_no_code() {
     let Some(s) = setup() else { return };
-    let Some(stub) = stub() else { return };
+    let Some(stub) = signin_stub::stub(&[]) else {
+        return;
+    };
     let t = open(
         &s,
         "refresh",
@@ -471,13 +427,16 @@ fn re_authenticate_with_a_live_trust_cookie_posts_no_code() {
     let first = on_disk(&s);
     let authenticated = line_of(&first, "authenticated_at = 20").to_string();
     assert!(!authenticated.is_empty(), "{first}");
-    assert_eq!(stub_stats(&stub)["codes"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        signin_stub::stats(&stub)["codes"].as_array().unwrap().len(),
+        1
+    );
     let session_before = std::fs::read_to_string(s.dir.join("session.json")).unwrap();
     // The trust cookie now lives: `r` refreshes with it, no code form.
     t.keys(&["r"]);
     t.wait_for("refreshed with the trust cookie (no code); the session expires 20");
     t.quit(&s.done);
-    let stats = stub_stats(&stub);
+    let stats = signin_stub::stats(&stub);
     assert_eq!(
         stats["codes"].as_array().unwrap().len(),
         1,
@@ -504,7 +463,9 @@ fn re_authenticate_with_a_live_trust_cookie_posts_no_code() {
 #[test]
 fn add_an_apple_id_by_reference_without_a_keyring() {
     let Some(s) = setup() else { return };
-    let Some(stub) = stub() else { return };
+    let Some(stub) = signin_stub::stub(&[]) else {
+        return;
+    };
     write(
         &s.ws,
         "version = 1\nyou = \"trusted@example.com\"\n\n[[apps]]\nslug = \"shop-ios\"\n",

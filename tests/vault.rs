@@ -255,10 +255,9 @@ fn sign_in_args(stub: &Stub) -> Vec<String> {
         .to_vec()
 }
 
-/// `add api-key ci --store vault` with a fresh .p8 made in the host's home; the key's path.
-fn add_key_to_vault(host: &Host) -> PathBuf {
-    let key = openssl_p256(host.home.path(), "AuthKey_ABCDE12345.p8");
-    let r = host.run(&[
+/// `add api-key ci --store vault` with the .p8 at `key`.
+fn add_key(host: &Host, key: &Path) -> Run {
+    host.run(&[
         "add",
         "api-key",
         "--name",
@@ -271,7 +270,13 @@ fn add_key_to_vault(host: &Host) -> PathBuf {
         key.to_str().unwrap(),
         "--store",
         "vault",
-    ]);
+    ])
+}
+
+/// `add api-key ci --store vault` with a fresh .p8 made in the host's home; the key's path.
+fn add_key_to_vault(host: &Host) -> PathBuf {
+    let key = openssl_p256(host.home.path(), "AuthKey_ABCDE12345.p8");
+    let r = add_key(host, &key);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(r.stderr.contains("the vault at"), "{}", r.stderr);
     key
@@ -430,20 +435,7 @@ fn two_hosts_share_a_key_and_a_session_through_openbao() {
 /// Runs `add api-key --store vault` on a host; returns the run and whether the file changed.
 fn add_key_refused(host: &Host, key: &Path) -> (Run, bool) {
     let before = std::fs::read_to_string(host.ws()).unwrap();
-    let r = host.run(&[
-        "add",
-        "api-key",
-        "--name",
-        "ci",
-        "--key-id",
-        KEY_ID,
-        "--issuer-id",
-        ISSUER,
-        "--p8",
-        key.to_str().unwrap(),
-        "--store",
-        "vault",
-    ]);
+    let r = add_key(host, key);
     let after = std::fs::read_to_string(host.ws()).unwrap();
     (r, before != after)
 }

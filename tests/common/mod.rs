@@ -46,6 +46,29 @@ pub fn run(cmd: &mut Command) -> Run {
     }
 }
 
+/// `run`, but a command still running after `limit` is killed and the test fails: "{what} hangs".
+pub fn run_within(cmd: &mut Command, limit: std::time::Duration, what: &str) -> Run {
+    let started = std::time::Instant::now();
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run apple-conn");
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("{what} hangs");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 /// Fails under CI (where every real part must be present), skips on a laptop without it.
 pub fn require(available: bool, what: &str) -> bool {
     if available {

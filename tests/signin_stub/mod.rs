@@ -105,3 +105,17 @@ pub fn assert_no_secrets(texts: &[&str], secrets: &[&str]) {
         }
     }
 }
+
+/// A fresh workspace in `dir` with `apple_id` added through the stub (the run must succeed).
+pub fn signed_in(
+    stub: &Stub,
+    dir: &Path,
+    apple_id: &str,
+    password: &str,
+    extra: &[&str],
+) -> (std::path::PathBuf, Run) {
+    let ws = workspace(dir);
+    let r = add(stub, &ws, apple_id, password, extra);
+    assert_eq!(r.code, 0, "{}", r.all());
+    (ws, r)
+}
