@@ -51,6 +51,24 @@ pub struct Settings {
     /// Where `{ vault = … }` references live (a Vault/OpenBao KV v2 engine).
     #[serde(default)]
     pub vault: Option<VaultSettings>,
+    /// `[settings.bitrise]`: the Bitrise account apple-conn reads apps and keys from.
+    #[serde(default)]
+    pub bitrise: Option<BitriseSettings>,
+}
+
+/// `[settings.bitrise]`: who signed in to Bitrise, where the token lives, and (trusted only) the API.
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct BitriseSettings {
+    /// The token's user slug (`GET /me` `data.slug`).
+    #[serde(default)]
+    pub user: Option<String>,
+    /// Where the personal access token lives: the same reference forms as every secret.
+    #[serde(default)]
+    pub token: Option<SecretRef>,
+    /// The API base URL with its `/v0.1` prefix; honoured only once this host trusts the file.
+    #[serde(default)]
+    pub api_url: Option<String>,
 }
 
 /// `[settings.vault]`: which engine and folder; never the token, rarely the address.

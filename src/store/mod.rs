@@ -265,6 +265,7 @@ pub mod edit;
 pub mod files;
 mod parallel;
 pub mod save;
+pub mod trust;
 pub mod workspace_id;
 
 #[derive(Debug)]
