@@ -50,6 +50,12 @@ pub fn apple_id(value: &str) -> Result<(), String> {
     }
 }
 
+/// A member of the team (an app's owner or admin): an email address, as Bitrise names members.
+pub fn member(value: &str) -> Result<(), String> {
+    apple_id(value)
+        .map_err(|_| format!("member `{value}` must be an email address, e.g. alice@example.com"))
+}
+
 pub fn two_factor_code(value: &str) -> Result<(), String> {
     // Four digits: accounts on Apple's old two-step verification.
     if matches!(value.len(), 4 | 6) && value.chars().all(|c| c.is_ascii_digit()) {

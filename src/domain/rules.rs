@@ -2,7 +2,7 @@
 //! (`check` names TOML keys, the CLI names flags, the TUI names form fields). Pure.
 
 use super::fields;
-use super::workspace::{ApiKey, AppleId, KeyKind, MAX_API_KEYS, Workspace};
+use super::workspace::{ApiKey, App, AppleId, KeyKind, MAX_API_KEYS, Workspace};
 
 /// The part of an API key a refusal is about (a face maps it to a flag or a field).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +117,87 @@ impl Workspace {
                 owner: owner.to_string(),
                 existing: existing.apple_id.clone(),
             });
+        }
+        Ok(())
+    }
+}
+
+/// The part of a new app a refusal is about (a face maps it to a flag or a field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppField {
+    Slug,
+    Title,
+    Owner,
+    Admins,
+    BitriseYml,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppRefusal {
+    /// A field's shape is wrong; the message says what to write.
+    Shape(AppField, String),
+    SlugTaken(String),
+    /// `[apps.bitrise_yml]` names both workflows and a pipeline, or neither.
+    RunsNotOne,
+}
+
+impl AppRefusal {
+    pub fn field(&self) -> AppField {
+        match self {
+            AppRefusal::Shape(f, _) => *f,
+            AppRefusal::SlugTaken(_) => AppField::Slug,
+            AppRefusal::RunsNotOne => AppField::BitriseYml,
+        }
+    }
+
+    /// The message with the workspace's own words (a face may word the flags itself).
+    pub fn message(&self) -> String {
+        match self {
+            AppRefusal::Shape(_, m) => m.clone(),
+            AppRefusal::SlugTaken(s) => {
+                format!("an app with the slug `{s}` already exists: choose another slug")
+            }
+            AppRefusal::RunsNotOne => {
+                "a bitrise.yml app runs either workflows or one pipeline: give one of the two"
+                    .into()
+            }
+        }
+    }
+}
+
+impl Workspace {
+    /// Whether `app` may join the workspace: the first reason it may not.
+    /// The bitrise.yml file itself is read by the caller (the domain does no I/O).
+    pub fn may_add_app(&self, app: &App) -> Result<(), AppRefusal> {
+        fields::app_slug(&app.slug).map_err(|e| AppRefusal::Shape(AppField::Slug, e))?;
+        if self.app(&app.slug).is_some() {
+            return Err(AppRefusal::SlugTaken(app.slug.clone()));
+        }
+        if let Some(title) = &app.title
+            && (title.trim().is_empty() || title.chars().any(char::is_control))
+        {
+            return Err(AppRefusal::Shape(
+                AppField::Title,
+                "the title is empty or has control characters: write plain text, e.g. \"Shop iOS\""
+                    .into(),
+            ));
+        }
+        if let Some(owner) = &app.owner {
+            fields::member(owner).map_err(|e| AppRefusal::Shape(AppField::Owner, e))?;
+        }
+        for admin in &app.admins {
+            fields::member(admin).map_err(|e| AppRefusal::Shape(AppField::Admins, e))?;
+        }
+        if let Some(b) = &app.bitrise_yml {
+            if b.path.trim().is_empty() {
+                return Err(AppRefusal::Shape(
+                    AppField::BitriseYml,
+                    "the bitrise.yml path is empty: give the file's path".into(),
+                ));
+            }
+            if b.workflows.is_empty() == b.pipeline.is_none() {
+                return Err(AppRefusal::RunsNotOne);
+            }
         }
         Ok(())
     }

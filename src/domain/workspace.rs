@@ -319,6 +319,28 @@ impl App {
         self.owner.as_deref().unwrap_or(&ws.you)
     }
 
+    /// What removing the app takes with it, for the confirmation (connections and secrets stay).
+    pub fn what_removal_loses(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(k) = &self.api_key {
+            out.push(format!("its API key assignment ({k})"));
+        }
+        if let Some(a) = &self.apple_id {
+            out.push(format!("its Apple ID assignment ({a})"));
+        }
+        if !self.steps.is_empty() {
+            let inputs: usize = self.steps.iter().map(|s| s.inputs.len()).sum();
+            out.push(format!(
+                "{} step(s) with {inputs} input(s)",
+                self.steps.len()
+            ));
+        }
+        if let Some(b) = &self.bitrise_yml {
+            out.push(format!("its link to {} (the file stays)", b.path));
+        }
+        out
+    }
+
     /// The members whose Apple ID may be assigned: the owner and the admins (the seed's Team tab).
     pub fn may_use_apple_id_of(&self, ws: &Workspace, member: &str) -> bool {
         self.owner(ws) == member || self.admins.iter().any(|a| a == member)

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use toml_edit::{ArrayOfTables, DocumentMut, InlineTable, Item, Table, Value, value};
 
 use crate::domain::secret_ref::{SecretRef, TomlScalar};
-use crate::domain::workspace::{ApiKey, AppleId, Team};
+use crate::domain::workspace::{ApiKey, App, AppleId, Team};
 
 fn secret_ref_value(r: &SecretRef) -> Value {
     let mut t = InlineTable::new();
@@ -250,6 +250,56 @@ pub fn remove_connection(
         }
     }
     Ok(cleared)
+}
+
+/// Appends a new `[[apps]]` table (after the others: comments and entries stay as they are).
+pub fn add_app(doc: &mut DocumentMut, app: &App) -> Result<(), String> {
+    let mut t = Table::new();
+    t.insert("slug", value(app.slug.as_str()));
+    if let Some(title) = &app.title {
+        t.insert("title", value(title.as_str()));
+    }
+    if let Some(owner) = &app.owner {
+        t.insert("owner", value(owner.as_str()));
+    }
+    if !app.admins.is_empty() {
+        let admins: toml_edit::Array = app.admins.iter().map(String::as_str).collect();
+        t.insert("admins", value(admins));
+    }
+    if let Some(k) = &app.api_key {
+        t.insert("api_key", value(k.as_str()));
+    }
+    if let Some(a) = &app.apple_id {
+        t.insert("apple_id", value(a.as_str()));
+    }
+    if let Some(b) = &app.bitrise_yml {
+        let mut yml = Table::new();
+        yml.insert("path", value(b.path.as_str()));
+        if !b.workflows.is_empty() {
+            let w: toml_edit::Array = b.workflows.iter().map(String::as_str).collect();
+            yml.insert("workflows", value(w));
+        }
+        if let Some(p) = &b.pipeline {
+            yml.insert("pipeline", value(p.as_str()));
+        }
+        t.insert("bitrise_yml", Item::Table(yml));
+    }
+    array_of_tables(doc, "apps")?.push(t);
+    Ok(())
+}
+
+/// Removes one `[[apps]]` table with everything under it (its steps, its bitrise_yml).
+pub fn remove_app(doc: &mut DocumentMut, slug: &str) -> Result<(), String> {
+    let tables = array_of_tables(doc, "apps")?;
+    let index = tables
+        .iter()
+        .position(|t| t.get("slug").and_then(Item::as_str) == Some(slug))
+        .ok_or_else(|| format!("no apps entry with slug = \"{slug}\""))?;
+    tables.remove(index);
+    if tables.is_empty() {
+        doc.remove("apps");
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

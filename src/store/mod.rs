@@ -152,6 +152,35 @@ pub fn resolve_path(workspace_file: &Path, path: &str) -> PathBuf {
     }
 }
 
+/// How a path the user gave is written into the workspace: relative to the workspace's folder
+/// when the file is inside it (the workspace stays portable, e.g. in git), else absolute.
+pub struct PortablePath {
+    pub written: String,
+    /// The file is outside the workspace's folder: the workspace no longer travels with it.
+    pub outside: bool,
+}
+
+pub fn portable_path(workspace_file: &Path, path: &Path) -> PortablePath {
+    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    // Canonical forms compare through symlinked folders (/tmp on macOS); the relative part is kept as found.
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| absolute(p));
+    let folder = absolute(workspace_file)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let file = canon(path);
+    match file.strip_prefix(canon(&folder)) {
+        Ok(rel) if !rel.as_os_str().is_empty() => PortablePath {
+            written: rel.display().to_string(),
+            outside: false,
+        },
+        _ => PortablePath {
+            written: absolute(path).display().to_string(),
+            outside: true,
+        },
+    }
+}
+
 /// 1-based line and column of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
