@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(
     name = "apple-conn",
-    version,
+    version = crate::VERSION,
     about = "Apple credentials for mobile CI: see which auth every Bitrise step will receive, and why",
     long_about = None
 )]
@@ -16,8 +16,8 @@ pub struct Cli {
     #[arg(short = 'c', long = "config", global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
-    /// Open the embedded demo workspace (in-memory secrets, a throwaway key, nothing saved)
-    #[arg(long)]
+    /// The embedded demo workspace (in-memory secrets, a throwaway key, nothing saved): the TUI, preview, check, doctor, list
+    #[arg(long, global = true)]
     pub demo: bool,
     /// Open the workspace without saving anything
     #[arg(long)]
@@ -53,12 +53,14 @@ pub enum Command {
     Preview(PreviewArgs),
     /// Create a new workspace file
     Init(InitArgs),
-    /// Add a connection: an App Store Connect API key or an Apple ID
+    /// Add a connection (an App Store Connect API key or an Apple ID) or an app
     #[command(subcommand)]
     Add(AddCommand),
-    /// Remove a connection, clearing it from the apps that use it
+    /// Remove a connection (clearing it from the apps that use it) or an app
     #[command(subcommand)]
     Remove(RemoveCommand),
+    /// List the workspace's connections and apps: kinds, owners, where secrets live, assignments
+    List(ListArgs),
     /// Assign a connection to an app, or clear an assignment
     Assign(AssignArgs),
     /// Print a signed App Store Connect token (JWT) for an API key, and nothing else
@@ -86,6 +88,36 @@ pub enum Command {
     Secrets(SecretsCommand),
     /// Look at every connection and app: one status (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)
     Doctor(DoctorArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell) to stdout
+    Completions {
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// Print the manual page (roff) to stdout: `apple-conn man > apple-conn.1`
+    Man,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Only connections, or only apps (default: both)
+    #[arg(value_enum)]
+    pub what: Option<ListWhat>,
+    #[arg(long, value_enum, default_value_t = TableJson::Table)]
+    pub format: TableJson,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ListWhat {
+    Connections,
+    Apps,
 }
 
 #[derive(Debug, clap::Args)]
@@ -110,6 +142,9 @@ pub struct DoctorArgs {
     /// When the status is not OK, POST the JSON report plus "text" here (https, or http to loopback)
     #[arg(long, value_name = "URL")]
     pub notify: Option<String>,
+    /// One line per finding however long (the text fits 80 columns by default)
+    #[arg(long)]
+    pub wide: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -153,6 +188,32 @@ pub enum AddCommand {
     ApiKey(AddApiKeyArgs),
     /// Add an Apple ID: signs in to Apple for real and keeps the 2FA session
     AppleId(AddAppleIdArgs),
+    /// Add an app, by hand or reading its steps from a bitrise.yml
+    App(AddAppArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AddAppArgs {
+    /// The app's slug, unique in the workspace (letters, digits, `-`, `_`, `.`)
+    pub slug: String,
+    /// A title shown next to the slug
+    #[arg(long)]
+    pub title: Option<String>,
+    /// The app's owner (default: you)
+    #[arg(long, value_name = "EMAIL")]
+    pub owner: Option<String>,
+    /// An admin, whose Apple ID may be assigned to the app (repeatable)
+    #[arg(long = "admin", value_name = "EMAIL")]
+    pub admins: Vec<String>,
+    /// Take the app's steps from this bitrise.yml (saved relative to the workspace when inside its folder)
+    #[arg(long, value_name = "PATH")]
+    pub bitrise_yml: Option<PathBuf>,
+    /// A workflow of the bitrise.yml the app runs (repeatable)
+    #[arg(long = "workflow", value_name = "ID", requires = "bitrise_yml", conflicts_with = "pipeline")]
+    pub workflows: Vec<String>,
+    /// The pipeline of the bitrise.yml the app runs
+    #[arg(long, value_name = "ID", requires = "bitrise_yml")]
+    pub pipeline: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -289,8 +350,8 @@ pub struct AddApiKeyArgs {
     #[arg(long)]
     pub name: String,
     /// The key ID (10 characters, A-Z and 0-9)
-    #[arg(long)]
-    pub key_id: String,
+    #[arg(long, required_unless_present = "from_fastlane_json")]
+    pub key_id: Option<String>,
     /// The issuer ID (a UUID); required for team keys
     #[arg(long)]
     pub issuer_id: Option<String>,
@@ -301,8 +362,11 @@ pub struct AddApiKeyArgs {
     #[arg(long)]
     pub enterprise: bool,
     /// The .p8: a file path, env:VAR or stdin
-    #[arg(long, value_name = "PATH|env:VAR|stdin")]
-    pub p8: String,
+    #[arg(long, value_name = "PATH|env:VAR|stdin", required_unless_present = "from_fastlane_json")]
+    pub p8: Option<String>,
+    /// fastlane's API key JSON (key_id, issuer_id, key, in_house), e.g. from `export fastlane`
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["p8", "key_id", "issuer_id", "individual", "enterprise"])]
+    pub from_fastlane_json: Option<PathBuf>,
     /// Where the private key is kept: the OS keyring (a copy), or a reference to the file / variable
     #[arg(long, value_enum, default_value_t = KeyStorage::Keyring)]
     pub store: KeyStorage,
@@ -321,9 +385,26 @@ pub enum KeyStorage {
 #[derive(Debug, Subcommand)]
 pub enum RemoveCommand {
     /// Remove an API key connection and its keyring entry
-    ApiKey { name: String },
+    ApiKey {
+        name: String,
+        /// Do not ask, even when apps use it
+        #[arg(long)]
+        yes: bool,
+    },
     /// Remove an Apple ID connection and its keyring entries
-    AppleId { apple_id: String },
+    AppleId {
+        apple_id: String,
+        /// Do not ask, even when apps use it
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Remove an app with its steps and assignments (the connections stay)
+    App {
+        slug: String,
+        /// Do not ask, even when the app has steps or assignments
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -476,6 +557,9 @@ pub struct PreviewArgs {
     /// The pipeline to run (with --bitrise-yml)
     #[arg(long, requires = "bitrise_yml")]
     pub pipeline: Option<String>,
+    /// One line per step however long (the table fits 80 columns by default)
+    #[arg(long)]
+    pub wide: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

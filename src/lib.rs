@@ -4,6 +4,16 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+/// `--version`: the package version, the commit it was built from and the StepLib data's source.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("APPLE_CONN_COMMIT"),
+    "; StepLib data ",
+    env!("APPLE_CONN_STEPLIB"),
+    ")"
+);
+
 pub mod apple;
 pub mod asc;
 #[cfg(any(test, feature = "test-support"))]

@@ -49,8 +49,22 @@ impl std::fmt::Display for OpenError {
     }
 }
 
+/// A file this process reads from memory instead of the disk: `--demo`'s embedded bitrise.yml.
+static IN_MEMORY: std::sync::OnceLock<(std::path::PathBuf, &'static str)> =
+    std::sync::OnceLock::new();
+
+/// From now on `open(path)` parses `text` (set once per process, by `--demo` only).
+pub fn serve_from_memory(path: std::path::PathBuf, text: &'static str) {
+    let _ = IN_MEMORY.set((path, text));
+}
+
 /// Reads, loads and validates a bitrise.yml (its warnings stay on the result).
 pub fn open(path: &Path) -> Result<BitriseYml, OpenError> {
+    if let Some((p, text)) = IN_MEMORY.get()
+        && p == path
+    {
+        return parse(&path.display().to_string(), text).map_err(OpenError::Invalid);
+    }
     let text = crate::store::files::read_text_capped(
         path,
         crate::store::files::BITRISE_YML_CAP,

@@ -82,6 +82,17 @@ impl SecretRef {
         }
     }
 
+    /// Where, in one word a listing shows: `keyring`, `env:VAR`, `file:PATH`, `vault`, `vault:PATH#FIELD`.
+    pub fn short(&self) -> String {
+        match self {
+            SecretRef::Keyring => "keyring".into(),
+            SecretRef::Env(var) => format!("env:{var}"),
+            SecretRef::Path(path) => format!("file:{path}"),
+            SecretRef::Vault(VaultRef::Entry) => "vault".into(),
+            SecretRef::Vault(VaultRef::Path { path, field }) => format!("vault:{path}#{field}"),
+        }
+    }
+
     /// The inline-table form written to the workspace file.
     pub fn toml_key_value(&self) -> (&'static str, TomlScalar<'_>) {
         match self {

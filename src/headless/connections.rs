@@ -59,8 +59,17 @@ fn key_refusal_words(r: &KeyRefusal) -> String {
 }
 
 pub fn add_api_key(path: &Path, keyring: &dyn SecretStore, args: &AddApiKeyArgs) -> CmdResult {
+    if let Some(json) = &args.from_fastlane_json {
+        return add_from_fastlane_json(path, keyring, args, json);
+    }
+    let (Some(p8), Some(key_id)) = (args.p8.as_deref(), args.key_id.as_deref()) else {
+        return Err(Failure::new(
+            2,
+            "give --p8 and --key-id, or --from-fastlane-json FILE",
+        ));
+    };
     let loaded = super::load_path(path)?;
-    let source: Option<SecretSource> = match args.p8.as_str() {
+    let source: Option<SecretSource> = match p8 {
         "stdin" | "-" => Some(SecretSource::Stdin),
         s if s.starts_with("env:") => Some(
             s.parse()
@@ -68,10 +77,10 @@ pub fn add_api_key(path: &Path, keyring: &dyn SecretStore, args: &AddApiKeyArgs)
         ),
         _ => None,
     };
-    let file_path = source.is_none().then(|| Path::new(&args.p8).to_path_buf());
+    let file_path = source.is_none().then(|| Path::new(p8).to_path_buf());
     let key = ApiKey {
         name: args.name.clone(),
-        key_id: args.key_id.clone(),
+        key_id: key_id.to_string(),
         issuer_id: args.issuer_id.clone(),
         kind: if args.individual {
             KeyKind::Individual
@@ -119,7 +128,16 @@ pub fn add_api_key(path: &Path, keyring: &dyn SecretStore, args: &AddApiKeyArgs)
                     "--store reference needs --p8 PATH or env:VAR (stdin cannot be referenced)",
                 )
             })?,
-            (None, Some(p)) => SecretRef::Path(absolute(p).display().to_string()),
+            (None, Some(p)) => {
+                let written = store::portable_path(path, p);
+                if written.outside {
+                    eprintln!(
+                        "warning: {} is outside the workspace's folder: the workspace names it by its absolute path and no longer works when moved or cloned elsewhere (keep the key beside the workspace, or use --store keyring)",
+                        written.written
+                    );
+                }
+                SecretRef::Path(written.written)
+            }
             (None, None) => return Err(Failure::new(2, "--p8 is required")),
         }),
     };
@@ -132,9 +150,15 @@ pub fn add_api_key(path: &Path, keyring: &dyn SecretStore, args: &AddApiKeyArgs)
         file_name.as_deref(),
         storage,
     )
-    .map_err(|e| match e {
+    .map_err(|e| add_key_failure(e, p8))?;
+    report_added(&added);
+    Ok(0)
+}
+
+fn add_key_failure(e: AddKeyError, what: &str) -> Failure {
+    match e {
         AddKeyError::Refused(r) => Failure::new(1, key_refusal_words(&r)),
-        AddKeyError::Import(e) => Failure::new(1, format!("{}: {e}", args.p8)),
+        AddKeyError::Import(e) => Failure::new(1, format!("{what}: {e}")),
         AddKeyError::Keyring(e) => {
             Failure::new(1, format!("could not store the private key: {e}"))
         }
@@ -151,7 +175,10 @@ pub fn add_api_key(path: &Path, keyring: &dyn SecretStore, args: &AddApiKeyArgs)
                 "{error}\nThe key was stored as {entry} but could not be removed again ({cleanup}): delete that keyring entry by hand"
             ),
         ),
-    })?;
+    }
+}
+
+fn report_added(added: &keys::AddedKey) {
     eprintln!(
         "added API key `{}` ({}), fingerprint {}, private key in {}",
         added.key.name,
@@ -162,11 +189,92 @@ pub fn add_api_key(path: &Path, keyring: &dyn SecretStore, args: &AddApiKeyArgs)
     for w in &added.warnings {
         eprintln!("warning: {w}");
     }
-    Ok(0)
 }
 
-fn absolute(p: &Path) -> std::path::PathBuf {
-    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+/// fastlane's API key JSON (`export fastlane` writes it): `key` is the secret, read and never shown.
+#[derive(serde::Deserialize)]
+struct FastlaneKeyJson {
+    key_id: String,
+    #[serde(default)]
+    issuer_id: Option<String>,
+    key: String,
+    #[serde(default)]
+    in_house: Option<bool>,
+}
+
+fn add_from_fastlane_json(
+    path: &Path,
+    keyring: &dyn SecretStore,
+    args: &AddApiKeyArgs,
+    json: &Path,
+) -> CmdResult {
+    if args.store == KeyStorage::Reference {
+        return Err(Failure::new(
+            2,
+            "--store reference cannot point inside a fastlane JSON: use --store keyring or --store vault (or --p8 with the .p8 file)",
+        ));
+    }
+    let loaded = super::load_path(path)?;
+    let raw = zeroize::Zeroizing::new(
+        crate::store::files::read_capped(json, crate::store::files::KEY_CAP, "fastlane JSON")
+            .map_err(|e| Failure::new(1, format!("cannot read {}: {e}", json.display())))?,
+    );
+    // serde_json's messages name a line and column, never the text: safe with a key inside.
+    let parsed: FastlaneKeyJson = serde_json::from_slice(&raw).map_err(|e| {
+        Failure::new(
+            1,
+            format!(
+                "{}: not fastlane's API key JSON ({e}): it needs \"key_id\", \"key\" and, for a team key, \"issuer_id\"",
+                json.display()
+            ),
+        )
+    })?;
+    let FastlaneKeyJson {
+        key_id,
+        issuer_id,
+        key: pem,
+        in_house,
+    } = parsed;
+    let pem = SecretValue::new(pem);
+    let key = ApiKey {
+        name: args.name.clone(),
+        kind: if issuer_id.is_some() {
+            KeyKind::Team
+        } else {
+            KeyKind::Individual
+        },
+        key_id,
+        issuer_id,
+        enterprise: in_house.unwrap_or(false),
+        owner: None,
+        private_key: SecretRef::Keyring,
+        fingerprint: None,
+    };
+    if let Some(mode) = loose_mode(json) {
+        eprintln!(
+            "warning: {} holds a private key and is readable by group or others (mode {mode:o}): run chmod 600 {}",
+            json.display(),
+            json.display()
+        );
+    }
+    validate_new_api_key(&loaded.workspace, &key)
+        .map_err(|e| Failure::new(1, format!("{}: {e}", json.display())))?;
+    let storage = match args.store {
+        KeyStorage::Vault => Storage::Vault,
+        _ => Storage::Keyring,
+    };
+    let added = keys::add_api_key(
+        Target::Disk(path),
+        keyring,
+        &loaded.workspace,
+        key,
+        pem.expose().as_bytes(),
+        None,
+        storage,
+    )
+    .map_err(|e| add_key_failure(e, &format!("{} (its \"key\")", json.display())))?;
+    report_added(&added);
+    Ok(0)
 }
 
 pub fn loose_mode(p: &Path) -> Option<u32> {
@@ -200,9 +308,12 @@ pub fn assign(path: &Path, args: &AssignArgs) -> CmdResult {
 }
 
 pub fn remove(path: &Path, keyring: &dyn SecretStore, what: &RemoveCommand) -> CmdResult {
-    let (kind, id) = match what {
-        RemoveCommand::ApiKey { name } => (ConnectionKind::ApiKey, name.clone()),
-        RemoveCommand::AppleId { apple_id } => (ConnectionKind::AppleId, apple_id.clone()),
+    let (kind, id, yes) = match what {
+        RemoveCommand::ApiKey { name, yes } => (ConnectionKind::ApiKey, name.clone(), *yes),
+        RemoveCommand::AppleId { apple_id, yes } => {
+            (ConnectionKind::AppleId, apple_id.clone(), *yes)
+        }
+        RemoveCommand::App { slug, yes } => return super::apps::remove_app(path, slug, *yes),
     };
     let before = super::load_path(path)?;
     // An unknown name is worded here with suggestions; the op removes what is found.
@@ -223,7 +334,7 @@ pub fn remove(path: &Path, keyring: &dyn SecretStore, what: &RemoveCommand) -> C
         ConnectionKind::ApiKey => before.workspace.apps_using_api_key(&id),
         ConnectionKind::AppleId => before.workspace.apps_using_apple_id(&id),
     };
-    if !users.is_empty() && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+    if !yes && !users.is_empty() && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
         eprint!(
             "{id} is used by {}: remove it and clear it from them? [y/N] ",
             users.join(", ")

@@ -1,6 +1,6 @@
 //! Runs one subcommand.
 
-use super::{CmdResult, config_path, load};
+use super::{CmdResult, Failure, config_path, load};
 use crate::cli::{AddCommand, Cli, Command, ExportCommand, JwtCommand};
 use crate::secrets::LazyKeyring;
 
@@ -13,7 +13,16 @@ pub fn run(cli: &Cli) -> CmdResult {
     let Some(command) = &cli.command else {
         return Err(super::Failure::new(2, "no subcommand"));
     };
+    if cli.demo {
+        return demo(command);
+    }
     match command {
+        Command::List(args) => load(&cli.config).and_then(|l| super::list::run(&l, args)),
+        Command::Completions { shell } => super::manual::completions(*shell),
+        Command::Man => super::manual::man(),
+        Command::Add(AddCommand::App(args)) => {
+            super::apps::add_app(&config_path(&cli.config)?, args)
+        }
         Command::Check(args) => {
             load(&cli.config).and_then(|l| super::check::run(&l, &keyring, args))
         }
@@ -59,9 +68,30 @@ pub fn run(cli: &Cli) -> CmdResult {
         Command::Secrets(crate::cli::SecretsCommand::Move { to }) => {
             super::secrets_move::run(&config_path(&cli.config)?, &keyring, *to)
         }
-        Command::Doctor(args) => super::doctor::run(&cli.config, &keyring, args),
+        Command::Doctor(args) => super::doctor::run(&cli.config, &keyring, args, None),
         Command::Env(args) => {
             load(&cli.config).and_then(|l| super::export::env(&l, &keyring, args))
         }
+    }
+}
+
+/// `--demo` with a command: the read-only ones look at the embedded demo; the others are refused.
+fn demo(command: &Command) -> CmdResult {
+    let open = || crate::ops::demo::for_commands().map_err(|e| Failure::new(2, e));
+    match command {
+        Command::Check(args) => {
+            let (l, memory) = open()?;
+            super::check::run(&l, &memory, args)
+        }
+        Command::Preview(args) => open().and_then(|(l, _)| super::preview::run(&l, args)),
+        Command::Doctor(args) => {
+            let (l, memory) = open()?;
+            super::doctor::run(&None, &memory, args, Some(&l))
+        }
+        Command::List(args) => open().and_then(|(l, _)| super::list::run(&l, args)),
+        _ => Err(Failure::new(
+            2,
+            "--demo works with the terminal UI and with preview, check, doctor and list; this command reads or changes a real workspace: drop --demo",
+        )),
     }
 }

@@ -28,6 +28,7 @@ pub fn run(
     config: &Option<std::path::PathBuf>,
     keyring: &dyn SecretStore,
     args: &DoctorArgs,
+    demo: Option<&Loaded>,
 ) -> CmdResult {
     // A refused URL stops everything before anything is looked at (and nothing is sent).
     let notify = match args.notify.as_deref().map(notify_url).transpose() {
@@ -38,7 +39,15 @@ pub fn run(
         Ok(now) => now,
         Err(f) => return unknown(args.format, None, &f.message, notify.as_deref()),
     };
-    match look(config, keyring, args, now) {
+    if demo.is_some() && (args.live || args.refresh || notify.is_some()) {
+        return unknown(
+            args.format,
+            Some(now),
+            "--live, --refresh and --notify reach real services: not with --demo",
+            None,
+        );
+    }
+    match look(config, keyring, args, now, demo) {
         Ok(report) => {
             match args.format {
                 TextJson::Text => out(&report.text()),
@@ -130,9 +139,16 @@ fn look(
     keyring: &dyn SecretStore,
     args: &DoctorArgs,
     now: DateTime<Utc>,
+    demo: Option<&Loaded>,
 ) -> Result<Report, String> {
-    let path = super::config_path(config).map_err(|f| f.message)?;
-    let mut loaded = load(&path)?;
+    let (path, mut loaded) = match demo {
+        Some(l) => (l.path.clone(), l.clone()),
+        None => {
+            let path = super::config_path(config).map_err(|f| f.message)?;
+            let loaded = load(&path)?;
+            (path, loaded)
+        }
+    };
     if let Some(slug) = &args.app
         && let Some(message) = unknown_app(&loaded.workspace, slug)
     {

@@ -75,6 +75,9 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
 }
 
 pub mod apple_id;
+pub mod apps;
+pub mod list;
+pub mod manual;
 pub mod bitrise;
 pub mod connections;
 pub mod dispatch;

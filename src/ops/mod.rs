@@ -5,6 +5,7 @@
 
 pub mod apps;
 pub mod clock;
+pub mod demo;
 pub mod keys;
 pub mod refresh;
 pub mod remove;

@@ -19,7 +19,7 @@ pub struct BitriseFile {
 
 pub type Files = HashMap<PathBuf, BitriseFile>;
 
-pub const DEMO_BITRISE_YML: &str = include_str!("demo-bitrise.yml");
+pub use crate::ops::demo::DEMO_BITRISE_YML;
 
 /// Every file some app of the workspace reads, once each.
 pub fn paths(loaded: &Loaded) -> Vec<PathBuf> {

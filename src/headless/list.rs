@@ -1,0 +1,212 @@
+//! `apple-conn list`: the workspace's connections and apps with kinds, owners, where each secret
+//! lives (never its value) and the assignments. Reads no secret and no clock.
+
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use super::CmdResult;
+use crate::cli::{ListArgs, ListWhat, TableJson};
+use crate::domain::workspace::{App, Workspace};
+use crate::store::Loaded;
+
+pub fn run(loaded: &Loaded, args: &ListArgs) -> CmdResult {
+    let ws = &loaded.workspace;
+    let connections = args.what != Some(ListWhat::Apps);
+    let apps = args.what != Some(ListWhat::Connections);
+    match args.format {
+        TableJson::Json => {
+            let mut doc = serde_json::Map::new();
+            doc.insert("workspace".into(), loaded.path.display().to_string().into());
+            if connections {
+                doc.insert("connections".into(), Value::Array(connections_json(ws)));
+            }
+            if apps {
+                doc.insert(
+                    "apps".into(),
+                    Value::Array(ws.apps.iter().map(|a| app_json(ws, a)).collect()),
+                );
+            }
+            println!("{}", Value::Object(doc));
+        }
+        TableJson::Table => {
+            let mut out = String::new();
+            if connections {
+                connections_table(ws, &mut out);
+            }
+            if apps {
+                if connections {
+                    out.push('\n');
+                }
+                apps_table(ws, &mut out);
+            }
+            print!("{}", crate::terminal_text::clean(&out));
+        }
+    }
+    if apps && ws.apps.is_empty() && args.format == TableJson::Table {
+        eprintln!("no apps yet: add one with `apple-conn add app SLUG`");
+    }
+    Ok(0)
+}
+
+fn connections_json(ws: &Workspace) -> Vec<Value> {
+    let keys = ws.api_keys.iter().map(|k| {
+        json!({
+            "kind": "api_key",
+            "name": k.name,
+            "key_id": k.key_id,
+            "issuer_id": k.issuer_id,
+            "key_kind": k.kind.as_str(),
+            "enterprise": k.enterprise,
+            "owner": k.owner(ws),
+            "fingerprint": k.fingerprint,
+            "stores": {"private_key": k.private_key.short()},
+            "apps": ws.apps_using_api_key(&k.name),
+        })
+    });
+    let aids = ws.apple_ids.iter().map(|a| {
+        let mut stores = serde_json::Map::new();
+        stores.insert("password".into(), a.password.short().into());
+        if let Some(r) = &a.app_specific_password {
+            stores.insert("app_specific_password".into(), r.short().into());
+        }
+        if a.has_session() {
+            stores.insert(
+                "session".into(),
+                a.session.clone().unwrap_or_default().short().into(),
+            );
+        }
+        json!({
+            "kind": "apple_id",
+            "name": a.apple_id,
+            "owner": a.owner(ws),
+            "authenticated_at": a.authenticated_at.map(super::rfc3339),
+            "session_expires_at": a.session_expires_at().map(super::rfc3339),
+            "teams": a.teams.iter().map(|t| json!({"id": t.id, "name": t.name})).collect::<Vec<_>>(),
+            "stores": stores,
+            "apps": ws.apps_using_apple_id(&a.apple_id),
+        })
+    });
+    keys.chain(aids).collect()
+}
+
+fn app_json(ws: &Workspace, app: &App) -> Value {
+    let steps = match &app.bitrise_yml {
+        Some(b) => json!({
+            "bitrise_yml": b.path,
+            "workflows": b.workflows,
+            "pipeline": b.pipeline,
+        }),
+        None => json!({"count": app.steps.len()}),
+    };
+    json!({
+        "slug": app.slug,
+        "title": app.title,
+        "owner": app.owner(ws),
+        "admins": app.admins,
+        "api_key": app.api_key,
+        "apple_id": app.apple_id,
+        "steps": steps,
+    })
+}
+
+/// Rows under headers, each column as wide as its widest cell.
+fn table(out: &mut String, headers: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| {
+        let mut s = String::from(" ");
+        for (cell, w) in cells.iter().zip(&widths) {
+            let _ = write!(s, "  {cell:<w$}");
+        }
+        s.trim_end().to_string()
+    };
+    let _ = writeln!(out, "{}", line(headers.iter().map(|h| h.to_string()).collect()));
+    for row in rows {
+        let _ = writeln!(out, "{}", line(row.clone()));
+    }
+}
+
+fn or_dash(v: &[&str]) -> String {
+    if v.is_empty() {
+        "-".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+fn connections_table(ws: &Workspace, out: &mut String) {
+    let n = ws.api_keys.len() + ws.apple_ids.len();
+    let _ = writeln!(out, "connections ({n})");
+    if n == 0 {
+        let _ = writeln!(
+            out,
+            "  none yet: `apple-conn add api-key` or `apple-conn add apple-id`"
+        );
+        return;
+    }
+    let mut rows = Vec::new();
+    for k in &ws.api_keys {
+        let kind = match (k.kind.as_str(), k.enterprise) {
+            (kind, true) => format!("{kind} key, enterprise"),
+            (kind, false) => format!("{kind} key"),
+        };
+        rows.push(vec![
+            k.identity(),
+            kind,
+            k.owner(ws).to_string(),
+            k.private_key.short(),
+            or_dash(&ws.apps_using_api_key(&k.name)),
+        ]);
+    }
+    for a in &ws.apple_ids {
+        let mut store = a.password.short();
+        if let Some(r) = &a.app_specific_password
+            && r.short() != store
+        {
+            let _ = write!(store, ", app-specific {}", r.short());
+        }
+        rows.push(vec![
+            a.apple_id.clone(),
+            "Apple ID".into(),
+            a.owner(ws).to_string(),
+            store,
+            or_dash(&ws.apps_using_apple_id(&a.apple_id)),
+        ]);
+    }
+    table(out, &["NAME", "KIND", "OWNER", "STORE", "APPS"], &rows);
+}
+
+fn apps_table(ws: &Workspace, out: &mut String) {
+    let _ = writeln!(out, "apps ({})", ws.apps.len());
+    if ws.apps.is_empty() {
+        let _ = writeln!(out, "  none yet: `apple-conn add app SLUG`");
+        return;
+    }
+    let rows: Vec<Vec<String>> = ws
+        .apps
+        .iter()
+        .map(|app| {
+            let steps = match &app.bitrise_yml {
+                Some(b) => format!(
+                    "{} ({})",
+                    b.path,
+                    crate::bitrise::run::describe(&crate::bitrise::run::configured(b))
+                ),
+                None => format!("{} step(s)", app.steps.len()),
+            };
+            vec![
+                app.slug.clone(),
+                app.owner(ws).to_string(),
+                app.api_key.clone().unwrap_or_else(|| "-".into()),
+                app.apple_id.clone().unwrap_or_else(|| "-".into()),
+                steps,
+            ]
+        })
+        .collect();
+    table(out, &["SLUG", "OWNER", "API KEY", "APPLE ID", "STEPS"], &rows);
+}
