@@ -1,10 +1,8 @@
 //! Apple's web sign-in, as fastlane's spaceauth does it: widget key, hashcash, SRP, two-factor,
 //! trust, olympus session. One cookie jar across the flow; `X-Apple-ID-Session-Id` and `scnt` echoed.
 
-mod comb;
+pub mod group;
 pub mod hashcash;
-mod monty;
-mod pbkdf2;
 pub mod refresh;
 pub mod srp;
 pub mod two_factor;

@@ -1,16 +1,12 @@
-//! Apple's SRP-6a: PBKDF2 password derivation (s2k / s2k_fo) and the client proof, in RFC 5054's
-//! 2048-bit group (g = 2). The modexps are our own Montgomery code (`monty.rs`); the result is
-//! checked against RustCrypto `srp`'s `process_reply` below and PyPI srp in tests/signin*.rs.
-//!
-//! How it stays under the sign-in budget (README, Performance): g^a and g^x by a fixed-base comb
-//! over a table built offline (`comb.rs`: 31 squarings + 32 multiplications instead of 256
-//! squarings), S with a 5-bit window over exactly 512 exponent bits and a dedicated squaring,
-//! A computed once and reused for the proof.
+//! Apple's SRP-6a: PBKDF2 password derivation (s2k / s2k_fo) through the `pbkdf2` crate and the
+//! client proof, in RFC 5054's 2048-bit group (g = 2). The modexps are crypto-bigint's constant-time
+//! Montgomery exponentiations (`group.rs`); the result is checked against RustCrypto `srp`'s
+//! `process_reply` below and PyPI srp in tests/signin*.rs. A is computed once and reused.
 
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
 
-use super::comb;
-use super::monty::{self, Modulus};
+use super::group::{self, N_BYTES};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
@@ -28,37 +24,48 @@ impl Protocol {
     }
 }
 
+/// SHA-256 into a buffer that is wiped on drop (the digest of a password is a password).
+fn sha256_secret(parts: &[&[u8]]) -> Zeroizing<[u8; 32]> {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    let mut out = Zeroizing::new([0u8; 32]);
+    let buffer: &mut [u8; 32] = &mut out;
+    hasher.finalize_into(buffer.into());
+    out
+}
+
 /// P = PBKDF2-HMAC-SHA256(SHA-256(password) [as hex text for s2k_fo], salt, iterations, 32).
 pub fn derive_password(
     password: &str,
     salt: &[u8],
     iterations: u32,
     protocol: Protocol,
-) -> zeroize::Zeroizing<[u8; 32]> {
-    let p = Sha256::digest(password.as_bytes());
-    let input: zeroize::Zeroizing<Vec<u8>> = match protocol {
-        Protocol::S2k => zeroize::Zeroizing::new(p.to_vec()),
-        Protocol::S2kFo => zeroize::Zeroizing::new(hex::encode(p).into_bytes()),
+) -> Zeroizing<[u8; 32]> {
+    let p = sha256_secret(&[password.as_bytes()]);
+    let input: Zeroizing<Vec<u8>> = match protocol {
+        Protocol::S2k => Zeroizing::new(p.to_vec()),
+        Protocol::S2kFo => Zeroizing::new(hex::encode(*p).into_bytes()),
     };
-    super::pbkdf2::hmac_sha256_32(&input, salt, iterations)
+    let mut key = Zeroizing::new([0u8; 32]);
+    pbkdf2::pbkdf2_hmac::<Sha256>(&input, salt, iterations, key.as_mut());
+    key
 }
 
 /// The client side: A for init, then M1 and M2 for complete.
 pub struct Ephemeral {
-    a: zeroize::Zeroizing<Vec<u8>>,
+    a: Zeroizing<[u8; 32]>,
     pub a_pub: Vec<u8>,
 }
-
-/// N's length in bytes: PAD(x) left-pads to it.
-const N_BYTES: usize = 256;
 
 pub fn new_ephemeral() -> Ephemeral {
     // 256 bits, as pysrp's OpenSSL backend draws (RFC 5054's minimum; PyPI srp 1.0.22
     // `_ctsrp.py`: `BN_rand(a, 256, …)`); Apple accepts it. fastlane-sirp draws 2048 bits.
-    let mut a = zeroize::Zeroizing::new(vec![0u8; 32]);
-    getrandom_fill(&mut a);
-    let group = monty::group_2048();
-    let a_pub = group.to_be_bytes(&comb::pow_g(&a));
+    let mut a = Zeroizing::new([0u8; 32]);
+    getrandom_fill(a.as_mut());
+    let a_value = Zeroizing::new(group::u256(&a));
+    let a_pub = minimal(&*group::to_be_bytes(&group::pow_g(&a_value))).to_vec();
     Ephemeral { a, a_pub }
 }
 
@@ -72,11 +79,16 @@ pub struct Proof {
     pub m2: Vec<u8>,
 }
 
+/// min(x): the integer's big-endian bytes without leading zeros (RFC 5054's K = H(min(S))).
+fn minimal(bytes: &[u8]) -> &[u8] {
+    let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+    &bytes[first..]
+}
+
 /// PAD(x): the integer's bytes left-padded with zeros to N's length (leading zeros beyond it
 /// dropped; callers have checked that the value fits).
 fn pad(bytes: &[u8]) -> [u8; N_BYTES] {
-    let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
-    let value = &bytes[first..];
+    let value = minimal(bytes);
     let mut out = [0u8; N_BYTES];
     let take = value.len().min(N_BYTES);
     out[N_BYTES - take..].copy_from_slice(&value[value.len() - take..]);
@@ -84,8 +96,8 @@ fn pad(bytes: &[u8]) -> [u8; N_BYTES] {
 }
 
 /// k = H(N ‖ PAD(g)) and H(N) xor H(PAD(g)): the group's two constant hashes.
-fn group_hashes(group: &Modulus) -> ([u8; 32], [u8; 32]) {
-    let n = pad(&group.modulus().to_bytes_be());
+fn group_hashes() -> ([u8; 32], [u8; 32]) {
+    let n = group::modulus_bytes();
     let g = pad(&[2]);
     let k = Sha256::new()
         .chain_update(n)
@@ -110,55 +122,42 @@ pub fn proof(
     salt: &[u8],
     b_pub: &[u8],
 ) -> Result<Proof, String> {
-    let group = monty::group_2048();
     let illegal = || "Apple's SRP reply is not usable (illegal b): try again".to_string();
-    // The `srp` crate's `validate_b_pub`: B must fit N's width, and B ≡ 0 (mod N) would force S = 0.
-    if num_bigint::BigUint::from_bytes_be(b_pub).bits() > 8 * N_BYTES as u64 {
-        return Err(illegal());
-    }
-    let b = group.residue(b_pub);
-    if group.is_zero(&b) {
-        return Err(illegal());
-    }
-    let (k, n_xor_g) = group_hashes(group);
-    let u = Sha256::new()
+    // B = 0 would force S = 0 (the `srp` crate's `validate_b_pub`); B ≥ N is never an honest reply.
+    let b = group::public_value(b_pub).ok_or_else(illegal)?;
+    let (k, n_xor_g) = group_hashes();
+    let u: [u8; 32] = Sha256::new()
         .chain_update(pad(&eph.a_pub))
         .chain_update(pad(b_pub))
-        .finalize();
+        .finalize()
+        .into();
     // RFC 5054 2.6: abort if u = 0.
     if u.iter().all(|&byte| byte == 0) {
         return Err(illegal());
     }
-    let inner: zeroize::Zeroizing<[u8; 32]> = zeroize::Zeroizing::new(
-        Sha256::new()
-            .chain_update(b":")
-            .chain_update(password_key)
-            .finalize()
-            .into(),
+    let inner = sha256_secret(&[b":", password_key]);
+    let x = sha256_secret(&[salt, inner.as_slice()]);
+    let premaster = group::premaster(
+        &b,
+        &group::u256(&k),
+        &Zeroizing::new(group::u256(&x)),
+        &Zeroizing::new(group::u256(&eph.a)),
+        &group::u256(&u),
     );
-    let x: zeroize::Zeroizing<[u8; 32]> = zeroize::Zeroizing::new(
-        Sha256::new()
-            .chain_update(salt)
-            .chain_update(inner.as_slice())
-            .finalize()
-            .into(),
-    );
-    let base = group.sub_m(&b, &group.mul_m(&group.residue(&k), &comb::pow_g(&*x)));
-    let exponent = monty::mul_add_256(&u, &*x, &eph.a);
-    let premaster = zeroize::Zeroizing::new(group.to_be_bytes(&group.pow(&base, &*exponent)));
-    let key = Sha256::digest(&*premaster);
+    // K hashes min(S) as the protocol defines it: only S's count of leading zero bytes shows.
+    let key = sha256_secret(&[minimal(&*premaster)]);
     let m1 = Sha256::new()
         .chain_update(n_xor_g)
         .chain_update(Sha256::digest(account_name.as_bytes()))
         .chain_update(salt)
         .chain_update(&eph.a_pub)
         .chain_update(b_pub)
-        .chain_update(key)
+        .chain_update(key.as_slice())
         .finalize();
     let m2 = Sha256::new()
         .chain_update(&eph.a_pub)
         .chain_update(m1)
-        .chain_update(key)
+        .chain_update(key.as_slice())
         .finalize();
     Ok(Proof {
         m1: m1.to_vec(),
@@ -183,7 +182,13 @@ mod tests {
             let account = format!("alice{round}@example.com");
             let ours = proof(&eph, &account, key.as_ref(), &salt, &server_b).unwrap();
             let theirs = srp::ClientG2048::<Sha256>::new_with_options(false)
-                .process_reply(&eph.a, account.as_bytes(), key.as_ref(), &salt, &server_b)
+                .process_reply(
+                    eph.a.as_slice(),
+                    account.as_bytes(),
+                    key.as_ref(),
+                    &salt,
+                    &server_b,
+                )
                 .unwrap();
             assert_eq!(ours.m1, theirs.proof());
             let mut h = Sha256::new();
@@ -194,7 +199,7 @@ mod tests {
             assert_eq!(
                 eph.a_pub,
                 srp::ClientG2048::<Sha256>::new_with_options(false)
-                    .compute_public_ephemeral(&eph.a)
+                    .compute_public_ephemeral(eph.a.as_slice())
             );
             // A wrong password gives another proof.
             let wrong = derive_password("correct horsf", &salt, 1000, protocol);
@@ -205,7 +210,7 @@ mod tests {
 
     #[test]
     fn the_group_hashes_of_the_reference() {
-        let (k, n_xor_g) = group_hashes(monty::group_2048());
+        let (k, n_xor_g) = group_hashes();
         assert_eq!(
             hex::encode(k),
             "05b9e8ef059c6b32ea59fc1d322d37f04aa30bae5aa9003b8321e21ddb04e300"
@@ -218,10 +223,11 @@ mod tests {
 
     #[test]
     fn an_illegal_b_is_refused() {
+        use num_bigint::BigUint;
         let salt = [7u8; 16];
         let key = derive_password("correct horse", &salt, 1000, Protocol::S2k);
         let eph = new_ephemeral();
-        let n = monty::group_2048().modulus().clone();
+        let n = BigUint::from_bytes_be(&group::modulus_bytes());
         let refused = |b: &[u8]| proof(&eph, "a", key.as_ref(), &salt, b).is_err();
         // B ≡ 0 (mod N) is refused, as the crate refuses it: 0, N, and N with a leading zero.
         assert!(refused(&[]));
@@ -230,13 +236,39 @@ mod tests {
         let mut padded_n = vec![0u8];
         padded_n.extend(n.to_bytes_be());
         assert!(refused(&padded_n));
-        // B wider than N is refused (the crate's width check), not reduced.
+        // B wider than N is refused, not reduced.
         assert!(refused(&(&n * 2u8).to_bytes_be()));
-        // N + 5 still fits 2048 bits: reduced to 5, as the crate does.
-        assert!(!refused(&(&n + 5u8).to_bytes_be()));
-        // B = 1 and B = N − 1 are legal values.
+        // N + 5 fits 2048 bits but an honest server sends B mod N: refused, not reduced.
+        assert!(refused(&(&n + 5u8).to_bytes_be()));
+        // B = 1 and B = N − 1 are legal values, with leading zeros too.
         assert!(!refused(&[1]));
+        assert!(!refused(&[0, 0, 1]));
         assert!(!refused(&(&n - 1u8).to_bytes_be()));
+    }
+
+    #[test]
+    fn a_is_256_random_bits_and_a_pub_is_g_to_a() {
+        use num_bigint::BigUint;
+        let n = BigUint::from_bytes_be(&group::modulus_bytes());
+        let (one, two) = (new_ephemeral(), new_ephemeral());
+        assert_ne!(*one.a, *two.a);
+        let expected = BigUint::from(2u8).modpow(&BigUint::from_bytes_be(one.a.as_slice()), &n);
+        assert_eq!(one.a_pub, expected.to_bytes_be());
+    }
+
+    #[test]
+    fn derive_password_is_the_pbkdf2_crates_own() {
+        for (protocol, input) in [
+            (Protocol::S2k, Sha256::digest(b"pw").to_vec()),
+            (
+                Protocol::S2kFo,
+                hex::encode(Sha256::digest(b"pw")).into_bytes(),
+            ),
+        ] {
+            let mut expected = [0u8; 32];
+            pbkdf2::pbkdf2_hmac::<Sha256>(&input, b"NaCl", 77, &mut expected);
+            assert_eq!(*derive_password("pw", b"NaCl", 77, protocol), expected);
+        }
     }
 
     #[test]
