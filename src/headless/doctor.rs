@@ -176,7 +176,7 @@ fn look(
         }
         let (read, pem) = probe::read_key(&loaded.path, keyring, key);
         let live = match (&pem, args.live) {
-            (Some(pem), true) => Some(probe::test_key(&loaded.workspace, key, pem, live.now())),
+            (Some(pem), true) => Some(probe::test_key(&loaded, key, pem, live.now())),
             _ => None,
         };
         keys.insert(key.name.clone(), KeyProbe { read, live });
