@@ -78,7 +78,7 @@ impl fmt::Display for Untrusted {
 impl std::error::Error for Untrusted {}
 
 /// A path as one shell word, so the command in a message can be pasted.
-fn shell_word(text: &str) -> String {
+pub fn shell_word(text: &str) -> String {
     let plain = !text.is_empty()
         && text
             .chars()
