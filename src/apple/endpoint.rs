@@ -75,7 +75,9 @@ pub fn choose(ep: &Endpoint, flag: Option<&str>, file: Option<FromFile>) -> Resu
     let env = std::env::var(ep.env).ok().filter(|v| !v.trim().is_empty());
     let setting = file.and_then(|f| (ep.read)(f.settings));
     let trusted = || match file {
-        Some(f) => trust::require_settings(f.path, f.settings, ep.setting).map_err(|e| e.to_string()),
+        Some(f) => {
+            trust::require_settings(f.path, f.settings, ep.setting).map_err(|e| e.to_string())
+        }
         None => Ok(()),
     };
     choose_from(ep, flag, env.as_deref(), setting, &trusted)
@@ -107,13 +109,8 @@ pub fn choose_from(
     }
     let default = check_base_url(ep.default)?;
     if let Some(text) = setting {
-        let url = check_base_url(text).map_err(|e| {
-            format!(
-                "{}: {}",
-                ep.setting,
-                crate::terminal_text::clean_line(&e)
-            )
-        })?;
+        let url = check_base_url(text)
+            .map_err(|e| format!("{}: {}", ep.setting, crate::terminal_text::clean_line(&e)))?;
         // Apple's own default, spelled in the file, changes nothing: no trust needed.
         if url == default {
             return Ok(Chosen {
@@ -159,16 +156,16 @@ mod tests {
         ] {
             let e = choose_from(&API_BASE, None, None, Some(url), &refused).unwrap_err();
             assert!(
-                e.contains("untrusted") && e.contains("--base-url") && e.contains("APPLE_CONN_API_BASE_URL"),
+                e.contains("untrusted")
+                    && e.contains("--base-url")
+                    && e.contains("APPLE_CONN_API_BASE_URL"),
                 "{e}"
             );
             let ok = choose_from(&API_BASE, None, None, Some(url), &allowed).unwrap();
             assert!(ok.overridden);
         }
         // Plain http to a remote host is refused even when trusted.
-        assert!(
-            choose_from(&API_BASE, None, None, Some("http://evil.example"), &allowed).is_err()
-        );
+        assert!(choose_from(&API_BASE, None, None, Some("http://evil.example"), &allowed).is_err());
     }
 
     #[test]
@@ -200,7 +197,16 @@ mod tests {
         )
         .unwrap();
         assert!(env.overridden && env.url.port() == Some(8));
-        assert!(choose_from(&API_BASE, None, Some("http://proxy.example"), None, &refused).is_err());
+        assert!(
+            choose_from(
+                &API_BASE,
+                None,
+                Some("http://proxy.example"),
+                None,
+                &refused
+            )
+            .is_err()
+        );
         assert!(
             !choose_from(&APPLE_AUTH, None, None, None, &refused)
                 .unwrap()

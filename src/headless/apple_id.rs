@@ -25,7 +25,10 @@ use crate::secrets::{SecretStore, SecretValue};
 use crate::store::Loaded;
 
 /// Flag over environment variable over workspace setting (from the file only once it is trusted).
-pub fn endpoints(flag: Option<&str>, file: Option<(&Path, &Workspace)>) -> Result<Endpoints, Failure> {
+pub fn endpoints(
+    flag: Option<&str>,
+    file: Option<(&Path, &Workspace)>,
+) -> Result<Endpoints, Failure> {
     let file = file.map(|(path, ws)| crate::apple::endpoint::FromFile {
         path,
         settings: &ws.settings,

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::doctor_probe as probe;
 use super::preview::par_map_apps;
+use super::secret_input::SecretSource;
 use super::{CmdResult, Failure, rfc3339};
 use crate::apple::http::{Client, check_base_url};
 use crate::cli::{DoctorArgs, TextJson};
@@ -18,7 +19,6 @@ use crate::domain::doctor::{
 use crate::domain::resolution::{Environment, Resolution};
 use crate::domain::resolve::resolve;
 use crate::domain::workspace::App;
-use super::secret_input::SecretSource;
 use crate::secrets::{SecretStore, SecretValue};
 use crate::store::Loaded;
 

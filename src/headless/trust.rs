@@ -39,7 +39,9 @@ pub fn trust(path: &Path, args: &TrustArgs) -> CmdResult {
     for g in &guarded {
         println!("{}", line(g));
     }
-    println!("Any change to them needs `apple-conn trust` again; `apple-conn untrust` forgets the file.");
+    println!(
+        "Any change to them needs `apple-conn trust` again; `apple-conn untrust` forgets the file."
+    );
     Ok(0)
 }
 

@@ -160,7 +160,11 @@ pub fn digest(guarded: &[Guarded]) -> String {
     for g in guarded {
         h.update(g.key.as_bytes());
         h.update(b"=");
-        h.update(serde_json::Value::String(g.value.clone()).to_string().as_bytes());
+        h.update(
+            serde_json::Value::String(g.value.clone())
+                .to_string()
+                .as_bytes(),
+        );
         h.update(b"\n");
     }
     hex::encode(h.finalize())
@@ -195,8 +199,9 @@ pub fn state_file() -> Result<PathBuf, String> {
     let base = match xdg {
         Some(p) => p,
         None => {
-            let dirs = directories::BaseDirs::new()
-                .ok_or("cannot find a home folder for this host's trust record: set XDG_STATE_HOME")?;
+            let dirs = directories::BaseDirs::new().ok_or(
+                "cannot find a home folder for this host's trust record: set XDG_STATE_HOME",
+            )?;
             match dirs.state_dir() {
                 Some(d) => d.to_path_buf(),
                 None => dirs.data_local_dir().to_path_buf(),

@@ -875,10 +875,9 @@ fn test_message(
                 format!("{}: App Store Connect answered {status}", key_name),
             ),
         },
-        Err(ops::test::TestError::BaseUrl(e)) => Msg::Status(
-            StatusKind::Error,
-            format!("App Store Connect API URL: {e}"),
-        ),
+        Err(ops::test::TestError::BaseUrl(e)) => {
+            Msg::Status(StatusKind::Error, format!("App Store Connect API URL: {e}"))
+        }
         Err(ops::test::TestError::Key(e)) => Msg::Status(StatusKind::Error, e),
         Err(ops::test::TestError::Network(e)) => Msg::Status(
             StatusKind::Error,

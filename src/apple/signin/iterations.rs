@@ -20,7 +20,8 @@ pub fn from_init(init: &Value) -> Result<u32, SignInError> {
             "the sign-in server asked for {n} PBKDF2 iterations; apple-conn accepts {MIN_ITERATIONS} to {MAX_ITERATIONS} (Apple asks for 20000): a server asking for so few would make your password cheap to crack offline. Nothing derived from the password was sent; check --apple-auth-url / APPLE_CONN_APPLE_AUTH_URL / [settings] apple_auth_url"
         )));
     }
-    u32::try_from(n).map_err(|_| SignInError::Protocol("signin/init: `iteration` is too large".into()))
+    u32::try_from(n)
+        .map_err(|_| SignInError::Protocol("signin/init: `iteration` is too large".into()))
 }
 
 #[cfg(test)]

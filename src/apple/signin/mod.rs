@@ -3,8 +3,8 @@
 
 mod comb;
 pub mod hashcash;
-mod monty;
 mod iterations;
+mod monty;
 mod pbkdf2;
 pub mod refresh;
 pub mod srp;

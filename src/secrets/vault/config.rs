@@ -222,8 +222,19 @@ mod tests {
         }
     }
 
-    fn untrusted(key: &str) -> Result<(), String> {
-        Err(format!("untrusted {key}"))
+    /// The verdict of a host that never trusted the file: a guarded non-default setting is refused.
+    fn untrusted(s: &VaultSettings) -> impl Fn(&str) -> Result<(), String> {
+        let whole = Settings {
+            vault: Some(s.clone()),
+            ..Settings::default()
+        };
+        move |key: &str| {
+            if trust::guarded(&whole).iter().any(|g| g.key == key) {
+                Err(format!("untrusted {key}"))
+            } else {
+                Ok(())
+            }
+        }
     }
 
     fn trusted(_: &str) -> Result<(), String> {
@@ -235,16 +246,36 @@ mod tests {
     #[test]
     fn the_host_chooses_the_server_and_the_file_needs_trust() {
         let p = Path::new(P);
-        let c = resolve_with(&settings(None), host(Some("https://v.example:8200")), p, &untrusted).unwrap();
+        let c = resolve_with(
+            &settings(None),
+            host(Some("https://v.example:8200")),
+            p,
+            &untrusted(&settings(None)),
+        )
+        .unwrap();
         assert_eq!(c.address.as_str(), "https://v.example:8200/");
-        assert_eq!((c.mount.as_str(), c.prefix.as_str()), ("secret", "apple-conn"));
+        assert_eq!(
+            (c.mount.as_str(), c.prefix.as_str()),
+            ("secret", "apple-conn")
+        );
         assert!(!c.address_from_file);
         // A loopback address in the file is no exception: who listens there is unknown.
-        let e = resolve_with(&settings(Some("http://127.0.0.1:8200")), host(None), p, &untrusted)
-            .err()
-            .unwrap();
+        let e = resolve_with(
+            &settings(Some("http://127.0.0.1:8200")),
+            host(None),
+            p,
+            &untrusted(&settings(Some("http://127.0.0.1:8200"))),
+        )
+        .err()
+        .unwrap();
         assert_eq!(e, "untrusted settings.vault.address");
-        let c = resolve_with(&settings(Some("http://127.0.0.1:8200")), host(None), p, &trusted).unwrap();
+        let c = resolve_with(
+            &settings(Some("http://127.0.0.1:8200")),
+            host(None),
+            p,
+            &trusted,
+        )
+        .unwrap();
         assert!(c.address_from_file);
         // The same server as the host's needs no trust.
         assert!(
@@ -252,7 +283,7 @@ mod tests {
                 &settings(Some("https://v.example:8200")),
                 host(Some("https://v.example:8200/")),
                 p,
-                &untrusted
+                &untrusted(&settings(Some("https://v.example:8200")))
             )
             .is_ok()
         );
@@ -269,10 +300,18 @@ mod tests {
         )
         .err()
         .unwrap();
-        assert!(e.contains("will not guess") && e.contains("unset VAULT_ADDR"), "{e}");
-        let e = resolve_with(&settings(None), host(Some("http://v.example:8200")), p, &trusted)
-            .err()
-            .unwrap();
+        assert!(
+            e.contains("will not guess") && e.contains("unset VAULT_ADDR"),
+            "{e}"
+        );
+        let e = resolve_with(
+            &settings(None),
+            host(Some("http://v.example:8200")),
+            p,
+            &trusted,
+        )
+        .err()
+        .unwrap();
         assert!(e.contains("plain http"), "{e}");
     }
 
@@ -308,16 +347,32 @@ mod tests {
     fn mount_prefix_and_namespace_from_the_file_need_trust() {
         let p = Path::new(P);
         for (s, key) in [
-            (VaultSettings { mount: "kv".into(), ..VaultSettings::default() }, "mount"),
-            (VaultSettings { prefix: "other".into(), ..VaultSettings::default() }, "prefix"),
-            (VaultSettings { namespace: Some("team".into()), ..VaultSettings::default() }, "namespace"),
+            (
+                VaultSettings {
+                    mount: "kv".into(),
+                    ..VaultSettings::default()
+                },
+                "mount",
+            ),
+            (
+                VaultSettings {
+                    prefix: "other".into(),
+                    ..VaultSettings::default()
+                },
+                "prefix",
+            ),
+            (
+                VaultSettings {
+                    namespace: Some("team".into()),
+                    ..VaultSettings::default()
+                },
+                "namespace",
+            ),
         ] {
-            let whole = Settings { vault: Some(s.clone()), ..Settings::default() };
-            let needs = |k: &str| -> Result<(), String> {
-                if trust::guarded(&whole).iter().any(|g| g.key == k) { Err(k.to_string()) } else { Ok(()) }
-            };
-            let e = resolve_with(&s, host(Some("https://v.example")), p, &needs).err().unwrap();
-            assert_eq!(e, format!("settings.vault.{key}"));
+            let e = resolve_with(&s, host(Some("https://v.example")), p, &untrusted(&s))
+                .err()
+                .unwrap();
+            assert_eq!(e, format!("untrusted settings.vault.{key}"));
             assert!(resolve_with(&s, host(Some("https://v.example")), p, &trusted).is_ok());
         }
     }
@@ -331,13 +386,15 @@ mod tests {
             bao_token: Some(SecretValue::new("t".into())),
             ..HostEnv::default()
         };
-        let c = resolve_with(&settings(None), h, p, &untrusted).unwrap();
+        let c = resolve_with(&settings(None), h, p, &untrusted(&settings(None))).unwrap();
         assert_eq!(c.address.host_str(), Some("bao.example"));
         let h = HostEnv {
             flag_addr: Some("https://flag.example".into()),
             ..HostEnv::default()
         };
-        let e = resolve_with(&settings(None), h, p, &untrusted).err().unwrap();
+        let e = resolve_with(&settings(None), h, p, &untrusted(&settings(None)))
+            .err()
+            .unwrap();
         assert!(e.contains("VAULT_TOKEN") && e.contains("bao login"), "{e}");
     }
 }

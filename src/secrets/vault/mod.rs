@@ -291,7 +291,8 @@ pub fn store_for(workspace_file: &Path) -> Result<Arc<VaultStore>, SecretError> 
     let host = HostEnv::from_process(FLAG_ADDRESS.get().cloned());
     // The file's guarded settings count only once this host trusts the whole file as it is now.
     let trusted = |key: &str| {
-        crate::store::trust::require_settings(workspace_file, &whole, key).map_err(|e| e.to_string())
+        crate::store::trust::require_settings(workspace_file, &whole, key)
+            .map_err(|e| e.to_string())
     };
     let cfg = config::resolve_with(&settings, host, workspace_file, &trusted)
         .map_err(SecretError::Unavailable)?;
