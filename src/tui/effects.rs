@@ -25,7 +25,9 @@ pub use crate::ops::sign_in::Service;
 pub struct Runner {
     pub keyring: Box<dyn SecretStore + Send + Sync>,
     pub service: Service,
-    /// `--apple-auth-url`: with the environment, the host's own choice; the file's only when trusted.
+    /// The real binary: each sign-in judges the workspace's `apple_auth_url` (trust included) under
+    /// `--apple-auth-url` (this flag) and the environment. Off: `service` is used as given (tests).
+    pub auth_from_workspace: bool,
     pub apple_auth_flag: Option<String>,
     /// Demo and read-only keep every change in memory.
     pub persist: bool,
@@ -59,6 +61,7 @@ impl Runner {
         Runner {
             keyring,
             service,
+            auth_from_workspace: false,
             apple_auth_flag: None,
             persist,
             clock,
@@ -385,6 +388,7 @@ impl Runner {
     /// Apple, or the host's override, or the workspace's `apple_auth_url` once this host trusts it.
     fn service_for(&self, loaded: &Loaded) -> Result<Service, String> {
         match &self.service {
+            Service::Apple(_) if !self.auth_from_workspace => Ok(self.service.clone()),
             Service::Demo => Ok(Service::Demo),
             Service::Apple(_) => {
                 let file = crate::apple::endpoint::FromFile {

@@ -168,6 +168,7 @@ pub fn run(opts: Options) -> Result<(), String> {
     let persist = !opts.demo && !opts.read_only;
     let clock = opts.clock;
     let mut runner = Runner::new(keyring, opts.service, persist, clock, tx);
+    runner.auth_from_workspace = true;
     runner.apple_auth_flag = opts.apple_auth_url;
     let mut state = AppState::new(loaded, opts.keymap, clock.now(), opts.demo, opts.read_only);
     state.files = if opts.demo {
