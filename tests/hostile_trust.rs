@@ -769,3 +769,54 @@ fn a_ca_from_the_file_never_replaces_the_roots_for_vault_addr_and_its_prefix_nee
     assert_eq!(r.code, 0, "{}", r.all());
     assert_eq!(r.stdout.matches('.').count(), 2, "{}", r.stdout);
 }
+
+#[test]
+fn the_tuis_sign_in_shows_the_refusal_and_sends_nothing() {
+    use apple_conn::apple::signin::Endpoints;
+    use apple_conn::tui::effects::Service;
+    use apple_conn::tui::testing::Harness;
+    let listener = Listener::start("200 OK", Duration::ZERO);
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("workspace.toml");
+    let demo = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tui/demo.toml"),
+    )
+    .unwrap();
+    let at = demo.find("[[api_keys]]").unwrap();
+    write(
+        &ws,
+        &format!(
+            "{}[settings]\napple_auth_url = \"{}\"\n\n{}",
+            &demo[..at],
+            listener.url("http"),
+            &demo[at..]
+        ),
+    );
+    let loaded = apple_conn::store::load(&ws).unwrap();
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-24T12:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let service = Service::Apple(Endpoints::new(None).unwrap());
+    let mut h = Harness::with(loaded, Harness::memory_store(), service, false, now, true);
+    // As the binary runs it: the file's apple_auth_url is judged at each sign-in.
+    h.runner.auth_from_workspace = true;
+    // Re-authenticate alice.
+    h.keys("down down down r");
+    h.pump();
+    let status = h
+        .state
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    let screen = h.render(160, 40);
+    assert!(
+        status.contains("settings.apple_auth_url") || screen.contains("settings.apple_auth_url"),
+        "{status}\n{screen}"
+    );
+    assert!(
+        status.contains("apple-conn trust") || screen.contains("apple-conn trust"),
+        "{status}\n{screen}"
+    );
+    assert!(listener.requests().is_empty(), "the TUI signed in at the file's host");
+}
