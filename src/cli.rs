@@ -95,6 +95,17 @@ pub enum Command {
     },
     /// Print the manual page (roff) to stdout: `apple-conn man > apple-conn.1`
     Man,
+    /// Let this workspace file's security settings (endpoints, vault address/mount/prefix/namespace/CA, Bitrise API) take effect on this host
+    Trust(TrustArgs),
+    /// Forget this host's trust in the workspace file: its security settings are refused again
+    Untrust,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TrustArgs {
+    /// Print the settings that would be trusted, and whether they are, without trusting anything
+    #[arg(long)]
+    pub show: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -139,12 +150,15 @@ pub struct DoctorArgs {
     pub app: Option<String>,
     #[arg(long, value_enum, default_value_t = TextJson::Text)]
     pub format: TextJson,
-    /// When the status is not OK, POST the JSON report plus "text" here (https, or http to loopback)
-    #[arg(long, value_name = "URL")]
+    /// When the status is not OK, POST the JSON report plus "text" here (https, or http to loopback); warns: the URL is a credential, prefer --notify-from
+    #[arg(long, value_name = "URL", conflicts_with = "notify_from")]
     pub notify: Option<String>,
     /// One line per finding however long (the text fits 80 columns by default)
     #[arg(long)]
     pub wide: bool,
+    /// As --notify, with the webhook URL read from an environment variable or a file (kept out of argv)
+    #[arg(long, value_name = "env:VAR|file:PATH")]
+    pub notify_from: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

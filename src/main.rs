@@ -87,9 +87,10 @@ fn launch_tui(cli: &Cli) -> CmdResult {
     let service = if cli.demo {
         Service::Demo
     } else {
+        // The flag and the environment are checked now; the file's setting at each sign-in.
         Service::Apple(headless::apple_id::endpoints(
             cli.apple_auth_url.as_deref(),
-            ws,
+            None,
         )?)
     };
     let clock = apple_conn::ops::Clock::from_option(
@@ -112,6 +113,7 @@ fn launch_tui(cli: &Cli) -> CmdResult {
         theme,
         keymap,
         service,
+        apple_auth_url: cli.apple_auth_url.clone(),
         clock,
     })
     .map_err(|e| Failure::new(1, e))?;

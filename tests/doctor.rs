@@ -69,9 +69,14 @@ automatic_code_signing = "api-key"
 }
 
 fn doctor(ws: &Path, extra: &[&str]) -> Run {
-    run(bin()
+    run(bin_with_state(&state_of(ws))
         .args(["-c", ws.to_str().unwrap(), "doctor"])
         .args(extra))
+}
+
+/// This test's trust record, beside its workspace (never the real user's).
+fn state_of(ws: &Path) -> PathBuf {
+    ws.parent().unwrap().join("state")
 }
 
 #[test]
@@ -390,6 +395,8 @@ fn with_api_base(ws: &Path, url: &str) {
         1,
     );
     write(ws, &text);
+    // The stub's loopback URL comes from the file: it takes effect only once this host trusts it.
+    trusted_in(&state_of(ws), ws);
 }
 
 #[test]
@@ -424,6 +431,7 @@ fn live_runs_the_connection_test_of_every_api_key() {
         .unwrap()
         .replace(&good, &asc_stub(other_public));
     write(&ws, &text);
+    trusted_in(&state_of(&ws), &ws);
     let r = doctor(&ws, &["--app", "tools", "--live"]);
     assert_eq!(r.code, 2, "{}", r.all());
     assert!(
@@ -448,8 +456,10 @@ fn live_runs_the_connection_test_of_every_api_key() {
         .collect::<Vec<_>>()
         .join("\n");
     write(&ws, &text);
+    trusted_in(&state_of(&ws), &ws);
     let r = doctor(&ws, &["--app", "tools", "--live"]);
     assert_eq!(r.code, 3, "{}", r.all());
+    assert!(r.stdout.contains("could not reach"), "{}", r.stdout);
 }
 
 #[test]

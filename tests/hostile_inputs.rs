@@ -85,7 +85,8 @@ fn a_workspace_file_cannot_send_the_bearer_token_elsewhere() {
         "2",
     ]));
     assert_eq!(r.code, 2, "{}", r.all());
-    assert!(r.stderr.contains("[settings] api_base_url"), "{}", r.stderr);
+    assert!(r.stderr.contains("settings.api_base_url"), "{}", r.stderr);
+    assert!(r.stderr.contains("apple-conn trust -c"), "{}", r.stderr);
     assert!(r.stderr.contains("--base-url"), "{}", r.stderr);
     assert!(r.stderr.contains("APPLE_CONN_API_BASE_URL"), "{}", r.stderr);
     std::thread::sleep(Duration::from_millis(200));
@@ -123,6 +124,8 @@ fn a_workspace_file_cannot_redirect_an_apple_sign_in() {
         "123456",
     ]));
     assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.stderr.contains("settings.apple_auth_url"), "{}", r.stderr);
+    assert!(r.stderr.contains("apple-conn trust -c"), "{}", r.stderr);
     assert!(r.stderr.contains("--apple-auth-url"), "{}", r.stderr);
     assert!(
         r.stderr.contains("APPLE_CONN_APPLE_AUTH_URL"),
@@ -401,7 +404,7 @@ fn a_fifo_planted_as_the_vault_ca_is_refused_not_waited_on() {
     );
     let text = std::fs::read_to_string(&ws).unwrap().replacen(
         "you = \"alice@example.com\"\n",
-        "you = \"alice@example.com\"\n\n[settings.vault]\nca_cert = \"vault-ca.pem\"\n",
+        "you = \"alice@example.com\"\n\n[settings.vault]\naddress = \"https://127.0.0.1:9\"\nca_cert = \"vault-ca.pem\"\n",
         1,
     );
     write(&ws, &text);
@@ -411,9 +414,13 @@ fn a_fifo_planted_as_the_vault_ca_is_refused_not_waited_on() {
             "\n[[api_keys]]\nname = \"CI key\"\nkey_id = \"ABCDE12345\"\nissuer_id = \"{ISSUER}\"\nprivate_key = {{ vault = true }}\n"
         ),
     );
+    // The file's CA applies only to the file's own address, once this host trusts the file.
+    let state = dir.path().join("state");
+    trusted_in(&state, &ws);
     let r = run_within(
-        bin()
-            .env("VAULT_ADDR", "https://127.0.0.1:9")
+        bin_with_state(&state)
+            .env_remove("VAULT_ADDR")
+            .env_remove("BAO_ADDR")
             .env("VAULT_TOKEN", "s.not-a-real-token")
             .args(["-c", ws.to_str().unwrap(), "token", "CI key"]),
         Duration::from_secs(10),

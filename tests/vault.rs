@@ -183,6 +183,8 @@ struct Host {
     token: String,
     addr: String,
     token_in_file: bool,
+    /// VAULT_ADDR is set (the host chooses the vault); false: the trusted file names it.
+    addr_from_env: bool,
 }
 
 impl Host {
@@ -196,6 +198,7 @@ impl Host {
             token: token.to_string(),
             addr: bao.addr.clone(),
             token_in_file,
+            addr_from_env: true,
         }
     }
 
@@ -214,8 +217,12 @@ impl Host {
         ] {
             c.env_remove(v);
         }
+        // This host's own trust record (`apple-conn trust`), never the real user's.
         c.env("HOME", self.home.path())
-            .env("VAULT_ADDR", &self.addr);
+            .env("XDG_STATE_HOME", self.home.path().join("state"));
+        if self.addr_from_env {
+            c.env("VAULT_ADDR", &self.addr);
+        }
         if !self.token_in_file {
             c.env("VAULT_TOKEN", &self.token);
         }
@@ -225,6 +232,12 @@ impl Host {
 
     fn run(&self, args: &[&str]) -> Run {
         run(&mut self.cmd(args))
+    }
+
+    /// `apple-conn trust` on this host: the file's guarded vault settings take effect.
+    fn trust(&self) {
+        let r = self.run(&["trust"]);
+        assert_eq!(r.code, 0, "trust: {}", r.all());
     }
 }
 
@@ -499,6 +512,7 @@ fn refusals_say_what_is_wrong_and_write_nothing() {
         .unwrap()
         .replace("mount = \"secret\"", "mount = \"kv1\"");
     write(&h.ws(), &text);
+    h.trust();
     let (r, changed) = add_key_refused(&h, &key);
     assert_ne!(r.code, 0);
     assert!(
@@ -560,7 +574,11 @@ fn refusals_say_what_is_wrong_and_write_nothing() {
     c.env_remove("VAULT_ADDR");
     let r = run(&mut c);
     assert_ne!(r.code, 0);
-    assert!(r.stderr.contains("never sends a token"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("settings.vault.address") && r.stderr.contains("apple-conn trust -c"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(std::fs::read_to_string(h.ws()).unwrap(), before);
 }
 
@@ -835,7 +853,9 @@ fn a_vault_behind_its_own_ca_and_in_a_namespace() {
         )
         .trim()
         .to_string();
-    let h = Host::new(&bao, &token, false);
+    let mut h = Host::new(&bao, &token, false);
+    // The team's file names its vault and the vault's CA; this host has no VAULT_ADDR of its own.
+    h.addr_from_env = false;
     std::fs::copy(
         certs.path().join("vault-ca.pem"),
         h.home.path().join("vault-ca.pem"),
@@ -848,6 +868,7 @@ fn a_vault_behind_its_own_ca_and_in_a_namespace() {
         let end = text[start..].find("\n\n").map_or(text.len(), |e| start + e);
         let mut block =
             "[settings.vault]\nmount = \"secret\"\nprefix = \"apple-conn\"\n".to_string();
+        block.push_str(&format!("address = \"{}\"\n", h.addr));
         block.push_str(&format!("namespace = \"{namespace}\"\n"));
         if ca {
             block.push_str("ca_cert = \"vault-ca.pem\"\n");
@@ -857,6 +878,8 @@ fn a_vault_behind_its_own_ca_and_in_a_namespace() {
             &h.ws(),
             &format!("{}{block}{}", &text[..start], &text[end..]),
         );
+        // Each change of a guarded setting needs this host's consent again.
+        h.trust();
     };
     settings("ios-team", true);
     let key = add_key_to_vault(&h);

@@ -24,13 +24,16 @@ use crate::ops::sign_in::{
 use crate::secrets::{SecretStore, SecretValue};
 use crate::store::Loaded;
 
-/// Flag over environment variable over workspace setting (Apple or loopback only from the file).
-pub fn endpoints(flag: Option<&str>, ws: Option<&Workspace>) -> Result<Endpoints, Failure> {
-    let setting = ws.and_then(|w| w.settings.apple_auth_url.as_deref());
-    let chosen = crate::apple::endpoint::choose(&crate::apple::endpoint::APPLE_AUTH, flag, setting)
-        .map_err(|e| Failure::new(2, format!("apple auth URL: {e}")))?;
-    let url = chosen.overridden.then(|| chosen.url.to_string());
-    Endpoints::new(url.as_deref()).map_err(|e| Failure::new(2, format!("apple auth URL: {e}")))
+/// Flag over environment variable over workspace setting (from the file only once it is trusted).
+pub fn endpoints(
+    flag: Option<&str>,
+    file: Option<(&Path, &Workspace)>,
+) -> Result<Endpoints, Failure> {
+    let file = file.map(|(path, ws)| crate::apple::endpoint::FromFile {
+        path,
+        settings: &ws.settings,
+    });
+    sign_in::endpoints(flag, file).map_err(|e| Failure::new(2, format!("apple auth URL: {e}")))
 }
 
 pub(super) fn signin_failure(e: SignInError) -> Failure {
@@ -286,6 +289,11 @@ pub fn add_apple_id(path: &Path, keyring: &dyn SecretStore, args: &AddAppleIdArg
     let clock = super::clock(&args.signin.now)?;
     // The rules before anything is read from a terminal or sent to Apple.
     validate_new_apple_id(ws, &args.apple_id).map_err(|e| Failure::new(1, e))?;
+    // Where the password would go is settled (and an untrusted file refused) before it is asked for.
+    let service = Service::Apple(endpoints(
+        args.signin.apple_auth_url.as_deref(),
+        Some((path, ws)),
+    )?);
     let reference = |src: &SecretSource| -> Result<SecretRef, Failure> {
         match args.store {
             KeyStorage::Keyring => Ok(SecretRef::Keyring),
@@ -325,7 +333,6 @@ pub fn add_apple_id(path: &Path, keyring: &dyn SecretStore, args: &AddAppleIdArg
         app_specific_password,
         session_at,
     };
-    let service = Service::Apple(endpoints(args.signin.apple_auth_url.as_deref(), Some(ws))?);
     let mut codes = code_source(&args.signin)?;
     let added = sign_in::add_apple_id(
         Target::Disk(path),
@@ -424,6 +431,10 @@ pub fn reauth(path: &Path, keyring: &dyn SecretStore, args: &ReauthArgs) -> CmdR
         .workspace
         .apple_id(&args.apple_id)
         .ok_or_else(|| op_failure(SignInOpError::NoAppleId(args.apple_id.clone())))?;
+    let service = Service::Apple(endpoints(
+        args.signin.apple_auth_url.as_deref(),
+        Some((&loaded.path, &loaded.workspace)),
+    )?);
     let password = match &args.password_from {
         Some(from) => Some(read_secret(from, "--password-from", "password")?.1),
         None => None,
@@ -433,10 +444,6 @@ pub fn reauth(path: &Path, keyring: &dyn SecretStore, args: &ReauthArgs) -> CmdR
         args.signin.session_file.as_deref(),
         aid.session.as_ref(),
     )?;
-    let service = Service::Apple(endpoints(
-        args.signin.apple_auth_url.as_deref(),
-        Some(&loaded.workspace),
-    )?);
     let mut codes = code_source(&args.signin)?;
     let inputs = Reauth {
         apple_id: aid.apple_id.clone(),
@@ -560,7 +567,10 @@ pub fn session(path: &Path, keyring: &dyn SecretStore, cmd: &SessionCommand) -> 
         } => {
             let now = super::now(now)?;
             let s = stored_session(&loaded, keyring, apple_id)?;
-            let ep = endpoints(apple_auth_url.as_deref(), Some(&loaded.workspace))?;
+            let ep = endpoints(
+                apple_auth_url.as_deref(),
+                Some((&loaded.path, &loaded.workspace)),
+            )?;
             match signin::check_session(&ep, &s.to_stored(), now) {
                 Ok(Some(info)) => {
                     let text = format!(

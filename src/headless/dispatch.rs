@@ -69,6 +69,8 @@ pub fn run(cli: &Cli) -> CmdResult {
             super::secrets_move::run(&config_path(&cli.config)?, &keyring, *to)
         }
         Command::Doctor(args) => super::doctor::run(&cli.config, &keyring, args, None),
+        Command::Trust(args) => super::trust::trust(&config_path(&cli.config)?, args),
+        Command::Untrust => super::trust::untrust(&config_path(&cli.config)?),
         Command::Env(args) => {
             load(&cli.config).and_then(|l| super::export::env(&l, &keyring, args))
         }

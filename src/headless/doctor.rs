@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::doctor_probe as probe;
 use super::preview::par_map_apps;
+use super::secret_input::SecretSource;
 use super::{CmdResult, Failure, rfc3339};
 use crate::apple::http::{Client, check_base_url};
 use crate::cli::{DoctorArgs, TextJson};
@@ -18,7 +19,7 @@ use crate::domain::doctor::{
 use crate::domain::resolution::{Environment, Resolution};
 use crate::domain::resolve::resolve;
 use crate::domain::workspace::App;
-use crate::secrets::SecretStore;
+use crate::secrets::{SecretStore, SecretValue};
 use crate::store::Loaded;
 
 /// The notification gets this long to be accepted.
@@ -31,13 +32,14 @@ pub fn run(
     demo: Option<&Loaded>,
 ) -> CmdResult {
     // A refused URL stops everything before anything is looked at (and nothing is sent).
-    let notify = match args.notify.as_deref().map(notify_url).transpose() {
+    let notify = match notify_target(args) {
         Ok(url) => url,
         Err(e) => return unknown(args.format, None, &e, None),
     };
+    let notify = notify.as_ref().map(|u| u.expose());
     let now = match super::now(&args.now) {
         Ok(now) => now,
-        Err(f) => return unknown(args.format, None, &f.message, notify.as_deref()),
+        Err(f) => return unknown(args.format, None, &f.message, notify),
     };
     if demo.is_some() && (args.live || args.refresh || notify.is_some()) {
         return unknown(
@@ -53,14 +55,45 @@ pub fn run(
                 TextJson::Text => out(&report.text()),
                 TextJson::Json => out(&format!("{}\n", json(&report))),
             }
-            if let Some(url) = notify.as_deref()
+            if let Some(url) = notify
                 && report.status != Status::Ok
             {
                 send(url, notification(&report));
             }
             Ok(report.status.exit_code())
         }
-        Err(message) => unknown(args.format, Some(now), &message, notify.as_deref()),
+        Err(message) => unknown(args.format, Some(now), &message, notify),
+    }
+}
+
+/// Where the notification goes: `--notify-from env:VAR|file:PATH` (the webhook URL is a credential:
+/// kept out of argv and out of every message), or `--notify URL` with a warning.
+fn notify_target(args: &DoctorArgs) -> Result<Option<SecretValue>, String> {
+    if let Some(from) = &args.notify_from {
+        let source: SecretSource = from
+            .parse()
+            .map_err(|e: String| format!("--notify-from: {e}"))?;
+        if source == SecretSource::Stdin {
+            return Err("--notify-from: give env:VAR or file:PATH (doctor keeps stdin free for cron and scripts)".into());
+        }
+        let url = source
+            .read("the notification URL (--notify-from)")
+            .map_err(|f| f.message)?;
+        let checked = check_base_url(url.expose().trim()).map_err(|_| {
+            format!(
+                "--notify-from {from}: the value is not an https URL (plain http only to a loopback address); it is not shown, as it is a credential"
+            )
+        })?;
+        return Ok(Some(SecretValue::new(checked.to_string())));
+    }
+    match &args.notify {
+        Some(text) => {
+            eprintln!(
+                "warning: a webhook URL given with --notify stays in the shell history and the process list (ps); pass it with --notify-from env:VAR or file:PATH instead"
+            );
+            notify_url(text).map(|u| Some(SecretValue::new(u)))
+        }
+        None => Ok(None),
     }
 }
 
@@ -126,10 +159,14 @@ fn send(url: &str, body: serde_json::Value) {
     match http.send("POST", url, &[("Accept", "*/*".into())], Some(&body)) {
         Ok(r) if (200..300).contains(&r.status) => {}
         Ok(r) => eprintln!(
-            "doctor: the notification receiver answered {}: check the --notify URL",
+            "doctor: the notification receiver answered {}: check the notification URL",
             r.status
         ),
-        Err(e) => eprintln!("doctor: could not send the notification: {e}"),
+        // The URL is a credential: it never reaches a message, even inside a network error.
+        Err(e) => eprintln!(
+            "doctor: could not send the notification: {}",
+            crate::terminal_text::clean(&e.to_string().replace(url, "<the notification URL>"))
+        ),
     }
 }
 
@@ -192,7 +229,7 @@ fn look(
         }
         let (read, pem) = probe::read_key(&loaded.path, keyring, key);
         let live = match (&pem, args.live) {
-            (Some(pem), true) => Some(probe::test_key(&loaded.workspace, key, pem, live.now())),
+            (Some(pem), true) => Some(probe::test_key(&loaded, key, pem, live.now())),
             _ => None,
         };
         keys.insert(key.name.clone(), KeyProbe { read, live });

@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::apple::connection_test::{self, DEFAULT_API_BASE, Verdict};
-use crate::apple::http::check_base_url;
+use crate::apple::connection_test::{self, Verdict};
+use crate::apple::endpoint;
 use crate::apple::signin;
 use crate::asc::{jwt, p8};
 use crate::domain::doctor::{KeyLive, KeyRead, SessionLive};
-use crate::domain::workspace::{ApiKey, Workspace};
+use crate::domain::workspace::ApiKey;
 use crate::secrets::{EntryName, SecretError, SecretStore, SecretValue, Secrets};
 use crate::store::Loaded;
 
@@ -42,15 +42,16 @@ pub fn read_key(
 
 /// The connection test of `apple-conn test`: a fresh token, `GET /v1/apps?limit=1`.
 /// `now`: the token's instant (the real time: Apple judges it).
-pub fn test_key(ws: &Workspace, key: &ApiKey, pem: &SecretValue, now: DateTime<Utc>) -> KeyLive {
-    let base = ws
-        .settings
-        .api_base_url
-        .clone()
-        .unwrap_or_else(|| DEFAULT_API_BASE.to_string());
-    if let Err(e) = check_base_url(&base) {
-        return KeyLive::Unreachable(format!("[settings] api_base_url: {e}"));
-    }
+pub fn test_key(loaded: &Loaded, key: &ApiKey, pem: &SecretValue, now: DateTime<Utc>) -> KeyLive {
+    // The one URL policy of `apple-conn test`: the file's api_base_url only once this host trusts it.
+    let file = endpoint::FromFile {
+        path: &loaded.path,
+        settings: &loaded.workspace.settings,
+    };
+    let base = match endpoint::choose(&endpoint::API_BASE, None, Some(file)) {
+        Ok(chosen) => chosen.url.to_string(),
+        Err(e) => return KeyLive::Unreachable(format!("App Store Connect API URL: {e}")),
+    };
     let token = match jwt::mint(key, pem, now.timestamp(), jwt::DEFAULT_TTL, &[]) {
         Ok(t) => t,
         Err(e) => return KeyLive::Rejected(vec![e.to_string()]),
@@ -77,7 +78,7 @@ pub fn check_session(
         Ok(s) => s,
         Err(f) => return SessionLive::NotStored(f.message),
     };
-    let ep = match super::apple_id::endpoints(None, Some(&loaded.workspace)) {
+    let ep = match super::apple_id::endpoints(None, Some((&loaded.path, &loaded.workspace))) {
         Ok(ep) => ep,
         Err(f) => return SessionLive::Unreachable(f.message),
     };

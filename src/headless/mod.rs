@@ -89,6 +89,7 @@ pub mod secrets_move;
 pub mod session_refresh;
 pub mod test_connection;
 pub mod tokens;
+pub mod trust;
 
 /// Loads a workspace from a known path (exit 2 when unreadable).
 pub fn load_path(path: &std::path::Path) -> Result<Loaded, Failure> {

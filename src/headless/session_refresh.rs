@@ -65,7 +65,10 @@ pub fn perform(
             format!("no Apple ID connection {id}: add it with `apple-conn add apple-id`"),
         )
     })?;
-    let ep = endpoints(args.apple_auth_url.as_deref(), Some(&loaded.workspace))?;
+    let ep = endpoints(
+        args.apple_auth_url.as_deref(),
+        Some((&loaded.path, &loaded.workspace)),
+    )?;
     let stored = stored_session(loaded, keyring, id)?;
     let secrets = Secrets {
         keyring,

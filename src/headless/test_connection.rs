@@ -57,7 +57,10 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &TestArgs) -> CmdRe
     let base = crate::apple::endpoint::choose(
         &crate::apple::endpoint::API_BASE,
         args.base_url.as_deref(),
-        ws.settings.api_base_url.as_deref(),
+        Some(crate::apple::endpoint::FromFile {
+            path: &loaded.path,
+            settings: &ws.settings,
+        }),
     )
     .map_err(|e| Failure::new(2, e))?
     .url

@@ -13,7 +13,7 @@ use super::Clock;
 
 #[derive(Debug)]
 pub enum TestError {
-    /// The base URL (flag or `settings.api_base_url`) is refused.
+    /// The base URL (flag, environment, or an untrusted `settings.api_base_url`) is refused.
     BaseUrl(String),
     /// The private key could not be read or signed with.
     Key(String),
@@ -28,7 +28,7 @@ pub struct Prepared {
     minted_at: chrono::DateTime<chrono::Utc>,
 }
 
-/// `base` overrides `settings.api_base_url`; both go through the one URL check.
+/// `base` overrides `settings.api_base_url`; both go through the one URL policy (and trust).
 pub fn prepare(
     loaded: &Loaded,
     keyring: &dyn SecretStore,
@@ -40,7 +40,10 @@ pub fn prepare(
     let base = endpoint::choose(
         &endpoint::API_BASE,
         base,
-        loaded.workspace.settings.api_base_url.as_deref(),
+        Some(endpoint::FromFile {
+            path: &loaded.path,
+            settings: &loaded.workspace.settings,
+        }),
     )
     .map_err(TestError::BaseUrl)?
     .url

@@ -1,13 +1,48 @@
 //! Workspace trust (issue 25): the settings of a shared file that decide where secrets go take effect
-//! only after this host consents with `apple-conn trust`.
+//! only after this host consents with `apple-conn trust`, as `direnv allow` and `mise trust` do it.
 //!
-//! PLACEHOLDER INTERFACE (the trust engineer replaces the body; callers keep this signature):
-//! until then every guarded setting from a file is refused, the safe answer.
+//! The host records the file's canonical path and a SHA-256 of exactly its guarded settings in its own
+//! state (`$XDG_STATE_HOME/apple-conn/trusted.toml`); any change to one of them needs trust again.
+//! A guarded setting equal to its default needs no trust and is not part of the hash.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::domain::workspace::Workspace;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::domain::workspace::{Settings, Workspace};
+
+/// Every guarded setting, as the TOML key a message names.
+pub const APPLE_AUTH_URL: &str = "settings.apple_auth_url";
+pub const API_BASE_URL: &str = "settings.api_base_url";
+pub const VAULT_ADDRESS: &str = "settings.vault.address";
+pub const VAULT_MOUNT: &str = "settings.vault.mount";
+pub const VAULT_PREFIX: &str = "settings.vault.prefix";
+pub const VAULT_NAMESPACE: &str = "settings.vault.namespace";
+pub const VAULT_CA_CERT: &str = "settings.vault.ca_cert";
+pub const BITRISE_API_URL: &str = "settings.bitrise.api_url";
+
+/// Bitrise's public API (with its `/v0.1` prefix): `[settings.bitrise] api_url` equal to it needs no trust.
+pub const BITRISE_API_DEFAULT: &str = "https://api.bitrise.io/v0.1";
+
+/// One guarded setting the file sets to something other than its default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guarded {
+    pub key: &'static str,
+    pub value: String,
+}
+
+/// Why a file's guarded settings are not in effect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Why {
+    /// This host never trusted the file (or forgot it with `untrust`).
+    NeverTrusted,
+    /// Trusted once, but a guarded setting changed since.
+    Changed,
+    /// The host's trust record could not be read: nothing from it is believed.
+    State(String),
+}
 
 /// A guarded setting was read from a file this host has not trusted (or that changed since).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,27 +50,386 @@ pub struct Untrusted {
     pub workspace: PathBuf,
     /// The guarded settings the file sets, as TOML keys (`settings.bitrise.api_url`).
     pub settings: Vec<String>,
+    pub why: Why,
 }
 
 impl fmt::Display for Untrusted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} sets {}, which this host has not trusted: check it, then run `apple-conn trust -c {}`",
-            self.workspace.display(),
-            self.settings.join(", "),
-            self.workspace.display()
-        )
+        let file = self.workspace.display();
+        let quoted = shell_word(&self.workspace.to_string_lossy());
+        let settings = self.settings.join(", ");
+        match &self.why {
+            Why::NeverTrusted => write!(
+                f,
+                "{file} sets {settings}, which this host has not trusted (a shared file must not choose where secrets go): check it with `apple-conn trust --show -c {quoted}`, then run `apple-conn trust -c {quoted}`"
+            ),
+            Why::Changed => write!(
+                f,
+                "{file} sets {settings}, and its guarded settings changed since this host trusted it: check them with `apple-conn trust --show -c {quoted}`, then run `apple-conn trust -c {quoted}` again"
+            ),
+            Why::State(e) => write!(
+                f,
+                "{file} sets {settings}, and this host's trust record cannot be read ({e}): fix or remove it, then run `apple-conn trust -c {quoted}`"
+            ),
+        }
     }
 }
 
 impl std::error::Error for Untrusted {}
 
-/// Ok when this host trusts the file's guarded settings as they are now; `setting` names the one the
-/// caller is about to use (a TOML key such as `settings.bitrise.api_url`).
-pub fn require(workspace_file: &Path, _ws: &Workspace, setting: &str) -> Result<(), Untrusted> {
-    Err(Untrusted {
-        workspace: workspace_file.to_path_buf(),
-        settings: vec![setting.to_string()],
+/// A path as one shell word, so the command in a message can be pasted.
+pub fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+:@,=".contains(c));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+/// Two URLs are the same endpoint when they parse to the same URL (`https://x` = `https://x/`).
+fn same_url(a: &str, b: &str) -> bool {
+    match (url::Url::parse(a.trim()), url::Url::parse(b.trim())) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a.trim() == b.trim(),
+    }
+}
+
+fn url_setting(out: &mut Vec<Guarded>, key: &'static str, value: Option<&str>, default: &str) {
+    // An empty value is treated as absent by every reader (the default applies).
+    if let Some(v) = value.filter(|v| !v.trim().is_empty())
+        && !same_url(v, default)
+    {
+        out.push(Guarded {
+            key,
+            value: v.to_string(),
+        });
+    }
+}
+
+/// The guarded settings `settings` sets to something other than their default, in a fixed order.
+pub fn guarded(settings: &Settings) -> Vec<Guarded> {
+    let mut out = Vec::new();
+    url_setting(
+        &mut out,
+        APPLE_AUTH_URL,
+        settings.apple_auth_url.as_deref(),
+        crate::apple::signin::DEFAULT_AUTH,
+    );
+    url_setting(
+        &mut out,
+        API_BASE_URL,
+        settings.api_base_url.as_deref(),
+        crate::apple::connection_test::DEFAULT_API_BASE,
+    );
+    if let Some(v) = &settings.vault {
+        let defaults = crate::domain::workspace::VaultSettings::default();
+        let mut text = |key, value: Option<&String>, default: Option<&String>| {
+            if let Some(value) = value
+                && Some(value.trim_matches('/')) != default.map(|d| d.trim_matches('/'))
+            {
+                out.push(Guarded {
+                    key,
+                    value: value.clone(),
+                });
+            }
+        };
+        text(VAULT_ADDRESS, v.address.as_ref(), None);
+        text(VAULT_MOUNT, Some(&v.mount), Some(&defaults.mount));
+        text(VAULT_PREFIX, Some(&v.prefix), Some(&defaults.prefix));
+        text(VAULT_NAMESPACE, v.namespace.as_ref(), None);
+        text(VAULT_CA_CERT, v.ca_cert.as_ref(), None);
+    }
+    if let Some(b) = &settings.bitrise {
+        url_setting(
+            &mut out,
+            BITRISE_API_URL,
+            b.api_url.as_deref(),
+            BITRISE_API_DEFAULT,
+        );
+    }
+    out
+}
+
+/// SHA-256 of exactly the guarded settings: one `key=<JSON string>` line each, in the fixed order.
+pub fn digest(guarded: &[Guarded]) -> String {
+    let mut h = Sha256::new();
+    for g in guarded {
+        h.update(g.key.as_bytes());
+        h.update(b"=");
+        h.update(
+            serde_json::Value::String(g.value.clone())
+                .to_string()
+                .as_bytes(),
+        );
+        h.update(b"\n");
+    }
+    hex::encode(h.finalize())
+}
+
+/// One trusted file in trusted.toml.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    /// The file's canonical path.
+    pub path: String,
+    /// `digest` of its guarded settings when it was trusted.
+    pub sha256: String,
+    /// The keys it set then (for a reader of the file; the hash decides).
+    #[serde(default)]
+    pub settings: Vec<String>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct TrustFile {
+    #[serde(default)]
+    workspace: Vec<Record>,
+}
+
+const HEADER: &str = "# Workspace files this host trusts (`apple-conn trust`, `apple-conn untrust`).\n# Written by apple-conn; a file's entry holds a hash of its guarded settings, so any change needs trust again.\n\n";
+
+/// `$XDG_STATE_HOME/apple-conn/trusted.toml`; else ~/.local/state (Linux), the platform's data dir
+/// (macOS: ~/Library/Application Support/apple-conn, Windows: %LOCALAPPDATA%).
+pub fn state_file() -> Result<PathBuf, String> {
+    let xdg = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute());
+    let base = match xdg {
+        Some(p) => p,
+        None => {
+            let dirs = directories::BaseDirs::new().ok_or(
+                "cannot find a home folder for this host's trust record: set XDG_STATE_HOME",
+            )?;
+            match dirs.state_dir() {
+                Some(d) => d.to_path_buf(),
+                None => dirs.data_local_dir().to_path_buf(),
+            }
+        }
+    };
+    Ok(base.join("apple-conn").join("trusted.toml"))
+}
+
+/// The path a record names: canonical (links and `..` resolved), so a copy elsewhere is another file.
+pub fn canonical(workspace_file: &Path) -> Result<PathBuf, String> {
+    std::fs::canonicalize(workspace_file)
+        .map_err(|e| format!("cannot resolve {}: {e}", workspace_file.display()))
+}
+
+fn refuse_link(state: &Path) -> Result<(), String> {
+    super::files::refuse_link_or_special(state)
+        .map(|_| ())
+        .map_err(|e| format!("{}: {e}", state.display()))
+}
+
+fn read_state(state: &Path) -> Result<TrustFile, String> {
+    refuse_link(state)?;
+    let text = match super::files::read_text_capped(state, super::files::SMALL_CAP, "trust record")
+    {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(TrustFile::default()),
+        Err(e) => return Err(format!("{}: {e}", state.display())),
+    };
+    toml::from_str(&text).map_err(|e| {
+        format!(
+            "{} is not a trust record ({})",
+            state.display(),
+            crate::secrets::vault::one_line(&e.to_string(), 160)
+        )
     })
+}
+
+/// Where a file stands with this host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// It sets no guarded setting (or each equals its default): nothing needs trust.
+    NothingGuarded,
+    Trusted,
+    Untrusted(Why),
+}
+
+/// The file's guarded settings and this host's verdict on them.
+pub fn status(workspace_file: &Path, settings: &Settings) -> (Vec<Guarded>, Status) {
+    let guarded = guarded(settings);
+    if guarded.is_empty() {
+        return (guarded, Status::NothingGuarded);
+    }
+    let verdict = verdict(workspace_file, &guarded);
+    (guarded, verdict)
+}
+
+fn verdict(workspace_file: &Path, guarded: &[Guarded]) -> Status {
+    let path = match canonical(workspace_file) {
+        Ok(p) => p,
+        Err(e) => return Status::Untrusted(Why::State(e)),
+    };
+    let state = match state_file().and_then(|s| read_state(&s)) {
+        Ok(s) => s,
+        Err(e) => return Status::Untrusted(Why::State(e)),
+    };
+    let wanted = digest(guarded);
+    let path = path.to_string_lossy();
+    match state.workspace.iter().find(|r| r.path == path) {
+        Some(r) if r.sha256 == wanted => Status::Trusted,
+        Some(_) => Status::Untrusted(Why::Changed),
+        None => Status::Untrusted(Why::NeverTrusted),
+    }
+}
+
+/// Ok when this host trusts the file's guarded settings as they are now; `setting` names the one the
+/// caller is about to use (a TOML key such as `settings.bitrise.api_url`). A setting the file leaves
+/// at its default (or does not set) needs no trust.
+pub fn require(workspace_file: &Path, ws: &Workspace, setting: &str) -> Result<(), Untrusted> {
+    require_settings(workspace_file, &ws.settings, setting)
+}
+
+/// `require` for a `[settings]` table read without the rest of the workspace (the vault store).
+pub fn require_settings(
+    workspace_file: &Path,
+    settings: &Settings,
+    setting: &str,
+) -> Result<(), Untrusted> {
+    let guarded = guarded(settings);
+    if !guarded.iter().any(|g| g.key == setting) {
+        return Ok(());
+    }
+    match verdict(workspace_file, &guarded) {
+        Status::Trusted | Status::NothingGuarded => Ok(()),
+        Status::Untrusted(why) => Err(Untrusted {
+            workspace: workspace_file.to_path_buf(),
+            settings: guarded.iter().map(|g| g.key.to_string()).collect(),
+            why,
+        }),
+    }
+}
+
+/// Runs `change` on the records under the state file's lock and writes them back atomically (0600).
+fn update_state<T>(change: impl FnOnce(&mut Vec<Record>) -> T) -> Result<T, String> {
+    let state = state_file()?;
+    if let Some(dir) = state.parent() {
+        create_private_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    refuse_link(&state)?;
+    let _lock = super::save::lock(&state).map_err(|e| e.to_string())?;
+    let mut file = read_state(&state)?;
+    let out = change(&mut file.workspace);
+    let body = toml::to_string(&file).map_err(|e| format!("cannot write the trust record: {e}"))?;
+    super::save::write_atomic(&state, format!("{HEADER}{body}").as_bytes())
+        .map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(dir)
+    }
+}
+
+/// `apple-conn trust`: records the file's canonical path and the hash of its guarded settings now.
+pub fn trust(workspace_file: &Path, settings: &Settings) -> Result<(Record, Vec<Guarded>), String> {
+    let path = canonical(workspace_file)?;
+    let guarded = guarded(settings);
+    let record = Record {
+        path: path.to_string_lossy().into_owned(),
+        sha256: digest(&guarded),
+        settings: guarded.iter().map(|g| g.key.to_string()).collect(),
+    };
+    let kept = record.clone();
+    update_state(move |records| {
+        records.retain(|r| r.path != record.path);
+        records.push(record);
+    })?;
+    Ok((kept, guarded))
+}
+
+/// `apple-conn untrust`: forgets the file; true when there was something to forget.
+pub fn untrust(workspace_file: &Path) -> Result<bool, String> {
+    // A file that is gone can still be forgotten by the path it had.
+    let path = canonical(workspace_file)
+        .or_else(|_| std::path::absolute(workspace_file).map_err(|e| e.to_string()))?;
+    let path = path.to_string_lossy().into_owned();
+    update_state(move |records| {
+        let before = records.len();
+        records.retain(|r| r.path != path);
+        before != records.len()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::workspace::{BitriseSettings, VaultSettings};
+
+    #[test]
+    fn defaults_need_no_trust_and_every_other_value_does() {
+        let mut s = Settings {
+            apple_auth_url: Some("https://idmsa.apple.com/".into()),
+            api_base_url: Some("https://api.appstoreconnect.apple.com".into()),
+            vault: Some(VaultSettings::default()),
+            bitrise: Some(BitriseSettings {
+                api_url: Some("https://api.bitrise.io/v0.1".into()),
+                ..BitriseSettings::default()
+            }),
+            ..Settings::default()
+        };
+        assert!(guarded(&s).is_empty());
+        s.apple_auth_url = Some("https://idmsa.apple.com.evil.example".into());
+        s.api_base_url = Some("http://127.0.0.1:9".into());
+        s.vault = Some(VaultSettings {
+            prefix: "other".into(),
+            ca_cert: Some("ca.pem".into()),
+            ..VaultSettings::default()
+        });
+        let keys: Vec<&str> = guarded(&s).iter().map(|g| g.key).collect();
+        assert_eq!(
+            keys,
+            [APPLE_AUTH_URL, API_BASE_URL, VAULT_PREFIX, VAULT_CA_CERT]
+        );
+    }
+
+    #[test]
+    fn the_hash_covers_each_value_and_nothing_else() {
+        let a = Settings {
+            api_base_url: Some("http://127.0.0.1:9".into()),
+            theme: Some("light".into()),
+            ..Settings::default()
+        };
+        let mut b = a.clone();
+        b.theme = Some("mono".into());
+        assert_eq!(digest(&guarded(&a)), digest(&guarded(&b)));
+        b.api_base_url = Some("http://127.0.0.1:10".into());
+        assert_ne!(digest(&guarded(&a)), digest(&guarded(&b)));
+        // Values cannot run into each other's keys.
+        let x = vec![Guarded {
+            key: VAULT_MOUNT,
+            value: "a\nsettings.vault.prefix=\"b\"".into(),
+        }];
+        let y = vec![
+            Guarded {
+                key: VAULT_MOUNT,
+                value: "a".into(),
+            },
+            Guarded {
+                key: VAULT_PREFIX,
+                value: "b".into(),
+            },
+        ];
+        assert_ne!(digest(&x), digest(&y));
+    }
+
+    #[test]
+    fn a_path_in_a_message_can_be_pasted() {
+        assert_eq!(shell_word("/ws/a.toml"), "/ws/a.toml");
+        assert_eq!(shell_word("/w s/it's.toml"), "'/w s/it'\\''s.toml'");
+    }
 }

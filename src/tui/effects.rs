@@ -25,6 +25,10 @@ pub use crate::ops::sign_in::Service;
 pub struct Runner {
     pub keyring: Box<dyn SecretStore + Send + Sync>,
     pub service: Service,
+    /// The real binary: each sign-in judges the workspace's `apple_auth_url` (trust included) under
+    /// `--apple-auth-url` (this flag) and the environment. Off: `service` is used as given (tests).
+    pub auth_from_workspace: bool,
+    pub apple_auth_flag: Option<String>,
     /// Demo and read-only keep every change in memory.
     pub persist: bool,
     /// Every clock read of an effect (the harness fixes it; `--demo` sessions are stamped with it).
@@ -57,6 +61,8 @@ impl Runner {
         Runner {
             keyring,
             service,
+            auth_from_workspace: false,
+            apple_auth_flag: None,
             persist,
             clock,
             tx,
@@ -148,6 +154,11 @@ impl Runner {
                 password,
                 reauth,
             } => {
+                // The file's apple_auth_url is judged now (it may have changed since start-up).
+                let service = match self.service_for(loaded) {
+                    Ok(s) => s,
+                    Err(e) => return self.send(Msg::SignInFailed(e)),
+                };
                 let password = match password {
                     Some(p) => p,
                     None => {
@@ -164,7 +175,7 @@ impl Runner {
                 } else {
                     Err(String::new())
                 };
-                self.start_signin(apple_id, password, reauth, trusted);
+                self.start_signin(service, apple_id, password, reauth, trusted);
             }
             Effect::Answer(answer) => {
                 let sent = self
@@ -374,8 +385,26 @@ impl Runner {
             .map_err(|e| e.to_string())
     }
 
+    /// Apple, or the host's override, or the workspace's `apple_auth_url` once this host trusts it.
+    fn service_for(&self, loaded: &Loaded) -> Result<Service, String> {
+        match &self.service {
+            Service::Apple(_) if !self.auth_from_workspace => Ok(self.service.clone()),
+            Service::Demo => Ok(Service::Demo),
+            Service::Apple(_) => {
+                let file = crate::apple::endpoint::FromFile {
+                    path: &loaded.path,
+                    settings: &loaded.workspace.settings,
+                };
+                sign_in::endpoints(self.apple_auth_flag.as_deref(), Some(file))
+                    .map(Service::Apple)
+                    .map_err(|e| format!("apple auth URL: {e}"))
+            }
+        }
+    }
+
     fn start_signin(
         &mut self,
+        service: Service,
         apple_id: String,
         password: SecretValue,
         reauth: bool,
@@ -385,7 +414,6 @@ impl Runner {
         let (ans_tx, ans_rx) = channel::<CodeAnswer>();
         self.answers = Some(ans_tx);
         self.signin_rx = Some(ev_rx);
-        let service = self.service.clone();
         let pw = password.clone();
         let id = apple_id.clone();
         let clock = self.clock;
@@ -851,10 +879,9 @@ fn test_message(
                 format!("{}: App Store Connect answered {status}", key_name),
             ),
         },
-        Err(ops::test::TestError::BaseUrl(e)) => Msg::Status(
-            StatusKind::Error,
-            format!("settings.api_base_url in the workspace: {e}"),
-        ),
+        Err(ops::test::TestError::BaseUrl(e)) => {
+            Msg::Status(StatusKind::Error, format!("App Store Connect API URL: {e}"))
+        }
         Err(ops::test::TestError::Key(e)) => Msg::Status(StatusKind::Error, e),
         Err(ops::test::TestError::Network(e)) => Msg::Status(
             StatusKind::Error,

@@ -48,6 +48,8 @@ pub struct Options {
     pub theme: Theme,
     pub keymap: Keymap,
     pub service: Service,
+    /// `--apple-auth-url` (the workspace's `apple_auth_url` is judged at each sign-in, trust included).
+    pub apple_auth_url: Option<String>,
     /// The system clock, or `--now`.
     pub clock: Clock,
 }
@@ -117,6 +119,8 @@ pub fn run(opts: Options) -> Result<(), String> {
     let persist = !opts.demo && !opts.read_only;
     let clock = opts.clock;
     let mut runner = Runner::new(keyring, opts.service, persist, clock, tx);
+    runner.auth_from_workspace = true;
+    runner.apple_auth_flag = opts.apple_auth_url;
     let mut state = AppState::new(loaded, opts.keymap, clock.now(), opts.demo, opts.read_only);
     state.files = if opts.demo {
         bitrise_files::demo(&state.loaded)

@@ -21,8 +21,27 @@ pub fn bin() -> Command {
         "XDG_CONFIG_HOME",
         std::env::temp_dir().join("apple-conn-tests-no-config"),
     );
+    // Never the real user's trust record: a test that trusts a file passes its own (`trusted_in`).
+    cmd.env(
+        "XDG_STATE_HOME",
+        std::env::temp_dir().join("apple-conn-tests-no-state"),
+    );
     cmd.stdin(Stdio::null());
     cmd
+}
+
+/// `bin()` with this host's trust record in `state` (one per test, inside its temp dir).
+pub fn bin_with_state(state: &Path) -> Command {
+    let mut cmd = bin();
+    cmd.env("XDG_STATE_HOME", state);
+    cmd
+}
+
+/// `apple-conn trust -c WS` with the trust record in `state`; the file's guarded settings then
+/// take effect for commands run with the same `state` (`bin_with_state`).
+pub fn trusted_in(state: &Path, ws: &Path) {
+    let r = run(bin_with_state(state).arg("trust").arg("-c").arg(ws));
+    assert_eq!(r.code, 0, "apple-conn trust: {}", r.all());
 }
 
 pub struct Run {

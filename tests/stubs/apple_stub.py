@@ -70,6 +70,9 @@ STATE = {
 for i, arg in enumerate(sys.argv):
     if arg == "--hc-bits" and i + 1 < len(sys.argv):
         STATE["hc_bits"] = sys.argv[i + 1]
+    # A hostile server's PBKDF2 count (the client must refuse one under 1,000 or over 10,000,000).
+    if arg == "--iterations" and i + 1 < len(sys.argv):
+        ITERATIONS = int(sys.argv[i + 1])
 
 
 def derive(password, salt, iterations, protocol):

@@ -3,6 +3,7 @@
 
 pub mod group;
 pub mod hashcash;
+mod iterations;
 pub mod refresh;
 pub mod srp;
 pub mod two_factor;
@@ -423,12 +424,7 @@ impl<'a> Flow<'a> {
         let c = field("c")?.to_string();
         let protocol = srp::Protocol::parse(field("protocol")?)
             .ok_or_else(|| SignInError::Protocol("unknown password protocol".into()))?;
-        let iterations = j
-            .get("iteration")
-            .and_then(Value::as_u64)
-            .filter(|n| (1..=10_000_000).contains(n))
-            .ok_or_else(|| SignInError::Protocol("signin/init has no usable `iteration`".into()))?
-            as u32;
+        let iterations = iterations::from_init(&j)?;
         let key = srp::derive_password(password.expose(), &salt, iterations, protocol);
         let proof = srp::proof(&eph, apple_id, key.as_ref(), &salt, &b_pub)
             .map_err(SignInError::Protocol)?;

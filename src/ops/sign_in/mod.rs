@@ -30,6 +30,18 @@ pub enum Service {
     Demo,
 }
 
+/// Apple's sign-in endpoints for a workspace: the flag over APPLE_CONN_APPLE_AUTH_URL over the
+/// file's `apple_auth_url` (taken only once this host trusts the file) over Apple's.
+pub fn endpoints(
+    flag: Option<&str>,
+    file: Option<crate::apple::endpoint::FromFile>,
+) -> Result<Endpoints, String> {
+    use crate::apple::endpoint;
+    let chosen = endpoint::choose(&endpoint::APPLE_AUTH, flag, file)?;
+    let url = chosen.overridden.then(|| chosen.url.to_string());
+    Endpoints::new(url.as_deref())
+}
+
 /// What a sign-in needs besides the account, from the face that runs it.
 pub struct Job<'a> {
     pub service: &'a Service,

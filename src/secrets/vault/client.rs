@@ -50,6 +50,8 @@ pub struct Client {
     namespace: Option<String>,
     pub mount: String,
     prefix: String,
+    /// What to set when the server's certificate is refused (depends on who chose the address).
+    ca_hint: &'static str,
 }
 
 struct Reply {
@@ -112,6 +114,11 @@ impl Client {
             namespace: cfg.namespace.clone(),
             mount: cfg.mount.clone(),
             prefix: cfg.prefix.clone(),
+            ca_hint: if cfg.address_from_file {
+                "point [settings.vault] ca_cert or VAULT_CACERT at the CA that signed its certificate"
+            } else {
+                "point VAULT_CACERT at the CA that signed its certificate ([settings.vault] ca_cert applies only to an address the trusted workspace file names: a shared file never replaces this host's roots for a server the host chose)"
+            },
         })
     }
 
@@ -183,8 +190,9 @@ impl Client {
     fn unreachable(&self, e: ureq::Error) -> SecretError {
         if let Some(why) = crate::net::tls_refusal(&e) {
             return SecretError::Unavailable(format!(
-                "the vault at {} is not trusted: {why}; point [settings.vault] ca_cert or VAULT_CACERT at the CA that signed its certificate",
-                self.address()
+                "the vault at {} is not trusted: {why}; {}",
+                self.address(),
+                self.ca_hint
             ));
         }
         let detail = match &e {

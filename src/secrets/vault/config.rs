@@ -1,11 +1,12 @@
-//! Where the vault is and who we are to it: chosen by this host, never by a shared workspace file.
+//! Where the vault is and who we are to it: chosen by this host, or by a workspace file this host trusts.
 
 use std::path::{Path, PathBuf};
 
 use url::Url;
 
-use crate::domain::workspace::VaultSettings;
+use crate::domain::workspace::{Settings, VaultSettings};
 use crate::secrets::SecretValue;
+use crate::store::trust;
 
 /// What this host says, read once from the environment (tests build it by hand).
 #[derive(Default)]
@@ -51,6 +52,8 @@ pub struct VaultConfig {
     pub prefix: String,
     pub namespace: Option<String>,
     pub ca_cert: Option<PathBuf>,
+    /// The address came from the (trusted) workspace file, not from this host.
+    pub address_from_file: bool,
 }
 
 pub use crate::net::is_loopback;
@@ -97,15 +100,38 @@ fn check_segment(what: &str, text: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The address: VAULT_ADDR, else BAO_ADDR, else --vault-addr; the file's `address` only when
-/// it is loopback or names this host's own server.
+/// `resolve_with`, judging the file's guarded settings by this host's trust record as if
+/// `[settings.vault]` were the file's only guarded settings (never looser than the whole file's).
 pub fn resolve(
     settings: &VaultSettings,
     host: HostEnv,
     workspace_file: &Path,
 ) -> Result<VaultConfig, String> {
+    let whole = Settings {
+        vault: Some(settings.clone()),
+        ..Settings::default()
+    };
+    resolve_with(settings, host, workspace_file, &|key| {
+        trust::require_settings(workspace_file, &whole, key).map_err(|e| e.to_string())
+    })
+}
+
+/// The address: VAULT_ADDR, else BAO_ADDR, else --vault-addr, else the file's `address` once this
+/// host trusts the file (`trusted(key)` says whether a guarded setting may be used). The file's
+/// mount, prefix and namespace decide where secrets are written: they need trust too unless they
+/// are the defaults. The file's `ca_cert` is used only for the file's own (trusted) address: a CA
+/// from a shared file never replaces the system's roots for a server this host chose.
+pub fn resolve_with(
+    settings: &VaultSettings,
+    host: HostEnv,
+    workspace_file: &Path,
+    trusted: &dyn Fn(&str) -> Result<(), String>,
+) -> Result<VaultConfig, String> {
     check_segment("mount", &settings.mount)?;
     check_segment("prefix", &settings.prefix)?;
+    if let Some(ns) = &settings.namespace {
+        check_segment("namespace", ns)?;
+    }
     let (host_text, host_from) = match (&host.vault_addr, &host.bao_addr, &host.flag_addr) {
         (Some(a), _, _) => (Some(a.clone()), "VAULT_ADDR"),
         (None, Some(a), _) => (Some(a.clone()), "BAO_ADDR"),
@@ -119,16 +145,21 @@ pub fn resolve(
     let file_addr = settings
         .address
         .as_deref()
+        .filter(|t| !t.trim().is_empty())
         .map(|t| parse_address(t, "[settings.vault] address"))
         .transpose()?;
-    let address = match (host_addr, file_addr) {
-        (Some(h), None) => h,
-        (Some(h), Some(f)) if is_loopback(&f) || same_server(&h, &f) => h,
-        (None, Some(f)) if is_loopback(&f) => f,
-        (_, Some(f)) => {
+    let (address, from_file) = match (host_addr, file_addr) {
+        (Some(h), None) => (h, false),
+        // The file names the host's own server: nothing of the file's is used for it.
+        (Some(h), Some(f)) if same_server(&h, &f) => (h, false),
+        (Some(h), Some(f)) => {
             return Err(format!(
-                "the workspace file names the vault {f} ([settings.vault] address), which is not loopback and not this host's own VAULT_ADDR: apple-conn never sends a token to a server a shared file chose. If this host trusts it, set VAULT_ADDR={f} here"
+                "this host's {host_from} names the vault {h}, the workspace file's [settings.vault] address names {f}: apple-conn will not guess which one holds the team's secrets. Make them name the same server, or unset {host_from} to use the file's (once this host trusts the file: `apple-conn trust`)"
             ));
+        }
+        (None, Some(f)) => {
+            trusted(trust::VAULT_ADDRESS)?;
+            (f, true)
         }
         (None, None) => {
             return Err(
@@ -137,6 +168,10 @@ pub fn resolve(
             );
         }
     };
+    // Where secrets are written and read: the defaults, or the file's once trusted.
+    trusted(trust::VAULT_MOUNT)?;
+    trusted(trust::VAULT_PREFIX)?;
+    trusted(trust::VAULT_NAMESPACE)?;
     let token = host
         .vault_token
         .or(host.bao_token)
@@ -147,15 +182,16 @@ pub fn resolve(
     if token.expose().chars().any(|c| c.is_control() || c == ' ') {
         return Err("the vault token contains spaces or control characters: set VAULT_TOKEN to the token alone".into());
     }
-    let ca_cert = host.vault_cacert.map(PathBuf::from).or_else(|| {
-        settings
-            .ca_cert
-            .as_deref()
-            .map(|p| crate::store::resolve_path(workspace_file, p))
-    });
-    if let Some(ns) = &settings.namespace {
-        check_segment("namespace", ns)?;
-    }
+    let file_ca = settings.ca_cert.as_deref().filter(|p| !p.trim().is_empty());
+    let ca_cert = match (host.vault_cacert, file_ca) {
+        (Some(p), _) => Some(PathBuf::from(p)),
+        (None, Some(p)) if from_file => {
+            trusted(trust::VAULT_CA_CERT)?;
+            Some(crate::store::resolve_path(workspace_file, p))
+        }
+        // The host chose the server: its certificate is judged by the system's roots.
+        (None, _) => None,
+    };
     Ok(VaultConfig {
         address,
         token,
@@ -163,6 +199,7 @@ pub fn resolve(
         prefix: settings.prefix.trim_matches('/').to_string(),
         namespace: settings.namespace.clone(),
         ca_cert,
+        address_from_file: from_file,
     })
 }
 
@@ -185,66 +222,179 @@ mod tests {
         }
     }
 
+    /// The verdict of a host that never trusted the file: a guarded non-default setting is refused.
+    fn untrusted(s: &VaultSettings) -> impl Fn(&str) -> Result<(), String> {
+        let whole = Settings {
+            vault: Some(s.clone()),
+            ..Settings::default()
+        };
+        move |key: &str| {
+            if trust::guarded(&whole).iter().any(|g| g.key == key) {
+                Err(format!("untrusted {key}"))
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    fn trusted(_: &str) -> Result<(), String> {
+        Ok(())
+    }
+
+    const P: &str = "/ws/workspace.toml";
+
     #[test]
-    fn the_host_chooses_the_server() {
-        let p = Path::new("/ws/workspace.toml");
-        let c = resolve(&settings(None), host(Some("https://v.example:8200")), p).unwrap();
+    fn the_host_chooses_the_server_and_the_file_needs_trust() {
+        let p = Path::new(P);
+        let c = resolve_with(
+            &settings(None),
+            host(Some("https://v.example:8200")),
+            p,
+            &untrusted(&settings(None)),
+        )
+        .unwrap();
         assert_eq!(c.address.as_str(), "https://v.example:8200/");
         assert_eq!(
             (c.mount.as_str(), c.prefix.as_str()),
             ("secret", "apple-conn")
         );
-        // A loopback address in the file is fine without VAULT_ADDR.
-        let c = resolve(&settings(Some("http://127.0.0.1:8200")), host(None), p).unwrap();
-        assert_eq!(c.address.as_str(), "http://127.0.0.1:8200/");
-        // The same remote server as the host's is fine too.
+        assert!(!c.address_from_file);
+        // A loopback address in the file is no exception: who listens there is unknown.
+        let e = resolve_with(
+            &settings(Some("http://127.0.0.1:8200")),
+            host(None),
+            p,
+            &untrusted(&settings(Some("http://127.0.0.1:8200"))),
+        )
+        .err()
+        .unwrap();
+        assert_eq!(e, "untrusted settings.vault.address");
+        let c = resolve_with(
+            &settings(Some("http://127.0.0.1:8200")),
+            host(None),
+            p,
+            &trusted,
+        )
+        .unwrap();
+        assert!(c.address_from_file);
+        // The same server as the host's needs no trust.
         assert!(
-            resolve(
+            resolve_with(
                 &settings(Some("https://v.example:8200")),
                 host(Some("https://v.example:8200/")),
-                p
+                p,
+                &untrusted(&settings(Some("https://v.example:8200")))
             )
             .is_ok()
         );
     }
 
     #[test]
-    fn a_shared_file_cannot_redirect_the_token() {
-        let p = Path::new("/ws/workspace.toml");
-        let e = resolve(&settings(Some("https://evil.example")), host(None), p)
-            .err()
-            .unwrap();
-        assert!(e.contains("never sends a token"), "{e}");
-        let e = resolve(
+    fn a_file_naming_another_server_than_the_host_is_refused_even_when_trusted() {
+        let p = Path::new(P);
+        let e = resolve_with(
             &settings(Some("https://evil.example")),
             host(Some("https://v.example")),
             p,
+            &trusted,
         )
         .err()
         .unwrap();
-        assert!(e.contains("set VAULT_ADDR=https://evil.example"), "{e}");
-        let e = resolve(&settings(None), host(Some("http://v.example:8200")), p)
-            .err()
-            .unwrap();
+        assert!(
+            e.contains("will not guess") && e.contains("unset VAULT_ADDR"),
+            "{e}"
+        );
+        let e = resolve_with(
+            &settings(None),
+            host(Some("http://v.example:8200")),
+            p,
+            &trusted,
+        )
+        .err()
+        .unwrap();
         assert!(e.contains("plain http"), "{e}");
     }
 
     #[test]
+    fn the_files_ca_is_used_only_for_the_files_own_trusted_address() {
+        let p = Path::new(P);
+        let with_ca = |address: Option<&str>| VaultSettings {
+            ca_cert: Some("ca.pem".into()),
+            ..settings(address)
+        };
+        // The host chose the server: the file's CA is not used, trusted or not.
+        let c = resolve_with(&with_ca(None), host(Some("https://v.example")), p, &trusted).unwrap();
+        assert_eq!(c.ca_cert, None);
+        let c = resolve_with(
+            &with_ca(Some("https://v.example")),
+            host(Some("https://v.example")),
+            p,
+            &trusted,
+        )
+        .unwrap();
+        assert_eq!(c.ca_cert, None);
+        // The host's own VAULT_CACERT always applies.
+        let mut h = host(Some("https://v.example"));
+        h.vault_cacert = Some("/etc/host-ca.pem".into());
+        let c = resolve_with(&with_ca(None), h, p, &trusted).unwrap();
+        assert_eq!(c.ca_cert, Some(PathBuf::from("/etc/host-ca.pem")));
+        // The file's address, trusted: its CA comes with it, relative to the file.
+        let c = resolve_with(&with_ca(Some("https://v.example")), host(None), p, &trusted).unwrap();
+        assert_eq!(c.ca_cert, Some(PathBuf::from("/ws/ca.pem")));
+    }
+
+    #[test]
+    fn mount_prefix_and_namespace_from_the_file_need_trust() {
+        let p = Path::new(P);
+        for (s, key) in [
+            (
+                VaultSettings {
+                    mount: "kv".into(),
+                    ..VaultSettings::default()
+                },
+                "mount",
+            ),
+            (
+                VaultSettings {
+                    prefix: "other".into(),
+                    ..VaultSettings::default()
+                },
+                "prefix",
+            ),
+            (
+                VaultSettings {
+                    namespace: Some("team".into()),
+                    ..VaultSettings::default()
+                },
+                "namespace",
+            ),
+        ] {
+            let e = resolve_with(&s, host(Some("https://v.example")), p, &untrusted(&s))
+                .err()
+                .unwrap();
+            assert_eq!(e, format!("untrusted settings.vault.{key}"));
+            assert!(resolve_with(&s, host(Some("https://v.example")), p, &trusted).is_ok());
+        }
+    }
+
+    #[test]
     fn env_beats_flag_and_a_missing_token_says_how_to_log_in() {
-        let p = Path::new("/ws/workspace.toml");
+        let p = Path::new(P);
         let h = HostEnv {
             bao_addr: Some("https://bao.example".into()),
             flag_addr: Some("https://flag.example".into()),
             bao_token: Some(SecretValue::new("t".into())),
             ..HostEnv::default()
         };
-        let c = resolve(&settings(None), h, p).unwrap();
+        let c = resolve_with(&settings(None), h, p, &untrusted(&settings(None))).unwrap();
         assert_eq!(c.address.host_str(), Some("bao.example"));
         let h = HostEnv {
             flag_addr: Some("https://flag.example".into()),
             ..HostEnv::default()
         };
-        let e = resolve(&settings(None), h, p).err().unwrap();
+        let e = resolve_with(&settings(None), h, p, &untrusted(&settings(None)))
+            .err()
+            .unwrap();
         assert!(e.contains("VAULT_TOKEN") && e.contains("bao login"), "{e}");
     }
 }

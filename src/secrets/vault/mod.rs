@@ -13,7 +13,7 @@ use self::client::{Client, Current, WriteError};
 use self::config::{HostEnv, VaultConfig};
 use super::{EntryName, SERVICE, SecretError, SecretStore, SecretValue};
 use crate::domain::secret_ref::{VAULT_FIELD, VaultRef};
-use crate::domain::workspace::VaultSettings;
+use crate::domain::workspace::{Settings, VaultSettings};
 
 /// Tries of one check-and-set write before giving up (each conflict is a real concurrent write).
 const CAS_TRIES: usize = 8;
@@ -247,8 +247,8 @@ pub fn set_flag_address(address: Option<&str>) {
     }
 }
 
-/// `[settings.vault]` of a workspace file, read without the rest of the workspace.
-pub fn settings_of(workspace_file: &Path) -> Result<VaultSettings, SecretError> {
+/// `[settings]` of a workspace file, read without the rest of the workspace.
+pub fn file_settings(workspace_file: &Path) -> Result<Settings, SecretError> {
     let text =
         crate::store::files::read_text_capped(workspace_file, 16 * 1024 * 1024, "workspace file")
             .map_err(|e| {
@@ -261,16 +261,21 @@ pub fn settings_of(workspace_file: &Path) -> Result<VaultSettings, SecretError> 
             one_line(&e.to_string(), 200)
         ))
     })?;
-    match doc.get("settings").and_then(|s| s.get("vault")) {
-        None => Ok(VaultSettings::default()),
+    match doc.get("settings") {
+        None => Ok(Settings::default()),
         Some(v) => v.clone().try_into().map_err(|e: toml::de::Error| {
             SecretError::Failed(format!(
-                "[settings.vault] in {}: {}",
+                "[settings] in {}: {}",
                 workspace_file.display(),
                 one_line(&e.to_string(), 200)
             ))
         }),
     }
+}
+
+/// `[settings.vault]` of a workspace file, read without the rest of the workspace.
+pub fn settings_of(workspace_file: &Path) -> Result<VaultSettings, SecretError> {
+    Ok(file_settings(workspace_file)?.vault.unwrap_or_default())
 }
 
 /// The vault store of a workspace, made once per process (its read cache lives as long).
@@ -281,9 +286,16 @@ pub fn store_for(workspace_file: &Path) -> Result<Arc<VaultStore>, SecretError> 
     {
         return Ok(s.clone());
     }
-    let settings = settings_of(workspace_file)?;
+    let whole = file_settings(workspace_file)?;
+    let settings = whole.vault.clone().unwrap_or_default();
     let host = HostEnv::from_process(FLAG_ADDRESS.get().cloned());
-    let cfg = config::resolve(&settings, host, workspace_file).map_err(SecretError::Unavailable)?;
+    // The file's guarded settings count only once this host trusts the whole file as it is now.
+    let trusted = |key: &str| {
+        crate::store::trust::require_settings(workspace_file, &whole, key)
+            .map_err(|e| e.to_string())
+    };
+    let cfg = config::resolve_with(&settings, host, workspace_file, &trusted)
+        .map_err(SecretError::Unavailable)?;
     let store = Arc::new(VaultStore::new(&cfg)?);
     if let Ok(mut list) = registry.lock() {
         list.push((workspace_file.to_path_buf(), store.clone()));

@@ -1,0 +1,96 @@
+//! `apple-conn trust [--show]` and `apple-conn untrust`: this host's consent to a workspace file's
+//! guarded settings (`store::trust`).
+
+use std::path::Path;
+
+use super::{CmdResult, Failure};
+use crate::cli::TrustArgs;
+use crate::store::trust::{self, Guarded, Status, Why};
+use crate::terminal_text::clean_line;
+
+/// `key = "value"`, the value as a quoted string with every control character escaped.
+fn line(g: &Guarded) -> String {
+    let quoted = serde_json::Value::String(g.value.clone()).to_string();
+    format!("  {} = {}", g.key, clean_line(&quoted))
+}
+
+fn shown(path: &Path) -> String {
+    clean_line(&path.display().to_string())
+}
+
+pub fn trust(path: &Path, args: &TrustArgs) -> CmdResult {
+    let loaded = super::load_path(path)?;
+    let settings = &loaded.workspace.settings;
+    if args.show {
+        return show(path, settings);
+    }
+    let (record, guarded) = trust::trust(path, settings).map_err(|e| Failure::new(1, e))?;
+    if guarded.is_empty() {
+        println!(
+            "trusted {}: it sets no guarded setting to anything but its default, so nothing changes until it does (then trust it again)",
+            clean_line(&record.path)
+        );
+        return Ok(0);
+    }
+    println!(
+        "trusted {}: these settings now take effect on this host, as they are now:",
+        clean_line(&record.path)
+    );
+    for g in &guarded {
+        println!("{}", line(g));
+    }
+    println!(
+        "Any change to them needs `apple-conn trust` again; `apple-conn untrust` forgets the file."
+    );
+    Ok(0)
+}
+
+fn show(path: &Path, settings: &crate::domain::workspace::Settings) -> CmdResult {
+    let (guarded, status) = trust::status(path, settings);
+    let canonical = trust::canonical(path)
+        .map(|p| shown(&p))
+        .unwrap_or_else(|_| shown(path));
+    if status == Status::NothingGuarded {
+        println!(
+            "{canonical} sets no guarded setting to anything but its default: nothing needs trust"
+        );
+        return Ok(0);
+    }
+    println!("{canonical} sets these guarded settings:");
+    for g in &guarded {
+        println!("{}", line(g));
+    }
+    let verdict = match &status {
+        Status::Trusted => "trusted on this host: they take effect".to_string(),
+        Status::Untrusted(Why::NeverTrusted) => {
+            "not trusted on this host: commands that would use them refuse".to_string()
+        }
+        Status::Untrusted(Why::Changed) => {
+            "changed since this host trusted the file: commands that would use them refuse"
+                .to_string()
+        }
+        Status::Untrusted(Why::State(e)) => format!(
+            "not trusted: this host's trust record cannot be read ({})",
+            clean_line(e)
+        ),
+        Status::NothingGuarded => String::new(),
+    };
+    println!("{verdict}");
+    if status != Status::Trusted {
+        println!("Check each value; `apple-conn trust -c {canonical}` makes them take effect.");
+    }
+    Ok(0)
+}
+
+pub fn untrust(path: &Path) -> CmdResult {
+    let forgot = trust::untrust(path).map_err(|e| Failure::new(1, e))?;
+    if forgot {
+        println!(
+            "forgot {}: its guarded settings are refused on this host until `apple-conn trust`",
+            shown(path)
+        );
+    } else {
+        println!("{} was not trusted on this host", shown(path));
+    }
+    Ok(0)
+}
