@@ -59,6 +59,8 @@ fn key_refusal_words(r: &KeyRefusal) -> String {
 }
 
 pub fn add_api_key(path: &Path, keyring: &dyn SecretStore, args: &AddApiKeyArgs) -> CmdResult {
+    // From the first check through the save: a second `add` waits, then fails before writing.
+    let _lock = lock_workspace(path)?;
     let loaded = super::load_path(path)?;
     let source: Option<SecretSource> = match args.p8.as_str() {
         "stdin" | "-" => Some(SecretSource::Stdin),
@@ -138,6 +140,7 @@ pub fn add_api_key(path: &Path, keyring: &dyn SecretStore, args: &AddApiKeyArgs)
         AddKeyError::Keyring(e) => {
             Failure::new(1, format!("could not store the private key: {e}"))
         }
+        AddKeyError::Workspace(error) => update_failure(error),
         AddKeyError::Save {
             error,
             leftover: None,
@@ -176,7 +179,13 @@ pub fn loose_mode(p: &Path) -> Option<u32> {
         .and_then(super::references::group_or_other_readable)
 }
 
+/// The workspace lock for a whole command (re-entrant: its saves take it again).
+pub fn lock_workspace(path: &Path) -> Result<store::save::WorkspaceLock, Failure> {
+    store::save::lock(path).map_err(|e| update_failure(UpdateError::Save(e)))
+}
+
 pub fn assign(path: &Path, args: &AssignArgs) -> CmdResult {
+    let _lock = lock_workspace(path)?;
     let (field, to) = if let Some(name) = &args.api_key {
         ("api_key", Some(name.clone()))
     } else if let Some(aid) = &args.apple_id {
@@ -204,6 +213,7 @@ pub fn remove(path: &Path, keyring: &dyn SecretStore, what: &RemoveCommand) -> C
         RemoveCommand::ApiKey { name } => (ConnectionKind::ApiKey, name.clone()),
         RemoveCommand::AppleId { apple_id } => (ConnectionKind::AppleId, apple_id.clone()),
     };
+    let _lock = lock_workspace(path)?;
     let before = super::load_path(path)?;
     // An unknown name is worded here with suggestions; the op removes what is found.
     crate::secrets::connection_secrets(&before.workspace, kind, &id).ok_or_else(|| {

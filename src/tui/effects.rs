@@ -508,6 +508,10 @@ impl Runner {
             &place,
             signed,
         ) {
+            Ok(kept) if kept.superseded.is_some() => self.send(Msg::Failed(format!(
+                "{apple_id}: refreshed, but not kept: {}",
+                kept.superseded.unwrap_or_default()
+            ))),
             Ok(kept) => {
                 let expires = kept
                     .expires_at
@@ -540,6 +544,10 @@ impl Runner {
             &place,
             &signed,
         ) {
+            Ok(kept) if kept.superseded.is_some() => self.send(Msg::Failed(format!(
+                "{apple_id} signed in, but not kept: {}",
+                kept.superseded.unwrap_or_default()
+            ))),
             Ok(kept) => {
                 let message = with_warnings(
                     format!("{apple_id} re-authenticated; the session is renewed"),
@@ -747,6 +755,7 @@ fn add_key_error(e: &AddKeyError) -> String {
             "could not store the private key in the keyring ({}): choose Store: reference to record the .p8 path or env:VAR instead",
             super::words::secret_error(e)
         ),
+        AddKeyError::Workspace(error) => error.to_string(),
         AddKeyError::Save {
             error,
             leftover: None,
