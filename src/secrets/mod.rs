@@ -2,6 +2,7 @@
 
 mod keyring_store;
 mod memory;
+pub mod migrate;
 pub mod prompt;
 pub mod references;
 mod value;
