@@ -921,3 +921,81 @@ fn a_vault_behind_its_own_ca_and_in_a_namespace() {
         r.stderr
     );
 }
+
+/// Issue 25 hole 2: host B's failed `secrets move --to vault` never overwrites nor deletes the
+/// vault entry host A wrote: the same key there is used as it is (and left by the undo), a
+/// different one is a conflict. A's token still reads it afterwards.
+#[test]
+fn a_failed_move_on_host_b_leaves_host_a_entry_readable() {
+    if !require(
+        have("dbus-run-session") && have("gnome-keyring-daemon") && have("secret-tool"),
+        "a Secret Service (dbus + gnome-keyring + secret-tool)",
+    ) {
+        return;
+    }
+    let Some(bao) = bao() else { return };
+    let a = Host::new(&bao, &bao.team_token(), false);
+    team_workspace(&a);
+    let key_a = add_key_to_vault(&a);
+    let path = format!("apple-conn/api-key/{KEY_ID}");
+    let a_reads = || {
+        let r = a.run(&["token", "ci"]);
+        assert_eq!(r.code, 0, "host A can no longer read its key: {}", r.all());
+        assert_eq!(
+            bao.value(&path),
+            std::fs::read_to_string(&key_a).unwrap().trim_end().to_string() + "\n",
+        );
+    };
+    a_reads();
+    for (case, same_key) in [("same key, a later failure", true), ("a different key", false)] {
+        let b = Host::new(&bao, &bao.team_token(), false);
+        team_workspace(&b);
+        let key_b = if same_key {
+            let k = b.home.path().join("AuthKey_ABCDE12345.p8");
+            std::fs::copy(&key_a, &k).unwrap();
+            k
+        } else {
+            openssl_p256(b.home.path(), "AuthKey_ABCDE12345.p8")
+        };
+        let z = openssl_p256(b.home.path(), "AuthKey_ZZZZZ12345.p8");
+        let script = format!(
+            r#"set -e
+printf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+B='{bin}'; W='{ws}'
+"$B" -c "$W" add api-key --name ci --key-id {KEY_ID} --issuer-id {ISSUER} --p8 '{kb}' --store keyring
+"$B" -c "$W" add api-key --name z --key-id ZZZZZ12345 --issuer-id {ISSUER} --p8 '{z}' --store keyring
+WID=$(sed -n 's/^workspace_id = "\(.*\)"/\1/p' "$W")
+# The second secret cannot be read: the move fails after the first copy.
+secret-tool clear service apple-conn username "$WID/api-key/ZZZZZ12345"
+if "$B" -c "$W" secrets move --to vault; then echo "--- MOVED"; else echo "--- move failed"; fi
+"#,
+            bin = bin_path().display(),
+            ws = b.ws().display(),
+            kb = key_b.display(),
+            z = z.display(),
+        );
+        let out = Command::new("dbus-run-session")
+            .args(["--", "bash", "-c", &script])
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env_remove("APPLE_CONN_KEYRING")
+            .env("HOME", b.home.path())
+            .env("XDG_CONFIG_HOME", b.home.path())
+            .env("VAULT_ADDR", &bao.addr)
+            .env("VAULT_TOKEN", &b.token)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{case}: {stdout}\n{stderr}");
+        assert!(stdout.contains("--- move failed"), "{case}: {stdout}\n{stderr}");
+        if !same_key {
+            assert!(
+                stderr.contains("already holds a different secret"),
+                "{case}: {stderr}"
+            );
+        }
+        a_reads();
+        let meta = bao.kv_json(&["metadata", "get", "-format=json", "-mount=secret", &path]);
+        assert_eq!(meta["data"]["current_version"], 1, "{case}: overwritten: {meta}");
+    }
+}
