@@ -27,6 +27,7 @@ pub mod headless;
 pub mod net;
 pub mod ops;
 pub mod secrets;
+pub mod shell_script;
 pub mod store;
 pub mod terminal_text;
 pub mod theme;

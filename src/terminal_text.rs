@@ -55,6 +55,19 @@ pub fn clean_line(text: &str) -> String {
     out
 }
 
+/// One human-readable line (or lines) to stderr, through `clean`: the way every headless
+/// message that may carry outside text (names from the file, paths, server answers) is printed.
+pub fn say(text: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{}", clean(text));
+}
+
+/// The same, to stdout (reports a script reads).
+pub fn show(text: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout(), "{}", clean(text));
+}
+
 /// `apple-conn test … | head`: a reader that stops early ends the command quietly, as it ends
 /// any Unix tool (SIGPIPE), instead of a panic in `println!`. Network sockets are unaffected
 /// (std sends with MSG_NOSIGNAL).

@@ -32,16 +32,28 @@ pub fn issuer_id(value: &str) -> Result<(), String> {
     }
 }
 
+/// An e-mail address: one `@`, a dotted domain of letters, digits and `-`, and none of the
+/// characters that could make two ids share a secret's name (`/ % ? # \\`, whitespace, controls).
 pub fn apple_id(value: &str) -> Result<(), String> {
     let mut parts = value.splitn(2, '@');
     let local = parts.next().unwrap_or_default();
     let domain = parts.next().unwrap_or_default();
-    let ok = !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !value.chars().any(char::is_whitespace);
-    if ok {
+    let forbidden = |c: char| {
+        matches!(c, '/' | '%' | '?' | '#' | '\\' | '@' | '"')
+            || c.is_whitespace()
+            || c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    let domain_ok = domain.contains('.')
+        && domain
+            .split('.')
+            .all(|label| !label.is_empty() && label.chars().all(|c| c.is_alphanumeric() || c == '-'));
+    if let Some(c) = value.chars().filter(|c| *c != '@').find(|c| forbidden(*c)) {
+        return Err(format!(
+            "Apple ID `{value}` holds {c:?}, which an email address cannot: write the address alone, e.g. alice@example.com"
+        ));
+    }
+    if !local.is_empty() && domain_ok {
         Ok(())
     } else {
         Err(format!(

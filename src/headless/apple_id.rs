@@ -283,6 +283,8 @@ fn read_secret(from: &str, flag: &str, what: &str) -> Result<(SecretSource, Secr
 }
 
 pub fn add_apple_id(path: &Path, keyring: &dyn SecretStore, args: &AddAppleIdArgs) -> CmdResult {
+    // From the first check through the save (the sign-in included): a second process fails first.
+    let _lock = super::connections::lock_workspace(path)?;
     let loaded = super::load_path(path)?;
     let ws = &loaded.workspace;
     fields::apple_id(&args.apple_id).map_err(|e| Failure::new(2, format!("--apple-id: {e}")))?;
@@ -473,6 +475,13 @@ pub fn reauth(path: &Path, keyring: &dyn SecretStore, args: &ReauthArgs) -> CmdR
         ),
         other => op_failure(other),
     })?;
+    if let Some(why) = &kept.superseded {
+        crate::terminal_text::say(&format!(
+            "signed in as {}, but this session was not kept: {why}",
+            args.apple_id
+        ));
+        return Ok(0);
+    }
     let teams = kept
         .loaded
         .workspace
@@ -546,6 +555,9 @@ pub fn session(path: &Path, keyring: &dyn SecretStore, cmd: &SessionCommand) -> 
                 }
                 other => op_failure(other),
             })?;
+            if let Some(why) = &imported.kept.superseded {
+                return Err(Failure::new(1, format!("the session was not imported: {why}")));
+            }
             for w in &imported.kept.warnings {
                 eprintln!("warning: {}", crate::terminal_text::clean(w));
             }

@@ -59,6 +59,8 @@ fn key_refusal_words(r: &KeyRefusal) -> String {
 }
 
 pub fn add_api_key(path: &Path, keyring: &dyn SecretStore, args: &AddApiKeyArgs) -> CmdResult {
+    // From the first check through the save: a second `add` waits, then fails before writing.
+    let _lock = lock_workspace(path)?;
     if let Some(json) = &args.from_fastlane_json {
         return add_from_fastlane_json(path, keyring, args, json);
     }
@@ -162,6 +164,7 @@ fn add_key_failure(e: AddKeyError, what: &str) -> Failure {
         AddKeyError::Keyring(e) => {
             Failure::new(1, format!("could not store the private key: {e}"))
         }
+        AddKeyError::Workspace(error) => update_failure(error),
         AddKeyError::Save {
             error,
             leftover: None,
@@ -284,7 +287,13 @@ pub fn loose_mode(p: &Path) -> Option<u32> {
         .and_then(super::references::group_or_other_readable)
 }
 
+/// The workspace lock for a whole command (re-entrant: its saves take it again).
+pub fn lock_workspace(path: &Path) -> Result<store::save::WorkspaceLock, Failure> {
+    store::save::lock(path).map_err(|e| update_failure(UpdateError::Save(e)))
+}
+
 pub fn assign(path: &Path, args: &AssignArgs) -> CmdResult {
+    let _lock = lock_workspace(path)?;
     let (field, to) = if let Some(name) = &args.api_key {
         ("api_key", Some(name.clone()))
     } else if let Some(aid) = &args.apple_id {
@@ -315,6 +324,7 @@ pub fn remove(path: &Path, keyring: &dyn SecretStore, what: &RemoveCommand) -> C
         }
         RemoveCommand::App { slug, yes } => return super::apps::remove_app(path, slug, *yes),
     };
+    let _lock = lock_workspace(path)?;
     let before = super::load_path(path)?;
     // An unknown name is worded here with suggestions; the op removes what is found.
     crate::secrets::connection_secrets(&before.workspace, kind, &id).ok_or_else(|| {

@@ -189,37 +189,38 @@ pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdRes
             println!("{doc}");
         }
         ShellJson::Shell => {
-            println!(
-                "# {} / {}: {} ({})",
+            // Generated line by line: every text from the workspace is a quoted word or a comment.
+            let mut script = crate::shell_script::Script::new();
+            script.comment(&format!(
+                "{} / {}: {} ({})",
                 app.slug,
                 args.step,
                 r.outcome.as_str(),
                 r.reason()
-            );
+            ));
             for (name, value) in rows {
-                let is_env = name
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+                let is_env = crate::shell_script::is_name(&name)
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
                 match (is_env, value) {
-                    (true, Some(v)) => println!("export {name}={}", shell_quote(&v)),
-                    (true, None) => println!("unset {name}"),
-                    (false, Some(v)) if v.is_empty() => println!("# argument: {name}"),
-                    (false, Some(v)) => println!(
-                        "# argument: {name} {}",
+                    (true, Some(v)) => script.export(&name, &v),
+                    (true, None) => script.unset(&name),
+                    (false, Some(v)) if v.is_empty() => script.comment(&format!("argument: {name}")),
+                    (false, Some(v)) => script.comment(&format!(
+                        "argument: {name} {}",
                         if v.contains('\n') {
                             "<multi-line value>".to_string()
                         } else {
                             v
                         }
-                    ),
-                    (false, None) => println!("# {name}: unset"),
+                    )),
+                    (false, None) => script.comment(&format!("{name}: unset")),
                 }
             }
+            print!("{}", script.finish());
         }
     }
     Ok(0)
 }
 
-fn shell_quote(v: &str) -> String {
-    format!("'{}'", v.replace('\'', "'\\''"))
-}

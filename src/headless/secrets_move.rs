@@ -6,7 +6,8 @@ use super::connections::update_failure;
 use super::{CmdResult, Failure};
 use crate::cli::MoveTarget;
 use crate::domain::secret_ref::{SecretRef, VaultRef};
-use crate::secrets::{EntryName, SecretStore, SecretValue, Secrets, vault};
+use crate::secrets::{EntryName, SecretStore, SecretValue, Secrets, Written, vault};
+use crate::terminal_text::say;
 use crate::store::{self, edit};
 
 /// One secret the workspace owns, and which field of which connection points to it.
@@ -78,6 +79,8 @@ fn read_back(
 }
 
 pub fn run(path: &Path, keyring: &dyn SecretStore, to: MoveTarget) -> CmdResult {
+    // From the first read through the save and the deletes: a second process fails before writing.
+    let _lock = super::connections::lock_workspace(path)?;
     let loaded = super::load_path(path)?;
     let target = target_ref(to);
     let secrets = Secrets {
@@ -94,56 +97,59 @@ pub fn run(path: &Path, keyring: &dyn SecretStore, to: MoveTarget) -> CmdResult 
     });
     for o in &staying {
         if o.from != target {
-            eprintln!(
+            say(&format!(
                 "left alone: {} stays in {} (a reference the team keeps itself)",
                 o.entry,
                 o.from.describe()
-            );
+            ));
         }
     }
     if moving.is_empty() {
-        eprintln!(
+        say(&format!(
             "nothing to move: every secret apple-conn keeps is already in {}",
             crate::secrets::describe_place(&target, keyring, path)
-        );
+        ));
         return Ok(0);
     }
-    // 1. Copy and verify every secret; undo the copies if any one fails.
-    let mut copied: Vec<&Owned> = Vec::new();
-    let undo = |copied: &[&Owned]| {
-        for o in copied {
-            let _ = secrets.delete(&target, &o.entry);
+    // 1. Copy (create only: a different secret already there is a conflict, never overwritten)
+    // and verify every secret; undo only the copies this run wrote if any one fails.
+    let mut copied: Vec<Written> = Vec::new();
+    let undo = |copied: &[Written]| {
+        for w in copied {
+            let _ = secrets.undo(w);
         }
     };
     for o in &moving {
-        let step = || -> Result<(), String> {
+        let step = || -> Result<Written, String> {
             let value = secrets
                 .get(&o.from, &o.entry)
                 .map_err(|e| format!("cannot read {} from {}: {e}", o.entry, o.from.describe()))?;
-            secrets
-                .set(&target, &o.entry, &value)
+            let written = secrets
+                .create(&target, &o.entry, &value)
                 .map_err(|e| format!("cannot write {}: {e}", o.entry))?;
-            let back = read_back(to, keyring, path, &o.entry)
-                .map_err(|e| format!("cannot read {} back: {e}", o.entry))?;
-            let same = back == value
-                || (o.entry.as_str().ends_with("/session")
-                    && vault::session_is_newer(back.expose(), value.expose()));
-            if !same {
-                return Err(format!(
-                    "the copy of {} reads back different: nothing was moved",
-                    o.entry
+            let back = read_back(to, keyring, path, &o.entry);
+            if back.as_ref().ok() != Some(&value) {
+                let _ = secrets.undo(&written);
+                return Err(match back {
+                    Err(e) => format!("cannot read {} back: {e}", o.entry),
+                    Ok(_) => format!(
+                        "the copy of {} reads back different: nothing was moved",
+                        o.entry
+                    ),
+                });
+            }
+            Ok(written)
+        };
+        match step() {
+            Ok(w) => copied.push(w),
+            Err(e) => {
+                undo(&copied);
+                return Err(Failure::new(
+                    1,
+                    format!("{e}; the workspace and the old copies are unchanged"),
                 ));
             }
-            Ok(())
-        };
-        if let Err(e) = step() {
-            undo(&copied);
-            return Err(Failure::new(
-                1,
-                format!("{e}; the workspace and the old copies are unchanged"),
-            ));
         }
-        copied.push(o);
     }
     // 2. Point the workspace at the copies.
     let saved = store::update(path, |_, doc| {
@@ -170,12 +176,12 @@ pub fn run(path: &Path, keyring: &dyn SecretStore, to: MoveTarget) -> CmdResult 
             left.push(format!("{} in {} ({e})", o.entry, o.from.describe()));
         }
     }
-    eprintln!(
+    say(&format!(
         "moved {} secret{} to {}",
         moving.len(),
         if moving.len() == 1 { "" } else { "s" },
         crate::secrets::describe_place(&target, keyring, path)
-    );
+    ));
     if !left.is_empty() {
         return Err(Failure::new(
             1,

@@ -127,6 +127,12 @@ pub fn perform(
         KeepError::Workspace(u) => update_failure(u),
         other => Failure::new(1, other.to_string()),
     })?;
+    if let Some(why) = kept.superseded {
+        return Err(Failure::new(
+            1,
+            format!("refreshed the session of {id}, but did not keep it: {why}"),
+        ));
+    }
     Ok(Done::Refreshed {
         expires_at: kept.expires_at,
         warnings: kept.warnings,

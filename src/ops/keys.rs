@@ -35,6 +35,8 @@ pub enum AddKeyError {
     Import(String),
     /// The store refused the key (typed: a missing keyring is worded by each face).
     Keyring(crate::secrets::SecretError),
+    /// The workspace could not be locked or read before anything was written.
+    Workspace(UpdateError),
     /// The workspace was not saved; `leftover` names a keyring entry (as the keyring holds it) that could not be removed again.
     Save {
         error: UpdateError,
@@ -53,7 +55,14 @@ pub fn add_api_key(
     file_name: Option<&str>,
     storage: Storage,
 ) -> Result<AddedKey, AddKeyError> {
-    workspace
+    // Held from the check through the save: a second process fails before it writes a secret.
+    let _lock = target.lock().map_err(AddKeyError::Workspace)?;
+    let now = match target {
+        Target::Disk(_) => Some(target.current().map_err(AddKeyError::Workspace)?),
+        Target::Memory(_) => None,
+    };
+    now.as_ref()
+        .map_or(workspace, |l| &l.workspace)
         .may_add_api_key(&key)
         .map_err(AddKeyError::Refused)?;
     let imported = p8::import(content, file_name, Some(&key.key_id))
@@ -64,15 +73,18 @@ pub fn add_api_key(
         keyring,
         workspace_file: target.path(),
     };
+    let mut written = None;
     let place = match &storage {
         Storage::Keyring | Storage::Vault => {
             key.private_key = match storage {
                 Storage::Vault => SecretRef::Vault(crate::domain::secret_ref::VaultRef::Entry),
                 _ => SecretRef::Keyring,
             };
-            secrets
-                .set(&key.private_key, &entry, &imported.pem)
-                .map_err(AddKeyError::Keyring)?;
+            written = Some(
+                secrets
+                    .create(&key.private_key, &entry, &imported.pem)
+                    .map_err(AddKeyError::Keyring)?,
+            );
             let label = match &key.private_key {
                 SecretRef::Keyring => keyring.label(&entry),
                 _ => entry.to_string(),
@@ -106,18 +118,17 @@ pub fn add_api_key(
             loaded,
         }),
         Err(error) => {
-            // Never leave a secret behind that no connection points to.
-            let leftover = match storage {
-                Storage::Keyring => keyring
-                    .delete(&entry)
-                    .err()
-                    .map(|e| (keyring.label(&entry), e.to_string())),
-                Storage::Vault => secrets
-                    .delete(&key.private_key, &entry)
-                    .err()
-                    .map(|e| (entry.to_string(), e.to_string())),
-                Storage::Reference(_) => None,
-            };
+            // Never leave a secret behind that no connection points to, and delete only this
+            // run's: the entry is checked to still hold what was written.
+            let leftover = written.as_ref().and_then(|w| {
+                secrets.undo(w).err().map(|e| {
+                    let shown = match storage {
+                        Storage::Keyring => keyring.label(&entry),
+                        _ => entry.to_string(),
+                    };
+                    (shown, e.to_string())
+                })
+            });
             Err(match (late, leftover) {
                 (Some(r), None) => AddKeyError::Refused(r),
                 (_, leftover) => AddKeyError::Save { error, leftover },

@@ -27,6 +27,13 @@ pub fn remove(
     kind: ConnectionKind,
     id: &str,
 ) -> Result<Removed, RemoveError> {
+    // Held from the look-up through the last delete: what is deleted is what the file listed.
+    let _lock = target.lock().map_err(RemoveError::Save)?;
+    let now = match target {
+        Target::Disk(_) => Some(target.current().map_err(RemoveError::Save)?),
+        Target::Memory(_) => None,
+    };
+    let workspace = now.as_ref().map_or(workspace, |l| &l.workspace);
     let refs =
         crate::secrets::connection_secrets(workspace, kind, id).ok_or(RemoveError::NotFound)?;
     let (cleared, loaded) = save::apply(target, |_, doc| edit::remove_connection(doc, kind, id))

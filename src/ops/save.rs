@@ -19,6 +19,23 @@ impl Target<'_> {
             Target::Memory(l) => &l.path,
         }
     }
+
+    /// Holds the workspace lock (re-entrant) from an operation's first check through its last
+    /// secret write and save: a second process waits, then fails before it writes anything.
+    pub fn lock(&self) -> Result<Option<store::save::WorkspaceLock>, UpdateError> {
+        match self {
+            Target::Disk(p) => store::save::lock(p).map(Some).map_err(UpdateError::Save),
+            Target::Memory(_) => Ok(None),
+        }
+    }
+
+    /// The workspace as it is now (on disk, read under the lock; or in memory).
+    pub fn current(&self) -> Result<Loaded, UpdateError> {
+        match self {
+            Target::Disk(p) => store::load(p).map_err(UpdateError::Load),
+            Target::Memory(l) => Ok((*l).clone()),
+        }
+    }
 }
 
 /// Applies `change` and returns its output with the workspace as it is afterwards.

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::save::{self, Target};
 use crate::domain::secret_ref::{SecretRef, VaultRef};
 use crate::domain::workspace::Team;
-use crate::secrets::{EntryName, SecretStore, SecretValue, Secrets};
+use crate::secrets::{EntryName, Renewed, SecretStore, SecretValue, Secrets};
 use crate::store::{Loaded, UpdateError, edit};
 
 /// What keeping the session did: the new workspace, and warnings to show (never secrets).
@@ -14,6 +14,8 @@ pub struct Kept {
     pub loaded: Loaded,
     pub expires_at: Option<DateTime<Utc>>,
     pub warnings: Vec<String>,
+    /// Nothing was written: another host stored a later version meanwhile, kept (says whose).
+    pub superseded: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,9 +54,18 @@ pub fn keep_session(
         keyring,
         workspace_file: target.path(),
     };
-    secrets
-        .set(place, &EntryName::session(apple_id), secret)
+    let renewed = secrets
+        .renew(place, &EntryName::session(apple_id), secret)
         .map_err(|e| KeepError::Secret(e.to_string()))?;
+    if let Renewed::Superseded(why) = renewed {
+        // Decided by versions, not clocks: the later write stands and the workspace is unchanged.
+        return Ok(Kept {
+            loaded: loaded.clone(),
+            expires_at: aid.session_expires_at,
+            warnings: Vec::new(),
+            superseded: Some(why),
+        });
+    }
     let old = aid.session.clone().unwrap_or_default();
     let id = apple_id.to_string();
     let r = (place != &SecretRef::Keyring).then(|| place.clone());
@@ -76,17 +87,24 @@ pub fn keep_session(
         loaded: new,
         expires_at,
         warnings,
+        superseded: None,
     })
 }
 
-/// After a session moved stores, the old copy goes; the warning when it cannot.
+/// After a session moved stores, the old copy goes (a session file only when it holds an
+/// apple-conn session: live cookies never stay behind); the warning when it cannot.
 fn drop_old_copy(
     secrets: &Secrets,
     old: &SecretRef,
     new: &SecretRef,
     apple_id: &str,
 ) -> Option<String> {
-    if old == new || !matches!(old, SecretRef::Keyring | SecretRef::Vault(VaultRef::Entry)) {
+    if old == new
+        || !matches!(
+            old,
+            SecretRef::Keyring | SecretRef::Vault(VaultRef::Entry) | SecretRef::Path(_)
+        )
+    {
         return None;
     }
     secrets

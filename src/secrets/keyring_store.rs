@@ -165,7 +165,7 @@ impl SecretStore for KeyringStore {
 
 /// Connects on first use, so commands that need no keyring never touch it. With a workspace
 /// file, entries are scoped by its `workspace_id`; an entry still under the old unscoped name is
-/// moved to the scoped one the first time it is read.
+/// read there (moved only by `secrets::migrate`, in the save that gives its workspace an id).
 #[derive(Default)]
 pub struct LazyKeyring {
     cell: std::sync::OnceLock<Result<KeyringStore, SecretError>>,
@@ -207,24 +207,6 @@ impl LazyKeyring {
         crate::store::workspace_id::pending(self.workspace.as_deref()?)
     }
 
-    /// Copies an old unscoped entry to its scoped name and deletes the old one once the copy reads back.
-    fn migrate(
-        &self,
-        store: &KeyringStore,
-        old: &EntryName,
-        new: &EntryName,
-    ) -> Result<SecretValue, SecretError> {
-        let value = store.get(old)?;
-        store.set(new, &value)?;
-        let copied = store.get(new)?;
-        if copied.expose() != value.expose() {
-            return Err(SecretError::Failed(format!(
-                "{new} did not read back as written while moving {old} into this workspace's scope; {old} was left in place"
-            )));
-        }
-        store.delete(old)?;
-        Ok(value)
-    }
 }
 
 impl SecretStore for LazyKeyring {
@@ -235,13 +217,13 @@ impl SecretStore for LazyKeyring {
         let store = self.store()?;
         if let Some(id) = self.file_scope() {
             let scoped = name.scoped(id);
+            // Reads never move an entry (`secrets::migrate` does, in the owner's save): an old
+            // unscoped entry not moved yet is read where it is.
             return match store.get(&scoped) {
-                Err(SecretError::NotFound(missing)) => {
-                    self.migrate(store, name, &scoped).map_err(|e| match e {
-                        SecretError::NotFound(_) => SecretError::NotFound(missing),
-                        other => other,
-                    })
-                }
+                Err(SecretError::NotFound(missing)) => store.get(name).map_err(|e| match e {
+                    SecretError::NotFound(_) => SecretError::NotFound(missing),
+                    other => other,
+                }),
                 other => other,
             };
         }
@@ -271,14 +253,8 @@ impl SecretStore for LazyKeyring {
         };
         match id {
             None => store.delete(name),
-            Some(id) => {
-                let scoped = name.scoped(&id);
-                match store.get(&scoped) {
-                    // Not moved yet: the old unscoped entry is the one this workspace reads.
-                    Err(SecretError::NotFound(_)) => store.delete(name),
-                    _ => store.delete(&scoped),
-                }
-            }
+            // Only this workspace's own entry: an unscoped one may be another workspace's.
+            Some(id) => store.delete(&name.scoped(&id)),
         }
     }
     fn label(&self, name: &EntryName) -> String {

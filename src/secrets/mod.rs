@@ -2,6 +2,7 @@
 
 mod keyring_store;
 mod memory;
+pub mod migrate;
 pub mod prompt;
 pub mod references;
 mod value;
@@ -23,20 +24,52 @@ pub struct EntryName(String);
 
 pub const SERVICE: &str = "apple-conn";
 
+/// One path segment from an identifier: `%`, `/`, `?`, `#`, `\\`, whitespace and control
+/// characters as `%XX`, `.`/`..` as `%2E`/`%2E%2E`, the empty id as a lone `%`. Injective, so two
+/// ids never share an entry; the identity for every valid key id and e-mail address (old entries
+/// keep their names).
+pub fn segment(id: &str) -> std::borrow::Cow<'_, str> {
+    if id.is_empty() {
+        return "%".into();
+    }
+    if id == "." || id == ".." {
+        return id.replace('.', "%2E").into();
+    }
+    let escape = |c: char| {
+        matches!(c, '%' | '/' | '?' | '#' | '\\') || c.is_whitespace() || c.is_control()
+    };
+    if !id.chars().any(escape) {
+        return id.into();
+    }
+    let mut out = String::with_capacity(id.len() + 8);
+    for c in id.chars() {
+        if escape(c) {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
 impl EntryName {
     pub fn api_key(key_id: &str) -> Self {
-        EntryName(format!("{SERVICE}/api-key/{key_id}"))
+        EntryName(format!("{SERVICE}/api-key/{}", segment(key_id)))
     }
     pub fn password(apple_id: &str) -> Self {
-        EntryName(format!("{SERVICE}/apple-id/{apple_id}/password"))
+        EntryName(format!("{SERVICE}/apple-id/{}/password", segment(apple_id)))
     }
     pub fn app_specific_password(apple_id: &str) -> Self {
         EntryName(format!(
-            "{SERVICE}/apple-id/{apple_id}/app-specific-password"
+            "{SERVICE}/apple-id/{}/app-specific-password",
+            segment(apple_id)
         ))
     }
     pub fn session(apple_id: &str) -> Self {
-        EntryName(format!("{SERVICE}/apple-id/{apple_id}/session"))
+        EntryName(format!("{SERVICE}/apple-id/{}/session", segment(apple_id)))
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -146,6 +179,123 @@ impl Secrets<'_> {
     }
 }
 
+/// A secret this run wrote, with what shows at delete time that it is still this run's.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub r: SecretRef,
+    pub name: EntryName,
+    proof: Proof,
+}
+
+#[derive(Debug, Clone)]
+enum Proof {
+    /// The keyring entry holds these bytes while it is ours.
+    Bytes(SecretValue),
+    /// The vault entry's latest version is this one while it is ours.
+    Version(u64),
+    /// A session file apple-conn created.
+    File(SecretValue),
+    /// It was there already, with the same bytes: never deleted by an undo.
+    NotOurs,
+}
+
+/// What a renewal did: written, or another host's later version kept (the text says whose).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Renewed {
+    Written,
+    Superseded(String),
+}
+
+impl Secrets<'_> {
+    /// Writes a new secret and returns the proof of ownership an undo checks. A vault entry is
+    /// created only (cas on a path that holds no secret); a different secret there is an error.
+    pub fn create(
+        &self,
+        r: &SecretRef,
+        name: &EntryName,
+        value: &SecretValue,
+    ) -> Result<Written, SecretError> {
+        use crate::domain::secret_ref::VaultRef;
+        let proof = match r {
+            SecretRef::Keyring => {
+                self.keyring.set(name, value)?;
+                Proof::Bytes(value.clone())
+            }
+            SecretRef::Vault(VaultRef::Entry) => {
+                let store = vault::store_for(self.workspace_file)?;
+                match store.create_at(&store.entry_path(name), value)? {
+                    vault::Wrote::Version(v) => Proof::Version(v),
+                    _ => Proof::NotOurs,
+                }
+            }
+            SecretRef::Path(_) => {
+                self.set(r, name, value)?;
+                Proof::File(value.clone())
+            }
+            other => {
+                self.set(other, name, value)?;
+                Proof::NotOurs
+            }
+        };
+        Ok(Written {
+            r: r.clone(),
+            name: name.clone(),
+            proof,
+        })
+    }
+
+    /// Undoes a `create`: deletes the secret only while it still holds what this run wrote (the
+    /// same bytes in the keyring or a file, the same latest version in the vault). True when deleted.
+    pub fn undo(&self, w: &Written) -> Result<bool, SecretError> {
+        let still = |current: Result<SecretValue, SecretError>, ours: &SecretValue| match current {
+            Ok(v) => Ok(&v == ours),
+            Err(SecretError::NotFound(_)) => Ok(false),
+            Err(e) => Err(e),
+        };
+        match &w.proof {
+            Proof::NotOurs => Ok(false),
+            Proof::Bytes(ours) => {
+                if still(self.keyring.get(&w.name), ours)? {
+                    self.keyring.delete(&w.name).map(|()| true)
+                } else {
+                    Ok(false)
+                }
+            }
+            Proof::Version(v) => vault::store_for(self.workspace_file)?.delete_own(&w.name, *v),
+            Proof::File(ours) => {
+                if still(self.get(&w.r, &w.name), ours)? {
+                    self.delete(&w.r, &w.name).map(|()| true)
+                } else {
+                    Ok(false)
+                }
+            }
+        }
+    }
+
+    /// Writes a renewed secret (a session) over the one this process read: in the vault with
+    /// cas = the version read; a later version another host wrote meanwhile is kept, and said.
+    pub fn renew(
+        &self,
+        r: &SecretRef,
+        name: &EntryName,
+        value: &SecretValue,
+    ) -> Result<Renewed, SecretError> {
+        use crate::domain::secret_ref::VaultRef;
+        match r {
+            SecretRef::Vault(VaultRef::Entry) => {
+                let store = vault::store_for(self.workspace_file)?;
+                match store.renew_at(&store.entry_path(name), value)? {
+                    vault::Wrote::Superseded { read, version, by } => Ok(Renewed::Superseded(
+                        vault::superseded_text(read, version, &by),
+                    )),
+                    _ => Ok(Renewed::Written),
+                }
+            }
+            other => self.set(other, name, value).map(|()| Renewed::Written),
+        }
+    }
+}
+
 /// Where new secrets go: the workspace's vault when it has `[settings.vault]`, else the keyring.
 pub fn default_ref(ws: &crate::domain::workspace::Workspace) -> SecretRef {
     match ws.settings.vault {
@@ -192,5 +342,80 @@ pub fn connection_secrets(
             }
             v
         }),
+    }
+}
+
+#[cfg(test)]
+mod aliasing_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Every secret name a connection owns, as the keyring and the vault (the URL sent) see them.
+    fn places(kind: u8, id: &str) -> Vec<(String, String)> {
+        let names = match kind {
+            0 => vec![EntryName::api_key(id)],
+            _ => vec![
+                EntryName::password(id),
+                EntryName::app_specific_password(id),
+                EntryName::session(id),
+            ],
+        };
+        let base = url::Url::parse("http://127.0.0.1:8200").unwrap();
+        names
+            .into_iter()
+            .map(|n| {
+                let keyring = n.scoped("0123456789abcdef").user().to_string();
+                let path = vault::entry_path("apple-conn", &n);
+                let url = vault::api_url(&base, &["secret", "data", &path], None).unwrap();
+                (keyring, url.path().to_string())
+            })
+            .collect()
+    }
+
+    fn id() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("dev@example.com".to_string()),
+            Just("dev@example.com/".to_string()),
+            Just("dev@example.com%2F".to_string()),
+            Just(".".to_string()),
+            Just("..".to_string()),
+            Just(String::new()),
+            Just("%".to_string()),
+            "[a-z@./%?#\\\\ \\n]{0,8}",
+            any::<String>(),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+        #[test]
+        fn two_connections_never_share_a_keyring_entry_or_vault_path(
+            a in id(), b in id(), ka in 0u8..2, kb in 0u8..2,
+        ) {
+            prop_assume!((ka, &a) != (kb, &b));
+            let (pa, pb) = (places(ka, &a), places(kb, &b));
+            for (ra, va) in &pa {
+                for (rb, vb) in &pb {
+                    prop_assert_ne!(ra, rb, "keyring entry shared by {:?} and {:?}", a, b);
+                    prop_assert_ne!(va, vb, "vault path shared by {:?} and {:?}", a, b);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn valid_ids_keep_their_old_names() {
+        assert_eq!(
+            EntryName::password("dev+ci@example.com").as_str(),
+            "apple-conn/apple-id/dev+ci@example.com/password"
+        );
+        assert_eq!(
+            EntryName::api_key("2X9R4HXF34").as_str(),
+            "apple-conn/api-key/2X9R4HXF34"
+        );
+        assert_eq!(
+            EntryName::session("dev@example.com/").as_str(),
+            "apple-conn/apple-id/dev@example.com%2F/session"
+        );
     }
 }

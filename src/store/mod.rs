@@ -335,7 +335,7 @@ pub fn update<T>(
         .map_err(|e: toml_edit::TomlError| UpdateError::Refused(e.to_string()))?;
     let out = change(&loaded, &mut doc).map_err(UpdateError::Refused)?;
     // An older file gets its keyring scope on its next save.
-    workspace_id::ensure_in(&mut doc, path);
+    let gave_id = workspace_id::ensure_in(&mut doc, path);
     let new_text = doc.to_string();
     let new_loaded = parse(path, new_text).map_err(|e| {
         UpdateError::Refused(format!(
@@ -356,7 +356,23 @@ pub fn update<T>(
             introduced.join("; ")
         )));
     }
-    save::save_with_backup(path, &new_loaded.text)?;
+    // The owner's old unscoped keyring entries move to the id it receives now, under this lock.
+    let copies = match (&new_loaded.workspace.workspace_id, gave_id) {
+        (Some(id), true) => Some(crate::secrets::migrate::copy_before_save(
+            &new_loaded.workspace,
+            id,
+        )),
+        _ => None,
+    };
+    if let Err(e) = save::save_with_backup(path, &new_loaded.text) {
+        if let Some(c) = copies {
+            c.undo();
+        }
+        return Err(e.into());
+    }
+    if let Some(c) = copies {
+        c.commit();
+    }
     Ok((out, new_loaded))
 }
 

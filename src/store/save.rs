@@ -13,7 +13,9 @@ pub enum SaveError {
         error: std::io::Error,
         hint: &'static str,
     },
-    #[error("{0}: another apple-conn is saving this workspace; try again in a moment")]
+    #[error(
+        "{0}: another apple-conn is changing this workspace (adding, removing, moving secrets or saving): try again when it has finished"
+    )]
     Busy(String),
     #[error(
         "{0}: the file changed on disk since it was loaded; reload it and apply your change again"
@@ -53,12 +55,57 @@ fn lock_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// An advisory lock held while reading, changing and writing the workspace.
+/// An advisory lock held while reading, changing and writing the workspace. Re-entrant within a
+/// process: an operation holds it from its first check through its last secret write and save,
+/// and the saves inside take it again for free. Released when the last guard drops.
 pub struct WorkspaceLock {
-    _file: File,
+    key: PathBuf,
+}
+
+/// Locks this process holds: (workspace path, guards alive, the locked file).
+static HELD: std::sync::Mutex<Vec<(PathBuf, usize, File)>> = std::sync::Mutex::new(Vec::new());
+
+fn held_key(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+impl Drop for WorkspaceLock {
+    fn drop(&mut self) {
+        let Ok(mut held) = HELD.lock() else { return };
+        if let Some(i) = held.iter().position(|(p, _, _)| *p == self.key) {
+            held[i].1 -= 1;
+            if held[i].1 == 0 {
+                // Dropping the file releases the flock.
+                held.remove(i);
+            }
+        }
+    }
+}
+
+/// True while this process holds the lock of `path` (an operation checks it holds it).
+pub fn is_locked_here(path: &Path) -> bool {
+    let key = held_key(path);
+    HELD.lock()
+        .map(|h| h.iter().any(|(p, _, _)| *p == key))
+        .unwrap_or(false)
 }
 
 pub fn lock(path: &Path) -> Result<WorkspaceLock, SaveError> {
+    let key = held_key(path);
+    if let Ok(mut held) = HELD.lock()
+        && let Some(entry) = held.iter_mut().find(|(p, _, _)| *p == key)
+    {
+        entry.1 += 1;
+        return Ok(WorkspaceLock { key });
+    }
+    let file = lock_file(path)?;
+    if let Ok(mut held) = HELD.lock() {
+        held.push((key.clone(), 1, file));
+    }
+    Ok(WorkspaceLock { key })
+}
+
+fn lock_file(path: &Path) -> Result<File, SaveError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| io_error(path, e))?;
     }
@@ -84,7 +131,7 @@ pub fn lock(path: &Path) -> Result<WorkspaceLock, SaveError> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         match file.try_lock() {
-            Ok(()) => return Ok(WorkspaceLock { _file: file }),
+            Ok(()) => return Ok(file),
             Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(20))
             }

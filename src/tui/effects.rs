@@ -536,6 +536,10 @@ impl Runner {
             &place,
             signed,
         ) {
+            Ok(kept) if kept.superseded.is_some() => self.send(Msg::Failed(format!(
+                "{apple_id}: refreshed, but not kept: {}",
+                kept.superseded.unwrap_or_default()
+            ))),
             Ok(kept) => {
                 let expires = kept
                     .expires_at
@@ -568,6 +572,10 @@ impl Runner {
             &place,
             &signed,
         ) {
+            Ok(kept) if kept.superseded.is_some() => self.send(Msg::Failed(format!(
+                "{apple_id} signed in, but not kept: {}",
+                kept.superseded.unwrap_or_default()
+            ))),
             Ok(kept) => {
                 let message = with_warnings(
                     format!("{apple_id} re-authenticated; the session is renewed"),
@@ -775,6 +783,7 @@ fn add_key_error(e: &AddKeyError) -> String {
             "could not store the private key in the keyring ({}): choose Store: reference to record the .p8 path or env:VAR instead",
             super::words::secret_error(e)
         ),
+        AddKeyError::Workspace(error) => error.to_string(),
         AddKeyError::Save {
             error,
             leftover: None,

@@ -11,7 +11,7 @@ use crate::apple::session;
 use crate::apple::signin::SignedIn;
 use crate::domain::secret_ref::{SecretRef, VaultRef};
 use crate::domain::workspace::{AppleId, Workspace};
-use crate::secrets::{EntryName, SecretStore, SecretValue, Secrets};
+use crate::secrets::{EntryName, SecretStore, SecretValue, Secrets, Written};
 use crate::store::{Loaded, edit};
 
 /// A new Apple ID and where each secret goes. A password (or app-specific password) is written
@@ -60,7 +60,20 @@ pub fn add_apple_id(
     new: &NewAppleId,
     job: Job<'_>,
 ) -> Result<Added, SignInOpError> {
-    workspace
+    // Held from the check through the save (the sign-in included): a second `add` of the same
+    // Apple ID waits, then fails before it writes a secret.
+    let _lock = target
+        .lock()
+        .map_err(|error| SignInOpError::Save { error, leftovers: Vec::new() })?;
+    let now = match target {
+        Target::Disk(_) => Some(target.current().map_err(|error| SignInOpError::Save {
+            error,
+            leftovers: Vec::new(),
+        })?),
+        Target::Memory(_) => None,
+    };
+    now.as_ref()
+        .map_or(workspace, |l| &l.workspace)
         .may_add_apple_id(&new.connection())
         .map_err(SignInOpError::Refused)?;
     let clock = job.clock;
@@ -101,13 +114,19 @@ pub fn keep_new(
         puts.push((at, EntryName::app_specific_password(id), value));
     }
     puts.push((&new.session_at, EntryName::session(id), &session));
-    let mut written: Vec<(SecretRef, EntryName)> = Vec::new();
+    let _lock = target.lock().map_err(|error| SignInOpError::Save {
+        error,
+        leftovers: Vec::new(),
+    })?;
+    let mut written: Vec<Written> = Vec::new();
     for (at, name, value) in puts {
-        if let Err(error) = secrets.set(at, &name, value) {
-            let leftovers = undo(&secrets, keyring, &written);
-            return Err(SignInOpError::Secret { error, leftovers });
+        match secrets.create(at, &name, value) {
+            Ok(w) => written.push(w),
+            Err(error) => {
+                let leftovers = undo(&secrets, keyring, &written);
+                return Err(SignInOpError::Secret { error, leftovers });
+            }
         }
-        written.push((at.clone(), name));
     }
     let mut late = None;
     let saved = save::apply(target, |l, doc| {
@@ -136,19 +155,16 @@ pub fn keep_new(
     }
 }
 
-/// Removes what was written; what cannot be removed is returned, never ignored.
-fn undo(
-    secrets: &Secrets,
-    keyring: &dyn SecretStore,
-    written: &[(SecretRef, EntryName)],
-) -> Vec<Leftover> {
+/// Removes what this run wrote and still holds (checked at delete time: an entry another
+/// process wrote since is left alone); what cannot be removed is returned, never ignored.
+fn undo(secrets: &Secrets, keyring: &dyn SecretStore, written: &[Written]) -> Vec<Leftover> {
     written
         .iter()
-        .filter_map(|(r, name)| {
-            secrets.delete(r, name).err().map(|e| Leftover {
-                entry: match r {
-                    SecretRef::Keyring => keyring.label(name),
-                    _ => name.to_string(),
+        .filter_map(|w| {
+            secrets.undo(w).err().map(|e| Leftover {
+                entry: match w.r {
+                    SecretRef::Keyring => keyring.label(&w.name),
+                    _ => w.name.to_string(),
                 },
                 error: e.to_string(),
             })

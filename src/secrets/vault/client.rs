@@ -75,6 +75,22 @@ impl Reply {
     }
 }
 
+/// `<base>/v1/<segments…>`: each `/`-separated part one URL path segment (percent-encoded by url).
+pub fn api_url(base: &Url, segments: &[&str], query: Option<&str>) -> Option<Url> {
+    let mut url = base.clone();
+    {
+        let mut path = url.path_segments_mut().ok()?;
+        path.pop_if_empty().push("v1");
+        for s in segments {
+            for part in s.split('/').filter(|p| !p.is_empty()) {
+                path.push(part);
+            }
+        }
+    }
+    url.set_query(query);
+    Some(url)
+}
+
 impl Client {
     pub fn new(cfg: &VaultConfig) -> Result<Client, SecretError> {
         let mut builder = ureq::Agent::config_builder()
@@ -127,20 +143,8 @@ impl Client {
     }
 
     fn url(&self, segments: &[&str], query: Option<&str>) -> Result<Url, SecretError> {
-        let mut url = self.base.clone();
-        {
-            let mut path = url.path_segments_mut().map_err(|()| {
-                SecretError::Failed(format!("{} cannot take a path", self.address()))
-            })?;
-            path.pop_if_empty().push("v1");
-            for s in segments {
-                for part in s.split('/').filter(|p| !p.is_empty()) {
-                    path.push(part);
-                }
-            }
-        }
-        url.set_query(query);
-        Ok(url)
+        api_url(&self.base, segments, query)
+            .ok_or_else(|| SecretError::Failed(format!("{} cannot take a path", self.address())))
     }
 
     fn call(
@@ -284,6 +288,34 @@ impl Client {
             200 | 204 => Ok(()),
             404 if reply.errors().is_empty() => Ok(()),
             _ => Err(self.failure(&reply, path, Op::Delete)),
+        }
+    }
+
+    /// Soft-deletes exactly these versions (`POST <mount>/delete/<path>`): a later one stays.
+    /// False when the token may not (a policy on `<mount>/data/…` only).
+    pub fn delete_versions(&self, path: &str, versions: &[u64]) -> Result<bool, SecretError> {
+        let body = json!({ "versions": versions });
+        let reply = self.call("POST", &[&self.mount, "delete", path], None, Some(&body))?;
+        match reply.status {
+            200 | 204 => Ok(true),
+            404 if reply.errors().is_empty() => Ok(true),
+            403 => Ok(false),
+            _ => Err(self.failure(&reply, path, Op::Delete)),
+        }
+    }
+
+    /// The keys directly below `path` (folders end in `/`); none when there is nothing.
+    pub fn list(&self, path: &str) -> Result<Vec<String>, SecretError> {
+        let reply = self.call("GET", &[&self.mount, "metadata", path], Some("list=true"), None)?;
+        match reply.status {
+            200 => Ok(reply
+                .body
+                .pointer("/data/keys")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
+                .unwrap_or_default()),
+            404 => Ok(Vec::new()),
+            _ => Err(self.failure(&reply, path, Op::Read)),
         }
     }
 

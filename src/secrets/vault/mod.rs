@@ -1,6 +1,7 @@
 //! A Vault / OpenBao KV v2 secret store: one home for the secrets of a team's build hosts.
 
 mod client;
+pub use client::api_url;
 pub mod config;
 
 use std::collections::HashMap;
@@ -17,6 +18,41 @@ use crate::domain::workspace::{Settings, VaultSettings};
 
 /// Tries of one check-and-set write before giving up (each conflict is a real concurrent write).
 const CAS_TRIES: usize = 8;
+/// The data field naming the host that wrote an entry (`host (pid N)`).
+pub const WRITTEN_BY: &str = "written_by";
+
+/// What a write did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wrote {
+    /// This run wrote this version: the one an undo may delete.
+    Version(u64),
+    /// The path already held these exact bytes: used, not ours to delete.
+    AlreadyThere,
+    /// A renewal lost: another host wrote `version` after this run read `read`; it is kept.
+    Superseded { read: u64, version: u64, by: String },
+}
+
+/// This host's name and process, recorded with every write.
+pub fn this_host() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname NUL-terminates within it or truncates.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    let name = if rc == 0 {
+        let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
+        String::from_utf8_lossy(&buf[..end]).into_owned()
+    } else {
+        "an unnamed host".into()
+    };
+    format!("{name} (pid {})", std::process::id())
+}
+
+/// Who wrote an entry, as its data says (older entries do not say).
+fn writer_of(data: &Map<String, Value>) -> String {
+    match data.get(WRITTEN_BY).and_then(Value::as_str) {
+        Some(w) => crate::terminal_text::clean_line(&one_line(w, 120)),
+        None => "a host that did not say".into(),
+    }
+}
 
 pub struct VaultStore {
     client: Client,
@@ -51,12 +87,7 @@ impl VaultStore {
 
     /// `<prefix>/api-key/<KEY_ID>`: the keyring's entry name below the team's prefix.
     pub fn entry_path(&self, name: &EntryName) -> String {
-        let rest = name
-            .as_str()
-            .strip_prefix(SERVICE)
-            .and_then(|s| s.strip_prefix('/'))
-            .unwrap_or(name.as_str());
-        format!("{}/{rest}", self.prefix)
+        entry_path(&self.prefix, name)
     }
 
     /// Where `bao kv get` finds a reference: `secret/apple-conn/api-key/…` (field).
@@ -116,53 +147,164 @@ impl VaultStore {
         }
     }
 
-    /// A check-and-set write of one of our own entries; on a conflict re-read and decide.
-    pub fn write_at(&self, path: &str, value: &SecretValue) -> Result<(), SecretError> {
+    fn ensure_kv2_once(&self) -> Result<(), SecretError> {
         if self.kv2_checked.get().is_none() {
             self.client.ensure_kv2()?;
             let _ = self.kv2_checked.set(());
         }
-        let mut current = match self.cached(path) {
-            Some(c) => c,
-            None => self.fresh(path)?,
-        };
-        let is_session = path.ends_with("/session");
+        Ok(())
+    }
+
+    /// The data apple-conn writes: the value, and which host wrote it (named when a renewal loses).
+    fn data_of(value: &SecretValue) -> Map<String, Value> {
+        let mut data = Map::new();
+        data.insert(
+            VAULT_FIELD.to_string(),
+            Value::String(value.expose().to_string()),
+        );
+        data.insert(WRITTEN_BY.to_string(), Value::String(this_host()));
+        data
+    }
+
+    fn remember_written(&self, path: &str, data: Map<String, Value>, version: u64) {
+        self.remember(
+            path,
+            Current {
+                data: Some(data),
+                version,
+            },
+        );
+    }
+
+    /// A new entry, create-only: written with cas = the latest version when the path holds no
+    /// secret (0 when it never existed); the same bytes already there are used as they are (not
+    /// ours: an undo leaves them); a different secret there is a conflict, never overwritten.
+    pub fn create_at(&self, path: &str, value: &SecretValue) -> Result<Wrote, SecretError> {
+        self.ensure_kv2_once()?;
         for _ in 0..CAS_TRIES {
-            if let Some(existing) = current
-                .data
-                .as_ref()
-                .and_then(|d| d.get(VAULT_FIELD))
-                .and_then(Value::as_str)
-            {
-                // A host that refreshed later already stored a newer session: keep it.
-                if is_session && session_is_newer(existing, value.expose()) {
-                    return Ok(());
-                }
+            let current = self.fresh(path)?;
+            if let Some(data) = &current.data {
+                return match data.get(VAULT_FIELD).and_then(Value::as_str) {
+                    Some(v) if v == value.expose() => Ok(Wrote::AlreadyThere),
+                    _ => Err(SecretError::Failed(format!(
+                        "{} already holds a different secret (version {}, written by {}): apple-conn never overwrites it. If it is a leftover, `apple-conn secrets prune` lists it; else choose another key id or prefix",
+                        self.shown(path, VAULT_FIELD),
+                        current.version,
+                        writer_of(data)
+                    ))),
+                };
             }
-            let mut data = Map::new();
-            data.insert(
-                VAULT_FIELD.to_string(),
-                Value::String(value.expose().to_string()),
-            );
+            let data = Self::data_of(value);
             match self.client.write(path, &data, current.version) {
                 Ok(version) => {
-                    self.remember(
-                        path,
-                        Current {
-                            data: Some(data),
-                            version,
-                        },
-                    );
-                    return Ok(());
+                    self.remember_written(path, data, version);
+                    return Ok(Wrote::Version(version));
                 }
-                Err(WriteError::Conflict) => current = self.fresh(path)?,
+                // Someone created it between the read and the write: read again and judge.
+                Err(WriteError::Conflict) => continue,
                 Err(WriteError::Other(e)) => return Err(e),
             }
         }
-        Err(SecretError::Failed(format!(
+        Err(self.kept_changing(path))
+    }
+
+    /// A renewal: writes with cas = the version this process read (N). When another host wrote
+    /// since, its later version is kept and named; nothing is written and nothing is claimed.
+    pub fn renew_at(&self, path: &str, value: &SecretValue) -> Result<Wrote, SecretError> {
+        self.ensure_kv2_once()?;
+        let read = match self.cached(path) {
+            Some(c) => c,
+            None => self.fresh(path)?,
+        };
+        let data = Self::data_of(value);
+        match self.client.write(path, &data, read.version) {
+            Ok(version) => {
+                self.remember_written(path, data, version);
+                Ok(Wrote::Version(version))
+            }
+            Err(WriteError::Conflict) => {
+                let later = self.fresh(path)?;
+                Ok(Wrote::Superseded {
+                    read: read.version,
+                    version: later.version,
+                    by: later.data.as_ref().map(writer_of).unwrap_or_else(|| "a deletion".into()),
+                })
+            }
+            Err(WriteError::Other(e)) => Err(e),
+        }
+    }
+
+    fn kept_changing(&self, path: &str) -> SecretError {
+        SecretError::Failed(format!(
             "{} kept changing while apple-conn wrote it ({CAS_TRIES} check-and-set conflicts): try again",
             self.shown(path, VAULT_FIELD)
-        )))
+        ))
+    }
+
+    /// Deletes the entry only while its latest version is `version` (the one this run wrote),
+    /// and then only that version: a later write by another host is never touched. True when deleted.
+    pub fn delete_own(&self, name: &EntryName, version: u64) -> Result<bool, SecretError> {
+        let path = self.entry_path(name);
+        let current = self.fresh(&path)?;
+        if current.version != version || current.data.is_none() {
+            return Ok(false);
+        }
+        if !self.client.delete_versions(&path, &[version])? {
+            // Only `<mount>/data/…` allowed: delete the latest, which was ours a moment ago.
+            self.client.delete(&path)?;
+        }
+        if let Ok(mut c) = self.cache.lock() {
+            c.remove(&path);
+        }
+        Ok(true)
+    }
+
+    /// The version the server holds now, past the cache (0: none), with its data.
+    pub fn current(&self, name: &EntryName) -> Result<(u64, Option<SecretValue>), SecretError> {
+        let path = self.entry_path(name);
+        let c = self.fresh(&path)?;
+        let value = c
+            .data
+            .as_ref()
+            .and_then(|d| d.get(VAULT_FIELD))
+            .and_then(Value::as_str)
+            .map(|s| SecretValue::new(s.to_string()));
+        Ok((c.version, value))
+    }
+
+    /// The entries below the prefix (`api-key/…`, `apple-id/…/session`), for `check --secrets` and `prune`.
+    pub fn list_entries(&self) -> Result<Vec<String>, SecretError> {
+        let mut out = Vec::new();
+        let mut folders = vec![String::new()];
+        while let Some(folder) = folders.pop() {
+            let at = if folder.is_empty() {
+                self.prefix.clone()
+            } else {
+                format!("{}/{folder}", self.prefix)
+            };
+            for key in self.client.list(&at)? {
+                let rel = format!("{folder}{key}");
+                if key.ends_with('/') {
+                    if folders.len() + out.len() < 10_000 {
+                        folders.push(rel);
+                    }
+                } else if self.fresh(&format!("{}/{rel}", self.prefix))?.data.is_some() {
+                    out.push(rel);
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Soft-deletes the latest version of `<prefix>/<rel>` (prune).
+    pub fn delete_rel(&self, rel: &str) -> Result<(), SecretError> {
+        self.delete_at(&format!("{}/{rel}", self.prefix))
+    }
+
+    /// Where `<prefix>/<rel>` is, in words.
+    pub fn shown_rel(&self, rel: &str) -> String {
+        self.shown(&format!("{}/{rel}", self.prefix), VAULT_FIELD)
     }
 
     /// Reads past the cache: what the server holds now (copies are verified with this).
@@ -192,7 +334,7 @@ impl VaultStore {
         value: &SecretValue,
     ) -> Result<(), SecretError> {
         match r {
-            VaultRef::Entry => self.write_at(&self.entry_path(name), value),
+            VaultRef::Entry => self.renew_at(&self.entry_path(name), value).and_then(superseded_is_error),
             // The team's own secret: apple-conn reads it, never rewrites it.
             VaultRef::Path { path, field } => Err(SecretError::ReadOnly(self.shown(path, field))),
         }
@@ -206,14 +348,29 @@ impl VaultStore {
     }
 }
 
-/// True when `stored` is a session created after `ours` (the later sign-in wins).
-pub fn session_is_newer(stored: &str, ours: &str) -> bool {
-    use crate::apple::session::StoredSession;
-    let parse = |t: &str| StoredSession::from_secret(&SecretValue::new(t.to_string())).ok();
-    match (parse(stored), parse(ours)) {
-        (Some(s), Some(o)) => s.created_at > o.created_at,
-        _ => false,
+/// `<prefix>/api-key/<KEY_ID>`: the entry's name (built from escaped segments) below `prefix`.
+pub fn entry_path(prefix: &str, name: &EntryName) -> String {
+    let rest = name
+        .as_str()
+        .strip_prefix(SERVICE)
+        .and_then(|s| s.strip_prefix('/'))
+        .unwrap_or(name.as_str());
+    format!("{prefix}/{rest}")
+}
+
+/// For callers that need the write to land: a lost renewal is an error naming the winner.
+pub fn superseded_is_error(w: Wrote) -> Result<(), SecretError> {
+    match w {
+        Wrote::Superseded { read, version, by } => Err(SecretError::Failed(superseded_text(read, version, &by))),
+        _ => Ok(()),
     }
+}
+
+/// "another host wrote …": what a lost renewal says.
+pub fn superseded_text(read: u64, version: u64, by: &str) -> String {
+    format!(
+        "the vault entry changed while this ran (read version {read}, now version {version}, written by {by}): that later version was kept and nothing was written"
+    )
 }
 
 impl SecretStore for VaultStore {
@@ -221,7 +378,8 @@ impl SecretStore for VaultStore {
         self.read_at(&self.entry_path(name), VAULT_FIELD)
     }
     fn set(&self, name: &EntryName, value: &SecretValue) -> Result<(), SecretError> {
-        self.write_at(&self.entry_path(name), value)
+        self.renew_at(&self.entry_path(name), value)
+            .and_then(superseded_is_error)
     }
     fn delete(&self, name: &EntryName) -> Result<(), SecretError> {
         self.delete_at(&self.entry_path(name))

@@ -1,0 +1,217 @@
+//! Issue 25, holes 3, 9 and 10, attacked through the real binary with a real gnome-keyring:
+//! two processes adding one connection at once, Apple IDs that alias another's secrets, and a
+//! read-only look at someone else's workspace that used to move this host's keyring entries.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+
+fn secret_service() -> bool {
+    require(
+        have("dbus-run-session") && have("gnome-keyring-daemon") && have("secret-tool"),
+        "a Secret Service (dbus + gnome-keyring + secret-tool)",
+    )
+}
+
+/// Runs `script` in its own D-Bus session with an unlocked gnome-keyring; (ok, stdout, stderr).
+fn in_keyring(dir: &Path, script: &str) -> (bool, String, String) {
+    let script = format!(
+        "set -e\nprintf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null\nB='{}'\n{script}",
+        bin_path().display()
+    );
+    let out = Command::new("dbus-run-session")
+        .args(["--", "bash", "-c", &script])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("APPLE_CONN_KEYRING")
+        .env("XDG_CONFIG_HOME", dir)
+        .env("HOME", dir)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn fingerprint(pem: &str) -> String {
+    apple_conn::asc::p8::import(pem.as_bytes(), None, None)
+        .unwrap()
+        .fingerprint
+}
+
+fn section<'a>(stdout: &'a str, marker: &str) -> &'a str {
+    stdout
+        .split(&format!("--- {marker}\n"))
+        .nth(1)
+        .unwrap_or("")
+        .split("--- ")
+        .next()
+        .unwrap_or("")
+}
+
+/// Hole 3: two `add api-key` of one key id race on one workspace. One wins; the other fails
+/// before it writes anything, so the winner's keyring entry still holds the winner's key.
+#[test]
+fn two_processes_adding_one_key_leave_the_winner_whole() {
+    if !secret_service() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.toml");
+    let p8a = openssl_p256(dir.path(), "a.p8");
+    let p8b = openssl_p256(dir.path(), "b.p8");
+    let rounds = 4;
+    let script = format!(
+        r#"W='{ws}'
+for i in $(seq 1 {rounds}); do
+  rm -f "$W" "$W.bak"
+  "$B" -c "$W" init --you alice@example.com 2>/dev/null
+  ( "$B" -c "$W" add api-key --name "k$i" --key-id ABCDE12345 --issuer-id {ISSUER} --p8 '{p8a}' 2>/tmp/race-a-$$; echo "a=$?" ) > out-a &
+  ( "$B" -c "$W" add api-key --name "k$i" --key-id ABCDE12345 --issuer-id {ISSUER} --p8 '{p8b}' 2>/tmp/race-b-$$; echo "b=$?" ) > out-b &
+  wait
+  echo "--- round"
+  cat out-a out-b
+  echo "errors: $(cat /tmp/race-a-$$ /tmp/race-b-$$ | tr '\n' ' ')"
+  ID=$(sed -n 's/^workspace_id = "\(.*\)"$/\1/p' "$W")
+  echo "fingerprint: $(sed -n 's/^fingerprint = "\(.*\)"$/\1/p' "$W")"
+  echo "entry:"
+  secret-tool lookup service apple-conn username "$ID/api-key/ABCDE12345" || echo "NO ENTRY"
+  echo
+  if "$B" -c "$W" token "k$i" >/dev/null; then echo "token: ok"; else echo "token: FAILED"; fi
+  secret-tool clear service apple-conn username "$ID/api-key/ABCDE12345" || true
+done
+echo "--- end"
+"#,
+        ws = ws.display(),
+        p8a = p8a.display(),
+        p8b = p8b.display(),
+    );
+    let (ok, stdout, stderr) = in_keyring(dir.path(), &script);
+    assert!(ok, "{stdout}\n{stderr}");
+    let fa = fingerprint(&std::fs::read_to_string(&p8a).unwrap());
+    let fb = fingerprint(&std::fs::read_to_string(&p8b).unwrap());
+    let rounds_out: Vec<&str> = stdout.split("--- round\n").skip(1).collect();
+    assert_eq!(rounds_out.len(), rounds, "{stdout}");
+    for round in rounds_out {
+        let round = round.split("--- end").next().unwrap();
+        let codes: Vec<&str> = round.lines().filter(|l| l.starts_with(['a', 'b']) && l.contains('=')).collect();
+        let winners = codes.iter().filter(|l| l.ends_with("=0")).count();
+        assert_eq!(winners, 1, "exactly one add wins: {round}");
+        assert!(
+            round.contains("already in the workspace")
+                || round.contains("already exists")
+                || round.contains("another apple-conn is changing"),
+            "the loser says why: {round}"
+        );
+        let listed = round
+            .lines()
+            .find_map(|l| l.strip_prefix("fingerprint: "))
+            .unwrap();
+        let entry = round.split("entry:\n").nth(1).unwrap();
+        assert!(!entry.starts_with("NO ENTRY"), "the winner's secret was deleted: {round}");
+        let stored = fingerprint(entry.split("\ntoken:").next().unwrap());
+        assert_eq!(stored, listed, "the entry holds the key the workspace lists: {round}");
+        assert!(stored == fa || stored == fb);
+        assert!(round.contains("token: ok"), "{round}");
+    }
+}
+
+/// Hole 9: an Apple ID that is not an e-mail address is refused at add and by `check`, and a
+/// hand-written one never reaches another connection's keyring entries.
+#[test]
+fn an_apple_id_with_a_slash_is_refused_and_cannot_alias() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = base_workspace(dir.path());
+    let w = ws.to_str().unwrap();
+    for bad in ["dev@example.com/", "dev@example.com%2F", "dev@example.com#x", "dev@exa mple.com", "dev@example.com?a", "dev\n@example.com"] {
+        let mut c = bin();
+        c.args(["-c", w, "add", "apple-id", "--apple-id", bad, "--password-from", "env:PW"])
+            .env("PW", "pw");
+        let r = run(&mut c);
+        assert_eq!(r.code, 2, "{bad}: {}", r.all());
+        assert!(r.stderr.contains("which an email address cannot") || r.stderr.contains("must be an email address"), "{}", r.stderr);
+    }
+    let text = std::fs::read_to_string(&ws).unwrap();
+    write(
+        &ws,
+        &text.replacen(
+            "\n[[apps]]",
+            "\n[[apple_ids]]\napple_id = \"dev@example.com/\"\n\n[[apps]]",
+            1,
+        ),
+    );
+    let r = run(bin().args(["-c", w, "check"]));
+    assert_ne!(r.code, 0, "{}", r.all());
+    assert!(r.all().contains("dev@example.com/") && r.all().contains("'/'"), "{}", r.all());
+}
+
+#[test]
+fn removing_an_aliasing_apple_id_leaves_the_real_ones_secrets() {
+    if !secret_service() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.toml");
+    let id = "0123456789abcdef0123456789abcdef";
+    write(
+        &ws,
+        &format!(
+            "version = 1\nyou = \"alice@example.com\"\nworkspace_id = \"{id}\"\n\n[[apple_ids]]\napple_id = \"dev@example.com\"\n\n[[apple_ids]]\napple_id = \"dev@example.com/\"\n"
+        ),
+    );
+    let script = format!(
+        r#"W='{ws}'
+printf 'real-password' | secret-tool store --label real service apple-conn username '{id}/apple-id/dev@example.com/password'
+"$B" -c "$W" remove apple-id 'dev@example.com/' || true
+echo "--- left"
+secret-tool lookup service apple-conn username '{id}/apple-id/dev@example.com/password' || echo GONE
+"#,
+        ws = ws.display()
+    );
+    let (ok, stdout, stderr) = in_keyring(dir.path(), &script);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert_eq!(section(&stdout, "left").trim(), "real-password", "{stdout}\n{stderr}");
+}
+
+/// Hole 10: `check --secrets` on someone else's workspace (another id, the same key id) must not
+/// move this host's old unscoped entry into that workspace's scope.
+#[test]
+fn a_read_of_another_workspace_moves_no_keyring_entry() {
+    if !secret_service() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let theirs = dir.path().join("theirs.toml");
+    let other_id = "fedcba9876543210fedcba9876543210";
+    write(
+        &theirs,
+        &format!(
+            "version = 1\nyou = \"mallory@example.com\"\nworkspace_id = \"{other_id}\"\n\n[[api_keys]]\nname = \"ci\"\nkey_id = \"ABCDE12345\"\nissuer_id = \"{ISSUER}\"\n"
+        ),
+    );
+    let p8 = openssl_p256(dir.path(), "AuthKey_ABCDE12345.p8");
+    let script = format!(
+        r#"T='{theirs}'
+secret-tool store --label mine service apple-conn username api-key/ABCDE12345 < '{p8}'
+"$B" -c "$T" check --secrets >/dev/null 2>&1 || true
+"$B" -c "$T" token ci >/dev/null 2>&1 || true
+echo "--- mine"
+secret-tool lookup service apple-conn username api-key/ABCDE12345 | head -1 || true
+echo "--- theirs"
+secret-tool lookup service apple-conn username '{other_id}/api-key/ABCDE12345' || echo NONE
+"#,
+        theirs = theirs.display(),
+        p8 = p8.display()
+    );
+    let (ok, stdout, stderr) = in_keyring(dir.path(), &script);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(
+        section(&stdout, "mine").contains("BEGIN PRIVATE KEY"),
+        "this host's entry stays where it was: {stdout}"
+    );
+    assert_eq!(section(&stdout, "theirs").trim(), "NONE", "{stdout}");
+}
