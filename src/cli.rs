@@ -186,7 +186,20 @@ pub enum BitriseCommand {
         path: PathBuf,
         #[arg(long, value_enum, default_value_t = TableJson::Table)]
         format: TableJson,
+        #[command(flatten)]
+        include: IncludeArgs,
     },
+}
+
+/// Where a modular bitrise.yml's `include:` files are.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct IncludeArgs {
+    /// The repository root `include:` paths resolve against (default: the bitrise.yml's folder)
+    #[arg(long, value_name = "DIR")]
+    pub repo_root: Option<PathBuf>,
+    /// A local checkout of a repository named by `include: - repository:` (repeatable)
+    #[arg(long, value_name = "URL=DIR")]
+    pub repo_map: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -574,6 +587,8 @@ pub struct PreviewArgs {
     /// One line per step however long (the table fits 80 columns by default)
     #[arg(long)]
     pub wide: bool,
+    #[command(flatten)]
+    pub include: IncludeArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

@@ -2,6 +2,8 @@
 //! inlined with their inputs as envs, `with` groups flattened, pipelines workflow by workflow;
 //! `$VAR` resolved in the CLI's env order, anything unknown kept as `$VAR` (set at build time).
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 
 use super::load::{BitriseYml, Env, Item, Pipeline, YmlError};
@@ -14,6 +16,8 @@ pub struct Expanded {
     /// The step reference as written.
     pub reference: String,
     pub line: usize,
+    /// The file the step is written in (an included file for a modular config).
+    pub file: Arc<str>,
     pub step: StepRef,
     /// Inputs as the step receives them (YAML 1.1 strings, `$VAR`s resolved where the file defines them).
     pub inputs: IndexMap<String, String>,
@@ -23,9 +27,23 @@ pub struct Expanded {
 
 type Envs = Vec<(String, Option<String>)>;
 
-fn err(yml: &BitriseYml, line: usize, message: String) -> YmlError {
+impl Expanded {
+    /// Where the step is written: `ci/shared.yml:14`.
+    pub fn source(&self) -> String {
+        format!("{}:{}", self.file, self.line)
+    }
+}
+
+fn file_name(yml: &BitriseYml, file: u32) -> Arc<str> {
+    yml.files
+        .get(file as usize)
+        .cloned()
+        .unwrap_or_else(|| Arc::from(yml.file.as_str()))
+}
+
+fn err(yml: &BitriseYml, (line, file): (usize, u32), message: String) -> YmlError {
     YmlError {
-        file: yml.file.clone(),
+        file: file_name(yml, file).to_string(),
         line,
         col: 1,
         message,
@@ -108,14 +126,14 @@ fn push_envs(envs: &mut Envs, list: &[Env]) {
 pub fn run_order(yml: &BitriseYml, id: &str) -> Result<Vec<String>, YmlError> {
     let mut out = Vec::new();
     let mut stack = Vec::new();
-    walk(yml, id, 0, &mut stack, &mut out, true)?;
+    walk(yml, id, (0, 0), &mut stack, &mut out, true)?;
     Ok(out)
 }
 
 fn walk(
     yml: &BitriseYml,
     id: &str,
-    line: usize,
+    (line, file): (usize, u32),
     stack: &mut Vec<String>,
     out: &mut Vec<String>,
     before: bool,
@@ -124,7 +142,7 @@ fn walk(
         let w = if before { "workflow" } else { "Workflow" };
         return Err(err(
             yml,
-            line.max(1),
+            (line.max(1), file),
             format!("{w} does not exist with name {id}"),
         ));
     };
@@ -134,7 +152,7 @@ fn walk(
         let start = chain.iter().position(|s| s == id).unwrap_or(0);
         return Err(err(
             yml,
-            line.max(1),
+            (line.max(1), file),
             format!(
                 "workflow reference cycle found: {}",
                 chain[start..].join(" -> ")
@@ -142,12 +160,12 @@ fn walk(
         ));
     }
     stack.push(id.to_string());
-    for (b, l) in &wf.before_run {
-        walk(yml, b, *l, stack, out, true)?;
+    for (b, l, f) in &wf.before_run {
+        walk(yml, b, (*l, *f), stack, out, true)?;
     }
     out.push(id.to_string());
-    for (a, l) in &wf.after_run {
-        walk(yml, a, *l, stack, out, false)?;
+    for (a, l, f) in &wf.after_run {
+        walk(yml, a, (*l, *f), stack, out, false)?;
     }
     stack.pop();
     Ok(())
@@ -189,6 +207,7 @@ fn items(
                 inputs,
                 duplicated,
                 line,
+                file,
             } => {
                 let mut step_envs = envs.clone();
                 let mut resolved = IndexMap::new();
@@ -206,6 +225,7 @@ fn items(
                     workflow: wid.to_string(),
                     reference: reference.clone(),
                     line: *line,
+                    file: file_name(yml, *file),
                     step: stepref::parse(reference),
                     inputs: resolved,
                     duplicated: duplicated.clone(),
@@ -218,6 +238,7 @@ fn items(
                 inputs,
                 envs: ref_envs,
                 line,
+                file,
                 ..
             } => {
                 let Some(def) = yml.bundles.get(id) else {
@@ -227,14 +248,14 @@ fn items(
                             "step bundle ({id}) referenced in workflow ({wid}), but this step-bundle is not defined"
                         ),
                     };
-                    return Err(err(yml, *line, message));
+                    return Err(err(yml, (*line, *file), message));
                 };
                 if bundle_stack.iter().any(|b| b == id) {
                     let mut chain = bundle_stack.clone();
                     chain.push(id.clone());
                     return Err(err(
                         yml,
-                        *line,
+                        (*line, *file),
                         format!("step bundle reference cycle found: {}", chain.join(" -> ")),
                     ));
                 }
@@ -242,7 +263,7 @@ fn items(
                     if !def.inputs.iter().any(|d| d.name == i.name) {
                         return Err(err(
                             yml,
-                            i.line,
+                            (i.line, i.file),
                             format!(
                                 "step bundle ({id}) referenced in workflow ({wid}) has config issue: input ({}) is not defined in the step bundle definition",
                                 i.name
@@ -266,11 +287,11 @@ fn items(
 
 /// A pipeline's workflows, each expanded as its own run; utility workflows are refused.
 pub fn expand_pipeline(yml: &BitriseYml, id: &str) -> Result<Vec<Expanded>, YmlError> {
-    let Some((pipeline, line)) = yml.pipelines.get(id) else {
+    let Some(p) = yml.pipelines.get(id) else {
         let known: Vec<&str> = yml.pipelines.keys().map(String::as_str).collect();
         return Err(err(
             yml,
-            1,
+            (1, 0),
             format!(
                 "pipeline ({id}) is not defined; pipelines: {}",
                 if known.is_empty() {
@@ -281,22 +302,35 @@ pub fn expand_pipeline(yml: &BitriseYml, id: &str) -> Result<Vec<Expanded>, YmlE
             ),
         ));
     };
-    let workflows: Vec<(String, usize)> = match pipeline {
-        Pipeline::Graph(list) => list.iter().map(|(_, w, l)| (w.clone(), *l)).collect(),
+    let mut out = Vec::new();
+    for (w, _, _) in pipeline_workflows(yml, id, p)? {
+        out.extend(expand_workflow(yml, &w)?);
+    }
+    Ok(out)
+}
+
+/// The workflows a pipeline runs, in file order, each checked as the CLI checks them.
+pub fn pipeline_workflows(
+    yml: &BitriseYml,
+    id: &str,
+    (pipeline, line, _): &(Pipeline, usize, u32),
+) -> Result<Vec<(String, usize, u32)>, YmlError> {
+    let names: Vec<(String, usize, u32)> = match pipeline {
+        Pipeline::Graph(list) => list.iter().map(|(_, w, l, f)| (w.clone(), *l, *f)).collect(),
         Pipeline::Staged(stages) => {
             let mut v = Vec::new();
-            for (s, l) in stages {
+            for (s, l, f) in stages {
                 let Some(wfs) = yml.stages.get(s) else {
                     return Err(err(
                         yml,
-                        *l,
+                        (*l, *f),
                         format!("stage ({s}) defined in pipeline ({id}) does not exist"),
                     ));
                 };
                 if wfs.is_empty() {
                     return Err(err(
                         yml,
-                        *l,
+                        (*l, *f),
                         format!("stage ({s}) should have at least 1 workflow"),
                     ));
                 }
@@ -305,12 +339,11 @@ pub fn expand_pipeline(yml: &BitriseYml, id: &str) -> Result<Vec<Expanded>, YmlE
             v
         }
     };
-    let mut out = Vec::new();
-    for (w, l) in workflows {
-        if !yml.workflows.contains_key(&w) {
+    for (w, l, f) in &names {
+        if !yml.workflows.contains_key(w) {
             return Err(err(
                 yml,
-                l.max(*line),
+                ((*l).max(*line), *f),
                 format!(
                     "workflow ({w}) defined in pipeline ({id}) is not found in the workflow definitions"
                 ),
@@ -319,13 +352,12 @@ pub fn expand_pipeline(yml: &BitriseYml, id: &str) -> Result<Vec<Expanded>, YmlE
         if w.starts_with('_') {
             return Err(err(
                 yml,
-                l,
+                (*l, *f),
                 format!("workflow ({w}) defined in pipeline ({id}) is a utility workflow"),
             ));
         }
-        out.extend(expand_workflow(yml, &w)?);
     }
-    Ok(out)
+    Ok(names)
 }
 
 /// Checks the whole file as the CLI does: every chain (cycles, missing names), every bundle
@@ -333,7 +365,7 @@ pub fn expand_pipeline(yml: &BitriseYml, id: &str) -> Result<Vec<Expanded>, YmlE
 pub fn validate(yml: &BitriseYml) -> Result<(), YmlError> {
     let mut done = std::collections::HashSet::new();
     for id in yml.workflows.keys() {
-        check_chain(yml, id, 0, &mut Vec::new(), &mut done, true)?;
+        check_chain(yml, id, (0, 0), &mut Vec::new(), &mut done, true)?;
         if let Some(wf) = yml.workflows.get(id) {
             items(
                 yml,
@@ -346,49 +378,8 @@ pub fn validate(yml: &BitriseYml) -> Result<(), YmlError> {
             )?;
         }
     }
-    for (id, (pipeline, line)) in &yml.pipelines {
-        let names: Vec<(String, usize)> = match pipeline {
-            Pipeline::Graph(list) => list.iter().map(|(_, w, l)| (w.clone(), *l)).collect(),
-            Pipeline::Staged(stages) => {
-                let mut v = Vec::new();
-                for (s, l) in stages {
-                    let wfs = yml.stages.get(s).ok_or_else(|| {
-                        err(
-                            yml,
-                            *l,
-                            format!("stage ({s}) defined in pipeline ({id}) does not exist"),
-                        )
-                    })?;
-                    if wfs.is_empty() {
-                        return Err(err(
-                            yml,
-                            *l,
-                            format!("stage ({s}) should have at least 1 workflow"),
-                        ));
-                    }
-                    v.extend(wfs.iter().cloned());
-                }
-                v
-            }
-        };
-        for (w, l) in names {
-            if !yml.workflows.contains_key(&w) {
-                return Err(err(
-                    yml,
-                    l.max(*line),
-                    format!(
-                        "workflow ({w}) defined in pipeline ({id}) is not found in the workflow definitions"
-                    ),
-                ));
-            }
-            if w.starts_with('_') {
-                return Err(err(
-                    yml,
-                    l,
-                    format!("workflow ({w}) defined in pipeline ({id}) is a utility workflow"),
-                ));
-            }
-        }
+    for (id, p) in &yml.pipelines {
+        pipeline_workflows(yml, id, p)?;
     }
     Ok(())
 }
@@ -396,7 +387,7 @@ pub fn validate(yml: &BitriseYml) -> Result<(), YmlError> {
 fn check_chain(
     yml: &BitriseYml,
     id: &str,
-    line: usize,
+    (line, file): (usize, u32),
     stack: &mut Vec<String>,
     done: &mut std::collections::HashSet<String>,
     before: bool,
@@ -408,7 +399,7 @@ fn check_chain(
         let w = if before { "workflow" } else { "Workflow" };
         return Err(err(
             yml,
-            line.max(1),
+            (line.max(1), file),
             format!("{w} does not exist with name {id}"),
         ));
     };
@@ -417,16 +408,16 @@ fn check_chain(
         chain.push(id.to_string());
         return Err(err(
             yml,
-            line.max(1),
+            (line.max(1), file),
             format!("workflow reference cycle found: {}", chain.join(" -> ")),
         ));
     }
     stack.push(id.to_string());
-    for (b, l) in &wf.before_run {
-        check_chain(yml, b, *l, stack, done, true)?;
+    for (b, l, f) in &wf.before_run {
+        check_chain(yml, b, (*l, *f), stack, done, true)?;
     }
-    for (a, l) in &wf.after_run {
-        check_chain(yml, a, *l, stack, done, false)?;
+    for (a, l, f) in &wf.after_run {
+        check_chain(yml, a, (*l, *f), stack, done, false)?;
     }
     stack.pop();
     done.insert(id.to_string());

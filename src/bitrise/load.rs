@@ -1,6 +1,8 @@
 //! bitrise.yml (or .json) -> the parts the CLI runs: workflows, bundles, pipelines, envs.
 //! Errors use the CLI's own messages, with file, line and column.
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 
 use super::yaml::{self, Kind, Node};
@@ -11,6 +13,8 @@ pub struct Env {
     pub value: String,
     pub is_expand: bool,
     pub line: usize,
+    /// Index into `BitriseYml::files`.
+    pub file: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -20,6 +24,7 @@ pub enum Item {
         inputs: Vec<Env>,
         duplicated: Vec<String>,
         line: usize,
+        file: u32,
     },
     Bundle {
         id: String,
@@ -27,20 +32,24 @@ pub enum Item {
         envs: Vec<Env>,
         line: usize,
         col: usize,
+        file: u32,
     },
     With {
         steps: Vec<Item>,
         line: usize,
+        file: u32,
     },
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Workflow {
     pub steps: Vec<Item>,
-    pub before_run: Vec<(String, usize)>,
-    pub after_run: Vec<(String, usize)>,
+    /// (workflow, line, file) as written.
+    pub before_run: Vec<(String, usize, u32)>,
+    pub after_run: Vec<(String, usize, u32)>,
     pub envs: Vec<Env>,
     pub line: usize,
+    pub file: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -52,21 +61,29 @@ pub struct Bundle {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pipeline {
-    /// `workflows` map: (key, the workflow it runs, line).
-    Graph(Vec<(String, String, usize)>),
-    /// `stages` list of stage ids.
-    Staged(Vec<(String, usize)>),
+    /// `workflows` map: (key, the workflow it runs, line, file).
+    Graph(Vec<(String, String, usize, u32)>),
+    /// `stages` list of stage ids: (id, line, file).
+    Staged(Vec<(String, usize, u32)>),
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BitriseYml {
+    /// The top-level file, as the user named it.
     pub file: String,
+    /// Every file merged into this config (`include:`), the top-level one first: what a node's
+    /// `file` index names in messages (`ci/shared.yml:14`).
+    pub files: Vec<Arc<str>>,
+    /// The files read from disk (to watch for changes), the top-level one first.
+    pub sources: Vec<std::path::PathBuf>,
     pub format_version: String,
     pub app_envs: Vec<Env>,
     pub workflows: IndexMap<String, Workflow>,
     pub bundles: IndexMap<String, Bundle>,
-    pub pipelines: IndexMap<String, (Pipeline, usize)>,
-    pub stages: IndexMap<String, Vec<(String, usize)>>,
+    /// (pipeline, line, file) by id.
+    pub pipelines: IndexMap<String, (Pipeline, usize, u32)>,
+    pub stages: IndexMap<String, Vec<(String, usize, u32)>>,
+    /// The config merged included files (`include:`).
     pub includes: bool,
     pub warnings: Vec<String>,
 }
@@ -81,13 +98,17 @@ pub struct YmlError {
 }
 
 struct Ctx<'a> {
-    file: &'a str,
+    files: &'a [Arc<str>],
 }
 
 impl Ctx<'_> {
+    fn name(&self, file: u32) -> &str {
+        self.files.get(file as usize).map(|f| &**f).unwrap_or("")
+    }
+
     fn err(&self, node: &Node, message: impl Into<String>) -> YmlError {
         YmlError {
-            file: self.file.to_string(),
+            file: self.name(node.file).to_string(),
             line: node.line,
             col: node.col,
             message: message.into(),
@@ -95,6 +116,7 @@ impl Ctx<'_> {
     }
 }
 
+/// Loads one file (no `include:` merge: `super::include::read` does that from disk).
 pub fn load(file: &str, text: &str) -> Result<BitriseYml, YmlError> {
     let root = yaml::parse(text).map_err(|(line, col, message)| YmlError {
         file: file.into(),
@@ -102,20 +124,27 @@ pub fn load(file: &str, text: &str) -> Result<BitriseYml, YmlError> {
         col,
         message: format!("yaml: {message}"),
     })?;
-    let cx = Ctx { file };
+    load_tree(vec![Arc::from(file)], &root)
+}
+
+/// Loads a parsed (possibly merged) tree; `files[node.file]` names each node's file.
+pub fn load_tree(files: Vec<Arc<str>>, root: &Node) -> Result<BitriseYml, YmlError> {
+    let file: &str = files.first().map(|f| &**f).unwrap_or("");
+    let cx = Ctx { files: &files };
     if root.as_map().is_none() {
         return Err(cx.err(
-            &root,
+            root,
             "the bitrise.yml must be a map of top-level keys (format_version, workflows, …)",
         ));
     }
     let mut out = BitriseYml {
         file: file.into(),
+        files: files.clone(),
         ..Default::default()
     };
     match root.get("format_version") {
         Some(v) if !v.is_null() => out.format_version = v.as_str().unwrap_or_default().to_string(),
-        _ => return Err(cx.err(&root, "missing format_version")),
+        _ => return Err(cx.err(root, "missing format_version")),
     }
     if let Some(major) = out
         .format_version
@@ -124,14 +153,15 @@ pub fn load(file: &str, text: &str) -> Result<BitriseYml, YmlError> {
         .and_then(|m| m.parse::<u64>().ok())
         && major > 26
     {
-        return Err(cx.err(&root, format!("the bitrise.yml has a higher format version ({}) than the bitrise CLI supported format version (26)", out.format_version)));
+        return Err(cx.err(root, format!("the bitrise.yml has a higher format version ({}) than the bitrise CLI supported format version (26)", out.format_version)));
     }
     if let Some(inc) = root.get("include")
         && inc.as_seq().is_some_and(|s| !s.is_empty())
     {
         out.includes = true;
         out.warnings.push(format!(
-            "{file}:{}: `include:` merges other files first; apple-conn reads only this file, so steps from included files are missing unless you give the merged file",
+            "{}:{}: `include:` merges other files first; this text was read alone, so steps from included files are missing: open the file from disk to merge them",
+            cx.name(inc.file),
             inc.line
         ));
     }
@@ -154,7 +184,8 @@ pub fn load(file: &str, text: &str) -> Result<BitriseYml, YmlError> {
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
             {
                 out.warnings.push(format!(
-                    "{file}:{}: invalid workflow ID ({id}): doesn't conform to: [A-Za-z0-9-_.]",
+                    "{}:{}: invalid workflow ID ({id}): doesn't conform to: [A-Za-z0-9-_.]",
+                    cx.name(k.file),
                     k.line
                 ));
             }
@@ -195,7 +226,7 @@ pub fn load(file: &str, text: &str) -> Result<BitriseYml, YmlError> {
             if let Some(list) = v.get("workflows").and_then(Node::as_seq) {
                 for item in list {
                     let key = single_key(&cx, item)?;
-                    wfs.push((key.as_str().unwrap_or_default().to_string(), key.line));
+                    wfs.push((key.as_str().unwrap_or_default().to_string(), key.line, key.file));
                 }
             }
             out.stages.insert(id, wfs);
@@ -215,7 +246,7 @@ pub fn load(file: &str, text: &str) -> Result<BitriseYml, YmlError> {
                     for (wk, wv) in w.as_map().unwrap_or_default() {
                         let key = wk.as_str().unwrap_or_default().to_string();
                         let uses = wv.get("uses").and_then(Node::as_str).map(str::to_string);
-                        list.push((key.clone(), uses.unwrap_or(key), wk.line));
+                        list.push((key.clone(), uses.unwrap_or(key), wk.line, wk.file));
                     }
                     Pipeline::Graph(list)
                 }
@@ -223,19 +254,20 @@ pub fn load(file: &str, text: &str) -> Result<BitriseYml, YmlError> {
                     let mut list = Vec::new();
                     for item in s.as_seq().unwrap_or_default() {
                         let key = single_key(&cx, item)?;
-                        list.push((key.as_str().unwrap_or_default().to_string(), key.line));
+                        list.push((key.as_str().unwrap_or_default().to_string(), key.line, key.file));
                     }
                     Pipeline::Staged(list)
                 }
                 (None, None) => {
                     out.warnings.push(format!(
-                        "{file}:{}: pipeline ({id}) has no stages or workflows",
+                        "{}:{}: pipeline ({id}) has no stages or workflows",
+                        cx.name(k.file),
                         k.line
                     ));
                     Pipeline::Graph(Vec::new())
                 }
             };
-            out.pipelines.insert(id, (p, k.line));
+            out.pipelines.insert(id, (p, k.line, k.file));
         }
     }
     Ok(out)
@@ -256,6 +288,7 @@ fn single_key<'n>(cx: &Ctx, item: &'n Node) -> Result<&'n Node, YmlError> {
 fn workflow(cx: &Ctx, node: &Node, id: &str) -> Result<Workflow, YmlError> {
     let mut wf = Workflow {
         line: node.line,
+        file: node.file,
         ..Default::default()
     };
     if node.is_null() {
@@ -279,7 +312,7 @@ fn workflow(cx: &Ctx, node: &Node, id: &str) -> Result<Workflow, YmlError> {
                 cx.err(list, format!("yaml: unmarshal errors:\n  line {}: cannot unmarshal !!str `{}` into []string", list.line, list.as_str().unwrap_or("")))
             })?;
             for n in items {
-                field.push((n.as_str().unwrap_or_default().to_string(), n.line));
+                field.push((n.as_str().unwrap_or_default().to_string(), n.line, n.file));
             }
         }
     }
@@ -327,6 +360,7 @@ fn step_list(cx: &Ctx, node: &Node, owner: &str, in_bundle: bool) -> Result<Vec<
             out.push(Item::With {
                 steps,
                 line: key.line,
+                file: key.file,
             });
         } else if let Some(id) = name.strip_prefix("bundle::") {
             if id.is_empty() {
@@ -347,6 +381,7 @@ fn step_list(cx: &Ctx, node: &Node, owner: &str, in_bundle: bool) -> Result<Vec<
                 envs,
                 line: key.line,
                 col: key.col,
+                file: key.file,
             });
         } else {
             let mut inputs = Vec::new();
@@ -366,6 +401,7 @@ fn step_list(cx: &Ctx, node: &Node, owner: &str, in_bundle: bool) -> Result<Vec<
                 inputs,
                 duplicated,
                 line: key.line,
+                file: key.file,
             });
         }
     }
@@ -454,6 +490,7 @@ fn env_list(cx: &Ctx, node: &Node, owner: &str) -> Result<Vec<Env>, YmlError> {
             value: yaml::value_string(v),
             is_expand,
             line: k.line,
+            file: k.file,
         });
     }
     Ok(out)

@@ -2,6 +2,7 @@
 //! into the domain's step uses; the portal-data export lives in `portal`.
 
 pub mod expand;
+pub mod include;
 pub mod load;
 pub mod portal;
 pub mod run;

@@ -6,7 +6,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::load::{self, BitriseYml, Pipeline};
-use super::{Planned, expand, plan, with_notes};
+use super::{Planned, expand, include, plan, with_notes};
 use crate::domain::catalog::Catalog;
 use crate::domain::resolution::{Environment, Resolution};
 use crate::domain::resolve::resolve;
@@ -58,25 +58,49 @@ pub fn serve_from_memory(path: std::path::PathBuf, text: &'static str) {
     let _ = IN_MEMORY.set((path, text));
 }
 
-/// Reads, loads and validates a bitrise.yml (its warnings stay on the result).
+/// Reads, loads and validates a bitrise.yml, merging what it includes (repository root: its
+/// folder); its warnings stay on the result.
 pub fn open(path: &Path) -> Result<BitriseYml, OpenError> {
+    open_with(path, &include::Options::default())
+}
+
+/// `open` with a repository root and repository checkouts for `include:`.
+pub fn open_with(path: &Path, opts: &include::Options) -> Result<BitriseYml, OpenError> {
     if let Some((p, text)) = IN_MEMORY.get()
         && p == path
     {
         return parse(&path.display().to_string(), text).map_err(OpenError::Invalid);
     }
-    let text = crate::store::files::read_text_capped(
-        path,
-        crate::store::files::BITRISE_YML_CAP,
-        "bitrise.yml",
-    )
-    .map_err(|e| {
-        OpenError::Unreadable(format!(
-            "{}: cannot read the bitrise.yml: {e}",
-            path.display()
-        ))
+    let merged = include::read(path, opts).map_err(|e| match e {
+        include::ReadError::Unreadable(m) => OpenError::Unreadable(m),
+        include::ReadError::Invalid(m) => OpenError::Invalid(m),
     })?;
-    parse(&path.display().to_string(), &text).map_err(OpenError::Invalid)
+    let mut yml = load::load_tree(merged.files, &merged.root)
+        .map_err(|e| OpenError::Invalid(e.to_string()))?;
+    yml.sources = merged.sources;
+    yml.includes |= merged.modular;
+    expand::validate(&yml).map_err(|e| OpenError::Invalid(e.to_string()))?;
+    Ok(yml)
+}
+
+/// The include options of an app's `[apps.bitrise_yml]` (paths relative to the workspace file).
+pub fn app_options(workspace_file: &Path, b: &BitriseYmlRef) -> include::Options {
+    include::Options {
+        root: b
+            .root
+            .as_ref()
+            .map(|r| crate::store::resolve_path(workspace_file, r)),
+        repositories: b
+            .repositories
+            .iter()
+            .map(|(k, v)| (k.clone(), crate::store::resolve_path(workspace_file, v)))
+            .collect(),
+    }
+}
+
+/// Reads an app's bitrise.yml with its `root` and `repositories`.
+pub fn open_app(workspace_file: &Path, b: &BitriseYmlRef) -> Result<BitriseYml, OpenError> {
+    open_with(&file_path(workspace_file, b), &app_options(workspace_file, b))
 }
 
 /// Loads and validates bitrise.yml text (`file` names it in messages).
@@ -109,8 +133,8 @@ pub fn runnable(yml: &BitriseYml) -> Vec<Target> {
 /// The kind of a pipeline, for labels.
 pub fn pipeline_kind(yml: &BitriseYml, id: &str) -> &'static str {
     match yml.pipelines.get(id) {
-        Some((Pipeline::Graph(_), _)) => "graph",
-        Some((Pipeline::Staged(_), _)) => "staged",
+        Some((Pipeline::Graph(_), ..)) => "graph",
+        Some((Pipeline::Staged(_), ..)) => "staged",
         None => "",
     }
 }

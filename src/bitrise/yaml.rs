@@ -14,6 +14,8 @@ pub struct Node {
     pub kind: Kind,
     pub line: usize,
     pub col: usize,
+    /// Which file of a modular config (`include:`) the node comes from: an index into its file list.
+    pub file: u32,
 }
 
 impl Node {
@@ -65,6 +67,11 @@ fn node_count(node: &Node) -> usize {
 }
 
 pub fn parse(text: &str) -> Result<Node, (usize, usize, String)> {
+    parse_in(text, 0)
+}
+
+/// Parses one file of a modular config; its nodes carry `file`.
+pub fn parse_in(text: &str, file: u32) -> Result<Node, (usize, usize, String)> {
     let mut nodes: usize = 0;
     let mut sizes: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
     let mut stack: Vec<(Node, Option<Node>)> = Vec::new();
@@ -99,6 +106,7 @@ pub fn parse(text: &str) -> Result<Node, (usize, usize, String)> {
                         kind: Kind::Map(Vec::new()),
                         line,
                         col,
+                        file,
                     },
                     None,
                 ));
@@ -111,6 +119,7 @@ pub fn parse(text: &str) -> Result<Node, (usize, usize, String)> {
                         kind: Kind::Seq(Vec::new()),
                         line,
                         col,
+                        file,
                     },
                     None,
                 ));
@@ -131,6 +140,7 @@ pub fn parse(text: &str) -> Result<Node, (usize, usize, String)> {
                         },
                         line,
                         col,
+                        file,
                     },
                     anchor,
                 ))
@@ -143,6 +153,7 @@ pub fn parse(text: &str) -> Result<Node, (usize, usize, String)> {
                     },
                     line,
                     col,
+                    file,
                 }),
                 0,
             )),
@@ -174,6 +185,7 @@ pub fn parse(text: &str) -> Result<Node, (usize, usize, String)> {
         kind: Kind::Map(Vec::new()),
         line: 1,
         col: 1,
+        file,
     }))
 }
 

@@ -382,6 +382,14 @@ pub struct BitriseYmlRef {
     /// `git::`/`path::` reference -> catalog step id.
     #[serde(default)]
     pub map: IndexMap<String, String>,
+    /// The repository root `include:` paths resolve against (relative to the workspace file);
+    /// default: the folder of `path`.
+    #[serde(default)]
+    pub root: Option<String>,
+    /// `include:` `repository:` (as written, or its URL) -> a local checkout (relative to the
+    /// workspace file).
+    #[serde(default)]
+    pub repositories: IndexMap<String, String>,
 }
 
 impl Workspace {

@@ -11,13 +11,38 @@ use super::{CmdResult, Failure, rfc3339};
 use crate::bitrise::expand::{self, Expanded};
 use crate::bitrise::load::{BitriseYml, Pipeline};
 use crate::bitrise::run::{self, Target};
-use crate::cli::TableJson;
+use crate::bitrise::include;
+use crate::cli::{IncludeArgs, TableJson};
 use crate::domain::resolution::{Environment, Resolution};
 use crate::domain::workspace::App;
 use crate::store::Loaded;
 
-pub fn load_file(path: &Path) -> Result<BitriseYml, Failure> {
-    let yml = run::open(path).map_err(|e| match e {
+/// `--repo-root`/`--repo-map` over the include options a workspace gives (the flags win).
+pub fn include_options(
+    mut base: include::Options,
+    args: &IncludeArgs,
+) -> Result<include::Options, Failure> {
+    if let Some(r) = &args.repo_root {
+        base.root = Some(r.clone());
+    }
+    let mut flags = Vec::new();
+    for m in &args.repo_map {
+        let Some((url, dir)) = m.split_once('=').filter(|(u, d)| !u.is_empty() && !d.is_empty())
+        else {
+            return Err(Failure::new(
+                2,
+                format!("--repo-map {m}: give the repository and its checkout as URL=DIR, e.g. --repo-map shared-ci=../shared-ci"),
+            ));
+        };
+        flags.push((url.to_string(), std::path::PathBuf::from(dir)));
+    }
+    flags.append(&mut base.repositories);
+    base.repositories = flags;
+    Ok(base)
+}
+
+pub fn load_file(path: &Path, opts: &include::Options) -> Result<BitriseYml, Failure> {
+    let yml = run::open_with(path, opts).map_err(|e| match e {
         run::OpenError::Unreadable(m) => Failure::new(2, m),
         run::OpenError::Invalid(m) => Failure::new(1, m),
     })?;
@@ -34,11 +59,13 @@ struct StepRow<'a> {
     reference: &'a str,
     step_id: Option<&'a str>,
     line: usize,
+    /// Where the step is written (`ci/shared.yml:14`): an included file for a modular config.
+    source: String,
     inputs: &'a indexmap::IndexMap<String, String>,
 }
 
-pub fn workflows(path: &Path, format: TableJson) -> CmdResult {
-    let yml = load_file(path)?;
+pub fn workflows(path: &Path, format: TableJson, include: &IncludeArgs) -> CmdResult {
+    let yml = load_file(path, &include_options(Default::default(), include)?)?;
     let mut json_wfs = serde_json::Map::new();
     let mut json_pipes = serde_json::Map::new();
     let mut out = String::new();
@@ -51,13 +78,13 @@ pub fn workflows(path: &Path, format: TableJson) -> CmdResult {
             ""
         };
         let _ = writeln!(out, "workflow {id}{utility}: {} step(s)", steps.len());
-        table(&mut out, &steps);
+        table(&mut out, &steps, &yml.file);
         json_wfs.insert(
             id.clone(),
             serde_json::to_value(rows(&steps)).unwrap_or_default(),
         );
     }
-    for (id, (p, _)) in &yml.pipelines {
+    for (id, (p, ..)) in &yml.pipelines {
         let steps =
             expand::expand_pipeline(&yml, id).map_err(|e| Failure::new(1, e.to_string()))?;
         let kind = match p {
@@ -65,7 +92,7 @@ pub fn workflows(path: &Path, format: TableJson) -> CmdResult {
             Pipeline::Staged(_) => "staged",
         };
         let _ = writeln!(out, "pipeline {id} ({kind}): {} step(s)", steps.len());
-        table(&mut out, &steps);
+        table(&mut out, &steps, &yml.file);
         json_pipes.insert(
             id.clone(),
             serde_json::to_value(rows(&steps)).unwrap_or_default(),
@@ -89,17 +116,20 @@ fn rows(steps: &[Expanded]) -> Vec<StepRow<'_>> {
             reference: &s.reference,
             step_id: s.step.step_id(),
             line: s.line,
+            source: s.source(),
             inputs: &s.inputs,
         })
         .collect()
 }
 
-fn table(out: &mut String, steps: &[Expanded]) {
+fn table(out: &mut String, steps: &[Expanded], top: &str) {
     for (i, s) in steps.iter().enumerate() {
         let _ = writeln!(
             out,
-            "  {i:>3}  {:<24} {:<48} line {}",
-            s.workflow, s.reference, s.line
+            "  {i:>3}  {:<24} {:<48} {}",
+            s.workflow,
+            s.reference,
+            source_label(s, top)
         );
     }
 }
@@ -112,6 +142,17 @@ pub struct BitriseStepJson {
     #[serde(rename = "ref")]
     pub reference: String,
     pub line: usize,
+    /// Where the step is written (`ci/shared.yml:14`): an included file for a modular config.
+    pub source: String,
+}
+
+/// `line 37` in the top-level file, `ci/shared.yml:14` in an included one.
+pub fn source_label(e: &Expanded, top: &str) -> String {
+    if &*e.file == top {
+        format!("line {}", e.line)
+    } else {
+        e.source()
+    }
 }
 
 /// The steps of a workflow or pipeline, resolved with the app's connections.
@@ -159,8 +200,16 @@ pub fn preview(
     env: Environment,
     now: DateTime<Utc>,
     format: TableJson,
+    include: &IncludeArgs,
 ) -> CmdResult {
-    let yml = load_file(file)?;
+    let base = match &app.bitrise_yml {
+        Some(b) => include::Options {
+            root: None,
+            ..run::app_options(&loaded.path, b)
+        },
+        None => Default::default(),
+    };
+    let yml = load_file(file, &include_options(base, include)?)?;
     let resolved = resolve_file(loaded, app, &yml, workflow, pipeline, env, now)?;
     match format {
         TableJson::Json => {
@@ -172,6 +221,7 @@ pub fn preview(
                     workflow: e.workflow.clone(),
                     reference: e.reference.clone(),
                     line: e.line,
+                    source: e.source(),
                 })
                 .collect();
             let doc = serde_json::json!({"now": rfc3339(now), "environment": env.as_str(), "apps": [{"slug": app.slug, "steps": steps}]});
@@ -193,7 +243,7 @@ pub fn preview(
                 }
                 let _ = writeln!(
                     out,
-                    "  {i:>3} {:<44} {:<8} {:<9} {:<12} {}",
+                    "  {i:>3} {:<44} {:<8} {:<9} {:<12} {:<24} {}",
                     if id == &e.reference {
                         e.reference.clone()
                     } else {
@@ -202,7 +252,8 @@ pub fn preview(
                     r.outcome.as_str(),
                     r.auth.map(|a| a.as_str()).unwrap_or("-"),
                     r.origin.map(|o| o.as_str()).unwrap_or("-"),
-                    r.identity.as_deref().unwrap_or("-")
+                    r.identity.as_deref().unwrap_or("-"),
+                    source_label(e, &yml.file)
                 );
                 for m in r.messages() {
                     let _ = writeln!(out, "        - {m}");
@@ -221,11 +272,23 @@ pub fn app_file_steps(
     env: Environment,
     now: DateTime<Utc>,
 ) -> Result<Vec<(Expanded, String, Resolution)>, Failure> {
+    app_file_steps_with(loaded, app, env, now, &IncludeArgs::default())
+}
+
+/// `app_file_steps` with `--repo-root`/`--repo-map` over the app's settings.
+pub fn app_file_steps_with(
+    loaded: &Loaded,
+    app: &App,
+    env: Environment,
+    now: DateTime<Utc>,
+    include: &IncludeArgs,
+) -> Result<Vec<(Expanded, String, Resolution)>, Failure> {
     let Some(b) = &app.bitrise_yml else {
         return Ok(Vec::new());
     };
     let path = run::file_path(&loaded.path, b);
-    let yml = load_file(&path)?;
+    let opts = include_options(run::app_options(&loaded.path, b), include)?;
+    let yml = load_file(&path, &opts)?;
     resolve(loaded, app, &yml, &run::configured(b), env, now)
 }
 

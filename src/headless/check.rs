@@ -95,16 +95,16 @@ fn file_problems(
     at: &str,
 ) -> Result<Vec<Located>, String> {
     let path = run::file_path(&loaded.path, b);
-    let yml = run::open(&path).map_err(|e| format!("{e}: fix the file or `path`"))?;
-    let file = path.display().to_string();
+    let yml = run::open_app(&loaded.path, b).map_err(|e| format!("{e}: fix the file or `path`"))?;
+    let top = path.display().to_string();
     let mut out: Vec<Located> = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    let mut add = |severity: Severity, line: usize, message: String| {
+    let mut add = |severity: Severity, file: &str, line: usize, message: String| {
         // A step reached twice (a diamond of before_run chains, two workflows) is reported once.
-        if seen.insert((line, message.clone())) {
+        if seen.insert((file.to_string(), line, message.clone())) {
             out.push(Located {
                 severity,
-                file: Some(file.clone()),
+                file: Some(file.to_string()),
                 path: at.to_string(),
                 line: Some(line),
                 column: None,
@@ -114,13 +114,18 @@ fn file_problems(
     };
     for w in &yml.warnings {
         // The loader's warnings start with "file:line: "; the line goes where lines go.
-        let (line, text) = w
-            .strip_prefix(&format!("{}:", yml.file))
-            .and_then(|rest| rest.split_once(": "))
-            .and_then(|(l, t)| Some((l.parse().ok()?, t)))
-            .unwrap_or((1, w.as_str()));
+        let (file, line, text) = yml
+            .files
+            .iter()
+            .find_map(|f| {
+                let rest = w.strip_prefix(&format!("{f}:"))?;
+                let (l, t) = rest.split_once(": ")?;
+                Some((f.to_string(), l.parse().ok()?, t))
+            })
+            .unwrap_or((top.clone(), 1, w.as_str()));
         add(
             Severity::Warning,
+            &file,
             line,
             format!("app `{}`: {text}", app.slug),
         );
@@ -135,12 +140,12 @@ fn file_problems(
             if p.skip.is_some() {
                 continue;
             }
-            let line = p.expanded.line;
+            let (file, line) = (&*p.expanded.file, p.expanded.line);
             for n in &p.notes {
-                add(Severity::Warning, line, format!("app `{}`: {n}", app.slug));
+                add(Severity::Warning, file, line, format!("app `{}`: {n}", app.slug));
             }
             for (_, severity, message) in input_problems(step, &p.step_use.inputs) {
-                add(severity, line, format!("app `{}`: {message}", app.slug));
+                add(severity, file, line, format!("app `{}`: {message}", app.slug));
             }
         }
     }

@@ -53,9 +53,11 @@ pub fn run(cli: &Cli) -> CmdResult {
         Command::Jwt(JwtCommand::Inspect(args)) => {
             super::tokens::inspect(&cli.config, &keyring, args)
         }
-        Command::Bitrise(crate::cli::BitriseCommand::Workflows { path, format }) => {
-            super::bitrise::workflows(path, *format)
-        }
+        Command::Bitrise(crate::cli::BitriseCommand::Workflows {
+            path,
+            format,
+            include,
+        }) => super::bitrise::workflows(path, *format, include),
         Command::Export(ExportCommand::BitrisePortalData { app, output, now }) => {
             let now = super::now(now)?;
             load(&cli.config).and_then(|l| {

@@ -140,6 +140,7 @@ pub fn run(loaded: &Loaded, args: &PreviewArgs) -> CmdResult {
             env,
             now,
             args.format,
+            &args.include,
         );
     }
     let apps: Vec<&App> = match &args.app {
@@ -164,7 +165,7 @@ pub fn run(loaded: &Loaded, args: &PreviewArgs) -> CmdResult {
         None => ws.apps.iter().collect(),
     };
     if apps.iter().any(|a| a.bitrise_yml.is_some()) {
-        return with_bitrise_files(loaded, &apps, env, now, args.format);
+        return with_bitrise_files(loaded, &apps, env, now, args.format, &args.include);
     }
     // Each app is resolved and encoded on its own, so the work spreads over the cores.
     let parts: Vec<String> = match args.format {
@@ -290,12 +291,14 @@ fn with_bitrise_files(
     env: Environment,
     now: DateTime<Utc>,
     format: TableJson,
+    include: &crate::cli::IncludeArgs,
 ) -> CmdResult {
     let mut json_apps = Vec::new();
     let mut out = format!("environment: {}   now: {}\n", env.as_str(), rfc3339(now));
     for app in apps {
         if app.bitrise_yml.is_some() {
-            let resolved = super::bitrise::app_file_steps(loaded, app, env, now)?;
+            let resolved =
+                super::bitrise::app_file_steps_with(loaded, app, env, now, include)?;
             let steps: Vec<super::bitrise::BitriseStepJson> = resolved
                 .iter()
                 .enumerate()
@@ -304,6 +307,7 @@ fn with_bitrise_files(
                     workflow: e.workflow.clone(),
                     reference: e.reference.clone(),
                     line: e.line,
+                    source: e.source(),
                 })
                 .collect();
             let rows: Vec<[String; 7]> = resolved

@@ -139,6 +139,8 @@ pub struct FileOrigin {
     /// The step reference as written.
     pub reference: String,
     pub line: usize,
+    /// The file it is written in: the app's bitrise.yml or a file it includes.
+    pub file: String,
 }
 
 /// One row of the Preview: the step as used, where it comes from, and what it receives.
@@ -343,6 +345,7 @@ impl AppState {
                     workflow: p.expanded.workflow,
                     reference: p.expanded.reference,
                     line: p.expanded.line,
+                    file: p.expanded.file.to_string(),
                 }),
                 resolution: r,
             })

@@ -354,8 +354,8 @@ fn detail(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, step: usiz
     if let Some(o) = &row.origin {
         lines.push(Line::from(Span::styled(
             format!(
-                "from workflow {} · `{}` at line {} of the bitrise.yml",
-                o.workflow, o.reference, o.line
+                "from workflow {} · `{}` at {}:{}",
+                o.workflow, o.reference, o.file, o.line
             ),
             theme.muted,
         )));

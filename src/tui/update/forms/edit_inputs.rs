@@ -23,8 +23,8 @@ pub fn open(s: &mut AppState) {
         .and_then(|p| p.origin.as_ref())
     {
         let text = format!(
-            "{}'s inputs come from its bitrise.yml (`{}` at line {}): edit the file; apple-conn reads it again when it changes",
-            app.slug, o.reference, o.line
+            "{}'s inputs come from its bitrise.yml (`{}` at {}:{}): edit the file; apple-conn reads it again when it changes",
+            app.slug, o.reference, o.file, o.line
         );
         s.set_status(StatusKind::Info, text);
         return;
