@@ -44,9 +44,10 @@ pub fn run(cli: &Cli) -> CmdResult {
         Command::Jwt(JwtCommand::Inspect(args)) => {
             super::tokens::inspect(&cli.config, &keyring, args)
         }
-        Command::Bitrise(crate::cli::BitriseCommand::Workflows { path, format }) => {
+        Command::Bitrise(crate::cli::BitriseCommand::Workflows { path, format, .. }) => {
             super::bitrise::workflows(path, *format)
         }
+        Command::Bitrise(cmd) => super::bitrise_account::run(&cli.config, &keyring, cmd),
         Command::Export(ExportCommand::BitrisePortalData { app, output, now }) => {
             let now = super::now(now)?;
             load(&cli.config).and_then(|l| {

@@ -76,6 +76,7 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
 
 pub mod apple_id;
 pub mod bitrise;
+pub mod bitrise_account;
 pub mod connections;
 pub mod dispatch;
 pub mod doctor;

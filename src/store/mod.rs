@@ -262,6 +262,7 @@ impl Located {
 }
 
 pub mod edit;
+pub mod edit_bitrise;
 pub mod files;
 mod parallel;
 pub mod save;
