@@ -87,6 +87,9 @@ fn pull(config: &Option<PathBuf>, keyring: &dyn SecretStore, args: &BitrisePullA
 fn pull_text(r: &PullReport) -> String {
     let mut out = String::new();
     for p in &r.pulled {
+        if r.kept_in_repository.iter().any(|k| k.slug == p.slug) {
+            continue;
+        }
         let runs: Vec<String> = p
             .workflows
             .iter()
@@ -109,7 +112,7 @@ fn pull_text(r: &PullReport) -> String {
         }
     }
     for k in &r.kept_in_repository {
-        let _ = writeln!(out, "kept {}: {}", k.slug, k.message);
+        let _ = writeln!(out, "pulled {} (details only): {}", k.slug, k.message);
     }
     for s in &r.skipped {
         let _ = writeln!(out, "skipped {}: {}", s.slug, s.reason);

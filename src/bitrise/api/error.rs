@@ -41,6 +41,8 @@ pub enum ApiError {
     BadBody { what: String, detail: String },
     #[error("{what}: {detail}: stopped (nothing was taken from a listing that does not end)")]
     Paging { what: String, detail: String },
+    #[error("{what} is not valid YAML ({detail}): nothing was written for it")]
+    InvalidYml { what: String, detail: String },
     #[error("{what} is over 1 MiB: apple-conn reads bitrise.yml files up to 1 MiB")]
     TooLarge { what: String },
     #[error("cancelled")]

@@ -326,9 +326,9 @@ fn fetch_one(conn: &Connection, slug: &str) -> Result<Fetched, ApiError> {
         YmlLocation::Repository => None,
         YmlLocation::BitriseIo => {
             let text = conn.client.yml(slug)?;
-            let started = triggers::started(&text).map_err(|e| ApiError::BadBody {
+            let started = triggers::started(&text).map_err(|e| ApiError::InvalidYml {
                 what: format!("the bitrise.yml of {slug}"),
-                detail: format!("not valid YAML: {e}"),
+                detail: crate::terminal_text::clean_line(&e),
             })?;
             Some((text, started))
         }
