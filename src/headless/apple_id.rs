@@ -8,10 +8,8 @@ use chrono::{DateTime, Utc};
 use super::connections::update_failure;
 use super::secret_input::SecretSource;
 use super::{CmdResult, Failure};
-use crate::apple::session::{self, Session};
-use crate::apple::signin::{
-    self, CodeAnswer, CodeRequest, CodeSource, Endpoints, Retry, SignInError,
-};
+use crate::ops::session::{self, Session};
+use crate::ops::sign_in::{CodeAnswer, CodeRequest, CodeSource, Endpoints, Retry, SignInError};
 use crate::cli::{AddAppleIdArgs, KeyStorage, ReauthArgs, SessionCommand, SignInArgs};
 use crate::domain::fields;
 use crate::domain::rules::AppleIdRefusal;
@@ -27,7 +25,7 @@ use crate::store::Loaded;
 /// Flag over environment variable over workspace setting (Apple or loopback only from the file).
 pub fn endpoints(flag: Option<&str>, ws: Option<&Workspace>) -> Result<Endpoints, Failure> {
     let setting = ws.and_then(|w| w.settings.apple_auth_url.as_deref());
-    let chosen = crate::apple::endpoint::choose(&crate::apple::endpoint::APPLE_AUTH, flag, setting)
+    let chosen = crate::ops::endpoints::choose(&crate::ops::endpoints::APPLE_AUTH, flag, setting)
         .map_err(|e| Failure::new(2, format!("apple auth URL: {e}")))?;
     let url = chosen.overridden.then(|| chosen.url.to_string());
     Endpoints::new(url.as_deref()).map_err(|e| Failure::new(2, format!("apple auth URL: {e}")))
@@ -561,7 +559,7 @@ pub fn session(path: &Path, keyring: &dyn SecretStore, cmd: &SessionCommand) -> 
             let now = super::now(now)?;
             let s = stored_session(&loaded, keyring, apple_id)?;
             let ep = endpoints(apple_auth_url.as_deref(), Some(&loaded.workspace))?;
-            match signin::check_session(&ep, &s.to_stored(), now) {
+            match sign_in::check_session(&ep, &s.to_stored(), now) {
                 Ok(Some(info)) => {
                     let text = format!(
                         "valid: {} signed in{}",

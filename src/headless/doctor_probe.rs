@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::apple::connection_test::{self, DEFAULT_API_BASE, Verdict};
-use crate::apple::http::check_base_url;
-use crate::apple::signin;
+use crate::ops::test::{DEFAULT_API_BASE, Verdict, test_with_token};
+use crate::ops::endpoints::check_base_url;
+use crate::ops::sign_in as signin;
 use crate::asc::{jwt, p8};
 use crate::domain::doctor::{KeyLive, KeyRead, SessionLive};
 use crate::domain::workspace::{ApiKey, Workspace};
@@ -55,7 +55,7 @@ pub fn test_key(ws: &Workspace, key: &ApiKey, pem: &SecretValue, now: DateTime<U
         Ok(t) => t,
         Err(e) => return KeyLive::Rejected(vec![e.to_string()]),
     };
-    match connection_test::test_api_key(&base, key, &token, now, LIVE_TIMEOUT) {
+    match test_with_token(&base, key, &token, now, LIVE_TIMEOUT) {
         Err(e) => KeyLive::Unreachable(e.to_string()),
         Ok(report) => match report.verdict {
             Verdict::Working => KeyLive::Working,

@@ -5,6 +5,7 @@
 
 pub mod bitrise;
 pub mod clock;
+pub mod endpoints;
 pub mod keys;
 pub mod refresh;
 pub mod remove;
