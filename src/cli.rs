@@ -159,6 +159,12 @@ pub struct DoctorArgs {
     /// As --notify, with the webhook URL read from an environment variable or a file (kept out of argv)
     #[arg(long, value_name = "env:VAR|file:PATH")]
     pub notify_from: Option<String>,
+    /// Also ask Bitrise: API keys uploaded there and the workspace's that drifted apart (WARNING)
+    #[arg(long)]
+    pub bitrise: bool,
+    /// Bitrise's API base URL for --bitrise (proxies, tests); also APPLE_CONN_BITRISE_API_URL
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -188,7 +194,70 @@ pub enum BitriseCommand {
         format: TableJson,
         #[command(flatten)]
         include: IncludeArgs,
+        #[command(flatten)]
+        api: BitriseApiArgs,
     },
+    /// Sign in to your Bitrise account with a personal access token (checked with GET /me)
+    Login(BitriseLoginArgs),
+    /// Every app your Bitrise token sees (or one organization's)
+    Apps {
+        /// Only the apps of this organization (workspace) slug
+        #[arg(long, value_name = "SLUG")]
+        org: Option<String>,
+        #[arg(long, value_enum, default_value_t = TableJson::Table)]
+        format: TableJson,
+        #[command(flatten)]
+        api: BitriseApiArgs,
+    },
+    /// Pull apps and their bitrise.yml from Bitrise into the workspace (bitrise/<slug>.yml)
+    Pull(BitrisePullArgs),
+    /// The API keys uploaded to Bitrise held against the workspace's (exit 1 on drift)
+    Keys {
+        #[arg(long, value_enum, default_value_t = TableJson::Table)]
+        format: TableJson,
+        #[command(flatten)]
+        api: BitriseApiArgs,
+    },
+}
+
+/// Where Bitrise's API is, when not Bitrise's own.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BitriseApiArgs {
+    /// Bitrise's API base URL with its /v0.1 prefix (proxies, tests); also APPLE_CONN_BITRISE_API_URL
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BitriseLoginArgs {
+    /// Where to read the personal access token: env:VAR, file:PATH or stdin
+    #[arg(long, value_name = "env:VAR|file:PATH|stdin")]
+    pub token_from: String,
+    /// Where the token is kept: a copy in the OS keyring or the vault, or the env var / file as given
+    #[arg(long, value_enum, default_value_t = KeyStorage::Keyring)]
+    pub store: KeyStorage,
+    #[command(flatten)]
+    pub api: BitriseApiArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BitrisePullArgs {
+    /// Only this app (repeatable); by default every app the token sees except Android-only ones
+    #[arg(long = "app", value_name = "SLUG")]
+    pub apps: Vec<String>,
+    /// Only the apps of this organization (workspace) slug
+    #[arg(long, value_name = "SLUG")]
+    pub org: Option<String>,
+    /// How many apps are pulled at a time
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub jobs: usize,
+    #[arg(long, value_enum, default_value_t = TextJson::Text)]
+    pub format: TextJson,
+    /// Record the pull at this instant (RFC 3339) instead of the clock
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+    #[command(flatten)]
+    pub api: BitriseApiArgs,
 }
 
 /// Where a modular bitrise.yml's `include:` files are.

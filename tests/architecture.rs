@@ -60,6 +60,21 @@ fn the_cli_never_imports_the_tui() {
     );
 }
 
+/// The faces reach Apple's and Bitrise's services only through `ops` (which re-exports the few
+/// types they show): neither names Apple's client nor the Bitrise REST client.
+#[test]
+fn the_faces_reach_the_network_only_through_ops() {
+    let needles = ["apple::", "bitrise::api", "api::Client", "ureq"];
+    for face in ["src/headless", "src/tui"] {
+        let found = offending_lines(face, &needles);
+        assert!(
+            found.is_empty(),
+            "{face} names a network client (use crate::ops instead):\n{}",
+            found.join("\n")
+        );
+    }
+}
+
 #[test]
 fn the_domain_does_no_io_reads_no_clock_and_imports_no_ui() {
     let found = offending_lines(

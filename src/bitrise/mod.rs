@@ -1,6 +1,7 @@
 //! bitrise.yml: load (YAML 1.1 scalars, positions), expand (chains, bundles, `with`, pipelines)
 //! into the domain's step uses; the portal-data export lives in `portal`.
 
+pub mod api;
 pub mod expand;
 pub mod include;
 pub mod load;
@@ -8,6 +9,7 @@ pub mod portal;
 pub mod run;
 pub mod step_yml;
 pub mod stepref;
+pub mod triggers;
 pub mod yaml;
 
 use indexmap::IndexMap;

@@ -112,10 +112,9 @@ pub fn parse(file: &str, text: &str) -> Result<BitriseYml, String> {
 
 /// The runs an app's `[apps.bitrise_yml]` names, in the order the workspace lists them.
 pub fn configured(b: &BitriseYmlRef) -> Vec<Target> {
-    match &b.pipeline {
-        Some(p) => vec![Target::Pipeline(p.clone())],
-        None => b.workflows.iter().cloned().map(Target::Workflow).collect(),
-    }
+    let workflows = b.workflows.iter().cloned().map(Target::Workflow);
+    let pipelines = b.all_pipelines().into_iter().map(|p| Target::Pipeline(p.into()));
+    workflows.chain(pipelines).collect()
 }
 
 /// Everything a user can trigger in the file: non-utility workflows, then pipelines.

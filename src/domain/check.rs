@@ -272,12 +272,13 @@ fn check_apps(ws: &Workspace, catalog: &Catalog, _now: DateTime<Utc>, out: &mut 
             ));
         }
         if let Some(byml) = &app.bitrise_yml
-            && byml.workflows.is_empty() == byml.pipeline.is_none()
+            && byml.workflows.is_empty()
+            && byml.all_pipelines().is_empty()
         {
             out.push(Problem::error(
-                    at.key("bitrise_yml"),
-                    "[apps.bitrise_yml] needs either workflows = [\"...\"] or pipeline = \"...\" (one of the two)",
-                ));
+                at.key("bitrise_yml"),
+                "[apps.bitrise_yml] names nothing to run: add workflows = [\"...\"] or pipelines = [\"...\"]",
+            ));
         }
         for (j, step_use) in app.steps.iter().enumerate() {
             let sat = at.key("steps").index(j);

@@ -166,6 +166,18 @@ pub struct Report {
     pub status: Status,
     pub connections: Vec<ConnFinding>,
     pub apps: Vec<AppFinding>,
+    /// `doctor --bitrise`: the API keys on Bitrise held against the workspace's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bitrise: Option<BitriseFinding>,
+}
+
+/// What Bitrise said about the uploaded API keys (or why it could not be asked: UNKNOWN).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BitriseFinding {
+    pub status: Status,
+    pub keys: Vec<super::bitrise_keys::KeyRow>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// What a finding points at (the TUI jumps there).
@@ -241,6 +253,7 @@ pub fn diagnose(input: &DoctorInput) -> Report {
         status,
         connections,
         apps,
+        bitrise: None,
     }
 }
 
@@ -513,9 +526,49 @@ fn rate_app(app: &AppSteps, quiet: &HashSet<String>) -> AppFinding {
 }
 
 impl Report {
+    /// Adds what Bitrise said (`doctor --bitrise`): drift is a WARNING, not asking is UNKNOWN.
+    pub fn add_bitrise(&mut self, probe: Result<Vec<super::bitrise_keys::KeyRow>, String>) {
+        let finding = match probe {
+            Ok(keys) => BitriseFinding {
+                status: if keys.iter().all(|k| k.in_sync()) {
+                    Status::Ok
+                } else {
+                    Status::Warning
+                },
+                keys,
+                detail: None,
+            },
+            Err(why) => BitriseFinding {
+                status: Status::Unknown,
+                keys: Vec::new(),
+                detail: Some(why),
+            },
+        };
+        self.status = self.status.max(finding.status);
+        self.bitrise = Some(finding);
+    }
+
     /// Every finding that is not OK, worst first (stable: workspace order within a status).
     pub fn lines(&self) -> Vec<Line> {
         let mut out = Vec::new();
+        if let Some(b) = &self.bitrise {
+            if let Some(d) = &b.detail {
+                out.push(Line {
+                    status: b.status,
+                    target: Target::ApiKey(String::new()),
+                    text: format!("Bitrise: cannot compare the API keys uploaded there: {d}"),
+                });
+            }
+            for k in b.keys.iter().filter(|k| !k.in_sync()) {
+                out.push(Line {
+                    status: Status::Warning,
+                    target: Target::ApiKey(
+                        k.local_name.clone().or(k.bitrise_name.clone()).unwrap_or_default(),
+                    ),
+                    text: format!("Bitrise: {}", k.advice()),
+                });
+            }
+        }
         for c in &self.connections {
             if c.status == Status::Ok {
                 continue;

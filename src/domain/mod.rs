@@ -1,5 +1,6 @@
 //! The model and the rules. No I/O, no clock, no UI: `now` and secrets come in as arguments.
 
+pub mod bitrise_keys;
 pub mod catalog;
 pub mod check;
 pub mod doctor;

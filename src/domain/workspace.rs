@@ -312,6 +312,27 @@ pub struct App {
     pub steps: Vec<StepUse>,
     #[serde(default)]
     pub bitrise_yml: Option<BitriseYmlRef>,
+    /// `[apps.bitrise]`: what `bitrise pull` last read about the app on bitrise.io.
+    #[serde(default)]
+    pub bitrise: Option<AppBitrise>,
+}
+
+/// `[apps.bitrise]`: the app as bitrise.io shows it (written by `bitrise pull`, never by hand).
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AppBitrise {
+    /// The owning Bitrise account's slug (often an organization), not a member.
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub owner_name: Option<String>,
+    /// A public app: pull-request builds of forks get no Apple connection.
+    #[serde(default)]
+    pub public: bool,
+    #[serde(default)]
+    pub repo_url: Option<String>,
+    #[serde(default, deserialize_with = "opt_datetime")]
+    pub pulled_at: Option<DateTime<Utc>>,
 }
 
 impl App {
@@ -377,8 +398,11 @@ pub struct BitriseYmlRef {
     pub path: String,
     #[serde(default)]
     pub workflows: Vec<String>,
+    /// The older single-pipeline spelling, still read.
     #[serde(default)]
     pub pipeline: Option<String>,
+    #[serde(default)]
+    pub pipelines: Vec<String>,
     /// `git::`/`path::` reference -> catalog step id.
     #[serde(default)]
     pub map: IndexMap<String, String>,
@@ -390,6 +414,17 @@ pub struct BitriseYmlRef {
     /// workspace file).
     #[serde(default)]
     pub repositories: IndexMap<String, String>,
+}
+
+impl BitriseYmlRef {
+    /// Every pipeline named: `pipeline` (the older spelling) first, then `pipelines`.
+    pub fn all_pipelines(&self) -> Vec<&str> {
+        self.pipeline
+            .iter()
+            .chain(self.pipelines.iter())
+            .map(String::as_str)
+            .collect()
+    }
 }
 
 impl Workspace {

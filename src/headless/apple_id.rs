@@ -8,10 +8,8 @@ use chrono::{DateTime, Utc};
 use super::connections::update_failure;
 use super::secret_input::SecretSource;
 use super::{CmdResult, Failure};
-use crate::apple::session::{self, Session};
-use crate::apple::signin::{
-    self, CodeAnswer, CodeRequest, CodeSource, Endpoints, Retry, SignInError,
-};
+use crate::ops::session::{self, Session};
+use crate::ops::sign_in::{CodeAnswer, CodeRequest, CodeSource, Endpoints, Retry, SignInError};
 use crate::cli::{AddAppleIdArgs, KeyStorage, ReauthArgs, SessionCommand, SignInArgs};
 use crate::domain::fields;
 use crate::domain::rules::AppleIdRefusal;
@@ -29,7 +27,7 @@ pub fn endpoints(
     flag: Option<&str>,
     file: Option<(&Path, &Workspace)>,
 ) -> Result<Endpoints, Failure> {
-    let file = file.map(|(path, ws)| crate::apple::endpoint::FromFile {
+    let file = file.map(|(path, ws)| crate::ops::endpoints::FromFile {
         path,
         settings: &ws.settings,
     });
@@ -583,7 +581,7 @@ pub fn session(path: &Path, keyring: &dyn SecretStore, cmd: &SessionCommand) -> 
                 apple_auth_url.as_deref(),
                 Some((&loaded.path, &loaded.workspace)),
             )?;
-            match signin::check_session(&ep, &s.to_stored(), now) {
+            match sign_in::check_session(&ep, &s.to_stored(), now) {
                 Ok(Some(info)) => {
                     let text = format!(
                         "valid: {} signed in{}",

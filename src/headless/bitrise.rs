@@ -299,7 +299,7 @@ pub fn portal_data(
     output: Option<&Path>,
     now: DateTime<Utc>,
 ) -> CmdResult {
-    use crate::apple::session::Session;
+    use crate::ops::session::Session;
     use crate::secrets::{EntryName, Secrets};
     let ws = &loaded.workspace;
     let app = ws

@@ -58,6 +58,7 @@ pub fn run(cli: &Cli) -> CmdResult {
             format,
             include,
         }) => super::bitrise::workflows(path, *format, include),
+        Command::Bitrise(cmd) => super::bitrise_account::run(&cli.config, &keyring, cmd),
         Command::Export(ExportCommand::BitrisePortalData { app, output, now }) => {
             let now = super::now(now)?;
             load(&cli.config).and_then(|l| {

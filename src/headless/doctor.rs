@@ -10,7 +10,7 @@ use super::doctor_probe as probe;
 use super::preview::par_map_apps;
 use super::secret_input::SecretSource;
 use super::{CmdResult, Failure, rfc3339};
-use crate::apple::http::{Client, check_base_url};
+use crate::ops::endpoints::check_base_url;
 use crate::cli::{DoctorArgs, TextJson};
 use crate::domain::doctor::{
     AppSteps, AppleIdProbe, DoctorInput, KeyProbe, RefreshResult, Report, Status, diagnose,
@@ -155,12 +155,10 @@ pub fn notification(report: &Report) -> serde_json::Value {
 
 /// Exactly one POST, never retried; a failure is told on stderr and leaves the exit code alone.
 fn send(url: &str, body: serde_json::Value) {
-    let mut http = Client::new(NOTIFY_TIMEOUT);
-    match http.send("POST", url, &[("Accept", "*/*".into())], Some(&body)) {
-        Ok(r) if (200..300).contains(&r.status) => {}
-        Ok(r) => eprintln!(
-            "doctor: the notification receiver answered {}: check the notification URL",
-            r.status
+    match crate::ops::endpoints::post_json(url, &body, NOTIFY_TIMEOUT) {
+        Ok(status) if (200..300).contains(&status) => {}
+        Ok(status) => eprintln!(
+            "doctor: the notification receiver answered {status}: check the notification URL"
         ),
         // The URL is a credential: it never reaches a message, even inside a network error.
         Err(e) => eprintln!(
@@ -241,7 +239,7 @@ fn look(
         .filter(|a| args.app.as_deref().is_none_or(|s| s == a.slug))
         .collect();
     let steps = app_steps(&loaded, &apps, now);
-    Ok(diagnose(&DoctorInput {
+    let mut report = diagnose(&DoctorInput {
         workspace: &loaded.workspace,
         now,
         warn_days: i64::from(args.warn_days),
@@ -249,7 +247,21 @@ fn look(
         keys: &keys,
         apple_ids: &apple_ids,
         apps: &steps,
-    }))
+    });
+    if args.bitrise {
+        report.add_bitrise(bitrise_keys(&loaded, keyring, args.api_url.as_deref()));
+    }
+    Ok(report)
+}
+
+/// `--bitrise`: the keys on Bitrise against the workspace's; Err is why Bitrise was not asked.
+fn bitrise_keys(
+    loaded: &Loaded,
+    keyring: &dyn SecretStore,
+    api_url: Option<&str>,
+) -> Result<Vec<crate::domain::bitrise_keys::KeyRow>, String> {
+    let conn = crate::ops::bitrise::connect(loaded, keyring, api_url).map_err(|e| e.to_string())?;
+    crate::ops::bitrise::keys(loaded, &conn).map_err(|e| e.to_string())
 }
 
 fn load(path: &Path) -> Result<Loaded, String> {

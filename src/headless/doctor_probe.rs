@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::apple::connection_test::{self, Verdict};
-use crate::apple::endpoint;
-use crate::apple::signin;
+use crate::ops::test::{DEFAULT_API_BASE, Verdict, test_with_token};
+use crate::ops::endpoints::check_base_url;
+use crate::ops::sign_in as signin;
 use crate::asc::{jwt, p8};
 use crate::domain::doctor::{KeyLive, KeyRead, SessionLive};
 use crate::domain::workspace::ApiKey;
@@ -44,11 +44,11 @@ pub fn read_key(
 /// `now`: the token's instant (the real time: Apple judges it).
 pub fn test_key(loaded: &Loaded, key: &ApiKey, pem: &SecretValue, now: DateTime<Utc>) -> KeyLive {
     // The one URL policy of `apple-conn test`: the file's api_base_url only once this host trusts it.
-    let file = endpoint::FromFile {
+    let file = crate::ops::endpoints::FromFile {
         path: &loaded.path,
         settings: &loaded.workspace.settings,
     };
-    let base = match endpoint::choose(&endpoint::API_BASE, None, Some(file)) {
+    let base = match crate::ops::endpoints::choose(&crate::ops::endpoints::API_BASE, None, Some(file)) {
         Ok(chosen) => chosen.url.to_string(),
         Err(e) => return KeyLive::Unreachable(format!("App Store Connect API URL: {e}")),
     };
@@ -56,7 +56,7 @@ pub fn test_key(loaded: &Loaded, key: &ApiKey, pem: &SecretValue, now: DateTime<
         Ok(t) => t,
         Err(e) => return KeyLive::Rejected(vec![e.to_string()]),
     };
-    match connection_test::test_api_key(&base, key, &token, now, LIVE_TIMEOUT) {
+    match test_with_token(&base, key, &token, now, LIVE_TIMEOUT) {
         Err(e) => KeyLive::Unreachable(e.to_string()),
         Ok(report) => match report.verdict {
             Verdict::Working => KeyLive::Working,

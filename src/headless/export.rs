@@ -82,7 +82,7 @@ pub fn reveal(
                         )
                         .map_err(fail)?;
                     let all = what == SecretWhat::SessionAllCookies;
-                    crate::apple::session::fastlane_session_from_stored(&stored, all)
+                    crate::ops::session::fastlane_session_from_stored(&stored, all)
                         .map_err(|e| Failure::new(1, format!("{apple_id}: {e}")))
                 }
                 SecretWhat::PrivateKey => Err(Failure::new(1, "an Apple ID has no private key")),

@@ -79,6 +79,7 @@ pub mod apps;
 pub mod list;
 pub mod manual;
 pub mod bitrise;
+pub mod bitrise_account;
 pub mod connections;
 pub mod dispatch;
 pub mod doctor;

@@ -1,4 +1,4 @@
-//! `session refresh APPLE_ID`: a thin printer over `apple::signin::refresh`.
+//! `session refresh APPLE_ID`: a thin printer over the trusted refresh (`ops::sign_in`).
 
 use chrono::Utc;
 
@@ -6,8 +6,8 @@ use super::apple_id::{endpoints, session_ref_for, stored_session};
 use super::connections::update_failure;
 use super::secret_input::SecretSource;
 use super::{CmdResult, Failure};
-use crate::apple::session;
-use crate::apple::signin::refresh::{self, Refreshed};
+use crate::ops::session;
+use crate::ops::sign_in::{Refreshed, trusted_refresh};
 use crate::cli::SessionRefreshArgs;
 use crate::ops::refresh::KeepError;
 use crate::ops::save::Target;
@@ -91,7 +91,7 @@ pub fn perform(
             })?,
     };
     let mut progress = |text: &str| eprintln!("{text}");
-    let outcome = refresh::refresh(
+    let outcome = trusted_refresh(
         &ep,
         id,
         &password,

@@ -2,7 +2,7 @@
 
 use super::connections::read_key_pem;
 use super::{CmdResult, Failure};
-use crate::apple::connection_test::{self, Verdict};
+use crate::ops::test::{Verdict, test_with_token};
 use crate::asc::jwt;
 use crate::cli::{TestArgs, TextJson};
 use crate::domain::workspace::SessionState;
@@ -54,8 +54,8 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &TestArgs) -> CmdRe
         return Ok(code);
     }
     let key = super::tokens::find_key(loaded, &args.name)?;
-    let base = crate::apple::endpoint::choose(
-        &crate::apple::endpoint::API_BASE,
+    let base = crate::ops::endpoints::choose(
+        &crate::ops::endpoints::API_BASE,
         args.base_url.as_deref(),
         Some(crate::apple::endpoint::FromFile {
             path: &loaded.path,
@@ -69,7 +69,7 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &TestArgs) -> CmdRe
     let token = jwt::mint(key, &pem, now.timestamp(), jwt::DEFAULT_TTL, &[])
         .map_err(|e| Failure::new(1, e.to_string()))?;
     let timeout = std::time::Duration::from_secs(args.timeout.max(1));
-    let report = connection_test::test_api_key(&base, key, &token, now, timeout)
+    let report = test_with_token(&base, key, &token, now, timeout)
         .map_err(|e| Failure::new(2, format!("could not reach App Store Connect: {e}")))?;
     let (code, verdict, lines) = match &report.verdict {
         Verdict::Working => (

@@ -4,8 +4,10 @@
 //! `refresh` keeps a session won with the trust cookie (`session refresh` and the TUI's `r`).
 
 pub mod apps;
+pub mod bitrise;
 pub mod clock;
 pub mod demo;
+pub mod endpoints;
 pub mod keys;
 pub mod refresh;
 pub mod remove;

@@ -9,6 +9,11 @@ use crate::domain::workspace::Team;
 use crate::secrets::{EntryName, Renewed, SecretStore, SecretValue, Secrets};
 use crate::store::{Loaded, UpdateError, edit};
 
+/// A session's forms (stored, FASTLANE_SESSION), for the faces.
+pub use crate::apple::session::{
+    Session, StoredSession, fastlane_session_from_stored, rfc3339, single_line, to_fastlane_yaml,
+};
+
 /// What keeping the session did: the new workspace, and warnings to show (never secrets).
 pub struct Kept {
     pub loaded: Loaded,

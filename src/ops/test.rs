@@ -2,7 +2,11 @@
 
 use std::time::Duration;
 
-use crate::apple::connection_test::{self, TestReport};
+use crate::apple::connection_test;
+/// The connection test's report and the request itself, for the faces.
+pub use crate::apple::connection_test::{
+    DEFAULT_API_BASE, TestReport, Verdict, test_api_key as test_with_token,
+};
 use crate::apple::endpoint;
 use crate::asc::jwt;
 use crate::domain::workspace::ApiKey;

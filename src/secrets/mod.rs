@@ -71,6 +71,10 @@ impl EntryName {
     pub fn session(apple_id: &str) -> Self {
         EntryName(format!("{SERVICE}/apple-id/{}/session", segment(apple_id)))
     }
+    /// The Bitrise personal access token (`bitrise login`): scoped as `<workspace_id>/bitrise/token`.
+    pub fn bitrise_token() -> Self {
+        EntryName(format!("{SERVICE}/bitrise/token"))
+    }
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -6,7 +6,7 @@ use toml_edit::{ArrayOfTables, DocumentMut, InlineTable, Item, Table, Value, val
 use crate::domain::secret_ref::{SecretRef, TomlScalar};
 use crate::domain::workspace::{ApiKey, App, AppleId, Team};
 
-fn secret_ref_value(r: &SecretRef) -> Value {
+pub(crate) fn secret_ref_value(r: &SecretRef) -> Value {
     let mut t = InlineTable::new();
     let (k, v) = r.toml_key_value();
     match v {
@@ -17,7 +17,7 @@ fn secret_ref_value(r: &SecretRef) -> Value {
     Value::InlineTable(t)
 }
 
-fn datetime_value(t: DateTime<Utc>) -> Value {
+pub(crate) fn datetime_value(t: DateTime<Utc>) -> Value {
     let text = t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     match text.parse::<toml_edit::Datetime>() {
         Ok(dt) => Value::from(dt),
@@ -25,7 +25,7 @@ fn datetime_value(t: DateTime<Utc>) -> Value {
     }
 }
 
-fn array_of_tables<'a>(
+pub(crate) fn array_of_tables<'a>(
     doc: &'a mut DocumentMut,
     key: &str,
 ) -> Result<&'a mut ArrayOfTables, String> {
@@ -54,7 +54,7 @@ fn find_table<'a>(
 }
 
 /// Sets one value in place: unchanged values are not touched, a changed one keeps its comment and spacing.
-fn set_in_place(t: &mut Table, key: &str, new: Value) {
+pub(crate) fn set_in_place(t: &mut Table, key: &str, new: Value) {
     match t.get_mut(key).and_then(Item::as_value_mut) {
         Some(old) if old.to_string().trim() == new.to_string().trim() => {}
         Some(old) => {

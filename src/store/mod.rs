@@ -291,6 +291,7 @@ impl Located {
 }
 
 pub mod edit;
+pub mod edit_bitrise;
 pub mod files;
 mod parallel;
 pub mod save;

@@ -8,8 +8,8 @@ use base64::Engine;
 
 use super::state::{StatusKind, TokenView};
 use super::update::{AppleIdEdit, AppleIdStore, Change, Effect, KeyStore, Msg};
-use crate::apple::session::StoredSession;
-use crate::apple::signin::{CodeAnswer, CodeRequest, CodeSource, SignInError, SignedIn};
+use crate::ops::session::StoredSession;
+use crate::ops::sign_in::{CodeAnswer, CodeRequest, CodeSource, SignInError, SignedIn};
 use crate::asc::jwt;
 use crate::domain::secret_ref::SecretRef;
 use crate::ops::keys::{self, AddKeyError, Storage};
@@ -543,7 +543,7 @@ impl Runner {
             Ok(kept) => {
                 let expires = kept
                     .expires_at
-                    .map(crate::apple::session::rfc3339)
+                    .map(crate::ops::session::rfc3339)
                     .unwrap_or_else(|| "at an unknown time (Apple gave no expiry)".into());
                 let message = with_warnings(
                     format!(
@@ -861,10 +861,10 @@ fn osc52(text: &str) {
 /// A connection test's outcome as a status message.
 fn test_message(
     key_name: &str,
-    result: Result<crate::apple::connection_test::TestReport, ops::test::TestError>,
+    result: Result<crate::ops::test::TestReport, ops::test::TestError>,
 ) -> Msg {
     use super::state::StatusKind;
-    use crate::apple::connection_test::Verdict;
+    use crate::ops::test::Verdict;
     match result {
         Ok(r) => match r.verdict {
             Verdict::Working => Msg::Status(StatusKind::Ok, format!("{}: working", key_name)),

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::bitrise_files::Files;
-use crate::apple::signin::CodeRequest;
+use crate::ops::sign_in::CodeRequest;
 use crate::bitrise::run::{self, Target};
 use crate::domain::resolution::{Environment, Outcome, Resolution};
 use crate::domain::resolve::resolve;

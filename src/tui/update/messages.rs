@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::super::event::Key;
 use super::super::form::KeyStore;
 use super::super::state::{StatusKind, TokenView};
-use crate::apple::signin::{CodeAnswer, CodeRequest};
+use crate::ops::sign_in::{CodeAnswer, CodeRequest};
 use crate::domain::secret_ref::SecretRef;
 use crate::domain::workspace::ApiKey;
 use crate::secrets::SecretValue;

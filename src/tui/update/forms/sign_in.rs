@@ -4,7 +4,7 @@ use super::super::super::form::{AppSpecificPassword, TwoFactor};
 use super::super::super::state::*;
 use super::super::messages::{AppleIdStore, Effect};
 use super::{busy, refs, refuse};
-use crate::apple::signin::{CodeAnswer, CodeRequest, Delivery, Retry};
+use crate::ops::sign_in::{CodeAnswer, CodeRequest, Delivery, Retry};
 use crate::secrets::SecretValue;
 
 fn code_field(length: usize) -> Field {

@@ -1,0 +1,110 @@
+//! The answers apple-conn reads, as the specification describes them (`v0.*` schemas). A field
+//! of the wrong type makes the whole answer "not the JSON the spec describes".
+
+use serde::{Deserialize, Serialize};
+
+/// `v0.UserProfileRespModel`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MeResponse {
+    pub data: Me,
+}
+
+/// `v0.UserProfileDataModel` (the parts used).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Me {
+    pub slug: String,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// `v0.OwnerAccountResponseModel`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]
+pub struct Owner {
+    #[serde(default)]
+    pub slug: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub account_type: String,
+}
+
+/// `v0.AppResponseItemModel` (the parts used).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct AppItem {
+    pub slug: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub project_type: Option<String>,
+    #[serde(default)]
+    pub is_public: bool,
+    #[serde(default)]
+    pub owner: Option<Owner>,
+    #[serde(default)]
+    pub repo_url: Option<String>,
+}
+
+/// `v0.AppListResponseModel`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AppList {
+    pub data: Vec<AppItem>,
+    #[serde(default)]
+    pub paging: Option<Paging>,
+}
+
+/// `v0.PagingResponseModel`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Paging {
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
+/// `v0.AppShowResponseModel`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AppShow {
+    pub data: AppItem,
+}
+
+/// `website.BitriseYMLLocation`.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+pub enum YmlLocation {
+    #[serde(rename = "bitrise.io")]
+    BitriseIo,
+    #[serde(rename = "repository")]
+    Repository,
+}
+
+/// `v0.BitriseYMLConfigGetResponse`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct YmlConfig {
+    pub location: YmlLocation,
+}
+
+/// `v0.AppleAPICredentialResponseItem` (no private key is ever served).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct AppleApiCredential {
+    #[serde(default)]
+    pub slug: Option<String>,
+    #[serde(default)]
+    pub name: String,
+    pub key_id: String,
+    #[serde(default)]
+    pub issuer_id: String,
+    #[serde(default)]
+    pub is_enterprise_account: bool,
+}
+
+/// `v0.AppleAPICredentialsListResponse`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AppleApiCredentials {
+    pub data: Vec<AppleApiCredential>,
+}
+
+/// `service.StandardErrorRespModel`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ErrorBody {
+    #[serde(default)]
+    pub message: Option<String>,
+}

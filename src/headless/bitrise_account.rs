@@ -1,0 +1,210 @@
+//! `bitrise login`, `apps`, `pull`, `keys`: your Bitrise account, read through `ops::bitrise`.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+use super::secret_input::SecretSource;
+use super::{CmdResult, Failure};
+use crate::cli::{BitriseCommand, BitriseLoginArgs, BitrisePullArgs, KeyStorage, TableJson, TextJson};
+use crate::domain::bitrise_keys::KeyRow;
+use crate::ops::bitrise::{self as ops, BitriseError, PullOptions, PullReport, TokenStorage};
+use crate::secrets::SecretStore;
+use crate::terminal_text::clean_line;
+
+pub fn run(config: &Option<PathBuf>, keyring: &dyn SecretStore, cmd: &BitriseCommand) -> CmdResult {
+    match cmd {
+        BitriseCommand::Workflows { path, format, .. } => super::bitrise::workflows(path, *format),
+        BitriseCommand::Login(args) => login(&super::config_path(config)?, keyring, args),
+        BitriseCommand::Apps { org, format, api } => {
+            let loaded = super::load(config)?;
+            let conn = ops::connect(&loaded, keyring, api.api_url.as_deref()).map_err(failure)?;
+            let apps = ops::apps(&conn, org.as_deref()).map_err(failure)?;
+            print_apps(&apps, *format);
+            Ok(0)
+        }
+        BitriseCommand::Pull(args) => pull(config, keyring, args),
+        BitriseCommand::Keys { format, api } => {
+            let loaded = super::load(config)?;
+            let conn = ops::connect(&loaded, keyring, api.api_url.as_deref()).map_err(failure)?;
+            let rows = ops::keys(&loaded, &conn).map_err(failure)?;
+            print_keys(&rows, *format);
+            Ok(if rows.iter().all(KeyRow::in_sync) { 0 } else { 1 })
+        }
+    }
+}
+
+pub fn failure(e: BitriseError) -> Failure {
+    Failure::new(e.exit_code(), e.to_string())
+}
+
+fn login(path: &std::path::Path, keyring: &dyn SecretStore, args: &BitriseLoginArgs) -> CmdResult {
+    let source: SecretSource = args
+        .token_from
+        .parse()
+        .map_err(|e: String| Failure::new(2, format!("--token-from: {e}")))?;
+    let storage = match args.store {
+        KeyStorage::Keyring => TokenStorage::Keyring,
+        KeyStorage::Vault => TokenStorage::Vault,
+        KeyStorage::Reference => TokenStorage::Reference(source.as_reference().ok_or_else(|| {
+            Failure::new(
+                2,
+                "--store reference keeps where the token was read from: give --token-from env:VAR or file:PATH (stdin cannot be referenced)",
+            )
+        })?),
+    };
+    // The workspace must be readable before a secret is read or anything is sent.
+    super::load_path(path)?;
+    let token = source.read("the Bitrise token")?;
+    let signed = ops::login(path, keyring, token, storage, args.api.api_url.as_deref())
+        .map_err(failure)?;
+    println!("signed in to Bitrise as {}", clean_line(&signed.username));
+    Ok(0)
+}
+
+fn pull(config: &Option<PathBuf>, keyring: &dyn SecretStore, args: &BitrisePullArgs) -> CmdResult {
+    let path = super::config_path(config)?;
+    let now = super::now(&args.now)?;
+    let loaded = super::load_path(&path)?;
+    let conn = ops::connect(&loaded, keyring, args.api.api_url.as_deref()).map_err(failure)?;
+    let opts = PullOptions {
+        apps: args.apps.clone(),
+        org: args.org.clone(),
+        jobs: args.jobs,
+    };
+    let never = AtomicBool::new(false);
+    let report = ops::pull(&path, &conn, &opts, now, &never, &|_| {}).map_err(failure)?;
+    match args.format {
+        TextJson::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        ),
+        TextJson::Text => print!("{}", crate::terminal_text::clean(&pull_text(&report))),
+    }
+    Ok(if report.all_pulled() { 0 } else { 1 })
+}
+
+fn pull_text(r: &PullReport) -> String {
+    let mut out = String::new();
+    for p in &r.pulled {
+        if r.kept_in_repository.iter().any(|k| k.slug == p.slug) {
+            continue;
+        }
+        let runs: Vec<String> = p
+            .workflows
+            .iter()
+            .map(|w| format!("workflow {w}"))
+            .chain(p.pipelines.iter().map(|x| format!("pipeline {x}")))
+            .collect();
+        let _ = write!(out, "pulled {}", p.slug);
+        if let Some(f) = &p.file {
+            let _ = write!(out, " -> {f}");
+        }
+        if !runs.is_empty() {
+            let _ = write!(out, " ({})", runs.join(", "));
+        }
+        if p.public {
+            out.push_str(" [public: pull-request builds of forks get no Apple connection]");
+        }
+        out.push('\n');
+        if let Some(n) = &p.note {
+            let _ = writeln!(out, "  note: {n}");
+        }
+    }
+    for k in &r.kept_in_repository {
+        let _ = writeln!(out, "pulled {} (details only): {}", k.slug, k.message);
+    }
+    for s in &r.skipped {
+        let _ = writeln!(out, "skipped {}: {}", s.slug, s.reason);
+    }
+    for f in &r.failed {
+        let _ = writeln!(out, "failed {}: {}", f.slug, f.reason);
+    }
+    if r.cancelled {
+        out.push_str("cancelled: the apps pulled so far were saved\n");
+    }
+    let _ = writeln!(
+        out,
+        "{} app(s) pulled, {} kept in their repository, {} failed",
+        r.pulled.len(),
+        r.kept_in_repository.len(),
+        r.failed.len()
+    );
+    out
+}
+
+fn print_apps(apps: &[ops::BitriseApp], format: TableJson) {
+    match format {
+        TableJson::Json => {
+            let rows: Vec<serde_json::Value> = apps
+                .iter()
+                .map(|a| {
+                    let owner = a.owner.clone().unwrap_or_default();
+                    serde_json::json!({
+                        "slug": a.slug,
+                        "title": a.title,
+                        "project_type": a.project_type,
+                        "is_public": a.is_public,
+                        "owner": {"slug": owner.slug, "name": owner.name, "account_type": owner.account_type},
+                        "repo_url": a.repo_url,
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::json!({ "apps": rows }));
+        }
+        TableJson::Table => {
+            let mut out = format!(
+                "{:<20} {:<28} {:<14} {:<7} {}\n",
+                "SLUG", "TITLE", "TYPE", "PUBLIC", "OWNER"
+            );
+            for a in apps {
+                let owner = a.owner.clone().unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "{:<20} {:<28} {:<14} {:<7} {} ({})",
+                    a.slug,
+                    a.title.as_deref().unwrap_or("-"),
+                    a.project_type.as_deref().unwrap_or("-"),
+                    if a.is_public { "yes" } else { "no" },
+                    owner.name,
+                    owner.account_type
+                );
+            }
+            let _ = writeln!(out, "{} app(s)", apps.len());
+            print!("{}", crate::terminal_text::clean(&out));
+        }
+    }
+}
+
+fn print_keys(rows: &[KeyRow], format: TableJson) {
+    match format {
+        TableJson::Json => println!("{}", serde_json::json!({ "keys": rows })),
+        TableJson::Table => {
+            let mut out = format!(
+                "{:<12} {:<38} {:<13} {:<20} {}\n",
+                "KEY ID", "ISSUER ID", "STATUS", "LOCAL", "ON BITRISE"
+            );
+            for r in rows {
+                let _ = writeln!(
+                    out,
+                    "{:<12} {:<38} {:<13} {:<20} {}",
+                    r.key_id,
+                    r.issuer_id.as_deref().unwrap_or("-"),
+                    r.status.as_str(),
+                    r.local_name.as_deref().unwrap_or("-"),
+                    r.bitrise_name.as_deref().unwrap_or("-")
+                );
+            }
+            for r in rows.iter().filter(|r| !r.in_sync()) {
+                let _ = writeln!(out, "- {}", r.advice());
+            }
+            let drift = rows.iter().filter(|r| !r.in_sync()).count();
+            if drift == 0 {
+                let _ = writeln!(out, "in sync: {} key(s)", rows.len());
+            } else {
+                let _ = writeln!(out, "{drift} of {} key(s) drifted", rows.len());
+            }
+            print!("{}", crate::terminal_text::clean(&out));
+        }
+    }
+}
