@@ -637,6 +637,13 @@ mod tui_view {
                 assert_eq!(h.state.focus, Pane::Apps);
                 assert_eq!(h.state.selected_app().unwrap().slug, slug);
             }
+            // A step's finding lands on that step in the Preview, not just on its app.
+            Target::Step { slug, index } => {
+                assert_eq!(h.state.focus, Pane::Preview);
+                assert_eq!(h.state.selected_app().unwrap().slug, slug);
+                let rows = h.state.preview_rows();
+                assert_eq!(rows[h.state.preview_sel], index);
+            }
             Target::ApiKey(_) | Target::AppleId(_) => {
                 assert_eq!(h.state.focus, Pane::Connections)
             }

@@ -186,6 +186,11 @@ pub enum Target {
     ApiKey(String),
     AppleId(String),
     App(String),
+    /// A step of an app: its index in the app's steps as configured (the Preview's rows).
+    Step {
+        slug: String,
+        index: usize,
+    },
 }
 
 /// One line of the report: a status, what it is about, and the sentence saying what to do.
@@ -599,7 +604,10 @@ impl Report {
                 };
                 out.push(Line {
                     status,
-                    target: Target::App(a.slug.clone()),
+                    target: Target::Step {
+                        slug: a.slug.clone(),
+                        index: s.index,
+                    },
                     text: format!(
                         "app {}: step {} `{}` {}: {}",
                         a.slug,

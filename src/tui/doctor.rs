@@ -1,5 +1,5 @@
 //! The Doctor view's state and keys: the same findings as `apple-conn doctor` (offline: no
-//! secret is read here), worst first; Enter jumps to the connection or the app.
+//! secret is read here), worst first; Enter jumps to the connection, the app or the step.
 
 use std::collections::HashMap;
 
@@ -73,6 +73,8 @@ pub fn key(s: &mut AppState, action: Option<Action>) {
         Some(Action::Down) => view.selected = (view.selected + 1).min(last),
         Some(Action::PageUp) => view.selected = view.selected.saturating_sub(10),
         Some(Action::PageDown) => view.selected = (view.selected + 10).min(last),
+        Some(Action::Top) => view.selected = 0,
+        Some(Action::Bottom) => view.selected = last,
         Some(Action::Open) => {
             let target = view.lines.get(view.selected).map(|l| l.target.clone());
             s.layers.pop();
@@ -101,7 +103,7 @@ fn jump(s: &mut AppState, target: &Target) {
             .iter()
             .position(|a| &a.apple_id == id)
             .map(ConnRow::AppleId),
-        Target::App(slug) => {
+        Target::App(slug) | Target::Step { slug, .. } => {
             let Some(i) = ws.apps.iter().position(|a| &a.slug == slug) else {
                 return;
             };
@@ -109,7 +111,20 @@ fn jump(s: &mut AppState, target: &Target) {
             s.focus = Pane::Apps;
             s.app_sel = s.app_rows().iter().position(|r| *r == i).unwrap_or(0);
             s.preview_sel = 0;
-            s.refresh_preview();
+            if let Target::Step { slug, index } = target {
+                // The finding counts the steps as the workspace runs them: show that run.
+                s.workflow_view.remove(slug);
+                s.filters[Pane::Preview.index()].clear();
+                s.refresh_preview();
+                s.focus = Pane::Preview;
+                s.preview_sel = s
+                    .preview_rows()
+                    .iter()
+                    .position(|r| r == index)
+                    .unwrap_or(0);
+            } else {
+                s.refresh_preview();
+            }
             return;
         }
     };

@@ -354,6 +354,7 @@ impl Runner {
                     issued_at: minted.issued_at,
                     expires_at: minted.expires_at,
                     token: minted.token,
+                    scroll: Default::default(),
                 }));
             }
             Err(e) => self.send(Msg::Failed(e)),

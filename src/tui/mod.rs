@@ -7,6 +7,7 @@ pub mod effects;
 pub mod event;
 pub mod form;
 pub mod keymap;
+pub mod scroll;
 pub mod state;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
@@ -151,6 +152,8 @@ fn event_loop(
     let mut last_disk_check = Instant::now();
     let mut known_mtime = file_mtime(&state.loaded.path);
     let input = event::InputWatch::new()?;
+    // Events left in crossterm's buffer when a drain ran out of budget: no waiting for them.
+    let mut buffered = false;
     loop {
         terminal.draw(|f| view::render(state, theme, f))?;
         if state.health.is_empty() && !state.loaded.workspace.apps.is_empty() {
@@ -162,20 +165,45 @@ fn event_loop(
             return Ok(());
         }
         // A lost terminal (hang-up, closed pty) ends the TUI; only a live one is read.
-        if input.wait(Duration::from_millis(100)) == event::Input::Lost {
-            return Err(std::io::Error::other(
-                "the terminal went away (closed or hung up); nothing half-done was saved",
-            ));
+        let idle = if buffered {
+            Duration::ZERO
+        } else {
+            Duration::from_millis(100)
+        };
+        if input.wait(idle) == event::Input::Lost {
+            return Err(lost_terminal());
         }
-        if ct::poll(Duration::ZERO)?
-            && let Some(ev) = event::from_crossterm(ct::read()?)
-        {
-            let msg = match ev {
-                event::AppEvent::Key(k) => Msg::Key(k),
-                event::AppEvent::Paste(p) => Msg::Paste(p),
-                event::AppEvent::Resize => Msg::Resize,
-            };
-            dispatch(state, runner, msg);
+        // Every pending event before the next frame: crossterm reads the whole burst into its
+        // own buffer, so the descriptor goes quiet while keys are still waiting there.
+        let started = Instant::now();
+        buffered = false;
+        loop {
+            // crossterm spins on a hung-up tty: the descriptor is looked at before each read.
+            if input.wait(Duration::ZERO) == event::Input::Lost {
+                return Err(lost_terminal());
+            }
+            if !ct::poll(Duration::ZERO)? {
+                break;
+            }
+            if let Some(ev) = event::from_crossterm(ct::read()?) {
+                let msg = match ev {
+                    event::AppEvent::Key(k) => Msg::Key(k),
+                    event::AppEvent::Paste(p) => Msg::Paste(p),
+                    event::AppEvent::Resize => Msg::Resize,
+                };
+                dispatch(state, runner, msg);
+            }
+            // `q` in a burst quits at once; a flood still gets a frame every DRAIN_BUDGET.
+            if state.quit || term.load(Ordering::Relaxed) {
+                break;
+            }
+            if started.elapsed() >= DRAIN_BUDGET {
+                buffered = true;
+                break;
+            }
+        }
+        if state.quit || term.load(Ordering::Relaxed) {
+            return Ok(());
         }
         runner.poll(&state.loaded);
         while let Ok(msg) = rx.try_recv() {
@@ -217,6 +245,13 @@ fn event_loop(
             }
         }
     }
+}
+
+/// How long one drain of pending input may run before a frame is drawn in between.
+pub const DRAIN_BUDGET: Duration = Duration::from_millis(100);
+
+fn lost_terminal() -> std::io::Error {
+    std::io::Error::other("the terminal went away (closed or hung up); nothing half-done was saved")
 }
 
 fn dispatch(state: &mut AppState, runner: &mut Runner, msg: Msg) {

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use indexmap::IndexMap;
 
 use super::keymap::Keymap;
+pub use super::scroll::Scroll;
 // The forms are types of their own; state holds them in its layers.
 pub use super::form::{Check, Field, FieldKind, Form, FormBody, KeyStore};
 
@@ -64,6 +65,7 @@ pub struct TokenView {
     /// The clock's instant at signing and the token's own `exp`: the view counts between them.
     pub issued_at: i64,
     pub expires_at: i64,
+    pub scroll: Scroll,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,15 +96,22 @@ pub struct Chooser {
 
 #[derive(Debug, Clone)]
 pub enum Layer {
-    Help,
+    Help(Scroll),
     Confirm {
         title: String,
         lines: Vec<String>,
         pending: Pending,
+        scroll: Scroll,
     },
     Form(Form),
     Detail {
         step: usize,
+        scroll: Scroll,
+    },
+    /// Enter on a connection: what it is, where its secret is, which apps use it.
+    ConnDetail {
+        row: ConnRow,
+        scroll: Scroll,
     },
     Token(TokenView),
     Chooser(Chooser),
@@ -159,6 +168,8 @@ pub struct AppState {
     pub demo: bool,
     pub read_only: bool,
     pub now: DateTime<Utc>,
+    /// The clock at the last tick (every 200 ms): countdowns move with it, `now` once a minute.
+    pub ticked: DateTime<Utc>,
     pub env: Environment,
     pub focus: Pane,
     pub conn_sel: usize,
@@ -205,6 +216,7 @@ impl AppState {
             demo,
             read_only,
             now,
+            ticked: now,
             env: Environment::Bitrise,
             focus: Pane::Connections,
             conn_sel: 0,

@@ -109,11 +109,12 @@ pub fn delete(s: &mut AppState) {
         lines.push(format!("Kept (yours): {}.", kept.join(", ")));
     }
     lines.push(String::new());
-    lines.push("y remove · n keep".into());
+    lines.push("y remove · n or esc keep".into());
     s.layers.push(Layer::Confirm {
         title,
         lines,
         pending,
+        scroll: Scroll::default(),
     });
 }
 

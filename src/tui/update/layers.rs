@@ -14,21 +14,31 @@ pub fn key(s: &mut AppState, key: Key) -> Vec<Effect> {
         return Vec::new();
     };
     match layer {
-        Layer::Help => {
-            if matches!(
-                action,
-                Some(Action::Close | Action::Help | Action::Quit | Action::Open)
-            ) {
+        Layer::Help(scroll) => {
+            if !scroll.key(action)
+                && matches!(
+                    action,
+                    Some(Action::Close | Action::Help | Action::Quit | Action::Open)
+                )
+            {
                 s.layers.pop();
             }
             Vec::new()
         }
-        Layer::Confirm { pending, .. } => {
+        Layer::Confirm {
+            pending, scroll, ..
+        } => {
+            // y/n/esc answer; the keys that scroll read a long list of apps first.
+            if !matches!(key.code, Code::Char('y' | 'Y' | 'n' | 'N')) && scroll.key(action) {
+                return Vec::new();
+            }
             let pending = pending.clone();
             confirm(s, key, pending)
         }
-        Layer::Detail { .. } => {
-            if matches!(action, Some(Action::Close | Action::Open | Action::Quit)) {
+        Layer::Detail { scroll, .. } | Layer::ConnDetail { scroll, .. } => {
+            if !scroll.key(action)
+                && matches!(action, Some(Action::Close | Action::Open | Action::Quit))
+            {
                 s.layers.pop();
             }
             Vec::new()
@@ -36,14 +46,21 @@ pub fn key(s: &mut AppState, key: Key) -> Vec<Effect> {
         Layer::Token(view) => match action {
             Some(Action::Copy) => {
                 let token = view.token.clone();
-                s.set_status(StatusKind::Ok, "token copied to the clipboard (OSC 52)");
+                // OSC 52 has no answer: say where it went and what can drop it.
+                s.set_status(
+                    StatusKind::Info,
+                    "token sent to the terminal's clipboard (OSC 52); the terminal may refuse it, and tmux needs `set -g set-clipboard on`",
+                );
                 vec![Effect::Copy(token)]
             }
             Some(Action::Close | Action::Quit | Action::Open) => {
                 s.layers.pop();
                 Vec::new()
             }
-            _ => Vec::new(),
+            other => {
+                view.scroll.key(other);
+                Vec::new()
+            }
         },
         Layer::Chooser(_) => chooser(s, action),
         Layer::Doctor(_) => {
@@ -55,8 +72,9 @@ pub fn key(s: &mut AppState, key: Key) -> Vec<Effect> {
 }
 
 fn confirm(s: &mut AppState, key: Key, pending: Pending) -> Vec<Effect> {
+    // Only the keys the dialog shows answer it: Enter (pressed out of habit) does nothing.
     match key.code {
-        Code::Char('y') | Code::Char('Y') | Code::Enter => {
+        Code::Char('y') | Code::Char('Y') => {
             let effect = match pending {
                 Pending::RemoveApiKey(name) => Effect::Remove {
                     kind: ConnectionKind::ApiKey,

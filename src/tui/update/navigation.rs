@@ -42,12 +42,14 @@ pub fn focus_pane(s: &mut AppState, action: Action) {
     };
 }
 
-/// Up, Down, PageUp, PageDown in the focused pane; a new app refreshes the preview.
+/// Up, Down, PageUp, PageDown, Home, End in the focused pane; a new app refreshes the preview.
 pub fn move_selection(s: &mut AppState, action: Action) {
     let delta = match action {
         Action::Up => -1,
         Action::Down => 1,
         Action::PageUp => -10,
+        Action::Top => isize::MIN / 2,
+        Action::Bottom => isize::MAX / 2,
         _ => 10,
     };
     match s.focus {
@@ -99,18 +101,29 @@ pub fn cycle_env(s: &mut AppState) {
     s.set_status(StatusKind::Info, format!("environment: {}", s.env.as_str()));
 }
 
-/// Enter: the preview's step detail, or from Apps into the preview.
+/// Enter: the preview's step detail, a connection's details, or from Apps into the preview.
 pub fn open(s: &mut AppState) {
     match s.focus {
         Pane::Preview => {
             if let Some(&i) = s.preview_rows().get(s.preview_sel) {
-                s.layers.push(Layer::Detail { step: i });
+                s.layers.push(Layer::Detail {
+                    step: i,
+                    scroll: Scroll::default(),
+                });
             }
         }
         Pane::Apps => {
             s.focus = Pane::Preview;
         }
-        _ => {}
+        Pane::Connections => {
+            if let Some(row) = s.selected_conn() {
+                s.layers.push(Layer::ConnDetail {
+                    row,
+                    scroll: Scroll::default(),
+                });
+            }
+        }
+        Pane::Matrix => {}
     }
 }
 

@@ -11,6 +11,7 @@ pub fn on_result(s: &mut AppState, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Tick(now) => {
             s.spinner = s.spinner.wrapping_add(1);
+            s.ticked = now;
             // Session states and token countdowns move with the clock; recompute once a minute.
             if (now - s.now).num_seconds().abs() >= 60 {
                 s.now = now;

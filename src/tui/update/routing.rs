@@ -38,16 +38,19 @@ fn main_action(s: &mut AppState, action: Action) -> Vec<Effect> {
     s.status = None;
     match action {
         Action::Quit => s.quit = true,
-        Action::Help => s.layers.push(Layer::Help),
+        Action::Help => s.layers.push(Layer::Help(Scroll::default())),
         Action::NextPane
         | Action::PrevPane
         | Action::Pane1
         | Action::Pane2
         | Action::Pane3
         | Action::Pane4 => navigation::focus_pane(s, action),
-        Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
-            navigation::move_selection(s, action)
-        }
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom => navigation::move_selection(s, action),
         Action::Left | Action::Right => navigation::matrix_value(s, action),
         Action::CycleEnv => navigation::cycle_env(s),
         Action::Filter => s.filtering = Some(s.focus),

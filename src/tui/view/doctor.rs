@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::{block, centered, scroll_offset, truncate};
 use crate::domain::doctor::Status;
@@ -51,27 +51,64 @@ pub fn render(theme: &Theme, frame: &mut Frame, area: Rect, view: &DoctorView) {
             theme.ok,
         )));
     }
-    // The selected finding in full, wrapped, under the list: the rows are cut to the width.
-    let detail_h: u16 = if view.lines.is_empty() { 0 } else { 4 };
-    let [list, detail] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(detail_h)]).areas(inner);
-    if let Some(l) = view.lines.get(view.selected) {
-        frame.render_widget(
-            Paragraph::new(Line::from(vec![
+    // The selected finding in full, wrapped, under the list: it gets every row the list does
+    // not need, and the list gives way (scrolling, with a mark) before the finding is cut.
+    let detail: Vec<Line<'static>> = view
+        .lines
+        .get(view.selected)
+        .map(|l| {
+            vec![Line::from(vec![
                 Span::styled(format!("{} ", l.status.word()), style(l.status)),
                 Span::styled(l.text.clone(), theme.text),
-            ]))
-            .block(
-                Block::default()
-                    .borders(Borders::TOP)
-                    .border_style(theme.border),
-            )
-            .wrap(Wrap { trim: false }),
-            detail,
+            ])]
+        })
+        .unwrap_or_default();
+    let detail = super::scrolled::wrap(detail, width);
+    let height = usize::from(inner.height);
+    let list_need = lines.len() + view.lines.len();
+    let detail_h = if detail.is_empty() {
+        0
+    } else if list_need + detail.len() < height {
+        height - list_need
+    } else {
+        (detail.len() + 1).min(height.saturating_sub(lines.len() + 1))
+    };
+    let [list, detail_area] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(detail_h as u16)]).areas(inner);
+    if detail_h > 0 {
+        let shown = detail_h - 1;
+        let mut b = Block::default()
+            .borders(Borders::TOP)
+            .border_style(theme.border);
+        if let Some(m) = super::scrolled::mark(0, shown, detail.len()) {
+            b = b.title(Line::from(Span::styled(m, theme.key_hint)).right_aligned());
+        }
+        frame.render_widget(
+            Paragraph::new(detail.into_iter().take(shown).collect::<Vec<_>>()).block(b),
+            detail_area,
         );
     }
     let rows = (list.height as usize).saturating_sub(lines.len());
     let first = scroll_offset(view.selected, rows);
+    let mut marks = Vec::new();
+    let mark = super::scrolled::mark(first, rows, view.lines.len());
+    if let Some(m) = &mark {
+        // Findings out of view: say which are shown, on the summary row's right.
+        let at = Rect::new(
+            list.x + list.width.saturating_sub(m.chars().count() as u16),
+            list.y + 1,
+            (m.chars().count() as u16).min(list.width),
+            1,
+        );
+        lines[1] = Line::from(Span::styled(
+            truncate(
+                "Offline, as `apple-conn doctor` without --live (keys are read by the CLI)",
+                width.saturating_sub(m.chars().count()),
+            ),
+            theme.muted,
+        ));
+        marks.push((at, m.clone()));
+    }
     for (i, l) in view.lines.iter().enumerate().skip(first).take(rows) {
         let word = format!("{:<9}", l.status.word());
         let text = truncate(&l.text, width.saturating_sub(word.len() + 1));
@@ -93,4 +130,7 @@ pub fn render(theme: &Theme, frame: &mut Frame, area: Rect, view: &DoctorView) {
         ]));
     }
     frame.render_widget(Paragraph::new(lines), list);
+    for (at, m) in marks {
+        frame.render_widget(Paragraph::new(Span::styled(m, theme.key_hint)), at);
+    }
 }

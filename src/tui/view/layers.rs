@@ -5,12 +5,12 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
-use super::{SPINNER, block, centered, truncate};
+use super::{SPINNER, block, centered, scrolled, truncate};
 use crate::domain::resolution::{Level, Verdict};
 use crate::theme::Theme;
 use crate::tui::action::Action;
 use crate::tui::keymap::Context;
-use crate::tui::state::{AppState, FieldKind, Form, Layer};
+use crate::tui::state::{AppState, FieldKind, Form, Layer, Scroll, TokenView};
 use crate::tui::update::field_error;
 
 pub fn render(
@@ -22,78 +22,44 @@ pub fn render(
     top: bool,
 ) {
     match layer {
-        Layer::Help => help(s, theme, frame, area),
-        Layer::Confirm { title, lines, .. } => {
-            let h = (lines.len() as u16 + 2).min(area.height);
-            let rect = centered(area, 64, h);
-            frame.render_widget(Clear, rect);
-            let text: Vec<Line> = lines
+        Layer::Help(scroll) => help(s, theme, frame, area, scroll),
+        Layer::Confirm {
+            title,
+            lines,
+            scroll,
+            ..
+        } => {
+            let text: Vec<Line<'static>> = lines
                 .iter()
                 .map(|l| Line::from(Span::styled(l.clone(), theme.text)))
                 .collect();
-            frame.render_widget(
-                Paragraph::new(text)
-                    .block(block(title, true, theme))
-                    .wrap(Wrap { trim: false }),
-                rect,
-            );
+            let h = scrolled::rows_needed(&text, 62) as u16 + 2;
+            let rect = centered(area, 64, h);
+            scrolled::render(frame, rect, block(title, true, theme), text, scroll, theme);
         }
         Layer::Form(form) => render_form(s, theme, frame, area, form, top),
-        Layer::Detail { step } => detail(s, theme, frame, area, *step),
-        Layer::Token(view) => {
-            let rect = centered(area, 90, 16);
-            frame.render_widget(Clear, rect);
-            // Counted from the token's own iat/exp, not from the TUI's start.
-            let now = s.now.timestamp().max(view.issued_at);
-            let left = view.expires_at - now;
-            let mut lines = vec![
-                Line::from(Span::styled(format!("header  {}", view.header), theme.text)),
-                Line::from(Span::styled("claims", theme.title)),
-            ];
-            for (k, v) in &view.claims {
-                lines.push(Line::from(Span::styled(
-                    format!("  {k:<6} {v}"),
-                    theme.text,
-                )));
-            }
-            lines.push(Line::from(Span::styled(
-                if left > 0 {
-                    format!("expires in {} min {} s", left / 60, left % 60)
-                } else {
-                    "expired".into()
-                },
-                if left > 120 { theme.ok } else { theme.warning },
-            )));
-            lines.push(Line::from(Span::styled(
-                truncate(&view.token, (rect.width as usize).saturating_sub(4)),
-                theme.masked,
-            )));
-            let copy = s
-                .keymap
-                .key_for(Context::Main, Action::Copy)
-                .unwrap_or_default();
-            lines.push(Line::from(Span::styled(
-                format!("{copy}: copy the token (OSC 52, works over SSH)"),
-                theme.key_hint,
-            )));
-            frame.render_widget(
-                Paragraph::new(lines).block(block(
-                    &format!("Token · {}", view.key_name),
-                    true,
-                    theme,
-                )),
-                rect,
-            );
+        Layer::Detail { step, scroll } => detail(s, theme, frame, area, *step, scroll),
+        Layer::ConnDetail { row, scroll } => {
+            let (title, text) = super::conn_detail::lines(s, theme, *row);
+            let rect = centered(area, area.width.saturating_sub(4).min(100), area.height);
+            let h = scrolled::rows_needed(&text, usize::from(rect.width.saturating_sub(2)));
+            let rect = centered(area, rect.width, h as u16 + 2);
+            scrolled::render(frame, rect, block(&title, true, theme), text, scroll, theme);
         }
+        Layer::Token(view) => token(s, theme, frame, area, view),
         Layer::Doctor(view) => super::doctor::render(theme, frame, area, view),
         Layer::Chooser(ch) => {
             let h = (ch.options.len() as u16 + 2).min(area.height);
             let rect = centered(area, 72, h);
             frame.render_widget(Clear, rect);
+            let rows = usize::from(h.saturating_sub(2));
+            let first = super::scroll_offset(ch.selected, rows);
             let lines: Vec<Line> = ch
                 .options
                 .iter()
                 .enumerate()
+                .skip(first)
+                .take(rows)
                 .map(|(i, (_, label))| {
                     let style = if i == ch.selected {
                         theme.selection
@@ -103,68 +69,123 @@ pub fn render(
                     Line::from(Span::styled(format!(" {label}"), style))
                 })
                 .collect();
-            frame.render_widget(
-                Paragraph::new(lines).block(block(&ch.title, true, theme)),
-                rect,
-            );
+            let mut b = block(&ch.title, true, theme);
+            if let Some(m) = scrolled::mark(first, rows, ch.options.len()) {
+                b = b.title_bottom(Line::from(Span::styled(m, theme.key_hint)).right_aligned());
+            }
+            frame.render_widget(Paragraph::new(lines).block(b), rect);
         }
     }
 }
 
-fn help(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let title = Line::from(Span::styled(
+/// The token whole (wrapped, never cut) with its claims and a countdown that moves with the clock.
+fn token(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, view: &TokenView) {
+    // Counted from the token's own iat/exp; the loop's tick moves `ticked` every second.
+    let now = s.ticked.timestamp().max(view.issued_at);
+    let left = view.expires_at - now;
+    let mut lines = vec![
+        Line::from(Span::styled(format!("header  {}", view.header), theme.text)),
+        Line::from(Span::styled("claims", theme.title)),
+    ];
+    for (k, v) in &view.claims {
+        lines.push(Line::from(Span::styled(
+            format!("  {k:<6} {v}"),
+            theme.text,
+        )));
+    }
+    lines.push(Line::from(Span::styled(
+        if left > 0 {
+            format!("expires in {} min {:02} s", left / 60, left % 60)
+        } else {
+            "expired".into()
+        },
+        if left > 120 { theme.ok } else { theme.warning },
+    )));
+    lines.push(Line::from(Span::styled(view.token.clone(), theme.masked)));
+    let copy = s
+        .keymap
+        .key_for(Context::Main, Action::Copy)
+        .unwrap_or_default();
+    lines.push(Line::from(Span::styled(
+        format!(
+            "{copy}: send the token to the terminal's clipboard (OSC 52; works over SSH, tmux needs set-clipboard on)"
+        ),
+        theme.key_hint,
+    )));
+    let width = area.width.saturating_sub(4).min(100);
+    let h = scrolled::rows_needed(&lines, usize::from(width.saturating_sub(2))) as u16 + 2;
+    let rect = centered(area, width, h);
+    let title = format!("Token · {}", view.key_name);
+    scrolled::render(
+        frame,
+        rect,
+        block(&title, true, theme),
+        lines,
+        &view.scroll,
+        theme,
+    );
+}
+
+fn help(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, scroll: &Scroll) {
+    let width = area.width.min(78);
+    let inner_w = usize::from(width.saturating_sub(2));
+    // Every action the keymap binds, in its file's order: help cannot miss one.
+    let key_w = 12;
+    let entry = |ctx: Context, a: Action| {
+        let keys = s.keymap.keys_for(ctx, a).join(" ");
+        vec![
+            Span::styled(format!("  {keys:<key_w$}"), theme.key_hint),
+            Span::styled(a.label().to_string(), theme.text),
+        ]
+    };
+    let mut entries: Vec<Vec<Span<'static>>> = s
+        .keymap
+        .actions(Context::Main)
+        .map(|a| entry(Context::Main, a))
+        .collect();
+    entries.push(vec![Span::styled("In forms", theme.title)]);
+    entries.extend(
+        s.keymap
+            .actions(Context::Form)
+            .map(|a| entry(Context::Form, a)),
+    );
+    let mut lines = vec![Line::from(Span::styled(
         "Keys (from the keymap; rebind them in a TOML keymap file)",
         theme.title,
-    ));
-    // Every action the keymap binds, in its file's order: help cannot miss one.
-    let entry = |ctx: Context, a: Action, key_w: usize| {
-        let keys = s.keymap.keys_for(ctx, a).join(" ");
-        Line::from(vec![
-            Span::styled(format!("  {keys:<key_w$}"), theme.key_hint),
-            Span::styled(a.label(), theme.text),
-        ])
-    };
-    let body = |key_w: usize| {
-        let mut lines: Vec<Line> = s
-            .keymap
-            .actions(Context::Main)
-            .map(|a| entry(Context::Main, a, key_w))
-            .collect();
-        lines.push(Line::from(Span::styled("In forms", theme.title)));
-        lines.extend(
-            s.keymap
-                .actions(Context::Form)
-                .map(|a| entry(Context::Form, a, key_w)),
-        );
-        lines
-    };
-    let one_column = body(14);
-    if one_column.len() + 3 <= area.height as usize {
-        let mut lines = vec![title];
-        lines.extend(one_column);
-        let rect = centered(area, 70, lines.len() as u16 + 2);
-        frame.render_widget(Clear, rect);
-        frame.render_widget(
-            Paragraph::new(lines).block(block("Help", true, theme)),
-            rect,
-        );
-        return;
+    ))];
+    // Two columns where they fit (80×24 over SSH), so the keys take half the rows.
+    let col = inner_w / 2;
+    let cell_w = |e: &[Span]| e.iter().map(|sp| sp.content.chars().count()).sum::<usize>();
+    if col >= 36 && entries.iter().all(|e| cell_w(e) < col) {
+        let half = entries.len().div_ceil(2);
+        for i in 0..half {
+            let mut spans = entries[i].clone();
+            if let Some(right) = entries.get(i + half) {
+                spans.push(Span::raw(" ".repeat(col - cell_w(&entries[i]))));
+                spans.extend(right.iter().cloned());
+            }
+            lines.push(Line::from(spans));
+        }
+    } else {
+        lines.extend(entries.into_iter().map(Line::from));
     }
-    // A short terminal (80×24 over SSH): two columns, so no key is cut off.
-    let mut right = body(12);
-    let left: Vec<Line> = right.drain(..right.len().div_ceil(2)).collect();
-    let rect = centered(area, 78, left.len() as u16 + 3);
-    frame.render_widget(Clear, rect);
-    let b = block("Help", true, theme);
-    let inner = b.inner(rect);
-    frame.render_widget(b, rect);
-    frame.render_widget(Paragraph::new(title), inner);
-    let half = inner.width / 2;
-    let below = |x: u16, w: u16| Rect::new(x, inner.y + 1, w, inner.height.saturating_sub(1));
-    frame.render_widget(Paragraph::new(left), below(inner.x, half));
-    frame.render_widget(
-        Paragraph::new(right),
-        below(inner.x + half, inner.width - half),
+    for (heading, rows) in super::legend::all() {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(heading, theme.title)));
+        lines.extend(
+            rows.into_iter()
+                .map(|r| Line::from(Span::styled(format!("  {r}"), theme.text))),
+        );
+    }
+    let h = scrolled::rows_needed(&lines, inner_w) as u16 + 2;
+    let rect = centered(area, width, h);
+    scrolled::render(
+        frame,
+        rect,
+        block("Help", true, theme),
+        lines,
+        scroll,
+        theme,
     );
 }
 
@@ -325,14 +346,21 @@ fn render_form(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, form:
     }
 }
 
-fn detail(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, step: usize) {
+fn detail(
+    s: &AppState,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    step: usize,
+    scroll: &Scroll,
+) {
     let rect = centered(
         area,
         area.width.saturating_sub(4),
         area.height.saturating_sub(2),
     );
-    frame.render_widget(Clear, rect);
     let Some(row) = s.preview.get(step) else {
+        frame.render_widget(Clear, rect);
         return;
     };
     let r = &row.resolution;
@@ -420,14 +448,13 @@ fn detail(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, step: usiz
             lines.push(Line::from(Span::styled(format!("  {}", n.text), style)));
         }
     }
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block(
-                &format!("#{step} {} · {}", row.step_id, s.env.as_str()),
-                true,
-                theme,
-            )),
+    let title = format!("#{step} {} · {}", row.step_id, s.env.as_str());
+    scrolled::render(
+        frame,
         rect,
+        block(&title, true, theme),
+        lines,
+        scroll,
+        theme,
     );
 }

@@ -1,8 +1,11 @@
 //! Render: reads `&AppState` and the theme, draws one frame. Never changes state.
 
+mod conn_detail;
 mod doctor;
 mod layers;
+mod legend;
 mod panes;
+mod scrolled;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -156,9 +159,20 @@ pub fn hints(s: &AppState) -> Vec<(String, &'static str)> {
             form(Action::Submit),
             form(Action::Cancel),
         ],
-        Some(Layer::Help) | Some(Layer::Detail { .. }) => vec![main(Action::Close)],
-        Some(Layer::Confirm { .. }) => vec![Some(("y".into(), "yes")), Some(("n".into(), "no"))],
-        Some(Layer::Token(_)) => vec![main(Action::Copy), main(Action::Close)],
+        Some(Layer::Help(_) | Layer::Detail { .. } | Layer::ConnDetail { .. }) => vec![
+            main(Action::Down),
+            main(Action::Up),
+            main(Action::PageDown),
+            main(Action::Bottom),
+            main(Action::Close),
+        ],
+        // Only the keys that answer: Enter does not confirm a removal.
+        Some(Layer::Confirm { .. }) => vec![
+            Some(("y".into(), "yes")),
+            Some(("n/esc".into(), "no")),
+            main(Action::Down).map(|(k, _)| (k, "scroll")),
+        ],
+        Some(Layer::Token(_)) => vec![main(Action::Copy), main(Action::Down), main(Action::Close)],
         Some(Layer::Doctor(_)) => vec![
             main(Action::Up),
             main(Action::Down),

@@ -47,10 +47,24 @@ pub fn render(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, pane: 
             theme.muted,
         )));
     }
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
+    let mut inner = b.inner(area);
     if inner.height == 0 || inner.width == 0 {
+        frame.render_widget(b, area);
         return;
+    }
+    if pane == Pane::Matrix && inner.height >= 6 {
+        // The legend keeps its rows at the bottom; the steps scroll above it.
+        let legend = super::scrolled::wrap(
+            matrix_legend()
+                .into_iter()
+                .map(|t| Line::from(Span::styled(t, theme.muted)))
+                .collect(),
+            inner.width as usize,
+        );
+        let h = (legend.len() as u16).min(inner.height - 3);
+        let at = Rect::new(inner.x, inner.y + inner.height - h, inner.width, h);
+        frame.render_widget(Paragraph::new(legend), at);
+        inner.height -= h;
     }
     let (lines, selected_line) = match pane {
         Pane::Connections => connections(s, theme, inner.width as usize, focused),
@@ -63,6 +77,15 @@ pub fn render(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, pane: 
                 focused,
                 inner.height as usize,
             );
+            let rows = (inner.height as usize).saturating_sub(1);
+            // A collapsed pane shows its selected row only: no header, no mark.
+            if let Some(m) =
+                super::scrolled::mark(scroll_offset(s.app_sel, rows), rows, s.app_rows().len())
+                    .filter(|_| inner.height >= 3)
+            {
+                b = b.title_bottom(Line::from(Span::styled(m, theme.key_hint)).right_aligned());
+            }
+            frame.render_widget(b, area);
             frame.render_widget(Paragraph::new(lines), inner);
             return;
         }
@@ -71,8 +94,20 @@ pub fn render(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, pane: 
     };
     let height = inner.height as usize;
     let offset = scroll_offset(selected_line.unwrap_or(0), height);
+    if let Some(m) = super::scrolled::mark(offset, height, lines.len()).filter(|_| height >= 3) {
+        b = b.title_bottom(Line::from(Span::styled(m, theme.key_hint)).right_aligned());
+    }
+    frame.render_widget(b, area);
     let visible: Vec<Line> = lines.into_iter().skip(offset).take(height).collect();
     frame.render_widget(Paragraph::new(visible), inner);
+}
+
+/// The matrix's columns and marks in two short lines (the help has them in full).
+fn matrix_legend() -> Vec<String> {
+    vec![
+        "C- connection · I- step input · API key · AID Apple ID · +S live session".into(),
+        "1,2… order tried · · never · * the selected app can use it · ←/→ the value".into(),
+    ]
 }
 
 fn sel_style(theme: &Theme, selected: bool, focused: bool) -> Style {
@@ -101,10 +136,34 @@ fn connections(
     let rows = s.conn_rows();
     let mut lines = Vec::new();
     let mut selected_line = None;
+    // The section's title is its header row: each column named above it.
     lines.push(Line::from(Span::styled(
-        format!("API keys {}/{MAX_API_KEYS}", ws.api_keys.len()),
+        truncate(
+            &format!(
+                "{} {} {} {} SHA-256 fp",
+                pad(
+                    &format!("API keys {}/{MAX_API_KEYS}", ws.api_keys.len()),
+                    (width / 4).max(8)
+                ),
+                pad("key ID", 10),
+                pad("kind", 10),
+                pad("owner", 10),
+            ),
+            width,
+        ),
         theme.title,
     )));
+    let aid_header = truncate(
+        &format!(
+            "{} {} 2FA session",
+            pad(
+                &format!("Apple IDs {}", ws.apple_ids.len()),
+                (width / 3).max(12)
+            ),
+            pad("owner", 10)
+        ),
+        width,
+    );
     let mut header_aid_done = false;
     for (i, row) in rows.iter().enumerate() {
         let selected = i == s.conn_sel;
@@ -137,10 +196,7 @@ fn connections(
             ConnRow::AppleId(a) => {
                 if !header_aid_done {
                     header_aid_done = true;
-                    lines.push(Line::from(Span::styled(
-                        format!("Apple IDs {}", ws.apple_ids.len()),
-                        theme.title,
-                    )));
+                    lines.push(Line::from(Span::styled(aid_header.clone(), theme.title)));
                 }
                 let aid = &ws.apple_ids[*a];
                 let state = aid.session_state(s.now);
@@ -172,10 +228,7 @@ fn connections(
         }
     }
     if !header_aid_done {
-        lines.push(Line::from(Span::styled(
-            format!("Apple IDs {}", ws.apple_ids.len()),
-            theme.title,
-        )));
+        lines.push(Line::from(Span::styled(aid_header, theme.title)));
     }
     if rows.is_empty() {
         // A filter that hides every row is not an empty workspace.
@@ -233,6 +286,21 @@ fn apps(
         lines.push(Line::from(Span::styled(text, theme.muted)));
     }
     let col = (width.saturating_sub(8)) / 3;
+    if !rows.is_empty() && height >= 3 {
+        lines.push(Line::from(Span::styled(
+            truncate(
+                &format!(
+                    "{} {} {} Apple ID",
+                    pad("health", 6),
+                    pad("app", col.max(8)),
+                    pad("API key", col.max(6))
+                ),
+                width,
+            ),
+            theme.title,
+        )));
+    }
+    let height = height - lines.len().min(height);
     let offset = scroll_offset(s.app_sel, height);
     for (i, &a) in rows.iter().enumerate().skip(offset).take(height) {
         let app = &ws.apps[a];
@@ -365,13 +433,6 @@ fn matrix(
         }
         lines.push(Line::from(spans));
     }
-    lines.push(Line::from(Span::styled(
-        truncate(
-            "1,2… order tried · · never · * the selected app can satisfy it · ←/→ change the value",
-            width,
-        ),
-        theme.muted,
-    )));
     (lines, selected_line)
 }
 
