@@ -316,7 +316,10 @@ pub fn pipeline_workflows(
     (pipeline, line, _): &(Pipeline, usize, u32),
 ) -> Result<Vec<(String, usize, u32)>, YmlError> {
     let names: Vec<(String, usize, u32)> = match pipeline {
-        Pipeline::Graph(list) => list.iter().map(|(_, w, l, f)| (w.clone(), *l, *f)).collect(),
+        Pipeline::Graph(list) => list
+            .iter()
+            .map(|(_, w, l, f)| (w.clone(), *l, *f))
+            .collect(),
         Pipeline::Staged(stages) => {
             let mut v = Vec::new();
             for (s, l, f) in stages {

@@ -134,8 +134,9 @@ struct Merger<'a> {
 /// Reads a bitrise.yml from disk and merges what it includes, as `bitrise run` does.
 pub fn read(path: &Path, opts: &Options) -> Result<Merged, ReadError> {
     let display: Arc<str> = Arc::from(path.display().to_string());
-    let text = read_file(path, "bitrise.yml")
-        .map_err(|e| ReadError::Unreadable(format!("{display}: cannot read the bitrise.yml: {e}")))?;
+    let text = read_file(path, "bitrise.yml").map_err(|e| {
+        ReadError::Unreadable(format!("{display}: cannot read the bitrise.yml: {e}"))
+    })?;
     let root = parse(&display, &text, 0)?;
     let includes = include_items(&root, &display)?;
     if includes.is_empty() {
@@ -204,10 +205,17 @@ fn parse(name: &str, text: &str, file: u32) -> Result<Node, ReadError> {
     })
 }
 
-fn invalid(files: &[Arc<str>], (file, line, col): (u32, usize, usize), message: String) -> ReadError {
+fn invalid(
+    files: &[Arc<str>],
+    (file, line, col): (u32, usize, usize),
+    message: String,
+) -> ReadError {
     ReadError::Invalid(
         YmlError {
-            file: files.get(file as usize).map(|f| f.to_string()).unwrap_or_default(),
+            file: files
+                .get(file as usize)
+                .map(|f| f.to_string())
+                .unwrap_or_default(),
             line,
             col,
             message,
@@ -358,10 +366,16 @@ impl Merger<'_> {
             );
         }
         if depth > MAX_INCLUDE_DEPTH {
-            return fail(at, format!("max include depth ({MAX_INCLUDE_DEPTH}) exceeded"));
+            return fail(
+                at,
+                format!("max include depth ({MAX_INCLUDE_DEPTH}) exceeded"),
+            );
         }
         if self.files_count > MAX_FILES_COUNT_TOTAL {
-            return fail(at, format!("max include count ({MAX_FILES_COUNT_TOTAL}) exceeded"));
+            return fail(
+                at,
+                format!("max include count ({MAX_FILES_COUNT_TOTAL}) exceeded"),
+            );
         }
         if includes.len() > MAX_INCLUDE_COUNT_PER_FILE {
             return fail(
@@ -370,7 +384,10 @@ impl Merger<'_> {
             );
         }
         if self.files_count + includes.len() > MAX_FILES_COUNT_TOTAL {
-            return fail(list_at, format!("max file count ({MAX_FILES_COUNT_TOTAL}) exceeded"));
+            return fail(
+                list_at,
+                format!("max file count ({MAX_FILES_COUNT_TOTAL}) exceeded"),
+            );
         }
         for inc in includes {
             inc.validate().or_else(|m| fail(inc.at, m))?;
@@ -441,8 +458,7 @@ pub fn repository_dir<'a>(map: &'a [(String, PathBuf)], repository: &str) -> Opt
         .or_else(|| {
             map.iter().find(|(k, _)| {
                 let k = norm(k);
-                k.ends_with(want)
-                    && k[..k.len() - want.len()].ends_with(['/', ':'])
+                k.ends_with(want) && k[..k.len() - want.len()].ends_with(['/', ':'])
             })
         })
         .map(|(_, d)| d)

@@ -226,7 +226,11 @@ pub fn load_tree(files: Vec<Arc<str>>, root: &Node) -> Result<BitriseYml, YmlErr
             if let Some(list) = v.get("workflows").and_then(Node::as_seq) {
                 for item in list {
                     let key = single_key(&cx, item)?;
-                    wfs.push((key.as_str().unwrap_or_default().to_string(), key.line, key.file));
+                    wfs.push((
+                        key.as_str().unwrap_or_default().to_string(),
+                        key.line,
+                        key.file,
+                    ));
                 }
             }
             out.stages.insert(id, wfs);
@@ -254,7 +258,11 @@ pub fn load_tree(files: Vec<Arc<str>>, root: &Node) -> Result<BitriseYml, YmlErr
                     let mut list = Vec::new();
                     for item in s.as_seq().unwrap_or_default() {
                         let key = single_key(&cx, item)?;
-                        list.push((key.as_str().unwrap_or_default().to_string(), key.line, key.file));
+                        list.push((
+                            key.as_str().unwrap_or_default().to_string(),
+                            key.line,
+                            key.file,
+                        ));
                     }
                     Pipeline::Staged(list)
                 }

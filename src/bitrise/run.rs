@@ -100,7 +100,10 @@ pub fn app_options(workspace_file: &Path, b: &BitriseYmlRef) -> include::Options
 
 /// Reads an app's bitrise.yml with its `root` and `repositories`.
 pub fn open_app(workspace_file: &Path, b: &BitriseYmlRef) -> Result<BitriseYml, OpenError> {
-    open_with(&file_path(workspace_file, b), &app_options(workspace_file, b))
+    open_with(
+        &file_path(workspace_file, b),
+        &app_options(workspace_file, b),
+    )
 }
 
 /// Loads and validates bitrise.yml text (`file` names it in messages).
@@ -113,7 +116,10 @@ pub fn parse(file: &str, text: &str) -> Result<BitriseYml, String> {
 /// The runs an app's `[apps.bitrise_yml]` names, in the order the workspace lists them.
 pub fn configured(b: &BitriseYmlRef) -> Vec<Target> {
     let workflows = b.workflows.iter().cloned().map(Target::Workflow);
-    let pipelines = b.all_pipelines().into_iter().map(|p| Target::Pipeline(p.into()));
+    let pipelines = b
+        .all_pipelines()
+        .into_iter()
+        .map(|p| Target::Pipeline(p.into()));
     workflows.chain(pipelines).collect()
 }
 

@@ -6,7 +6,9 @@ use std::sync::atomic::AtomicBool;
 
 use super::secret_input::SecretSource;
 use super::{CmdResult, Failure};
-use crate::cli::{BitriseCommand, BitriseLoginArgs, BitrisePullArgs, KeyStorage, TableJson, TextJson};
+use crate::cli::{
+    BitriseCommand, BitriseLoginArgs, BitrisePullArgs, KeyStorage, TableJson, TextJson,
+};
 use crate::domain::bitrise_keys::KeyRow;
 use crate::ops::bitrise::{self as ops, BitriseError, PullOptions, PullReport, TokenStorage};
 use crate::secrets::SecretStore;
@@ -14,7 +16,12 @@ use crate::terminal_text::clean_line;
 
 pub fn run(config: &Option<PathBuf>, keyring: &dyn SecretStore, cmd: &BitriseCommand) -> CmdResult {
     match cmd {
-        BitriseCommand::Workflows { path, format, .. } => super::bitrise::workflows(path, *format),
+        BitriseCommand::Workflows {
+            path,
+            format,
+            include,
+            ..
+        } => super::bitrise::workflows(path, *format, include),
         BitriseCommand::Login(args) => login(&super::config_path(config)?, keyring, args),
         BitriseCommand::Apps { org, format, api } => {
             let loaded = super::load(config)?;
@@ -29,7 +36,11 @@ pub fn run(config: &Option<PathBuf>, keyring: &dyn SecretStore, cmd: &BitriseCom
             let conn = ops::connect(&loaded, keyring, api.api_url.as_deref()).map_err(failure)?;
             let rows = ops::keys(&loaded, &conn).map_err(failure)?;
             print_keys(&rows, *format);
-            Ok(if rows.iter().all(KeyRow::in_sync) { 0 } else { 1 })
+            Ok(if rows.iter().all(KeyRow::in_sync) {
+                0
+            } else {
+                1
+            })
         }
     }
 }
@@ -56,8 +67,8 @@ fn login(path: &std::path::Path, keyring: &dyn SecretStore, args: &BitriseLoginA
     // The workspace must be readable before a secret is read or anything is sent.
     super::load_path(path)?;
     let token = source.read("the Bitrise token")?;
-    let signed = ops::login(path, keyring, token, storage, args.api.api_url.as_deref())
-        .map_err(failure)?;
+    let signed =
+        ops::login(path, keyring, token, storage, args.api.api_url.as_deref()).map_err(failure)?;
     println!("signed in to Bitrise as {}", clean_line(&signed.username));
     Ok(0)
 }

@@ -53,11 +53,6 @@ pub fn run(cli: &Cli) -> CmdResult {
         Command::Jwt(JwtCommand::Inspect(args)) => {
             super::tokens::inspect(&cli.config, &keyring, args)
         }
-        Command::Bitrise(crate::cli::BitriseCommand::Workflows {
-            path,
-            format,
-            include,
-        }) => super::bitrise::workflows(path, *format, include),
         Command::Bitrise(cmd) => super::bitrise_account::run(&cli.config, &keyring, cmd),
         Command::Export(ExportCommand::BitrisePortalData { app, output, now }) => {
             let now = super::now(now)?;

@@ -10,7 +10,6 @@ use super::doctor_probe as probe;
 use super::preview::par_map_apps;
 use super::secret_input::SecretSource;
 use super::{CmdResult, Failure, rfc3339};
-use crate::ops::endpoints::check_base_url;
 use crate::cli::{DoctorArgs, TextJson};
 use crate::domain::doctor::{
     AppSteps, AppleIdProbe, DoctorInput, KeyProbe, RefreshResult, Report, Status, diagnose,
@@ -19,6 +18,7 @@ use crate::domain::doctor::{
 use crate::domain::resolution::{Environment, Resolution};
 use crate::domain::resolve::resolve;
 use crate::domain::workspace::App;
+use crate::ops::endpoints::check_base_url;
 use crate::secrets::{SecretStore, SecretValue};
 use crate::store::Loaded;
 

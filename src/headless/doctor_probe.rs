@@ -6,12 +6,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::ops::test::{DEFAULT_API_BASE, Verdict, test_with_token};
-use crate::ops::endpoints::check_base_url;
-use crate::ops::sign_in as signin;
 use crate::asc::{jwt, p8};
 use crate::domain::doctor::{KeyLive, KeyRead, SessionLive};
 use crate::domain::workspace::ApiKey;
+use crate::ops::sign_in as signin;
+use crate::ops::test::{Verdict, test_with_token};
 use crate::secrets::{EntryName, SecretError, SecretStore, SecretValue, Secrets};
 use crate::store::Loaded;
 
@@ -48,10 +47,11 @@ pub fn test_key(loaded: &Loaded, key: &ApiKey, pem: &SecretValue, now: DateTime<
         path: &loaded.path,
         settings: &loaded.workspace.settings,
     };
-    let base = match crate::ops::endpoints::choose(&crate::ops::endpoints::API_BASE, None, Some(file)) {
-        Ok(chosen) => chosen.url.to_string(),
-        Err(e) => return KeyLive::Unreachable(format!("App Store Connect API URL: {e}")),
-    };
+    let base =
+        match crate::ops::endpoints::choose(&crate::ops::endpoints::API_BASE, None, Some(file)) {
+            Ok(chosen) => chosen.url.to_string(),
+            Err(e) => return KeyLive::Unreachable(format!("App Store Connect API URL: {e}")),
+        };
     let token = match jwt::mint(key, pem, now.timestamp(), jwt::DEFAULT_TTL, &[]) {
         Ok(t) => t,
         Err(e) => return KeyLive::Rejected(vec![e.to_string()]),

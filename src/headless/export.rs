@@ -206,7 +206,9 @@ pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdRes
                 match (is_env, value) {
                     (true, Some(v)) => script.export(&name, &v),
                     (true, None) => script.unset(&name),
-                    (false, Some(v)) if v.is_empty() => script.comment(&format!("argument: {name}")),
+                    (false, Some(v)) if v.is_empty() => {
+                        script.comment(&format!("argument: {name}"))
+                    }
                     (false, Some(v)) => script.comment(&format!(
                         "argument: {name} {}",
                         if v.contains('\n') {
@@ -223,4 +225,3 @@ pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdRes
     }
     Ok(0)
 }
-

@@ -76,8 +76,6 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
 
 pub mod apple_id;
 pub mod apps;
-pub mod list;
-pub mod manual;
 pub mod bitrise;
 pub mod bitrise_account;
 pub mod connections;
@@ -85,6 +83,8 @@ pub mod dispatch;
 pub mod doctor;
 pub mod doctor_probe;
 pub mod export;
+pub mod list;
+pub mod manual;
 pub mod secret_input;
 pub mod secrets_move;
 pub mod session_refresh;

@@ -93,7 +93,10 @@ pub fn add_app(
             path: written.written,
             workflows: b.workflows.clone(),
             pipeline: b.pipeline.clone(),
+            pipelines: Vec::new(),
             map: Default::default(),
+            root: None,
+            repositories: Default::default(),
         }
     });
     let app = App {
@@ -105,6 +108,7 @@ pub fn add_app(
         apple_id: None,
         steps: Vec::new(),
         bitrise_yml,
+        bitrise: None,
     };
     let refused = workspace.may_add_app(&app);
     if let (Some(b), Err(AppRefusal::RunsNotOne) | Ok(())) = (&new.bitrise_yml, &refused) {
