@@ -57,7 +57,7 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &TestArgs) -> CmdRe
     let base = crate::ops::endpoints::choose(
         &crate::ops::endpoints::API_BASE,
         args.base_url.as_deref(),
-        Some(crate::apple::endpoint::FromFile {
+        Some(crate::ops::endpoints::FromFile {
             path: &loaded.path,
             settings: &ws.settings,
         }),

@@ -392,7 +392,7 @@ impl Runner {
             Service::Apple(_) if !self.auth_from_workspace => Ok(self.service.clone()),
             Service::Demo => Ok(Service::Demo),
             Service::Apple(_) => {
-                let file = crate::apple::endpoint::FromFile {
+                let file = crate::ops::endpoints::FromFile {
                     path: &loaded.path,
                     settings: &loaded.workspace.settings,
                 };
