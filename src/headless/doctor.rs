@@ -50,7 +50,7 @@ pub fn run(
     match look(config, keyring, args, now, demo) {
         Ok(report) => {
             match args.format {
-                TextJson::Text => out(&report.text()),
+                TextJson::Text => out(&fitted(&report.text(), args.wide)),
                 TextJson::Json => out(&format!("{}\n", json(&report))),
             }
             if let Some(url) = notify.as_deref()
@@ -62,6 +62,17 @@ pub fn run(
         }
         Err(message) => unknown(args.format, Some(now), &message, notify.as_deref()),
     }
+}
+
+/// The text report within 80 columns (a finding continues indented), or as it is with `--wide`.
+fn fitted(text: &str, wide: bool) -> String {
+    if wide {
+        return text.to_string();
+    }
+    text.lines()
+        .flat_map(|l| super::fit::wrap(l, super::fit::COLUMNS, "", "    "))
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 /// `--notify`: https, or plain http to a loopback receiver only.

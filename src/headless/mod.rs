@@ -76,6 +76,7 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
 
 pub mod apple_id;
 pub mod apps;
+pub mod fit;
 pub mod list;
 pub mod manual;
 pub mod bitrise;
