@@ -49,7 +49,10 @@ fn main() {
 
 /// "f47013f of 2026-08-13" from the generated header's `(bitrise-io/bitrise-steplib@f47013f, 2026-08-13)`.
 fn steplib_source(text: &str) -> Option<String> {
-    let line = text.lines().take(5).find(|l| l.contains("bitrise-steplib@"))?;
+    let line = text
+        .lines()
+        .take(5)
+        .find(|l| l.contains("bitrise-steplib@"))?;
     let inside = line.split("bitrise-steplib@").nth(1)?;
     let inside = inside.split(')').next()?;
     let (commit, date) = inside.split_once(", ")?;

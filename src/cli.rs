@@ -209,7 +209,12 @@ pub struct AddAppArgs {
     #[arg(long, value_name = "PATH")]
     pub bitrise_yml: Option<PathBuf>,
     /// A workflow of the bitrise.yml the app runs (repeatable)
-    #[arg(long = "workflow", value_name = "ID", requires = "bitrise_yml", conflicts_with = "pipeline")]
+    #[arg(
+        long = "workflow",
+        value_name = "ID",
+        requires = "bitrise_yml",
+        conflicts_with = "pipeline"
+    )]
     pub workflows: Vec<String>,
     /// The pipeline of the bitrise.yml the app runs
     #[arg(long, value_name = "ID", requires = "bitrise_yml")]
@@ -362,7 +367,11 @@ pub struct AddApiKeyArgs {
     #[arg(long)]
     pub enterprise: bool,
     /// The .p8: a file path, env:VAR or stdin
-    #[arg(long, value_name = "PATH|env:VAR|stdin", required_unless_present = "from_fastlane_json")]
+    #[arg(
+        long,
+        value_name = "PATH|env:VAR|stdin",
+        required_unless_present = "from_fastlane_json"
+    )]
     pub p8: Option<String>,
     /// fastlane's API key JSON (key_id, issuer_id, key, in_house), e.g. from `export fastlane`
     #[arg(long, value_name = "FILE", conflicts_with_all = ["p8", "key_id", "issuer_id", "individual", "enterprise"])]

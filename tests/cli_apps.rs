@@ -43,10 +43,15 @@ fn apps_are_added_and_removed_from_the_cli_with_the_file_kept() {
         "carol@example.com",
     ]));
     assert_eq!(r.code, 0, "{}", r.all());
-    assert!(r.stderr.contains("added app `shop-android`"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("added app `shop-android`"),
+        "{}",
+        r.stderr
+    );
     let text = std::fs::read_to_string(&ws).unwrap();
     assert!(
-        text.contains("# my CI connections") && text.contains("slug = \"shop-ios\" # the store app"),
+        text.contains("# my CI connections")
+            && text.contains("slug = \"shop-ios\" # the store app"),
         "comments and the other app stay:\n{text}"
     );
     assert!(
@@ -58,33 +63,49 @@ fn apps_are_added_and_removed_from_the_cli_with_the_file_kept() {
     let again = run(bin().args(c(&ws)).args(["add", "app", "shop-android"]));
     assert_eq!(again.code, 1);
     assert!(again.stderr.contains("already exists"), "{}", again.stderr);
-    let bad = run(bin().args(c(&ws)).args(["add", "app", "x", "--owner", "bob"]));
+    let bad = run(bin()
+        .args(c(&ws))
+        .args(["add", "app", "x", "--owner", "bob"]));
     assert_eq!(bad.code, 1);
     assert!(
-        bad.stderr.contains("--owner: member `bob` must be an email address"),
+        bad.stderr
+            .contains("--owner: member `bob` must be an email address"),
         "{}",
         bad.stderr
     );
     let slug = run(bin().args(c(&ws)).args(["add", "app", "my app"]));
     assert_eq!(slug.code, 1);
-    assert!(slug.stderr.contains("SLUG: app slug `my app`"), "{}", slug.stderr);
-    assert!(!std::fs::read_to_string(&ws).unwrap().contains("slug = \"x\""));
+    assert!(
+        slug.stderr.contains("SLUG: app slug `my app`"),
+        "{}",
+        slug.stderr
+    );
+    assert!(
+        !std::fs::read_to_string(&ws)
+            .unwrap()
+            .contains("slug = \"x\"")
+    );
 
     // Remove: says what went with it; the connections (none here) and the other app stay.
     let r = run(bin().args(c(&ws)).args(["remove", "app", "shop-ios"]));
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(
-        r.stderr.contains("removed app shop-ios with 2 step(s) with 2 input(s)"),
+        r.stderr
+            .contains("removed app shop-ios with 2 step(s) with 2 input(s)"),
         "{}",
         r.stderr
     );
     let text = std::fs::read_to_string(&ws).unwrap();
-    assert!(!text.contains("shop-ios") && !text.contains("ios beta"), "{text}");
+    assert!(
+        !text.contains("shop-ios") && !text.contains("ios beta"),
+        "{text}"
+    );
     assert!(text.contains("# my CI connections") && text.contains("shop-android"));
     let r = run(bin().args(c(&ws)).args(["remove", "app", "shop-ios"]));
     assert_eq!(r.code, 1);
     assert!(
-        r.stderr.contains("no app `shop-ios`: use one of shop-android"),
+        r.stderr
+            .contains("no app `shop-ios`: use one of shop-android"),
         "{}",
         r.stderr
     );
@@ -112,7 +133,9 @@ fn remove_app_asks_at_a_terminal_and_yes_skips_the_question() {
         .unwrap();
     let all = String::from_utf8_lossy(&out.stdout);
     assert!(
-        all.contains("remove app shop-ios with 2 step(s) with 2 input(s)? (the connections stay) [y/N]"),
+        all.contains(
+            "remove app shop-ios with 2 step(s) with 2 input(s)? (the connections stay) [y/N]"
+        ),
         "{all}"
     );
     assert!(all.contains("nothing removed"), "{all}");
@@ -170,7 +193,9 @@ fn an_app_from_a_bitrise_yml_is_checked_saved_relative_and_previewed() {
         text.contains("[apps.bitrise_yml]\npath = \"ci/bitrise.yml\"\nworkflows = [\"deploy\"]\n"),
         "saved relative to the workspace:\n{text}"
     );
-    let p = run(bin().args(c(&ws)).args(["preview", "--app", "news-ios", "--now", NOW]));
+    let p = run(bin()
+        .args(c(&ws))
+        .args(["preview", "--app", "news-ios", "--now", NOW]));
     assert_eq!(p.code, 0, "{}", p.all());
     assert!(p.stdout.contains("xcode-archive"), "{}", p.stdout);
 
@@ -216,21 +241,36 @@ fn env_reads_a_bitrise_yml_apps_steps_with_their_index_and_line() {
     ]));
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(
-        r.stdout.contains("# step #3 of news-ios, workflow deploy: xcode-archive@6 at ")
+        r.stdout
+            .contains("# step #3 of news-ios, workflow deploy: xcode-archive@6 at ")
             && r.stdout.contains("bitrise.yml:33"),
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("-authenticationKeyID DEMO2X9R4H"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("-authenticationKeyID DEMO2X9R4H"),
+        "{}",
+        r.stdout
+    );
     let j = run(bin().args(c(&ws)).args([
-        "env", "--app", "news-ios", "--step", "xcode-archive", "--now", NOW, "--format", "json",
+        "env",
+        "--app",
+        "news-ios",
+        "--step",
+        "xcode-archive",
+        "--now",
+        NOW,
+        "--format",
+        "json",
     ]));
     let v: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
     assert_eq!(v["index"], 3);
     assert_eq!(v["line"], 33);
     assert_eq!(v["workflow"], "deploy");
     assert_eq!(v["ref"], "xcode-archive@6");
-    let missing = run(bin().args(c(&ws)).args(["env", "--app", "news-ios", "--step", "fastlane"]));
+    let missing = run(bin()
+        .args(c(&ws))
+        .args(["env", "--app", "news-ios", "--step", "fastlane"]));
     assert_eq!(missing.code, 1);
     assert!(
         missing
@@ -251,7 +291,10 @@ fn list_names_kinds_owners_stores_and_assignments_never_values() {
             "version = 1\nyou = \"alice@example.com\"\n\n[[api_keys]]\nname = \"CI key\"\nkey_id = \"ABCDE12345\"\nissuer_id = \"{ISSUER}\"\nprivate_key = {{ path = \"keys/AuthKey_ABCDE12345.p8\" }}\n\n[[apple_ids]]\napple_id = \"alice@example.com\"\npassword = {{ env = \"ALICE_PW\" }}\napp_specific_password = {{ vault = \"ci/apple#asp\" }}\n\n[[apps]]\nslug = \"shop-ios\"\napi_key = \"CI key\"\napple_id = \"alice@example.com\"\n"
         ),
     );
-    let r = run(bin().env("ALICE_PW", "hunter2-secret").args(c(&ws)).arg("list"));
+    let r = run(bin()
+        .env("ALICE_PW", "hunter2-secret")
+        .args(c(&ws))
+        .arg("list"));
     assert_eq!(r.code, 0, "{}", r.all());
     for want in [
         "CI key (ABCDE12345)",
@@ -264,24 +307,40 @@ fn list_names_kinds_owners_stores_and_assignments_never_values() {
         assert!(r.stdout.contains(want), "{want} in:\n{}", r.stdout);
     }
     assert!(!r.all().contains("hunter2"), "no secret value");
-    let j = run(bin().args(c(&ws)).args(["list", "connections", "--format", "json"]));
+    let j = run(bin()
+        .args(c(&ws))
+        .args(["list", "connections", "--format", "json"]));
     let v: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
     assert!(v.get("apps").is_none(), "only connections: {v}");
-    assert_eq!(v["connections"][0]["stores"]["private_key"], "file:keys/AuthKey_ABCDE12345.p8");
+    assert_eq!(
+        v["connections"][0]["stores"]["private_key"],
+        "file:keys/AuthKey_ABCDE12345.p8"
+    );
     assert_eq!(v["connections"][0]["apps"][0], "shop-ios");
     assert_eq!(v["connections"][1]["kind"], "apple_id");
     assert_eq!(v["connections"][1]["stores"]["password"], "env:ALICE_PW");
 
     // Errors that point to a listing point to this one; no apps names `add app`.
     let t = run(bin().args(c(&ws)).args(["token", "nope"]));
-    assert!(t.stderr.contains("`apple-conn list connections` lists them"), "{}", t.stderr);
+    assert!(
+        t.stderr
+            .contains("`apple-conn list connections` lists them"),
+        "{}",
+        t.stderr
+    );
     let empty = base_workspace(tempfile::tempdir().unwrap().keep().as_path());
-    let r = run(bin().args(c(&empty)).args(["remove", "app", "shop-ios", "--yes"]));
+    let r = run(bin()
+        .args(c(&empty))
+        .args(["remove", "app", "shop-ios", "--yes"]));
     assert_eq!(r.code, 0, "{}", r.all());
     let r = run(bin().args(c(&empty)).args(["list", "apps"]));
     assert!(r.all().contains("apple-conn add app"), "{}", r.all());
     let r = run(bin().args(c(&empty)).args(["preview", "--app", "shop-ios"]));
-    assert!(r.stderr.contains("add one with `apple-conn add app SLUG`"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("add one with `apple-conn add app SLUG`"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -291,7 +350,10 @@ fn demo_works_for_the_read_only_commands_and_is_refused_elsewhere() {
     assert!(p.stdout.contains("shop-ios (Shop iOS)") && p.stdout.contains("news-ios"));
     let j = run(bin().args(["--demo", "preview", "--app", "news-ios", "--format", "json"]));
     let v: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
-    assert_eq!(v["apps"][0]["steps"][3]["ref"], "xcode-archive@6", "the embedded bitrise.yml");
+    assert_eq!(
+        v["apps"][0]["steps"][3]["ref"], "xcode-archive@6",
+        "the embedded bitrise.yml"
+    );
     let c = run(bin().args(["check", "--demo", "--now", NOW]));
     assert!(c.stdout.contains("demo.toml"), "{}", c.all());
     let d = run(bin().args(["doctor", "--demo", "--now", NOW]));
@@ -303,7 +365,11 @@ fn demo_works_for_the_read_only_commands_and_is_refused_elsewhere() {
     let live = run(bin().args(["doctor", "--demo", "--live"]));
     assert_eq!(live.code, 3);
     assert!(live.stdout.contains("not with --demo"), "{}", live.stdout);
-    for cmd in [&["token", "CI key"][..], &["add", "app", "x"], &["remove", "app", "shop-ios"]] {
+    for cmd in [
+        &["token", "CI key"][..],
+        &["add", "app", "x"],
+        &["remove", "app", "shop-ios"],
+    ] {
         let r = run(bin().arg("--demo").args(cmd));
         assert_eq!(r.code, 2, "{cmd:?}: {}", r.all());
         assert!(r.stderr.contains("--demo works with"), "{}", r.stderr);
@@ -318,49 +384,108 @@ fn key_paths_inside_the_workspace_folder_are_saved_relative() {
     openssl_p256(&dir.path().join("keys"), "AuthKey_ABCDE12345.p8");
     // Relative to the current folder, which is the workspace's.
     let r = run(bin().current_dir(dir.path()).args([
-        "-c", "workspace.toml", "add", "api-key", "--name", "CI key", "--key-id", "ABCDE12345",
-        "--issuer-id", ISSUER, "--p8", "keys/AuthKey_ABCDE12345.p8", "--store", "reference",
+        "-c",
+        "workspace.toml",
+        "add",
+        "api-key",
+        "--name",
+        "CI key",
+        "--key-id",
+        "ABCDE12345",
+        "--issuer-id",
+        ISSUER,
+        "--p8",
+        "keys/AuthKey_ABCDE12345.p8",
+        "--store",
+        "reference",
     ]));
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(!r.stderr.contains("warning"), "{}", r.stderr);
     // Absolute, but inside the folder: relative too.
     let abs = openssl_p256(&dir.path().join("keys"), "AuthKey_FGHIJ67890.p8");
     let r = run(bin().args(c(&ws)).args([
-        "add", "api-key", "--name", "Two", "--key-id", "FGHIJ67890", "--issuer-id", ISSUER,
-        "--p8", abs.to_str().unwrap(), "--store", "reference",
+        "add",
+        "api-key",
+        "--name",
+        "Two",
+        "--key-id",
+        "FGHIJ67890",
+        "--issuer-id",
+        ISSUER,
+        "--p8",
+        abs.to_str().unwrap(),
+        "--store",
+        "reference",
     ]));
     assert_eq!(r.code, 0, "{}", r.all());
     // Outside: absolute with the warning.
     let other = tempfile::tempdir().unwrap();
     let out = openssl_p256(other.path(), "AuthKey_KLMNO12345.p8");
     let r = run(bin().args(c(&ws)).args([
-        "add", "api-key", "--name", "Three", "--key-id", "KLMNO12345", "--issuer-id", ISSUER,
-        "--p8", out.to_str().unwrap(), "--store", "reference",
+        "add",
+        "api-key",
+        "--name",
+        "Three",
+        "--key-id",
+        "KLMNO12345",
+        "--issuer-id",
+        ISSUER,
+        "--p8",
+        out.to_str().unwrap(),
+        "--store",
+        "reference",
     ]));
     assert_eq!(r.code, 0, "{}", r.all());
-    assert!(r.stderr.contains("is outside the workspace's folder"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("is outside the workspace's folder"),
+        "{}",
+        r.stderr
+    );
     let text = std::fs::read_to_string(&ws).unwrap();
-    assert!(text.contains("private_key = { path = \"keys/AuthKey_ABCDE12345.p8\" }"), "{text}");
-    assert!(text.contains("private_key = { path = \"keys/AuthKey_FGHIJ67890.p8\" }"), "{text}");
-    assert!(text.contains(&format!("private_key = {{ path = \"{}\" }}", out.display())), "{text}");
+    assert!(
+        text.contains("private_key = { path = \"keys/AuthKey_ABCDE12345.p8\" }"),
+        "{text}"
+    );
+    assert!(
+        text.contains("private_key = { path = \"keys/AuthKey_FGHIJ67890.p8\" }"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("private_key = {{ path = \"{}\" }}", out.display())),
+        "{text}"
+    );
     // The saved references work from any folder.
-    let t = run(bin().current_dir(other.path()).args(c(&ws)).args(["token", "CI key"]));
+    let t = run(bin()
+        .current_dir(other.path())
+        .args(c(&ws))
+        .args(["token", "CI key"]));
     assert_eq!(t.code, 0, "{}", t.all());
 }
 
 #[test]
 fn preview_and_doctor_fit_80_columns_and_wide_keeps_one_line_per_row() {
-    for cmd in [&["preview", "--demo", "--now", NOW][..], &["doctor", "--demo", "--now", NOW]] {
+    for cmd in [
+        &["preview", "--demo", "--now", NOW][..],
+        &["doctor", "--demo", "--now", NOW],
+    ] {
         let narrow = run(bin().args(cmd));
         assert!(widest(&narrow.stdout) <= 80, "{cmd:?}:\n{}", narrow.stdout);
         let wide = run(bin().args(cmd).arg("--wide"));
-        assert!(widest(&wide.stdout) > 80, "{cmd:?} --wide:\n{}", wide.stdout);
+        assert!(
+            widest(&wide.stdout) > 80,
+            "{cmd:?} --wide:\n{}",
+            wide.stdout
+        );
         // Nothing is lost: the same words in the same order.
         let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().concat();
         if cmd[0] == "doctor" {
             assert_eq!(words(&narrow.stdout), words(&wide.stdout));
         } else {
-            assert!(narrow.stdout.contains("as CI key (DEMO2X9R4H)"), "{}", narrow.stdout);
+            assert!(
+                narrow.stdout.contains("as CI key (DEMO2X9R4H)"),
+                "{}",
+                narrow.stdout
+            );
         }
     }
 }
@@ -382,22 +507,44 @@ fn completions_and_the_man_page_come_from_the_same_definitions() {
                 ". '{}'; COMP_WORDS=(apple-conn li); COMP_CWORD=1; COMP_LINE='apple-conn li'; COMP_POINT=13; $(complete -p apple-conn | sed -n 's/.*-F \\([^ ]*\\) .*/\\1/p') apple-conn li apple-conn; echo \"${{COMPREPLY[@]}}\"",
                 f.display()
             );
-            let out = std::process::Command::new("bash").args(["-c", &script]).output().unwrap();
-            assert!(String::from_utf8_lossy(&out.stdout).contains("list"), "{out:?}");
+            let out = std::process::Command::new("bash")
+                .args(["-c", &script])
+                .output()
+                .unwrap();
+            assert!(
+                String::from_utf8_lossy(&out.stdout).contains("list"),
+                "{out:?}"
+            );
         }
     }
     let man = run(bin().arg("man"));
     assert_eq!(man.code, 0);
-    assert!(man.stdout.starts_with(".ie") || man.stdout.contains(".TH apple-conn"), "{}", &man.stdout[..200]);
-    for want in ["APPLE\\-CONN ADD APP", "\\-\\-bitrise\\-yml", "APPLE\\-CONN LIST"] {
+    assert!(
+        man.stdout.starts_with(".ie") || man.stdout.contains(".TH apple-conn"),
+        "{}",
+        &man.stdout[..200]
+    );
+    for want in [
+        "APPLE\\-CONN ADD APP",
+        "\\-\\-bitrise\\-yml",
+        "APPLE\\-CONN LIST",
+    ] {
         assert!(man.stdout.contains(want), "{want} in the man page");
     }
     if have("man") {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("apple-conn.1");
         write(&f, &man.stdout);
-        let out = std::process::Command::new("man").arg("-l").arg(&f).env("MANPAGER", "cat").output().unwrap();
-        assert!(String::from_utf8_lossy(&out.stdout).contains("add app"), "man renders it");
+        let out = std::process::Command::new("man")
+            .arg("-l")
+            .arg(&f)
+            .env("MANPAGER", "cat")
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("APPLE-CONN ADD APP"),
+            "man renders it: {out:?}"
+        );
     }
 }
 
@@ -418,7 +565,11 @@ fn version_names_the_commit_and_the_steplib_data() {
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
     match head {
-        Some(h) => assert!(r.stdout.contains(&format!("commit {h}")), "{} vs {h}", r.stdout),
+        Some(h) => assert!(
+            r.stdout.contains(&format!("commit {h}")),
+            "{} vs {h}",
+            r.stdout
+        ),
         None => assert!(r.stdout.contains("commit unknown"), "{}", r.stdout),
     }
 }
@@ -432,11 +583,20 @@ fn add_apple_id_for_a_member_who_has_one_fails_before_the_password() {
         "version = 1\nyou = \"alice@example.com\"\n\n[[apple_ids]]\napple_id = \"alice@example.com\"\n",
     );
     let r = run(bin().args(c(&ws)).args([
-        "add", "apple-id", "--apple-id", "alice.other@example.com", "--password-from", "stdin",
+        "add",
+        "apple-id",
+        "--apple-id",
+        "alice.other@example.com",
+        "--password-from",
+        "stdin",
     ]));
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(r.stderr.contains("alice@example.com"), "{}", r.stderr);
-    assert!(!r.stderr.to_lowercase().contains("password:"), "no prompt: {}", r.stderr);
+    assert!(
+        !r.stderr.to_lowercase().contains("password:"),
+        "no prompt: {}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -478,25 +638,45 @@ B='{bin}'; W='{ws}'; D='{dir}'
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     let key_line = pem.lines().nth(1).unwrap();
-    assert!(!stderr.contains(key_line), "the key is never printed: {stderr}");
-    assert!(stderr.contains("added API key `From fastlane` (ABCDE12345)"), "{stderr}");
-    let exported: serde_json::Value =
-        serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    assert!(
+        !stderr.contains(key_line),
+        "the key is never printed: {stderr}"
+    );
+    assert!(
+        stderr.contains("added API key `From fastlane` (ABCDE12345)"),
+        "{stderr}"
+    );
+    let exported: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
     let first: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("key.json")).unwrap())
             .unwrap();
     assert_eq!(exported, first, "the same JSON out as went in");
     assert_eq!(exported["in_house"], true);
     let text = std::fs::read_to_string(&ws).unwrap();
-    assert!(text.contains("enterprise = true") && !text.contains("BEGIN"), "{text}");
-    assert!(stdout.contains("eyJ"), "a token from the imported key: {stdout}");
+    assert!(
+        text.contains("enterprise = true") && !text.contains("BEGIN"),
+        "{text}"
+    );
+    assert!(
+        stdout.contains("eyJ"),
+        "a token from the imported key: {stdout}"
+    );
     // A file that is not fastlane's JSON: what is wrong, never its text.
     let bad = dir.path().join("bad.json");
     write(&bad, &format!("{{\"key_id\": 5, \"key\": \"{key_line}\"}}"));
     let r = run(bin().args(c(&ws)).args([
-        "add", "api-key", "--name", "Bad", "--from-fastlane-json", bad.to_str().unwrap(),
+        "add",
+        "api-key",
+        "--name",
+        "Bad",
+        "--from-fastlane-json",
+        bad.to_str().unwrap(),
     ]));
     assert_eq!(r.code, 1, "{}", r.all());
-    assert!(r.stderr.contains("not fastlane's API key JSON"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("not fastlane's API key JSON"),
+        "{}",
+        r.stderr
+    );
     assert!(!r.stderr.contains(key_line), "{}", r.stderr);
 }

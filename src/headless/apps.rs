@@ -105,7 +105,10 @@ pub fn remove_app(path: &Path, slug: &str, yes: bool) -> CmdResult {
     })?;
     let loses = app.what_removal_loses();
     // The same rule as removing a connection: ask at a terminal when something goes with it.
-    if !yes && !loses.is_empty() && std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+    if !yes
+        && !loses.is_empty()
+        && std::io::stdin().is_terminal()
+        && std::io::stderr().is_terminal()
     {
         eprint!(
             "remove app {slug} with {}? (the connections stay) [y/N] ",

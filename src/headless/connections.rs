@@ -159,9 +159,7 @@ fn add_key_failure(e: AddKeyError, what: &str) -> Failure {
     match e {
         AddKeyError::Refused(r) => Failure::new(1, key_refusal_words(&r)),
         AddKeyError::Import(e) => Failure::new(1, format!("{what}: {e}")),
-        AddKeyError::Keyring(e) => {
-            Failure::new(1, format!("could not store the private key: {e}"))
-        }
+        AddKeyError::Keyring(e) => Failure::new(1, format!("could not store the private key: {e}")),
         AddKeyError::Save {
             error,
             leftover: None,
@@ -334,7 +332,11 @@ pub fn remove(path: &Path, keyring: &dyn SecretStore, what: &RemoveCommand) -> C
         ConnectionKind::ApiKey => before.workspace.apps_using_api_key(&id),
         ConnectionKind::AppleId => before.workspace.apps_using_apple_id(&id),
     };
-    if !yes && !users.is_empty() && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+    if !yes
+        && !users.is_empty()
+        && std::io::stdin().is_terminal()
+        && std::io::stderr().is_terminal()
+    {
         eprint!(
             "{id} is used by {}: remove it and clear it from them? [y/N] ",
             users.join(", ")

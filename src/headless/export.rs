@@ -103,34 +103,38 @@ pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdRes
         .ok_or_else(|| Failure::new(1, ws.no_app(&args.app)))?;
     let env = args.environment.environment();
     // Every step the preview reads: the workspace's own, or the bitrise.yml's in run order.
-    let steps: Vec<(String, Option<FileStep>, crate::domain::resolution::Resolution)> =
-        if app.bitrise_yml.is_some() {
-            super::bitrise::app_file_steps(loaded, app, env, now)?
-                .into_iter()
-                .enumerate()
-                .map(|(index, (e, id, r))| {
-                    let at = FileStep {
-                        index,
-                        workflow: e.workflow,
-                        reference: e.reference,
-                        line: e.line,
-                    };
-                    (id, Some(at), r)
-                })
-                .collect()
-        } else {
-            app.steps
-                .iter()
-                .map(|s| {
-                    let r = resolve(ws, &loaded.catalog, app, s, env, now);
-                    (s.id.clone(), None, r)
-                })
-                .collect()
-        };
-    let file = app
-        .bitrise_yml
-        .as_ref()
-        .map(|b| crate::bitrise::run::file_path(&loaded.path, b).display().to_string());
+    let steps: Vec<(
+        String,
+        Option<FileStep>,
+        crate::domain::resolution::Resolution,
+    )> = if app.bitrise_yml.is_some() {
+        super::bitrise::app_file_steps(loaded, app, env, now)?
+            .into_iter()
+            .enumerate()
+            .map(|(index, (e, id, r))| {
+                let at = FileStep {
+                    index,
+                    workflow: e.workflow,
+                    reference: e.reference,
+                    line: e.line,
+                };
+                (id, Some(at), r)
+            })
+            .collect()
+    } else {
+        app.steps
+            .iter()
+            .map(|s| {
+                let r = resolve(ws, &loaded.catalog, app, s, env, now);
+                (s.id.clone(), None, r)
+            })
+            .collect()
+    };
+    let file = app.bitrise_yml.as_ref().map(|b| {
+        crate::bitrise::run::file_path(&loaded.path, b)
+            .display()
+            .to_string()
+    });
     let Some((_, at, r)) = steps
         .iter()
         .filter(|(id, _, _)| id == &args.step)

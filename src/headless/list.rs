@@ -125,7 +125,11 @@ fn table(out: &mut String, headers: &[&str], rows: &[Vec<String>]) {
         }
         s.trim_end().to_string()
     };
-    let _ = writeln!(out, "{}", line(headers.iter().map(|h| h.to_string()).collect()));
+    let _ = writeln!(
+        out,
+        "{}",
+        line(headers.iter().map(|h| h.to_string()).collect())
+    );
     for row in rows {
         let _ = writeln!(out, "{}", line(row.clone()));
     }
@@ -208,5 +212,9 @@ fn apps_table(ws: &Workspace, out: &mut String) {
             ]
         })
         .collect();
-    table(out, &["SLUG", "OWNER", "API KEY", "APPLE ID", "STEPS"], &rows);
+    table(
+        out,
+        &["SLUG", "OWNER", "API KEY", "APPLE ID", "STEPS"],
+        &rows,
+    );
 }

@@ -76,15 +76,15 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
 
 pub mod apple_id;
 pub mod apps;
-pub mod fit;
-pub mod list;
-pub mod manual;
 pub mod bitrise;
 pub mod connections;
 pub mod dispatch;
 pub mod doctor;
 pub mod doctor_probe;
 pub mod export;
+pub mod fit;
+pub mod list;
+pub mod manual;
 pub mod secret_input;
 pub mod secrets_move;
 pub mod session_refresh;

@@ -122,7 +122,9 @@ pub fn run(loaded: &Loaded, args: &PreviewArgs) -> CmdResult {
     }
     if let Some(file) = &args.bitrise_yml {
         let slug = args.app.as_deref().unwrap_or_default();
-        let app = ws.app(slug).ok_or_else(|| Failure::new(1, ws.no_app(slug)))?;
+        let app = ws
+            .app(slug)
+            .ok_or_else(|| Failure::new(1, ws.no_app(slug)))?;
         if args.workflow.is_none() && args.pipeline.is_none() {
             return Err(Failure::new(
                 2,

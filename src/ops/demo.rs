@@ -59,7 +59,6 @@ pub fn demo_workspace_seeded(seed: Option<u8>) -> Result<(Loaded, MemoryStore), 
     Ok((loaded, memory))
 }
 
-
 /// The demo for a one-shot command: its bitrise.yml app reads the embedded file, not the disk.
 pub fn for_commands() -> Result<(Loaded, MemoryStore), String> {
     let (loaded, memory) = demo_workspace()?;
