@@ -52,6 +52,7 @@ pub enum ConnRow {
 pub enum Pending {
     RemoveApiKey(String),
     RemoveAppleId(String),
+    RemoveApp(String),
     Reload,
 }
 
