@@ -68,9 +68,10 @@ automatic_code_signing = "api-key"
     (ws, pem)
 }
 
+/// `--wide`: these tests read whole findings (the default wraps them at 80 columns, tests/cli_apps.rs).
 fn doctor(ws: &Path, extra: &[&str]) -> Run {
     run(bin_with_state(&state_of(ws))
-        .args(["-c", ws.to_str().unwrap(), "doctor"])
+        .args(["-c", ws.to_str().unwrap(), "doctor", "--wide"])
         .args(extra))
 }
 
@@ -483,7 +484,7 @@ fn live_checks_sessions_with_apple_and_refresh_reports_what_it_could_do() {
     let live = |url: &str, extra: &[&str]| {
         run(bin()
             .env("APPLE_CONN_APPLE_AUTH_URL", url)
-            .args(["-c", ws.to_str().unwrap(), "doctor", "--live"])
+            .args(["-c", ws.to_str().unwrap(), "doctor", "--live", "--wide"])
             .args(extra))
     };
     let r = live(&stub.url, &[]);

@@ -667,8 +667,10 @@ fn a_key_can_be_added_as_a_reference_without_a_keyring() {
         "{screen}"
     );
     let on_disk = std::fs::read_to_string(&ws).unwrap();
+    // The .p8 sits beside the workspace: saved relative to its folder, as the README shows.
+    assert!(p8.starts_with(dir.path()));
     assert!(
-        on_disk.contains(&format!("private_key = {{ path = \"{}\" }}", p8.display())),
+        on_disk.contains("private_key = { path = \"AuthKey_REFKEY1234.p8\" }"),
         "{on_disk}"
     );
     // The fingerprint the message showed is the one the workspace lists.

@@ -440,6 +440,20 @@ impl Workspace {
         self.apps.iter().find(|a| a.slug == slug)
     }
 
+    /// "no app `x`": the slugs there are, or how to add the first app.
+    pub fn no_app(&self, slug: &str) -> String {
+        if self.apps.is_empty() {
+            return format!(
+                "no app `{slug}`: the workspace has no apps yet; add one with `apple-conn add app SLUG`"
+            );
+        }
+        let known: Vec<&str> = self.apps.iter().map(|a| a.slug.as_str()).collect();
+        format!(
+            "no app `{slug}`: use one of {} (`apple-conn list apps` lists them)",
+            known.join(", ")
+        )
+    }
+
     /// Apps that use a connection, for the removal confirmation.
     pub fn apps_using_api_key(&self, name: &str) -> Vec<&str> {
         self.apps
@@ -476,10 +490,7 @@ impl Workspace {
     /// Whether `to` may be assigned to an app's `api_key` or `apple_id` (None clears: always allowed).
     /// The rules of the seed's Team tab; the CLI and the TUI both ask here.
     pub fn may_assign(&self, slug: &str, field: &str, to: Option<&str>) -> Result<(), String> {
-        let app = self.app(slug).ok_or_else(|| {
-            let known: Vec<&str> = self.apps.iter().map(|a| a.slug.as_str()).collect();
-            format!("no app `{slug}`: use one of {}", known.join(", "))
-        })?;
+        let app = self.app(slug).ok_or_else(|| self.no_app(slug))?;
         match (field, to) {
             ("api_key", Some(name)) => {
                 let key = self

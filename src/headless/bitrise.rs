@@ -205,6 +205,7 @@ pub fn preview(
     now: DateTime<Utc>,
     format: TableJson,
     include: &IncludeArgs,
+    wide: bool,
 ) -> CmdResult {
     let base = match &app.bitrise_yml {
         Some(b) => include::Options {
@@ -240,29 +241,28 @@ pub fn preview(
                 file.display()
             );
             let mut current = String::new();
-            for (i, (e, id, r)) in resolved.iter().enumerate() {
-                if e.workflow != current {
-                    current = e.workflow.clone();
-                    let _ = writeln!(out, "  workflow {current}");
-                }
-                let _ = writeln!(
-                    out,
-                    "  {i:>3} {:<44} {:<8} {:<9} {:<12} {:<24} {}",
-                    if id == &e.reference {
-                        e.reference.clone()
-                    } else {
-                        format!("{id} ({})", e.reference)
-                    },
-                    r.outcome.as_str(),
-                    r.auth.map(|a| a.as_str()).unwrap_or("-"),
-                    r.origin.map(|o| o.as_str()).unwrap_or("-"),
-                    r.identity.as_deref().unwrap_or("-"),
-                    source_label(e, &yml.file)
-                );
-                for m in r.messages() {
-                    let _ = writeln!(out, "        - {m}");
-                }
-            }
+            let rows: Vec<super::preview::Row> = resolved
+                .iter()
+                .enumerate()
+                .map(|(i, (e, id, r))| {
+                    let heading = (e.workflow != current).then(|| {
+                        current = e.workflow.clone();
+                        format!("workflow {current}")
+                    });
+                    let mut cells = super::preview::table_row(i, id, r);
+                    if id != &e.reference {
+                        cells[1] = format!("{id} ({})", e.reference);
+                    }
+                    super::preview::Row {
+                        heading,
+                        cells,
+                        messages: std::iter::once(format!("at {}", source_label(e, &yml.file)))
+                            .chain(r.messages())
+                            .collect(),
+                    }
+                })
+                .collect();
+            super::preview::render_rows(&mut out, &rows, wide);
             print!("{}", crate::terminal_text::clean(&out));
         }
     }

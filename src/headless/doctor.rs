@@ -52,7 +52,7 @@ pub fn run(
     match look(config, keyring, args, now, demo) {
         Ok(report) => {
             match args.format {
-                TextJson::Text => out(&report.text()),
+                TextJson::Text => out(&fitted(&report.text(), args.wide)),
                 TextJson::Json => out(&format!("{}\n", json(&report))),
             }
             if let Some(url) = notify
@@ -95,6 +95,17 @@ fn notify_target(args: &DoctorArgs) -> Result<Option<SecretValue>, String> {
         }
         None => Ok(None),
     }
+}
+
+/// The text report within 80 columns (a finding continues indented), or as it is with `--wide`.
+fn fitted(text: &str, wide: bool) -> String {
+    if wide {
+        return text.to_string();
+    }
+    text.lines()
+        .flat_map(|l| super::fit::wrap(l, super::fit::COLUMNS, "", "    "))
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 /// `--notify`: https, or plain http to a loopback receiver only.

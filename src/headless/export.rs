@@ -98,43 +98,74 @@ pub fn reveal(
 pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdResult {
     let now = super::now(&args.now)?;
     let ws = &loaded.workspace;
-    let app = ws.app(&args.app).ok_or_else(|| {
-        let known: Vec<&str> = ws.apps.iter().map(|a| a.slug.as_str()).collect();
-        Failure::new(
-            1,
-            format!("no app `{}`: use one of {}", args.app, known.join(", ")),
-        )
-    })?;
-    let step_use = app
-        .steps
+    let app = ws
+        .app(&args.app)
+        .ok_or_else(|| Failure::new(1, ws.no_app(&args.app)))?;
+    let env = args.environment.environment();
+    // Every step the preview reads: the workspace's own, or the bitrise.yml's in run order.
+    let steps: Vec<(
+        String,
+        Option<FileStep>,
+        crate::domain::resolution::Resolution,
+    )> = if app.bitrise_yml.is_some() {
+        super::bitrise::app_file_steps(loaded, app, env, now)?
+            .into_iter()
+            .enumerate()
+            .map(|(index, (e, id, r))| {
+                let at = FileStep {
+                    index,
+                    workflow: e.workflow,
+                    reference: e.reference,
+                    line: e.line,
+                };
+                (id, Some(at), r)
+            })
+            .collect()
+    } else {
+        app.steps
+            .iter()
+            .map(|s| {
+                let r = resolve(ws, &loaded.catalog, app, s, env, now);
+                (s.id.clone(), None, r)
+            })
+            .collect()
+    };
+    let file = app.bitrise_yml.as_ref().map(|b| {
+        crate::bitrise::run::file_path(&loaded.path, b)
+            .display()
+            .to_string()
+    });
+    let Some((_, at, r)) = steps
         .iter()
-        .filter(|s| s.id == args.step)
+        .filter(|(id, _, _)| id == &args.step)
         .nth(args.occurrence)
-        .ok_or_else(|| {
-            let ids: Vec<&str> = app.steps.iter().map(|s| s.id.as_str()).collect();
-            Failure::new(
-                1,
-                format!(
-                    "app {} has no step `{}`{}: its steps are {}",
-                    app.slug,
-                    args.step,
-                    if args.occurrence > 0 {
-                        format!(" (occurrence {})", args.occurrence)
-                    } else {
-                        String::new()
-                    },
-                    ids.join(", ")
-                ),
-            )
-        })?;
-    let r = resolve(
-        ws,
-        &loaded.catalog,
-        app,
-        step_use,
-        args.environment.environment(),
-        now,
-    );
+    else {
+        let ids: Vec<String> = steps
+            .iter()
+            .map(|(id, at, _)| match at {
+                Some(at) => format!("{id} (#{} line {})", at.index, at.line),
+                None => id.clone(),
+            })
+            .collect();
+        return Err(Failure::new(
+            1,
+            format!(
+                "app {} has no step `{}`{}: {}",
+                app.slug,
+                args.step,
+                if args.occurrence > 0 {
+                    format!(" (occurrence {})", args.occurrence)
+                } else {
+                    String::new()
+                },
+                if ids.is_empty() {
+                    "it has no steps yet".to_string()
+                } else {
+                    format!("its steps are {}", ids.join(", "))
+                }
+            ),
+        ));
+    };
     if args.reveal && std::io::stdout().is_terminal() && !args.yes {
         if !std::io::stdin().is_terminal() {
             return Err(Failure::new(
@@ -176,7 +207,7 @@ pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdRes
                     )
                 })
                 .collect();
-            let doc = serde_json::json!({
+            let mut doc = serde_json::json!({
                 "app": app.slug,
                 "step": args.step,
                 "outcome": r.outcome.as_str(),
@@ -186,6 +217,13 @@ pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdRes
                 "receives": receives,
                 "messages": r.messages(),
             });
+            if let (Some(at), Some(map)) = (at, doc.as_object_mut()) {
+                map.insert("index".into(), at.index.into());
+                map.insert("workflow".into(), at.workflow.clone().into());
+                map.insert("ref".into(), at.reference.clone().into());
+                map.insert("file".into(), file.clone().unwrap_or_default().into());
+                map.insert("line".into(), at.line.into());
+            }
             println!("{doc}");
         }
         ShellJson::Shell => {
@@ -198,6 +236,17 @@ pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdRes
                 r.outcome.as_str(),
                 r.reason()
             ));
+            if let Some(at) = at {
+                script.comment(&format!(
+                    "step #{} of {}, workflow {}: {} at {}:{}",
+                    at.index,
+                    app.slug,
+                    at.workflow,
+                    at.reference,
+                    file.clone().unwrap_or_default(),
+                    at.line
+                ));
+            }
             for (name, value) in rows {
                 let is_env = crate::shell_script::is_name(&name)
                     && name
@@ -224,4 +273,12 @@ pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdRes
         }
     }
     Ok(0)
+}
+
+/// Where a bitrise.yml app's step is: its place in the run and in the file.
+struct FileStep {
+    index: usize,
+    workflow: String,
+    reference: String,
+    line: usize,
 }

@@ -46,7 +46,7 @@ fn sections(cmd: &clap::Command, parent: &str, out: &mut Vec<u8>) -> Result<(), 
         return Ok(());
     }
     let man = clap_mangen::Man::new(cmd.clone().bin_name(name.clone()));
-    let _ = writeln!(out, ".SH \"{}\"", name.to_uppercase());
+    let _ = writeln!(out, ".SH \"{}\"", name.to_uppercase().replace('-', "\\-"));
     man.render_synopsis_section(out)
         .and_then(|()| man.render_description_section(out))
         .and_then(|()| man.render_options_section(out))

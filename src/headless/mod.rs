@@ -83,6 +83,7 @@ pub mod dispatch;
 pub mod doctor;
 pub mod doctor_probe;
 pub mod export;
+pub mod fit;
 pub mod list;
 pub mod manual;
 pub mod secret_input;

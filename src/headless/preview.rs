@@ -122,9 +122,9 @@ pub fn run(loaded: &Loaded, args: &PreviewArgs) -> CmdResult {
     }
     if let Some(file) = &args.bitrise_yml {
         let slug = args.app.as_deref().unwrap_or_default();
-        let app = ws.app(slug).ok_or_else(|| {
-            Failure::new(1, format!("no app `{slug}` in {}", loaded.path.display()))
-        })?;
+        let app = ws
+            .app(slug)
+            .ok_or_else(|| Failure::new(1, ws.no_app(slug)))?;
         if args.workflow.is_none() && args.pipeline.is_none() {
             return Err(Failure::new(
                 2,
@@ -141,31 +141,26 @@ pub fn run(loaded: &Loaded, args: &PreviewArgs) -> CmdResult {
             now,
             args.format,
             &args.include,
+            args.wide,
         );
     }
     let apps: Vec<&App> = match &args.app {
         Some(slug) => match ws.app(slug) {
             Some(app) => vec![app],
-            None => {
-                let known: Vec<&str> = ws.apps.iter().map(|a| a.slug.as_str()).collect();
-                return Err(Failure::new(
-                    1,
-                    format!(
-                        "no app `{slug}` in {}: use one of {}",
-                        loaded.path.display(),
-                        if known.is_empty() {
-                            "(none yet)".to_string()
-                        } else {
-                            known.join(", ")
-                        }
-                    ),
-                ));
-            }
+            None => return Err(Failure::new(1, ws.no_app(slug))),
         },
         None => ws.apps.iter().collect(),
     };
     if apps.iter().any(|a| a.bitrise_yml.is_some()) {
-        return with_bitrise_files(loaded, &apps, env, now, args.format, &args.include);
+        return with_bitrise_files(
+            loaded,
+            &apps,
+            env,
+            now,
+            args.format,
+            &args.include,
+            args.wide,
+        );
     }
     // Each app is resolved and encoded on its own, so the work spreads over the cores.
     let parts: Vec<String> = match args.format {
@@ -199,7 +194,7 @@ pub fn run(loaded: &Loaded, args: &PreviewArgs) -> CmdResult {
                         .map(|(i, (s, r))| table_row(i, &s.id, r))
                         .collect();
                     let mut out = String::new();
-                    render_app_table(&mut out, app, &rows, rs);
+                    render_app_table(&mut out, app, &rows, rs, args.wide);
                     out
                 })
                 .collect()
@@ -242,7 +237,13 @@ pub fn table_row(index: usize, step: &str, r: &Resolution) -> [String; 7] {
     ]
 }
 
-pub fn render_app_table(out: &mut String, app: &App, rows: &[[String; 7]], rs: &[Resolution]) {
+pub fn render_app_table(
+    out: &mut String,
+    app: &App,
+    rows: &[[String; 7]],
+    rs: &[Resolution],
+    wide: bool,
+) {
     let title = app
         .title
         .as_deref()
@@ -253,33 +254,96 @@ pub fn render_app_table(out: &mut String, app: &App, rows: &[[String; 7]], rs: &
         let _ = writeln!(out, "  no steps: add [[apps.steps]] to preview them");
         return;
     }
-    let headers = [
-        "#",
-        "STEP",
-        "OUTCOME",
-        "AUTH",
-        "SOURCE",
-        "IDENTITY",
-        "SESSION EXPIRES",
-    ];
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+    let rows: Vec<Row> = rows
+        .iter()
+        .zip(rs)
+        .map(|(cells, r)| Row {
+            heading: None,
+            cells: cells.clone(),
+            messages: r.messages(),
+        })
+        .collect();
+    render_rows(out, &rows, wide);
+}
+
+/// One step of a preview table: its cells, the messages under it, and a heading before it
+/// (a bitrise.yml's workflow).
+pub struct Row {
+    pub heading: Option<String>,
+    pub cells: [String; 7],
+    pub messages: Vec<String>,
+}
+
+const HEADERS: [&str; 7] = [
+    "#",
+    "STEP",
+    "OUTCOME",
+    "AUTH",
+    "SOURCE",
+    "IDENTITY",
+    "SESSION EXPIRES",
+];
+
+/// The table: one line per step with `wide`; otherwise within 80 columns, the identity and the
+/// session expiry moved under the row when the seven columns do not fit, messages wrapped.
+pub fn render_rows(out: &mut String, rows: &[Row], wide: bool) {
+    let widths = |n: usize| -> Vec<usize> {
+        let mut w: Vec<usize> = HEADERS[..n].iter().map(|h| h.len()).collect();
+        for row in rows {
+            for (w, cell) in w.iter_mut().zip(&row.cells) {
+                *w = (*w).max(cell.chars().count());
+            }
         }
+        w
+    };
+    let total = |w: &[usize]| 1 + w.iter().map(|w| w + 1).sum::<usize>();
+    let full = widths(7);
+    let (columns, mut w) = if wide || total(&full) <= super::fit::COLUMNS {
+        (7, full)
+    } else {
+        (5, widths(5))
+    };
+    if !wide && total(&w) > super::fit::COLUMNS {
+        // Only the step column can give way (custom steps' references are long).
+        let over = total(&w) - super::fit::COLUMNS;
+        w[1] = w[1].saturating_sub(over).max(12);
     }
     let line = |cells: &[String]| {
         let mut s = String::from(" ");
-        for (cell, w) in cells.iter().zip(&widths) {
+        for (i, (cell, w)) in cells.iter().zip(&w).enumerate() {
+            let cell = if i == 1 && !wide {
+                super::fit::abbreviate(cell, *w)
+            } else {
+                cell.clone()
+            };
             let _ = write!(s, " {cell:<w$}");
         }
         s.trim_end().to_string()
     };
-    let _ = writeln!(out, "{}", line(&headers.map(String::from)));
-    for (row, r) in rows.iter().zip(rs) {
-        let _ = writeln!(out, "{}", line(row));
-        for m in r.messages() {
-            let _ = writeln!(out, "      - {m}");
+    let headers: Vec<String> = HEADERS[..columns].iter().map(|h| h.to_string()).collect();
+    let _ = writeln!(out, "{}", line(&headers));
+    for row in rows {
+        if let Some(h) = &row.heading {
+            let _ = writeln!(out, "  {h}");
+        }
+        let _ = writeln!(out, "{}", line(&row.cells[..columns]));
+        if columns < 7 && (row.cells[5] != "-" || row.cells[6] != "-") {
+            let mut who = format!("as {}", row.cells[5]);
+            if row.cells[6] != "-" {
+                let _ = write!(who, ", session expires {}", row.cells[6]);
+            }
+            for l in super::fit::wrap(&who, super::fit::COLUMNS, "      ", "        ") {
+                let _ = writeln!(out, "{l}");
+            }
+        }
+        for m in &row.messages {
+            if wide {
+                let _ = writeln!(out, "      - {m}");
+            } else {
+                for l in super::fit::wrap(m, super::fit::COLUMNS, "      - ", "        ") {
+                    let _ = writeln!(out, "{l}");
+                }
+            }
         }
     }
 }
@@ -292,6 +356,7 @@ fn with_bitrise_files(
     now: DateTime<Utc>,
     format: TableJson,
     include: &crate::cli::IncludeArgs,
+    wide: bool,
 ) -> CmdResult {
     let mut json_apps = Vec::new();
     let mut out = format!("environment: {}   now: {}\n", env.as_str(), rfc3339(now));
@@ -315,7 +380,7 @@ fn with_bitrise_files(
                 .map(|(i, (_, id, r))| table_row(i, id, r))
                 .collect();
             let rs: Vec<Resolution> = resolved.into_iter().map(|(_, _, r)| r).collect();
-            render_app_table(&mut out, app, &rows, &rs);
+            render_app_table(&mut out, app, &rows, &rs, wide);
             json_apps.push(serde_json::json!({"slug": app.slug, "steps": steps}));
         } else {
             let rs: Vec<Resolution> = app
@@ -337,7 +402,7 @@ fn with_bitrise_files(
                 .enumerate()
                 .map(|(i, (s, r))| table_row(i, &s.id, r))
                 .collect();
-            render_app_table(&mut out, app, &rows, &rs);
+            render_app_table(&mut out, app, &rows, &rs, wide);
             json_apps.push(serde_json::json!({"slug": app.slug, "steps": steps}));
         }
     }

@@ -19,7 +19,7 @@ pub fn find_key<'a>(loaded: &'a Loaded, name: &str) -> Result<&'a ApiKey, Failur
             Failure::new(
                 1,
                 format!(
-                    "no API key named `{name}`{}: `apple-conn check` lists the workspace",
+                    "no API key named `{name}`{}: `apple-conn list connections` lists them",
                     crate::domain::check::suggest(
                         name,
                         ws.api_keys.iter().map(|k| k.name.as_str())

@@ -175,10 +175,17 @@ impl std::fmt::Display for RemoveAppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             RemoveAppError::NotFound { slug, known } if known.is_empty() => {
-                write!(f, "no app `{slug}`: the workspace has no apps")
+                write!(
+                    f,
+                    "no app `{slug}`: the workspace has no apps yet; add one with `apple-conn add app SLUG`"
+                )
             }
             RemoveAppError::NotFound { slug, known } => {
-                write!(f, "no app `{slug}`: use one of {}", known.join(", "))
+                write!(
+                    f,
+                    "no app `{slug}`: use one of {} (`apple-conn list apps` lists them)",
+                    known.join(", ")
+                )
             }
             RemoveAppError::Save(e) => write!(f, "{e}"),
         }

@@ -108,7 +108,7 @@ impl Runner {
     pub fn run(&mut self, loaded: &Loaded, effect: Effect) {
         match effect {
             Effect::AddApiKey { key, p8, store } => {
-                let (bytes, file_name, reference) = match key_source(p8.expose()) {
+                let (bytes, file_name, reference) = match key_source(p8.expose(), &loaded.path) {
                     Ok(x) => x,
                     Err(e) => return self.send(Msg::Failed(e)),
                 };
@@ -142,6 +142,17 @@ impl Runner {
                         );
                         if let Some(w) = a.warnings.first() {
                             message = format!("{message}; warning: {w}");
+                        }
+                        if let Some(SecretRef::Path(p)) = &a
+                            .loaded
+                            .workspace
+                            .api_key(&a.key.name)
+                            .map(|k| k.private_key.clone())
+                            && Path::new(p).is_absolute()
+                        {
+                            message = format!(
+                                "{message}; warning: {p} is outside the workspace's folder: the workspace names it by its absolute path and no longer works when moved or cloned elsewhere"
+                            );
                         }
                         self.send(Msg::Saved(Box::new(a.loaded), message));
                     }
@@ -241,6 +252,45 @@ impl Runner {
                     Change::EditApiKey { new_name, .. } => format!("saved API key {new_name}"),
                 };
                 self.apply(loaded, message, move |l, doc| apply_change(l, doc, &change));
+            }
+            Effect::AddApp(new) => {
+                let slug = new.slug.clone();
+                match crate::ops::apps::add_app(self.target(loaded), &loaded.workspace, new) {
+                    Ok(a) => {
+                        let mut message = format!("added app {slug}");
+                        if let Some(w) = a.warnings.first() {
+                            message = format!("{message}; warning: {w}");
+                        }
+                        self.send(Msg::Saved(Box::new(a.loaded), message));
+                    }
+                    Err(crate::ops::apps::AddAppError::ChooseRun { file, runs }) => {
+                        let names: Vec<String> = runs
+                            .iter()
+                            .map(|r| match r {
+                                crate::bitrise::run::Target::Workflow(w) => w.clone(),
+                                crate::bitrise::run::Target::Pipeline(p) => format!("pipeline:{p}"),
+                            })
+                            .collect();
+                        self.send(Msg::Failed(if names.is_empty() {
+                            format!("{file} has no workflow or pipeline a build can start")
+                        } else {
+                            format!(
+                                "Workflows: {file} offers {}: type the ones to preview",
+                                names.join(", ")
+                            )
+                        }))
+                    }
+                    Err(e) => self.send(Msg::Failed(e.to_string())),
+                }
+            }
+            Effect::RemoveApp(slug) => {
+                match crate::ops::apps::remove_app(self.target(loaded), &slug) {
+                    Ok(r) => self.send(Msg::Saved(
+                        Box::new(r.loaded),
+                        format!("removed app {slug}"),
+                    )),
+                    Err(e) => self.send(Msg::Failed(e.to_string())),
+                }
             }
             Effect::Remove { kind, id } => {
                 match remove::remove(
@@ -743,7 +793,9 @@ fn apply_change(
 /// The key's bytes, its file name (for the importer's checks) and the reference that reads it again.
 type KeySource = (Vec<u8>, Option<String>, Option<SecretRef>);
 
-fn key_source(text: &str) -> Result<KeySource, String> {
+/// The key's bytes, its file name, and the reference to record: a path inside the workspace's
+/// folder relative to it (the file stays portable), else absolute.
+fn key_source(text: &str, workspace_file: &Path) -> Result<KeySource, String> {
     if text.contains("-----BEGIN")
         || !text.contains(['/', '.', ':']) && text.len() > 100
         || crate::domain::secret_inputs::is_key_material(text)
@@ -763,13 +815,11 @@ fn key_source(text: &str) -> Result<KeySource, String> {
     let bytes =
         crate::store::files::read_capped(Path::new(&path), crate::store::files::KEY_CAP, "key")
             .map_err(|e| format!("cannot read {path}: {e}"))?;
-    let absolute = std::path::absolute(&path)
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|_| path.clone());
+    let written = crate::store::portable_path(workspace_file, Path::new(&path)).written;
     let name = Path::new(&path)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned());
-    Ok((bytes, name, Some(SecretRef::Path(absolute))))
+    Ok((bytes, name, Some(SecretRef::Path(written))))
 }
 
 /// An add that failed, in the TUI's words.
@@ -798,7 +848,7 @@ fn add_key_error(e: &AddKeyError) -> String {
     }
 }
 
-fn expand_home(p: &str) -> String {
+pub fn expand_home(p: &str) -> String {
     match (p.strip_prefix("~/"), std::env::var("HOME")) {
         (Some(rest), Ok(home)) => format!("{home}/{rest}"),
         _ => p.to_string(),

@@ -53,6 +53,7 @@ pub enum ConnRow {
 pub enum Pending {
     RemoveApiKey(String),
     RemoveAppleId(String),
+    RemoveApp(String),
     Reload,
 }
 

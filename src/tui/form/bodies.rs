@@ -297,3 +297,65 @@ impl Fields for EditInputs {
         self.inputs.get_mut(f)
     }
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddAppFocus {
+    Slug,
+    Title,
+    Owner,
+    Admins,
+    BitriseYml,
+    Runs,
+}
+
+/// A new app: by hand, or from a bitrise.yml (its path, then the workflows to preview).
+#[derive(Debug, Clone)]
+pub struct AddApp {
+    pub slug: Field,
+    pub title: Field,
+    pub owner: Field,
+    /// Comma-separated e-mail addresses.
+    pub admins: Field,
+    pub bitrise_yml: Field,
+    /// Comma-separated workflows, or `pipeline:ID`; shown once a bitrise.yml is given.
+    pub runs: Field,
+    pub focus: AddAppFocus,
+}
+
+impl Fields for AddApp {
+    type Focus = AddAppFocus;
+    fn order(&self) -> Vec<AddAppFocus> {
+        use AddAppFocus::*;
+        let mut v = vec![Slug, Title, Owner, Admins, BitriseYml];
+        if !self.bitrise_yml.value().trim().is_empty() {
+            v.push(Runs);
+        }
+        v
+    }
+    fn focus(&self) -> AddAppFocus {
+        self.focus
+    }
+    fn set_focus(&mut self, f: AddAppFocus) {
+        self.focus = f;
+    }
+    fn field(&self, f: AddAppFocus) -> Option<&Field> {
+        Some(match f {
+            AddAppFocus::Slug => &self.slug,
+            AddAppFocus::Title => &self.title,
+            AddAppFocus::Owner => &self.owner,
+            AddAppFocus::Admins => &self.admins,
+            AddAppFocus::BitriseYml => &self.bitrise_yml,
+            AddAppFocus::Runs => &self.runs,
+        })
+    }
+    fn field_mut(&mut self, f: AddAppFocus) -> Option<&mut Field> {
+        Some(match f {
+            AddAppFocus::Slug => &mut self.slug,
+            AddAppFocus::Title => &mut self.title,
+            AddAppFocus::Owner => &mut self.owner,
+            AddAppFocus::Admins => &mut self.admins,
+            AddAppFocus::BitriseYml => &mut self.bitrise_yml,
+            AddAppFocus::Runs => &mut self.runs,
+        })
+    }
+}

@@ -122,6 +122,7 @@ pub enum FormBody {
     EditApiKey(Box<EditApiKey>),
     EditAppleId(Box<EditAppleId>),
     EditInputs(EditInputs),
+    AddApp(Box<AddApp>),
 }
 
 #[derive(Debug, Clone)]
@@ -161,6 +162,7 @@ macro_rules! each_body {
             FormBody::EditApiKey($b) => $e,
             FormBody::EditAppleId($b) => $e,
             FormBody::EditInputs($b) => $e,
+            FormBody::AddApp($b) => $e,
         }
     };
 }

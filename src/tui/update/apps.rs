@@ -158,3 +158,31 @@ pub fn view_workflow(s: &mut AppState, slug: String, target: Option<run::Target>
     s.refresh_preview();
     s.set_status(StatusKind::Info, text);
 }
+
+/// `d` on an app: the confirmation, saying what goes with it (the connections stay).
+pub fn delete(s: &mut AppState) {
+    if super::routing::refuse_read_only(s) {
+        return;
+    }
+    let Some(app) = s.selected_app() else {
+        return;
+    };
+    let slug = app.slug.clone();
+    let loses = app.what_removal_loses();
+    let mut lines = Vec::new();
+    if loses.is_empty() {
+        lines.push("Nothing else goes with it.".to_string());
+    } else {
+        lines.push("It goes with:".to_string());
+        lines.extend(loses.iter().map(|l| format!("  • {l}")));
+    }
+    lines.push("The connections and their secrets stay.".into());
+    lines.push(String::new());
+    lines.push("y remove · n keep".into());
+    s.layers.push(Layer::Confirm {
+        title: format!("Remove app {slug}?"),
+        lines,
+        pending: Pending::RemoveApp(slug),
+        scroll: Default::default(),
+    });
+}

@@ -84,6 +84,7 @@ fn confirm(s: &mut AppState, key: Key, pending: Pending) -> Vec<Effect> {
                     kind: ConnectionKind::AppleId,
                     id,
                 },
+                Pending::RemoveApp(slug) => Effect::RemoveApp(slug),
                 Pending::Reload => {
                     s.layers.pop();
                     Effect::Reload

@@ -83,6 +83,8 @@ pub enum Effect {
         store: AppleIdStore,
     },
     Apply(Change),
+    AddApp(crate::ops::apps::NewApp),
+    RemoveApp(String),
     Remove {
         kind: ConnectionKind,
         id: String,

@@ -215,6 +215,8 @@ pub fn hints(s: &AppState) -> Vec<(String, &'static str)> {
                     }
                 }
                 Pane::Apps => vec![
+                    main(Action::Add).filter(|_| !s.read_only),
+                    main(Action::Delete).filter(|_| !s.read_only && s.selected_app().is_some()),
                     main(Action::Assign).filter(|_| !s.read_only),
                     main(Action::Open),
                 ],

@@ -276,7 +276,7 @@ fn apps(
     let mut selected_line = None;
     if rows.is_empty() {
         let text = if ws.apps.is_empty() {
-            "no apps: add [[apps]] to the workspace file".to_string()
+            "no apps: press a to add one".to_string()
         } else {
             format!(
                 "no app matches the filter `{}` (esc on / clears it)",

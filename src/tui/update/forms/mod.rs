@@ -1,6 +1,7 @@
 //! Forms: keys and pastes in the open form, and each form's opening and submit in its own file.
 
 pub mod add_api_key;
+pub mod add_app;
 pub mod add_apple_id;
 mod check;
 pub mod edit_api_key;
@@ -168,6 +169,7 @@ fn submit(s: &mut AppState) -> Vec<Effect> {
         FormBody::EditApiKey(_) => edit_api_key::submit(s),
         FormBody::EditAppleId(_) => edit_apple_id::submit(s),
         FormBody::EditInputs(_) => edit_inputs::submit(s),
+        FormBody::AddApp(_) => add_app::submit(s),
     }
 }
 
