@@ -408,7 +408,7 @@ fn doctor_notify_from_keeps_the_webhook_url_out_of_argv_and_messages() {
     let hook = Listener::start("200 OK", Duration::from_millis(1500));
     let secret_path = "/services/T000/B000/hook-secret-4242";
     let url = format!("{}{secret_path}", hook.url("http"));
-    let mut child = bin()
+    let child = bin()
         .env("HOOK", &url)
         .arg("-c")
         .arg(&ws)
@@ -778,10 +778,9 @@ fn the_tuis_sign_in_shows_the_refusal_and_sends_nothing() {
     let listener = Listener::start("200 OK", Duration::ZERO);
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("workspace.toml");
-    let demo = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tui/demo.toml"),
-    )
-    .unwrap();
+    let demo =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tui/demo.toml"))
+            .unwrap();
     let at = demo.find("[[api_keys]]").unwrap();
     write(
         &ws,
@@ -818,5 +817,8 @@ fn the_tuis_sign_in_shows_the_refusal_and_sends_nothing() {
         status.contains("apple-conn trust") || screen.contains("apple-conn trust"),
         "{status}\n{screen}"
     );
-    assert!(listener.requests().is_empty(), "the TUI signed in at the file's host");
+    assert!(
+        listener.requests().is_empty(),
+        "the TUI signed in at the file's host"
+    );
 }
