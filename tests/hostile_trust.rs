@@ -822,3 +822,55 @@ fn the_tuis_sign_in_shows_the_refusal_and_sends_nothing() {
         "the TUI signed in at the file's host"
     );
 }
+
+#[test]
+fn the_real_tui_refuses_an_untrusted_apple_auth_url_in_its_status_line() {
+    use common::tmux::Tmux;
+    if !require(have("tmux"), "tmux") || !require(have("openssl"), "openssl") {
+        return;
+    }
+    let Some(stub) = signin_stub::stub(&[]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let ws = dir.path().join("workspace.toml");
+    openssl_p256(dir.path(), "ci.p8");
+    write(
+        &ws,
+        &format!(
+            "version = 1\nyou = \"trusted@example.com\"\n\n[settings]\napple_auth_url = \"{}\"\n\n[[api_keys]]\nname = \"CI key\"\nkey_id = \"ABCDE12345\"\nissuer_id = \"{ISSUER}\"\nprivate_key = {{ path = \"ci.p8\" }}\n\n[[apple_ids]]\napple_id = \"trusted@example.com\"\npassword = {{ env = \"STUB_PW\" }}\nsession = {{ path = \"session.json\" }}\n",
+            stub.url
+        ),
+    );
+    let open = |name: &str, done: &Path| {
+        let cmd = format!(
+            "cd {dir} && STUB_PW=pw-trusted XDG_STATE_HOME={state} {bin} -c {ws} --no-color; touch {done}",
+            dir = dir.path().display(),
+            state = state.display(),
+            bin = bin_path().display(),
+            ws = ws.display(),
+            done = done.display()
+        );
+        let t = Tmux::start(name, &cmd, 160, 40);
+        t.wait_for("1 Connections");
+        t
+    };
+    let done = dir.path().join("done-1");
+    let t = open("trust-refused", &done);
+    t.keys(&["Down", "r"]);
+    let screen = t.wait_for("sets settings.apple_auth_url");
+    assert!(!screen.contains("Two-factor code"), "{screen}");
+    t.quit(&done);
+    assert_eq!(sent(&stub), 0, "the TUI's sign-in reached the file's host");
+
+    // Trusted on this host: the same keys reach the stub and ask for the code.
+    trusted_in(&state, &ws);
+    let done = dir.path().join("done-2");
+    let t = open("trust-allowed", &done);
+    t.keys(&["Down", "r"]);
+    t.wait_for("Two-factor code");
+    t.keys(&["Escape"]);
+    t.quit(&done);
+    assert!(sent(&stub) > 0);
+}
