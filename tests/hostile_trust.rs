@@ -155,6 +155,21 @@ fn a_loopback_api_base_url_from_the_file_gets_nothing_until_trust_and_nothing_af
         "{}",
         shown.stdout
     );
+    // A value with terminal escapes is shown escaped, never raw.
+    let hostile = dir.path().join("hostile.toml");
+    write(
+        &hostile,
+        "version = 1\nyou = \"a@example.com\"\n\n[settings.vault]\nprefix = \"x\\u001b]52;c;aGk=\\u0007\\u202e\"\n",
+    );
+    let r = in_state(&state, &hostile, &["trust", "--show"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("settings.vault.prefix = \"x\\x1b]52;c;aGk=\\x07\\u{202e}\""),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains('\u{1b}') && !r.stdout.contains('\u{202e}'));
     // `--show` trusts nothing.
     assert_ne!(test(&state).code, 0);
     assert!(first.requests().is_empty());

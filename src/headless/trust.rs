@@ -8,10 +8,9 @@ use crate::cli::TrustArgs;
 use crate::store::trust::{self, Guarded, Status, Why};
 use crate::terminal_text::clean_line;
 
-/// `key = "value"`, the value as a quoted string with every control character escaped.
+/// `key = "value"`, every control character of the value shown escaped (`\x1b`) by the one sanitizer.
 fn line(g: &Guarded) -> String {
-    let quoted = serde_json::Value::String(g.value.clone()).to_string();
-    format!("  {} = {}", g.key, clean_line(&quoted))
+    format!("  {} = \"{}\"", g.key, clean_line(&g.value))
 }
 
 fn shown(path: &Path) -> String {
