@@ -350,7 +350,7 @@ pub struct SignInArgs {
     /// Keep the session cookies in this file (0600) instead of the OS keyring
     #[arg(long, value_name = "PATH")]
     pub session_file: Option<PathBuf>,
-    /// Apple's sign-in endpoint (proxies, tests); also APPLE_CONN_APPLE_AUTH_URL; [settings] apple_auth_url only for Apple or loopback hosts
+    /// Apple's sign-in endpoint (proxies, tests); also APPLE_CONN_APPLE_AUTH_URL; [settings] apple_auth_url only once this host trusts the file (apple-conn trust)
     #[arg(long, value_name = "URL")]
     pub apple_auth_url: Option<String>,
     /// Record the sign-in at this instant (RFC 3339) instead of the clock
@@ -376,7 +376,7 @@ pub struct ReauthArgs {
 pub struct TestArgs {
     /// An API key's name (or key ID), or an Apple ID
     pub name: String,
-    /// App Store Connect API base URL (proxies, tests); also APPLE_CONN_API_BASE_URL; [settings] api_base_url only for Apple or loopback hosts
+    /// App Store Connect API base URL (proxies, tests); also APPLE_CONN_API_BASE_URL; [settings] api_base_url only once this host trusts the file (apple-conn trust)
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
     /// Seconds to wait for Apple

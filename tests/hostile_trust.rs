@@ -155,6 +155,21 @@ fn a_loopback_api_base_url_from_the_file_gets_nothing_until_trust_and_nothing_af
         "{}",
         shown.stdout
     );
+    // A value with terminal escapes is shown escaped, never raw.
+    let hostile = dir.path().join("hostile.toml");
+    write(
+        &hostile,
+        "version = 1\nyou = \"a@example.com\"\n\n[settings.vault]\nprefix = \"x\\u001b]52;c;aGk=\\u0007\\u202e\"\n",
+    );
+    let r = in_state(&state, &hostile, &["trust", "--show"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("settings.vault.prefix = \"x\\x1b]52;c;aGk=\\x07\\u{202e}\""),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains('\u{1b}') && !r.stdout.contains('\u{202e}'));
     // `--show` trusts nothing.
     assert_ne!(test(&state).code, 0);
     assert!(first.requests().is_empty());
@@ -408,7 +423,7 @@ fn doctor_notify_from_keeps_the_webhook_url_out_of_argv_and_messages() {
     let hook = Listener::start("200 OK", Duration::from_millis(1500));
     let secret_path = "/services/T000/B000/hook-secret-4242";
     let url = format!("{}{secret_path}", hook.url("http"));
-    let mut child = bin()
+    let child = bin()
         .env("HOOK", &url)
         .arg("-c")
         .arg(&ws)
@@ -821,4 +836,56 @@ fn the_tuis_sign_in_shows_the_refusal_and_sends_nothing() {
         listener.requests().is_empty(),
         "the TUI signed in at the file's host"
     );
+}
+
+#[test]
+fn the_real_tui_refuses_an_untrusted_apple_auth_url_in_its_status_line() {
+    use common::tmux::Tmux;
+    if !require(have("tmux"), "tmux") || !require(have("openssl"), "openssl") {
+        return;
+    }
+    let Some(stub) = signin_stub::stub(&[]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let ws = dir.path().join("workspace.toml");
+    openssl_p256(dir.path(), "ci.p8");
+    write(
+        &ws,
+        &format!(
+            "version = 1\nyou = \"trusted@example.com\"\n\n[settings]\napple_auth_url = \"{}\"\n\n[[api_keys]]\nname = \"CI key\"\nkey_id = \"ABCDE12345\"\nissuer_id = \"{ISSUER}\"\nprivate_key = {{ path = \"ci.p8\" }}\n\n[[apple_ids]]\napple_id = \"trusted@example.com\"\npassword = {{ env = \"STUB_PW\" }}\nsession = {{ path = \"session.json\" }}\n",
+            stub.url
+        ),
+    );
+    let open = |name: &str, done: &Path| {
+        let cmd = format!(
+            "cd {dir} && STUB_PW=pw-trusted XDG_STATE_HOME={state} {bin} -c {ws} --no-color; touch {done}",
+            dir = dir.path().display(),
+            state = state.display(),
+            bin = bin_path().display(),
+            ws = ws.display(),
+            done = done.display()
+        );
+        let t = Tmux::start(name, &cmd, 160, 40);
+        t.wait_for("1 Connections");
+        t
+    };
+    let done = dir.path().join("done-1");
+    let t = open("trust-refused", &done);
+    t.keys(&["Down", "r"]);
+    let screen = t.wait_for("sets settings.apple_auth_url");
+    assert!(!screen.contains("Two-factor code"), "{screen}");
+    t.quit(&done);
+    assert_eq!(sent(&stub), 0, "the TUI's sign-in reached the file's host");
+
+    // Trusted on this host: the same keys reach the stub and ask for the code.
+    trusted_in(&state, &ws);
+    let done = dir.path().join("done-2");
+    let t = open("trust-allowed", &done);
+    t.keys(&["Down", "r"]);
+    t.wait_for("Two-factor code");
+    t.keys(&["Escape"]);
+    t.quit(&done);
+    assert!(sent(&stub) > 0);
 }

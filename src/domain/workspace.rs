@@ -83,7 +83,7 @@ pub struct VaultSettings {
     pub namespace: Option<String>,
     #[serde(default)]
     pub ca_cert: Option<String>,
-    /// Used only when loopback or equal to this host's own VAULT_ADDR.
+    /// Used only once this host trusts the file (`apple-conn trust`) and names no vault of its own.
     #[serde(default)]
     pub address: Option<String>,
 }

@@ -23,15 +23,8 @@ use crate::secrets::{SecretStore, SecretValue};
 use crate::store::Loaded;
 
 /// Flag over environment variable over workspace setting (from the file only once it is trusted).
-pub fn endpoints(
-    flag: Option<&str>,
-    file: Option<(&Path, &Workspace)>,
-) -> Result<Endpoints, Failure> {
-    let file = file.map(|(path, ws)| crate::ops::endpoints::FromFile {
-        path,
-        settings: &ws.settings,
-    });
-    sign_in::endpoints(flag, file).map_err(|e| Failure::new(2, format!("apple auth URL: {e}")))
+pub fn endpoints(flag: Option<&str>, loaded: Option<&Loaded>) -> Result<Endpoints, Failure> {
+    sign_in::endpoints(flag, loaded).map_err(|e| Failure::new(2, format!("apple auth URL: {e}")))
 }
 
 pub(super) fn signin_failure(e: SignInError) -> Failure {
@@ -292,7 +285,7 @@ pub fn add_apple_id(path: &Path, keyring: &dyn SecretStore, args: &AddAppleIdArg
     // Where the password would go is settled (and an untrusted file refused) before it is asked for.
     let service = Service::Apple(endpoints(
         args.signin.apple_auth_url.as_deref(),
-        Some((path, ws)),
+        Some(&loaded),
     )?);
     let reference = |src: &SecretSource| -> Result<SecretRef, Failure> {
         match args.store {
@@ -433,7 +426,7 @@ pub fn reauth(path: &Path, keyring: &dyn SecretStore, args: &ReauthArgs) -> CmdR
         .ok_or_else(|| op_failure(SignInOpError::NoAppleId(args.apple_id.clone())))?;
     let service = Service::Apple(endpoints(
         args.signin.apple_auth_url.as_deref(),
-        Some((&loaded.path, &loaded.workspace)),
+        Some(&loaded),
     )?);
     let password = match &args.password_from {
         Some(from) => Some(read_secret(from, "--password-from", "password")?.1),
@@ -580,10 +573,7 @@ pub fn session(path: &Path, keyring: &dyn SecretStore, cmd: &SessionCommand) -> 
         } => {
             let now = super::now(now)?;
             let s = stored_session(&loaded, keyring, apple_id)?;
-            let ep = endpoints(
-                apple_auth_url.as_deref(),
-                Some((&loaded.path, &loaded.workspace)),
-            )?;
+            let ep = endpoints(apple_auth_url.as_deref(), Some(&loaded))?;
             match sign_in::check_session(&ep, &s.to_stored(), now) {
                 Ok(Some(info)) => {
                     let text = format!(

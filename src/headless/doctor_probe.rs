@@ -43,15 +43,10 @@ pub fn read_key(
 /// `now`: the token's instant (the real time: Apple judges it).
 pub fn test_key(loaded: &Loaded, key: &ApiKey, pem: &SecretValue, now: DateTime<Utc>) -> KeyLive {
     // The one URL policy of `apple-conn test`: the file's api_base_url only once this host trusts it.
-    let file = crate::ops::endpoints::FromFile {
-        path: &loaded.path,
-        settings: &loaded.workspace.settings,
+    let base = match crate::ops::test::api_base(loaded, None) {
+        Ok(base) => base,
+        Err(e) => return KeyLive::Unreachable(format!("App Store Connect API URL: {e}")),
     };
-    let base =
-        match crate::ops::endpoints::choose(&crate::ops::endpoints::API_BASE, None, Some(file)) {
-            Ok(chosen) => chosen.url.to_string(),
-            Err(e) => return KeyLive::Unreachable(format!("App Store Connect API URL: {e}")),
-        };
     let token = match jwt::mint(key, pem, now.timestamp(), jwt::DEFAULT_TTL, &[]) {
         Ok(t) => t,
         Err(e) => return KeyLive::Rejected(vec![e.to_string()]),
@@ -78,7 +73,7 @@ pub fn check_session(
         Ok(s) => s,
         Err(f) => return SessionLive::NotStored(f.message),
     };
-    let ep = match super::apple_id::endpoints(None, Some((&loaded.path, &loaded.workspace))) {
+    let ep = match super::apple_id::endpoints(None, Some(loaded)) {
         Ok(ep) => ep,
         Err(f) => return SessionLive::Unreachable(f.message),
     };

@@ -65,10 +65,7 @@ pub fn perform(
             format!("no Apple ID connection {id}: add it with `apple-conn add apple-id`"),
         )
     })?;
-    let ep = endpoints(
-        args.apple_auth_url.as_deref(),
-        Some((&loaded.path, &loaded.workspace)),
-    )?;
+    let ep = endpoints(args.apple_auth_url.as_deref(), Some(loaded))?;
     let stored = stored_session(loaded, keyring, id)?;
     let secrets = Secrets {
         keyring,

@@ -54,17 +54,8 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &TestArgs) -> CmdRe
         return Ok(code);
     }
     let key = super::tokens::find_key(loaded, &args.name)?;
-    let base = crate::ops::endpoints::choose(
-        &crate::ops::endpoints::API_BASE,
-        args.base_url.as_deref(),
-        Some(crate::ops::endpoints::FromFile {
-            path: &loaded.path,
-            settings: &ws.settings,
-        }),
-    )
-    .map_err(|e| Failure::new(2, e))?
-    .url
-    .to_string();
+    let base = crate::ops::test::api_base(loaded, args.base_url.as_deref())
+        .map_err(|e| Failure::new(2, e))?;
     let pem = read_key_pem(&loaded.path, keyring, key)?;
     let token = jwt::mint(key, &pem, now.timestamp(), jwt::DEFAULT_TTL, &[])
         .map_err(|e| Failure::new(1, e.to_string()))?;

@@ -8,10 +8,9 @@ use crate::cli::TrustArgs;
 use crate::store::trust::{self, Guarded, Status, Why};
 use crate::terminal_text::clean_line;
 
-/// `key = "value"`, the value as a quoted string with every control character escaped.
+/// `key = "value"`, every control character of the value shown escaped (`\x1b`) by the one sanitizer.
 fn line(g: &Guarded) -> String {
-    let quoted = serde_json::Value::String(g.value.clone()).to_string();
-    format!("  {} = {}", g.key, clean_line(&quoted))
+    format!("  {} = \"{}\"", g.key, clean_line(&g.value))
 }
 
 fn shown(path: &Path) -> String {
@@ -47,9 +46,9 @@ pub fn trust(path: &Path, args: &TrustArgs) -> CmdResult {
 
 fn show(path: &Path, settings: &crate::domain::workspace::Settings) -> CmdResult {
     let (guarded, status) = trust::status(path, settings);
-    let canonical = trust::canonical(path)
-        .map(|p| shown(&p))
-        .unwrap_or_else(|_| shown(path));
+    let canonical = trust::canonical(path).unwrap_or_else(|_| path.to_path_buf());
+    let quoted = clean_line(&trust::shell_word(&canonical.to_string_lossy()));
+    let canonical = shown(&canonical);
     if status == Status::NothingGuarded {
         println!(
             "{canonical} sets no guarded setting to anything but its default: nothing needs trust"
@@ -77,7 +76,7 @@ fn show(path: &Path, settings: &crate::domain::workspace::Settings) -> CmdResult
     };
     println!("{verdict}");
     if status != Status::Trusted {
-        println!("Check each value; `apple-conn trust -c {canonical}` makes them take effect.");
+        println!("Check each value; `apple-conn trust -c {quoted}` makes them take effect.");
     }
     Ok(0)
 }

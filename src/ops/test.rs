@@ -32,6 +32,18 @@ pub struct Prepared {
     minted_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// The App Store Connect API for `test`, the TUI's `T` and `doctor --live`: the flag over
+/// APPLE_CONN_API_BASE_URL over the file's `api_base_url` (only once this host trusts the file).
+pub fn api_base(loaded: &Loaded, flag: Option<&str>) -> Result<String, String> {
+    let file = endpoint::FromFile {
+        path: &loaded.path,
+        settings: &loaded.workspace.settings,
+    };
+    Ok(endpoint::choose(&endpoint::API_BASE, flag, Some(file))?
+        .url
+        .to_string())
+}
+
 /// `base` overrides `settings.api_base_url`; both go through the one URL policy (and trust).
 pub fn prepare(
     loaded: &Loaded,
@@ -40,18 +52,7 @@ pub fn prepare(
     base: Option<&str>,
     clock: Clock,
 ) -> Result<Prepared, TestError> {
-    // The one URL policy: the file alone cannot send the token to a host it chose.
-    let base = endpoint::choose(
-        &endpoint::API_BASE,
-        base,
-        Some(endpoint::FromFile {
-            path: &loaded.path,
-            settings: &loaded.workspace.settings,
-        }),
-    )
-    .map_err(TestError::BaseUrl)?
-    .url
-    .to_string();
+    let base = api_base(loaded, base).map_err(TestError::BaseUrl)?;
     let pem = super::keys::read_key_pem(&loaded.path, keyring, key).map_err(TestError::Key)?;
     let now = clock.now();
     let token = jwt::mint(key, &pem, now.timestamp(), jwt::DEFAULT_TTL, &[])

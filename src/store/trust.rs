@@ -55,8 +55,10 @@ pub struct Untrusted {
 
 impl fmt::Display for Untrusted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let file = self.workspace.display();
-        let quoted = shell_word(&self.workspace.to_string_lossy());
+        // A path is text from outside: no control character reaches a terminal through it.
+        let file = crate::terminal_text::clean_line(&self.workspace.display().to_string());
+        let quoted =
+            crate::terminal_text::clean_line(&shell_word(&self.workspace.to_string_lossy()));
         let settings = self.settings.join(", ");
         match &self.why {
             Why::NeverTrusted => write!(

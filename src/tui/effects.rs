@@ -441,15 +441,9 @@ impl Runner {
         match &self.service {
             Service::Apple(_) if !self.auth_from_workspace => Ok(self.service.clone()),
             Service::Demo => Ok(Service::Demo),
-            Service::Apple(_) => {
-                let file = crate::ops::endpoints::FromFile {
-                    path: &loaded.path,
-                    settings: &loaded.workspace.settings,
-                };
-                sign_in::endpoints(self.apple_auth_flag.as_deref(), Some(file))
-                    .map(Service::Apple)
-                    .map_err(|e| format!("apple auth URL: {e}"))
-            }
+            Service::Apple(_) => sign_in::endpoints(self.apple_auth_flag.as_deref(), Some(loaded))
+                .map(Service::Apple)
+                .map_err(|e| format!("apple auth URL: {e}")),
         }
     }
 

@@ -37,11 +37,12 @@ pub enum Service {
 
 /// Apple's sign-in endpoints for a workspace: the flag over APPLE_CONN_APPLE_AUTH_URL over the
 /// file's `apple_auth_url` (taken only once this host trusts the file) over Apple's.
-pub fn endpoints(
-    flag: Option<&str>,
-    file: Option<crate::apple::endpoint::FromFile>,
-) -> Result<Endpoints, String> {
+pub fn endpoints(flag: Option<&str>, loaded: Option<&Loaded>) -> Result<Endpoints, String> {
     use crate::apple::endpoint;
+    let file = loaded.map(|l| endpoint::FromFile {
+        path: &l.path,
+        settings: &l.workspace.settings,
+    });
     let chosen = endpoint::choose(&endpoint::APPLE_AUTH, flag, file)?;
     let url = chosen.overridden.then(|| chosen.url.to_string());
     Endpoints::new(url.as_deref())
