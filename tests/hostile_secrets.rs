@@ -98,7 +98,10 @@ echo "--- end"
     assert_eq!(rounds_out.len(), rounds, "{stdout}");
     for round in rounds_out {
         let round = round.split("--- end").next().unwrap();
-        let codes: Vec<&str> = round.lines().filter(|l| l.starts_with(['a', 'b']) && l.contains('=')).collect();
+        let codes: Vec<&str> = round
+            .lines()
+            .filter(|l| l.starts_with(['a', 'b']) && l.contains('='))
+            .collect();
         let winners = codes.iter().filter(|l| l.ends_with("=0")).count();
         assert_eq!(winners, 1, "exactly one add wins: {round}");
         assert!(
@@ -112,9 +115,15 @@ echo "--- end"
             .find_map(|l| l.strip_prefix("fingerprint: "))
             .unwrap();
         let entry = round.split("entry:\n").nth(1).unwrap();
-        assert!(!entry.starts_with("NO ENTRY"), "the winner's secret was deleted: {round}");
+        assert!(
+            !entry.starts_with("NO ENTRY"),
+            "the winner's secret was deleted: {round}"
+        );
         let stored = fingerprint(entry.split("\ntoken:").next().unwrap());
-        assert_eq!(stored, listed, "the entry holds the key the workspace lists: {round}");
+        assert_eq!(
+            stored, listed,
+            "the entry holds the key the workspace lists: {round}"
+        );
         assert!(stored == fa || stored == fb);
         assert!(round.contains("token: ok"), "{round}");
     }
@@ -127,13 +136,34 @@ fn an_apple_id_with_a_slash_is_refused_and_cannot_alias() {
     let dir = tempfile::tempdir().unwrap();
     let ws = base_workspace(dir.path());
     let w = ws.to_str().unwrap();
-    for bad in ["dev@example.com/", "dev@example.com%2F", "dev@example.com#x", "dev@exa mple.com", "dev@example.com?a", "dev\n@example.com"] {
+    for bad in [
+        "dev@example.com/",
+        "dev@example.com%2F",
+        "dev@example.com#x",
+        "dev@exa mple.com",
+        "dev@example.com?a",
+        "dev\n@example.com",
+    ] {
         let mut c = bin();
-        c.args(["-c", w, "add", "apple-id", "--apple-id", bad, "--password-from", "env:PW"])
-            .env("PW", "pw");
+        c.args([
+            "-c",
+            w,
+            "add",
+            "apple-id",
+            "--apple-id",
+            bad,
+            "--password-from",
+            "env:PW",
+        ])
+        .env("PW", "pw");
         let r = run(&mut c);
         assert_eq!(r.code, 2, "{bad}: {}", r.all());
-        assert!(r.stderr.contains("which an email address cannot") || r.stderr.contains("must be an email address"), "{}", r.stderr);
+        assert!(
+            r.stderr.contains("which an email address cannot")
+                || r.stderr.contains("must be an email address"),
+            "{}",
+            r.stderr
+        );
     }
     let text = std::fs::read_to_string(&ws).unwrap();
     write(
@@ -146,7 +176,11 @@ fn an_apple_id_with_a_slash_is_refused_and_cannot_alias() {
     );
     let r = run(bin().args(["-c", w, "check"]));
     assert_ne!(r.code, 0, "{}", r.all());
-    assert!(r.all().contains("dev@example.com/") && r.all().contains("'/'"), "{}", r.all());
+    assert!(
+        r.all().contains("dev@example.com/") && r.all().contains("'/'"),
+        "{}",
+        r.all()
+    );
 }
 
 #[test]
@@ -174,7 +208,11 @@ secret-tool lookup service apple-conn username '{id}/apple-id/dev@example.com/pa
     );
     let (ok, stdout, stderr) = in_keyring(dir.path(), &script);
     assert!(ok, "{stdout}\n{stderr}");
-    assert_eq!(section(&stdout, "left").trim(), "real-password", "{stdout}\n{stderr}");
+    assert_eq!(
+        section(&stdout, "left").trim(),
+        "real-password",
+        "{stdout}\n{stderr}"
+    );
 }
 
 /// Hole 10: `check --secrets` on someone else's workspace (another id, the same key id) must not

@@ -30,7 +30,9 @@ fn piece() -> impl Strategy<Value = String> {
         Just("TEAM000001".to_string()),
         "[\\x01-\\x1f\\x7f]{1,3}",
         "[a-zA-Z0-9 ]{0,6}",
-        any::<char>().prop_filter("no NUL", |c| *c != '\0').prop_map(String::from),
+        any::<char>()
+            .prop_filter("no NUL", |c| *c != '\0')
+            .prop_map(String::from),
     ]
 }
 
@@ -82,7 +84,16 @@ fn case() -> impl Strategy<Value = Case> {
         hostile(),
     )
         .prop_map(
-            |(step, key_name, team_id, team_name, team_input, input_name, input_value, env_value)| {
+            |(
+                step,
+                key_name,
+                team_id,
+                team_name,
+                team_input,
+                input_name,
+                input_value,
+                env_value,
+            )| {
                 Case {
                     step,
                     key_name,
@@ -170,7 +181,16 @@ fn check(c: &Case) -> Result<(), TestCaseError> {
     let w = ws.to_str().unwrap();
     let env = |format: &str| {
         run(bin().current_dir(dir.path()).args([
-            "-c", w, "env", "--app", "app", "--step", c.step, "--format", format, "--now",
+            "-c",
+            w,
+            "env",
+            "--app",
+            "app",
+            "--step",
+            c.step,
+            "--format",
+            format,
+            "--now",
             "2026-11-24T12:00:00Z",
         ]))
     };
@@ -206,7 +226,13 @@ fn check(c: &Case) -> Result<(), TestCaseError> {
             .filter(|(k, v)| base.get(k) != Some(v) && k != "_")
             .collect();
         set.remove("SHLVL");
-        prop_assert_eq!(&set, &expected, "{} set other variables:\n{}", sh, shell.stdout);
+        prop_assert_eq!(
+            &set,
+            &expected,
+            "{} set other variables:\n{}",
+            sh,
+            shell.stdout
+        );
     }
     Ok(())
 }

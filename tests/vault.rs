@@ -943,11 +943,18 @@ fn a_failed_move_on_host_b_leaves_host_a_entry_readable() {
         assert_eq!(r.code, 0, "host A can no longer read its key: {}", r.all());
         assert_eq!(
             bao.value(&path),
-            std::fs::read_to_string(&key_a).unwrap().trim_end().to_string() + "\n",
+            std::fs::read_to_string(&key_a)
+                .unwrap()
+                .trim_end()
+                .to_string()
+                + "\n",
         );
     };
     a_reads();
-    for (case, same_key) in [("same key, a later failure", true), ("a different key", false)] {
+    for (case, same_key) in [
+        ("same key, a later failure", true),
+        ("a different key", false),
+    ] {
         let b = Host::new(&bao, &bao.team_token(), false);
         team_workspace(&b);
         let key_b = if same_key {
@@ -987,7 +994,10 @@ if "$B" -c "$W" secrets move --to vault; then echo "--- MOVED"; else echo "--- m
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{case}: {stdout}\n{stderr}");
-        assert!(stdout.contains("--- move failed"), "{case}: {stdout}\n{stderr}");
+        assert!(
+            stdout.contains("--- move failed"),
+            "{case}: {stdout}\n{stderr}"
+        );
         if !same_key {
             assert!(
                 stderr.contains("already holds a different secret"),
@@ -996,6 +1006,9 @@ if "$B" -c "$W" secrets move --to vault; then echo "--- MOVED"; else echo "--- m
         }
         a_reads();
         let meta = bao.kv_json(&["metadata", "get", "-format=json", "-mount=secret", &path]);
-        assert_eq!(meta["data"]["current_version"], 1, "{case}: overwritten: {meta}");
+        assert_eq!(
+            meta["data"]["current_version"], 1,
+            "{case}: overwritten: {meta}"
+        );
     }
 }

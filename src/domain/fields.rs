@@ -45,9 +45,9 @@ pub fn apple_id(value: &str) -> Result<(), String> {
             || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
     };
     let domain_ok = domain.contains('.')
-        && domain
-            .split('.')
-            .all(|label| !label.is_empty() && label.chars().all(|c| c.is_alphanumeric() || c == '-'));
+        && domain.split('.').all(|label| {
+            !label.is_empty() && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
     if let Some(c) = value.chars().filter(|c| *c != '@').find(|c| forbidden(*c)) {
         return Err(format!(
             "Apple ID `{value}` holds {c:?}, which an email address cannot: write the address alone, e.g. alice@example.com"

@@ -56,7 +56,7 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &CheckArgs) -> CmdR
             };
             let text = serde_json::to_string_pretty(&report)
                 .map_err(|e| Failure::new(2, format!("cannot encode the report: {e}")))?;
-            println!("{text}");
+            super::raw_out(&format!("{text}\n")); // raw: JSON (it escapes control characters itself)
         }
         TextJson::Text => {
             for p in &located {

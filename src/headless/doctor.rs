@@ -41,7 +41,7 @@ pub fn run(
     match look(config, keyring, args, now) {
         Ok(report) => {
             match args.format {
-                TextJson::Text => out(&report.text()),
+                TextJson::Text => out(&crate::terminal_text::clean(&report.text())),
                 TextJson::Json => out(&format!("{}\n", json(&report))),
             }
             if let Some(url) = notify.as_deref()
@@ -78,7 +78,7 @@ fn unknown(
         "detail": message,
     });
     match format {
-        TextJson::Text => out(&text),
+        TextJson::Text => out(&crate::terminal_text::clean(&text)),
         TextJson::Json => out(&format!("{body:#}\n")),
     }
     if let Some(url) = notify {
@@ -89,13 +89,9 @@ fn unknown(
     Ok(Status::Unknown.exit_code())
 }
 
-/// Writes the report; a closed pipe (`doctor | head -1`) is not worth a panic.
+/// Writes the report (text already cleaned, or JSON).
 fn out(text: &str) {
-    use std::io::Write as _;
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush());
+    super::raw_out(text); // raw: JSON, or the text report cleaned by the caller
 }
 
 fn json(report: &Report) -> String {

@@ -37,7 +37,7 @@ pub fn fastlane(
                 path.display()
             );
         }
-        None => println!("{}", text.expose()),
+        None => super::raw_out(&format!("{}\n", text.expose())), // raw: the API key JSON
     }
     Ok(0)
 }
@@ -186,7 +186,7 @@ pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdRes
                 "receives": receives,
                 "messages": r.messages(),
             });
-            println!("{doc}");
+            super::raw_out(&format!("{doc}\n")); // raw: JSON
         }
         ShellJson::Shell => {
             // Generated line by line: every text from the workspace is a quoted word or a comment.
@@ -206,7 +206,9 @@ pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdRes
                 match (is_env, value) {
                     (true, Some(v)) => script.export(&name, &v),
                     (true, None) => script.unset(&name),
-                    (false, Some(v)) if v.is_empty() => script.comment(&format!("argument: {name}")),
+                    (false, Some(v)) if v.is_empty() => {
+                        script.comment(&format!("argument: {name}"))
+                    }
                     (false, Some(v)) => script.comment(&format!(
                         "argument: {name} {}",
                         if v.contains('\n') {
@@ -218,9 +220,8 @@ pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdRes
                     (false, None) => script.comment(&format!("{name}: unset")),
                 }
             }
-            print!("{}", script.finish());
+            super::raw_out(&script.finish()); // raw: shell code, quoted by shell_script
         }
     }
     Ok(0)
 }
-

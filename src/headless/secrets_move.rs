@@ -7,8 +7,8 @@ use super::{CmdResult, Failure};
 use crate::cli::MoveTarget;
 use crate::domain::secret_ref::{SecretRef, VaultRef};
 use crate::secrets::{EntryName, SecretStore, SecretValue, Secrets, Written, vault};
-use crate::terminal_text::say;
 use crate::store::{self, edit};
+use crate::terminal_text::say;
 
 /// One secret the workspace owns, and which field of which connection points to it.
 struct Owned {

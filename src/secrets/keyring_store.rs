@@ -206,7 +206,6 @@ impl LazyKeyring {
     fn pending_scope(&self) -> Option<String> {
         crate::store::workspace_id::pending(self.workspace.as_deref()?)
     }
-
 }
 
 impl SecretStore for LazyKeyring {

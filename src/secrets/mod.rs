@@ -35,9 +35,8 @@ pub fn segment(id: &str) -> std::borrow::Cow<'_, str> {
     if id == "." || id == ".." {
         return id.replace('.', "%2E").into();
     }
-    let escape = |c: char| {
-        matches!(c, '%' | '/' | '?' | '#' | '\\') || c.is_whitespace() || c.is_control()
-    };
+    let escape =
+        |c: char| matches!(c, '%' | '/' | '?' | '#' | '\\') || c.is_whitespace() || c.is_control();
     if !id.chars().any(escape) {
         return id.into();
     }

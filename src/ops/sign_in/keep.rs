@@ -62,9 +62,10 @@ pub fn add_apple_id(
 ) -> Result<Added, SignInOpError> {
     // Held from the check through the save (the sign-in included): a second `add` of the same
     // Apple ID waits, then fails before it writes a secret.
-    let _lock = target
-        .lock()
-        .map_err(|error| SignInOpError::Save { error, leftovers: Vec::new() })?;
+    let _lock = target.lock().map_err(|error| SignInOpError::Save {
+        error,
+        leftovers: Vec::new(),
+    })?;
     let now = match target {
         Target::Disk(_) => Some(target.current().map_err(|error| SignInOpError::Save {
             error,

@@ -298,13 +298,23 @@ impl Client {
 
     /// The keys directly below `path` (folders end in `/`); none when there is nothing.
     pub fn list(&self, path: &str) -> Result<Vec<String>, SecretError> {
-        let reply = self.call("GET", &[&self.mount, "metadata", path], Some("list=true"), None)?;
+        let reply = self.call(
+            "GET",
+            &[&self.mount, "metadata", path],
+            Some("list=true"),
+            None,
+        )?;
         match reply.status {
             200 => Ok(reply
                 .body
                 .pointer("/data/keys")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(String::from)
+                        .collect()
+                })
                 .unwrap_or_default()),
             404 => Ok(Vec::new()),
             _ => Err(self.failure(&reply, path, Op::Read)),

@@ -227,7 +227,11 @@ impl VaultStore {
                 Ok(Wrote::Superseded {
                     read: read.version,
                     version: later.version,
-                    by: later.data.as_ref().map(writer_of).unwrap_or_else(|| "a deletion".into()),
+                    by: later
+                        .data
+                        .as_ref()
+                        .map(writer_of)
+                        .unwrap_or_else(|| "a deletion".into()),
                 })
             }
             Err(WriteError::Other(e)) => Err(e),
@@ -288,7 +292,11 @@ impl VaultStore {
                     if folders.len() + out.len() < 10_000 {
                         folders.push(rel);
                     }
-                } else if self.fresh(&format!("{}/{rel}", self.prefix))?.data.is_some() {
+                } else if self
+                    .fresh(&format!("{}/{rel}", self.prefix))?
+                    .data
+                    .is_some()
+                {
                     out.push(rel);
                 }
             }
@@ -334,7 +342,9 @@ impl VaultStore {
         value: &SecretValue,
     ) -> Result<(), SecretError> {
         match r {
-            VaultRef::Entry => self.renew_at(&self.entry_path(name), value).and_then(superseded_is_error),
+            VaultRef::Entry => self
+                .renew_at(&self.entry_path(name), value)
+                .and_then(superseded_is_error),
             // The team's own secret: apple-conn reads it, never rewrites it.
             VaultRef::Path { path, field } => Err(SecretError::ReadOnly(self.shown(path, field))),
         }
@@ -361,7 +371,9 @@ pub fn entry_path(prefix: &str, name: &EntryName) -> String {
 /// For callers that need the write to land: a lost renewal is an error naming the winner.
 pub fn superseded_is_error(w: Wrote) -> Result<(), SecretError> {
     match w {
-        Wrote::Superseded { read, version, by } => Err(SecretError::Failed(superseded_text(read, version, &by))),
+        Wrote::Superseded { read, version, by } => {
+            Err(SecretError::Failed(superseded_text(read, version, &by)))
+        }
         _ => Ok(()),
     }
 }
