@@ -117,7 +117,9 @@ export_development_team = {team}
     ] {
         // The host's own variable names the same loopback server: no trust needed for it.
         let mut c = bin();
-        c.env("APPLE_CONN_API_BASE_URL", &asc).args(["-c", w]).args(&args);
+        c.env("APPLE_CONN_API_BASE_URL", &asc)
+            .args(["-c", w])
+            .args(&args);
         let r = run(&mut c);
         assert_escaped(&args.join(" "), &r.all());
         runs.push((args.join(" "), r));

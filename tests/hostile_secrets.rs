@@ -253,3 +253,74 @@ secret-tool lookup service apple-conn username '{other_id}/api-key/ABCDE12345' |
     );
     assert_eq!(section(&stdout, "theirs").trim(), "NONE", "{stdout}");
 }
+
+/// Hole 12: an entry in this workspace's scope that no connection refers to (what a killed run
+/// leaves) is named by `check --secrets` and deleted by `secrets prune`, which asks first: without
+/// a terminal it lists and needs --yes. Another workspace's entries are never touched.
+#[test]
+fn check_names_and_prune_deletes_unreferenced_entries() {
+    if !secret_service() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ws = base_workspace(dir.path());
+    let p8 = openssl_p256(dir.path(), "AuthKey_ABCDE12345.p8");
+    let other = "fedcba9876543210fedcba9876543210";
+    let script = format!(
+        r#"W='{ws}'
+"$B" -c "$W" add api-key --name ci --key-id ABCDE12345 --issuer-id {ISSUER} --p8 '{p8}'
+ID=$(sed -n 's/^workspace_id = "\(.*\)"$/\1/p' "$W")
+printf 'left-behind' | secret-tool store --label x service apple-conn username "$ID/apple-id/gone@example.com/session"
+printf 'theirs' | secret-tool store --label x service apple-conn username '{other}/api-key/ORPHAN1234'
+echo "--- check"
+"$B" -c "$W" check --secrets 2>&1 || true
+echo "--- prune without a terminal"
+if "$B" -c "$W" secrets prune </dev/null 2>&1; then echo "rc=0"; else echo "rc=$?"; fi
+secret-tool lookup service apple-conn username "$ID/apple-id/gone@example.com/session" || echo GONE
+echo
+echo "--- prune --yes"
+"$B" -c "$W" secrets prune --yes 2>&1
+echo "--- after"
+secret-tool lookup service apple-conn username "$ID/apple-id/gone@example.com/session" || echo GONE
+secret-tool lookup service apple-conn username '{other}/api-key/ORPHAN1234' || echo "THEIRS GONE"
+echo
+"$B" -c "$W" token ci >/dev/null && echo "token ok"
+echo "--- check again"
+"$B" -c "$W" check --secrets 2>&1 || true
+"#,
+        ws = ws.display(),
+        p8 = p8.display()
+    );
+    let (ok, stdout, stderr) = in_keyring(dir.path(), &script);
+    assert!(ok, "{stdout}\n{stderr}");
+    let check = section(&stdout, "check");
+    assert!(
+        check.contains("not referenced: apple-conn/")
+            && check.contains("/apple-id/gone@example.com/session"),
+        "{check}"
+    );
+    assert!(
+        !check.contains("ORPHAN1234"),
+        "another workspace's entry: {check}"
+    );
+    let asked = section(&stdout, "prune without a terminal");
+    assert!(
+        asked.contains("rc=1") && asked.contains("pass --yes"),
+        "{asked}"
+    );
+    assert!(
+        asked.contains("left-behind"),
+        "nothing deleted without --yes: {asked}"
+    );
+    let pruned = section(&stdout, "prune --yes");
+    assert!(pruned.contains("deleted 1 entry"), "{pruned}");
+    let after = section(&stdout, "after");
+    assert!(
+        after.contains("GONE") && after.contains("theirs") && after.contains("token ok"),
+        "{after}"
+    );
+    assert!(
+        !section(&stdout, "check again").contains("not referenced"),
+        "{stdout}"
+    );
+}

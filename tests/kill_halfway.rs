@@ -48,15 +48,31 @@ fn the_next_command_removes_what_a_kill_at_fsync_or_rename_left() {
         let p8 = openssl_p256(dir.path(), "AuthKey_ABCDE12345.p8");
         let w = ws.to_str().unwrap();
         let r = run(bin().args([
-            "-c", w, "add", "api-key", "--name", "CI key", "--key-id", "ABCDE12345",
-            "--issuer-id", ISSUER, "--p8", p8.to_str().unwrap(), "--store", "reference",
+            "-c",
+            w,
+            "add",
+            "api-key",
+            "--name",
+            "CI key",
+            "--key-id",
+            "ABCDE12345",
+            "--issuer-id",
+            ISSUER,
+            "--p8",
+            p8.to_str().unwrap(),
+            "--store",
+            "reference",
         ]));
         assert_eq!(r.code, 0, "{}", r.all());
         let out = dir.path().join("api_key.json");
         write(&out, "{}");
         // 1. The key JSON replacing an existing file: killed before its rename lands.
         assert!(
-            killed_at(syscalls, &ws, &["export", "fastlane", "CI key", "-o", out.to_str().unwrap()]),
+            killed_at(
+                syscalls,
+                &ws,
+                &["export", "fastlane", "CI key", "-o", out.to_str().unwrap()]
+            ),
             "{syscalls}: not killed"
         );
         let left = temps(dir.path());
@@ -67,7 +83,11 @@ fn the_next_command_removes_what_a_kill_at_fsync_or_rename_left() {
             "{syscalls}: the leftover holds the key: {copy}"
         );
         // 2. A workspace save killed the same way (the .bak first, then the file).
-        assert!(killed_at(syscalls, &ws, &["assign", "shop-ios", "--api-key", "CI key"]));
+        assert!(killed_at(
+            syscalls,
+            &ws,
+            &["assign", "shop-ios", "--api-key", "CI key"]
+        ));
         // Its load already swept the key's leftover; now the save's own is left.
         let left = temps(dir.path());
         assert!(
@@ -77,10 +97,16 @@ fn the_next_command_removes_what_a_kill_at_fsync_or_rename_left() {
         // The next command in that folder, even a read-only one, cleans up.
         let r = run(bin().args(["-c", w, "check"]));
         assert!(r.code <= 1, "{}", r.all());
-        assert_eq!(temps(dir.path()), Vec::<String>::new(), "{syscalls}: left after `check`");
+        assert_eq!(
+            temps(dir.path()),
+            Vec::<String>::new(),
+            "{syscalls}: left after `check`"
+        );
         // The file itself is whole: the old one (the kill came before the rename).
         assert!(
-            std::fs::read_to_string(&ws).unwrap().contains("[[api_keys]]"),
+            std::fs::read_to_string(&ws)
+                .unwrap()
+                .contains("[[api_keys]]"),
             "{syscalls}"
         );
     }
@@ -100,9 +126,9 @@ fn a_live_writers_temp_file_is_left_alone() {
         .unwrap()
         .parse()
         .unwrap();
-    let live = dir
-        .path()
-        .join(format!(".workspace.toml.tmp-{pid}-{start}-0123456789abcdef"));
+    let live = dir.path().join(format!(
+        ".workspace.toml.tmp-{pid}-{start}-0123456789abcdef"
+    ));
     write(&live, "in progress");
     let r = run(bin().args(["-c", ws.to_str().unwrap(), "check"]));
     assert!(r.code <= 1, "{}", r.all());

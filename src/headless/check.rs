@@ -37,6 +37,15 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &CheckArgs) -> CmdR
     }
     if args.secrets {
         problems.extend(super::references::check_secrets(ws, &loaded.path, keyring));
+        // Leftovers of a failed or killed run: entries in this workspace's scope nothing uses.
+        for (_, shown) in crate::ops::prune::find(loaded, keyring).entries {
+            problems.push(crate::domain::problem::Problem::warning(
+                crate::domain::problem::DocPath::root(),
+                format!(
+                    "not referenced: {shown}: no connection refers to it; `apple-conn secrets prune` deletes it"
+                ),
+            ));
+        }
     }
     let mut located = store::locate_all(loaded, &problems);
     located.extend(in_files);

@@ -59,6 +59,9 @@ pub fn run(cli: &Cli) -> CmdResult {
         Command::Secrets(crate::cli::SecretsCommand::Move { to }) => {
             super::secrets_move::run(&config_path(&cli.config)?, &keyring, *to)
         }
+        Command::Secrets(crate::cli::SecretsCommand::Prune { yes }) => {
+            super::secrets_prune::run(&config_path(&cli.config)?, &keyring, *yes)
+        }
         Command::Doctor(args) => super::doctor::run(&cli.config, &keyring, args),
         Command::Env(args) => {
             load(&cli.config).and_then(|l| super::export::env(&l, &keyring, args))

@@ -113,6 +113,7 @@ pub mod doctor_probe;
 pub mod export;
 pub mod secret_input;
 pub mod secrets_move;
+pub mod secrets_prune;
 pub mod session_refresh;
 pub mod test_connection;
 pub mod tokens;

@@ -5,6 +5,7 @@
 
 pub mod clock;
 pub mod keys;
+pub mod prune;
 pub mod refresh;
 pub mod remove;
 pub mod save;

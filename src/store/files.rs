@@ -139,7 +139,10 @@ pub fn temp_beside(path: &Path) -> std::path::PathBuf {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let (pid, start) = (std::process::id(), process_start(std::process::id()).unwrap_or(0));
+    let (pid, start) = (
+        std::process::id(),
+        process_start(std::process::id()).unwrap_or(0),
+    );
     path.with_file_name(format!(".{name}.tmp-{pid}-{start}-{}", hex::encode(bytes)))
 }
 
@@ -278,11 +281,22 @@ mod tests {
         // The same pid started at another time: a reused pid, so the writer is gone.
         let reused = format!(".ws.toml.tmp-{me}-{}-0123456789abcdef", start + 1);
         assert!(is_stale_temp(&reused, None));
-        assert!(is_stale_temp(".s.json.tmp-4194304999-1-0123456789abcdef", None));
+        assert!(is_stale_temp(
+            ".s.json.tmp-4194304999-1-0123456789abcdef",
+            None
+        ));
         let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
         assert!(is_stale_temp(".ws.toml.tmp-0123456789abcdef", Some(old)));
-        assert!(!is_stale_temp(".ws.toml.tmp-0123456789abcdef", Some(std::time::SystemTime::now())));
-        for other in ["ws.toml", ".ws.toml.bak", "x.tmp-1-2-3", ".ws.toml.tmp-a-b-0123456789abcdef"] {
+        assert!(!is_stale_temp(
+            ".ws.toml.tmp-0123456789abcdef",
+            Some(std::time::SystemTime::now())
+        ));
+        for other in [
+            "ws.toml",
+            ".ws.toml.bak",
+            "x.tmp-1-2-3",
+            ".ws.toml.tmp-a-b-0123456789abcdef",
+        ] {
             assert!(!is_stale_temp(other, None), "{other}");
         }
         let dir = tempfile::tempdir().unwrap();
