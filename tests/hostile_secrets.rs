@@ -3,6 +3,7 @@
 //! read-only look at someone else's workspace that used to move this host's keyring entries.
 
 mod common;
+mod signin_stub;
 
 use std::path::Path;
 use std::process::Command;
@@ -323,4 +324,40 @@ echo "--- check again"
         !section(&stdout, "check again").contains("not referenced"),
         "{stdout}"
     );
+}
+
+/// Hole 11: moving a session off a session file apple-conn wrote (`reauth --store keyring`)
+/// deletes that file: its live cookies never stay behind, untracked.
+#[test]
+fn moving_a_session_off_its_file_deletes_the_file() {
+    if !secret_service() {
+        return;
+    }
+    let Some(stub) = signin_stub::stub(&[]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.toml");
+    write(&ws, "version = 1\nyou = \"me@example.com\"\n");
+    let session = dir.path().join("session.json");
+    let script = format!(
+        r#"W='{ws}'
+export TEST_PW=pw-trusted TEST_CODE=123456
+"$B" -c "$W" add apple-id --apple-id trusted@example.com --password-from env:TEST_PW --store reference --session-file '{session}' --apple-auth-url '{url}' --code-from env:TEST_CODE
+if [ -f '{session}' ]; then echo "--- file written"; fi
+"$B" -c "$W" reauth trusted@example.com --store keyring --apple-auth-url '{url}' --code-from env:TEST_CODE
+ID=$(sed -n 's/^workspace_id = "\(.*\)"$/\1/p' "$W")
+if secret-tool lookup service apple-conn username "$ID/apple-id/trusted@example.com/session" >/dev/null; then echo "--- in keyring"; fi
+if [ -e '{session}' ]; then echo "--- FILE LEFT"; else echo "--- file gone"; fi
+"#,
+        ws = ws.display(),
+        url = stub.url,
+        session = session.display()
+    );
+    let (ok, stdout, stderr) = in_keyring(dir.path(), &script);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains("--- file written"), "{stdout}\n{stderr}");
+    assert!(stdout.contains("--- in keyring"), "{stdout}\n{stderr}");
+    assert!(stdout.contains("--- file gone"), "{stdout}\n{stderr}");
+    assert!(!std::fs::read_to_string(&ws).unwrap().contains("session.json"));
 }
