@@ -328,5 +328,9 @@ if [ -e '{session}' ]; then echo "--- FILE LEFT"; else echo "--- file gone"; fi
     assert!(stdout.contains("--- file written"), "{stdout}\n{stderr}");
     assert!(stdout.contains("--- in keyring"), "{stdout}\n{stderr}");
     assert!(stdout.contains("--- file gone"), "{stdout}\n{stderr}");
-    assert!(!std::fs::read_to_string(&ws).unwrap().contains("session.json"));
+    assert!(
+        !std::fs::read_to_string(&ws)
+            .unwrap()
+            .contains("session.json")
+    );
 }
