@@ -175,6 +175,12 @@ pub enum SecretsCommand {
         #[arg(long, value_enum)]
         to: MoveTarget,
     },
+    /// Delete the keyring and vault entries no connection refers to (leftovers of a failed or killed run)
+    Prune {
+        /// Delete without asking (required without a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

@@ -68,6 +68,19 @@ pub fn show(text: &str) {
     let _ = writeln!(std::io::stdout(), "{}", clean(text));
 }
 
+/// `say` without the line break (a prompt).
+pub fn say_part(text: &str) {
+    use std::io::Write as _;
+    let mut err = std::io::stderr();
+    let _ = write!(err, "{}", clean(text)).and_then(|()| err.flush());
+}
+
+/// `show` without the line break.
+pub fn show_part(text: &str) {
+    use std::io::Write as _;
+    let _ = write!(std::io::stdout(), "{}", clean(text));
+}
+
 /// `apple-conn test … | head`: a reader that stops early ends the command quietly, as it ends
 /// any Unix tool (SIGPIPE), instead of a panic in `println!`. Network sockets are unaffected
 /// (std sends with MSG_NOSIGNAL).

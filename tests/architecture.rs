@@ -168,3 +168,105 @@ fn every_clock_read_goes_through_the_clock_passed_in() {
         found.join("\n")
     );
 }
+
+/// Ways to reach stdout or stderr past the sanitizer (`terminal_text::clean`).
+const RAW_OUTPUT: &[&str] = &[
+    "std::println",
+    "std::print!",
+    "std::eprintln",
+    "std::eprint!",
+    "io::stdout()",
+    "io::stderr()",
+    "stdout().lock",
+    "stderr().lock",
+    "libc::write",
+    "File::from_raw_fd",
+    "/dev/stdout",
+    "/dev/stderr",
+    "/dev/tty",
+    "raw_out(",
+];
+
+/// Lines of `text` that write past the sanitizer without a `// raw: <why>` mark on the same
+/// line or alone on the line above.
+fn raw_output_lines(name: &str, text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut above_marked = false;
+    for (n, line) in text.lines().enumerate() {
+        let (code, comment) = match line.split_once("//") {
+            Some((c, rest)) => (c, rest),
+            None => (line, ""),
+        };
+        let marked = comment.trim_start().starts_with("raw:") || above_marked;
+        above_marked = code.trim().is_empty() && comment.trim_start().starts_with("raw:");
+        // Asking whether a stream is a terminal writes nothing.
+        let code = code
+            .replace("io::stdout().is_terminal()", "")
+            .replace("io::stderr().is_terminal()", "")
+            .replace("io::stdin()", "");
+        if !marked && RAW_OUTPUT.iter().any(|needle| code.contains(needle)) {
+            found.push(format!("{name}:{}: {}", n + 1, line.trim()));
+        }
+    }
+    found
+}
+
+#[test]
+fn every_headless_line_goes_through_the_one_sanitizer() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mod_rs = fs::read_to_string(root.join("src/headless/mod.rs")).unwrap();
+    // The print macros are the sanitizing wrappers, defined before any submodule reads them.
+    let first_mod = mod_rs.find("pub mod ").unwrap();
+    for (mac, via) in [
+        ("println", "terminal_text::show("),
+        ("print", "terminal_text::show_part("),
+        ("eprintln", "terminal_text::say("),
+        ("eprint", "terminal_text::say_part("),
+    ] {
+        let def = format!("macro_rules! {mac} {{");
+        let at = mod_rs
+            .find(&def)
+            .unwrap_or_else(|| panic!("src/headless/mod.rs must define {def}"));
+        assert!(at < first_mod, "{def} must come before the first `pub mod`");
+        let body = &mod_rs[at..at + mod_rs[at..].find("\n}").unwrap()];
+        assert!(
+            body.contains(via),
+            "{mac}! must print through {via}: {body}"
+        );
+    }
+    let mut found = Vec::new();
+    for file in rust_files(&root.join("src/headless")) {
+        let text = fs::read_to_string(&file).unwrap();
+        found.extend(raw_output_lines(&file.display().to_string(), &text));
+    }
+    assert!(
+        found.is_empty(),
+        "output past the sanitizer (print with println!/eprintln!, or mark data with `// raw: why`):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_sanitizer_check_catches_a_bypass() {
+    // The scanner itself, on lines a change could add: each is found unless marked.
+    for bypass in [
+        "    std::println!(\"{}\", server_text);",
+        "    let _ = std::io::stderr().write_all(msg.as_bytes());",
+        "    writeln!(std::io::stdout().lock(), \"{name}\")?;",
+        "    super::raw_out(&detail);",
+    ] {
+        assert_eq!(raw_output_lines("x.rs", bypass).len(), 1, "{bypass}");
+    }
+    assert!(raw_output_lines("x.rs", "    super::raw_out(&json); // raw: JSON").is_empty());
+    assert!(raw_output_lines("x.rs", "    // raw: JSON\n    super::raw_out(&json);").is_empty());
+    // A mark covers one line only.
+    assert_eq!(
+        raw_output_lines(
+            "x.rs",
+            "    // raw: JSON\n    let x = 1;\n    super::raw_out(&x);"
+        )
+        .len(),
+        1
+    );
+    assert!(raw_output_lines("x.rs", "    if std::io::stdout().is_terminal() {").is_empty());
+}

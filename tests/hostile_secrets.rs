@@ -3,6 +3,7 @@
 //! read-only look at someone else's workspace that used to move this host's keyring entries.
 
 mod common;
+mod signin_stub;
 
 use std::path::Path;
 use std::process::Command;
@@ -23,6 +24,7 @@ fn in_keyring(dir: &Path, script: &str) -> (bool, String, String) {
         bin_path().display()
     );
     let out = Command::new("dbus-run-session")
+        .current_dir(dir)
         .args(["--", "bash", "-c", &script])
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
         .env_remove("APPLE_CONN_KEYRING")
@@ -183,38 +185,6 @@ fn an_apple_id_with_a_slash_is_refused_and_cannot_alias() {
     );
 }
 
-#[test]
-fn removing_an_aliasing_apple_id_leaves_the_real_ones_secrets() {
-    if !secret_service() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let ws = dir.path().join("ws.toml");
-    let id = "0123456789abcdef0123456789abcdef";
-    write(
-        &ws,
-        &format!(
-            "version = 1\nyou = \"alice@example.com\"\nworkspace_id = \"{id}\"\n\n[[apple_ids]]\napple_id = \"dev@example.com\"\n\n[[apple_ids]]\napple_id = \"dev@example.com/\"\n"
-        ),
-    );
-    let script = format!(
-        r#"W='{ws}'
-printf 'real-password' | secret-tool store --label real service apple-conn username '{id}/apple-id/dev@example.com/password'
-"$B" -c "$W" remove apple-id 'dev@example.com/' || true
-echo "--- left"
-secret-tool lookup service apple-conn username '{id}/apple-id/dev@example.com/password' || echo GONE
-"#,
-        ws = ws.display()
-    );
-    let (ok, stdout, stderr) = in_keyring(dir.path(), &script);
-    assert!(ok, "{stdout}\n{stderr}");
-    assert_eq!(
-        section(&stdout, "left").trim(),
-        "real-password",
-        "{stdout}\n{stderr}"
-    );
-}
-
 /// Hole 10: `check --secrets` on someone else's workspace (another id, the same key id) must not
 /// move this host's old unscoped entry into that workspace's scope.
 #[test]
@@ -252,4 +222,115 @@ secret-tool lookup service apple-conn username '{other_id}/api-key/ABCDE12345' |
         "this host's entry stays where it was: {stdout}"
     );
     assert_eq!(section(&stdout, "theirs").trim(), "NONE", "{stdout}");
+}
+
+/// Hole 12: an entry in this workspace's scope that no connection refers to (what a killed run
+/// leaves) is named by `check --secrets` and deleted by `secrets prune`, which asks first: without
+/// a terminal it lists and needs --yes. Another workspace's entries are never touched.
+#[test]
+fn check_names_and_prune_deletes_unreferenced_entries() {
+    if !secret_service() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ws = base_workspace(dir.path());
+    let p8 = openssl_p256(dir.path(), "AuthKey_ABCDE12345.p8");
+    let other = "fedcba9876543210fedcba9876543210";
+    let script = format!(
+        r#"W='{ws}'
+"$B" -c "$W" add api-key --name ci --key-id ABCDE12345 --issuer-id {ISSUER} --p8 '{p8}'
+ID=$(sed -n 's/^workspace_id = "\(.*\)"$/\1/p' "$W")
+printf 'left-behind' | secret-tool store --label x service apple-conn username "$ID/apple-id/gone@example.com/session"
+printf 'theirs' | secret-tool store --label x service apple-conn username '{other}/api-key/ORPHAN1234'
+echo "--- check"
+"$B" -c "$W" check --secrets 2>&1 || true
+echo "--- prune without a terminal"
+if "$B" -c "$W" secrets prune </dev/null 2>&1; then echo "rc=0"; else echo "rc=$?"; fi
+secret-tool lookup service apple-conn username "$ID/apple-id/gone@example.com/session" || echo GONE
+echo
+echo "--- prune --yes"
+"$B" -c "$W" secrets prune --yes 2>&1
+echo "--- after"
+secret-tool lookup service apple-conn username "$ID/apple-id/gone@example.com/session" || echo GONE
+secret-tool lookup service apple-conn username '{other}/api-key/ORPHAN1234' || echo "THEIRS GONE"
+echo
+"$B" -c "$W" token ci >/dev/null && echo "token ok"
+echo "--- check again"
+"$B" -c "$W" check --secrets 2>&1 || true
+"#,
+        ws = ws.display(),
+        p8 = p8.display()
+    );
+    let (ok, stdout, stderr) = in_keyring(dir.path(), &script);
+    assert!(ok, "{stdout}\n{stderr}");
+    let check = section(&stdout, "check");
+    assert!(
+        check.contains("not referenced: apple-conn/")
+            && check.contains("/apple-id/gone@example.com/session"),
+        "{check}"
+    );
+    assert!(
+        !check.contains("ORPHAN1234"),
+        "another workspace's entry: {check}"
+    );
+    let asked = section(&stdout, "prune without a terminal");
+    assert!(
+        asked.contains("rc=1") && asked.contains("pass --yes"),
+        "{asked}"
+    );
+    assert!(
+        asked.contains("left-behind"),
+        "nothing deleted without --yes: {asked}"
+    );
+    let pruned = section(&stdout, "prune --yes");
+    assert!(pruned.contains("deleted 1 entry"), "{pruned}");
+    let after = section(&stdout, "after");
+    assert!(
+        after.contains("GONE") && after.contains("theirs") && after.contains("token ok"),
+        "{after}"
+    );
+    assert!(
+        !section(&stdout, "check again").contains("not referenced"),
+        "{stdout}"
+    );
+}
+
+/// Hole 11: moving a session off a session file apple-conn wrote (`reauth --store keyring`)
+/// deletes that file: its live cookies never stay behind, untracked.
+#[test]
+fn moving_a_session_off_its_file_deletes_the_file() {
+    if !secret_service() {
+        return;
+    }
+    let Some(stub) = signin_stub::stub(&[]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.toml");
+    write(&ws, "version = 1\nyou = \"me@example.com\"\n");
+    let session = dir.path().join("session.json");
+    let script = format!(
+        r#"W='{ws}'
+export TEST_PW=pw-trusted TEST_CODE=123456
+"$B" -c "$W" add apple-id --apple-id trusted@example.com --password-from env:TEST_PW --store reference --session-file '{session}' --apple-auth-url '{url}' --code-from env:TEST_CODE
+if [ -f '{session}' ]; then echo "--- file written"; fi
+"$B" -c "$W" reauth trusted@example.com --store keyring --apple-auth-url '{url}' --code-from env:TEST_CODE
+ID=$(sed -n 's/^workspace_id = "\(.*\)"$/\1/p' "$W")
+if secret-tool lookup service apple-conn username "$ID/apple-id/trusted@example.com/session" >/dev/null; then echo "--- in keyring"; fi
+if [ -e '{session}' ]; then echo "--- FILE LEFT"; else echo "--- file gone"; fi
+"#,
+        ws = ws.display(),
+        url = stub.url,
+        session = session.display()
+    );
+    let (ok, stdout, stderr) = in_keyring(dir.path(), &script);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains("--- file written"), "{stdout}\n{stderr}");
+    assert!(stdout.contains("--- in keyring"), "{stdout}\n{stderr}");
+    assert!(stdout.contains("--- file gone"), "{stdout}\n{stderr}");
+    assert!(
+        !std::fs::read_to_string(&ws)
+            .unwrap()
+            .contains("session.json")
+    );
 }

@@ -1035,3 +1035,27 @@ if "$B" -c "$W" secrets move --to vault; then echo "--- MOVED"; else echo "--- m
         );
     }
 }
+
+/// Issue 25 hole 9: `dev@example.com/` (hand-written into a shared file) once mapped onto
+/// dev@example.com's vault entries (the empty path segment vanished), so its `remove` deleted
+/// them. Its names are escaped now: the real connection's password stays.
+#[test]
+fn removing_an_aliasing_apple_id_leaves_the_real_ones_vault_entries() {
+    let Some(bao) = bao() else { return };
+    let h = Host::new(&bao, &bao.team_token(), false);
+    team_workspace(&h);
+    let text = std::fs::read_to_string(h.ws()).unwrap().replacen(
+        "\n[[apps]]",
+        "\n[[apple_ids]]\napple_id = \"dev@example.com\"\npassword = { vault = true }\n\n[[apple_ids]]\napple_id = \"dev@example.com/\"\npassword = { vault = true }\n\n[[apps]]",
+        1,
+    );
+    write(&h.ws(), &text);
+    let path = "apple-conn/apple-id/dev@example.com/password";
+    bao.ok(
+        ROOT,
+        &["kv", "put", "-mount=secret", path, "value=real-password"],
+    );
+    let r = h.run(&["remove", "apple-id", "dev@example.com/"]);
+    assert!(!r.all().contains("real-password"), "{}", r.all());
+    assert_eq!(bao.value(path), "real-password", "{}", r.all());
+}

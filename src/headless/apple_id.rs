@@ -114,7 +114,7 @@ impl CodeSource for ReadCode {
                             request.length
                         );
                     }
-                    let _ = std::io::stderr().flush();
+                    let _ = std::io::stderr().flush(); // raw: flushes the prompt written above
                 }
                 let mut line = String::new();
                 let n = std::io::stdin()
@@ -510,9 +510,9 @@ pub fn session(path: &Path, keyring: &dyn SecretStore, cmd: &SessionCommand) -> 
             let s = stored_session(&loaded, keyring, apple_id)?;
             let yaml = SecretValue::new(session::to_fastlane_yaml(&s, false));
             if *raw {
-                print!("{}", yaml.expose());
+                super::raw_out(yaml.expose()); // raw: the session (what --raw asks for)
             } else {
-                println!("{}", session::single_line(yaml.expose()));
+                super::raw_out(&format!("{}\n", session::single_line(yaml.expose()))); // raw: the session
             }
             Ok(0)
         }

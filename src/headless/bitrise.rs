@@ -103,10 +103,13 @@ pub fn workflows(path: &Path, format: TableJson, include: &IncludeArgs) -> CmdRe
         );
     }
     match format {
-        TableJson::Json => println!(
-            "{}",
-            serde_json::json!({"file": path.display().to_string(), "workflows": json_wfs, "pipelines": json_pipes})
-        ),
+        TableJson::Json => {
+            // raw: JSON
+            super::raw_out(&format!(
+                "{}\n",
+                serde_json::json!({"file": path.display().to_string(), "workflows": json_wfs, "pipelines": json_pipes})
+            ))
+        }
         TableJson::Table => print!("{}", crate::terminal_text::clean(&out)),
     }
     Ok(0)
@@ -230,7 +233,7 @@ pub fn preview(
                 })
                 .collect();
             let doc = serde_json::json!({"now": rfc3339(now), "environment": env.as_str(), "apps": [{"slug": app.slug, "steps": steps}]});
-            println!("{doc}");
+            super::raw_out(&format!("{doc}\n")); // raw: JSON
         }
         TableJson::Table => {
             let mut out = format!(
@@ -379,7 +382,7 @@ pub fn portal_data(
                 abs.display()
             );
         }
-        None => println!("{}", json.expose()),
+        None => super::raw_out(&format!("{}\n", json.expose())), // raw: the portal data, secrets included
     }
     Ok(0)
 }

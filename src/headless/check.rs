@@ -37,6 +37,15 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &CheckArgs) -> CmdR
     }
     if args.secrets {
         problems.extend(super::references::check_secrets(ws, &loaded.path, keyring));
+        // Leftovers of a failed or killed run: entries in this workspace's scope nothing uses.
+        for (_, shown) in crate::ops::prune::find(loaded, keyring).entries {
+            problems.push(crate::domain::problem::Problem::warning(
+                crate::domain::problem::DocPath::root(),
+                format!(
+                    "not referenced: {shown}: no connection refers to it; `apple-conn secrets prune` deletes it"
+                ),
+            ));
+        }
     }
     let mut located = store::locate_all(loaded, &problems);
     located.extend(in_files);
@@ -56,7 +65,7 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &CheckArgs) -> CmdR
             };
             let text = serde_json::to_string_pretty(&report)
                 .map_err(|e| Failure::new(2, format!("cannot encode the report: {e}")))?;
-            println!("{text}");
+            super::raw_out(&format!("{text}\n")); // raw: JSON (it escapes control characters itself)
         }
         TextJson::Text => {
             for p in &located {

@@ -66,6 +66,9 @@ pub fn run(cli: &Cli) -> CmdResult {
         Command::Secrets(crate::cli::SecretsCommand::Move { to }) => {
             super::secrets_move::run(&config_path(&cli.config)?, &keyring, *to)
         }
+        Command::Secrets(crate::cli::SecretsCommand::Prune { yes }) => {
+            super::secrets_prune::run(&config_path(&cli.config)?, &keyring, *yes)
+        }
         Command::Doctor(args) => super::doctor::run(&cli.config, &keyring, args, None),
         Command::Trust(args) => super::trust::trust(&config_path(&cli.config)?, args),
         Command::Untrust => super::trust::untrust(&config_path(&cli.config)?),

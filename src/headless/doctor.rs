@@ -52,7 +52,10 @@ pub fn run(
     match look(config, keyring, args, now, demo) {
         Ok(report) => {
             match args.format {
-                TextJson::Text => out(&fitted(&report.text(), args.wide)),
+                TextJson::Text => out(&fitted(
+                    &crate::terminal_text::clean(&report.text()),
+                    args.wide,
+                )),
                 TextJson::Json => out(&format!("{}\n", json(&report))),
             }
             if let Some(url) = notify
@@ -131,7 +134,7 @@ fn unknown(
         "detail": message,
     });
     match format {
-        TextJson::Text => out(&text),
+        TextJson::Text => out(&crate::terminal_text::clean(&text)),
         TextJson::Json => out(&format!("{body:#}\n")),
     }
     if let Some(url) = notify {
@@ -142,13 +145,9 @@ fn unknown(
     Ok(Status::Unknown.exit_code())
 }
 
-/// Writes the report; a closed pipe (`doctor | head -1`) is not worth a panic.
+/// Writes the report (text already cleaned, or JSON).
 fn out(text: &str) {
-    use std::io::Write as _;
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush());
+    super::raw_out(text); // raw: JSON, or the text report cleaned by the caller
 }
 
 fn json(report: &Report) -> String {

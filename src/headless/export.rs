@@ -37,7 +37,7 @@ pub fn fastlane(
                 path.display()
             );
         }
-        None => println!("{}", text.expose()),
+        None => super::raw_out(&format!("{}\n", text.expose())), // raw: the API key JSON
     }
     Ok(0)
 }
@@ -224,7 +224,7 @@ pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdRes
                 map.insert("file".into(), file.clone().unwrap_or_default().into());
                 map.insert("line".into(), at.line.into());
             }
-            println!("{doc}");
+            super::raw_out(&format!("{doc}\n")); // raw: JSON
         }
         ShellJson::Shell => {
             // Generated line by line: every text from the workspace is a quoted word or a comment.
@@ -269,7 +269,7 @@ pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdRes
                     (false, None) => script.comment(&format!("{name}: unset")),
                 }
             }
-            print!("{}", script.finish());
+            super::raw_out(&script.finish()); // raw: shell code, quoted by shell_script
         }
     }
     Ok(0)

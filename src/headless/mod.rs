@@ -1,4 +1,34 @@
 //! Headless subcommands: one module each. They print and return an exit code.
+//!
+//! Every human-readable line goes through the one sanitizer (`terminal_text::clean`): inside this
+//! module `println!`, `print!`, `eprintln!` and `eprint!` are these wrappers, so a line that
+//! carries a name from the file or a server's answer cannot drive the terminal. Output that is
+//! data (JSON, a token, a session, a shell script) goes through `raw_out`, each call marked
+//! `// raw:` with its reason; tests/architecture.rs refuses any other way to stdout or stderr.
+
+macro_rules! println {
+    ($($t:tt)*) => { $crate::terminal_text::show(&format!($($t)*)) };
+}
+macro_rules! print {
+    ($($t:tt)*) => { $crate::terminal_text::show_part(&format!($($t)*)) };
+}
+macro_rules! eprintln {
+    ($($t:tt)*) => { $crate::terminal_text::say(&format!($($t)*)) };
+}
+macro_rules! eprint {
+    ($($t:tt)*) => { $crate::terminal_text::say_part(&format!($($t)*)) };
+}
+
+/// Data written exactly as it is (JSON, a token, a session, a shell script): never terminal text.
+// raw: its definition
+pub fn raw_out(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock(); // raw: the one raw writer
+    // `let _`: a closed pipe (`| head`) is not worth a panic.
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+}
 
 pub mod check;
 pub mod preview;
@@ -88,6 +118,7 @@ pub mod list;
 pub mod manual;
 pub mod secret_input;
 pub mod secrets_move;
+pub mod secrets_prune;
 pub mod session_refresh;
 pub mod test_connection;
 pub mod tokens;

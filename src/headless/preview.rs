@@ -200,7 +200,7 @@ pub fn run(loaded: &Loaded, args: &PreviewArgs) -> CmdResult {
                 .collect()
         }),
     };
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout: Vec<u8> = Vec::new();
     let written = match args.format {
         TableJson::Json => {
             let head =
@@ -220,6 +220,8 @@ pub fn run(loaded: &Loaded, args: &PreviewArgs) -> CmdResult {
         }
     };
     written.map_err(|e| Failure::new(2, format!("cannot write the preview: {e}")))?;
+    // Table text went through `clean` above; JSON escapes control characters itself.
+    super::raw_out(&String::from_utf8_lossy(&stdout)); // raw: JSON, or the table cleaned above
     Ok(0)
 }
 
@@ -407,10 +409,13 @@ fn with_bitrise_files(
         }
     }
     match format {
-        TableJson::Json => println!(
-            "{}",
-            serde_json::json!({"now": rfc3339(now), "environment": env.as_str(), "apps": json_apps})
-        ),
+        TableJson::Json => {
+            // raw: JSON
+            super::raw_out(&format!(
+                "{}\n",
+                serde_json::json!({"now": rfc3339(now), "environment": env.as_str(), "apps": json_apps})
+            ))
+        }
         TableJson::Table => print!("{}", crate::terminal_text::clean(&out)),
     }
     Ok(0)

@@ -114,13 +114,24 @@ pub fn run(path: &Path, keyring: &dyn SecretStore, to: MoveTarget) -> CmdResult 
     // 1. Copy (create only: a different secret already there is a conflict, never overwritten)
     // and verify every secret; undo only the copies this run wrote if any one fails.
     let mut copied: Vec<Written> = Vec::new();
+    // The vault version each moving secret had when read: only that version is deleted at the end.
+    let mut read_versions: Vec<Option<u64>> = Vec::new();
     let undo = |copied: &[Written]| {
         for w in copied {
             let _ = secrets.undo(w);
         }
     };
     for o in &moving {
-        let step = || -> Result<Written, String> {
+        let step = || -> Result<(Written, Option<u64>), String> {
+            let version = match o.from {
+                SecretRef::Vault(VaultRef::Entry) => Some(
+                    vault::store_for(path)
+                        .and_then(|v| v.current(&o.entry))
+                        .map_err(|e| format!("cannot read {}: {e}", o.entry))?
+                        .0,
+                ),
+                _ => None,
+            };
             let value = secrets
                 .get(&o.from, &o.entry)
                 .map_err(|e| format!("cannot read {} from {}: {e}", o.entry, o.from.describe()))?;
@@ -138,10 +149,13 @@ pub fn run(path: &Path, keyring: &dyn SecretStore, to: MoveTarget) -> CmdResult 
                     ),
                 });
             }
-            Ok(written)
+            Ok((written, version))
         };
         match step() {
-            Ok(w) => copied.push(w),
+            Ok((w, version)) => {
+                copied.push(w);
+                read_versions.push(version);
+            }
             Err(e) => {
                 undo(&copied);
                 return Err(Failure::new(
@@ -171,8 +185,25 @@ pub fn run(path: &Path, keyring: &dyn SecretStore, to: MoveTarget) -> CmdResult 
     }
     // 3. Only now the old copies go.
     let mut left = Vec::new();
-    for o in &moving {
-        if let Err(e) = secrets.delete(&o.from, &o.entry) {
+    for (o, version) in moving.iter().zip(&read_versions) {
+        // A vault entry goes only while it is the version copied: a later write by another
+        // host is the team's newer secret, never deleted here.
+        let deleted = match version {
+            Some(v) => vault::store_for(path)
+                .and_then(|store| store.delete_own(&o.entry, *v))
+                .and_then(|gone| {
+                    if gone {
+                        Ok(())
+                    } else {
+                        Err(crate::secrets::SecretError::Failed(
+                            "another host wrote a newer version since it was copied; left in place"
+                                .into(),
+                        ))
+                    }
+                }),
+            None => secrets.delete(&o.from, &o.entry),
+        };
+        if let Err(e) = deleted {
             left.push(format!("{} in {} ({e})", o.entry, o.from.describe()));
         }
     }

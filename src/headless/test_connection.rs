@@ -102,10 +102,13 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &TestArgs) -> CmdRe
         ),
     };
     match args.format {
-        TextJson::Json => println!(
-            "{}",
-            serde_json::json!({"name": key.name, "key_id": key.key_id, "result": verdict, "messages": lines, "server_date": report.server_date.map(super::rfc3339)})
-        ),
+        TextJson::Json => {
+            // raw: JSON
+            super::raw_out(&format!(
+                "{}\n",
+                serde_json::json!({"name": key.name, "key_id": key.key_id, "result": verdict, "messages": lines, "server_date": report.server_date.map(super::rfc3339)})
+            ))
+        }
         TextJson::Text => {
             for l in lines {
                 println!("{}", crate::terminal_text::clean(&l));

@@ -37,7 +37,7 @@ pub fn token(loaded: &Loaded, keyring: &dyn SecretStore, args: &TokenArgs) -> Cm
     let pem = read_key_pem(&loaded.path, keyring, key)?;
     let token = jwt::mint(key, &pem, now, args.ttl, &args.scopes)
         .map_err(|e| Failure::new(1, e.to_string()))?;
-    println!("{token}");
+    super::raw_out(&format!("{token}\n")); // raw: the token
     Ok(0)
 }
 
@@ -93,7 +93,7 @@ pub fn inspect(
                 "accepted": problems.is_empty(),
                 "problems": problems,
             });
-            println!("{v}");
+            super::raw_out(&format!("{v}\n")); // raw: JSON
         }
         TextJson::Text => {
             println!("header:  {}", decoded.header);

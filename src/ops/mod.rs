@@ -9,6 +9,7 @@ pub mod clock;
 pub mod demo;
 pub mod endpoints;
 pub mod keys;
+pub mod prune;
 pub mod refresh;
 pub mod remove;
 pub mod save;

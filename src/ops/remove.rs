@@ -43,6 +43,13 @@ pub fn remove(
         workspace_file: target.path(),
     };
     let mut leftovers: Vec<(String, Vec<String>)> = Vec::new();
+    for (r, _) in &refs {
+        // A killed write of this connection's session file may have left a temp copy beside it.
+        if let crate::domain::secret_ref::SecretRef::Path(p) = r {
+            let full = crate::store::resolve_path(target.path(), p);
+            crate::store::files::sweep_stale_temps(&crate::store::files::folder_of(&full));
+        }
+    }
     for (r, entry) in refs {
         if let Err(e) = secrets.delete(&r, &entry) {
             let reason = e.to_string();

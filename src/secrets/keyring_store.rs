@@ -67,6 +67,26 @@ impl KeyringStore {
         self.backend
     }
 
+    /// The users of every `apple-conn` entry (`<workspace id>/api-key/…`, or an old unscoped one).
+    pub fn list_users(&self) -> Result<Vec<String>, SecretError> {
+        let spec = std::collections::HashMap::from([("service", SERVICE)]);
+        let found = Entry::search_in_store(&self.store, &spec).map_err(|e| {
+            SecretError::Unavailable(format!("{} cannot be searched: {e}", self.backend.label()))
+        })?;
+        let mut users: Vec<String> = found
+            .iter()
+            .filter_map(|e| {
+                e.get_specifiers()
+                    .filter(|(service, _)| service == SERVICE)
+                    .map(|(_, user)| user)
+                    .or_else(|| e.get_attributes().ok()?.get("username").cloned())
+            })
+            .collect();
+        users.sort();
+        users.dedup();
+        Ok(users)
+    }
+
     fn entry(&self, name: &EntryName) -> Result<Entry, SecretError> {
         Entry::new_in_store(&self.store, SERVICE, name.user()).map_err(|e| self.map_error(name, e))
     }
@@ -255,6 +275,21 @@ impl SecretStore for LazyKeyring {
             // Only this workspace's own entry: an unscoped one may be another workspace's.
             Some(id) => store.delete(&name.scoped(&id)),
         }
+    }
+    fn list(&self) -> Result<Vec<EntryName>, SecretError> {
+        let store = self.store()?;
+        // Only entries provably this workspace's: those under its id (old unscoped ones may
+        // belong to any workspace that has no id yet).
+        let Some(id) = self.file_scope() else {
+            return Ok(Vec::new());
+        };
+        let prefix = format!("{id}/");
+        Ok(store
+            .list_users()?
+            .iter()
+            .filter_map(|u| u.strip_prefix(&prefix))
+            .map(EntryName::from_rest)
+            .collect())
     }
     fn label(&self, name: &EntryName) -> String {
         match self

@@ -49,4 +49,17 @@ impl SecretStore for MemoryStore {
     fn describe(&self) -> String {
         "memory (demo: nothing is saved)".into()
     }
+
+    fn list(&self) -> Result<Vec<EntryName>, SecretError> {
+        let entries = self
+            .entries
+            .lock()
+            .map_err(|_| SecretError::Failed("memory store poisoned".into()))?;
+        let mut names: Vec<EntryName> = entries
+            .keys()
+            .map(|k| EntryName::from_rest(k.strip_prefix("apple-conn/").unwrap_or(k)))
+            .collect();
+        names.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        Ok(names)
+    }
 }

@@ -77,6 +77,10 @@ impl EntryName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+    /// The entry under `apple-conn/` named by `rest` (`api-key/…`), as a store lists it.
+    pub fn from_rest(rest: &str) -> Self {
+        EntryName(format!("{SERVICE}/{rest}"))
+    }
     /// The same entry in one workspace's scope: `apple-conn/<workspace_id>/api-key/…`.
     pub fn scoped(&self, workspace_id: &str) -> Self {
         EntryName(format!("{SERVICE}/{workspace_id}/{}", self.user()))
@@ -134,6 +138,14 @@ pub trait SecretStore {
     /// The name the entry has in this store (the OS keyring scopes it by workspace), for messages.
     fn label(&self, name: &EntryName) -> String {
         name.to_string()
+    }
+    /// Every entry this store holds for this workspace (the OS keyring: those under the
+    /// workspace's id), in the workspace's own naming; Err when the store cannot list.
+    fn list(&self) -> Result<Vec<EntryName>, SecretError> {
+        Err(SecretError::Unavailable(format!(
+            "{} cannot list its entries",
+            self.describe()
+        )))
     }
 }
 

@@ -128,7 +128,9 @@ pub fn refuse_link_or_special(path: &Path) -> std::io::Result<bool> {
     }
 }
 
-/// A random temp name beside `path` (`.NAME.tmp-<hex>`): nobody can plant a link there in advance.
+/// A temp name beside `path`: `.NAME.tmp-<pid>-<start>-<random hex>`. The random part means
+/// nobody can plant a link there in advance; the pid and the process's start time let the next
+/// command in the folder tell a temp file whose writer died (SIGKILL, power loss) from a live one.
 pub fn temp_beside(path: &Path) -> std::path::PathBuf {
     use rand::Rng;
     let mut bytes = [0u8; 8];
@@ -137,12 +139,103 @@ pub fn temp_beside(path: &Path) -> std::path::PathBuf {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp-{}", hex::encode(bytes)))
+    let (pid, start) = (
+        std::process::id(),
+        process_start(std::process::id()).unwrap_or(0),
+    );
+    path.with_file_name(format!(".{name}.tmp-{pid}-{start}-{}", hex::encode(bytes)))
+}
+
+/// When a process started (clock ticks since boot, /proc/PID/stat field 22); None when it does
+/// not exist (or there is no /proc: then only the pid is compared).
+fn process_start(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces and parentheses: count from the last `)`.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+fn process_alive(pid: u32, start: u64) -> bool {
+    if std::path::Path::new("/proc/self/stat").exists() {
+        return process_start(pid).is_some_and(|s| start == 0 || s == start);
+    }
+    // No /proc: the pid alone (signal 0 checks existence, sends nothing).
+    let Ok(pid) = i32::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: kill with signal 0 only asks whether the process exists.
+    unsafe { libc::kill(pid, 0) == 0 }
+}
+
+/// Temp files from older versions (`.NAME.tmp-<16 hex>`) carry no pid: stale after this long.
+const OLD_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+/// Whether a file name is one of our temp files whose writer is gone.
+fn is_stale_temp(name: &str, modified: Option<std::time::SystemTime>) -> bool {
+    let Some(tail) = name.strip_prefix('.').and_then(|n| n.rsplit_once(".tmp-")) else {
+        return false;
+    };
+    let parts: Vec<&str> = tail.1.split('-').collect();
+    match parts.as_slice() {
+        [pid, start, hex] if hex.len() == 16 && hex.chars().all(|c| c.is_ascii_hexdigit()) => {
+            match (pid.parse::<u32>(), start.parse::<u64>()) {
+                (Ok(pid), Ok(start)) => !process_alive(pid, start),
+                _ => false,
+            }
+        }
+        [hex] if hex.len() == 16 && hex.chars().all(|c| c.is_ascii_hexdigit()) => modified
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age > OLD_TEMP_AGE),
+        _ => false,
+    }
+}
+
+/// Removes the temp files in `dir` left by apple-conn processes that died halfway (a SIGKILL
+/// between write and rename leaves one, maybe holding cookies or a key). Only this user's
+/// regular files with our naming are touched; the names removed are returned.
+pub fn sweep_stale_temps(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut removed = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return removed;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.contains(".tmp-") {
+            continue;
+        }
+        let Ok(meta) = entry.path().symlink_metadata() else {
+            continue;
+        };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            // SAFETY: geteuid has no preconditions.
+            if meta.uid() != unsafe { libc::geteuid() } {
+                continue;
+            }
+        }
+        if meta.file_type().is_file()
+            && is_stale_temp(&name, meta.modified().ok())
+            && std::fs::remove_file(entry.path()).is_ok()
+        {
+            removed.push(entry.path());
+        }
+    }
+    removed
+}
+
+/// The folder of a file (`.` for a bare name).
+pub fn folder_of(path: &Path) -> std::path::PathBuf {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    }
 }
 
 /// Writes a private file (0600): a new one is created exclusively; an existing regular file is
 /// replaced atomically; a link or special file is refused.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    sweep_stale_temps(&folder_of(path));
     if refuse_link_or_special(path)? {
         return super::save::write_atomic(path, bytes).map_err(|e| match e {
             super::save::SaveError::Io { error, .. } => error,
@@ -177,6 +270,42 @@ mod tests {
         std::fs::write(&big, vec![b'a'; 70 * 1024]).unwrap();
         let e = read_capped(&big, KEY_CAP, "key").unwrap_err().to_string();
         assert!(e.contains("64 KiB"), "{e}");
+    }
+
+    #[test]
+    fn only_temp_files_of_dead_writers_are_stale() {
+        let me = std::process::id();
+        let start = process_start(me).unwrap();
+        let live = format!(".ws.toml.tmp-{me}-{start}-0123456789abcdef");
+        assert!(!is_stale_temp(&live, None));
+        // The same pid started at another time: a reused pid, so the writer is gone.
+        let reused = format!(".ws.toml.tmp-{me}-{}-0123456789abcdef", start + 1);
+        assert!(is_stale_temp(&reused, None));
+        assert!(is_stale_temp(
+            ".s.json.tmp-4194304999-1-0123456789abcdef",
+            None
+        ));
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        assert!(is_stale_temp(".ws.toml.tmp-0123456789abcdef", Some(old)));
+        assert!(!is_stale_temp(
+            ".ws.toml.tmp-0123456789abcdef",
+            Some(std::time::SystemTime::now())
+        ));
+        for other in [
+            "ws.toml",
+            ".ws.toml.bak",
+            "x.tmp-1-2-3",
+            ".ws.toml.tmp-a-b-0123456789abcdef",
+        ] {
+            assert!(!is_stale_temp(other, None), "{other}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let dead = dir.path().join(".s.json.tmp-4194304999-1-0123456789abcdef");
+        std::fs::write(&dead, "cookies").unwrap();
+        let alive = dir.path().join(&live);
+        std::fs::write(&alive, "in progress").unwrap();
+        assert_eq!(sweep_stale_temps(dir.path()), vec![dead.clone()]);
+        assert!(!dead.exists() && alive.exists());
     }
 
     #[test]

@@ -68,6 +68,8 @@ impl fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
+    // The next command in the folder removes what a killed one left halfway.
+    files::sweep_stale_temps(&files::folder_of(path));
     let bytes =
         files::read_capped(path, files::WORKSPACE_CAP, "workspace file").map_err(|error| {
             LoadError::Read {

@@ -363,8 +363,10 @@ impl Runner {
                 e.app_specific_password.as_ref(),
             )
         });
+        // Undo only what this edit wrote: the entry must still hold the bytes written.
         if !saved
-            && e.new_app_specific_password.is_some()
+            && let Some(v) = &e.new_app_specific_password
+            && self.keyring.get(&entry).ok().as_ref() == Some(v)
             && let Err(err) = self.keyring.delete(&entry)
         {
             self.send(Msg::Failed(format!(

@@ -1,0 +1,96 @@
+//! Secrets no connection refers to: listed by `check --secrets`, removed by `secrets prune`.
+//! The keyring is searched under this workspace's id only; the vault under its prefix.
+
+use crate::domain::secret_ref::{SecretRef, VaultRef};
+use crate::secrets::{EntryName, SecretError, SecretStore, vault};
+use crate::store::Loaded;
+use crate::store::edit::ConnectionKind;
+
+/// One entry nothing in the workspace points to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unreferenced {
+    /// In the OS keyring, under this workspace's id (the name as the workspace spells it).
+    Keyring(EntryName),
+    /// In the vault, below the prefix (`api-key/…`).
+    Vault(String),
+}
+
+/// What was found, and the stores that could not be searched (why).
+pub struct Found {
+    pub entries: Vec<(Unreferenced, String)>,
+    pub not_searched: Vec<String>,
+}
+
+/// Every secret name the workspace refers to in `place` (the keyring or its vault).
+fn referenced(loaded: &Loaded, place: &SecretRef) -> Vec<EntryName> {
+    let ws = &loaded.workspace;
+    let ids = ws
+        .api_keys
+        .iter()
+        .map(|k| (ConnectionKind::ApiKey, k.name.clone()))
+        .chain(
+            ws.apple_ids
+                .iter()
+                .map(|a| (ConnectionKind::AppleId, a.apple_id.clone())),
+        );
+    let mut names = Vec::new();
+    for (kind, id) in ids {
+        for (r, name) in crate::secrets::connection_secrets(ws, kind, &id).unwrap_or_default() {
+            if &r == place {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+/// Lists the entries no connection refers to.
+pub fn find(loaded: &Loaded, keyring: &dyn SecretStore) -> Found {
+    let mut found = Found {
+        entries: Vec::new(),
+        not_searched: Vec::new(),
+    };
+    let in_keyring = referenced(loaded, &SecretRef::Keyring);
+    match keyring.list() {
+        Ok(names) => {
+            for name in names {
+                if !in_keyring.contains(&name) {
+                    let shown = format!("{} in {}", keyring.label(&name), keyring.describe());
+                    found.entries.push((Unreferenced::Keyring(name), shown));
+                }
+            }
+        }
+        Err(e) => found.not_searched.push(format!("the OS keyring ({e})")),
+    }
+    if loaded.workspace.settings.vault.is_some() {
+        let place = SecretRef::Vault(VaultRef::Entry);
+        let in_vault: Vec<String> = referenced(loaded, &place)
+            .iter()
+            .map(|n| n.user().to_string())
+            .collect();
+        match vault::store_for(&loaded.path).and_then(|v| Ok((v.list_entries()?, v))) {
+            Ok((rels, v)) => {
+                for rel in rels {
+                    if !in_vault.contains(&rel) {
+                        let shown = v.shown_rel(&rel);
+                        found.entries.push((Unreferenced::Vault(rel), shown));
+                    }
+                }
+            }
+            Err(e) => found.not_searched.push(format!("the vault ({e})")),
+        }
+    }
+    found
+}
+
+/// Deletes one entry found by `find` (the caller holds the workspace lock and found it just now).
+pub fn delete(
+    loaded: &Loaded,
+    keyring: &dyn SecretStore,
+    entry: &Unreferenced,
+) -> Result<(), SecretError> {
+    match entry {
+        Unreferenced::Keyring(name) => keyring.delete(name),
+        Unreferenced::Vault(rel) => vault::store_for(&loaded.path)?.delete_rel(rel),
+    }
+}
