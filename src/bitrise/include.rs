@@ -346,9 +346,11 @@ impl Merger<'_> {
     ) -> Result<(), ReadError> {
         let key = reference.key();
         let at = reference.at;
+        // The `include:` key of this file, for the limits on its list.
         let list_at = node
-            .get("include")
-            .map(|n| (n.file, n.line, n.col))
+            .as_map()
+            .and_then(|m| m.iter().rev().find(|(k, _)| k.as_str() == Some("include")))
+            .map(|(k, _)| (k.file, k.line, k.col))
             .unwrap_or((node.file, 1, 1));
         let fail = |at, m: String| Err(invalid(&self.files, at, m));
         if size > MAX_FILE_SIZE_BYTES {
