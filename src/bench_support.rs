@@ -102,7 +102,9 @@ pub fn modular_bitrise_yml(files: usize, workflows: usize) -> Vec<(String, Strin
             if w > 0 {
                 t.push_str(&format!("    before_run: [f{f}w0]\n"));
             }
-            t.push_str(&format!("    envs:\n    - STAGE: \"{w}\"\n    - CONNECTION: api_key\n    steps:\n"));
+            t.push_str(&format!(
+                "    envs:\n    - STAGE: \"{w}\"\n    - CONNECTION: api_key\n    steps:\n"
+            ));
             for s in 0..5 {
                 match s {
                     0 => t.push_str("    - deploy-to-itunesconnect-deliver@2:\n        inputs:\n        - connection: $CONNECTION\n        - api_issuer: $ISSUER\n"),

@@ -35,12 +35,23 @@ fn include_refusals_carry_the_clis_message_with_file_and_line() {
     let oracle = oracle_support::oracle();
     let mut cases: Vec<(&str, Vec<(String, String)>, &str, &str)> = Vec::new();
     // Depth: bitrise.yml (1) -> d1 (2) -> … -> d5 (6).
-    let mut depth = vec![("bitrise.yml".to_string(), format!("include:\n- path: d1.yml\n{WF}"))];
+    let mut depth = vec![(
+        "bitrise.yml".to_string(),
+        format!("include:\n- path: d1.yml\n{WF}"),
+    )];
     for i in 1..=5 {
-        depth.push((format!("d{i}.yml"), format!("include:\n- path: d{}.yml\n", i + 1)));
+        depth.push((
+            format!("d{i}.yml"),
+            format!("include:\n- path: d{}.yml\n", i + 1),
+        ));
     }
     depth.push(("d6.yml".into(), "app: {}\n".into()));
-    cases.push(("depth", depth, "d4.yml:2:3: ", "max include depth (5) exceeded"));
+    cases.push((
+        "depth",
+        depth,
+        "d4.yml:2:3: ",
+        "max include depth (5) exceeded",
+    ));
     let mut many = format!("include:\n");
     let mut list = Vec::new();
     for i in 0..35 {
@@ -48,15 +59,28 @@ fn include_refusals_carry_the_clis_message_with_file_and_line() {
         list.push((format!("m{i}.yml"), "app: {}\n".to_string()));
     }
     list.push(("bitrise.yml".into(), format!("{many}{WF}")));
-    cases.push(("files", list.clone(), "bitrise.yml:1:1: ", "max file count (35) exceeded"));
+    cases.push((
+        "files",
+        list.clone(),
+        "bitrise.yml:1:1: ",
+        "max file count (35) exceeded",
+    ));
     list.push(("m35.yml".into(), "app: {}\n".into()));
     list.retain(|(n, _)| n != "bitrise.yml");
     list.push(("bitrise.yml".into(), format!("{many}- path: m35.yml\n{WF}")));
-    cases.push(("per file", list, "bitrise.yml:1:1: ", "max include count (35) exceeded"));
+    cases.push((
+        "per file",
+        list,
+        "bitrise.yml:1:1: ",
+        "max include count (35) exceeded",
+    ));
     cases.push((
         "cycle",
         vec![
-            ("bitrise.yml".into(), format!("include:\n- path: ci/a.yml\n{WF}")),
+            (
+                "bitrise.yml".into(),
+                format!("include:\n- path: ci/a.yml\n{WF}"),
+            ),
             ("ci/a.yml".into(), "include:\n- path: bitrise.yml\n".into()),
         ],
         "ci/a.yml:2:3: ",
@@ -64,7 +88,10 @@ fn include_refusals_carry_the_clis_message_with_file_and_line() {
     ));
     cases.push((
         "extension",
-        vec![("bitrise.yml".into(), format!("include:\n- path: ci/a.json\n{WF}"))],
+        vec![(
+            "bitrise.yml".into(),
+            format!("include:\n- path: ci/a.json\n{WF}"),
+        )],
         "bitrise.yml:2:3: ",
         "invalid YML path in reference (ci/a.json): ci/a.json is not a yaml file",
     ));
@@ -76,22 +103,34 @@ fn include_refusals_carry_the_clis_message_with_file_and_line() {
     ));
     cases.push((
         "commit",
-        vec![("bitrise.yml".into(), format!("include:\n- path: ci/a.yml\n  repository: shared\n  commit: abc\n{WF}"))],
+        vec![(
+            "bitrise.yml".into(),
+            format!("include:\n- path: ci/a.yml\n  repository: shared\n  commit: abc\n{WF}"),
+        )],
         "bitrise.yml:2:3: ",
         "invalid commit hash in reference (repo:shared,ci/a.yml@commit:abc): abc",
     ));
     cases.push((
         "size",
         vec![
-            ("bitrise.yml".into(), format!("include:\n- path: big.yml\n{WF}")),
-            ("big.yml".into(), format!("# {}\napp: {{}}\n", "x".repeat(1024 * 1024))),
+            (
+                "bitrise.yml".into(),
+                format!("include:\n- path: big.yml\n{WF}"),
+            ),
+            (
+                "big.yml".into(),
+                format!("# {}\napp: {{}}\n", "x".repeat(1024 * 1024)),
+            ),
         ],
         "bitrise.yml:2:3: ",
         "max file size (1048576 bytes) exceeded in file big.yml",
     ));
     cases.push((
         "missing path",
-        vec![("bitrise.yml".into(), format!("include:\n- repository: \"\"\n{WF}"))],
+        vec![(
+            "bitrise.yml".into(),
+            format!("include:\n- repository: \"\"\n{WF}"),
+        )],
         "bitrise.yml:2:3: ",
         "missing YML path in reference: ",
     ));
@@ -114,7 +153,10 @@ fn include_refusals_carry_the_clis_message_with_file_and_line() {
             };
             let theirs = oracle_support::run_oracle(o, &case, &Default::default(), "ci")
                 .expect_err("the CLI refuses too");
-            assert!(theirs.contains(message.trim()), "{name}: the CLI says {theirs}");
+            assert!(
+                theirs.contains(message.trim()),
+                "{name}: the CLI says {theirs}"
+            );
         }
     }
 }
@@ -128,7 +170,13 @@ fn merge_order_and_sources_match_the_cli() {
         .iter()
         .map(|s| {
             let file = s.file.rsplit("modular/").next().unwrap().to_string();
-            format!("{} {} {file}:{} {:?}", s.workflow, s.reference, s.line, s.inputs.values().collect::<Vec<_>>())
+            format!(
+                "{} {} {file}:{} {:?}",
+                s.workflow,
+                s.reference,
+                s.line,
+                s.inputs.values().collect::<Vec<_>>()
+            )
         })
         .collect();
     // Included files first (depth-first, in list order), then the including file; the workflow
@@ -142,7 +190,12 @@ fn merge_order_and_sources_match_the_cli() {
             "release deploy-to-itunesconnect-deliver@2 bitrise.yml:12 [\"apple_id\"]",
         ]
     );
-    assert_eq!(yml.sources.len(), 4, "every file read is watched: {:?}", yml.sources);
+    assert_eq!(
+        yml.sources.len(),
+        4,
+        "every file read is watched: {:?}",
+        yml.sources
+    );
 }
 
 fn shared_repo(root: &Path) {
@@ -157,7 +210,10 @@ fn shared_repo(root: &Path) {
                 "shared-ci/ci/deploy.yml",
                 "include:\n- path: ci/auth.yml\nworkflows:\n  release:\n    steps:\n    - deploy-to-itunesconnect-deliver@2:\n        inputs:\n        - connection: $CONN\n",
             ),
-            ("shared-ci/ci/auth.yml", "app:\n  envs:\n  - CONN: api_key\n"),
+            (
+                "shared-ci/ci/auth.yml",
+                "app:\n  envs:\n  - CONN: api_key\n",
+            ),
         ],
     );
 }
@@ -179,26 +235,63 @@ fn another_repository_comes_from_a_mapped_checkout_or_is_named_with_how_to_map_i
     // Mapped by its URL: the nested include without `repository:` is read from the same checkout.
     let opts = Options {
         root: None,
-        repositories: vec![("https://github.com/org/shared-ci.git".into(), dir.path().join("shared-ci"))],
+        repositories: vec![(
+            "https://github.com/org/shared-ci.git".into(),
+            dir.path().join("shared-ci"),
+        )],
     };
     let yml = run::open_with(&top, &opts).unwrap();
     let steps = run::expand_target(&yml, &run::Target::Workflow("release".into())).unwrap();
     assert_eq!(steps.len(), 2);
     assert_eq!(steps[0].inputs["connection"], "api_key");
-    assert!(steps[0].source().ends_with("shared-ci/ci/deploy.yml:6"), "{}", steps[0].source());
+    assert!(
+        steps[0].source().ends_with("shared-ci/ci/deploy.yml:6"),
+        "{}",
+        steps[0].source()
+    );
 
     // The binary: --repo-map on `bitrise workflows`, and the JSON names each step's source.
-    let r = run(bin().args(["bitrise", "workflows", top.to_str().unwrap(), "--format", "json"]));
+    let r = run(bin().args([
+        "bitrise",
+        "workflows",
+        top.to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
     assert_eq!(r.code, 2, "unmapped: {}", r.all());
-    assert!(r.stderr.contains("--repo-map shared-ci=DIR"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("--repo-map shared-ci=DIR"),
+        "{}",
+        r.stderr
+    );
     let map = format!("shared-ci={}", dir.path().join("shared-ci").display());
-    let r = run(bin().args(["bitrise", "workflows", top.to_str().unwrap(), "--format", "json", "--repo-map", &map]));
+    let r = run(bin().args([
+        "bitrise",
+        "workflows",
+        top.to_str().unwrap(),
+        "--format",
+        "json",
+        "--repo-map",
+        &map,
+    ]));
     assert_eq!(r.code, 0, "{}", r.all());
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let s = &v["workflows"]["release"][0];
     assert_eq!(s["ref"], "deploy-to-itunesconnect-deliver@2");
-    assert!(s["source"].as_str().unwrap().ends_with("shared-ci/ci/deploy.yml:6"), "{s}");
-    let r = run(bin().args(["bitrise", "workflows", top.to_str().unwrap(), "--repo-map", "nodir"]));
+    assert!(
+        s["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("shared-ci/ci/deploy.yml:6"),
+        "{s}"
+    );
+    let r = run(bin().args([
+        "bitrise",
+        "workflows",
+        top.to_str().unwrap(),
+        "--repo-map",
+        "nodir",
+    ]));
     assert_eq!(r.code, 2, "{}", r.all());
     assert!(r.stderr.contains("URL=DIR"), "{}", r.stderr);
 }
@@ -215,7 +308,10 @@ fn the_workspace_maps_root_and_repositories_and_preview_shows_sources() {
                 "app/.bitrise/bitrise.yml",
                 "format_version: \"13\"\ninclude:\n- path: ci/local.yml\n- path: ci/deploy.yml\n  repository: shared-ci\n  tag: v1\n",
             ),
-            ("app/ci/local.yml", "workflows:\n  release:\n    steps:\n    - fastlane@3:\n        inputs:\n        - connection: $CONN\n"),
+            (
+                "app/ci/local.yml",
+                "workflows:\n  release:\n    steps:\n    - fastlane@3:\n        inputs:\n        - connection: $CONN\n",
+            ),
         ],
     );
     let ws = dir.path().join("ws.toml");
@@ -229,21 +325,48 @@ fn the_workspace_maps_root_and_repositories_and_preview_shows_sources() {
     assert_eq!(r.code, 0, "{}", r.all());
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let steps = v["apps"][0]["steps"].as_array().unwrap();
-    let sources: Vec<&str> = steps.iter().map(|s| s["source"].as_str().unwrap()).collect();
+    let sources: Vec<&str> = steps
+        .iter()
+        .map(|s| s["source"].as_str().unwrap())
+        .collect();
     assert_eq!(steps.len(), 2, "{sources:?}");
     assert!(sources[0].ends_with("app/ci/local.yml:4"), "{sources:?}");
-    assert!(sources[1].ends_with("shared-ci/ci/deploy.yml:6"), "{sources:?}");
+    assert!(
+        sources[1].ends_with("shared-ci/ci/deploy.yml:6"),
+        "{sources:?}"
+    );
     let r = run(bin().args(["-c", ws.to_str().unwrap(), "check"]));
     assert_eq!(r.code, 0, "{}", r.all());
     // --repo-root on preview --bitrise-yml.
     let top = dir.path().join("app/.bitrise/bitrise.yml");
-    let base = ["-c", ws.to_str().unwrap(), "preview", "--app", "app", "--bitrise-yml", top.to_str().unwrap(), "--workflow", "release"];
+    let base = [
+        "-c",
+        ws.to_str().unwrap(),
+        "preview",
+        "--app",
+        "app",
+        "--bitrise-yml",
+        top.to_str().unwrap(),
+        "--workflow",
+        "release",
+    ];
     let r = run(bin().args(base));
-    assert_eq!(r.code, 2, "the include is not next to the file: {}", r.all());
+    assert_eq!(
+        r.code,
+        2,
+        "the include is not next to the file: {}",
+        r.all()
+    );
     let root = dir.path().join("app");
-    let r = run(bin().args(base).args(["--repo-root", root.to_str().unwrap()]));
+    let r = run(bin()
+        .args(base)
+        .args(["--repo-root", root.to_str().unwrap()]));
     assert_eq!(r.code, 0, "{}", r.all());
-    assert!(r.stdout.contains("ci/local.yml:4"), "text output names the source: {}", r.stdout);
+    assert!(
+        r.stdout.contains("ci/local.yml:4"),
+        "text output names the source: {}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -252,8 +375,14 @@ fn the_tui_reads_the_config_again_when_an_included_file_changes() {
     files(
         dir.path(),
         &[
-            ("bitrise.yml", "format_version: \"13\"\ninclude:\n- path: ci/shared.yml\n"),
-            ("ci/shared.yml", "workflows:\n  release:\n    steps:\n    - script@1: {}\n"),
+            (
+                "bitrise.yml",
+                "format_version: \"13\"\ninclude:\n- path: ci/shared.yml\n",
+            ),
+            (
+                "ci/shared.yml",
+                "workflows:\n  release:\n    steps:\n    - script@1: {}\n",
+            ),
         ],
     );
     let ws = dir.path().join("ws.toml");
@@ -266,10 +395,18 @@ fn the_tui_reads_the_config_again_when_an_included_file_changes() {
     assert!(apple_conn::tui::bitrise_files::changed(&loaded, &files_read).is_empty());
     std::thread::sleep(std::time::Duration::from_millis(20));
     let shared = dir.path().join("ci/shared.yml");
-    write(&shared, "workflows:\n  release:\n    steps:\n    - script@1: {}\n    - fastlane@3: {}\n");
+    write(
+        &shared,
+        "workflows:\n  release:\n    steps:\n    - script@1: {}\n    - fastlane@3: {}\n",
+    );
     // Make the change visible even on a file system with coarse modification times.
     let later = std::time::SystemTime::now() + std::time::Duration::from_secs(2);
-    std::fs::File::options().write(true).open(&shared).unwrap().set_modified(later).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&shared)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
     let changed = apple_conn::tui::bitrise_files::changed(&loaded, &files_read);
     assert_eq!(changed.len(), 1, "the included file changed");
     let yml = changed[0].1.yml.as_ref().unwrap();

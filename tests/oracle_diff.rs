@@ -19,7 +19,10 @@ use oracle_support::*;
 const SEED: u64 = 0x22_1ac1_0de5;
 
 fn threads() -> usize {
-    std::env::var("ORACLE_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(6)
+    std::env::var("ORACLE_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(6)
 }
 
 fn fixtures() -> PathBuf {
@@ -35,24 +38,38 @@ fn assert_report(outcomes: &[Outcome]) {
 
 #[test]
 fn the_fixtures_and_the_real_samples_run_as_the_cli_runs_them() {
-    let Some(oracle) = require_oracle("the_fixtures_and_the_real_samples_run_as_the_cli_runs_them") else {
+    let Some(oracle) = require_oracle("the_fixtures_and_the_real_samples_run_as_the_cli_runs_them")
+    else {
         return;
     };
-    let samples = oracle.parent().unwrap().join("../../reference/bitrise-yml-samples");
+    let samples = oracle
+        .parent()
+        .unwrap()
+        .join("../../reference/bitrise-yml-samples");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&samples)
         .unwrap_or_else(|e| panic!("{}: {e}", samples.display()))
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "yml"))
         .collect();
     files.extend(
-        ["chains.yml", "bundles.yml", "pipelines.yml", "modular/bitrise.yml"].map(|f| fixtures().join(f)),
+        [
+            "chains.yml",
+            "bundles.yml",
+            "pipelines.yml",
+            "modular/bitrise.yml",
+        ]
+        .map(|f| fixtures().join(f)),
     );
     files.sort();
     let cases: Vec<Case> = files
         .into_iter()
         .map(|file| {
             let targets = targets_of(&file, &Default::default());
-            assert!(!targets.is_empty(), "{}: nothing to run (does it load?)", file.display());
+            assert!(
+                !targets.is_empty(),
+                "{}: nothing to run (does it load?)",
+                file.display()
+            );
             Case {
                 label: file.display().to_string(),
                 file,
@@ -61,7 +78,11 @@ fn the_fixtures_and_the_real_samples_run_as_the_cli_runs_them() {
             }
         })
         .collect();
-    assert!(cases.len() >= 19, "15 samples and 4 fixtures, found {}", cases.len());
+    assert!(
+        cases.len() >= 19,
+        "15 samples and 4 fixtures, found {}",
+        cases.len()
+    );
     let outcomes = check_all(&oracle, &cases, threads());
     assert_report(&outcomes);
 }
@@ -73,15 +94,24 @@ fn generated_configs_run_as_the_cli_runs_them() {
     let Some(oracle) = require_oracle("generated_configs_run_as_the_cli_runs_them") else {
         return;
     };
-    let n: u64 = std::env::var("ORACLE_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(500);
-    let seed: u64 = std::env::var("ORACLE_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(SEED);
+    let n: u64 = std::env::var("ORACLE_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500);
+    let seed: u64 = std::env::var("ORACLE_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(SEED);
     let tmp = tempfile::tempdir().unwrap();
     let cases: Vec<Case> = (0..n)
         .map(|i| generate::case(seed.wrapping_add(i), &tmp.path().join(format!("c{i}"))))
         .collect();
     let started = std::time::Instant::now();
     let outcomes = check_all(&oracle, &cases, threads());
-    eprintln!("{n} generated configs compared in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "{n} generated configs compared in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     if report(&outcomes).is_err() {
         // Keep the failing configs to read and re-run.
         let keep = std::env::temp_dir().join("apple-conn-oracle-failures");

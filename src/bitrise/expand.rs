@@ -91,7 +91,12 @@ pub fn expand_vars(value: &str, envs: &Envs) -> String {
 /// os.Expand's getShellName: (name, bytes consumed after the `$`).
 fn shell_name(s: &str) -> (&str, usize) {
     let b = s.as_bytes();
-    let special = |c: u8| matches!(c, b'*' | b'#' | b'$' | b'@' | b'!' | b'?' | b'-' | b'0'..=b'9');
+    let special = |c: u8| {
+        matches!(
+            c,
+            b'*' | b'#' | b'$' | b'@' | b'!' | b'?' | b'-' | b'0'..=b'9'
+        )
+    };
     if b[0] == b'{' {
         if b.len() > 2 && special(b[1]) && b[2] == b'}' {
             return (&s[1..2], 3);
@@ -289,7 +294,8 @@ fn items(
                     return Err(err(yml, (*line, *file), message));
                 };
                 if bundle_stack.iter().any(|(b, _)| b == id) {
-                    let mut chain: Vec<String> = bundle_stack.iter().map(|(b, _)| b.clone()).collect();
+                    let mut chain: Vec<String> =
+                        bundle_stack.iter().map(|(b, _)| b.clone()).collect();
                     chain.push(id.clone());
                     return Err(err(
                         yml,
@@ -314,7 +320,9 @@ fn items(
                 // an enclosing bundle declared the key and this use site sets it (:535).
                 let overridden = |name: &str| {
                     inputs.iter().any(|i| i.name == name)
-                        && bundle_stack.iter().any(|(_, keys)| keys.iter().any(|k| k == name))
+                        && bundle_stack
+                            .iter()
+                            .any(|(_, keys)| keys.iter().any(|k| k == name))
                 };
                 let def_inputs: Vec<Env> = def
                     .inputs
@@ -368,7 +376,10 @@ pub fn pipeline_workflows(
     (pipeline, line, _): &(Pipeline, usize, u32),
 ) -> Result<Vec<(String, usize, u32)>, YmlError> {
     let names: Vec<(String, usize, u32)> = match pipeline {
-        Pipeline::Graph(list) => list.iter().map(|(_, w, l, f)| (w.clone(), *l, *f)).collect(),
+        Pipeline::Graph(list) => list
+            .iter()
+            .map(|(_, w, l, f)| (w.clone(), *l, *f))
+            .collect(),
         Pipeline::Staged(stages) => {
             let mut v = Vec::new();
             for (s, l, f) in stages {
@@ -451,10 +462,15 @@ pub fn validate(yml: &BitriseYml) -> Result<(), YmlError> {
                 return Err(err(
                     yml,
                     (*line, *file),
-                    format!("step bundle ({bid}) has config issue: referenced step bundle not defined: {id}"),
+                    format!(
+                        "step bundle ({bid}) has config issue: referenced step bundle not defined: {id}"
+                    ),
                 ));
             };
-            if let Some(i) = inputs.iter().find(|i| !def.inputs.iter().any(|d| d.name == i.name)) {
+            if let Some(i) = inputs
+                .iter()
+                .find(|i| !def.inputs.iter().any(|d| d.name == i.name))
+            {
                 return Err(err(
                     yml,
                     (i.line, i.file),
@@ -487,19 +503,29 @@ fn validate_containers(yml: &BitriseYml) -> Result<(), YmlError> {
     }
     for (id, image, kind, line, file) in &yml.containers {
         if image.trim().is_empty() {
-            return Err(err(yml, (*line, *file), format!("container ({id}) has no image defined")));
+            return Err(err(
+                yml,
+                (*line, *file),
+                format!("container ({id}) has no image defined"),
+            ));
         }
         if !with_groups && kind.is_empty() {
             return Err(err(
                 yml,
                 (*line, *file),
-                format!("container ({id}) has no type defined (must be \"execution\" or \"service\")"),
+                format!(
+                    "container ({id}) has no type defined (must be \"execution\" or \"service\")"
+                ),
             ));
         }
     }
     for (id, image, line, file) in &yml.services {
         if image.trim().is_empty() {
-            return Err(err(yml, (*line, *file), format!("service ({id}) has no image defined")));
+            return Err(err(
+                yml,
+                (*line, *file),
+                format!("service ({id}) has no image defined"),
+            ));
         }
     }
     Ok(())

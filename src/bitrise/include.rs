@@ -128,14 +128,17 @@ struct Merger<'a> {
     files: Vec<Arc<str>>,
     sources: Vec<PathBuf>,
     files_count: usize,
+    /// YAML nodes parsed so far, over every file.
+    nodes: usize,
     merged: Vec<(Node, Node)>,
 }
 
 /// Reads a bitrise.yml from disk and merges what it includes, as `bitrise run` does.
 pub fn read(path: &Path, opts: &Options) -> Result<Merged, ReadError> {
     let display: Arc<str> = Arc::from(path.display().to_string());
-    let text = read_file(path, "bitrise.yml")
-        .map_err(|e| ReadError::Unreadable(format!("{display}: cannot read the bitrise.yml: {e}")))?;
+    let text = read_file(path, "bitrise.yml").map_err(|e| {
+        ReadError::Unreadable(format!("{display}: cannot read the bitrise.yml: {e}"))
+    })?;
     let root = parse(&display, &text, 0)?;
     let includes = include_items(&root, &display)?;
     if includes.is_empty() {
@@ -163,6 +166,7 @@ pub fn read(path: &Path, opts: &Options) -> Result<Merged, ReadError> {
         files: vec![display],
         sources: vec![path.to_path_buf()],
         files_count: 0,
+        nodes: yaml::node_count(&root),
         merged: Vec::new(),
     };
     let top = Reference {
@@ -204,10 +208,17 @@ fn parse(name: &str, text: &str, file: u32) -> Result<Node, ReadError> {
     })
 }
 
-fn invalid(files: &[Arc<str>], (file, line, col): (u32, usize, usize), message: String) -> ReadError {
+fn invalid(
+    files: &[Arc<str>],
+    (file, line, col): (u32, usize, usize),
+    message: String,
+) -> ReadError {
     ReadError::Invalid(
         YmlError {
-            file: files.get(file as usize).map(|f| f.to_string()).unwrap_or_default(),
+            file: files
+                .get(file as usize)
+                .map(|f| f.to_string())
+                .unwrap_or_default(),
             line,
             col,
             message,
@@ -327,6 +338,19 @@ impl Merger<'_> {
             self.files.push(Arc::from(display.as_str()));
             self.sources.push(path);
             let child = parse(&display, &text, index)?;
+            // One budget for all files together: 35 alias bombs just under the per-file cap
+            // would still fill the memory.
+            self.nodes += yaml::node_count(&child);
+            if self.nodes > yaml::NODE_BUDGET {
+                return Err(invalid(
+                    &self.files,
+                    inc.at,
+                    format!(
+                        "the included files expand to more than {} YAML nodes together (aliases repeated): remove nested aliases or split less",
+                        yaml::NODE_BUDGET
+                    ),
+                ));
+            }
             self.build(child, text.len(), inc, depth + 1, keys)?;
         }
         keys.pop();
@@ -360,10 +384,16 @@ impl Merger<'_> {
             );
         }
         if depth > MAX_INCLUDE_DEPTH {
-            return fail(at, format!("max include depth ({MAX_INCLUDE_DEPTH}) exceeded"));
+            return fail(
+                at,
+                format!("max include depth ({MAX_INCLUDE_DEPTH}) exceeded"),
+            );
         }
         if self.files_count > MAX_FILES_COUNT_TOTAL {
-            return fail(at, format!("max include count ({MAX_FILES_COUNT_TOTAL}) exceeded"));
+            return fail(
+                at,
+                format!("max include count ({MAX_FILES_COUNT_TOTAL}) exceeded"),
+            );
         }
         if includes.len() > MAX_INCLUDE_COUNT_PER_FILE {
             return fail(
@@ -372,7 +402,10 @@ impl Merger<'_> {
             );
         }
         if self.files_count + includes.len() > MAX_FILES_COUNT_TOTAL {
-            return fail(list_at, format!("max file count ({MAX_FILES_COUNT_TOTAL}) exceeded"));
+            return fail(
+                list_at,
+                format!("max file count ({MAX_FILES_COUNT_TOTAL}) exceeded"),
+            );
         }
         for inc in includes {
             inc.validate().or_else(|m| fail(inc.at, m))?;
@@ -443,8 +476,7 @@ pub fn repository_dir<'a>(map: &'a [(String, PathBuf)], repository: &str) -> Opt
         .or_else(|| {
             map.iter().find(|(k, _)| {
                 let k = norm(k);
-                k.ends_with(want)
-                    && k[..k.len() - want.len()].ends_with(['/', ':'])
+                k.ends_with(want) && k[..k.len() - want.len()].ends_with(['/', ':'])
             })
         })
         .map(|(_, d)| d)

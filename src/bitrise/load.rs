@@ -180,11 +180,17 @@ pub fn load_tree(files: Vec<Arc<str>>, root: &Node) -> Result<BitriseYml, YmlErr
     for (key, services) in [("containers", false), ("services", true)] {
         for (k, v) in root.get(key).and_then(Node::as_map).unwrap_or_default() {
             let id = k.as_str().unwrap_or_default().to_string();
-            let field = |f: &str| v.get(f).filter(|n| !n.is_null()).map(yaml::value_string).unwrap_or_default();
+            let field = |f: &str| {
+                v.get(f)
+                    .filter(|n| !n.is_null())
+                    .map(yaml::value_string)
+                    .unwrap_or_default()
+            };
             if services {
                 out.services.push((id, field("image"), k.line, k.file));
             } else {
-                out.containers.push((id, field("image"), field("type"), k.line, k.file));
+                out.containers
+                    .push((id, field("image"), field("type"), k.line, k.file));
             }
         }
     }
@@ -250,7 +256,11 @@ pub fn load_tree(files: Vec<Arc<str>>, root: &Node) -> Result<BitriseYml, YmlErr
             if let Some(list) = v.get("workflows").and_then(Node::as_seq) {
                 for item in list {
                     let key = single_key(&cx, item)?;
-                    wfs.push((key.as_str().unwrap_or_default().to_string(), key.line, key.file));
+                    wfs.push((
+                        key.as_str().unwrap_or_default().to_string(),
+                        key.line,
+                        key.file,
+                    ));
                 }
             }
             out.stages.insert(id, wfs);
@@ -278,7 +288,11 @@ pub fn load_tree(files: Vec<Arc<str>>, root: &Node) -> Result<BitriseYml, YmlErr
                     let mut list = Vec::new();
                     for item in s.as_seq().unwrap_or_default() {
                         let key = single_key(&cx, item)?;
-                        list.push((key.as_str().unwrap_or_default().to_string(), key.line, key.file));
+                        list.push((
+                            key.as_str().unwrap_or_default().to_string(),
+                            key.line,
+                            key.file,
+                        ));
                     }
                     Pipeline::Staged(list)
                 }
@@ -303,12 +317,17 @@ fn uses_step_containers(root: &Node) -> bool {
     let lists = ["workflows", "step_bundles"]
         .into_iter()
         .filter_map(|k| root.get(k).and_then(Node::as_map))
-        .flat_map(|m| m.iter().filter_map(|(_, v)| v.get("steps").and_then(Node::as_seq)));
+        .flat_map(|m| {
+            m.iter()
+                .filter_map(|(_, v)| v.get("steps").and_then(Node::as_seq))
+        });
     for list in lists {
         for item in list {
             if let Some([(_, v)]) = item.as_map()
                 && (v.get("execution_container").is_some_and(|n| !n.is_null())
-                    || v.get("service_containers").and_then(Node::as_seq).is_some_and(|s| !s.is_empty()))
+                    || v.get("service_containers")
+                        .and_then(Node::as_seq)
+                        .is_some_and(|s| !s.is_empty()))
             {
                 return true;
             }
@@ -528,7 +547,9 @@ fn env_list(cx: &Ctx, node: &Node, owner: &str) -> Result<Vec<Env>, YmlError> {
                         _ => {
                             return Err(cx.err(
                                 e,
-                                format!("({owner}) failed to parse bool value ({t}) for key ({key})"),
+                                format!(
+                                    "({owner}) failed to parse bool value ({t}) for key ({key})"
+                                ),
                             ));
                         }
                     };

@@ -86,7 +86,10 @@ pub fn app_options(workspace_file: &Path, b: &BitriseYmlRef) -> include::Options
 
 /// Reads an app's bitrise.yml with its `root` and `repositories`.
 pub fn open_app(workspace_file: &Path, b: &BitriseYmlRef) -> Result<BitriseYml, OpenError> {
-    open_with(&file_path(workspace_file, b), &app_options(workspace_file, b))
+    open_with(
+        &file_path(workspace_file, b),
+        &app_options(workspace_file, b),
+    )
 }
 
 /// Loads and validates bitrise.yml text (`file` names it in messages).

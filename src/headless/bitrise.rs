@@ -9,9 +9,9 @@ use serde::Serialize;
 use super::preview::{StepJson, step_json};
 use super::{CmdResult, Failure, rfc3339};
 use crate::bitrise::expand::{self, Expanded};
+use crate::bitrise::include;
 use crate::bitrise::load::{BitriseYml, Pipeline};
 use crate::bitrise::run::{self, Target};
-use crate::bitrise::include;
 use crate::cli::{IncludeArgs, TableJson};
 use crate::domain::resolution::{Environment, Resolution};
 use crate::domain::workspace::App;
@@ -27,11 +27,15 @@ pub fn include_options(
     }
     let mut flags = Vec::new();
     for m in &args.repo_map {
-        let Some((url, dir)) = m.split_once('=').filter(|(u, d)| !u.is_empty() && !d.is_empty())
+        let Some((url, dir)) = m
+            .split_once('=')
+            .filter(|(u, d)| !u.is_empty() && !d.is_empty())
         else {
             return Err(Failure::new(
                 2,
-                format!("--repo-map {m}: give the repository and its checkout as URL=DIR, e.g. --repo-map shared-ci=../shared-ci"),
+                format!(
+                    "--repo-map {m}: give the repository and its checkout as URL=DIR, e.g. --repo-map shared-ci=../shared-ci"
+                ),
             ));
         };
         flags.push((url.to_string(), std::path::PathBuf::from(dir)));

@@ -142,10 +142,20 @@ fn file_problems(
             }
             let (file, line) = (&*p.expanded.file, p.expanded.line);
             for n in &p.notes {
-                add(Severity::Warning, file, line, format!("app `{}`: {n}", app.slug));
+                add(
+                    Severity::Warning,
+                    file,
+                    line,
+                    format!("app `{}`: {n}", app.slug),
+                );
             }
             for (_, severity, message) in input_problems(step, &p.step_use.inputs) {
-                add(severity, file, line, format!("app `{}`: {message}", app.slug));
+                add(
+                    severity,
+                    file,
+                    line,
+                    format!("app `{}`: {message}", app.slug),
+                );
             }
         }
     }

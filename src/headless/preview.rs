@@ -297,8 +297,7 @@ fn with_bitrise_files(
     let mut out = format!("environment: {}   now: {}\n", env.as_str(), rfc3339(now));
     for app in apps {
         if app.bitrise_yml.is_some() {
-            let resolved =
-                super::bitrise::app_file_steps_with(loaded, app, env, now, include)?;
+            let resolved = super::bitrise::app_file_steps_with(loaded, app, env, now, include)?;
             let steps: Vec<super::bitrise::BitriseStepJson> = resolved
                 .iter()
                 .enumerate()

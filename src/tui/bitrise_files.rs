@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::bitrise::load::BitriseYml;
 use crate::bitrise::include::{self, Options};
+use crate::bitrise::load::BitriseYml;
 use crate::bitrise::run;
 use crate::store::Loaded;
 
@@ -54,7 +54,13 @@ pub fn read(path: &Path, opts: &Options) -> BitriseFile {
     };
     BitriseFile {
         mtime,
-        watched: sources.into_iter().map(|p| { let t = self::mtime(&p); (p, t) }).collect(),
+        watched: sources
+            .into_iter()
+            .map(|p| {
+                let t = self::mtime(&p);
+                (p, t)
+            })
+            .collect(),
         yml: yml.map_err(|e| e.to_string()),
     }
 }

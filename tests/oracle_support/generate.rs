@@ -52,7 +52,13 @@ const STEPS: &[&str] = &[
     "script@",
 ];
 
-const INPUTS: &[&str] = &["connection", "api_key_path", "api_issuer", "verbose", "lane"];
+const INPUTS: &[&str] = &[
+    "connection",
+    "api_key_path",
+    "api_issuer",
+    "verbose",
+    "lane",
+];
 
 const ENV_NAMES: &[&str] = &["A", "B", "CONN", "connection", "API_KEY_URL", "I1"];
 
@@ -130,7 +136,12 @@ impl Gen<'_> {
         let s = self.r.pick(STEPS).to_string();
         let _ = writeln!(out, "{indent}- {s}:");
         if self.r.chance(20) {
-            let _ = writeln!(out, "{indent}    run_if: {}", self.r.pick(&["'{{.IsCI}}'", "false", "'{{enveq \"A\" \"1\"}}'"]));
+            let _ = writeln!(
+                out,
+                "{indent}    run_if: {}",
+                self.r
+                    .pick(&["'{{.IsCI}}'", "false", "'{{enveq \"A\" \"1\"}}'"])
+            );
         }
         let n = self.r.below(4);
         if n > 0 {
@@ -152,12 +163,18 @@ impl Gen<'_> {
                     }
                     if self.r.chance(40) {
                         let _ = writeln!(out, "{indent}    envs:");
-                        { let n = 1 + self.r.below(2); self.env_list(ENV_NAMES, n, out, &format!("{indent}    ")); }
+                        {
+                            let n = 1 + self.r.below(2);
+                            self.env_list(ENV_NAMES, n, out, &format!("{indent}    "));
+                        }
                     }
                 }
                 2 if allow_with => {
                     self.with_used = true;
-                    let _ = writeln!(out, "{indent}- with:\n{indent}    container: box\n{indent}    steps:");
+                    let _ = writeln!(
+                        out,
+                        "{indent}- with:\n{indent}    container: box\n{indent}    steps:"
+                    );
                     for _ in 0..1 + self.r.below(2) {
                         self.step(out, &format!("{indent}    "));
                     }
@@ -171,7 +188,10 @@ impl Gen<'_> {
 /// Writes one random config under `dir` and says what to compare.
 pub fn case(seed: u64, dir: &Path) -> Case {
     let mut r = Rng::new(seed);
-    let mut g = Gen { r: &mut r, with_used: false };
+    let mut g = Gen {
+        r: &mut r,
+        with_used: false,
+    };
     let n_wf = 2 + g.r.below(5);
     let mut workflows: Vec<String> = (0..n_wf).map(|i| format!("w{i}")).collect();
     for i in 0..g.r.below(3) {
@@ -180,7 +200,12 @@ pub fn case(seed: u64, dir: &Path) -> Case {
     let bundles: Vec<String> = (0..g.r.below(3)).map(|i| format!("b{i}")).collect();
     let modular = g.r.chance(50);
     let files: Vec<&str> = if modular {
-        vec!["bitrise.yml", "ci/shared.yml", "ci/more.yaml", "ci/nested/deep.yml"]
+        vec![
+            "bitrise.yml",
+            "ci/shared.yml",
+            "ci/more.yaml",
+            "ci/nested/deep.yml",
+        ]
     } else {
         vec!["bitrise.yml"]
     };
@@ -194,8 +219,17 @@ pub fn case(seed: u64, dir: &Path) -> Case {
             let mut body = String::new();
             let later: Vec<&String> = workflows[i + 1..].iter().collect();
             if !later.is_empty() && g.r.chance(60) {
-                let list: Vec<String> = (0..1 + g.r.below(3)).map(|_| g.r.pick(&later).to_string()).collect();
-                let _ = writeln!(body, "    before_run:\n{}", list.iter().map(|w| format!("    - {w}")).collect::<Vec<_>>().join("\n"));
+                let list: Vec<String> = (0..1 + g.r.below(3))
+                    .map(|_| g.r.pick(&later).to_string())
+                    .collect();
+                let _ = writeln!(
+                    body,
+                    "    before_run:\n{}",
+                    list.iter()
+                        .map(|w| format!("    - {w}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                );
             }
             if !later.is_empty() && g.r.chance(40) {
                 let _ = writeln!(body, "    after_run:\n    - {}", g.r.pick(&later));
@@ -215,10 +249,16 @@ pub fn case(seed: u64, dir: &Path) -> Case {
     }
     for (fi, text) in texts.iter_mut().enumerate() {
         if fi == 0 || g.r.chance(30) {
-            let _ = writeln!(text, "format_version: \"{}\"", g.r.pick(&["11", "13", "13.1"]));
+            let _ = writeln!(
+                text,
+                "format_version: \"{}\"",
+                g.r.pick(&["11", "13", "13.1"])
+            );
         }
         if fi == 0 {
-            text.push_str("default_step_lib_source: https://github.com/bitrise-io/bitrise-steplib.git\n");
+            text.push_str(
+                "default_step_lib_source: https://github.com/bitrise-io/bitrise-steplib.git\n",
+            );
         }
         if g.r.chance(50) {
             text.push_str("app:\n  envs:\n");
@@ -244,7 +284,10 @@ pub fn case(seed: u64, dir: &Path) -> Case {
         }
         if g.r.chance(40) {
             body += "    envs:\n";
-            { let n = 1 + g.r.below(2); g.env_list(ENV_NAMES, n, &mut body, "    "); }
+            {
+                let n = 1 + g.r.below(2);
+                g.env_list(ENV_NAMES, n, &mut body, "    ");
+            }
         }
         body += "    steps:\n";
         let inner: Vec<String> = bundles[i + 1..].to_vec();
@@ -276,7 +319,10 @@ pub fn case(seed: u64, dir: &Path) -> Case {
             let a = g.r.pick(&runnable).to_string();
             let b = g.r.pick(&runnable).to_string();
             let f = g.r.below(files.len());
-            let _ = write!(texts[f], "stages:\n  st0:\n    workflows:\n    - {a}: {{}}\n  st1:\n    workflows:\n    - {b}: {{}}\n");
+            let _ = write!(
+                texts[f],
+                "stages:\n  st0:\n    workflows:\n    - {a}: {{}}\n  st1:\n    workflows:\n    - {b}: {{}}\n"
+            );
             texts[0].push_str("pipelines:\n  ps:\n    stages:\n    - st0: {}\n    - st1: {}\n");
             pipeline = Some("ps".to_string());
         }

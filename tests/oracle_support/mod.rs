@@ -57,13 +57,31 @@ pub struct Case {
 /// Names the oracle's process sets that apple-conn leaves to the build, with why: the README of
 /// the oracle says it does not model path envs; CI/PR depend on how `bitrise run` is started.
 pub const BUILD_TIME_ONLY: &[(&str, &str)] = &[
-    ("CI", "run mode: `bitrise run --ci` sets it; apple-conn keeps $CI for the build"),
-    ("PR", "run mode: set by the CLI from the trigger; kept for the build"),
-    ("BITRISE_STEP_SOURCE_DIR", "path env (oracle README: not covered)"),
-    ("BITRISE_TEST_DEPLOY_DIR", "path env (oracle README: not covered)"),
+    (
+        "CI",
+        "run mode: `bitrise run --ci` sets it; apple-conn keeps $CI for the build",
+    ),
+    (
+        "PR",
+        "run mode: set by the CLI from the trigger; kept for the build",
+    ),
+    (
+        "BITRISE_STEP_SOURCE_DIR",
+        "path env (oracle README: not covered)",
+    ),
+    (
+        "BITRISE_TEST_DEPLOY_DIR",
+        "path env (oracle README: not covered)",
+    ),
     ("BITRISE_STEP_EXECUTION_ID", "a random UUID per step run"),
-    ("BITRISE_SOURCE_DIR", "path env (oracle README: not covered)"),
-    ("BITRISE_DEPLOY_DIR", "path env (oracle README: not covered)"),
+    (
+        "BITRISE_SOURCE_DIR",
+        "path env (oracle README: not covered)",
+    ),
+    (
+        "BITRISE_DEPLOY_DIR",
+        "path env (oracle README: not covered)",
+    ),
     ("HOME", "the oracle's process env"),
     ("PATH", "the oracle's process env"),
     ("PWD", "the oracle's process env"),
@@ -80,7 +98,11 @@ pub fn var_names(text: &str) -> BTreeSet<String> {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'$' && i + 1 < b.len() {
-            let (start, braced) = if b[i + 1] == b'{' { (i + 2, true) } else { (i + 1, false) };
+            let (start, braced) = if b[i + 1] == b'{' {
+                (i + 2, true)
+            } else {
+                (i + 1, false)
+            };
             let mut j = start;
             while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
                 j += 1;
@@ -98,20 +120,35 @@ pub fn var_names(text: &str) -> BTreeSet<String> {
 
 /// Runs the oracle for one target. Every variable the files mention is set in its process env to
 /// its own `$NAME`, so what apple-conn keeps for the build (`$SECRET`) reads the same on both sides.
-pub fn run_oracle(oracle: &Path, case: &Case, names: &BTreeSet<String>, target: &str) -> Result<Value, String> {
+pub fn run_oracle(
+    oracle: &Path,
+    case: &Case,
+    names: &BTreeSet<String>,
+    target: &str,
+) -> Result<Value, String> {
     let mut cmd = Command::new(oracle);
     cmd.env_clear()
         .env("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin")
-        .args([case.file.as_os_str(), target.as_ref(), "--keep-env".as_ref(), "--no-env".as_ref()]);
+        .args([
+            case.file.as_os_str(),
+            target.as_ref(),
+            "--keep-env".as_ref(),
+            "--no-env".as_ref(),
+        ]);
     if let Some(root) = &case.opts.root {
         cmd.env("ORACLE_CWD", root);
     }
     for n in names {
-        if !BUILD_TIME_ONLY.iter().any(|(k, _)| k == n) && n != "BITRISE_TRIGGERED_WORKFLOW_ID" && n != "BITRISE_TRIGGERED_WORKFLOW_TITLE" {
+        if !BUILD_TIME_ONLY.iter().any(|(k, _)| k == n)
+            && n != "BITRISE_TRIGGERED_WORKFLOW_ID"
+            && n != "BITRISE_TRIGGERED_WORKFLOW_TITLE"
+        {
             cmd.env(n, format!("${n}"));
         }
     }
-    let out = cmd.output().map_err(|e| format!("cannot run {}: {e}", oracle.display()))?;
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", oracle.display()))?;
     if !out.status.success() {
         return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
     }
@@ -148,7 +185,9 @@ pub fn ours(yml: &BitriseYml, target: &str) -> Result<Vec<(String, Run)>, String
     // Every run of the pipeline must also come out of `expand_pipeline`, in the same order.
     let all: Vec<Expanded> = out.iter().flat_map(|(_, r)| r.steps.clone()).collect();
     if expand::expand_pipeline(yml, target).map_err(|e| e.to_string())? != all {
-        return Err(format!("pipeline {target}: expand_pipeline differs from its workflows expanded one by one"));
+        return Err(format!(
+            "pipeline {target}: expand_pipeline differs from its workflows expanded one by one"
+        ));
     }
     Ok(out)
 }
@@ -186,7 +225,12 @@ fn norm(v: &str) -> String {
         out.push_str(&rest[..i]);
         let after = &rest[i + 2..];
         match after.find('}') {
-            Some(j) if j > 0 && after[..j].bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') => {
+            Some(j)
+                if j > 0
+                    && after[..j]
+                        .bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || c == b'_') =>
+            {
                 out.push('$');
                 out.push_str(&after[..j]);
                 rest = &after[j + 1..];
@@ -217,7 +261,10 @@ pub fn compare(ours: &[(String, Run)], oracle: &Value, notes: &mut Vec<String>) 
     let names = |v: &[(String, &Value)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
     let our_names: Vec<String> = ours.iter().map(|(n, _)| n.clone()).collect();
     if our_names != names(&theirs_sorted) {
-        diffs.push(format!("pipeline workflows: ours {our_names:?}, CLI {:?}", names(&theirs_sorted)));
+        diffs.push(format!(
+            "pipeline workflows: ours {our_names:?}, CLI {:?}",
+            names(&theirs_sorted)
+        ));
         return diffs;
     }
     for ((w, run), (_, t)) in ours.iter().zip(&theirs_sorted) {
@@ -228,7 +275,10 @@ pub fn compare(ours: &[(String, Run)], oracle: &Value, notes: &mut Vec<String>) 
             .filter_map(|x| x.as_str().map(str::to_string))
             .collect();
         if run.order != order {
-            diffs.push(format!("{w}: run order: ours {:?}, CLI {order:?}", run.order));
+            diffs.push(format!(
+                "{w}: run order: ours {:?}, CLI {order:?}",
+                run.order
+            ));
         }
         let steps = t["steps"].as_array().cloned().unwrap_or_default();
         if run.steps.len() != steps.len() {
@@ -236,8 +286,18 @@ pub fn compare(ours: &[(String, Run)], oracle: &Value, notes: &mut Vec<String>) 
                 "{w}: {} step(s), CLI {}: ours {:?}, CLI {:?}",
                 run.steps.len(),
                 steps.len(),
-                run.steps.iter().map(|s| format!("{}:{}", s.workflow, s.reference)).collect::<Vec<_>>(),
-                steps.iter().map(|s| format!("{}:{}", s["workflow"].as_str().unwrap_or(""), s["step_key"].as_str().unwrap_or(""))).collect::<Vec<_>>()
+                run.steps
+                    .iter()
+                    .map(|s| format!("{}:{}", s.workflow, s.reference))
+                    .collect::<Vec<_>>(),
+                steps
+                    .iter()
+                    .map(|s| format!(
+                        "{}:{}",
+                        s["workflow"].as_str().unwrap_or(""),
+                        s["step_key"].as_str().unwrap_or("")
+                    ))
+                    .collect::<Vec<_>>()
             ));
             continue;
         }
@@ -245,7 +305,13 @@ pub fn compare(ours: &[(String, Run)], oracle: &Value, notes: &mut Vec<String>) 
             let at = format!("{w} step {i} ({} at {})", s.reference, s.source());
             let field = |k: &str| t[k].as_str().unwrap_or("").to_string();
             if s.reference != field("step_key") || s.workflow != field("workflow") {
-                diffs.push(format!("{at}: ours {}:{}, CLI {}:{}", s.workflow, s.reference, field("workflow"), field("step_key")));
+                diffs.push(format!(
+                    "{at}: ours {}:{}, CLI {}:{}",
+                    s.workflow,
+                    s.reference,
+                    field("workflow"),
+                    field("step_key")
+                ));
                 continue;
             }
             if t["id_error"].as_str().is_none_or(str::is_empty)
@@ -253,21 +319,33 @@ pub fn compare(ours: &[(String, Run)], oracle: &Value, notes: &mut Vec<String>) 
             {
                 diffs.push(format!(
                     "{at}: id/version ours {}@{}, CLI {}@{}",
-                    s.step.id_or_uri, s.step.version, field("id"), field("version")
+                    s.step.id_or_uri,
+                    s.step.version,
+                    field("id"),
+                    field("version")
                 ));
             }
             if t["step_yml_merged"].as_bool() == Some(true) {
-                notes.push(format!("{at}: path:: step.yml defaults merged by the CLI (not modelled)"));
+                notes.push(format!(
+                    "{at}: path:: step.yml defaults merged by the CLI (not modelled)"
+                ));
                 continue;
             }
-            let resolved = t["resolved_inputs"].as_object().cloned().unwrap_or_default();
+            let resolved = t["resolved_inputs"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
             let ours_keys: BTreeSet<&String> = s.inputs.keys().collect();
             let their_keys: BTreeSet<&String> = resolved.keys().collect();
             if ours_keys != their_keys {
-                diffs.push(format!("{at}: input names ours {ours_keys:?}, CLI {their_keys:?}"));
+                diffs.push(format!(
+                    "{at}: input names ours {ours_keys:?}, CLI {their_keys:?}"
+                ));
             }
             for (k, v) in &s.inputs {
-                let Some(tv) = resolved.get(k).and_then(Value::as_str) else { continue };
+                let Some(tv) = resolved.get(k).and_then(Value::as_str) else {
+                    continue;
+                };
                 if norm(v) == norm(tv) {
                     continue;
                 }
@@ -281,7 +359,10 @@ pub fn compare(ours: &[(String, Run)], oracle: &Value, notes: &mut Vec<String>) 
                     .map(|(n, why)| if why.is_empty() { *n } else { *why })
                     .collect();
                 if !blind.is_empty() {
-                    notes.push(format!("{at}: input {k}: ours {v:?}, CLI {tv:?}: not compared ({})", blind.join("; ")));
+                    notes.push(format!(
+                        "{at}: input {k}: ours {v:?}, CLI {tv:?}: not compared ({})",
+                        blind.join("; ")
+                    ));
                     continue;
                 }
                 diffs.push(format!("{at}: input {k}: ours {v:?}, CLI {tv:?}"));
@@ -293,7 +374,9 @@ pub fn compare(ours: &[(String, Run)], oracle: &Value, notes: &mut Vec<String>) 
 
 /// `1437806916` read back as Go's `%v` of a float64 (`1.437806916e+09`).
 fn json_float_of_int(ours: &str, theirs: &str) -> bool {
-    let Ok(i) = ours.parse::<i64>() else { return false };
+    let Ok(i) = ours.parse::<i64>() else {
+        return false;
+    };
     theirs.contains('e') && theirs.parse::<f64>().is_ok_and(|f| f == i as f64)
 }
 
@@ -352,7 +435,10 @@ pub fn check_case(oracle: &Path, case: &Case) -> Outcome {
     for target in &case.targets {
         o.targets += 1;
         let theirs = run_oracle(oracle, case, &names, target);
-        let mine = yml.as_ref().map_err(|e| e.to_string()).and_then(|y| ours(y, target));
+        let mine = yml
+            .as_ref()
+            .map_err(|e| e.to_string())
+            .and_then(|y| ours(y, target));
         match (mine, theirs) {
             (Ok(m), Ok(t)) => {
                 for d in compare(&m, &t, &mut o.notes) {
@@ -361,13 +447,22 @@ pub fn check_case(oracle: &Path, case: &Case) -> Outcome {
             }
             (Err(m), Err(t)) => {
                 // The CLI's own message, after its wrapping ("failed to merge …: "), is in ours.
-                let core = t.rsplit("): ").next().unwrap_or(&t).trim_start_matches("bitrise-oracle: ");
+                let core = t
+                    .rsplit("): ")
+                    .next()
+                    .unwrap_or(&t)
+                    .trim_start_matches("bitrise-oracle: ");
                 if !m.contains(core) {
-                    o.notes.push(format!("{target}: both refuse; ours: {m} | CLI: {t}"));
+                    o.notes
+                        .push(format!("{target}: both refuse; ours: {m} | CLI: {t}"));
                 }
             }
-            (Ok(_), Err(t)) => o.diffs.push(format!("{target}: the CLI refuses ({t}), apple-conn does not")),
-            (Err(m), Ok(_)) => o.diffs.push(format!("{target}: apple-conn refuses ({m}), the CLI does not")),
+            (Ok(_), Err(t)) => o.diffs.push(format!(
+                "{target}: the CLI refuses ({t}), apple-conn does not"
+            )),
+            (Err(m), Ok(_)) => o.diffs.push(format!(
+                "{target}: apple-conn refuses ({m}), the CLI does not"
+            )),
         }
     }
     o
@@ -380,11 +475,13 @@ pub fn check_all(oracle: &Path, cases: &[Case], threads: usize) -> Vec<Outcome> 
     let out = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..threads.max(1) {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(case) = cases.get(i) else { break };
-                let o = check_case(oracle, case);
-                out.lock().unwrap().push((i, o));
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(case) = cases.get(i) else { break };
+                    let o = check_case(oracle, case);
+                    out.lock().unwrap().push((i, o));
+                }
             });
         }
     });
@@ -422,7 +519,15 @@ pub fn report(outcomes: &[Outcome]) -> Result<String, String> {
     let summary = format!(
         "{} case(s), {targets} target(s) compared with the Bitrise CLI; blind spots met: {}",
         outcomes.len(),
-        if notes.is_empty() { "none".to_string() } else { notes.into_iter().collect::<Vec<_>>().join(" | ") }
+        if notes.is_empty() {
+            "none".to_string()
+        } else {
+            notes.into_iter().collect::<Vec<_>>().join(" | ")
+        }
     );
-    if failed.is_empty() { Ok(summary) } else { Err(format!("{summary}\ndifferences:{failed}")) }
+    if failed.is_empty() {
+        Ok(summary)
+    } else {
+        Err(format!("{summary}\ndifferences:{failed}"))
+    }
 }
