@@ -81,3 +81,45 @@ pub fn long_chain_bitrise_yml(workflows: usize, steps_per: usize) -> String {
     }
     t
 }
+
+/// A modular config: `bitrise.yml` including `files - 1` files, each with `workflows` workflows
+/// (5 steps, envs, a `before_run` of its file's first workflow) and one `shared` workflow that every file
+/// extends (its steps concatenate across files). Returns (relative path, text) pairs.
+pub fn modular_bitrise_yml(files: usize, workflows: usize) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut top = String::from("format_version: \"13\"\ninclude:\n");
+    for f in 1..files {
+        top.push_str(&format!("- path: ci/part{f}.yml\n"));
+    }
+    for f in 0..files {
+        let mut t = String::new();
+        if f > 0 {
+            t.push_str(&format!("app:\n  envs:\n  - PART: \"{f}\"\n"));
+        }
+        t.push_str("workflows:\n  shared:\n    steps:\n    - script@1:\n        inputs:\n        - content: echo $PART\n");
+        for w in 0..workflows {
+            t.push_str(&format!("  f{f}w{w}:\n"));
+            if w > 0 {
+                t.push_str(&format!("    before_run: [f{f}w0]\n"));
+            }
+            t.push_str(&format!(
+                "    envs:\n    - STAGE: \"{w}\"\n    - CONNECTION: api_key\n    steps:\n"
+            ));
+            for s in 0..5 {
+                match s {
+                    0 => t.push_str("    - deploy-to-itunesconnect-deliver@2:\n        inputs:\n        - connection: $CONNECTION\n        - api_issuer: $ISSUER\n"),
+                    1 => t.push_str("    - fastlane@3:\n        inputs:\n        - connection: \"off\"\n        - lane: release_$STAGE\n"),
+                    2 => t.push_str("    - xcode-archive@6:\n        inputs:\n        - automatic_code_signing: api-key\n"),
+                    3 => t.push_str("    - script@1:\n        inputs:\n        - content: echo $STAGE\n"),
+                    _ => t.push_str("    - manage-ios-code-signing@2: {}\n"),
+                }
+            }
+        }
+        if f == 0 {
+            out.push(("bitrise.yml".to_string(), format!("{top}{t}")));
+        } else {
+            out.push((format!("ci/part{f}.yml"), t));
+        }
+    }
+    out
+}

@@ -50,75 +50,107 @@ fn err(yml: &BitriseYml, (line, file): (usize, u32), message: String) -> YmlErro
     }
 }
 
-/// `$NAME` / `${NAME}` with Go's os.Expand: known values replace, unknown ones stay as `$NAME`.
+/// Go's os.Expand (envman env/expand.go:177 expands every declaration with it): `$NAME`,
+/// `${NAME}`, the one-character shell names (`$1`, `$$`, `$-`…), bad syntax (`${`, `${}`) eaten.
+/// A known name is replaced; an unset one (`opts: unset`) reads empty; a name the file never
+/// defines stays as written (a secret, `BITRISEIO_*`, set at build time) when it can be an
+/// environment variable at all, and reads empty otherwise (`$1`, `${BASH_REMATCH[1]}`).
 pub fn expand_vars(value: &str, envs: &Envs) -> String {
-    let lookup = |name: &str| {
-        envs.iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
-    let chars: Vec<char> = value.chars().collect();
-    let mut out = String::new();
+    let s = value.as_bytes();
+    if !s.contains(&b'$') {
+        return value.to_string();
+    }
+    let mut out = String::with_capacity(value.len());
     let mut i = 0;
-    while i < chars.len() {
-        if chars[i] != '$' || i + 1 >= chars.len() {
-            out.push(chars[i]);
-            i += 1;
-            continue;
-        }
-        let (name, end, braced) = if chars[i + 1] == '{' {
-            match chars[i + 2..].iter().position(|c| *c == '}') {
-                Some(p) => (
-                    chars[i + 2..i + 2 + p].iter().collect::<String>(),
-                    i + 3 + p,
-                    true,
-                ),
-                None => {
-                    out.push('$');
-                    i += 1;
-                    continue;
+    let mut j = 0;
+    while j < s.len() {
+        if s[j] == b'$' && j + 1 < s.len() {
+            out.push_str(&value[i..j]);
+            let (name, w) = shell_name(&value[j + 1..]);
+            if name.is_empty() && w > 0 {
+                // Invalid syntax: eaten (os.Expand).
+            } else if name.is_empty() {
+                out.push('$');
+            } else {
+                match envs.iter().rev().find(|(k, _)| k == name) {
+                    Some((_, Some(v))) => out.push_str(v),
+                    Some((_, None)) => {}
+                    None if is_env_name(name) => out.push_str(&value[j..j + 1 + w]),
+                    None => {}
                 }
             }
-        } else {
-            let len = chars[i + 1..]
-                .iter()
-                .take_while(|c| c.is_ascii_alphanumeric() || **c == '_')
-                .count();
-            if len == 0 {
-                out.push('$');
-                i += 1;
-                continue;
-            }
-            (
-                chars[i + 1..i + 1 + len].iter().collect::<String>(),
-                i + 1 + len,
-                false,
-            )
-        };
-        match lookup(&name) {
-            Some(Some(v)) => out.push_str(&v),
-            // Defined nowhere in the file (a secret, BITRISEIO_*, an earlier step's output).
-            _ => out.push_str(&if braced {
-                format!("${{{name}}}")
-            } else {
-                format!("${name}")
-            }),
+            j += w;
+            i = j + 1;
         }
-        i = end;
+        j += 1;
     }
+    out.push_str(&value[i.min(value.len())..]);
     out
+}
+
+/// os.Expand's getShellName: (name, bytes consumed after the `$`).
+fn shell_name(s: &str) -> (&str, usize) {
+    let b = s.as_bytes();
+    let special = |c: u8| {
+        matches!(
+            c,
+            b'*' | b'#' | b'$' | b'@' | b'!' | b'?' | b'-' | b'0'..=b'9'
+        )
+    };
+    if b[0] == b'{' {
+        if b.len() > 2 && special(b[1]) && b[2] == b'}' {
+            return (&s[1..2], 3);
+        }
+        for (i, c) in b.iter().enumerate().skip(1) {
+            if *c == b'}' {
+                if i == 1 {
+                    return ("", 2);
+                }
+                return (&s[1..i], i + 1);
+            }
+        }
+        return ("", 1);
+    }
+    if special(b[0]) {
+        return (&s[..1], 1);
+    }
+    let n = b
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+        .count();
+    (&s[..n], n)
+}
+
+/// A name a process environment can hold (and so a build can set).
+fn is_env_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    !b.is_empty()
+        && (b[0].is_ascii_alphabetic() || b[0] == b'_')
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+}
+
+/// One envman declaration (env/expand.go getDeclarationCommand): unset, skipped when empty as
+/// written, else set to its value, expanded unless `is_expand: false`.
+fn declare(envs: &mut Envs, e: &Env) {
+    if e.unset {
+        envs.push((e.name.clone(), None));
+        return;
+    }
+    if e.skip_if_empty && e.value.is_empty() {
+        return;
+    }
+    let v = if e.is_expand {
+        expand_vars(&e.value, envs)
+    } else {
+        e.value.clone()
+    };
+    // A value still holding an unknown $VAR is only known at build time.
+    envs.push((e.name.clone(), Some(v)));
 }
 
 fn push_envs(envs: &mut Envs, list: &[Env]) {
     for e in list {
-        let v = if e.is_expand {
-            expand_vars(&e.value, envs)
-        } else {
-            e.value.clone()
-        };
-        // A value still holding an unknown $VAR is only known at build time.
-        envs.push((e.name.clone(), Some(v)));
+        declare(envs, e);
     }
 }
 
@@ -174,8 +206,21 @@ fn walk(
 /// Every step of a run of `id`, in order, as the CLI would run them.
 pub fn expand_workflow(yml: &BitriseYml, id: &str) -> Result<Vec<Expanded>, YmlError> {
     let order = run_order(yml, id)?;
-    let mut envs: Envs = Vec::new();
+    // cli/run.go: the process env the CLI sets before the first step (registerRunModes and the
+    // triggered workflow), then app envs, then bitrise.BuildStatusEnvs(false) (bitrise/util.go:186).
+    let title = yml
+        .workflows
+        .get(id)
+        .and_then(|w| w.title.clone())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| id.to_string());
+    let mut envs: Envs = vec![
+        ("BITRISE_TRIGGERED_WORKFLOW_ID".into(), Some(id.to_string())),
+        ("BITRISE_TRIGGERED_WORKFLOW_TITLE".into(), Some(title)),
+    ];
     push_envs(&mut envs, &yml.app_envs);
+    envs.push(("STEPLIB_BUILD_STATUS".into(), Some("0".into())));
+    envs.push(("BITRISE_BUILD_STATUS".into(), Some("0".into())));
     // The triggered workflow's envs are added up front, so before_run workflows see them.
     if let Some(wf) = yml.workflows.get(id) {
         push_envs(&mut envs, &wf.envs);
@@ -197,7 +242,7 @@ fn items(
     list: &[Item],
     envs: &Envs,
     bundle: Option<&str>,
-    bundle_stack: &mut Vec<String>,
+    bundle_stack: &mut Vec<(String, Vec<String>)>,
     out: &mut Vec<Expanded>,
 ) -> Result<(), YmlError> {
     for item in list {
@@ -212,13 +257,11 @@ fn items(
                 let mut step_envs = envs.clone();
                 let mut resolved = IndexMap::new();
                 for e in inputs {
-                    let v = if e.is_expand {
-                        expand_vars(&e.value, &step_envs)
-                    } else {
-                        e.value.clone()
-                    };
-                    // Inputs become env vars in list order: a later input may use an earlier one.
-                    step_envs.push((e.name.clone(), Some(v.clone())));
+                    // Inputs are declared after the envs, in list order (a later input may use
+                    // an earlier one); the step reads each from the resulting environment
+                    // (cli/step_environment.go:78), so a skipped or unset input reads what is left.
+                    declare(&mut step_envs, e);
+                    let v = expand_vars(&format!("${{{}}}", e.name), &step_envs);
                     resolved.insert(e.name.clone(), v);
                 }
                 out.push(Expanded {
@@ -250,8 +293,9 @@ fn items(
                     };
                     return Err(err(yml, (*line, *file), message));
                 };
-                if bundle_stack.iter().any(|b| b == id) {
-                    let mut chain = bundle_stack.clone();
+                if bundle_stack.iter().any(|(b, _)| b == id) {
+                    let mut chain: Vec<String> =
+                        bundle_stack.iter().map(|(b, _)| b.clone()).collect();
                     chain.push(id.clone());
                     return Err(err(
                         yml,
@@ -271,12 +315,28 @@ fn items(
                         ));
                     }
                 }
+                // models/workflow_run_plan.go:505 gatherBundleEnvs: definition envs, use-site
+                // envs, definition inputs, use-site inputs; a definition input is left out when
+                // an enclosing bundle declared the key and this use site sets it (:535).
+                let overridden = |name: &str| {
+                    inputs.iter().any(|i| i.name == name)
+                        && bundle_stack
+                            .iter()
+                            .any(|(_, keys)| keys.iter().any(|k| k == name))
+                };
+                let def_inputs: Vec<Env> = def
+                    .inputs
+                    .iter()
+                    .filter(|d| !overridden(&d.name))
+                    .cloned()
+                    .collect();
                 let mut inner = envs.clone();
-                push_envs(&mut inner, &def.envs);
-                push_envs(&mut inner, ref_envs);
-                push_envs(&mut inner, &def.inputs);
-                push_envs(&mut inner, inputs);
-                bundle_stack.push(id.clone());
+                let mut keys = Vec::new();
+                for list in [&def.envs, ref_envs, &def_inputs, inputs] {
+                    push_envs(&mut inner, list);
+                    keys.extend(list.iter().map(|e| e.name.clone()));
+                }
+                bundle_stack.push((id.clone(), keys));
                 items(yml, wid, &def.steps, &inner, Some(id), bundle_stack, out)?;
                 bundle_stack.pop();
             }
@@ -363,8 +423,8 @@ pub fn pipeline_workflows(
     Ok(names)
 }
 
-/// Checks the whole file as the CLI does: every chain (cycles, missing names), every bundle
-/// reference, every pipeline; linear in the file's size (no workflow is expanded twice).
+/// Checks the whole file as `bitrise run` does: every chain (cycles, missing names), every bundle
+/// reference; linear in the file's size (no workflow is expanded twice).
 pub fn validate(yml: &BitriseYml) -> Result<(), YmlError> {
     let mut done = std::collections::HashSet::new();
     for id in yml.workflows.keys() {
@@ -381,8 +441,92 @@ pub fn validate(yml: &BitriseYml) -> Result<(), YmlError> {
             )?;
         }
     }
-    for (id, p) in &yml.pipelines {
-        pipeline_workflows(yml, id, p)?;
+    validate_containers(yml)?;
+    // models/models_methods.go:826 validateStepBundles: every definition, in id order, even one
+    // no workflow uses.
+    let mut ids: Vec<&String> = yml.bundles.keys().collect();
+    ids.sort();
+    for bid in ids {
+        for item in &yml.bundles[bid].steps {
+            let Item::Bundle {
+                id,
+                inputs,
+                line,
+                file,
+                ..
+            } = item
+            else {
+                continue;
+            };
+            let Some(def) = yml.bundles.get(id) else {
+                return Err(err(
+                    yml,
+                    (*line, *file),
+                    format!(
+                        "step bundle ({bid}) has config issue: referenced step bundle not defined: {id}"
+                    ),
+                ));
+            };
+            if let Some(i) = inputs
+                .iter()
+                .find(|i| !def.inputs.iter().any(|d| d.name == i.name))
+            {
+                return Err(err(
+                    yml,
+                    (i.line, i.file),
+                    format!(
+                        "step bundle ({bid}) has config issue: input ({}) is not defined in the step bundle definition",
+                        i.name
+                    ),
+                ));
+            }
+        }
+    }
+    // Pipelines are checked only when one is run (models/models_methods.go:657: `bitrise run`
+    // validates them only in full validation): see `pipeline_workflows`.
+    Ok(())
+}
+
+/// models/models_methods.go:789 validateContainers.
+fn validate_containers(yml: &BitriseYml) -> Result<(), YmlError> {
+    let with_groups = yml
+        .workflows
+        .values()
+        .any(|w| w.steps.iter().any(|i| matches!(i, Item::With { .. })));
+    let typed = yml.containers.iter().any(|c| !c.2.is_empty());
+    if with_groups && (typed || yml.step_containers) {
+        return Err(err(
+            yml,
+            (1, 0),
+            "mixing legacy with-group and step-based containerisation is not allowed".into(),
+        ));
+    }
+    for (id, image, kind, line, file) in &yml.containers {
+        if image.trim().is_empty() {
+            return Err(err(
+                yml,
+                (*line, *file),
+                format!("container ({id}) has no image defined"),
+            ));
+        }
+        if !with_groups && kind.is_empty() {
+            return Err(err(
+                yml,
+                (*line, *file),
+                format!(
+                    "container ({id}) has no type defined (must be \"execution\" or \"service\")"
+                ),
+            ));
+        }
+    }
+    for (id, image, line, file) in &yml.services {
+        if image.trim().is_empty() {
+            return Err(err(
+                yml,
+                (*line, *file),
+                format!("service ({id}) has no image defined"),
+            ));
+        }
     }
     Ok(())
 }
@@ -443,5 +587,21 @@ mod tests {
             "$SECRET and ${OTHER}"
         );
         assert_eq!(expand_vars("cost $ 5 $", &envs), "cost $ 5 $");
+        // Go's os.Expand corner cases, as the Bitrise CLI oracle printed them.
+        for (input, out) in [
+            ("$$", ""),
+            ("$1x", "x"),
+            ("${", ""),
+            ("${}", ""),
+            ("a$-b", "ab"),
+            ("x$", "x$"),
+            ("${BASH_REMATCH[1]}!", "!"),
+            ("${A}${A", "1A"),
+            ("$A$B", "1x$A"),
+        ] {
+            assert_eq!(expand_vars(input, &envs), out, "{input}");
+        }
+        let unset: Envs = vec![("A".into(), Some("1".into())), ("A".into(), None)];
+        assert_eq!(expand_vars("[$A]", &unset), "[]");
     }
 }

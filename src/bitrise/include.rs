@@ -128,6 +128,8 @@ struct Merger<'a> {
     files: Vec<Arc<str>>,
     sources: Vec<PathBuf>,
     files_count: usize,
+    /// YAML nodes parsed so far, over every file.
+    nodes: usize,
     merged: Vec<(Node, Node)>,
 }
 
@@ -164,6 +166,7 @@ pub fn read(path: &Path, opts: &Options) -> Result<Merged, ReadError> {
         files: vec![display],
         sources: vec![path.to_path_buf()],
         files_count: 0,
+        nodes: yaml::node_count(&root),
         merged: Vec::new(),
     };
     let top = Reference {
@@ -335,6 +338,19 @@ impl Merger<'_> {
             self.files.push(Arc::from(display.as_str()));
             self.sources.push(path);
             let child = parse(&display, &text, index)?;
+            // One budget for all files together: 35 alias bombs just under the per-file cap
+            // would still fill the memory.
+            self.nodes += yaml::node_count(&child);
+            if self.nodes > yaml::NODE_BUDGET {
+                return Err(invalid(
+                    &self.files,
+                    inc.at,
+                    format!(
+                        "the included files expand to more than {} YAML nodes together (aliases repeated): remove nested aliases or split less",
+                        yaml::NODE_BUDGET
+                    ),
+                ));
+            }
             self.build(child, text.len(), inc, depth + 1, keys)?;
         }
         keys.pop();
@@ -354,9 +370,11 @@ impl Merger<'_> {
     ) -> Result<(), ReadError> {
         let key = reference.key();
         let at = reference.at;
+        // The `include:` key of this file, for the limits on its list.
         let list_at = node
-            .get("include")
-            .map(|n| (n.file, n.line, n.col))
+            .as_map()
+            .and_then(|m| m.iter().rev().find(|(k, _)| k.as_str() == Some("include")))
+            .map(|(k, _)| (k.file, k.line, k.col))
             .unwrap_or((node.file, 1, 1));
         let fail = |at, m: String| Err(invalid(&self.files, at, m));
         if size > MAX_FILE_SIZE_BYTES {

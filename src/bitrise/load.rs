@@ -12,6 +12,10 @@ pub struct Env {
     pub name: String,
     pub value: String,
     pub is_expand: bool,
+    /// envman skips the declaration when the value as written is empty.
+    pub skip_if_empty: bool,
+    /// envman removes the variable instead of setting it.
+    pub unset: bool,
     pub line: usize,
     /// Index into `BitriseYml::files`.
     pub file: u32,
@@ -48,6 +52,8 @@ pub struct Workflow {
     pub before_run: Vec<(String, usize, u32)>,
     pub after_run: Vec<(String, usize, u32)>,
     pub envs: Vec<Env>,
+    /// `title:` (the CLI's BITRISE_TRIGGERED_WORKFLOW_TITLE), the id when none.
+    pub title: Option<String>,
     pub line: usize,
     pub file: u32,
 }
@@ -85,6 +91,12 @@ pub struct BitriseYml {
     pub stages: IndexMap<String, Vec<(String, usize, u32)>>,
     /// The config merged included files (`include:`).
     pub includes: bool,
+    /// `containers:` as (id, image, type, line, file), `services:` as (id, image, line, file):
+    /// only to refuse what the CLI refuses (models/models_methods.go:789 validateContainers).
+    pub containers: Vec<(String, String, String, usize, u32)>,
+    pub services: Vec<(String, String, usize, u32)>,
+    /// A step or bundle reference names an `execution_container`/`service_containers`.
+    pub step_containers: bool,
     pub warnings: Vec<String>,
 }
 
@@ -165,6 +177,24 @@ pub fn load_tree(files: Vec<Arc<str>>, root: &Node) -> Result<BitriseYml, YmlErr
             inc.line
         ));
     }
+    for (key, services) in [("containers", false), ("services", true)] {
+        for (k, v) in root.get(key).and_then(Node::as_map).unwrap_or_default() {
+            let id = k.as_str().unwrap_or_default().to_string();
+            let field = |f: &str| {
+                v.get(f)
+                    .filter(|n| !n.is_null())
+                    .map(yaml::value_string)
+                    .unwrap_or_default()
+            };
+            if services {
+                out.services.push((id, field("image"), k.line, k.file));
+            } else {
+                out.containers
+                    .push((id, field("image"), field("type"), k.line, k.file));
+            }
+        }
+    }
+    out.step_containers = uses_step_containers(root);
     if let Some(app) = root.get("app")
         && let Some(envs) = app.get("envs")
     {
@@ -281,6 +311,31 @@ pub fn load_tree(files: Vec<Arc<str>>, root: &Node) -> Result<BitriseYml, YmlErr
     Ok(out)
 }
 
+/// configUsesNewContainerisation (models/models_methods.go:710): a step or bundle reference of a
+/// workflow or bundle with `execution_container` or `service_containers`.
+fn uses_step_containers(root: &Node) -> bool {
+    let lists = ["workflows", "step_bundles"]
+        .into_iter()
+        .filter_map(|k| root.get(k).and_then(Node::as_map))
+        .flat_map(|m| {
+            m.iter()
+                .filter_map(|(_, v)| v.get("steps").and_then(Node::as_seq))
+        });
+    for list in lists {
+        for item in list {
+            if let Some([(_, v)]) = item.as_map()
+                && (v.get("execution_container").is_some_and(|n| !n.is_null())
+                    || v.get("service_containers")
+                        .and_then(Node::as_seq)
+                        .is_some_and(|s| !s.is_empty()))
+            {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 fn single_key<'n>(cx: &Ctx, item: &'n Node) -> Result<&'n Node, YmlError> {
     match item.as_map() {
         Some([(k, _)]) => Ok(k),
@@ -330,6 +385,10 @@ fn workflow(cx: &Ctx, node: &Node, id: &str) -> Result<Workflow, YmlError> {
     if let Some(envs) = node.get("envs") {
         wf.envs = env_list(cx, envs, id)?;
     }
+    wf.title = node
+        .get("title")
+        .filter(|t| !t.is_null())
+        .map(yaml::value_string);
     Ok(wf)
 }
 
@@ -469,25 +528,32 @@ fn env_list(cx: &Ctx, node: &Node, owner: &str) -> Result<Vec<Env>, YmlError> {
                 ));
             }
         };
-        let mut is_expand = true;
+        let (mut is_expand, mut skip_if_empty, mut unset) = (true, false, false);
         if let Some(o) = opts {
             if o.as_map().is_none() && !o.is_null() {
                 return Err(cx.err(o, format!("({owner}) opts is not a map")));
             }
-            if let Some(e) = o.get("is_expand") {
-                let t = yaml::value_string(e).to_lowercase();
-                is_expand = match t.as_str() {
-                    "true" | "t" | "1" | "yes" | "y" => true,
-                    "false" | "f" | "0" | "no" | "n" => false,
-                    _ => {
-                        return Err(cx.err(
-                            e,
-                            format!(
-                                "({owner}) failed to parse bool value ({t}) for key (is_expand)"
-                            ),
-                        ));
-                    }
-                };
+            // envman models EnvironmentItemOptionsModel: the options that change what is declared.
+            for (key, field) in [
+                ("is_expand", &mut is_expand),
+                ("skip_if_empty", &mut skip_if_empty),
+                ("unset", &mut unset),
+            ] {
+                if let Some(e) = o.get(key) {
+                    let t = yaml::value_string(e).to_lowercase();
+                    *field = match t.as_str() {
+                        "true" | "t" | "1" | "yes" | "y" => true,
+                        "false" | "f" | "0" | "no" | "n" => false,
+                        _ => {
+                            return Err(cx.err(
+                                e,
+                                format!(
+                                    "({owner}) failed to parse bool value ({t}) for key ({key})"
+                                ),
+                            ));
+                        }
+                    };
+                }
             }
         }
         if let Kind::Map(_) | Kind::Seq(_) = v.kind {
@@ -497,6 +563,8 @@ fn env_list(cx: &Ctx, node: &Node, owner: &str) -> Result<Vec<Env>, YmlError> {
             name: k.as_str().unwrap_or_default().to_string(),
             value: yaml::value_string(v),
             is_expand,
+            skip_if_empty,
+            unset,
             line: k.line,
             file: k.file,
         });

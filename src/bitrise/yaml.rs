@@ -58,7 +58,8 @@ impl Node {
 /// The most nodes a document may hold once aliases are expanded (an alias bomb stops here).
 pub const NODE_BUDGET: usize = 1_000_000;
 
-fn node_count(node: &Node) -> usize {
+/// The nodes a tree holds (aliases repeated), for budgets across files.
+pub fn node_count(node: &Node) -> usize {
     1 + match &node.kind {
         Kind::Map(m) => m.iter().map(|(k, v)| node_count(k) + node_count(v)).sum(),
         Kind::Seq(s) => s.iter().map(node_count).sum(),
