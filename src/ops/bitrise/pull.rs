@@ -110,7 +110,15 @@ pub fn pull(
     let mut report = PullReport::default();
     let slugs: Vec<String> = if opts.apps.is_empty() {
         let mut slugs = Vec::new();
-        for app in super::apps(conn, opts.org.as_deref())? {
+        let listed = match super::apps(conn, opts.org.as_deref()) {
+            // Cancelled while listing: nothing fetched, nothing to save.
+            Err(BitriseError::Api(ApiError::Cancelled)) => {
+                report.cancelled = true;
+                return Ok(report);
+            }
+            other => other?,
+        };
+        for app in listed {
             if !is_safe_slug(&app.slug) {
                 report.failed.push(Failed {
                     slug: crate::terminal_text::clean_line(&app.slug),
