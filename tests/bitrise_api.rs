@@ -193,9 +193,11 @@ fn pull_writes_the_files_and_updates_the_entries_in_place() {
     stub.assert_all_valid();
     assert_no_token(&[&r.all(), &text, &served]);
 
-    // The pulled apps preview from their files (the file passes `check`).
+    // The pulled apps preview from their files (the file passes `check`); a public app says so.
     let c = run(bin().args(["-c", ws.to_str().unwrap(), "check"]));
     assert_eq!(c.code, 0, "{}", c.all());
+    let p = run(bin().args(["-c", ws.to_str().unwrap(), "preview", "--app", "oss-app"]));
+    assert!(p.stdout.contains("pull-request builds of forks get no Apple connection"), "{}", p.all());
 
     // Pulling again changes nothing but the time.
     let r2 = run(&mut cmd(&stub, &ws, &["bitrise", "pull", "--now", "2026-12-02T10:00:00Z"]));

@@ -42,6 +42,10 @@ pub fn render(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, pane: 
             ),
         };
         // Pulled from Bitrise: when, first, so a narrow pane still shows it.
+        let source = match app.bitrise.as_ref() {
+            Some(b) if b.public => format!(" public: PR builds of forks get no connection ·{source}"),
+            _ => source,
+        };
         let source = match app.bitrise.as_ref().and_then(|b| b.pulled_at) {
             Some(at) => format!(" ⇣ Bitrise {} ·{source}", at.format("%Y-%m-%d %H:%M")),
             None => source,
