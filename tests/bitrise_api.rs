@@ -29,14 +29,27 @@ fn login_checks_the_token_with_me_and_saves_who_and_where_only() {
     write(&ws, "# mine\nversion = 1\nyou = \"me@example.com\"\n");
     let r = run(bin()
         .env("MY_PAT", TOKEN)
-        .args(["-c", ws.to_str().unwrap(), "bitrise", "login", "--token-from", "env:MY_PAT"])
+        .args([
+            "-c",
+            ws.to_str().unwrap(),
+            "bitrise",
+            "login",
+            "--token-from",
+            "env:MY_PAT",
+        ])
         .args(["--store", "reference", "--api-url", &stub.url]));
     assert_eq!(r.code, 0, "{}", r.all());
     assert_eq!(r.stdout, "signed in to Bitrise as alice\n");
     let text = std::fs::read_to_string(&ws).unwrap();
     assert!(text.starts_with("# mine\n"), "{text}");
-    assert!(text.contains("[settings.bitrise]\nuser = \"u-alice01\"\ntoken = { env = \"MY_PAT\" }\n"), "{text}");
-    assert!(!text.contains("api_url") && !text.contains("127.0.0.1"), "login saves no URL: {text}");
+    assert!(
+        text.contains("[settings.bitrise]\nuser = \"u-alice01\"\ntoken = { env = \"MY_PAT\" }\n"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("api_url") && !text.contains("127.0.0.1"),
+        "login saves no URL: {text}"
+    );
     assert_eq!(stub.paths(), ["/v0.1/me"]);
     stub.assert_all_valid();
     assert_no_token(&[&r.all(), &text]);
@@ -46,11 +59,19 @@ fn login_checks_the_token_with_me_and_saves_who_and_where_only() {
     write(&pat, &format!("{TOKEN}\n"));
     let r = run(bin()
         .args(["-c", ws.to_str().unwrap(), "bitrise", "login"])
-        .args(["--token-from", &format!("file:{}", pat.display()), "--store", "reference"])
+        .args([
+            "--token-from",
+            &format!("file:{}", pat.display()),
+            "--store",
+            "reference",
+        ])
         .env("APPLE_CONN_BITRISE_API_URL", &stub.url));
     assert_eq!(r.code, 0, "{}", r.all());
     let text = std::fs::read_to_string(&ws).unwrap();
-    assert!(text.contains(&format!("token = {{ path = \"{}\" }}", pat.display())), "{text}");
+    assert!(
+        text.contains(&format!("token = {{ path = \"{}\" }}", pat.display())),
+        "{text}"
+    );
     assert_eq!(text.matches("[settings.bitrise]").count(), 1, "{text}");
 }
 
@@ -63,20 +84,42 @@ fn login_with_a_revoked_token_says_where_to_make_a_new_one_and_saves_nothing() {
     let before = std::fs::read_to_string(&ws).unwrap();
     let r = run(bin()
         .env("MY_PAT", "revoked-token-0000")
-        .args(["-c", ws.to_str().unwrap(), "bitrise", "login", "--token-from", "env:MY_PAT"])
+        .args([
+            "-c",
+            ws.to_str().unwrap(),
+            "bitrise",
+            "login",
+            "--token-from",
+            "env:MY_PAT",
+        ])
         .args(["--store", "reference", "--api-url", &stub.url]));
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(r.stderr.contains("401"), "{}", r.stderr);
     assert!(r.stderr.contains("revoked or has expired"), "{}", r.stderr);
-    assert!(r.stderr.contains("Account settings → Security"), "{}", r.stderr);
-    assert!(r.stderr.contains("apple-conn bitrise login"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("Account settings → Security"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("apple-conn bitrise login"),
+        "{}",
+        r.stderr
+    );
     assert!(!r.all().contains("revoked-token-0000"));
     assert_eq!(std::fs::read_to_string(&ws).unwrap(), before);
     assert_eq!(stub.paths(), ["/v0.1/me"]);
     stub.assert_all_valid();
     // stdin cannot be kept as a reference: refused before anything is read or sent.
     let r = run(bin()
-        .args(["-c", ws.to_str().unwrap(), "bitrise", "login", "--token-from", "stdin"])
+        .args([
+            "-c",
+            ws.to_str().unwrap(),
+            "bitrise",
+            "login",
+            "--token-from",
+            "stdin",
+        ])
         .args(["--store", "reference", "--api-url", &stub.url]));
     assert_eq!(r.code, 2, "{}", r.all());
     assert_eq!(stub.paths().len(), 1);
@@ -84,15 +127,31 @@ fn login_with_a_revoked_token_says_where_to_make_a_new_one_and_saves_nothing() {
 
 #[test]
 fn apps_follows_paging_next_one_request_per_page_with_limit_50() {
-    let Some(stub) = start(&["--page-size", "2"]) else { return };
+    let Some(stub) = start(&["--page-size", "2"]) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let ws = signed_in_workspace(dir.path(), "");
-    let r = run(&mut cmd(&stub, &ws, &["bitrise", "apps", "--format", "json"]));
+    let r = run(&mut cmd(
+        &stub,
+        &ws,
+        &["bitrise", "apps", "--format", "json"],
+    ));
     assert_eq!(r.code, 0, "{}", r.all());
     let doc = json(&r.stdout);
     let apps = doc["apps"].as_array().unwrap();
     let slugs: Vec<&str> = apps.iter().map(|a| a["slug"].as_str().unwrap()).collect();
-    assert_eq!(slugs, ["ios-shop", "ios-pipes", "repo-app", "oss-app", "droid", "flaky-app"]);
+    assert_eq!(
+        slugs,
+        [
+            "ios-shop",
+            "ios-pipes",
+            "repo-app",
+            "oss-app",
+            "droid",
+            "flaky-app"
+        ]
+    );
     assert_eq!(
         apps[0],
         serde_json::json!({"slug": "ios-shop", "title": "Shop iOS", "project_type": "ios", "is_public": false,
@@ -111,10 +170,21 @@ fn apps_follows_paging_next_one_request_per_page_with_limit_50() {
     );
     stub.assert_all_valid();
 
-    let r = run(&mut cmd(&stub, &ws, &["bitrise", "apps", "--org", "org-acme"]));
+    let r = run(&mut cmd(
+        &stub,
+        &ws,
+        &["bitrise", "apps", "--org", "org-acme"],
+    ));
     assert_eq!(r.code, 0, "{}", r.all());
-    assert!(r.stdout.contains("ios-shop") && !r.stdout.contains("ios-pipes"), "{}", r.stdout);
-    assert!(stub.paths().contains(&"/v0.1/organizations/org-acme/apps".to_string()));
+    assert!(
+        r.stdout.contains("ios-shop") && !r.stdout.contains("ios-pipes"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        stub.paths()
+            .contains(&"/v0.1/organizations/org-acme/apps".to_string())
+    );
     stub.assert_all_valid();
 }
 
@@ -126,31 +196,71 @@ fn pull_writes_the_files_and_updates_the_entries_in_place() {
     let dir = tempfile::tempdir().unwrap();
     let ws = signed_in_workspace(dir.path(), EXISTING);
     std::fs::create_dir(dir.path().join("checkout")).unwrap();
-    write(&dir.path().join("checkout/bitrise.yml"), "format_version: \"13\"\nworkflows:\n  ci: {}\n");
+    write(
+        &dir.path().join("checkout/bitrise.yml"),
+        "format_version: \"13\"\nworkflows:\n  ci: {}\n",
+    );
     let r = run(&mut cmd(
         &stub,
         &ws,
-        &["bitrise", "pull", "--jobs", "3", "--now", "2026-12-01T10:00:00Z", "--format", "json"],
+        &[
+            "bitrise",
+            "pull",
+            "--jobs",
+            "3",
+            "--now",
+            "2026-12-01T10:00:00Z",
+            "--format",
+            "json",
+        ],
     ));
     assert_eq!(r.code, 0, "{}", r.all());
     let report = json(&r.stdout);
-    let pulled: Vec<&str> = report["pulled"].as_array().unwrap().iter().map(|p| p["slug"].as_str().unwrap()).collect();
-    assert_eq!(pulled, ["ios-shop", "ios-pipes", "repo-app", "oss-app", "flaky-app"]);
+    let pulled: Vec<&str> = report["pulled"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        pulled,
+        ["ios-shop", "ios-pipes", "repo-app", "oss-app", "flaky-app"]
+    );
     assert_eq!(report["failed"], serde_json::json!([]));
     assert_eq!(report["skipped"][0]["slug"], "droid");
 
     // The files: 0600 under bitrise/, byte for byte what Bitrise served.
     let shop = dir.path().join("bitrise/ios-shop.yml");
     let served = std::fs::read_to_string(&shop).unwrap();
-    assert!(served.starts_with("format_version: \"13\"\n") && served.contains("trigger_map:"), "{served}");
+    assert!(
+        served.starts_with("format_version: \"13\"\n") && served.contains("trigger_map:"),
+        "{served}"
+    );
     for f in files_under(&dir.path().join("bitrise")) {
-        assert_eq!(std::fs::metadata(&f).unwrap().permissions().mode() & 0o777, 0o600, "{}", f.display());
+        assert_eq!(
+            std::fs::metadata(&f).unwrap().permissions().mode() & 0o777,
+            0o600,
+            "{}",
+            f.display()
+        );
     }
-    let mut names: Vec<String> = files_under(dir.path()).iter().map(|p| p.strip_prefix(dir.path()).unwrap().display().to_string()).collect();
+    let mut names: Vec<String> = files_under(dir.path())
+        .iter()
+        .map(|p| p.strip_prefix(dir.path()).unwrap().display().to_string())
+        .collect();
     names.sort();
     assert_eq!(
         names,
-        ["bitrise/flaky-app.yml", "bitrise/ios-pipes.yml", "bitrise/ios-shop.yml", "bitrise/oss-app.yml", "checkout/bitrise.yml", "workspace.toml", "workspace.toml.bak", "workspace.toml.lock"],
+        [
+            "bitrise/flaky-app.yml",
+            "bitrise/ios-pipes.yml",
+            "bitrise/ios-shop.yml",
+            "bitrise/oss-app.yml",
+            "checkout/bitrise.yml",
+            "workspace.toml",
+            "workspace.toml.bak",
+            "workspace.toml.lock"
+        ],
         "nothing else written, no temporary left"
     );
 
@@ -165,30 +275,74 @@ fn pull_writes_the_files_and_updates_the_entries_in_place() {
     }
     let parsed: toml::Table = text.parse().unwrap();
     let apps = parsed["apps"].as_array().unwrap();
-    let app = |slug: &str| apps.iter().find(|a| a["slug"].as_str() == Some(slug)).unwrap().clone();
+    let app = |slug: &str| {
+        apps.iter()
+            .find(|a| a["slug"].as_str() == Some(slug))
+            .unwrap()
+            .clone()
+    };
     let shop_entry = app("ios-shop");
     assert_eq!(shop_entry["title"].as_str(), Some("Shop iOS"));
     assert_eq!(shop_entry["bitrise"]["owner"].as_str(), Some("org-acme"));
-    assert_eq!(shop_entry["bitrise"]["owner_name"].as_str(), Some("Acme Ltd"));
+    assert_eq!(
+        shop_entry["bitrise"]["owner_name"].as_str(),
+        Some("Acme Ltd")
+    );
     assert_eq!(shop_entry["bitrise"]["public"].as_bool(), Some(false));
-    assert_eq!(shop_entry["bitrise"]["repo_url"].as_str(), Some("https://github.com/acme/ios-shop.git"));
-    assert_eq!(shop_entry["bitrise"]["pulled_at"].to_string(), "2026-12-01T10:00:00Z");
-    assert_eq!(shop_entry["bitrise_yml"]["path"].as_str(), Some("bitrise/ios-shop.yml"));
-    assert_eq!(shop_entry["bitrise_yml"]["workflows"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        shop_entry["bitrise"]["repo_url"].as_str(),
+        Some("https://github.com/acme/ios-shop.git")
+    );
+    assert_eq!(
+        shop_entry["bitrise"]["pulled_at"].to_string(),
+        "2026-12-01T10:00:00Z"
+    );
+    assert_eq!(
+        shop_entry["bitrise_yml"]["path"].as_str(),
+        Some("bitrise/ios-shop.yml")
+    );
+    assert_eq!(
+        shop_entry["bitrise_yml"]["workflows"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     let pipes = app("ios-pipes");
-    assert_eq!(pipes["owner"].as_str(), Some("me@example.com"), "a new entry is yours");
-    assert_eq!(pipes["bitrise_yml"]["pipelines"], toml::Value::Array(vec!["release".into()]));
+    assert_eq!(
+        pipes["owner"].as_str(),
+        Some("me@example.com"),
+        "a new entry is yours"
+    );
+    assert_eq!(
+        pipes["bitrise_yml"]["pipelines"],
+        toml::Value::Array(vec!["release".into()])
+    );
     assert_eq!(app("oss-app")["bitrise"]["public"].as_bool(), Some(true));
     assert!(apps.iter().all(|a| a["slug"].as_str() != Some("droid")));
 
     // What was sent: the listing, then per app its details, config and (kept on bitrise.io) file.
     let paths = stub.paths();
-    assert_eq!(stub.count("/v0.1/apps/flaky-app"), 2, "the 429 was waited out once: {paths:?}");
-    assert_eq!(stub.count("/v0.1/apps/repo-app/bitrise.yml"), 0, "a repository app's copy is not fetched");
-    assert!(!paths.iter().any(|p| p.starts_with("/v0.1/apps/droid")), "{paths:?}");
+    assert_eq!(
+        stub.count("/v0.1/apps/flaky-app"),
+        2,
+        "the 429 was waited out once: {paths:?}"
+    );
+    assert_eq!(
+        stub.count("/v0.1/apps/repo-app/bitrise.yml"),
+        0,
+        "a repository app's copy is not fetched"
+    );
+    assert!(
+        !paths.iter().any(|p| p.starts_with("/v0.1/apps/droid")),
+        "{paths:?}"
+    );
     for slug in ["ios-shop", "ios-pipes", "oss-app", "flaky-app"] {
         assert_eq!(stub.count(&format!("/v0.1/apps/{slug}/bitrise.yml")), 1);
-        assert_eq!(stub.count(&format!("/v0.1/apps/{slug}/bitrise.yml/config")), 1);
+        assert_eq!(
+            stub.count(&format!("/v0.1/apps/{slug}/bitrise.yml/config")),
+            1
+        );
     }
     stub.assert_all_valid();
     assert_no_token(&[&r.all(), &text, &served]);
@@ -197,10 +351,19 @@ fn pull_writes_the_files_and_updates_the_entries_in_place() {
     let c = run(bin().args(["-c", ws.to_str().unwrap(), "check"]));
     assert_eq!(c.code, 0, "{}", c.all());
     let p = run(bin().args(["-c", ws.to_str().unwrap(), "preview", "--app", "oss-app"]));
-    assert!(p.stdout.contains("pull-request builds of forks get no Apple connection"), "{}", p.all());
+    assert!(
+        p.stdout
+            .contains("pull-request builds of forks get no Apple connection"),
+        "{}",
+        p.all()
+    );
 
     // Pulling again changes nothing but the time.
-    let r2 = run(&mut cmd(&stub, &ws, &["bitrise", "pull", "--now", "2026-12-02T10:00:00Z"]));
+    let r2 = run(&mut cmd(
+        &stub,
+        &ws,
+        &["bitrise", "pull", "--now", "2026-12-02T10:00:00Z"],
+    ));
     assert_eq!(r2.code, 0, "{}", r2.all());
     assert_eq!(
         std::fs::read_to_string(&ws).unwrap(),
@@ -210,12 +373,18 @@ fn pull_writes_the_files_and_updates_the_entries_in_place() {
 
 #[test]
 fn pull_names_each_failing_app_and_keeps_what_it_had() {
-    let Some(stub) = start(&["--scenario", "faults"]) else { return };
+    let Some(stub) = start(&["--scenario", "faults"]) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let old = "\n[[apps]]\nslug = \"gone-app\"  # still here\ntitle = \"Old title\"\n";
     let ws = signed_in_workspace(dir.path(), old);
     let started = Instant::now();
-    let r = run(&mut cmd(&stub, &ws, &["bitrise", "pull", "--now", "2026-12-01T10:00:00Z"]));
+    let r = run(&mut cmd(
+        &stub,
+        &ws,
+        &["bitrise", "pull", "--now", "2026-12-01T10:00:00Z"],
+    ));
     assert_eq!(r.code, 1, "{}", r.all());
     for (slug, why) in [
         ("gone-app", "404"),
@@ -227,28 +396,53 @@ fn pull_names_each_failing_app_and_keeps_what_it_had() {
         ("down-app", "503"),
         ("../escape", "nothing requested for it"),
     ] {
-        let line = r.stdout.lines().find(|l| l.starts_with(&format!("failed {slug}:"))).unwrap_or_else(|| panic!("{slug} not named:\n{}", r.stdout));
+        let line = r
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("failed {slug}:")))
+            .unwrap_or_else(|| panic!("{slug} not named:\n{}", r.stdout));
         assert!(line.contains(why), "{line}");
     }
-    assert!(r.stdout.contains("pulled ios-shop -> bitrise/ios-shop.yml"), "{}", r.stdout);
-    assert!(r.stdout.contains("pulled blip-app"), "a 502 is asked once more: {}", r.stdout);
+    assert!(
+        r.stdout.contains("pulled ios-shop -> bitrise/ios-shop.yml"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("pulled blip-app"),
+        "a 502 is asked once more: {}",
+        r.stdout
+    );
     assert!(started.elapsed() < Duration::from_secs(20));
 
     // Only the good apps' files; nothing outside bitrise/; the failed app keeps its entry.
-    let mut written: Vec<String> = files_under(&dir.path().join("bitrise")).iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    let mut written: Vec<String> = files_under(&dir.path().join("bitrise"))
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
     written.sort();
     assert_eq!(written, ["blip-app.yml", "ios-shop.yml"]);
     assert!(!dir.path().parent().unwrap().join("escape.yml").exists());
     let text = std::fs::read_to_string(&ws).unwrap();
-    assert!(text.contains("slug = \"gone-app\"  # still here\ntitle = \"Old title\"\n"), "{text}");
-    assert!(!text.contains("not-admin") && !text.contains("big-yml"), "{text}");
+    assert!(
+        text.contains("slug = \"gone-app\"  # still here\ntitle = \"Old title\"\n"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("not-admin") && !text.contains("big-yml"),
+        "{text}"
+    );
 
     // What was sent: no retry of a 404 or 403, one more try for a 5xx, nothing for the bad slug.
     assert_eq!(stub.count("/v0.1/apps/gone-app"), 1);
     assert_eq!(stub.count("/v0.1/apps/not-admin/bitrise.yml/config"), 1);
     assert_eq!(stub.count("/v0.1/apps/blip-app/bitrise.yml/config"), 2);
     assert_eq!(stub.count("/v0.1/apps/down-app"), 2);
-    assert!(!stub.paths().iter().any(|p| p.contains("escape")), "{:?}", stub.paths());
+    assert!(
+        !stub.paths().iter().any(|p| p.contains("escape")),
+        "{:?}",
+        stub.paths()
+    );
     stub.assert_all_valid();
 }
 
@@ -274,7 +468,11 @@ fn bad_slugs_and_jobs_are_refused_before_any_request() {
     assert_eq!(r.code, 0, "{}", r.all());
     assert_eq!(
         stub.paths(),
-        ["/v0.1/apps/droid", "/v0.1/apps/droid/bitrise.yml/config", "/v0.1/apps/droid/bitrise.yml"]
+        [
+            "/v0.1/apps/droid",
+            "/v0.1/apps/droid/bitrise.yml/config",
+            "/v0.1/apps/droid/bitrise.yml"
+        ]
     );
 }
 
@@ -285,7 +483,11 @@ fn keys_reports_drift_by_key_id_and_issuer() {
     let p8 = openssl_p256(dir.path(), "AuthKey.p8");
     let keys = "\n[[api_keys]]\nname = \"CI key\"\nkey_id = \"AAAAAAAAAA\"\nissuer_id = \"57246542-96fe-1a63-e053-0824d011072a\"\nprivate_key = { env = \"NOPE\" }\n\n[[api_keys]]\nname = \"Release\"\nkey_id = \"BBBBBBBBBB\"\nissuer_id = \"57246542-96fe-1a63-e053-0824d011072a\"\nprivate_key = { env = \"NOPE\" }\n\n[[api_keys]]\nname = \"Mine\"\nkey_id = \"DDDDDDDDDD\"\nissuer_id = \"57246542-96fe-1a63-e053-0824d011072a\"\nprivate_key = { env = \"NOPE\" }\n".replace("{ env = \"NOPE\" }", &format!("{{ path = \"{}\" }}", p8.display()));
     let ws = signed_in_workspace(dir.path(), &keys);
-    let r = run(&mut cmd(&stub, &ws, &["bitrise", "keys", "--format", "json"]));
+    let r = run(&mut cmd(
+        &stub,
+        &ws,
+        &["bitrise", "keys", "--format", "json"],
+    ));
     assert_eq!(r.code, 1, "drift is exit 1: {}", r.all());
     let iss = "57246542-96fe-1a63-e053-0824d011072a";
     assert_eq!(
@@ -297,25 +499,56 @@ fn keys_reports_drift_by_key_id_and_issuer() {
             {"key_id": "CCCCCCCCCC", "issuer_id": iss, "bitrise_name": "Old key", "local_name": null, "status": "bitrise_only"},
         ]})
     );
-    assert_eq!(stub.paths(), ["/v0.1/users/u-alice01/apple-api-credentials"]);
+    assert_eq!(
+        stub.paths(),
+        ["/v0.1/users/u-alice01/apple-api-credentials"]
+    );
     let t = run(&mut cmd(&stub, &ws, &["bitrise", "keys"]));
     assert_eq!(t.code, 1);
-    assert!(t.stdout.contains("never uploaded to Bitrise"), "{}", t.stdout);
+    assert!(
+        t.stdout.contains("never uploaded to Bitrise"),
+        "{}",
+        t.stdout
+    );
     assert!(t.stdout.contains("3 of 4 key(s) drifted"), "{}", t.stdout);
 
     // doctor --bitrise: the drift as WARNING lines; unreachable is UNKNOWN.
     let d = run(&mut cmd(&stub, &ws, &["doctor", "--bitrise"]));
     assert_eq!(d.code, 1, "{}", d.all());
-    let warnings: Vec<&str> = d.stdout.lines().filter(|l| l.starts_with("WARNING Bitrise: ")).collect();
+    let warnings: Vec<&str> = d
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("WARNING Bitrise: "))
+        .collect();
     assert_eq!(warnings.len(), 3, "{}", d.stdout);
-    let dj = run(&mut cmd(&stub, &ws, &["doctor", "--bitrise", "--format", "json"]));
-    assert_eq!(json(&dj.stdout)["bitrise"]["keys"].as_array().unwrap().len(), 4);
+    let dj = run(&mut cmd(
+        &stub,
+        &ws,
+        &["doctor", "--bitrise", "--format", "json"],
+    ));
+    assert_eq!(
+        json(&dj.stdout)["bitrise"]["keys"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
     let mut down = bin();
-    down.env("BITRISE_TEST_TOKEN", TOKEN)
-        .args(["-c", ws.to_str().unwrap(), "doctor", "--bitrise", "--api-url", "http://127.0.0.1:9/v0.1"]);
+    down.env("BITRISE_TEST_TOKEN", TOKEN).args([
+        "-c",
+        ws.to_str().unwrap(),
+        "doctor",
+        "--bitrise",
+        "--api-url",
+        "http://127.0.0.1:9/v0.1",
+    ]);
     let u = run(&mut down);
     assert_eq!(u.code, 3, "{}", u.all());
-    assert!(u.stdout.contains("UNKNOWN Bitrise: cannot compare"), "{}", u.stdout);
+    assert!(
+        u.stdout.contains("UNKNOWN Bitrise: cannot compare"),
+        "{}",
+        u.stdout
+    );
     stub.assert_all_valid();
     assert_no_token(&[&r.all(), &t.all(), &d.all(), &u.all()]);
 }
@@ -330,21 +563,32 @@ fn an_untrusted_api_url_in_the_file_is_refused_before_any_request() {
         &format!("[settings.bitrise]\napi_url = \"{}\"\n", stub.url),
     );
     write(&ws, &text);
-    for args in [vec!["bitrise", "apps"], vec!["bitrise", "keys"], vec!["bitrise", "pull"]] {
+    for args in [
+        vec!["bitrise", "apps"],
+        vec!["bitrise", "keys"],
+        vec!["bitrise", "pull"],
+    ] {
         let r = run(bin()
             .env("BITRISE_TEST_TOKEN", TOKEN)
             .arg("-c")
             .arg(&ws)
             .args(&args));
         assert_eq!(r.code, 2, "{args:?}: {}", r.all());
-        assert!(r.stderr.contains("settings.bitrise.api_url"), "{}", r.stderr);
+        assert!(
+            r.stderr.contains("settings.bitrise.api_url"),
+            "{}",
+            r.stderr
+        );
         assert!(r.stderr.contains("apple-conn trust"), "{}", r.stderr);
     }
-    let r = run(bin()
-        .env("MY_PAT", TOKEN)
-        .arg("-c")
-        .arg(&ws)
-        .args(["bitrise", "login", "--token-from", "env:MY_PAT", "--store", "reference"]));
+    let r = run(bin().env("MY_PAT", TOKEN).arg("-c").arg(&ws).args([
+        "bitrise",
+        "login",
+        "--token-from",
+        "env:MY_PAT",
+        "--store",
+        "reference",
+    ]));
     assert_eq!(r.code, 2, "{}", r.all());
     assert!(stub.paths().is_empty(), "{:?}", stub.paths());
     // The user's own choice on this host (flag or environment) is taken.
@@ -366,42 +610,77 @@ fn an_untrusted_api_url_in_the_file_is_refused_before_any_request() {
 
 #[test]
 fn a_rate_limit_is_waited_out_at_most_three_times_then_named() {
-    let Some(stub) = start(&["--scenario", "rate-limited"]) else { return };
+    let Some(stub) = start(&["--scenario", "rate-limited"]) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let ws = signed_in_workspace(dir.path(), "");
     let started = Instant::now();
-    let r = run_within(&mut cmd(&stub, &ws, &["bitrise", "apps"]), Duration::from_secs(30), "a rate-limited listing");
+    let r = run_within(
+        &mut cmd(&stub, &ws, &["bitrise", "apps"]),
+        Duration::from_secs(30),
+        "a rate-limited listing",
+    );
     assert_eq!(r.code, 1, "{}", r.all());
-    assert!(r.stderr.contains("rate limit (429)") && r.stderr.contains("3 wait(s) of 3 s"), "{}", r.stderr);
-    assert!(started.elapsed() >= Duration::from_secs(3), "Retry-After: 1 was honoured");
+    assert!(
+        r.stderr.contains("rate limit (429)") && r.stderr.contains("3 wait(s) of 3 s"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(3),
+        "Retry-After: 1 was honoured"
+    );
     assert_eq!(stub.count("/v0.1/apps"), 4, "one request and three retries");
     stub.assert_all_valid();
 }
 
 #[test]
 fn a_retry_after_beyond_60_seconds_is_not_waited() {
-    let Some(stub) = start(&["--scenario", "rate-long"]) else { return };
+    let Some(stub) = start(&["--scenario", "rate-long"]) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let ws = signed_in_workspace(dir.path(), "");
-    let r = run_within(&mut cmd(&stub, &ws, &["bitrise", "keys"]), Duration::from_secs(10), "a long Retry-After");
+    let r = run_within(
+        &mut cmd(&stub, &ws, &["bitrise", "keys"]),
+        Duration::from_secs(10),
+        "a long Retry-After",
+    );
     assert_eq!(r.code, 1, "{}", r.all());
-    assert!(r.stderr.contains("429") && r.stderr.contains("61 s"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("429") && r.stderr.contains("61 s"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(stub.paths().len(), 1);
 }
 
 #[test]
 fn paging_that_repeats_or_never_ends_stops_with_an_error() {
-    let Some(stub) = start(&["--scenario", "paging-loop"]) else { return };
+    let Some(stub) = start(&["--scenario", "paging-loop"]) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let ws = signed_in_workspace(dir.path(), "");
-    let r = run_within(&mut cmd(&stub, &ws, &["bitrise", "apps"]), Duration::from_secs(20), "a paging loop");
+    let r = run_within(
+        &mut cmd(&stub, &ws, &["bitrise", "apps"]),
+        Duration::from_secs(20),
+        "a paging loop",
+    );
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(r.stderr.contains("came back a second time"), "{}", r.stderr);
     assert_eq!(stub.count("/v0.1/apps"), 2);
     stub.assert_all_valid();
 
-    let Some(stub) = start(&["--scenario", "paging-endless", "--no-validate"]) else { return };
-    let r = run_within(&mut cmd(&stub, &ws, &["bitrise", "apps"]), Duration::from_secs(120), "endless paging");
+    let Some(stub) = start(&["--scenario", "paging-endless", "--no-validate"]) else {
+        return;
+    };
+    let r = run_within(
+        &mut cmd(&stub, &ws, &["bitrise", "apps"]),
+        Duration::from_secs(120),
+        "endless paging",
+    );
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(r.stderr.contains("more than 1000 pages"), "{}", r.stderr);
     assert_eq!(stub.count("/v0.1/apps"), 1000);
@@ -409,7 +688,9 @@ fn paging_that_repeats_or_never_ends_stops_with_an_error() {
 
 #[test]
 fn a_timeout_is_asked_once_more_then_named() {
-    let Some(stub) = start(&["--scenario", "timeout-once"]) else { return };
+    let Some(stub) = start(&["--scenario", "timeout-once"]) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("workspace.toml");
     write(&ws, "version = 1\nyou = \"me@example.com\"\n");
@@ -418,7 +699,14 @@ fn a_timeout_is_asked_once_more_then_named() {
             bin()
                 .env("MY_PAT", TOKEN)
                 .env("APPLE_CONN_BITRISE_TIMEOUT", "1")
-                .args(["-c", ws.to_str().unwrap(), "bitrise", "login", "--token-from", "env:MY_PAT"])
+                .args([
+                    "-c",
+                    ws.to_str().unwrap(),
+                    "bitrise",
+                    "login",
+                    "--token-from",
+                    "env:MY_PAT",
+                ])
                 .args(["--store", "reference", "--api-url", &stub.url]),
             Duration::from_secs(20),
             "login against a slow Bitrise",
@@ -427,25 +715,45 @@ fn a_timeout_is_asked_once_more_then_named() {
     let r = login(&stub);
     assert_eq!(r.code, 0, "{}", r.all());
     assert_eq!(stub.count("/v0.1/me"), 2);
-    let Some(stub) = start(&["--scenario", "timeout-always"]) else { return };
+    let Some(stub) = start(&["--scenario", "timeout-always"]) else {
+        return;
+    };
     let r = login(&stub);
     assert_eq!(r.code, 1, "{}", r.all());
-    assert!(r.stderr.contains("did not answer") && r.stderr.contains("also when asked again"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("did not answer") && r.stderr.contains("also when asked again"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(stub.count("/v0.1/me"), 2);
 }
 
 #[test]
 fn an_answer_off_the_spec_is_refused() {
-    let Some(stub) = start(&["--scenario", "odd-me"]) else { return };
+    let Some(stub) = start(&["--scenario", "odd-me"]) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("workspace.toml");
     write(&ws, "version = 1\nyou = \"me@example.com\"\n");
     let r = run(bin()
         .env("MY_PAT", TOKEN)
-        .args(["-c", ws.to_str().unwrap(), "bitrise", "login", "--token-from", "env:MY_PAT"])
+        .args([
+            "-c",
+            ws.to_str().unwrap(),
+            "bitrise",
+            "login",
+            "--token-from",
+            "env:MY_PAT",
+        ])
         .args(["--store", "reference", "--api-url", &stub.url]));
     assert_eq!(r.code, 1, "{}", r.all());
-    assert!(r.stderr.contains("GET /me is not the JSON its API describes"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("GET /me is not the JSON its API describes"),
+        "{}",
+        r.stderr
+    );
     assert!(!std::fs::read_to_string(&ws).unwrap().contains("bitrise"));
     // The stub's off-spec answer is one the validator itself rejects.
     stub.assert_all_valid();
@@ -456,9 +764,21 @@ fn not_signed_in_says_how_to_sign_in() {
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("workspace.toml");
     write(&ws, "version = 1\nyou = \"me@example.com\"\n");
-    for args in [["bitrise", "apps"], ["bitrise", "keys"], ["bitrise", "pull"]] {
-        let r = run(bin().arg("-c").arg(&ws).args(args).args(["--api-url", "http://127.0.0.1:9/v0.1"]));
+    for args in [
+        ["bitrise", "apps"],
+        ["bitrise", "keys"],
+        ["bitrise", "pull"],
+    ] {
+        let r = run(bin()
+            .arg("-c")
+            .arg(&ws)
+            .args(args)
+            .args(["--api-url", "http://127.0.0.1:9/v0.1"]));
         assert_eq!(r.code, 2, "{}", r.all());
-        assert!(r.stderr.contains("apple-conn bitrise login --token-from"), "{}", r.stderr);
+        assert!(
+            r.stderr.contains("apple-conn bitrise login --token-from"),
+            "{}",
+            r.stderr
+        );
     }
 }

@@ -32,7 +32,9 @@ fn pull_from_the_tui_with_a_gauge_then_read_the_disk() {
     if !require(have("tmux"), "tmux") || !require(have("openssl"), "openssl") {
         return;
     }
-    let Some(stub) = start(&["--delay-ms", "250"]) else { return };
+    let Some(stub) = start(&["--delay-ms", "250"]) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     openssl_p256(dir.path(), "ci.p8");
     let ws = signed_in_workspace(dir.path(), KEYS);
@@ -47,8 +49,14 @@ fn pull_from_the_tui_with_a_gauge_then_read_the_disk() {
     t.keys(&["Escape"]);
     let after = t.wait_for("pulled 5 app(s) from Bitrise");
     assert!(!after.contains("esc cancels"), "the gauge is gone: {after}");
-    assert!(after.contains("⇣ios-pipes") && after.contains("⇣ios-shop"), "{after}");
-    assert!(after.contains("⇣ Bitrise 2026-12-01 10:00"), "the selected app's pull time: {after}");
+    assert!(
+        after.contains("⇣ios-pipes") && after.contains("⇣ios-shop"),
+        "{after}"
+    );
+    assert!(
+        after.contains("⇣ Bitrise 2026-12-01 10:00"),
+        "the selected app's pull time: {after}"
+    );
     let marked = t.wait_for("not uploaded");
     let ci = marked.lines().find(|l| l.contains("AAAAAAAAAA")).unwrap();
     assert!(ci.contains("on Bitrise"), "{marked}");
@@ -57,13 +65,23 @@ fn pull_from_the_tui_with_a_gauge_then_read_the_disk() {
     t.quit(&dir.path().join("done"));
 
     let text = std::fs::read_to_string(&ws).unwrap();
-    assert!(text.contains("slug = \"ios-shop\"  # our store app\napi_key = \"CI key\"\n"), "{text}");
+    assert!(
+        text.contains("slug = \"ios-shop\"  # our store app\napi_key = \"CI key\"\n"),
+        "{text}"
+    );
     assert!(text.contains("name = \"CI key\"  # uploaded"), "{text}");
     assert!(text.contains("pulled_at = 2026-12-01T10:00:00Z"), "{text}");
     assert!(text.contains("path = \"bitrise/ios-shop.yml\""), "{text}");
     let file = dir.path().join("bitrise/ios-shop.yml");
-    assert!(std::fs::read_to_string(&file).unwrap().contains("trigger_map:"));
-    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("trigger_map:")
+    );
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
     assert!(!text.contains(TOKEN));
     stub.assert_all_valid();
 }
@@ -73,7 +91,9 @@ fn esc_cancels_a_pull_and_keeps_the_workspace_whole() {
     if !require(have("tmux"), "tmux") || !require(have("openssl"), "openssl") {
         return;
     }
-    let Some(stub) = start(&["--delay-ms", "1500"]) else { return };
+    let Some(stub) = start(&["--delay-ms", "1500"]) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     openssl_p256(dir.path(), "ci.p8");
     let ws = signed_in_workspace(dir.path(), KEYS);
@@ -88,5 +108,9 @@ fn esc_cancels_a_pull_and_keeps_the_workspace_whole() {
     // Whatever was complete is saved whole; the file still loads.
     let r = run(bin().args(["-c", ws.to_str().unwrap(), "check"]));
     assert_eq!(r.code, 0, "{}\n{text}", r.all());
-    assert!(stub.requests().len() < 12, "the pull stopped early: {:?}", stub.paths());
+    assert!(
+        stub.requests().len() < 12,
+        "the pull stopped early: {:?}",
+        stub.paths()
+    );
 }

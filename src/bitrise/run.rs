@@ -75,7 +75,10 @@ pub fn parse(file: &str, text: &str) -> Result<BitriseYml, String> {
 /// The runs an app's `[apps.bitrise_yml]` names, in the order the workspace lists them.
 pub fn configured(b: &BitriseYmlRef) -> Vec<Target> {
     let workflows = b.workflows.iter().cloned().map(Target::Workflow);
-    let pipelines = b.all_pipelines().into_iter().map(|p| Target::Pipeline(p.into()));
+    let pipelines = b
+        .all_pipelines()
+        .into_iter()
+        .map(|p| Target::Pipeline(p.into()));
     workflows.chain(pipelines).collect()
 }
 

@@ -36,11 +36,7 @@ pub fn started(text: &str) -> Result<Started, String> {
         }
     }
     for (section, list) in [("workflows", 0), ("pipelines", 1)] {
-        for (id, body) in root
-            .get(section)
-            .and_then(Node::as_map)
-            .unwrap_or_default()
-        {
+        for (id, body) in root.get(section).and_then(Node::as_map).unwrap_or_default() {
             if let Some(id) = id.as_str()
                 && body.get("triggers").is_some_and(triggers_something)
             {
@@ -74,9 +70,11 @@ fn triggers_something(t: &Node) -> bool {
     if t.get("enabled").and_then(Node::as_str) == Some("false") {
         return false;
     }
-    ["push", "pull_request", "tag"]
-        .iter()
-        .any(|k| t.get(k).and_then(Node::as_seq).is_some_and(|s| !s.is_empty()))
+    ["push", "pull_request", "tag"].iter().any(|k| {
+        t.get(k)
+            .and_then(Node::as_seq)
+            .is_some_and(|s| !s.is_empty())
+    })
 }
 
 #[cfg(test)]

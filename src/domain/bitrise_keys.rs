@@ -170,7 +170,8 @@ mod tests {
                 remote("Other team", "CCCCCCCCCC", "iss-2", false),
             ],
         );
-        let got: Vec<(&str, KeyStatus)> = rows.iter().map(|r| (r.key_id.as_str(), r.status)).collect();
+        let got: Vec<(&str, KeyStatus)> =
+            rows.iter().map(|r| (r.key_id.as_str(), r.status)).collect();
         assert_eq!(
             got,
             [

@@ -563,7 +563,10 @@ impl Report {
                 out.push(Line {
                     status: Status::Warning,
                     target: Target::ApiKey(
-                        k.local_name.clone().or(k.bitrise_name.clone()).unwrap_or_default(),
+                        k.local_name
+                            .clone()
+                            .or(k.bitrise_name.clone())
+                            .unwrap_or_default(),
                     ),
                     text: format!("Bitrise: {}", k.advice()),
                 });

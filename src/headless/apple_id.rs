@@ -8,17 +8,17 @@ use chrono::{DateTime, Utc};
 use super::connections::update_failure;
 use super::secret_input::SecretSource;
 use super::{CmdResult, Failure};
-use crate::ops::session::{self, Session};
-use crate::ops::sign_in::{CodeAnswer, CodeRequest, CodeSource, Endpoints, Retry, SignInError};
 use crate::cli::{AddAppleIdArgs, KeyStorage, ReauthArgs, SessionCommand, SignInArgs};
 use crate::domain::fields;
 use crate::domain::rules::AppleIdRefusal;
 use crate::domain::secret_ref::{SecretRef, VaultRef};
 use crate::domain::workspace::{AppleId, Workspace};
 use crate::ops::save::Target;
+use crate::ops::session::{self, Session};
 use crate::ops::sign_in::{
     self, Job, KeepError, Leftover, NewAppleId, Reauth, Service, SignInOpError, StoredError,
 };
+use crate::ops::sign_in::{CodeAnswer, CodeRequest, CodeSource, Endpoints, Retry, SignInError};
 use crate::secrets::{SecretStore, SecretValue};
 use crate::store::Loaded;
 

@@ -6,7 +6,9 @@ use std::sync::atomic::AtomicBool;
 
 use super::secret_input::SecretSource;
 use super::{CmdResult, Failure};
-use crate::cli::{BitriseCommand, BitriseLoginArgs, BitrisePullArgs, KeyStorage, TableJson, TextJson};
+use crate::cli::{
+    BitriseCommand, BitriseLoginArgs, BitrisePullArgs, KeyStorage, TableJson, TextJson,
+};
 use crate::domain::bitrise_keys::KeyRow;
 use crate::ops::bitrise::{self as ops, BitriseError, PullOptions, PullReport, TokenStorage};
 use crate::secrets::SecretStore;
@@ -29,7 +31,11 @@ pub fn run(config: &Option<PathBuf>, keyring: &dyn SecretStore, cmd: &BitriseCom
             let conn = ops::connect(&loaded, keyring, api.api_url.as_deref()).map_err(failure)?;
             let rows = ops::keys(&loaded, &conn).map_err(failure)?;
             print_keys(&rows, *format);
-            Ok(if rows.iter().all(KeyRow::in_sync) { 0 } else { 1 })
+            Ok(if rows.iter().all(KeyRow::in_sync) {
+                0
+            } else {
+                1
+            })
         }
     }
 }
@@ -56,8 +62,8 @@ fn login(path: &std::path::Path, keyring: &dyn SecretStore, args: &BitriseLoginA
     // The workspace must be readable before a secret is read or anything is sent.
     super::load_path(path)?;
     let token = source.read("the Bitrise token")?;
-    let signed = ops::login(path, keyring, token, storage, args.api.api_url.as_deref())
-        .map_err(failure)?;
+    let signed =
+        ops::login(path, keyring, token, storage, args.api.api_url.as_deref()).map_err(failure)?;
     println!("signed in to Bitrise as {}", clean_line(&signed.username));
     Ok(0)
 }

@@ -9,7 +9,6 @@ use chrono::{DateTime, Utc};
 use super::doctor_probe as probe;
 use super::preview::par_map_apps;
 use super::{CmdResult, Failure, rfc3339};
-use crate::ops::endpoints::check_base_url;
 use crate::cli::{DoctorArgs, TextJson};
 use crate::domain::doctor::{
     AppSteps, AppleIdProbe, DoctorInput, KeyProbe, RefreshResult, Report, Status, diagnose,
@@ -18,6 +17,7 @@ use crate::domain::doctor::{
 use crate::domain::resolution::{Environment, Resolution};
 use crate::domain::resolve::resolve;
 use crate::domain::workspace::App;
+use crate::ops::endpoints::check_base_url;
 use crate::secrets::SecretStore;
 use crate::store::Loaded;
 
@@ -115,9 +115,9 @@ pub fn notification(report: &Report) -> serde_json::Value {
 fn send(url: &str, body: serde_json::Value) {
     match crate::ops::endpoints::post_json(url, &body, NOTIFY_TIMEOUT) {
         Ok(status) if (200..300).contains(&status) => {}
-        Ok(status) => eprintln!(
-            "doctor: the notification receiver answered {status}: check the --notify URL"
-        ),
+        Ok(status) => {
+            eprintln!("doctor: the notification receiver answered {status}: check the --notify URL")
+        }
         Err(e) => eprintln!("doctor: could not send the notification: {e}"),
     }
 }

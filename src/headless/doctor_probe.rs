@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::ops::test::{DEFAULT_API_BASE, Verdict, test_with_token};
-use crate::ops::endpoints::check_base_url;
-use crate::ops::sign_in as signin;
 use crate::asc::{jwt, p8};
 use crate::domain::doctor::{KeyLive, KeyRead, SessionLive};
 use crate::domain::workspace::{ApiKey, Workspace};
+use crate::ops::endpoints::check_base_url;
+use crate::ops::sign_in as signin;
+use crate::ops::test::{DEFAULT_API_BASE, Verdict, test_with_token};
 use crate::secrets::{EntryName, SecretError, SecretStore, SecretValue, Secrets};
 use crate::store::Loaded;
 

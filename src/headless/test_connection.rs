@@ -2,10 +2,10 @@
 
 use super::connections::read_key_pem;
 use super::{CmdResult, Failure};
-use crate::ops::test::{Verdict, test_with_token};
 use crate::asc::jwt;
 use crate::cli::{TestArgs, TextJson};
 use crate::domain::workspace::SessionState;
+use crate::ops::test::{Verdict, test_with_token};
 use crate::secrets::SecretStore;
 use crate::store::Loaded;
 

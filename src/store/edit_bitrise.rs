@@ -94,7 +94,11 @@ fn strings(items: &[String]) -> Array {
 }
 
 /// The table under `key` (made when missing; an inline table becomes a `[table]`).
-fn sub_table<'a>(parent: &'a mut Table, key: &str, implicit: bool) -> Result<&'a mut Table, String> {
+fn sub_table<'a>(
+    parent: &'a mut Table,
+    key: &str,
+    implicit: bool,
+) -> Result<&'a mut Table, String> {
     if !parent.contains_key(key) {
         let mut t = Table::new();
         t.set_implicit(implicit);
@@ -150,7 +154,10 @@ mod tests {
             assert!(text.contains(kept), "{kept} lost:\n{text}");
         }
         assert!(text.contains("title = \"Shop\""), "{text}");
-        assert!(text.contains("pipelines = [\"release\"]") && !text.contains("pipeline = \"old\""), "{text}");
+        assert!(
+            text.contains("pipelines = [\"release\"]") && !text.contains("pipeline = \"old\""),
+            "{text}"
+        );
         let ws: crate::domain::workspace::Workspace = toml::from_str(&text).unwrap();
         let app = ws.app("ios").unwrap();
         let b = app.bitrise.as_ref().unwrap();
@@ -180,7 +187,13 @@ mod tests {
         let mut doc: DocumentMut = "version = 1\nyou = \"me@example.com\"\n\n[settings.bitrise]\napi_url = \"http://127.0.0.1:9/v0.1\" # mine\n".parse().unwrap();
         set_login(&mut doc, "u-1", &SecretRef::Keyring).unwrap();
         let text = doc.to_string();
-        assert!(text.contains("api_url = \"http://127.0.0.1:9/v0.1\" # mine"), "{text}");
-        assert!(text.contains("user = \"u-1\"") && text.contains("token = { keyring = true }"), "{text}");
+        assert!(
+            text.contains("api_url = \"http://127.0.0.1:9/v0.1\" # mine"),
+            "{text}"
+        );
+        assert!(
+            text.contains("user = \"u-1\"") && text.contains("token = { keyring = true }"),
+            "{text}"
+        );
     }
 }

@@ -8,13 +8,13 @@ use base64::Engine;
 
 use super::state::{StatusKind, TokenView};
 use super::update::{AppleIdEdit, AppleIdStore, Change, Effect, KeyStore, Msg};
-use crate::ops::session::StoredSession;
-use crate::ops::sign_in::{CodeAnswer, CodeRequest, CodeSource, SignInError, SignedIn};
 use crate::asc::jwt;
 use crate::domain::secret_ref::SecretRef;
 use crate::ops::keys::{self, AddKeyError, Storage};
 use crate::ops::save::{self, Target};
+use crate::ops::session::StoredSession;
 use crate::ops::sign_in::{self, Fallback, KeepError, NewAppleId, SignInOpError};
+use crate::ops::sign_in::{CodeAnswer, CodeRequest, CodeSource, SignInError, SignedIn};
 use crate::ops::{self, Clock, remove};
 use crate::secrets::{EntryName, SecretStore, SecretValue};
 use crate::store::edit;
@@ -915,7 +915,11 @@ fn pull_summary(r: &ops::bitrise::PullReport) -> String {
             .iter()
             .map(|f| format!("{}: {}", f.slug, f.reason))
             .collect();
-        text.push_str(&format!("; {} failed: {}", r.failed.len(), failed.join("; ")));
+        text.push_str(&format!(
+            "; {} failed: {}",
+            r.failed.len(),
+            failed.join("; ")
+        ));
     }
     text
 }

@@ -3,11 +3,11 @@
 use std::collections::HashMap;
 
 use super::bitrise_files::Files;
-use crate::ops::sign_in::CodeRequest;
 use crate::bitrise::run::{self, Target};
 use crate::domain::resolution::{Environment, Outcome, Resolution};
 use crate::domain::resolve::resolve;
 use crate::domain::workspace::{App, SessionState};
+use crate::ops::sign_in::CodeRequest;
 use crate::store::Loaded;
 use chrono::{DateTime, Utc};
 use indexmap::IndexMap;

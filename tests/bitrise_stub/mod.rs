@@ -106,7 +106,10 @@ impl Stub {
     pub fn assert_all_valid(&self) {
         let stats = self.stats();
         let errors = stats["validation_errors"].as_array().unwrap();
-        assert!(errors.is_empty(), "not what Bitrise's spec describes: {errors:#?}");
+        assert!(
+            errors.is_empty(),
+            "not what Bitrise's spec describes: {errors:#?}"
+        );
         for r in stats["requests"].as_array().unwrap() {
             let auth = r["authorization"].as_str().unwrap_or("");
             assert!(

@@ -8,8 +8,8 @@ use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 use super::model::{
-    AppItem, AppList, AppShow, AppleApiCredential, AppleApiCredentials, ErrorBody, Me,
-    MeResponse, YmlConfig, YmlLocation,
+    AppItem, AppList, AppShow, AppleApiCredential, AppleApiCredentials, ErrorBody, Me, MeResponse,
+    YmlConfig, YmlLocation,
 };
 use super::token::Token;
 

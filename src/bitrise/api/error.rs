@@ -33,11 +33,19 @@ pub enum ApiError {
         status: u16,
         message: Option<String>,
     },
-    #[error("{host} did not answer {what} within {secs} s, also when asked again: check the network, or try again later")]
-    Timeout { host: String, what: String, secs: u64 },
+    #[error(
+        "{host} did not answer {what} within {secs} s, also when asked again: check the network, or try again later"
+    )]
+    Timeout {
+        host: String,
+        what: String,
+        secs: u64,
+    },
     #[error("cannot reach Bitrise at {host} ({detail}): check the network and the API URL")]
     Unreachable { host: String, detail: String },
-    #[error("Bitrise's answer to {what} is not the JSON its API describes ({detail}): nothing was taken from it")]
+    #[error(
+        "Bitrise's answer to {what} is not the JSON its API describes ({detail}): nothing was taken from it"
+    )]
     BadBody { what: String, detail: String },
     #[error("{what}: {detail}: stopped (nothing was taken from a listing that does not end)")]
     Paging { what: String, detail: String },

@@ -33,7 +33,9 @@ mod tests {
         for ok in ["a1b2c3d4e5f6a7b8", "my-org", "x_y"] {
             assert!(is_safe_slug(ok), "{ok}");
         }
-        for bad in ["", "..", "../x", "a/b", "a\\b", "a.b", "a b", "%2e%2e", "a\nb"] {
+        for bad in [
+            "", "..", "../x", "a/b", "a\\b", "a.b", "a b", "%2e%2e", "a\nb",
+        ] {
             assert!(!is_safe_slug(bad), "{bad:?}");
         }
     }

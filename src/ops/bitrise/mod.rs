@@ -17,8 +17,8 @@ use crate::store::trust::Untrusted;
 use crate::store::{Loaded, UpdateError};
 
 pub use crate::bitrise::api::DEFAULT_API_URL;
-pub use crate::bitrise::api::model::{AppItem as BitriseApp, Owner as BitriseOwner};
 pub use crate::bitrise::api::is_safe_slug;
+pub use crate::bitrise::api::model::{AppItem as BitriseApp, Owner as BitriseOwner};
 pub use pull::{Failed, Kept, Progress, PullOptions, PullReport, Pulled, pull};
 
 /// The environment variable that points every Bitrise call elsewhere on this host.
@@ -78,7 +78,11 @@ pub fn api_url_from(
     flag: Option<&str>,
     env: Option<&str>,
 ) -> Result<url::Url, BitriseError> {
-    let nonempty = |v: Option<&str>| v.map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+    let nonempty = |v: Option<&str>| {
+        v.map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
     if let Some(text) = nonempty(flag) {
         return check_url(&text).map_err(|e| BitriseError::Url(format!("--api-url: {e}")));
     }
@@ -201,8 +205,7 @@ pub fn login(
     storage: TokenStorage,
     flag_url: Option<&str>,
 ) -> Result<SignedIn, BitriseError> {
-    let loaded = crate::store::load(path)
-        .map_err(|e| BitriseError::Save(UpdateError::Load(e)))?;
+    let loaded = crate::store::load(path).map_err(|e| BitriseError::Save(UpdateError::Load(e)))?;
     let url = api_url(&loaded, flag_url)?;
     let client = Client::new(&url, Token::new(token.clone()), timeout());
     let me = client.me()?;
@@ -294,21 +297,40 @@ mod tests {
     #[test]
     fn the_url_comes_from_the_flag_the_environment_the_trusted_file_or_the_default() {
         let plain = loaded("version = 1\nyou = \"a@example.com\"\n");
-        assert_eq!(api_url_from(&plain, None, None).unwrap().as_str(), DEFAULT_API_URL);
-        let file = loaded("version = 1\nyou = \"a@example.com\"\n[settings.bitrise]\napi_url = \"http://127.0.0.1:9/v0.1\"\n");
-        // The placeholder trust refuses every file: the flag and the environment still work.
-        assert!(matches!(api_url_from(&file, None, None), Err(BitriseError::Untrusted(_))));
         assert_eq!(
-            api_url_from(&file, Some("http://127.0.0.1:8/v0.1"), None).unwrap().port(),
+            api_url_from(&plain, None, None).unwrap().as_str(),
+            DEFAULT_API_URL
+        );
+        let file = loaded(
+            "version = 1\nyou = \"a@example.com\"\n[settings.bitrise]\napi_url = \"http://127.0.0.1:9/v0.1\"\n",
+        );
+        // The placeholder trust refuses every file: the flag and the environment still work.
+        assert!(matches!(
+            api_url_from(&file, None, None),
+            Err(BitriseError::Untrusted(_))
+        ));
+        assert_eq!(
+            api_url_from(&file, Some("http://127.0.0.1:8/v0.1"), None)
+                .unwrap()
+                .port(),
             Some(8)
         );
         assert_eq!(
-            api_url_from(&file, None, Some("http://localhost:7/v0.1")).unwrap().port(),
+            api_url_from(&file, None, Some("http://localhost:7/v0.1"))
+                .unwrap()
+                .port(),
             Some(7)
         );
-        let default_in_file = loaded("version = 1\nyou = \"a@example.com\"\n[settings.bitrise]\napi_url = \"https://api.bitrise.io/v0.1\"\n");
+        let default_in_file = loaded(
+            "version = 1\nyou = \"a@example.com\"\n[settings.bitrise]\napi_url = \"https://api.bitrise.io/v0.1\"\n",
+        );
         assert!(api_url_from(&default_in_file, None, None).is_ok());
-        for bad in ["http://example.com/v0.1", "ftp://x", "https://u:p@h/v0.1", "nonsense"] {
+        for bad in [
+            "http://example.com/v0.1",
+            "ftp://x",
+            "https://u:p@h/v0.1",
+            "nonsense",
+        ] {
             assert!(api_url_from(&plain, Some(bad), None).is_err(), "{bad}");
         }
     }

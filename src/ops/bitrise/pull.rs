@@ -30,8 +30,14 @@ pub struct PullOptions {
 /// How far a pull is: the TUI's gauge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Progress {
-    Listed { total: usize },
-    Done { slug: String, done: usize, total: usize },
+    Listed {
+        total: usize,
+    },
+    Done {
+        slug: String,
+        done: usize,
+        total: usize,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -201,18 +207,26 @@ pub fn pull(
                 (YmlLocation::BitriseIo, Some((text, started))) => {
                     let relative = format!("{FOLDER}/{slug}.yml");
                     let written = folder(&workspace_dir, &mut folder_error).and_then(|dir| {
-                        crate::store::files::write_private(&dir.join(format!("{slug}.yml")), text.as_bytes())
-                            .map_err(|e| format!("cannot write {relative}: {e}"))
+                        crate::store::files::write_private(
+                            &dir.join(format!("{slug}.yml")),
+                            text.as_bytes(),
+                        )
+                        .map_err(|e| format!("cannot write {relative}: {e}"))
                     });
                     if let Err(reason) = written {
-                        report.failed.push(Failed { slug: slug.clone(), reason });
+                        report.failed.push(Failed {
+                            slug: slug.clone(),
+                            reason,
+                        });
                         continue;
                     }
                     pulled.file = Some(relative.clone());
                     pulled.workflows = started.workflows.clone();
                     pulled.pipelines = started.pipelines.clone();
                     if existing.is_some_and(|a| !a.steps.is_empty()) {
-                        pulled.note = Some(format!("has [[apps.steps]] in the workspace: its bitrise.yml is at {relative}; to preview from it, remove the [[apps.steps]] and pull again"));
+                        pulled.note = Some(format!(
+                            "has [[apps.steps]] in the workspace: its bitrise.yml is at {relative}; to preview from it, remove the [[apps.steps]] and pull again"
+                        ));
                         None
                     } else {
                         Some(PulledYml {

@@ -8,14 +8,14 @@ mod keep;
 use chrono::{DateTime, Utc};
 
 use crate::apple::session::{Session, StoredSession};
-use crate::apple::signin::refresh::{self, RefreshError};
 use crate::apple::signin;
-pub use crate::apple::signin::{CodeSource, Progress};
+use crate::apple::signin::refresh::{self, RefreshError};
 /// The sign-in's questions, answers and results, for the faces (which never name Apple's client).
 pub use crate::apple::signin::refresh::{Refreshed, refresh as trusted_refresh};
 pub use crate::apple::signin::{
     CodeAnswer, CodeRequest, Delivery, Endpoints, Retry, SignInError, SignedIn, check_session,
 };
+pub use crate::apple::signin::{CodeSource, Progress};
 use crate::domain::rules::AppleIdRefusal;
 use crate::secrets::{EntryName, SecretError, SecretStore, SecretValue, Secrets};
 use crate::store::{Loaded, UpdateError};

@@ -16,7 +16,10 @@ pub fn start(s: &mut AppState) -> Vec<Effect> {
         return Vec::new();
     }
     if s.pull.is_some() {
-        s.set_status(StatusKind::Info, "a pull from Bitrise is running: esc cancels it");
+        s.set_status(
+            StatusKind::Info,
+            "a pull from Bitrise is running: esc cancels it",
+        );
         return Vec::new();
     }
     s.pull = Some(PullUi::default());
@@ -27,6 +30,9 @@ pub fn cancel(s: &mut AppState) -> Vec<Effect> {
     if let Some(p) = &mut s.pull {
         p.cancelling = true;
     }
-    s.set_status(StatusKind::Info, "cancelling the pull: the apps pulled so far are kept");
+    s.set_status(
+        StatusKind::Info,
+        "cancelling the pull: the apps pulled so far are kept",
+    );
     vec![Effect::CancelBitrisePull]
 }

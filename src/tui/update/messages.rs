@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use super::super::event::Key;
 use super::super::form::KeyStore;
 use super::super::state::{StatusKind, TokenView};
-use crate::ops::sign_in::{CodeAnswer, CodeRequest};
 use crate::domain::secret_ref::SecretRef;
 use crate::domain::workspace::ApiKey;
+use crate::ops::sign_in::{CodeAnswer, CodeRequest};
 use crate::secrets::SecretValue;
 use crate::store::Loaded;
 use crate::store::edit::ConnectionKind;
@@ -133,7 +133,10 @@ pub enum Msg {
     /// The keyring probe: Err says why none is reachable (the full message, with the ways out).
     Keyring(Result<(), crate::secrets::SecretError>),
     /// How far the pull from Bitrise is: apps done, of how many (None while listing).
-    BitriseProgress { done: usize, total: Option<usize> },
+    BitriseProgress {
+        done: usize,
+        total: Option<usize>,
+    },
     /// The pull ended: the workspace as saved (None when nothing was), and what to say.
     BitrisePulled {
         loaded: Option<Box<Loaded>>,

@@ -43,7 +43,9 @@ pub fn render(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, pane: 
         };
         // Pulled from Bitrise: when, first, so a narrow pane still shows it.
         let source = match app.bitrise.as_ref() {
-            Some(b) if b.public => format!(" public: PR builds of forks get no connection ·{source}"),
+            Some(b) if b.public => {
+                format!(" public: PR builds of forks get no connection ·{source}")
+            }
             _ => source,
         };
         let source = match app.bitrise.as_ref().and_then(|b| b.pulled_at) {

@@ -9,7 +9,10 @@ use crate::theme::Theme;
 
 pub fn render(pull: &PullUi, theme: &Theme, frame: &mut Frame, area: Rect) {
     let (ratio, label) = match pull.total {
-        None => (0.0, "listing your apps on Bitrise… (esc cancels)".to_string()),
+        None => (
+            0.0,
+            "listing your apps on Bitrise… (esc cancels)".to_string(),
+        ),
         Some(total) => (
             if total == 0 {
                 1.0
