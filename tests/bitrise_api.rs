@@ -782,3 +782,80 @@ fn not_signed_in_says_how_to_sign_in() {
         );
     }
 }
+
+#[test]
+fn the_token_stays_in_the_authorization_header() {
+    let Some(stub) = start(&[]) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("workspace.toml");
+    write(&ws, "version = 1\nyou = \"me@example.com\"\n");
+    let mut outputs = Vec::new();
+    let login = run(bin()
+        .env("MY_PAT", TOKEN)
+        .args(["-c", ws.to_str().unwrap(), "bitrise", "login", "--token-from", "env:MY_PAT"])
+        .args(["--store", "reference", "--api-url", &stub.url]));
+    assert_eq!(login.code, 0, "{}", login.all());
+    outputs.push(login.all());
+    for args in [
+        vec!["bitrise", "apps"],
+        vec!["bitrise", "apps", "--format", "json"],
+        vec!["bitrise", "pull"],
+        vec!["bitrise", "pull", "--format", "json"],
+        vec!["bitrise", "keys"],
+        vec!["bitrise", "keys", "--format", "json"],
+        vec!["doctor", "--bitrise"],
+        vec!["doctor", "--bitrise", "--format", "json"],
+    ] {
+        let r = run(bin()
+            .env("MY_PAT", TOKEN)
+            .arg("-c")
+            .arg(&ws)
+            .args(&args)
+            .args(["--api-url", &stub.url]));
+        outputs.push(r.all());
+    }
+    // A refused token: the error names no token either.
+    let r = run(bin()
+        .env("MY_PAT", "revoked-token-0000")
+        .arg("-c")
+        .arg(&ws)
+        .args(["bitrise", "apps", "--api-url", &stub.url]));
+    assert_eq!(r.code, 1);
+    assert!(!r.all().contains("revoked-token-0000"), "{}", r.all());
+    outputs.push(r.all());
+    for o in &outputs {
+        assert_no_token(&[o]);
+    }
+    for f in files_under(dir.path()) {
+        let bytes = std::fs::read(&f).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(TOKEN),
+            "{} holds the token",
+            f.display()
+        );
+    }
+    // Sent only as the Authorization header, as it is; never in a path or a query.
+    for r in stub.requests() {
+        assert_eq!(r["authorization"].as_str().map(|a| a != TOKEN && a != "revoked-token-0000"), Some(false), "{r}");
+        assert!(!r["path"].as_str().unwrap().contains(TOKEN) && !r["query"].to_string().contains(TOKEN));
+    }
+}
+
+#[test]
+fn a_planted_link_for_the_bitrise_folder_is_never_followed() {
+    let Some(stub) = start(&[]) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let ws = signed_in_workspace(dir.path(), "");
+    std::os::unix::fs::symlink(elsewhere.path(), dir.path().join("bitrise")).unwrap();
+    let before = std::fs::read_to_string(&ws).unwrap();
+    let r = run(&mut cmd(&stub, &ws, &["bitrise", "pull", "--app", "ios-shop"]));
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stdout.contains("symbolic link"), "{}", r.stdout);
+    assert!(std::fs::read_dir(elsewhere.path()).unwrap().next().is_none(), "nothing written through the link");
+    let after = std::fs::read_to_string(&ws).unwrap();
+    for line in before.lines() {
+        assert!(after.contains(line), "lost {line:?}: {after}");
+    }
+    assert!(!after.contains("[[apps]]"), "the failed app is not added: {after}");
+}

@@ -156,6 +156,20 @@ pub fn pull(
     {
         return Err(BitriseError::Api(fatal.clone()));
     }
+    // Nothing came back (all failed or cancelled): nothing to save, the file is left alone.
+    if !results.iter().any(|r| matches!(r, Some(Ok(_)))) {
+        for (slug, result) in slugs.iter().zip(results) {
+            if let Some(Err(e)) = result
+                && e != ApiError::Cancelled
+            {
+                report.failed.push(Failed {
+                    slug: slug.clone(),
+                    reason: e.to_string(),
+                });
+            }
+        }
+        return Ok(report);
+    }
     let workspace_dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
