@@ -792,7 +792,14 @@ fn the_token_stays_in_the_authorization_header() {
     let mut outputs = Vec::new();
     let login = run(bin()
         .env("MY_PAT", TOKEN)
-        .args(["-c", ws.to_str().unwrap(), "bitrise", "login", "--token-from", "env:MY_PAT"])
+        .args([
+            "-c",
+            ws.to_str().unwrap(),
+            "bitrise",
+            "login",
+            "--token-from",
+            "env:MY_PAT",
+        ])
         .args(["--store", "reference", "--api-url", &stub.url]));
     assert_eq!(login.code, 0, "{}", login.all());
     outputs.push(login.all());
@@ -836,8 +843,16 @@ fn the_token_stays_in_the_authorization_header() {
     }
     // Sent only as the Authorization header, as it is; never in a path or a query.
     for r in stub.requests() {
-        assert_eq!(r["authorization"].as_str().map(|a| a != TOKEN && a != "revoked-token-0000"), Some(false), "{r}");
-        assert!(!r["path"].as_str().unwrap().contains(TOKEN) && !r["query"].to_string().contains(TOKEN));
+        assert_eq!(
+            r["authorization"]
+                .as_str()
+                .map(|a| a != TOKEN && a != "revoked-token-0000"),
+            Some(false),
+            "{r}"
+        );
+        assert!(
+            !r["path"].as_str().unwrap().contains(TOKEN) && !r["query"].to_string().contains(TOKEN)
+        );
     }
 }
 
@@ -849,13 +864,86 @@ fn a_planted_link_for_the_bitrise_folder_is_never_followed() {
     let ws = signed_in_workspace(dir.path(), "");
     std::os::unix::fs::symlink(elsewhere.path(), dir.path().join("bitrise")).unwrap();
     let before = std::fs::read_to_string(&ws).unwrap();
-    let r = run(&mut cmd(&stub, &ws, &["bitrise", "pull", "--app", "ios-shop"]));
+    let r = run(&mut cmd(
+        &stub,
+        &ws,
+        &["bitrise", "pull", "--app", "ios-shop"],
+    ));
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(r.stdout.contains("symbolic link"), "{}", r.stdout);
-    assert!(std::fs::read_dir(elsewhere.path()).unwrap().next().is_none(), "nothing written through the link");
+    assert!(
+        std::fs::read_dir(elsewhere.path())
+            .unwrap()
+            .next()
+            .is_none(),
+        "nothing written through the link"
+    );
     let after = std::fs::read_to_string(&ws).unwrap();
     for line in before.lines() {
         assert!(after.contains(line), "lost {line:?}: {after}");
     }
-    assert!(!after.contains("[[apps]]"), "the failed app is not added: {after}");
+    assert!(
+        !after.contains("[[apps]]"),
+        "the failed app is not added: {after}"
+    );
+}
+
+#[test]
+fn login_keeps_a_copy_in_the_real_secret_service_under_the_scoped_name() {
+    if !require(
+        have("dbus-run-session") && have("gnome-keyring-daemon") && have("secret-tool"),
+        "a Secret Service (dbus + gnome-keyring + secret-tool)",
+    ) {
+        return;
+    }
+    let Some(stub) = start(&[]) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("workspace.toml");
+    write(&ws, "version = 1\nyou = \"me@example.com\"\n");
+    let script = format!(
+        r#"set -e
+printf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+B='{bin}'; W='{ws}'
+"$B" -c "$W" bitrise login --token-from env:MY_PAT --api-url '{url}'
+unset MY_PAT
+ID=$(sed -n 's/^workspace_id = "\(.*\)"$/\1/p' "$W")
+echo "--- secret-tool"
+secret-tool lookup service apple-conn username "$ID/bitrise/token"
+echo
+echo "--- apps"
+"$B" -c "$W" bitrise apps --format json --api-url '{url}'
+"#,
+        bin = bin_path().display(),
+        ws = ws.display(),
+        url = stub.url
+    );
+    let out = std::process::Command::new("dbus-run-session")
+        .args(["--", "bash", "-c", &script])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("APPLE_CONN_KEYRING")
+        .env("MY_PAT", TOKEN)
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let stored = stdout
+        .split("--- secret-tool\n")
+        .nth(1)
+        .unwrap()
+        .split("\n--- apps")
+        .next()
+        .unwrap();
+    assert_eq!(
+        stored.trim(),
+        TOKEN,
+        "secret-tool reads back the token apple-conn stored"
+    );
+    assert!(stdout.contains("\"slug\":\"ios-shop\""), "{stdout}");
+    let text = std::fs::read_to_string(&ws).unwrap();
+    assert!(text.contains("token = { keyring = true }"), "{text}");
+    assert!(!text.contains(TOKEN) && !stderr.contains(TOKEN));
+    stub.assert_all_valid();
 }
