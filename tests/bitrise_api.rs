@@ -347,9 +347,16 @@ fn pull_writes_the_files_and_updates_the_entries_in_place() {
     stub.assert_all_valid();
     assert_no_token(&[&r.all(), &text, &served]);
 
-    // The pulled apps preview from their files (the file passes `check`).
+    // The pulled apps preview from their files (the file passes `check`); a public app says so.
     let c = run(bin().args(["-c", ws.to_str().unwrap(), "check"]));
     assert_eq!(c.code, 0, "{}", c.all());
+    let p = run(bin().args(["-c", ws.to_str().unwrap(), "preview", "--app", "oss-app"]));
+    assert!(
+        p.stdout
+            .contains("pull-request builds of forks get no Apple connection"),
+        "{}",
+        p.all()
+    );
 
     // Pulling again changes nothing but the time.
     let r2 = run(&mut cmd(
@@ -774,4 +781,169 @@ fn not_signed_in_says_how_to_sign_in() {
             r.stderr
         );
     }
+}
+
+#[test]
+fn the_token_stays_in_the_authorization_header() {
+    let Some(stub) = start(&[]) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("workspace.toml");
+    write(&ws, "version = 1\nyou = \"me@example.com\"\n");
+    let mut outputs = Vec::new();
+    let login = run(bin()
+        .env("MY_PAT", TOKEN)
+        .args([
+            "-c",
+            ws.to_str().unwrap(),
+            "bitrise",
+            "login",
+            "--token-from",
+            "env:MY_PAT",
+        ])
+        .args(["--store", "reference", "--api-url", &stub.url]));
+    assert_eq!(login.code, 0, "{}", login.all());
+    outputs.push(login.all());
+    for args in [
+        vec!["bitrise", "apps"],
+        vec!["bitrise", "apps", "--format", "json"],
+        vec!["bitrise", "pull"],
+        vec!["bitrise", "pull", "--format", "json"],
+        vec!["bitrise", "keys"],
+        vec!["bitrise", "keys", "--format", "json"],
+        vec!["doctor", "--bitrise"],
+        vec!["doctor", "--bitrise", "--format", "json"],
+    ] {
+        let r = run(bin()
+            .env("MY_PAT", TOKEN)
+            .arg("-c")
+            .arg(&ws)
+            .args(&args)
+            .args(["--api-url", &stub.url]));
+        outputs.push(r.all());
+    }
+    // A refused token: the error names no token either.
+    let r = run(bin()
+        .env("MY_PAT", "revoked-token-0000")
+        .arg("-c")
+        .arg(&ws)
+        .args(["bitrise", "apps", "--api-url", &stub.url]));
+    assert_eq!(r.code, 1);
+    assert!(!r.all().contains("revoked-token-0000"), "{}", r.all());
+    outputs.push(r.all());
+    for o in &outputs {
+        assert_no_token(&[o]);
+    }
+    for f in files_under(dir.path()) {
+        let bytes = std::fs::read(&f).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(TOKEN),
+            "{} holds the token",
+            f.display()
+        );
+    }
+    // Sent only as the Authorization header, as it is; never in a path or a query.
+    for r in stub.requests() {
+        assert_eq!(
+            r["authorization"]
+                .as_str()
+                .map(|a| a != TOKEN && a != "revoked-token-0000"),
+            Some(false),
+            "{r}"
+        );
+        assert!(
+            !r["path"].as_str().unwrap().contains(TOKEN) && !r["query"].to_string().contains(TOKEN)
+        );
+    }
+}
+
+#[test]
+fn a_planted_link_for_the_bitrise_folder_is_never_followed() {
+    let Some(stub) = start(&[]) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let ws = signed_in_workspace(dir.path(), "");
+    std::os::unix::fs::symlink(elsewhere.path(), dir.path().join("bitrise")).unwrap();
+    let before = std::fs::read_to_string(&ws).unwrap();
+    let r = run(&mut cmd(
+        &stub,
+        &ws,
+        &["bitrise", "pull", "--app", "ios-shop"],
+    ));
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stdout.contains("symbolic link"), "{}", r.stdout);
+    assert!(
+        std::fs::read_dir(elsewhere.path())
+            .unwrap()
+            .next()
+            .is_none(),
+        "nothing written through the link"
+    );
+    let after = std::fs::read_to_string(&ws).unwrap();
+    for line in before.lines() {
+        assert!(after.contains(line), "lost {line:?}: {after}");
+    }
+    assert!(
+        !after.contains("[[apps]]"),
+        "the failed app is not added: {after}"
+    );
+}
+
+#[test]
+fn login_keeps_a_copy_in_the_real_secret_service_under_the_scoped_name() {
+    if !require(
+        have("dbus-run-session") && have("gnome-keyring-daemon") && have("secret-tool"),
+        "a Secret Service (dbus + gnome-keyring + secret-tool)",
+    ) {
+        return;
+    }
+    let Some(stub) = start(&[]) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("workspace.toml");
+    write(&ws, "version = 1\nyou = \"me@example.com\"\n");
+    let script = format!(
+        r#"set -e
+printf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+B='{bin}'; W='{ws}'
+"$B" -c "$W" bitrise login --token-from env:MY_PAT --api-url '{url}'
+unset MY_PAT
+ID=$(sed -n 's/^workspace_id = "\(.*\)"$/\1/p' "$W")
+echo "--- secret-tool"
+secret-tool lookup service apple-conn username "$ID/bitrise/token"
+echo
+echo "--- apps"
+"$B" -c "$W" bitrise apps --format json --api-url '{url}'
+"#,
+        bin = bin_path().display(),
+        ws = ws.display(),
+        url = stub.url
+    );
+    let out = std::process::Command::new("dbus-run-session")
+        .args(["--", "bash", "-c", &script])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("APPLE_CONN_KEYRING")
+        .env("MY_PAT", TOKEN)
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let stored = stdout
+        .split("--- secret-tool\n")
+        .nth(1)
+        .unwrap()
+        .split("\n--- apps")
+        .next()
+        .unwrap();
+    assert_eq!(
+        stored.trim(),
+        TOKEN,
+        "secret-tool reads back the token apple-conn stored"
+    );
+    assert!(stdout.contains("\"slug\":\"ios-shop\""), "{stdout}");
+    let text = std::fs::read_to_string(&ws).unwrap();
+    assert!(text.contains("token = { keyring = true }"), "{text}");
+    assert!(!text.contains(TOKEN) && !stderr.contains(TOKEN));
+    stub.assert_all_valid();
 }

@@ -252,6 +252,12 @@ pub fn render_app_table(
         .map(|t| format!(" ({t})"))
         .unwrap_or_default();
     let _ = writeln!(out, "\n{}{title}", app.slug);
+    if app.bitrise.as_ref().is_some_and(|b| b.public) {
+        let _ = writeln!(
+            out,
+            "  public app on Bitrise: pull-request builds of forks get no Apple connection (see them with --env public-pr)"
+        );
+    }
     if rows.is_empty() {
         let _ = writeln!(out, "  no steps: add [[apps.steps]] to preview them");
         return;

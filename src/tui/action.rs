@@ -37,6 +37,7 @@ pub enum Action {
     Reload,
     Workflow,
     Doctor,
+    BitrisePull,
     // Form keys
     NextField,
     PrevField,
@@ -80,6 +81,7 @@ impl Action {
             Action::Reload => "reload",
             Action::Workflow => "switch workflow",
             Action::Doctor => "doctor (every finding)",
+            Action::BitrisePull => "pull from Bitrise",
             Action::NextField => "next field",
             Action::PrevField => "previous field",
             Action::Submit => "submit",

@@ -39,6 +39,8 @@ pub struct Runner {
     signin_rx: Option<Receiver<SignInEvent>>,
     /// The Apple ID, password and kind of the running sign-in.
     pending: Option<(String, SecretValue, bool)>,
+    /// Set to stop the running pull from Bitrise (Esc).
+    bitrise_cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 enum SignInEvent {
@@ -70,6 +72,7 @@ impl Runner {
             signed: None,
             signin_rx: None,
             pending: None,
+            bitrise_cancel: None,
         }
     }
 
@@ -225,6 +228,12 @@ impl Runner {
                 }
             }
             Effect::ProbeKeyring => self.send(Msg::Keyring(self.keyring.reachable())),
+            Effect::BitrisePull => self.bitrise_pull(loaded),
+            Effect::CancelBitrisePull => {
+                if let Some(c) = &self.bitrise_cancel {
+                    c.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
             Effect::Apply(change) => {
                 let message = match &change {
                     Change::Assign {
@@ -411,6 +420,71 @@ impl Runner {
             }
             Err(e) => self.send(Msg::Failed(e)),
         }
+    }
+
+    /// `B`: the token is read here (the keyring stays on this thread); the requests run beside
+    /// the UI, reporting each app done, then the API keys on Bitrise are compared.
+    fn bitrise_pull(&mut self, loaded: &Loaded) {
+        use std::sync::Arc;
+        use std::sync::atomic::AtomicBool;
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.bitrise_cancel = Some(cancel.clone());
+        let conn = match ops::bitrise::connect(loaded, self.keyring.as_ref(), None) {
+            Ok(c) => c.with_cancel(cancel.clone()),
+            Err(e) => {
+                return self.send(Msg::BitrisePulled {
+                    loaded: None,
+                    kind: StatusKind::Error,
+                    message: e.to_string(),
+                });
+            }
+        };
+        let path = loaded.path.clone();
+        let tx = self.tx.clone();
+        let now = self.clock.now();
+        std::thread::spawn(move || {
+            let progress = |p: ops::bitrise::Progress| {
+                let (done, total) = match p {
+                    ops::bitrise::Progress::Listed { total } => (0, total),
+                    ops::bitrise::Progress::Done { done, total, .. } => (done, total),
+                };
+                let _ = tx.send(Msg::BitriseProgress {
+                    done,
+                    total: Some(total),
+                });
+            };
+            let options = ops::bitrise::PullOptions {
+                apps: Vec::new(),
+                org: None,
+                jobs: 4,
+            };
+            let report = match ops::bitrise::pull(&path, &conn, &options, now, &cancel, &progress) {
+                Ok(r) => r,
+                Err(e) => {
+                    let _ = tx.send(Msg::BitrisePulled {
+                        loaded: None,
+                        kind: StatusKind::Error,
+                        message: format!("pull from Bitrise: {e}"),
+                    });
+                    return;
+                }
+            };
+            let saved = store::load(&path).ok();
+            let _ = tx.send(Msg::BitrisePulled {
+                loaded: saved.clone().map(Box::new),
+                kind: if report.all_pulled() {
+                    StatusKind::Ok
+                } else {
+                    StatusKind::Error
+                },
+                message: pull_summary(&report),
+            });
+            if let (Some(saved), false) = (saved, report.cancelled)
+                && let Ok(rows) = ops::bitrise::keys(&saved, &conn)
+            {
+                let _ = tx.send(Msg::BitriseKeys(rows));
+            }
+        });
     }
 
     fn test_connection(&self, loaded: &Loaded, name: &str) {
@@ -903,6 +977,35 @@ fn osc52(text: &str) {
     let mut out = std::io::stdout();
     let _ = write!(out, "\x1b]52;c;{b64}\x07");
     let _ = out.flush();
+}
+
+/// What a pull did, in one status line.
+fn pull_summary(r: &ops::bitrise::PullReport) -> String {
+    let mut text = format!("pulled {} app(s) from Bitrise", r.pulled.len());
+    if r.cancelled {
+        text.push_str(" before the pull was cancelled");
+    }
+    if !r.kept_in_repository.is_empty() {
+        let kept: Vec<String> = r
+            .kept_in_repository
+            .iter()
+            .map(|k| format!("{} {}", k.slug, k.message))
+            .collect();
+        text.push_str(&format!("; {}", kept.join("; ")));
+    }
+    if !r.failed.is_empty() {
+        let failed: Vec<String> = r
+            .failed
+            .iter()
+            .map(|f| format!("{}: {}", f.slug, f.reason))
+            .collect();
+        text.push_str(&format!(
+            "; {} failed: {}",
+            r.failed.len(),
+            failed.join("; ")
+        ));
+    }
+    text
 }
 
 /// A connection test's outcome as a status message.

@@ -200,6 +200,18 @@ pub struct AppState {
     pub preview: Vec<PreviewStep>,
     /// The selected app's steps could not be read (its bitrise.yml is missing or invalid).
     pub preview_error: Option<String>,
+    /// `B`: a pull from Bitrise under way (the gauge), None when none runs.
+    pub pull: Option<PullUi>,
+    /// Each API key's state on Bitrise by key ID, once Bitrise was asked (the Connections marks).
+    pub on_bitrise: Option<HashMap<String, crate::domain::bitrise_keys::KeyStatus>>,
+}
+
+/// The pull's gauge: apps done of how many (None while Bitrise lists them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PullUi {
+    pub done: usize,
+    pub total: Option<usize>,
+    pub cancelling: bool,
 }
 
 impl AppState {
@@ -239,6 +251,8 @@ impl AppState {
             health: Vec::new(),
             preview: Vec::new(),
             preview_error: None,
+            pull: None,
+            on_bitrise: None,
         };
         // The per-app health marks follow right after the first frame (see `refresh_all`).
         s.refresh_preview();

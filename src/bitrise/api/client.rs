@@ -60,6 +60,9 @@ impl Client {
             .http_status_as_error(false)
             // A redirect could carry the Authorization header to another host: never follow one.
             .max_redirects(0)
+            // Every job thread keeps its connection (ureq keeps 3 per host by default).
+            .max_idle_connections(64)
+            .max_idle_connections_per_host(64)
             .user_agent(concat!("apple-conn/", env!("CARGO_PKG_VERSION")))
             .build()
             .into();

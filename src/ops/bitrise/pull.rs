@@ -116,7 +116,15 @@ pub fn pull(
     let mut report = PullReport::default();
     let slugs: Vec<String> = if opts.apps.is_empty() {
         let mut slugs = Vec::new();
-        for app in super::apps(conn, opts.org.as_deref())? {
+        let listed = match super::apps(conn, opts.org.as_deref()) {
+            // Cancelled while listing: nothing fetched, nothing to save.
+            Err(BitriseError::Api(ApiError::Cancelled)) => {
+                report.cancelled = true;
+                return Ok(report);
+            }
+            other => other?,
+        };
+        for app in listed {
             if !is_safe_slug(&app.slug) {
                 report.failed.push(Failed {
                     slug: crate::terminal_text::clean_line(&app.slug),
@@ -147,6 +155,20 @@ pub fn pull(
         .find_map(|r| r.as_ref().err().filter(|e| **e == ApiError::Unauthorized))
     {
         return Err(BitriseError::Api(fatal.clone()));
+    }
+    // Nothing came back (all failed or cancelled): nothing to save, the file is left alone.
+    if !results.iter().any(|r| matches!(r, Some(Ok(_)))) {
+        for (slug, result) in slugs.iter().zip(results) {
+            if let Some(Err(e)) = result
+                && e != ApiError::Cancelled
+            {
+                report.failed.push(Failed {
+                    slug: slug.clone(),
+                    reason: e.to_string(),
+                });
+            }
+        }
+        return Ok(report);
     }
     let workspace_dir = path
         .parent()

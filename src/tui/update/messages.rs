@@ -99,6 +99,10 @@ pub enum Effect {
     Reload,
     /// Whether the OS keyring can be reached: the secret-writing forms default to it only then.
     ProbeKeyring,
+    /// `B`: pull every app from Bitrise, then compare the API keys uploaded there.
+    BitrisePull,
+    /// Esc during the pull: stop between requests (what is complete is saved).
+    CancelBitrisePull,
 }
 
 #[derive(Debug)]
@@ -130,4 +134,17 @@ pub enum Msg {
     Status(StatusKind, String),
     /// The keyring probe: Err says why none is reachable (the full message, with the ways out).
     Keyring(Result<(), crate::secrets::SecretError>),
+    /// How far the pull from Bitrise is: apps done, of how many (None while listing).
+    BitriseProgress {
+        done: usize,
+        total: Option<usize>,
+    },
+    /// The pull ended: the workspace as saved (None when nothing was), and what to say.
+    BitrisePulled {
+        loaded: Option<Box<Loaded>>,
+        kind: StatusKind,
+        message: String,
+    },
+    /// The API keys on Bitrise against the workspace's (for the Connections pane's marks).
+    BitriseKeys(Vec<crate::domain::bitrise_keys::KeyRow>),
 }

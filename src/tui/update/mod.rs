@@ -5,6 +5,7 @@
 //! `apps` and `navigation` (the panes), `forms` (one file per form), `results` (messages from effects).
 
 mod apps;
+mod bitrise;
 mod connections;
 mod forms;
 mod layers;

@@ -119,6 +119,37 @@ pub fn on_result(s: &mut AppState, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Keyring(result) => forms::store::probed(s, result),
+        Msg::BitriseProgress { done, total } => {
+            if let Some(p) = &mut s.pull {
+                p.done = done;
+                p.total = total.or(p.total);
+            }
+        }
+        Msg::BitrisePulled {
+            loaded,
+            kind,
+            message,
+        } => {
+            s.pull = None;
+            // Whatever else is open (a form, a modal) stays open: the pull ran beside it.
+            if let Some(loaded) = loaded {
+                s.loaded = *loaded;
+                s.disk_changed = false;
+                let steps = s.loaded.catalog.steps.len();
+                s.matrix_value.resize(steps, 0);
+                clamp_selections(s);
+                s.refresh_all();
+            }
+            s.set_status(kind, message);
+        }
+        Msg::BitriseKeys(rows) => {
+            s.on_bitrise = Some(
+                rows.into_iter()
+                    .filter(|r| r.local_name.is_some())
+                    .map(|r| (r.key_id, r.status))
+                    .collect(),
+            );
+        }
         // Keys, pastes and resizes are routed before this.
         Msg::Key(_) | Msg::Paste(_) | Msg::Resize => {}
     }

@@ -5,7 +5,7 @@ use super::super::event::Key;
 use super::super::keymap::Context;
 use super::super::state::*;
 use super::messages::Effect;
-use super::{apps, connections, forms, layers, navigation};
+use super::{apps, bitrise, connections, forms, layers, navigation};
 
 pub fn on_key(s: &mut AppState, key: Key) -> Vec<Effect> {
     if let Some(pane) = s.filtering {
@@ -71,6 +71,9 @@ fn main_action(s: &mut AppState, action: Action) -> Vec<Effect> {
         Action::EditInputs => forms::edit_inputs::open(s),
         Action::Workflow => apps::choose_workflow(s),
         Action::Doctor => super::super::doctor::open(s),
+        Action::BitrisePull => return bitrise::start(s),
+        // Esc on the panes cancels a running pull from Bitrise (nothing else to close there).
+        Action::Close if s.pull.is_some() => return bitrise::cancel(s),
         Action::Reload => {
             if s.demo {
                 s.set_status(StatusKind::Info, "demo: nothing to reload");

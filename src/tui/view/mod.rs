@@ -5,6 +5,7 @@ mod doctor;
 mod layers;
 mod legend;
 mod panes;
+mod pull_gauge;
 mod scrolled;
 
 use ratatui::Frame;
@@ -30,15 +31,20 @@ pub fn render(s: &AppState, theme: &Theme, frame: &mut Frame) {
         return;
     }
     let message_rows = message_rows(s, area.width);
-    let [title, body, message, status] = Layout::vertical([
+    let gauge_rows = u16::from(s.pull.is_some());
+    let [title, body, gauge, message, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),
+        Constraint::Length(gauge_rows),
         Constraint::Length(message_rows),
         Constraint::Length(1),
     ])
     .areas(area);
     render_title(s, theme, frame, title);
     render_panes(s, theme, frame, body);
+    if let Some(pull) = &s.pull {
+        pull_gauge::render(pull, theme, frame, gauge);
+    }
     if message_rows > 0 {
         render_message(s, theme, frame, message);
     }
@@ -233,6 +239,7 @@ pub fn hints(s: &AppState) -> Vec<(String, &'static str)> {
                 }));
             }
             v.extend([
+                main(Action::BitrisePull).filter(|_| !s.read_only && !s.demo && s.pull.is_none()),
                 main(Action::CycleEnv),
                 main(Action::Filter),
                 main(Action::NextPane),

@@ -41,6 +41,17 @@ pub fn render(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, pane: 
                 app.steps.len()
             ),
         };
+        // Pulled from Bitrise: when, first, so a narrow pane still shows it.
+        let source = match app.bitrise.as_ref() {
+            Some(b) if b.public => {
+                format!(" public: PR builds of forks get no connection ·{source}")
+            }
+            _ => source,
+        };
+        let source = match app.bitrise.as_ref().and_then(|b| b.pulled_at) {
+            Some(at) => format!(" ⇣ Bitrise {} ·{source}", at.format("%Y-%m-%d %H:%M")),
+            None => source,
+        };
         let room = (area.width as usize).saturating_sub(4);
         b = b.title_bottom(Line::from(Span::styled(
             truncate(&source, room),
@@ -177,7 +188,7 @@ fn connections(
                     .unwrap_or("—");
                 let owner = key.owner(ws);
                 let owner = owner.split('@').next().unwrap_or(owner);
-                let text = format!(
+                let mut text = format!(
                     "{} {} {} {} {}",
                     pad(&key.name, (width / 4).max(8)),
                     pad(&key.key_id, 10),
@@ -185,6 +196,10 @@ fn connections(
                     pad(owner, 10),
                     fp
                 );
+                if let Some(mark) = bitrise_key_mark(s, &key.key_id) {
+                    text.push_str("  ");
+                    text.push_str(mark);
+                }
                 if selected {
                     selected_line = Some(lines.len());
                 }
@@ -243,6 +258,17 @@ fn connections(
         lines.push(Line::from(Span::styled(text, theme.muted)));
     }
     (lines, selected_line)
+}
+
+/// `on Bitrise` / `not uploaded` once Bitrise was asked (`B`); nothing before.
+fn bitrise_key_mark(s: &AppState, key_id: &str) -> Option<&'static str> {
+    use crate::domain::bitrise_keys::KeyStatus;
+    match s.on_bitrise.as_ref()?.get(key_id)? {
+        KeyStatus::Both => Some("on Bitrise"),
+        KeyStatus::Differs => Some("on Bitrise (differs)"),
+        KeyStatus::LocalOnly => Some("not uploaded"),
+        KeyStatus::BitriseOnly => None,
+    }
 }
 
 pub fn outcome_mark(o: Outcome) -> &'static str {
@@ -312,12 +338,25 @@ fn apps(
             )));
             continue;
         };
-        let text = format!(
+        let pulled = app.bitrise.as_ref().and_then(|b| b.pulled_at);
+        // ⇣ marks an app pulled from Bitrise; its time follows when the row has room.
+        let slug = match pulled {
+            Some(_) => format!("⇣{}", app.slug),
+            None => app.slug.clone(),
+        };
+        let mut text = format!(
             " {} {} {}",
-            pad(&app.slug, col.max(8)),
+            pad(&slug, col.max(8)),
             pad(app.api_key.as_deref().unwrap_or("-"), col.max(6)),
-            truncate(app.apple_id.as_deref().unwrap_or("-"), col.max(6))
+            pad(app.apple_id.as_deref().unwrap_or("-"), col.max(6))
         );
+        if let Some(at) = pulled {
+            let when = format!(" Bitrise {}", at.format("%m-%d %H:%M"));
+            if text.chars().count() + when.chars().count() + 6 <= width {
+                text.push_str(&when);
+            }
+        }
+        let text = text.trim_end().to_string();
         if selected {
             selected_line = Some(lines.len());
             lines.push(Line::from(Span::styled(

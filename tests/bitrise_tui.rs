@@ -1,0 +1,116 @@
+//! `B` in the real TUI (tmux) against the validated Bitrise stand-in: the gauge, the screen still
+//! usable while it runs, Esc cancelling, then the workspace and the pulled files read on disk.
+
+mod bitrise_stub;
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use bitrise_stub::*;
+use common::tmux::Tmux;
+use common::*;
+
+const KEYS: &str = "\n[[api_keys]]\nname = \"CI key\"  # uploaded\nkey_id = \"AAAAAAAAAA\"\nissuer_id = \"57246542-96fe-1a63-e053-0824d011072a\"\nprivate_key = { path = \"ci.p8\" }\n\n[[api_keys]]\nname = \"Mine\"\nkey_id = \"DDDDDDDDDD\"\nissuer_id = \"57246542-96fe-1a63-e053-0824d011072a\"\nprivate_key = { path = \"ci.p8\" }\n\n[[apps]]\nslug = \"ios-shop\"  # our store app\napi_key = \"CI key\"\n";
+
+fn open(dir: &Path, ws: &Path, stub: &Stub, name: &str) -> Tmux {
+    let cmd = format!(
+        "cd {} && BITRISE_TEST_TOKEN={TOKEN} APPLE_CONN_BITRISE_API_URL={} {} -c {} --no-color --now 2026-12-01T10:00:00Z; touch {}",
+        dir.display(),
+        stub.url,
+        bin_path().display(),
+        ws.display(),
+        dir.join("done").display()
+    );
+    let t = Tmux::start(name, &cmd, 140, 40);
+    t.wait_for("1 Connections");
+    t
+}
+
+#[test]
+fn pull_from_the_tui_with_a_gauge_then_read_the_disk() {
+    if !require(have("tmux"), "tmux") || !require(have("openssl"), "openssl") {
+        return;
+    }
+    let Some(stub) = start(&["--delay-ms", "250"]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    openssl_p256(dir.path(), "ci.p8");
+    let ws = signed_in_workspace(dir.path(), KEYS);
+    let t = open(dir.path(), &ws, &stub, "bitrise-pull");
+    t.keys(&["B"]);
+    let during = t.wait_for("/5 · esc cancels");
+    assert!(during.contains("pulled "), "{during}");
+    // The rest of the screen answers while the pull runs: help opens and closes.
+    t.keys(&["?"]);
+    let help = t.wait_for("Keys (from the keymap");
+    assert!(help.contains("pull from Bitrise"), "{help}");
+    t.keys(&["Escape"]);
+    let after = t.wait_for("pulled 5 app(s) from Bitrise");
+    assert!(!after.contains("esc cancels"), "the gauge is gone: {after}");
+    assert!(
+        after.contains("⇣ios-pipes") && after.contains("⇣ios-shop"),
+        "{after}"
+    );
+    assert!(
+        after.contains("⇣ Bitrise 2026-12-01 10:00"),
+        "the selected app's pull time: {after}"
+    );
+    let marked = t.wait_for("not uploaded");
+    let ci = marked.lines().find(|l| l.contains("AAAAAAAAAA")).unwrap();
+    assert!(ci.contains("on Bitrise"), "{marked}");
+    let mine = marked.lines().find(|l| l.contains("DDDDDDDDDD")).unwrap();
+    assert!(mine.contains("not uploaded"), "{marked}");
+    t.quit(&dir.path().join("done"));
+
+    let text = std::fs::read_to_string(&ws).unwrap();
+    assert!(
+        text.contains("slug = \"ios-shop\"  # our store app\napi_key = \"CI key\"\n"),
+        "{text}"
+    );
+    assert!(text.contains("name = \"CI key\"  # uploaded"), "{text}");
+    assert!(text.contains("pulled_at = 2026-12-01T10:00:00Z"), "{text}");
+    assert!(text.contains("path = \"bitrise/ios-shop.yml\""), "{text}");
+    let file = dir.path().join("bitrise/ios-shop.yml");
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("trigger_map:")
+    );
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(!text.contains(TOKEN));
+    stub.assert_all_valid();
+}
+
+#[test]
+fn esc_cancels_a_pull_and_keeps_the_workspace_whole() {
+    if !require(have("tmux"), "tmux") || !require(have("openssl"), "openssl") {
+        return;
+    }
+    let Some(stub) = start(&["--delay-ms", "1500"]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    openssl_p256(dir.path(), "ci.p8");
+    let ws = signed_in_workspace(dir.path(), KEYS);
+    let t = open(dir.path(), &ws, &stub, "bitrise-cancel");
+    t.keys(&["B"]);
+    t.wait_for("esc cancels");
+    t.keys(&["Escape"]);
+    let s = t.wait_for("before the pull was cancelled");
+    assert!(!s.contains("esc cancels"), "{s}");
+    t.quit(&dir.path().join("done"));
+    let text = std::fs::read_to_string(&ws).unwrap();
+    // Whatever was complete is saved whole; the file still loads.
+    let r = run(bin().args(["-c", ws.to_str().unwrap(), "check"]));
+    assert_eq!(r.code, 0, "{}\n{text}", r.all());
+    assert!(
+        stub.requests().len() < 12,
+        "the pull stopped early: {:?}",
+        stub.paths()
+    );
+}
