@@ -966,3 +966,33 @@ fn choosing_the_keyring_without_one_shows_the_whole_message_at_80x24_and_saves_n
     );
     assert!(!std::fs::read_to_string(&ws).unwrap().contains("No ring"));
 }
+
+#[test]
+fn doctor_enter_on_a_step_finding_selects_that_step() {
+    let mut h = Harness::demo(now());
+    h.keys("D");
+    let Some(Layer::Doctor(view)) = h.state.layers.last() else {
+        panic!("no Doctor view");
+    };
+    use apple_conn::domain::doctor::Target;
+    let (n, slug, index) = view
+        .lines
+        .iter()
+        .enumerate()
+        .find_map(|(n, l)| match &l.target {
+            Target::Step { slug, index } => Some((n, slug.clone(), *index)),
+            _ => None,
+        })
+        .expect("a step finding in the demo");
+    for _ in 0..n {
+        h.keys("down");
+    }
+    h.keys("enter");
+    assert_eq!(h.state.focus, Pane::Preview);
+    assert_eq!(h.state.selected_app().unwrap().slug, slug);
+    assert_eq!(h.state.preview_rows()[h.state.preview_sel], index);
+    h.keys("enter");
+    let screen = h.render(80, 24);
+    let step = &h.state.preview[index].step_id;
+    assert!(screen.contains(&format!("#{index} {step}")), "{screen}");
+}

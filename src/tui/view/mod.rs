@@ -204,8 +204,9 @@ pub fn hints(s: &AppState) -> Vec<(String, &'static str)> {
                             main(Action::Token),
                             main(Action::Test),
                         ],
+                        // One Apple ID per member: no `a` on the Apple IDs once you have yours.
                         Some(ConnRow::AppleId(_)) => vec![
-                            main(Action::Add).filter(|_| writes),
+                            main(Action::Add).filter(|_| writes && s.your_apple_id().is_none()),
                             main(Action::Edit).filter(|_| writes),
                             main(Action::Delete).filter(|_| writes),
                             main(Action::Reauth).filter(|_| writes),
@@ -224,11 +225,12 @@ pub fn hints(s: &AppState) -> Vec<(String, &'static str)> {
             if matches!(s.focus, Pane::Apps | Pane::Preview) {
                 // A bitrise.yml app's inputs live in its file; it switches workflow instead.
                 let from_file = s.selected_app().is_some_and(|a| a.bitrise_yml.is_some());
-                v.push(main(if from_file {
-                    Action::Workflow
+                // --read-only offers no write: the inputs form is not shown.
+                v.push(if from_file {
+                    main(Action::Workflow)
                 } else {
-                    Action::EditInputs
-                }));
+                    main(Action::EditInputs).filter(|_| !s.read_only)
+                });
             }
             v.extend([
                 main(Action::CycleEnv),
