@@ -259,3 +259,39 @@ fn enter_does_not_confirm_a_removal() {
     let s = t.screen();
     assert!(s.contains("CI key") && !s.contains("removed"), "{s}");
 }
+
+#[test]
+fn the_inputs_form_lists_every_input_and_opens_on_the_matrix_row() {
+    let Some((t, _d)) = demo("inputs", "") else {
+        return;
+    };
+    // The deliver step in shop-ios's Preview: its checks name bundle_id, app_id, ipa_path.
+    t.keys(&["4", "j", "j", "i"]);
+    let s = t.wait_for("Inputs · shop-ios · #2 deploy-to-itunesconnect-deliver");
+    assert!(
+        s.contains("connection") && s.contains("api_key_path"),
+        "auth inputs first:\n{s}"
+    );
+    let mut all = s.clone();
+    for _ in 0..40 {
+        t.keys(&["Tab"]);
+        all.push_str(&t.screen());
+    }
+    for name in [
+        "bundle_id",
+        "app_id",
+        "ipa_path",
+        "pkg_path",
+        "platform",
+        "skip_metadata",
+    ] {
+        assert!(all.contains(name), "{name} missing from the form:\n{all}");
+    }
+    // Allowed values and defaults are shown as hints.
+    assert!(all.contains("(default "), "{all}");
+    t.keys(&["Escape"]);
+    // On the Step matrix, `i` edits the row's step in the selected app, not the Preview's.
+    t.keys(&["3", "j", "j", "i"]);
+    let s = t.wait_for("Inputs · shop-ios · #3 fastlane");
+    assert!(s.contains("lane"), "{s}");
+}

@@ -219,7 +219,11 @@ pub fn hints(s: &AppState) -> Vec<(String, &'static str)> {
                     main(Action::Assign).filter(|_| !s.read_only),
                     main(Action::Open),
                 ],
-                Pane::Matrix => vec![main(Action::Left), main(Action::Right)],
+                Pane::Matrix => vec![
+                    main(Action::Left),
+                    main(Action::Right),
+                    main(Action::EditInputs).filter(|_| !s.read_only),
+                ],
                 Pane::Preview => vec![main(Action::Open)],
             };
             if matches!(s.focus, Pane::Apps | Pane::Preview) {
