@@ -295,3 +295,48 @@ fn the_inputs_form_lists_every_input_and_opens_on_the_matrix_row() {
     let s = t.wait_for("Inputs · shop-ios · #3 fastlane");
     assert!(s.contains("lane"), "{s}");
 }
+
+#[test]
+fn first_run_offers_to_create_the_workspace() {
+    if !require(have("tmux"), "tmux") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("new.toml");
+    let cmd = format!(
+        "{} -c {} --no-color; touch {}",
+        bin_path().display(),
+        ws.display(),
+        dir.path().join("done").display()
+    );
+    let t = Tmux::start("firstrun", &cmd, 80, 24);
+    let s = t.wait_for("first run");
+    assert!(s.contains("apple-conn init --you EMAIL"), "{s}");
+    // Not an email: said in the form, nothing written.
+    t.literal("not-an-email");
+    t.keys(&["Enter"]);
+    t.wait_for("you:");
+    assert!(!ws.exists());
+    for _ in 0.."not-an-email".len() {
+        t.keys(&["BSpace"]);
+    }
+    t.literal("me@example.com");
+    t.keys(&["Enter"]);
+    t.wait_for("1 Connections");
+    let text = std::fs::read_to_string(&ws).unwrap();
+    assert!(text.contains("you = \"me@example.com\""), "{text}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&ws).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    t.quit(&dir.path().join("done"));
+    // Esc leaves without writing anything.
+    let other = dir.path().join("other.toml");
+    let cmd = format!("{} -c {} --no-color", bin_path().display(), other.display());
+    let t = Tmux::start("firstrun-esc", &cmd, 80, 24);
+    t.wait_for("first run");
+    t.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!other.exists());
+}

@@ -4,6 +4,7 @@
 //! `refresh` keeps a session won with the trust cookie (`session refresh` and the TUI's `r`).
 
 pub mod clock;
+pub mod init;
 pub mod keys;
 pub mod refresh;
 pub mod remove;

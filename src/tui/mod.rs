@@ -5,6 +5,7 @@ pub mod bitrise_files;
 pub mod doctor;
 pub mod effects;
 pub mod event;
+pub mod first_run;
 pub mod form;
 pub mod keymap;
 pub mod scroll;
@@ -136,17 +137,18 @@ impl Drop for TerminalGuard {
 }
 
 pub fn run(opts: Options) -> Result<(), String> {
-    // Everything that can fail on bad input is loaded before the terminal changes mode.
-    let (loaded, keyring): (Loaded, Box<dyn SecretStore + Send + Sync>) = if opts.demo {
-        let (l, m) = demo_workspace()?;
-        (l, Box::new(m))
+    // Everything that can fail on bad input is loaded before the terminal changes mode; with no
+    // workspace file yet (first run) the TUI asks for `you` and creates it.
+    let first_run = !opts.demo && opts.loaded.is_none() && !opts.config.exists();
+    let demo = if opts.demo {
+        Some(demo_workspace()?)
     } else {
-        let l = match opts.loaded {
-            Some(l) => l,
-            None => store::load(&opts.config).map_err(|e| e.to_string())?,
-        };
-        let keyring = crate::secrets::LazyKeyring::for_workspace(&l.path);
-        (l, Box::new(keyring))
+        None
+    };
+    let preloaded = match (opts.loaded, first_run, opts.demo) {
+        (Some(l), _, _) => Some(l),
+        (None, false, false) => Some(store::load(&opts.config).map_err(|e| e.to_string())?),
+        _ => None,
     };
     let term = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
@@ -163,6 +165,24 @@ pub fn run(opts: Options) -> Result<(), String> {
     let _guard = TerminalGuard::enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
     let mut terminal =
         Terminal::new(CrosstermBackend::new(std::io::stdout())).map_err(|e| e.to_string())?;
+    let (loaded, keyring): (Loaded, Box<dyn SecretStore + Send + Sync>) = match (demo, preloaded) {
+        (Some((l, m)), _) => (l, Box::new(m)),
+        (None, Some(l)) => {
+            let keyring = crate::secrets::LazyKeyring::for_workspace(&l.path);
+            (l, Box::new(keyring))
+        }
+        (None, None) => {
+            match first_run::ask(&mut terminal, &opts.config, &opts.theme, &term)
+                .map_err(|e| e.to_string())?
+            {
+                Some(l) => {
+                    let keyring = crate::secrets::LazyKeyring::for_workspace(&l.path);
+                    (l, Box::new(keyring))
+                }
+                None => return Ok(()),
+            }
+        }
+    };
     let (tx, rx) = std::sync::mpsc::channel();
     let persist = !opts.demo && !opts.read_only;
     let clock = opts.clock;
