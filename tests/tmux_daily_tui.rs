@@ -288,7 +288,7 @@ fn the_inputs_form_lists_every_input_and_opens_on_the_matrix_row() {
         assert!(all.contains(name), "{name} missing from the form:\n{all}");
     }
     // Allowed values and defaults are shown as hints.
-    assert!(all.contains("(default "), "{all}");
+    assert!(all.contains("; default automatic"), "{all}");
     t.keys(&["Escape"]);
     // On the Step matrix, `i` edits the row's step in the selected app, not the Preview's.
     t.keys(&["3", "j", "j", "i"]);

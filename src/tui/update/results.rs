@@ -106,7 +106,10 @@ pub fn on_result(s: &mut AppState, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::SignInFailed(text) => sign_in_failed(s, text),
-        Msg::Minted(view) => s.layers.push(Layer::Token(view)),
+        Msg::Minted(view) => {
+            s.status = None;
+            s.layers.push(Layer::Token(view));
+        }
         Msg::Completed { field, value } => {
             if let Some(Layer::Form(form)) = s.layers.last_mut() {
                 let n = form.body.fields().len();
