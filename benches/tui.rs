@@ -103,5 +103,57 @@ fn first_frame_parts(c: &mut Criterion) {
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-criterion_group!(benches, tui, first_frame_parts);
+/// Input at the speed of typing: 50 keys already queued (a burst, a key-repeat) are all acted
+/// on by one drain, then one frame is drawn. Target: well under 150 ms for 1,000 apps.
+fn queued_keys(c: &mut Criterion) {
+    use std::sync::atomic::AtomicBool;
+    let text = large_workspace_toml(1000);
+    let now = "2026-11-24T12:00:00Z".parse().unwrap();
+    let loaded = store::parse(Path::new("ws.toml"), text).unwrap();
+    let mut h = Harness::with(
+        loaded,
+        Harness::memory_store(),
+        Service::Demo,
+        false,
+        now,
+        true,
+    );
+    h.keys("2");
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let theme = h.theme.clone();
+    let term = AtomicBool::new(false);
+    // j/k on the Apps pane: each key moves the selection and rebuilds the preview.
+    let burst: Vec<Key> = (0..50)
+        .map(|i| Key::ch(if i % 2 == 0 { 'j' } else { 'k' }))
+        .collect();
+    let mut frames = 0usize;
+    let mut events = 0usize;
+    c.bench_function(
+        "50 queued keys acted on + one frame, 1000 apps (80x24)",
+        |b| {
+            b.iter(|| {
+                let mut queue = burst.iter().copied();
+                let drained = apple_conn::tui::drain(
+                    &mut h.state,
+                    &mut h.runner,
+                    || Ok(queue.next().map(|k| Some(Msg::Key(k)))),
+                    &term,
+                )
+                .unwrap();
+                black_box(drained);
+                events += 50;
+                terminal
+                    .draw(|f| apple_conn::tui::view::render(&h.state, &theme, f))
+                    .unwrap();
+                frames += 1;
+            })
+        },
+    );
+    println!(
+        "events per frame with 50 queued keys: {}",
+        events / frames.max(1)
+    );
+}
+
+criterion_group!(benches, tui, first_frame_parts, queued_keys);
 criterion_main!(benches);

@@ -54,7 +54,12 @@ fn launch_tui(cli: &Cli) -> CmdResult {
         headless::config_path(&cli.config)?
     };
     // Load and validate before the terminal changes mode, so errors print on a normal screen.
-    let setting = if cli.demo {
+    // No workspace yet, at a terminal: the TUI offers to create it (first run).
+    let first_run = !cli.demo
+        && !cli.read_only
+        && !config.exists()
+        && std::io::IsTerminal::is_terminal(&std::io::stdin());
+    let setting = if cli.demo || first_run {
         None
     } else {
         Some(headless::load_path(&config)?)

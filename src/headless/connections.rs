@@ -6,7 +6,6 @@ use std::path::Path;
 use super::secret_input::SecretSource;
 use super::{CmdResult, Failure};
 use crate::cli::{AddApiKeyArgs, AssignArgs, InitArgs, KeyStorage, RemoveCommand};
-use crate::domain::fields;
 use crate::domain::rules::KeyRefusal;
 use crate::domain::secret_ref::SecretRef;
 use crate::domain::workspace::{ApiKey, KeyKind, MAX_API_KEYS, Workspace};
@@ -25,8 +24,11 @@ pub fn update_failure(e: UpdateError) -> Failure {
 }
 
 pub fn init(path: &Path, args: &InitArgs) -> CmdResult {
-    fields::apple_id(&args.you).map_err(|e| Failure::new(2, format!("--you: {e}")))?;
-    store::init(path, &args.you).map_err(update_failure)?;
+    // The same operation as the TUI's first run.
+    crate::ops::init::create_workspace(path, &args.you).map_err(|e| match e {
+        crate::ops::init::InitError::You(e) => Failure::new(2, format!("--you: {e}")),
+        crate::ops::init::InitError::Store(e) => update_failure(e),
+    })?;
     eprintln!("created {} (mode 0600) for {}", path.display(), args.you);
     Ok(0)
 }

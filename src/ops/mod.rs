@@ -8,6 +8,7 @@ pub mod bitrise;
 pub mod clock;
 pub mod demo;
 pub mod endpoints;
+pub mod init;
 pub mod keys;
 pub mod prune;
 pub mod refresh;

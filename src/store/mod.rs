@@ -43,7 +43,7 @@ impl fmt::Display for LoadError {
             LoadError::Read { path, error } if error.kind() == std::io::ErrorKind::NotFound => {
                 write!(
                     f,
-                    "{}: no workspace file here. Create one (see README: \"The workspace file\"), pass --config PATH, or try --demo",
+                    "{}: no workspace file here. Create one with `apple-conn init --you EMAIL` (or run apple-conn in a terminal: it offers to), pass --config PATH, or try --demo",
                     path.display()
                 )
             }

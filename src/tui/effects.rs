@@ -123,7 +123,13 @@ impl Runner {
                     (KeyStore::Keyring, _) => Storage::Keyring,
                     (KeyStore::Reference, Some(r)) => Storage::Reference(r),
                     (KeyStore::Reference, None) => {
-                        return self.send(Msg::Failed("a pasted key cannot be referenced: give the .p8 file's path or env:VAR, or choose Store: keyring".into()));
+                        // Without a keyring "choose keyring" would send the user in a circle.
+                        let text = if self.keyring.reachable().is_ok() {
+                            "a pasted key cannot be referenced: give the .p8 file's path or env:VAR, or choose Store: keyring".to_string()
+                        } else {
+                            "a pasted key cannot be referenced, and no keyring is reachable to keep it: save it as a .p8 file (chmod 600, outside git) and give that path, or export it in a variable before starting apple-conn and write env:VAR".to_string()
+                        };
+                        return self.send(Msg::Failed(text));
                     }
                 };
                 let added = keys::add_api_key(

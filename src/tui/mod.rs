@@ -5,6 +5,7 @@ pub mod bitrise_files;
 pub mod doctor;
 pub mod effects;
 pub mod event;
+pub mod first_run;
 pub mod form;
 pub mod keymap;
 pub mod scroll;
@@ -89,17 +90,18 @@ impl Drop for TerminalGuard {
 }
 
 pub fn run(opts: Options) -> Result<(), String> {
-    // Everything that can fail on bad input is loaded before the terminal changes mode.
-    let (loaded, keyring): (Loaded, Box<dyn SecretStore + Send + Sync>) = if opts.demo {
-        let (l, m) = demo_workspace()?;
-        (l, Box::new(m))
+    // Everything that can fail on bad input is loaded before the terminal changes mode; with no
+    // workspace file yet (first run) the TUI asks for `you` and creates it.
+    let first_run = !opts.demo && opts.loaded.is_none() && !opts.config.exists();
+    let demo = if opts.demo {
+        Some(demo_workspace()?)
     } else {
-        let l = match opts.loaded {
-            Some(l) => l,
-            None => store::load(&opts.config).map_err(|e| e.to_string())?,
-        };
-        let keyring = crate::secrets::LazyKeyring::for_workspace(&l.path);
-        (l, Box::new(keyring))
+        None
+    };
+    let preloaded = match (opts.loaded, first_run, opts.demo) {
+        (Some(l), _, _) => Some(l),
+        (None, false, false) => Some(store::load(&opts.config).map_err(|e| e.to_string())?),
+        _ => None,
     };
     let term = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
@@ -116,6 +118,24 @@ pub fn run(opts: Options) -> Result<(), String> {
     let _guard = TerminalGuard::enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
     let mut terminal =
         Terminal::new(CrosstermBackend::new(std::io::stdout())).map_err(|e| e.to_string())?;
+    let (loaded, keyring): (Loaded, Box<dyn SecretStore + Send + Sync>) = match (demo, preloaded) {
+        (Some((l, m)), _) => (l, Box::new(m)),
+        (None, Some(l)) => {
+            let keyring = crate::secrets::LazyKeyring::for_workspace(&l.path);
+            (l, Box::new(keyring))
+        }
+        (None, None) => {
+            match first_run::ask(&mut terminal, &opts.config, &opts.theme, &term)
+                .map_err(|e| e.to_string())?
+            {
+                Some(l) => {
+                    let keyring = crate::secrets::LazyKeyring::for_workspace(&l.path);
+                    (l, Box::new(keyring))
+                }
+                None => return Ok(()),
+            }
+        }
+    };
     let (tx, rx) = std::sync::mpsc::channel();
     let persist = !opts.demo && !opts.read_only;
     let clock = opts.clock;
@@ -175,32 +195,28 @@ fn event_loop(
         }
         // Every pending event before the next frame: crossterm reads the whole burst into its
         // own buffer, so the descriptor goes quiet while keys are still waiting there.
-        let started = Instant::now();
-        buffered = false;
-        loop {
+        let mut lost = false;
+        let next = || -> std::io::Result<Option<Option<Msg>>> {
             // crossterm spins on a hung-up tty: the descriptor is looked at before each read.
             if input.wait(Duration::ZERO) == event::Input::Lost {
-                return Err(lost_terminal());
+                lost = true;
+                return Ok(None);
             }
             if !ct::poll(Duration::ZERO)? {
-                break;
+                return Ok(None);
             }
-            if let Some(ev) = event::from_crossterm(ct::read()?) {
-                let msg = match ev {
+            Ok(Some(event::from_crossterm(ct::read()?).map(
+                |ev| match ev {
                     event::AppEvent::Key(k) => Msg::Key(k),
                     event::AppEvent::Paste(p) => Msg::Paste(p),
                     event::AppEvent::Resize => Msg::Resize,
-                };
-                dispatch(state, runner, msg);
-            }
-            // `q` in a burst quits at once; a flood still gets a frame every DRAIN_BUDGET.
-            if state.quit || term.load(Ordering::Relaxed) {
-                break;
-            }
-            if started.elapsed() >= DRAIN_BUDGET {
-                buffered = true;
-                break;
-            }
+                },
+            )))
+        };
+        let drained = drain(state, runner, next, term)?;
+        buffered = drained == Drained::OutOfTime;
+        if lost {
+            return Err(lost_terminal());
         }
         if state.quit || term.load(Ordering::Relaxed) {
             return Ok(());
@@ -249,6 +265,38 @@ fn event_loop(
 
 /// How long one drain of pending input may run before a frame is drawn in between.
 pub const DRAIN_BUDGET: Duration = Duration::from_millis(100);
+
+/// Why a drain ended: nothing left, quit, or its time budget (more may be waiting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Drained {
+    Empty,
+    Quit,
+    OutOfTime,
+}
+
+/// Handles every pending event (`next` gives Some(event) while one waits, Some(None) for an
+/// event that means nothing to the TUI) before the caller draws; stops at once on quit.
+pub fn drain(
+    state: &mut AppState,
+    runner: &mut Runner,
+    mut next: impl FnMut() -> std::io::Result<Option<Option<Msg>>>,
+    term: &AtomicBool,
+) -> std::io::Result<Drained> {
+    let started = Instant::now();
+    while let Some(msg) = next()? {
+        if let Some(msg) = msg {
+            dispatch(state, runner, msg);
+        }
+        // `q` in a burst quits at once; a flood still gets a frame every DRAIN_BUDGET.
+        if state.quit || term.load(Ordering::Relaxed) {
+            return Ok(Drained::Quit);
+        }
+        if started.elapsed() >= DRAIN_BUDGET {
+            return Ok(Drained::OutOfTime);
+        }
+    }
+    Ok(Drained::Empty)
+}
 
 fn lost_terminal() -> std::io::Error {
     std::io::Error::other("the terminal went away (closed or hung up); nothing half-done was saved")

@@ -388,6 +388,15 @@ impl AppState {
             .and_then(|i| self.loaded.workspace.apps.get(i))
     }
 
+    /// The Apple ID `you` own, if any (one per member, as on Bitrise).
+    pub fn your_apple_id(&self) -> Option<&str> {
+        let ws = &self.loaded.workspace;
+        ws.apple_ids
+            .iter()
+            .find(|a| a.owner(ws) == ws.you)
+            .map(|a| a.apple_id.as_str())
+    }
+
     pub fn selected_conn(&self) -> Option<ConnRow> {
         self.conn_rows().get(self.conn_sel).copied()
     }

@@ -42,6 +42,64 @@ impl Tmux {
         std::thread::sleep(Duration::from_millis(120));
     }
 
+    /// Every key in one `send-keys`: tmux writes them to the pty at once, as a fast typist's
+    /// burst or a key-repeat arrives. Returns when tmux has written them.
+    pub fn burst(&self, keys: &[&str]) {
+        let status = Command::new("tmux")
+            .args(["send-keys", "-t", &self.session])
+            .args(keys)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Text typed as is, all at once, without waiting after it.
+    pub fn literal_now(&self, text: &str) {
+        let status = Command::new("tmux")
+            .args(["send-keys", "-t", &self.session, "-l", text])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// `text` pasted as a terminal pastes it: bracketed (`paste-buffer -p`), one event.
+    pub fn paste(&self, text: &str) {
+        let buffer = format!("{}-paste", self.session);
+        for args in [
+            vec!["set-buffer", "-b", &buffer, text],
+            vec![
+                "paste-buffer",
+                "-p",
+                "-d",
+                "-b",
+                &buffer,
+                "-t",
+                &self.session,
+            ],
+        ] {
+            assert!(Command::new("tmux").args(args).status().unwrap().success());
+        }
+    }
+
+    /// Polls the screen every few ms until `done` says yes; the time it took and every screen seen.
+    pub fn time_until(
+        &self,
+        limit: Duration,
+        done: impl Fn(&str) -> bool,
+    ) -> (Duration, Vec<String>) {
+        let start = Instant::now();
+        let mut seen = Vec::new();
+        loop {
+            let s = self.screen();
+            let ok = done(&s);
+            seen.push(s);
+            if ok || start.elapsed() > limit {
+                return (start.elapsed(), seen);
+            }
+            std::thread::sleep(Duration::from_millis(3));
+        }
+    }
+
     pub fn screen(&self) -> String {
         let out = Command::new("tmux")
             .args(["capture-pane", "-t", &self.session, "-p"])

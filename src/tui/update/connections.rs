@@ -21,6 +21,16 @@ pub fn add(s: &mut AppState) -> Vec<Effect> {
         return Vec::new();
     }
     match s.selected_conn() {
+        // Refused before the form, not after it: a member has one Apple ID.
+        Some(ConnRow::AppleId(_)) if s.your_apple_id().is_some() => {
+            let text = format!(
+                "you ({}) already have an Apple ID, {}: one per member, as on Bitrise; e edits it, r re-authenticates it",
+                s.loaded.workspace.you,
+                s.your_apple_id().unwrap_or_default()
+            );
+            s.set_status(StatusKind::Info, text);
+            Vec::new()
+        }
         Some(ConnRow::AppleId(_)) => forms::add_apple_id::open(s),
         // No Apple ID row to stand on yet: ask which kind, so the first Apple ID can be added.
         _ if s.loaded.workspace.apple_ids.is_empty() => {

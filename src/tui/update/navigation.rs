@@ -127,9 +127,11 @@ pub fn open(s: &mut AppState) {
     }
 }
 
-/// A key while a filter is being typed.
+/// A key while a filter is being typed. The selected item stays selected while the filter
+/// still shows it (typing, Backspace, Esc clearing it); otherwise the first row is.
 pub fn filter_key(s: &mut AppState, pane: Pane, key: super::super::event::Key) {
     use super::super::event::Code;
+    let before = selected_item(s, pane);
     let f = &mut s.filters[pane.index()];
     match key.code {
         Code::Esc => {
@@ -143,5 +145,49 @@ pub fn filter_key(s: &mut AppState, pane: Pane, key: super::super::event::Key) {
         Code::Char(c) if !key.ctrl && !key.alt => f.push(c),
         _ => {}
     }
-    reset_selection(s, pane);
+    reselect(s, pane, before);
+}
+
+/// The item (not the row) selected in a pane: a row index changes with the filter, this does not.
+pub fn selected_item(s: &AppState, pane: Pane) -> Option<usize> {
+    match pane {
+        Pane::Connections => s.selected_conn().map(|r| match r {
+            ConnRow::ApiKey(i) => i,
+            ConnRow::AppleId(i) => usize::MAX / 2 + i,
+        }),
+        Pane::Apps => s.selected_app_index(),
+        Pane::Matrix => s.matrix_rows().get(s.matrix_sel).copied(),
+        Pane::Preview => s.preview_rows().get(s.preview_sel).copied(),
+    }
+}
+
+/// Selects `item` again in `pane` if its rows still show it, else the first row.
+pub fn reselect(s: &mut AppState, pane: Pane, item: Option<usize>) {
+    let rows: Vec<usize> = match pane {
+        Pane::Connections => s
+            .conn_rows()
+            .into_iter()
+            .map(|r| match r {
+                ConnRow::ApiKey(i) => i,
+                ConnRow::AppleId(i) => usize::MAX / 2 + i,
+            })
+            .collect(),
+        Pane::Apps => s.app_rows(),
+        Pane::Matrix => s.matrix_rows(),
+        Pane::Preview => s.preview_rows(),
+    };
+    let at = item.and_then(|it| rows.iter().position(|r| *r == it));
+    match (pane, at) {
+        (Pane::Connections, Some(i)) => s.conn_sel = i,
+        (Pane::Apps, Some(i)) => {
+            let changed = i != s.app_sel || item != s.selected_app_index();
+            s.app_sel = i;
+            if changed {
+                s.refresh_preview();
+            }
+        }
+        (Pane::Matrix, Some(i)) => s.matrix_sel = i,
+        (Pane::Preview, Some(i)) => s.preview_sel = i,
+        (_, None) => reset_selection(s, pane),
+    }
 }

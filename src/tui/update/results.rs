@@ -19,11 +19,37 @@ pub fn on_result(s: &mut AppState, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Saved(loaded, message) => {
+            // A connection or app this save added becomes the selected row.
+            let ws = &s.loaded.workspace;
+            let keys: Vec<String> = ws.api_keys.iter().map(|k| k.name.clone()).collect();
+            let aids: Vec<String> = ws.apple_ids.iter().map(|a| a.apple_id.clone()).collect();
+            let apps: Vec<String> = ws.apps.iter().map(|a| a.slug.clone()).collect();
             s.loaded = *loaded;
+            let ws = &s.loaded.workspace;
+            let new_conn = ws
+                .api_keys
+                .iter()
+                .position(|k| !keys.contains(&k.name))
+                .map(ConnRow::ApiKey)
+                .or_else(|| {
+                    ws.apple_ids
+                        .iter()
+                        .position(|a| !aids.contains(&a.apple_id))
+                        .map(ConnRow::AppleId)
+                });
+            let new_app = ws.apps.iter().position(|a| !apps.contains(&a.slug));
             s.disk_changed = false;
             let steps = s.loaded.catalog.steps.len();
             s.matrix_value.resize(steps, 0);
             clamp_selections(s);
+            if let Some(row) = new_conn {
+                s.filters[Pane::Connections.index()].clear();
+                s.conn_sel = s.conn_rows().iter().position(|r| *r == row).unwrap_or(0);
+            }
+            if let Some(i) = new_app {
+                s.filters[Pane::Apps.index()].clear();
+                s.app_sel = s.app_rows().iter().position(|r| *r == i).unwrap_or(0);
+            }
             s.refresh_all();
             // A finished form closes; a finished sign-in too.
             if matches!(
@@ -80,7 +106,10 @@ pub fn on_result(s: &mut AppState, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::SignInFailed(text) => sign_in_failed(s, text),
-        Msg::Minted(view) => s.layers.push(Layer::Token(view)),
+        Msg::Minted(view) => {
+            s.status = None;
+            s.layers.push(Layer::Token(view));
+        }
         Msg::Completed { field, value } => {
             if let Some(Layer::Form(form)) = s.layers.last_mut() {
                 let n = form.body.fields().len();
@@ -184,7 +213,7 @@ fn sign_in_failed(s: &mut AppState, text: String) {
             if let Some(first) = first_step {
                 *form = first;
             }
-            form.error = Some(format!("{text} · enter: try again"));
+            form.error = Some(format!("{text} · {}", retry_advice(&text)));
             form.busy = None;
         } else if code_step || form.busy.is_some() {
             s.layers.pop();
@@ -198,4 +227,34 @@ fn sign_in_failed(s: &mut AppState, text: String) {
         _ => String::new(),
     };
     s.set_status(StatusKind::Error, format!("{text}{retry}"));
+}
+
+/// What to do after a failed sign-in: Enter retries, except where retrying cannot help (a
+/// variable this process was started without stays unset until apple-conn starts again).
+fn retry_advice(text: &str) -> String {
+    let unset = text.contains("is not set") || text.contains("is empty");
+    match text
+        .split("environment variable ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .filter(|_| unset)
+    {
+        Some(var) => format!(
+            "apple-conn cannot see a variable set after it started: quit, `export {var}=…`, start it again (or write file:PATH in Password from)"
+        ),
+        None => "enter: try again".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_unset_variable_is_not_offered_a_retry() {
+        let a = super::retry_advice("Password from: environment variable APPLE_PW is not set");
+        assert!(
+            a.contains("export APPLE_PW=") && !a.contains("try again"),
+            "{a}"
+        );
+        assert_eq!(super::retry_advice("wrong password"), "enter: try again");
+    }
 }

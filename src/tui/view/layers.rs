@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph};
 
 use super::{SPINNER, block, centered, scrolled, truncate};
 use crate::domain::resolution::{Level, Verdict};
@@ -220,23 +220,24 @@ fn render_form(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, form:
         .as_deref()
         .map_or(0, |n| wrapped_rows(n, text_w));
     let error_rows = form.error.as_deref().map_or(0, |e| wrapped_rows(e, text_w));
+    // Notes wrap whole too (never cut with …); what does not fit scrolls with the focus.
+    let notes_rows: usize = form.notes.iter().map(|n| wrapped_rows(n, text_w)).sum();
     // What gives way when the form does not fit: the spacer rows, then the notice (an error
     // says it again), then the notes.
     let room = usize::from(area.height);
     let base = fields.len() + 5 + error_rows.saturating_sub(2);
-    let compact = base + fields.len() + form.notes.len() + notice_rows > room;
-    let show_notice = !compact || base + form.notes.len() + notice_rows <= room;
-    let show_notes = !compact || base + form.notes.len() <= room;
+    let compact = base + fields.len() + notes_rows + notice_rows > room;
+    let show_notice = !compact || base + notes_rows + notice_rows <= room;
+    let show_notes = !compact || base + notes_rows <= room;
     let height = base
         + if compact { 0 } else { fields.len() }
-        + if show_notes { form.notes.len() } else { 0 }
+        + if show_notes { notes_rows } else { 0 }
         + if show_notice { notice_rows } else { 0 };
     let height = height as u16;
     let rect = centered(area, 78, height);
     frame.render_widget(Clear, rect);
     let b = block(&form.title, top, theme);
     let inner = b.inner(rect);
-    frame.render_widget(b, rect);
     let label_w = fields
         .iter()
         .map(|f| f.label.chars().count())
@@ -246,8 +247,12 @@ fn render_form(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, form:
     let value_w = (inner.width as usize).saturating_sub(label_w + 1);
     let mut lines = Vec::new();
     let mut cursor = None;
+    let mut focus_line = 0;
     for (i, f) in fields.iter().enumerate() {
         let focused = i == focus && top && form.busy.is_none();
+        if i == focus {
+            focus_line = lines.len();
+        }
         // Secrets are masked here, at render time, and nowhere else.
         let shown = match f.kind {
             FieldKind::Secret => "•".repeat(f.value().chars().count()),
@@ -320,10 +325,7 @@ fn render_form(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, form:
         }
     }
     for n in form.notes.iter().filter(|_| show_notes) {
-        lines.push(Line::from(Span::styled(
-            truncate(n, inner.width as usize),
-            theme.muted,
-        )));
+        lines.push(Line::from(Span::styled(n.clone(), theme.muted)));
     }
     if let Some(n) = form.notice.as_ref().filter(|_| show_notice) {
         lines.push(Line::from(Span::styled(n.clone(), theme.warning)));
@@ -340,8 +342,24 @@ fn render_form(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, form:
     if let Some(e) = &form.error {
         lines.push(Line::from(Span::styled(e.clone(), theme.error)));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
-    if let Some(p) = cursor {
+    // A form taller than the screen (a step with thirty inputs) scrolls to keep the focused
+    // field in view; the mark on its border says where it is.
+    let rows = scrolled::wrap(lines, usize::from(inner.width));
+    let h = usize::from(inner.height);
+    let offset = if rows.len() > h {
+        focus_line.saturating_sub(h / 2).min(rows.len() - h)
+    } else {
+        0
+    };
+    let b = match scrolled::mark(offset, h, rows.len()) {
+        Some(m) => b.title_bottom(Line::from(Span::styled(m, theme.key_hint)).right_aligned()),
+        None => b,
+    };
+    frame.render_widget(b, rect);
+    let visible: Vec<Line> = rows.into_iter().skip(offset).take(h).collect();
+    frame.render_widget(Paragraph::new(visible), inner);
+    if let Some(mut p) = cursor {
+        p.y = p.y.saturating_sub(offset as u16);
         frame.set_cursor_position(p);
     }
 }

@@ -210,8 +210,9 @@ pub fn hints(s: &AppState) -> Vec<(String, &'static str)> {
                             main(Action::Token),
                             main(Action::Test),
                         ],
+                        // One Apple ID per member: no `a` on the Apple IDs once you have yours.
                         Some(ConnRow::AppleId(_)) => vec![
-                            main(Action::Add).filter(|_| writes),
+                            main(Action::Add).filter(|_| writes && s.your_apple_id().is_none()),
                             main(Action::Edit).filter(|_| writes),
                             main(Action::Delete).filter(|_| writes),
                             main(Action::Reauth).filter(|_| writes),
@@ -226,17 +227,22 @@ pub fn hints(s: &AppState) -> Vec<(String, &'static str)> {
                     main(Action::Assign).filter(|_| !s.read_only),
                     main(Action::Open),
                 ],
-                Pane::Matrix => vec![main(Action::Left), main(Action::Right)],
+                Pane::Matrix => vec![
+                    main(Action::Left),
+                    main(Action::Right),
+                    main(Action::EditInputs).filter(|_| !s.read_only),
+                ],
                 Pane::Preview => vec![main(Action::Open)],
             };
             if matches!(s.focus, Pane::Apps | Pane::Preview) {
                 // A bitrise.yml app's inputs live in its file; it switches workflow instead.
                 let from_file = s.selected_app().is_some_and(|a| a.bitrise_yml.is_some());
-                v.push(main(if from_file {
-                    Action::Workflow
+                // --read-only offers no write: the inputs form is not shown.
+                v.push(if from_file {
+                    main(Action::Workflow)
                 } else {
-                    Action::EditInputs
-                }));
+                    main(Action::EditInputs).filter(|_| !s.read_only)
+                });
             }
             v.extend([
                 main(Action::BitrisePull).filter(|_| !s.read_only && !s.demo && s.pull.is_none()),
