@@ -7,7 +7,7 @@
 
 use apple_conn::apple::signin::group;
 use crypto_bigint::{U256, U2048};
-use dudect_bencher::ctbench::{BenchMetadata, BenchName, BenchOpts, run_benches_console};
+use dudect_bencher::ctbench::{BenchFn, BenchMetadata, BenchName, BenchOpts, run_benches_console};
 use dudect_bencher::rand::{Rng, RngExt};
 use dudect_bencher::{BenchRng, Class, CtRunner};
 
@@ -88,8 +88,21 @@ fn s_low_weight_vs_random(runner: &mut CtRunner, rng: &mut BenchRng) {
     premaster(runner, rng, low_weight_u256);
 }
 
+/// The control: crypto-bigint's variable-time pow on the same classes must show a large |t|,
+/// or the harness could not see a leak at all.
+fn control_vartime_pow_low_weight_vs_random(runner: &mut CtRunner, rng: &mut BenchRng) {
+    let g = group::pow_g(&U256::ONE);
+    for (class, x, _) in classes(rng, low_weight_u256) {
+        runner.run_one(class, || g.pow_vartime(&x));
+    }
+}
+
 fn main() {
-    let benches: [(&'static str, fn(&mut CtRunner, &mut BenchRng)); 4] = [
+    let benches: [(&'static str, BenchFn); 5] = [
+        (
+            "control_vartime_pow_low_weight_vs_random",
+            control_vartime_pow_low_weight_vs_random,
+        ),
         ("g_pow_zero_vs_random", g_pow_zero_vs_random),
         ("g_pow_low_weight_vs_random", g_pow_low_weight_vs_random),
         ("s_zero_vs_random", s_zero_vs_random),

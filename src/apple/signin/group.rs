@@ -51,9 +51,13 @@ pub fn pow_g(exponent: &U256) -> Residue {
     generator().pow_bounded_exp(exponent, SECRET_BITS)
 }
 
-/// The residue's value, big-endian, N_BYTES long.
+/// The residue's value, big-endian, N_BYTES long; every copy on the way is wiped.
 pub fn to_be_bytes(value: &Residue) -> Zeroizing<[u8; N_BYTES]> {
-    Zeroizing::new(be_bytes(&Zeroizing::new(value.retrieve())))
+    let plain = Zeroizing::new(value.retrieve());
+    let encoded = Zeroizing::new(plain.to_be_bytes());
+    let mut out = Zeroizing::new([0u8; N_BYTES]);
+    out.copy_from_slice(encoded.as_ref());
+    out
 }
 
 /// The server's public B (any length, leading zeros allowed) as a value, or None when it is 0,
@@ -83,8 +87,10 @@ pub fn combined_exponent(a: &U256, u: &U256, x: &U256) -> Zeroizing<U576> {
 /// S = (B − k·g^x)^(a + u·x) mod N, the premaster secret, as N_BYTES big-endian bytes.
 pub fn premaster(b: &U2048, k: &U256, x: &U256, a: &U256, u: &U256) -> Zeroizing<[u8; N_BYTES]> {
     let k = Residue::new(&k.resize::<{ U2048::LIMBS }>(), &PARAMS);
-    let k_gx = Zeroizing::new(k * pow_g(x));
-    let base = Zeroizing::new(Residue::new(b, &PARAMS) - &*k_gx);
+    // g^x is the password verifier: wiped as soon as it is used.
+    let gx = Zeroizing::new(pow_g(x));
+    let k_gx = Zeroizing::new(k.mul(&gx));
+    let base = Zeroizing::new(Residue::new(b, &PARAMS).sub(&k_gx));
     let exponent = combined_exponent(a, u, x);
     to_be_bytes(&Zeroizing::new(
         base.pow_bounded_exp(&*exponent, COMBINED_BITS),
