@@ -124,7 +124,8 @@ fn table(out: &mut String, headers: &[&str], rows: &[Vec<String>]) {
     };
     let all = headers.len();
     let full = widths(all);
-    let fits = 1 + full.iter().map(|w| w + 2).sum::<usize>() <= super::fit::COLUMNS;
+    // One leading space plus each cell and its two spaces.
+    let fits = full.iter().map(|w| w + 2).sum::<usize>() < super::fit::COLUMNS;
     let shown = if fits { all } else { all - 1 };
     let w = widths(shown);
     let line = |cells: &[String]| {
