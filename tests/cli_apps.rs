@@ -680,3 +680,39 @@ B='{bin}'; W='{ws}'; D='{dir}'
     );
     assert!(!r.stderr.contains(key_line), "{}", r.stderr);
 }
+
+#[test]
+fn two_processes_adding_apps_at_once_lose_nothing_and_never_duplicate_a_slug() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = base_workspace(dir.path());
+    let spawn = |slug: &str| {
+        bin()
+            .args(c(&ws))
+            .args(["add", "app", slug])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    // Different slugs: both saved (each save holds the lock and reads the file again).
+    let (a, b) = (spawn("one"), spawn("two"));
+    assert!(a.wait_with_output().unwrap().status.success());
+    assert!(b.wait_with_output().unwrap().status.success());
+    // The same slug: one is saved, the other refused under the lock.
+    let runs: Vec<_> = (0..4).map(|_| spawn("same")).collect();
+    let codes: Vec<i32> = runs
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap().status.code().unwrap_or(-1))
+        .collect();
+    assert_eq!(codes.iter().filter(|c| **c == 0).count(), 1, "{codes:?}");
+    let text = std::fs::read_to_string(&ws).unwrap();
+    for slug in ["one", "two", "same"] {
+        assert_eq!(
+            text.matches(&format!("slug = \"{slug}\"")).count(),
+            1,
+            "{slug}:\n{text}"
+        );
+    }
+    let check = run(bin().args(c(&ws)).arg("check"));
+    assert_eq!(check.code, 0, "{}", check.all());
+}

@@ -110,28 +110,41 @@ fn app_json(ws: &Workspace, app: &App) -> Value {
     })
 }
 
-/// Rows under headers, each column as wide as its widest cell.
+/// Rows under headers, each column as wide as its widest cell; when that is wider than 80
+/// columns the last column goes under its row instead (wrapped).
 fn table(out: &mut String, headers: &[&str], rows: &[Vec<String>]) {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+    let widths = |n: usize| -> Vec<usize> {
+        let mut w: Vec<usize> = headers[..n].iter().map(|h| h.chars().count()).collect();
+        for row in rows {
+            for (w, cell) in w.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
         }
-    }
-    let line = |cells: Vec<String>| {
+        w
+    };
+    let all = headers.len();
+    let full = widths(all);
+    // One leading space plus each cell and its two spaces.
+    let fits = full.iter().map(|w| w + 2).sum::<usize>() < super::fit::COLUMNS;
+    let shown = if fits { all } else { all - 1 };
+    let w = widths(shown);
+    let line = |cells: &[String]| {
         let mut s = String::from(" ");
-        for (cell, w) in cells.iter().zip(&widths) {
-            let _ = write!(s, "  {cell:<w$}");
+        for (cell, w) in cells.iter().zip(&w) {
+            let _ = write!(s, " {cell:<w$} ");
         }
         s.trim_end().to_string()
     };
-    let _ = writeln!(
-        out,
-        "{}",
-        line(headers.iter().map(|h| h.to_string()).collect())
-    );
+    let heads: Vec<String> = headers[..shown].iter().map(|h| h.to_string()).collect();
+    let _ = writeln!(out, "{}", line(&heads));
     for row in rows {
-        let _ = writeln!(out, "{}", line(row.clone()));
+        let _ = writeln!(out, "{}", line(&row[..shown]));
+        if !fits {
+            let last = format!("{}: {}", headers[all - 1].to_lowercase(), row[all - 1]);
+            for l in super::fit::wrap(&last, super::fit::COLUMNS, "      ", "        ") {
+                let _ = writeln!(out, "{l}");
+            }
+        }
     }
 }
 

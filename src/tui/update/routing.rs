@@ -55,11 +55,8 @@ fn main_action(s: &mut AppState, action: Action) -> Vec<Effect> {
         Action::CycleEnv => navigation::cycle_env(s),
         Action::Filter => s.filtering = Some(s.focus),
         Action::Open => navigation::open(s),
-        Action::Add if s.focus == Pane::Apps => {
-            if !refuse_read_only(s) {
-                forms::add_app::open(s);
-            }
-        }
+        Action::Add if s.focus == Pane::Apps && !refuse_read_only(s) => forms::add_app::open(s),
+        Action::Add if s.focus == Pane::Apps => {}
         Action::Add => return connections::add(s),
         Action::Edit => return edit(s),
         Action::Delete if s.focus == Pane::Apps => apps::delete(s),
