@@ -1059,3 +1059,64 @@ fn removing_an_aliasing_apple_id_leaves_the_real_ones_vault_entries() {
     assert!(!r.all().contains("real-password"), "{}", r.all());
     assert_eq!(bao.value(path), "real-password", "{}", r.all());
 }
+
+/// Issue 25 hole 3 with the vault: two processes add the same key id (different keys) to one
+/// workspace at once. One wins; the other fails before it writes, so the vault holds the winner's
+/// key at version 1 and the winner's token works.
+#[test]
+fn two_processes_adding_one_key_to_the_vault_leave_the_winner_whole() {
+    let Some(bao) = bao() else { return };
+    let h = Host::new(&bao, &bao.team_token(), false);
+    let path = format!("apple-conn/api-key/{KEY_ID}");
+    for round in 0..3 {
+        team_workspace(&h);
+        let keys = [
+            openssl_p256(h.home.path(), &format!("a{round}.p8")),
+            openssl_p256(h.home.path(), &format!("b{round}.p8")),
+        ];
+        let children: Vec<_> = keys
+            .iter()
+            .map(|k| {
+                let mut c = h.cmd(&[
+                    "add",
+                    "api-key",
+                    "--name",
+                    "ci",
+                    "--key-id",
+                    KEY_ID,
+                    "--issuer-id",
+                    ISSUER,
+                    "--p8",
+                    k.to_str().unwrap(),
+                    "--store",
+                    "vault",
+                ]);
+                c.stdout(Stdio::piped()).stderr(Stdio::piped());
+                c.spawn().unwrap()
+            })
+            .collect();
+        let outs: Vec<_> = children
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect();
+        let winners: Vec<usize> = (0..2).filter(|i| outs[*i].status.success()).collect();
+        let errs: Vec<String> = outs
+            .iter()
+            .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+            .collect();
+        assert_eq!(winners.len(), 1, "round {round}: {errs:?}");
+        let won = winners[0];
+        let stored = bao.value(&path);
+        let expected = apple_conn::asc::p8::import(
+            std::fs::read_to_string(&keys[won]).unwrap().as_bytes(),
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(stored, expected.pem.expose(), "round {round}: {errs:?}");
+        let r = h.run(&["token", "ci"]);
+        assert_eq!(r.code, 0, "round {round}: {}", r.all());
+        // Next round: a clean slate (metadata and all versions).
+        bao.ok(ROOT, &["kv", "metadata", "delete", "-mount=secret", &path]);
+    }
+}
