@@ -15,7 +15,11 @@ fn main() {
         let t = std::time::Instant::now();
         let yml = run::open(&path).expect("the config loads");
         steps = 0;
-        for id in yml.workflows.keys().filter(|w| only.as_ref().is_none_or(|o| o == *w)) {
+        for id in yml
+            .workflows
+            .keys()
+            .filter(|w| only.as_ref().is_none_or(|o| o == *w))
+        {
             steps += expand::expand_workflow(&yml, id).expect("expands").len();
         }
         times.push(t.elapsed().as_secs_f64() * 1000.0);
