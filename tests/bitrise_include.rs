@@ -28,12 +28,20 @@ fn refusal(dir: &Path) -> String {
     }
 }
 
+/// (case, files, where ours points, the CLI's message).
+type Refusal = (
+    &'static str,
+    Vec<(String, String)>,
+    &'static str,
+    &'static str,
+);
+
 /// Each refusal: ours names the file and line and carries the CLI's message (configmerge at
 /// 73c81497); with the oracle, the CLI's own run refuses with that message too.
 #[test]
 fn include_refusals_carry_the_clis_message_with_file_and_line() {
     let oracle = oracle_support::oracle();
-    let mut cases: Vec<(&str, Vec<(String, String)>, &str, &str)> = Vec::new();
+    let mut cases: Vec<Refusal> = Vec::new();
     // Depth: bitrise.yml (1) -> d1 (2) -> … -> d5 (6).
     let mut depth = vec![(
         "bitrise.yml".to_string(),
@@ -52,7 +60,7 @@ fn include_refusals_carry_the_clis_message_with_file_and_line() {
         "d4.yml:2:3: ",
         "max include depth (5) exceeded",
     ));
-    let mut many = format!("include:\n");
+    let mut many = "include:\n".to_string();
     let mut list = Vec::new();
     for i in 0..35 {
         many += &format!("- path: m{i}.yml\n");

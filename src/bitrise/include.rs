@@ -93,7 +93,9 @@ impl Reference {
             ));
         }
         let n = self.commit.len();
-        if !self.commit.is_empty() && !((n > 5 && n < 9) || n == 40) {
+        // A short (6 to 8) or full (40) hash; any other length is refused.
+        let valid = self.commit.is_empty() || (6..=8).contains(&n) || n == 40;
+        if !valid {
             return Err(format!(
                 "invalid commit hash in reference ({key}): {}",
                 self.commit
