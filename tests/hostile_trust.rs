@@ -222,7 +222,7 @@ fn doctor_live_takes_the_files_api_base_url_only_once_trusted() {
         &ws,
         &format!("api_base_url = \"{}\"", listener.url("https")),
     );
-    let r = in_state(&state, &ws, &["doctor", "--live"]);
+    let r = in_state(&state, &ws, &["doctor", "--live", "--wide"]);
     // The app's step fails (CRITICAL outranks UNKNOWN); the key's live check could not look.
     assert_eq!(r.code, 2, "{}", r.all());
     let key_line = r
@@ -245,7 +245,7 @@ fn doctor_live_takes_the_files_api_base_url_only_once_trusted() {
     assert!(listener.requests().is_empty());
     // Once trusted it is used (the TLS handshake reaches the listener, which is no App Store Connect).
     trusted_in(&state, &ws);
-    let r = in_state(&state, &ws, &["doctor", "--live"]);
+    let r = in_state(&state, &ws, &["doctor", "--live", "--wide"]);
     assert_eq!(listener.requests().len(), 1, "{}", r.all());
 }
 

@@ -54,10 +54,7 @@ fn sections(cmd: &clap::Command, parent: &str, out: &mut Vec<u8>) -> Result<(), 
 }
 
 fn write(bytes: &[u8]) -> CmdResult {
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(bytes)
-        .and_then(|()| stdout.flush())
-        .map_err(|e| Failure::new(2, format!("cannot write: {e}")))?;
+    // raw: generated shell code and roff from our own clap definitions, no outside text
+    super::raw_out(&String::from_utf8_lossy(bytes));
     Ok(0)
 }
