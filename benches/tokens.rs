@@ -11,7 +11,7 @@ use p256::pkcs8::{EncodePrivateKey, LineEnding};
 
 fn tokens(c: &mut Criterion) {
     // A throwaway key made here: no key material is kept in the repository.
-    let secret = p256::SecretKey::random(&mut p256::elliptic_curve::rand_core::OsRng);
+    let secret = <p256::SecretKey as p256::elliptic_curve::Generate>::generate();
     let pem = secret.to_pkcs8_pem(LineEnding::LF).unwrap();
     let pem = p8::import(pem.as_bytes(), None, None).unwrap().pem;
     let key = ApiKey {

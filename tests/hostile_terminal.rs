@@ -92,7 +92,7 @@ fn tmux_socket(name: &str) -> String {
 }
 
 fn alive(pid: i32) -> bool {
-    // Alive and not a zombie waiting to be reaped.
+    // Alive and not a zombie waiting to be reaped (/proc: these tmux tests run on Linux CI only).
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .map(|s| !s.contains(") Z "))
         .unwrap_or(false)

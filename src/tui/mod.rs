@@ -70,7 +70,8 @@ pub fn demo_workspace_seeded(seed: Option<u8>) -> Result<(Loaded, MemoryStore), 
         let secret = match seed {
             Some(n) => p256::SecretKey::from_slice(&[n.wrapping_add(i as u8).max(1); 32])
                 .map_err(|e| e.to_string())?,
-            None => p256::SecretKey::random(&mut p256::elliptic_curve::rand_core::OsRng),
+            None => <p256::SecretKey as p256::elliptic_curve::Generate>::try_generate()
+                .map_err(|e| format!("the system's random source failed: {e}"))?,
         };
         let pem = SecretValue::new(
             secret
@@ -134,15 +135,21 @@ impl Drop for TerminalGuard {
     }
 }
 
-pub fn run(opts: Options) -> Result<(), String> {
+/// The TUI's top level: each failure names what was being set up or run.
+pub fn run(opts: Options) -> anyhow::Result<()> {
+    use anyhow::Context;
     // Everything that can fail on bad input is loaded before the terminal changes mode.
     let (loaded, keyring): (Loaded, Box<dyn SecretStore + Send + Sync>) = if opts.demo {
-        let (l, m) = demo_workspace()?;
+        let (l, m) = demo_workspace()
+            .map_err(anyhow::Error::msg)
+            .context("building the demo workspace")?;
         (l, Box::new(m))
     } else {
         let l = match opts.loaded {
             Some(l) => l,
-            None => store::load(&opts.config).map_err(|e| e.to_string())?,
+            None => store::load(&opts.config)
+                .map_err(|e| anyhow::anyhow!("{e}"))
+                .context("loading the workspace")?,
         };
         let keyring = crate::secrets::LazyKeyring::for_workspace(&l.path);
         (l, Box::new(keyring))
@@ -150,7 +157,8 @@ pub fn run(opts: Options) -> Result<(), String> {
     let term = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
         signal_hook::flag::register(sig, Arc::clone(&term))
-            .map_err(|e| format!("cannot watch signals: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("cannot watch signals: {e}"))
+            .context("watching SIGTERM and SIGHUP")?;
     }
     event::exit_after_signal(Arc::clone(&term), Duration::from_secs(1));
     let previous = std::panic::take_hook();
@@ -159,9 +167,11 @@ pub fn run(opts: Options) -> Result<(), String> {
         previous(info);
     }));
 
-    let _guard = TerminalGuard::enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
-    let mut terminal =
-        Terminal::new(CrosstermBackend::new(std::io::stdout())).map_err(|e| e.to_string())?;
+    let _guard = TerminalGuard::enter()
+        .map_err(|e| anyhow::anyhow!("cannot set up the terminal: {e}"))
+        .context("switching the terminal to the full-screen UI")?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))
+        .context("switching the terminal to the full-screen UI")?;
     let (tx, rx) = std::sync::mpsc::channel();
     let persist = !opts.demo && !opts.read_only;
     let clock = opts.clock;
@@ -180,7 +190,7 @@ pub fn run(opts: Options) -> Result<(), String> {
         // a dead stderr; the guard below still restores a terminal that is alive.
         std::mem::forget(terminal);
     }
-    result.map_err(|e| e.to_string())
+    result.context("running the terminal UI")
 }
 
 fn event_loop(
