@@ -420,7 +420,7 @@ struct CatalogFile {
 }
 
 /// The steps the engine knows, built-in first and workspace `[[steps]]` over them.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Catalog {
     pub families: Families,
     /// Each step at its newest published version.
@@ -481,7 +481,10 @@ impl Catalog {
         let sources = Sources::from_toml(catalog, steplib)?;
         let json =
             serde_json::to_string(&sources).map_err(|e| CatalogError::Builtin(e.to_string()))?;
-        Catalog::from_sources(sources)?;
+        // What the binary will do with it, so `builtin()` cannot fail at run time.
+        let again: Sources =
+            serde_json::from_str(&json).map_err(|e| CatalogError::Builtin(e.to_string()))?;
+        Catalog::from_sources(again)?;
         Ok(json)
     }
 
