@@ -14,9 +14,21 @@ use criterion::{Criterion, criterion_group, criterion_main};
 fn core(c: &mut Criterion) {
     let text = large_workspace_toml(1000);
     let now = "2026-11-24T12:00:00Z".parse().unwrap();
-    // Issue 12: every published version of the nine steps is built at load.
+    // Every published version of the nine steps, built when a command first reads the catalog:
+    // from build.rs's JSON, and (for comparison) from the TOML start-up parsed before issue 21.
     c.bench_function("catalog: builtin with all step versions", |b| {
         b.iter(|| black_box(apple_conn::domain::catalog::Catalog::builtin().unwrap()))
+    });
+    c.bench_function("catalog: the same from the TOML (before issue 21)", |b| {
+        b.iter(|| {
+            black_box(
+                apple_conn::domain::catalog::Catalog::from_toml(
+                    apple_conn::domain::catalog::BUILTIN_CATALOG,
+                    apple_conn::domain::steplib::BUILTIN_STEPLIB,
+                )
+                .unwrap(),
+            )
+        })
     });
     c.bench_function("load 1000-app workspace", |b| {
         b.iter(|| store::parse(Path::new("ws.toml"), black_box(text.clone())).unwrap())

@@ -1,10 +1,11 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Parser;
 
 use apple_conn::cli::Cli;
-use apple_conn::headless::{self, CmdResult, Failure};
+use apple_conn::headless::{self, Failure};
 use apple_conn::theme::Theme;
 use apple_conn::tui::{self, Options, effects::Service, keymap::Keymap};
 
@@ -12,7 +13,34 @@ use apple_conn::tui::{self, Options, effects::Service, keymap::Keymap};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `main` reports errors itself rather than returning `anyhow::Result`: std would print the
+/// Debug form and exit 1, and the exit codes are a contract (doctor's 0-3, usage errors 2).
 fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(error) => report(&error),
+    }
+}
+
+/// The first line is the failure itself, as it always was; the lines under it say what
+/// apple-conn was doing. The exit code is the `Failure`'s, else 1.
+fn report(error: &anyhow::Error) -> ExitCode {
+    let code = error.downcast_ref::<Failure>().map_or(1, |f| f.code);
+    let mut chain: Vec<String> = error.chain().map(|e| e.to_string()).collect();
+    let root = chain.pop().unwrap_or_default();
+    let mut text = format!("error: {}\n", apple_conn::terminal_text::clean(&root));
+    for doing in chain.iter().rev() {
+        text.push_str(&format!(
+            "  while {}\n",
+            apple_conn::terminal_text::clean(doing)
+        ));
+    }
+    // `let _`: a closed stderr (lost terminal) must not turn the error into a panic.
+    let _ = std::io::stderr().write_all(text.as_bytes());
+    ExitCode::from(code)
+}
+
+fn run() -> anyhow::Result<ExitCode> {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -20,33 +48,19 @@ fn main() -> ExitCode {
             let args: Vec<String> = std::env::args().collect();
             let code = headless::doctor::usage_exit_code(&args, e.exit_code());
             let _ = e.print();
-            return ExitCode::from(u8::try_from(code).unwrap_or(2));
+            return Ok(ExitCode::from(u8::try_from(code).unwrap_or(2)));
         }
     };
     if cli.command.is_some() {
         apple_conn::terminal_text::die_quietly_on_closed_pipe();
+        return headless::dispatch::run(&cli).map(ExitCode::from);
     }
-    let result: CmdResult = if cli.command.is_none() {
-        launch_tui(&cli)
-    } else {
-        headless::dispatch::run(&cli)
-    };
-    match result {
-        Ok(code) => ExitCode::from(code),
-        Err(failure) => {
-            // `let _`: a closed stderr (lost terminal) must not turn the error into a panic.
-            let _ = writeln!(
-                std::io::stderr(),
-                "error: {}",
-                apple_conn::terminal_text::clean(&failure.message)
-            );
-            ExitCode::from(failure.code)
-        }
-    }
+    launch_tui(&cli)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `apple-conn` with no subcommand: checks everything the TUI needs, then opens it.
-fn launch_tui(cli: &Cli) -> CmdResult {
+fn launch_tui(cli: &Cli) -> anyhow::Result<()> {
     apple_conn::secrets::vault::set_flag_address(cli.vault_addr.as_deref());
     let config = if cli.demo {
         std::path::PathBuf::from("demo.toml")
@@ -62,7 +76,7 @@ fn launch_tui(cli: &Cli) -> CmdResult {
     let setting = if cli.demo || first_run {
         None
     } else {
-        Some(headless::load_path(&config)?)
+        Some(headless::load_path(&config).context("loading the workspace for the terminal UI")?)
     };
     let ws = setting.as_ref().map(|l| &l.workspace);
     let no_color = cli.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
@@ -71,7 +85,8 @@ fn launch_tui(cli: &Cli) -> CmdResult {
         ws.and_then(|w| w.settings.theme.as_deref()),
         no_color,
     )
-    .map_err(|e| Failure::new(2, e))?;
+    .map_err(|e| Failure::new(2, e))
+    .context("choosing the colour theme")?;
     let keymap_path = cli.keymap.clone().or_else(|| {
         ws.and_then(|w| w.settings.keymap.clone())
             .map(std::path::PathBuf::from)
@@ -88,7 +103,8 @@ fn launch_tui(cli: &Cli) -> CmdResult {
         None => None,
     };
     let keymap = Keymap::parse(tui::keymap::DEFAULT_KEYMAP, user_keymap.as_deref())
-        .map_err(|e| Failure::new(2, e))?;
+        .map_err(|e| Failure::new(2, e))
+        .context("reading the keymap")?;
     let service = if cli.demo {
         Service::Demo
     } else {
@@ -108,7 +124,8 @@ fn launch_tui(cli: &Cli) -> CmdResult {
         return Err(Failure::new(
             2,
             "the terminal UI needs a terminal: use a subcommand for scripts (see --help)",
-        ));
+        )
+        .into());
     }
     tui::run(Options {
         loaded: setting,
@@ -121,6 +138,4 @@ fn launch_tui(cli: &Cli) -> CmdResult {
         apple_auth_url: cli.apple_auth_url.clone(),
         clock,
     })
-    .map_err(|e| Failure::new(1, e))?;
-    Ok(0)
 }

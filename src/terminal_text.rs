@@ -83,7 +83,7 @@ pub fn show_part(text: &str) {
 
 /// `apple-conn test … | head`: a reader that stops early ends the command quietly, as it ends
 /// any Unix tool (SIGPIPE), instead of a panic in `println!`. Network sockets are unaffected
-/// (std sends with MSG_NOSIGNAL).
+/// (std sends with MSG_NOSIGNAL on Linux and sets SO_NOSIGPIPE on macOS). Windows has no SIGPIPE.
 pub fn die_quietly_on_closed_pipe() {
     #[cfg(unix)]
     // SAFETY: restores the default action of one signal before any thread is started.

@@ -18,8 +18,7 @@ fn a_failure_at_any_step_leaves_old_or_new_and_an_intact_bak() {
     let steps = [Step::CreateTemp, Step::Write, Step::Sync, Step::Rename];
     for backup in [true, false] {
         for fail_at in steps {
-            for kind in [28, 13] {
-                // 28 = disk full, 13 = permission denied
+            for kind in [libc::ENOSPC, libc::EACCES] {
                 let dir = tempfile::tempdir().unwrap();
                 let ws = dir.path().join("workspace.toml");
                 std::fs::write(&ws, OLD).unwrap();
@@ -35,7 +34,7 @@ fn a_failure_at_any_step_leaves_old_or_new_and_an_intact_bak() {
                 let text = err.to_string();
                 assert!(text.contains("the workspace file is unchanged"), "{text}");
                 assert!(
-                    text.contains(if kind == 28 {
+                    text.contains(if kind == libc::ENOSPC {
                         "disk is full"
                     } else {
                         "permission denied"

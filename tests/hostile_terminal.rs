@@ -87,12 +87,103 @@ fn a_password_typed_at_a_terminal_is_not_echoed_and_ends_at_enter() {
     assert!(text.contains("127.0.0.1"), "{text}");
 }
 
+/// Drives the binary in a pty: when `prompt` shows, pastes argv[2] (lines ending in Enter, as a
+/// terminal sends them) in one write, then Ctrl-D on the empty line after it.
+const PTY_PASTE: &str = r#"
+import os, pty, select, sys, time
+paste = open(sys.argv[1]).read()
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+out = b""
+stage = 0
+deadline = time.time() + 20
+while time.time() < deadline:
+    r, _, _ = select.select([fd], [], [], 0.1)
+    if r:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            data = b""
+        if not data:
+            break
+        out += data
+    if stage == 0 and b"Ctrl-D): " in out:
+        os.write(fd, paste.replace("\n", "\r").encode())
+        stage, pasted = 1, time.time()
+    if stage == 1 and time.time() - pasted > 0.5:
+        os.write(fd, b"\x04")
+        stage = 2
+done = 0
+end = time.time() + 5
+while done == 0 and time.time() < end:
+    done, status = os.waitpid(pid, os.WNOHANG)
+    time.sleep(0.05)
+if done == 0:
+    os.kill(pid, 9)
+    status = "hung"
+sys.stdout.write(repr(out) + "\n" + str(status) + "\n")
+"#;
+
+#[test]
+fn a_key_pasted_at_a_terminal_is_not_echoed_and_ends_at_ctrl_d() {
+    if !require(have("python3") && have("openssl"), "python3 and openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ws = base_workspace(dir.path());
+    let p8 = openssl_p256(dir.path(), "AuthKey_ABCDE12345.p8");
+    let pem = std::fs::read_to_string(&p8).unwrap();
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(PTY_PASTE)
+        .arg(&p8)
+        .arg(bin_path())
+        .args([
+            "-c",
+            ws.to_str().unwrap(),
+            "add",
+            "api-key",
+            "--name",
+            "Pasted",
+            "--key-id",
+            "ABCDE12345",
+            "--issuer-id",
+            "57246542-96fe-1a63-e053-0824d011072a",
+            "--p8",
+            "stdin",
+        ])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("XDG_CONFIG_HOME", dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("(end with Ctrl-D): "), "{text}");
+    for line in pem.lines().filter(|l| !l.starts_with("-----")) {
+        assert!(!text.contains(line), "a line of the key was echoed: {text}");
+    }
+    assert!(
+        !text.contains("hung"),
+        "Ctrl-D did not end the paste: {text}"
+    );
+    // The whole key was read and imported: what stops it is the missing keyring, not the input.
+    assert!(!text.contains("cannot read the terminal"), "{text}");
+    assert!(
+        !text.contains("not a PEM") && !text.contains("truncated"),
+        "{text}"
+    );
+    assert!(
+        text.contains("added API key") || text.contains("could not store the private key"),
+        "{text}"
+    );
+}
+
 fn tmux_socket(name: &str) -> String {
     format!("apple-conn-{name}-{}", std::process::id())
 }
 
 fn alive(pid: i32) -> bool {
-    // Alive and not a zombie waiting to be reaped.
+    // Alive and not a zombie waiting to be reaped (/proc: these tmux tests run on Linux CI only).
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .map(|s| !s.contains(") Z "))
         .unwrap_or(false)

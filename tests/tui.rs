@@ -11,7 +11,7 @@ fn now() -> DateTime<Utc> {
 
 fn p8_file(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
     use p256::pkcs8::{EncodePrivateKey, LineEnding};
-    let key = p256::SecretKey::random(&mut p256::elliptic_curve::rand_core::OsRng);
+    let key = <p256::SecretKey as p256::elliptic_curve::Generate>::generate();
     let path = dir.join(name);
     std::fs::write(&path, key.to_pkcs8_pem(LineEnding::LF).unwrap().as_bytes()).unwrap();
     path
@@ -605,7 +605,7 @@ fn a_failed_sign_in_ends_the_flow_with_a_way_to_retry() {
 #[test]
 fn a_pasted_pem_with_cr_line_ends_is_accepted_and_masked() {
     use p256::pkcs8::{EncodePrivateKey, LineEnding};
-    let key = p256::SecretKey::random(&mut p256::elliptic_curve::rand_core::OsRng);
+    let key = <p256::SecretKey as p256::elliptic_curve::Generate>::generate();
     let pem = key.to_pkcs8_pem(LineEnding::LF).unwrap().to_string();
     let mut h = Harness::demo(now());
     h.keys("a");

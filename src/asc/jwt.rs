@@ -1,9 +1,9 @@
-//! App Store Connect tokens: ES256 signed by ring with a key parsed once, inspected without trust.
+//! App Store Connect tokens: ES256 through jsonwebtoken (RustCrypto's p256), inspected without trust.
 
 use std::sync::{Arc, Mutex};
 
 use base64::Engine;
-use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+use jsonwebtoken::errors::ErrorKind;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -89,10 +89,9 @@ pub fn claims_for(
     })
 }
 
-/// A `.p8` key parsed and checked once: each mint is then only the signature (~20 µs).
+/// A `.p8` key read and checked once by p256, handed to jsonwebtoken as PKCS#8 DER for ES256.
 pub struct Signer {
-    pair: EcdsaKeyPair,
-    rng: ring::rand::SystemRandom,
+    key: jsonwebtoken::EncodingKey,
 }
 
 impl std::fmt::Debug for Signer {
@@ -103,37 +102,23 @@ impl std::fmt::Debug for Signer {
 
 impl Signer {
     pub fn from_pem(pem: &SecretValue) -> Result<Signer, MintError> {
-        use p256::pkcs8::DecodePrivateKey;
+        use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey};
         let secret = p256::SecretKey::from_pkcs8_pem(pem.expose())
             .map_err(|e| MintError::Sign(format!("the key is not a P-256 PKCS#8 PEM ({e})")))?;
-        let scalar = zeroize::Zeroizing::new(secret.to_bytes());
-        let public = secret.public_key().to_sec1_bytes();
-        let rng = ring::rand::SystemRandom::new();
-        let pair = EcdsaKeyPair::from_private_key_and_public_key(
-            &ECDSA_P256_SHA256_FIXED_SIGNING,
-            &scalar[..],
-            &public,
-            &rng,
-        )
-        .map_err(|e| MintError::Sign(format!("the key was refused ({e})")))?;
-        Ok(Signer { pair, rng })
+        // The canonical DER (zeroized on drop, as is jsonwebtoken's copy of it).
+        let der = secret
+            .to_pkcs8_der()
+            .map_err(|e| MintError::Sign(format!("the key was refused ({e})")))?;
+        Ok(Signer {
+            key: jsonwebtoken::EncodingKey::from_ec_der(der.as_bytes()),
+        })
     }
 
-    /// ES256 with `kid` and `typ: JWT`; the signature is the raw 64-byte r||s Apple wants.
+    /// ES256 with `kid` and `typ: JWT`; jsonwebtoken writes the raw 64-byte r||s Apple wants.
     pub fn sign(&self, key_id: &str, claims: &Claims) -> Result<String, MintError> {
-        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let header = serde_json::json!({"alg": "ES256", "kid": key_id, "typ": "JWT"});
-        let payload = serde_json::to_vec(claims).map_err(|e| MintError::Sign(e.to_string()))?;
-        let mut token = b64.encode(header.to_string());
-        token.push('.');
-        token.push_str(&b64.encode(payload));
-        let signature = self
-            .pair
-            .sign(&self.rng, token.as_bytes())
-            .map_err(|e| MintError::Sign(e.to_string()))?;
-        token.push('.');
-        token.push_str(&b64.encode(signature.as_ref()));
-        Ok(token)
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+        header.kid = Some(key_id.to_string());
+        jsonwebtoken::encode(&header, claims, &self.key).map_err(|e| MintError::Sign(e.to_string()))
     }
 
     pub fn mint(
@@ -204,10 +189,17 @@ pub fn decode_untrusted(token: &str) -> Result<Decoded, String> {
         b64.decode(parts[i].trim_end_matches('='))
             .map_err(|_| format!("the {what} is not base64url: the token is damaged"))
     };
+    // The header is read as plain JSON: jsonwebtoken's typed header refuses an alg it does not
+    // know, and naming that alg is the point of inspecting.
     let header: serde_json::Value = serde_json::from_slice(&part(0, "header")?)
         .map_err(|_| "the header is not JSON: the token is damaged".to_string())?;
-    let payload: serde_json::Value = serde_json::from_slice(&part(1, "payload")?)
-        .map_err(|_| "the payload is not JSON: the token is damaged".to_string())?;
+    let payload: serde_json::Value = jsonwebtoken::dangerous::insecure_decode_claims(token)
+        .map_err(|e| match e.kind() {
+            ErrorKind::Base64(_) => {
+                "the payload is not base64url: the token is damaged".to_string()
+            }
+            _ => "the payload is not JSON: the token is damaged".to_string(),
+        })?;
     if !header.is_object() || !payload.is_object() {
         return Err("the header and payload must be JSON objects".into());
     }
@@ -319,32 +311,36 @@ pub fn problems(token: &str, decoded: &Decoded, now: i64, key: &InspectKey) -> V
             "the lifetime is {lifetime} s: over 1200 s (20 minutes) Apple rejects the token unless every scope is a GET request"
         ));
     }
-    if let Some(pem) = key.public_pem {
-        match verify(token, pem) {
-            Ok(()) => {}
-            Err(e) => out.push(e),
-        }
+    // Only an ES256 token with a 64-byte signature can match the key; the lines above say why not.
+    if let Some(pem) = key.public_pem
+        && h.get("alg").and_then(|v| v.as_str()) == Some("ES256")
+        && decoded.signature_len == 64
+        && let Err(e) = verify(token, pem)
+    {
+        out.push(e);
     }
     out
 }
 
+/// Checks the signature through jsonwebtoken, and nothing else (the claims are judged above).
 fn verify(token: &str, public_pem: &str) -> Result<(), String> {
-    use p256::ecdsa::signature::Verifier;
     use p256::pkcs8::DecodePublicKey;
-    let key = p256::ecdsa::VerifyingKey::from_public_key_pem(public_pem)
+    let public = p256::PublicKey::from_public_key_pem(public_pem)
         .map_err(|e| format!("cannot read the key: {e}"))?;
-    let token = token.trim();
-    let (signed, signature) = token
-        .rsplit_once('.')
-        .ok_or("the signature cannot be verified: the token has no signature part")?;
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(signature.trim_end_matches('='))
-        .map_err(|_| "the signature cannot be verified: it is not base64url".to_string())?;
-    let signature = p256::ecdsa::Signature::from_slice(&raw)
-        .map_err(|_| "the signature cannot be verified: it is not a 64-byte ES256 signature")?;
-    key.verify(signed.as_bytes(), &signature).map_err(|_| {
-        "the signature does not match this key: it was signed by another key (or the token was altered)".to_string()
-    })
+    let key = jsonwebtoken::DecodingKey::from_ec_der(&public.to_sec1_bytes());
+    let mut only_signature = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    only_signature.required_spec_claims.clear();
+    only_signature.validate_exp = false;
+    only_signature.validate_nbf = false;
+    only_signature.validate_aud = false;
+    match jsonwebtoken::decode::<serde_json::Value>(token.trim(), &key, &only_signature) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(match e.kind() {
+            ErrorKind::InvalidSignature => "the signature does not match this key: it was signed by another key (or the token was altered)".to_string(),
+            ErrorKind::Base64(_) => "the signature cannot be verified: it is not base64url".to_string(),
+            _ => format!("the signature cannot be verified: {e}"),
+        }),
+    }
 }
 
 /// The public key PEM of a private key PEM (for verification).

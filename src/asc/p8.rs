@@ -3,7 +3,7 @@
 use base64::Engine;
 use p256::pkcs8::{
     DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding, ObjectIdentifier,
-    PrivateKeyInfo,
+    PrivateKeyInfoRef,
 };
 use sha2::{Digest, Sha256};
 
@@ -82,8 +82,8 @@ pub fn import(
         inner.trim().to_string()
     };
     let der = pem_body(&pem_text)?;
-    let info =
-        PrivateKeyInfo::try_from(der.as_slice()).map_err(|e| P8Error::Truncated(e.to_string()))?;
+    let info = PrivateKeyInfoRef::try_from(der.as_slice())
+        .map_err(|e| P8Error::Truncated(e.to_string()))?;
     let oid = info.algorithm.oid;
     if oid == RSA {
         return Err(P8Error::Rsa);

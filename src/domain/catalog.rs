@@ -1,15 +1,16 @@
 //! The step catalog: data (catalog.toml) describing how each real step picks its auth.
 
 use indexmap::IndexMap;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::steplib::{self, InputSpec, StepHistory};
 use super::version::{self, Version};
 
-/// The built-in catalog, embedded so the binary carries the rules it previews.
+/// The built-in catalog's source of truth. The binary carries it compiled (build.rs checks it
+/// and turns it, with steplib.toml, into JSON that parses ~10× faster than TOML).
 pub const BUILTIN_CATALOG: &str = include_str!("catalog.toml");
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Family {
     /// §2: the `connection` input and the ordered source walk.
@@ -20,7 +21,7 @@ pub enum Family {
     AppleIdOnly,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceKind {
     ConnectionApiKey,
@@ -74,7 +75,7 @@ impl SourceKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExpiredSession {
     Stop,
@@ -84,21 +85,21 @@ pub enum ExpiredSession {
     Unchecked,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OnNothing {
     Fail,
     WarnAndRun,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OnFault {
     Continue,
     Fail,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Validates {
     #[default]
@@ -106,7 +107,7 @@ pub enum Validates {
     ApiKeyOnly,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum LogLevel {
     #[default]
@@ -115,7 +116,7 @@ pub enum LogLevel {
 }
 
 /// What an auth input means to the engine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InputRole {
     Connection,
@@ -130,7 +131,7 @@ pub enum InputRole {
     MinProfileValidity,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthInput {
     pub role: InputRole,
@@ -146,7 +147,7 @@ pub struct AuthInput {
     pub secret: bool,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Receives {
     #[serde(default)]
@@ -162,7 +163,7 @@ pub struct Receives {
 }
 
 /// One step: the same schema serves the built-in catalog and `[[steps]]` in a workspace.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct StepDef {
     pub id: String,
@@ -241,7 +242,7 @@ pub struct StepDef {
 }
 
 /// A check before auth. `unless` lists connection-input values that skip it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Precondition {
     #[serde(default)]
@@ -255,7 +256,7 @@ pub struct Precondition {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rename {
     pub from: String,
@@ -264,7 +265,7 @@ pub struct Rename {
     pub in_version: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Era {
     pub until: String,
@@ -349,7 +350,7 @@ impl StepDef {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionFamilyText {
     pub not_on_bitrise: String,
@@ -375,7 +376,7 @@ pub struct ConnectionFamilyText {
     pub status_401: String,
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct CodeSigningFamilyText {
     pub fetching: String,
@@ -394,7 +395,7 @@ pub struct CodeSigningFamilyText {
     pub status_401: String,
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct AppleIdOnlyFamilyText {
     pub no_apple_id: String,
@@ -403,7 +404,7 @@ pub struct AppleIdOnlyFamilyText {
     pub unauthorized: String,
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Families {
     pub connection: ConnectionFamilyText,
@@ -411,7 +412,7 @@ pub struct Families {
     pub apple_id_only: AppleIdOnlyFamilyText,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct CatalogFile {
     families: Families,
@@ -419,7 +420,7 @@ struct CatalogFile {
 }
 
 /// The steps the engine knows, built-in first and workspace `[[steps]]` over them.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Catalog {
     pub families: Families,
     /// Each step at its newest published version.
@@ -443,11 +444,53 @@ pub enum CatalogError {
     Step { step: String, message: String },
 }
 
+/// The built-in catalog's two sources, as build.rs stores them for the binary.
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct Sources {
+    catalog: CatalogFile,
+    steplib: steplib::File,
+}
+
+impl Sources {
+    fn from_toml(catalog: &str, steplib: &str) -> Result<Sources, CatalogError> {
+        Ok(Sources {
+            catalog: toml::from_str(catalog).map_err(|e| CatalogError::Builtin(e.to_string()))?,
+            steplib: toml::from_str(steplib)
+                .map_err(|e| CatalogError::Builtin(format!("steplib.toml: {e}")))?,
+        })
+    }
+}
+
 impl Catalog {
+    /// The built-in catalog from the data build.rs compiled (and checked) from its TOML.
     pub fn builtin() -> Result<Catalog, CatalogError> {
-        let file: CatalogFile =
-            toml::from_str(BUILTIN_CATALOG).map_err(|e| CatalogError::Builtin(e.to_string()))?;
-        let histories = steplib::parse(steplib::BUILTIN_STEPLIB).map_err(CatalogError::Builtin)?;
+        let sources: Sources = serde_json::from_str(super::catalog_data::BUILTIN_JSON)
+            .map_err(|e| CatalogError::Builtin(e.to_string()))?;
+        Catalog::from_sources(sources)
+    }
+
+    /// The catalog straight from TOML text: what build.rs checks, and what the test compares
+    /// `builtin()` with.
+    pub fn from_toml(catalog: &str, steplib: &str) -> Result<Catalog, CatalogError> {
+        Catalog::from_sources(Sources::from_toml(catalog, steplib)?)
+    }
+
+    /// The JSON build.rs writes: the TOML's data, checked by building the whole catalog from it.
+    pub fn compile_sources(catalog: &str, steplib: &str) -> Result<String, CatalogError> {
+        let sources = Sources::from_toml(catalog, steplib)?;
+        let json =
+            serde_json::to_string(&sources).map_err(|e| CatalogError::Builtin(e.to_string()))?;
+        // What the binary will do with it, so `builtin()` cannot fail at run time.
+        let again: Sources =
+            serde_json::from_str(&json).map_err(|e| CatalogError::Builtin(e.to_string()))?;
+        Catalog::from_sources(again)?;
+        Ok(json)
+    }
+
+    fn from_sources(sources: Sources) -> Result<Catalog, CatalogError> {
+        let file = sources.catalog;
+        let histories = steplib::fold(sources.steplib).map_err(CatalogError::Builtin)?;
         let mut steps = Vec::new();
         let mut versions = Vec::new();
         for base in file.steps {
@@ -512,19 +555,26 @@ impl Catalog {
     }
 
     /// The built-in catalog with user steps added or replacing same-id ones.
-    pub fn with_overrides(mut self, extra: &[StepDef]) -> Result<Catalog, CatalogError> {
+    pub fn with_overrides(self, extra: &[StepDef]) -> Result<Catalog, CatalogError> {
         for step in extra {
             step_consistency(step).map_err(|message| CatalogError::Step {
                 step: step.id.clone(),
                 message,
             })?;
+        }
+        Ok(self.with_checked_overrides(extra))
+    }
+
+    /// `with_overrides` for steps already through `step_consistency`.
+    pub fn with_checked_overrides(mut self, extra: &[StepDef]) -> Catalog {
+        for step in extra {
             self.versions.retain(|v| v.id != step.id);
             match self.steps.iter_mut().find(|s| s.id == step.id) {
                 Some(existing) => *existing = step.clone(),
                 None => self.steps.push(step.clone()),
             }
         }
-        Ok(self)
+        self
     }
 
     pub fn step(&self, id: &str) -> Option<&StepDef> {
@@ -689,6 +739,22 @@ mod tests {
                 "xcode-build-for-test",
                 "manage-ios-code-signing",
             ]
+        );
+    }
+
+    #[test]
+    fn the_compiled_catalog_is_the_toml_catalog() {
+        // build.rs's JSON against the TOML it came from, field by field (Debug shows them all).
+        let compiled = Catalog::builtin().unwrap();
+        let from_toml = Catalog::from_toml(BUILTIN_CATALOG, steplib::BUILTIN_STEPLIB).unwrap();
+        assert_eq!(format!("{compiled:#?}"), format!("{from_toml:#?}"));
+        assert!(
+            compiled
+                .versions
+                .iter()
+                .map(|v| v.variants.len())
+                .sum::<usize>()
+                > 9
         );
     }
 

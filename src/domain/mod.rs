@@ -2,6 +2,7 @@
 
 pub mod bitrise_keys;
 pub mod catalog;
+mod catalog_data;
 pub mod check;
 pub mod doctor;
 pub mod fields;

@@ -2,7 +2,7 @@
 //! examples/gen_steplib.rs): what each version of a step declares, folded from per-range diffs.
 
 use indexmap::IndexMap;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::version::Version;
 
@@ -25,7 +25,7 @@ pub fn catalog_order() -> [&'static str; 9] {
 }
 
 /// One input of a step.yml: its default (as the step receives it), `is_required`, `value_options`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct InputSpec {
     #[serde(default)]
@@ -58,7 +58,7 @@ impl StepHistory {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct FileRange {
     from: String,
@@ -70,7 +70,7 @@ struct FileRange {
     set: IndexMap<String, InputSpec>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct FileStep {
     id: String,
@@ -80,9 +80,10 @@ struct FileStep {
     ranges: Vec<FileRange>,
 }
 
-#[derive(Deserialize)]
+/// steplib.toml as written (each range as changes to the one before).
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct File {
+pub(crate) struct File {
     steps: Vec<FileStep>,
 }
 
@@ -92,7 +93,11 @@ fn version(text: &str) -> Result<Version, String> {
 
 /// Parses steplib.toml and folds each range's changes onto the previous range.
 pub fn parse(text: &str) -> Result<Vec<StepHistory>, String> {
-    let file: File = toml::from_str(text).map_err(|e| e.to_string())?;
+    fold(toml::from_str(text).map_err(|e| e.to_string())?)
+}
+
+/// Folds each range's changes onto the previous range.
+pub(crate) fn fold(file: File) -> Result<Vec<StepHistory>, String> {
     let mut out = Vec::new();
     for step in file.steps {
         let mut ranges: Vec<InputRange> = Vec::new();

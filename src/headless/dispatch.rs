@@ -1,18 +1,57 @@
 //! Runs one subcommand.
 
+use anyhow::Context;
+
 use super::{CmdResult, Failure, config_path, load};
 use crate::cli::{AddCommand, Cli, Command, ExportCommand, JwtCommand};
 use crate::secrets::LazyKeyring;
 
-pub fn run(cli: &Cli) -> CmdResult {
+/// The headless face's top level: the command's exit code, or its `Failure` (exit code and
+/// message) inside an error that says what was being done.
+pub fn run(cli: &Cli) -> anyhow::Result<u8> {
+    let Some(command) = &cli.command else {
+        return Err(super::Failure::new(2, "no subcommand").into());
+    };
+    run_command(cli, command)
+        .map_err(anyhow::Error::from)
+        .with_context(|| doing(command))
+}
+
+/// What a command was doing when it failed, for the line under the error.
+fn doing(command: &Command) -> String {
+    match command {
+        Command::Check(_) => "checking the workspace (apple-conn check)".into(),
+        Command::Preview(_) => "previewing every step's auth (apple-conn preview)".into(),
+        Command::Init(_) => "creating a workspace (apple-conn init)".into(),
+        Command::Add(AddCommand::ApiKey(a)) => format!("adding API key `{}`", a.name),
+        Command::Add(AddCommand::AppleId(a)) => format!("adding Apple ID {}", a.apple_id),
+        Command::Test(_) => "testing a connection (apple-conn test)".into(),
+        Command::Reauth(_) => "signing in again (apple-conn reauth)".into(),
+        Command::Session(_) => "handling an Apple ID session (apple-conn session)".into(),
+        Command::Remove(_) => "removing from the workspace (apple-conn remove)".into(),
+        Command::Assign(_) => "assigning a connection (apple-conn assign)".into(),
+        Command::Token(a) => format!("minting a token for `{}` (apple-conn token)", a.name),
+        Command::Jwt(_) => "inspecting a token (apple-conn jwt inspect)".into(),
+        Command::Bitrise(_) => "working with Bitrise (apple-conn bitrise)".into(),
+        Command::Export(_) => "exporting a connection (apple-conn export)".into(),
+        Command::Secrets(_) => "handling the workspace's secrets (apple-conn secrets)".into(),
+        Command::Doctor(_) => "looking at every connection (apple-conn doctor)".into(),
+        Command::Env(_) => "listing a step's env vars (apple-conn env)".into(),
+        Command::Add(AddCommand::App(a)) => format!("adding app `{}`", a.slug),
+        Command::List(_) => "listing the workspace (apple-conn list)".into(),
+        Command::Completions { .. } => "printing shell completions".into(),
+        Command::Man => "printing the manual".into(),
+        Command::Trust(_) => "trusting the workspace's settings (apple-conn trust)".into(),
+        Command::Untrust => "forgetting the trust in the workspace (apple-conn untrust)".into(),
+    }
+}
+
+fn run_command(cli: &Cli, command: &Command) -> CmdResult {
     let keyring = match config_path(&cli.config) {
         Ok(path) => LazyKeyring::for_workspace(&path),
         Err(_) => LazyKeyring::new(),
     };
     crate::secrets::vault::set_flag_address(cli.vault_addr.as_deref());
-    let Some(command) = &cli.command else {
-        return Err(super::Failure::new(2, "no subcommand"));
-    };
     if cli.demo {
         return demo(command);
     }

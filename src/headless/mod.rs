@@ -57,6 +57,15 @@ impl Failure {
     }
 }
 
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// A Failure travels inside `anyhow::Error` to `main`, which finds it again for the exit code.
+impl std::error::Error for Failure {}
+
 pub type CmdResult = Result<u8, Failure>;
 
 /// `--config`, else the default location.

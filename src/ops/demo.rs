@@ -28,7 +28,8 @@ pub fn demo_workspace_seeded(seed: Option<u8>) -> Result<(Loaded, MemoryStore), 
         let secret = match seed {
             Some(n) => p256::SecretKey::from_slice(&[n.wrapping_add(i as u8).max(1); 32])
                 .map_err(|e| e.to_string())?,
-            None => p256::SecretKey::random(&mut p256::elliptic_curve::rand_core::OsRng),
+            None => <p256::SecretKey as p256::elliptic_curve::Generate>::try_generate()
+                .map_err(|e| format!("the system's random source failed: {e}"))?,
         };
         let pem = SecretValue::new(
             secret

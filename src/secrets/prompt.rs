@@ -1,56 +1,45 @@
-//! Reading a secret typed at a terminal: echo off, ends at Enter, terminal restored after.
+//! Reading a secret typed at a terminal, on every OS, through rpassword: echo off (termios on
+//! Unix and macOS, the console mode on Windows), terminal restored after, Ctrl-C still interrupts.
 
-use std::io::{BufRead, Read};
+use std::io::{Error, ErrorKind};
 
-/// Restores the terminal's modes when dropped, also on an early return.
-#[cfg(unix)]
-struct EchoOff {
-    fd: i32,
-    saved: libc::termios,
-}
-
-#[cfg(unix)]
-impl EchoOff {
-    fn new(fd: i32) -> std::io::Result<EchoOff> {
-        // SAFETY: termios is plain data; tcgetattr fills it or fails.
-        let mut saved: libc::termios = unsafe { std::mem::zeroed() };
-        if unsafe { libc::tcgetattr(fd, &mut saved) } != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        let mut quiet = saved;
-        // No echo of what is typed, but still the newline, so the next output starts on a new line.
-        quiet.c_lflag &= !libc::ECHO;
-        quiet.c_lflag |= libc::ECHONL | libc::ICANON;
-        if unsafe { libc::tcsetattr(fd, libc::TCSAFLUSH, &quiet) } != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        Ok(EchoOff { fd, saved })
-    }
-}
-
-#[cfg(unix)]
-impl Drop for EchoOff {
-    fn drop(&mut self) {
-        // SAFETY: restores the modes read in `new` on the same descriptor.
-        unsafe {
-            libc::tcsetattr(self.fd, libc::TCSAFLUSH, &self.saved);
-        }
-    }
-}
-
-/// Prompts on stderr and reads from the terminal on stdin without echoing it: one line (ends at
-/// Enter) for a password, or up to Ctrl-D for a multi-line paste (a .p8, a session).
+/// Prompts on the terminal and reads from it without echoing: one line (ends at Enter) for a
+/// password, or lines up to Ctrl-D on an empty line for a multi-line paste (a .p8, a session).
+/// rpassword turns echo off only after the prompt is written (the prompt goes to the terminal
+/// itself, /dev/tty or CONOUT$, so a redirected stderr does not hide it).
 pub fn read_hidden(prompt: &str, cap: u64, one_line: bool) -> std::io::Result<String> {
-    // Echo goes off before the prompt shows, so nothing typed after the prompt is ever echoed.
-    #[cfg(unix)]
-    let _quiet = EchoOff::new(0)?;
-    eprint!("{prompt}");
-    let mut text = String::new();
-    let mut input = std::io::stdin().lock().take(cap);
+    let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+    let too_long = || Error::new(ErrorKind::InvalidData, format!("over {cap} bytes"));
     if one_line {
-        input.read_line(&mut text)?;
-    } else {
-        input.read_to_string(&mut text)?;
+        let line = rpassword::prompt_password(prompt)?;
+        return if line.len() > cap {
+            Err(too_long())
+        } else {
+            Ok(line)
+        };
+    }
+    let mut text = String::new();
+    let mut first = true;
+    loop {
+        // Each line is one rpassword read; a paste arrives whole while the first read holds echo
+        // off, so the terminal never shows it (tests/hostile_terminal.rs pastes a key through a pty).
+        let line = if std::mem::take(&mut first) {
+            rpassword::prompt_password(prompt)
+        } else {
+            rpassword::read_password()
+        };
+        match line {
+            Ok(line) => {
+                text.push_str(&line);
+                text.push('\n');
+                if text.len() > cap {
+                    return Err(too_long());
+                }
+            }
+            // Ctrl-D on an empty line (rpassword's end of input), or the terminal closed.
+            Err(e) if e.kind() == ErrorKind::UnexpectedEof => break,
+            Err(e) => return Err(e),
+        }
     }
     Ok(text.trim_end_matches(['\n', '\r']).to_string())
 }

@@ -3,9 +3,10 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::domain::catalog::{Catalog, CatalogError};
+use crate::domain::catalog::CatalogError;
 use crate::domain::problem::{DocPath, PathSeg, Problem, Severity};
 use crate::domain::workspace::Workspace;
+pub use lazy_catalog::LazyCatalog;
 
 /// `$XDG_CONFIG_HOME/apple-conn/workspace.toml` (or the platform's equivalent).
 pub fn default_path() -> Option<PathBuf> {
@@ -19,7 +20,8 @@ pub struct Loaded {
     pub path: PathBuf,
     pub text: String,
     pub workspace: Workspace,
-    pub catalog: Catalog,
+    /// Built when first read (`&loaded.catalog` is a `&Catalog`): most commands never need it.
+    pub catalog: LazyCatalog,
 }
 
 #[derive(Debug)]
@@ -109,24 +111,13 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded, LoadError> {
             message: explain_toml_error(e.message()),
         }
     })?;
-    let catalog = builtin_catalog()
-        .and_then(|c| c.with_overrides(&workspace.steps))
-        .map_err(LoadError::Catalog)?;
+    let catalog = LazyCatalog::new(&workspace.steps).map_err(LoadError::Catalog)?;
     Ok(Loaded {
         path: path.to_path_buf(),
         text,
         workspace,
         catalog,
     })
-}
-
-/// The built-in catalog, built from its TOML once per process (~3 ms: every step version).
-fn builtin_catalog() -> Result<Catalog, crate::domain::catalog::CatalogError> {
-    static BUILTIN: std::sync::OnceLock<Result<Catalog, String>> = std::sync::OnceLock::new();
-    BUILTIN
-        .get_or_init(|| Catalog::builtin().map_err(|e| e.to_string()))
-        .clone()
-        .map_err(crate::domain::catalog::CatalogError::Builtin)
 }
 
 /// serde's messages say what is wrong; add what to write where they don't.
@@ -295,6 +286,7 @@ impl Located {
 pub mod edit;
 pub mod edit_bitrise;
 pub mod files;
+pub mod lazy_catalog;
 mod parallel;
 pub mod save;
 pub mod trust;

@@ -24,10 +24,13 @@ pub enum SaveError {
 }
 
 fn io_error(path: &Path, error: std::io::Error) -> SaveError {
+    // libc's names, not numbers: ELOOP alone differs (Linux 40, macOS 62), but none is guessed.
     let hint = match error.raw_os_error() {
-        Some(28) => ": the disk is full, free some space",
-        Some(13) | Some(1) => ": permission denied, check the folder's permissions",
-        Some(30) => ": the file system is read-only",
+        Some(libc::ENOSPC) => ": the disk is full, free some space",
+        Some(libc::EACCES) | Some(libc::EPERM) => {
+            ": permission denied, check the folder's permissions"
+        }
+        Some(libc::EROFS) => ": the file system is read-only",
         _ => "",
     };
     SaveError::Io {
@@ -144,7 +147,12 @@ fn lock_file(path: &Path) -> Result<File, SaveError> {
 }
 
 fn lock_error(lock: &Path, error: std::io::Error) -> SaveError {
-    if error.raw_os_error() == Some(40) {
+    // O_NOFOLLOW on a link fails with ELOOP on Linux and macOS (40 and 62), EMLINK on FreeBSD.
+    #[cfg(unix)]
+    let is_link = matches!(error.raw_os_error(), Some(libc::ELOOP) | Some(libc::EMLINK));
+    #[cfg(not(unix))]
+    let is_link = false;
+    if is_link {
         let error = std::io::Error::other(
             "the lock file is a symbolic link: apple-conn never follows one; remove it",
         );

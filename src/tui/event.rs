@@ -201,15 +201,30 @@ impl InputWatch {
     }
 
     /// Waits up to `timeout` for input; a hang-up, an error or a closed descriptor is `Lost`.
+    /// select, not poll: macOS's poll(2) "does not support devices" (a tty answers POLLNVAL).
+    /// A hang-up makes the tty readable with nothing to read (FIONREAD 0, or EIO on Linux).
     pub fn wait(&self, timeout: std::time::Duration) -> Input {
-        let mut fds = libc::pollfd {
-            fd: self.fd,
-            events: libc::POLLIN,
-            revents: 0,
+        // SAFETY: fd_set is plain data, zeroed then filled by FD_ZERO/FD_SET with one descriptor
+        // below FD_SETSIZE (0, or the /dev/tty opened at start-up).
+        let mut readable: libc::fd_set = unsafe { std::mem::zeroed() };
+        unsafe {
+            libc::FD_ZERO(&mut readable);
+            libc::FD_SET(self.fd, &mut readable);
+        }
+        let mut limit = libc::timeval {
+            tv_sec: timeout.as_secs().min(i32::MAX as u64) as libc::time_t,
+            tv_usec: timeout.subsec_micros() as libc::suseconds_t,
         };
-        let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
-        // SAFETY: one valid pollfd for the duration of the call.
-        let n = unsafe { libc::poll(&mut fds, 1, ms) };
+        // SAFETY: the set and the timeval live for the duration of the call.
+        let n = unsafe {
+            libc::select(
+                self.fd + 1,
+                &mut readable,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                &mut limit,
+            )
+        };
         if n < 0 {
             let e = std::io::Error::last_os_error();
             return if e.kind() == std::io::ErrorKind::Interrupted {
@@ -218,12 +233,15 @@ impl InputWatch {
                 Input::Lost
             };
         }
-        if fds.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+        if n == 0 {
+            return Input::Idle;
+        }
+        let mut waiting: libc::c_int = 0;
+        // SAFETY: FIONREAD writes one c_int.
+        if unsafe { libc::ioctl(self.fd, libc::FIONREAD, &mut waiting) } != 0 || waiting <= 0 {
             Input::Lost
-        } else if fds.revents & libc::POLLIN != 0 {
-            Input::Ready
         } else {
-            Input::Idle
+            Input::Ready
         }
     }
 }

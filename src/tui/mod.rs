@@ -89,24 +89,35 @@ impl Drop for TerminalGuard {
     }
 }
 
-pub fn run(opts: Options) -> Result<(), String> {
+/// The TUI's top level: each failure names what was being set up or run.
+pub fn run(opts: Options) -> anyhow::Result<()> {
+    use anyhow::Context;
     // Everything that can fail on bad input is loaded before the terminal changes mode; with no
     // workspace file yet (first run) the TUI asks for `you` and creates it.
     let first_run = !opts.demo && opts.loaded.is_none() && !opts.config.exists();
     let demo = if opts.demo {
-        Some(demo_workspace()?)
+        Some(
+            demo_workspace()
+                .map_err(anyhow::Error::msg)
+                .context("building the demo workspace")?,
+        )
     } else {
         None
     };
     let preloaded = match (opts.loaded, first_run, opts.demo) {
         (Some(l), _, _) => Some(l),
-        (None, false, false) => Some(store::load(&opts.config).map_err(|e| e.to_string())?),
+        (None, false, false) => Some(
+            store::load(&opts.config)
+                .map_err(|e| anyhow::anyhow!("{e}"))
+                .context("loading the workspace")?,
+        ),
         _ => None,
     };
     let term = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
         signal_hook::flag::register(sig, Arc::clone(&term))
-            .map_err(|e| format!("cannot watch signals: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("cannot watch signals: {e}"))
+            .context("watching SIGTERM and SIGHUP")?;
     }
     event::exit_after_signal(Arc::clone(&term), Duration::from_secs(1));
     let previous = std::panic::take_hook();
@@ -115,9 +126,11 @@ pub fn run(opts: Options) -> Result<(), String> {
         previous(info);
     }));
 
-    let _guard = TerminalGuard::enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
-    let mut terminal =
-        Terminal::new(CrosstermBackend::new(std::io::stdout())).map_err(|e| e.to_string())?;
+    let _guard = TerminalGuard::enter()
+        .map_err(|e| anyhow::anyhow!("cannot set up the terminal: {e}"))
+        .context("switching the terminal to the full-screen UI")?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))
+        .context("switching the terminal to the full-screen UI")?;
     let (loaded, keyring): (Loaded, Box<dyn SecretStore + Send + Sync>) = match (demo, preloaded) {
         (Some((l, m)), _) => (l, Box::new(m)),
         (None, Some(l)) => {
@@ -126,7 +139,8 @@ pub fn run(opts: Options) -> Result<(), String> {
         }
         (None, None) => {
             match first_run::ask(&mut terminal, &opts.config, &opts.theme, &term)
-                .map_err(|e| e.to_string())?
+                .map_err(|e| anyhow::anyhow!("{e}"))
+                .context("creating the workspace (first run)")?
             {
                 Some(l) => {
                     let keyring = crate::secrets::LazyKeyring::for_workspace(&l.path);
@@ -156,7 +170,7 @@ pub fn run(opts: Options) -> Result<(), String> {
         // a dead stderr; the guard below still restores a terminal that is alive.
         std::mem::forget(terminal);
     }
-    result.map_err(|e| e.to_string())
+    result.context("running the terminal UI")
 }
 
 fn event_loop(
