@@ -6,8 +6,8 @@
 # and `--demo preview` (which read the catalog) for the catalog's share.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-cargo build --release --quiet --example gen_workspace
+[ -n "${NO_BUILD:-}" ] || cargo build --release --quiet
+[ -n "${NO_BUILD:-}" ] || cargo build --release --quiet --example gen_workspace
 bin=./target/release/apple-conn
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
@@ -19,13 +19,13 @@ version = 1
 you = "bench@example.com"
 
 [[api_keys]]
-name = "CI key"
+name = "bench"
 key_id = "ABCDE12345"
 issuer_id = "57246542-96fe-1a63-e053-0824d011072a"
 private_key = { path = "AuthKey_ABCDE12345.p8" }
 TOML
 ./target/release/examples/gen_workspace 1000 > "$dir/large.toml"
-token="$bin -c $dir/workspace.toml token 'CI key' --now 2026-11-24T12:00:00Z"
+token="$bin -c $dir/workspace.toml token bench --now 2026-11-24T12:00:00Z"
 floor="$bin --version"
 $token >/dev/null || { echo "token failed"; $token; exit 1; }
 
