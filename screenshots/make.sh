@@ -5,7 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
-cargo build --release --quiet
+# BIN=path/to/apple-conn uses a binary already built (any profile draws the same screens).
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --quiet
+  BIN=./target/release/apple-conn
+fi
 S=apple-conn-shots
 # shot NAME [TEXT]: waits (up to 10 s) until the screen shows TEXT, so a name matches its picture.
 shot() {
@@ -21,7 +25,7 @@ shot() {
   "$PY" screenshots/ansi_to_png.py "/tmp/$1.ansi" "screenshots/$1.png"
 }
 tmux kill-session -t "$S" 2>/dev/null || true
-tmux new-session -d -s "$S" -x 120 -y 40 "./target/release/apple-conn --demo; sleep 2"
+tmux new-session -d -s "$S" -x 120 -y 40 "$BIN --demo; sleep 2"
 sleep 1
 shot main
 tmux send-keys -t "$S" a; sleep 0.2
