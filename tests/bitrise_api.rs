@@ -902,7 +902,7 @@ fn login_keeps_a_copy_in_the_real_secret_service_under_the_scoped_name() {
     write(&ws, "version = 1\nyou = \"me@example.com\"\n");
     let script = format!(
         r#"set -e
-printf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+printf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null; for _ in $(seq 50); do dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true && break; sleep 0.1; done
 B='{bin}'; W='{ws}'
 "$B" -c "$W" bitrise login --token-from env:MY_PAT --api-url '{url}'
 unset MY_PAT

@@ -613,7 +613,7 @@ fn fastlane_json_round_trips_through_export_and_add() {
     let pem = std::fs::read_to_string(&p8).unwrap();
     let script = format!(
         r#"set -e
-printf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+printf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null; for _ in $(seq 50); do dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true && break; sleep 0.1; done
 B='{bin}'; W='{ws}'; D='{dir}'
 "$B" -c "$W" add api-key --name "CI key" --key-id ABCDE12345 --issuer-id {ISSUER} --enterprise --p8 '{p8}' --store reference
 "$B" -c "$W" export fastlane "CI key" -o "$D/key.json"

@@ -504,7 +504,7 @@ fn the_real_secret_service_stores_what_secret_tool_reads() {
     let p8 = openssl_p256(dir.path(), "AuthKey_ABCDE12345.p8");
     let script = format!(
         r#"set -e
-printf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+printf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null; for _ in $(seq 50); do dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true && break; sleep 0.1; done
 B='{bin}'; W='{ws}'
 "$B" -c "$W" add api-key --name "CI key" --key-id ABCDE12345 --issuer-id {ISSUER} --p8 '{p8}'
 ID=$(sed -n 's/^workspace_id = "\(.*\)"$/\1/p' "$W")

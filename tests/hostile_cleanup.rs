@@ -81,7 +81,7 @@ fn reauth_moving_the_session_to_a_file_leaves_no_keyring_entry() {
     let session = dir.path().join("session.json");
     let script = format!(
         r#"set -e
-printf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+printf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null; for _ in $(seq 50); do dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true && break; sleep 0.1; done
 B='{bin}'; W='{ws}'
 "$B" -c "$W" add apple-id --apple-id trusted@example.com --password-from env:TEST_PW --store reference --apple-auth-url '{url}' --code-from env:TEST_CODE
 ID=$(sed -n 's/^workspace_id = "\(.*\)"$/\1/p' "$W")

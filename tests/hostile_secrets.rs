@@ -20,7 +20,7 @@ fn secret_service() -> bool {
 /// Runs `script` in its own D-Bus session with an unlocked gnome-keyring; (ok, stdout, stderr).
 fn in_keyring(dir: &Path, script: &str) -> (bool, String, String) {
     let script = format!(
-        "set -e\nprintf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null\nB='{}'\n{script}",
+        "set -e\nprintf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null; for _ in $(seq 50); do dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true && break; sleep 0.1; done\nB='{}'\n{script}",
         bin_path().display()
     );
     let out = Command::new("dbus-run-session")

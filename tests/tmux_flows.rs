@@ -87,7 +87,7 @@ fn open_with_keyring(s: &Setup, name: &str, extra: &str, after: &str) -> Option<
     }
     let bin = bin_path();
     let cmd = format!(
-        "cd {dir} && HOME={dir} XDG_DATA_HOME={dir}/data dbus-run-session -- bash -c 'printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; {bin} -c {ws} --no-color {extra}; {after}; touch {done}'",
+        "cd {dir} && HOME={dir} XDG_DATA_HOME={dir}/data dbus-run-session -- bash -c 'printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; for _ in $(seq 50); do dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true && break; sleep 0.1; done; {bin} -c {ws} --no-color {extra}; {after}; touch {done}'",
         dir = s.dir.display(),
         bin = bin.display(),
         ws = s.ws.display(),

@@ -719,7 +719,7 @@ fn secrets_move_between_the_keyring_and_the_vault_verifies_before_deleting() {
     let key = openssl_p256(h.home.path(), "AuthKey_ABCDE12345.p8");
     let script = format!(
         r#"set -e
-printf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+printf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null; for _ in $(seq 50); do dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true && break; sleep 0.1; done
 B='{bin}'; W='{ws}'
 "$B" -c "$W" add api-key --name ci --key-id {KEY_ID} --issuer-id {ISSUER} --p8 '{p8}' --store keyring
 "$B" -c "$W" secrets move --to vault
@@ -990,7 +990,7 @@ fn a_failed_move_on_host_b_leaves_host_a_entry_readable() {
         let z = openssl_p256(b.home.path(), "AuthKey_ZZZZZ12345.p8");
         let script = format!(
             r#"set -e
-printf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+printf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null; for _ in $(seq 50); do dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true && break; sleep 0.1; done
 B='{bin}'; W='{ws}'
 "$B" -c "$W" add api-key --name ci --key-id {KEY_ID} --issuer-id {ISSUER} --p8 '{kb}' --store keyring
 "$B" -c "$W" add api-key --name z --key-id ZZZZZ12345 --issuer-id {ISSUER} --p8 '{z}' --store keyring

@@ -4,7 +4,6 @@
 use crate::domain::secret_ref::{SecretRef, VaultRef};
 use crate::secrets::{EntryName, SecretError, SecretStore, vault};
 use crate::store::Loaded;
-use crate::store::edit::ConnectionKind;
 
 /// One entry nothing in the workspace points to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,25 +22,7 @@ pub struct Found {
 
 /// Every secret name the workspace refers to in `place` (the keyring or its vault).
 fn referenced(loaded: &Loaded, place: &SecretRef) -> Vec<EntryName> {
-    let ws = &loaded.workspace;
-    let ids = ws
-        .api_keys
-        .iter()
-        .map(|k| (ConnectionKind::ApiKey, k.name.clone()))
-        .chain(
-            ws.apple_ids
-                .iter()
-                .map(|a| (ConnectionKind::AppleId, a.apple_id.clone())),
-        );
-    let mut names = Vec::new();
-    for (kind, id) in ids {
-        for (r, name) in crate::secrets::connection_secrets(ws, kind, &id).unwrap_or_default() {
-            if &r == place {
-                names.push(name);
-            }
-        }
-    }
-    names
+    crate::secrets::names_kept_in(&loaded.workspace, place)
 }
 
 /// Lists the entries no connection refers to.

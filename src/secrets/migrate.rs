@@ -5,7 +5,6 @@
 use super::{EntryName, KeyringStore, SecretError, SecretStore, SecretValue};
 use crate::domain::secret_ref::SecretRef;
 use crate::domain::workspace::Workspace;
-use crate::store::edit::ConnectionKind;
 
 /// Copies made before the save: deleted again if the save fails, the old names deleted after.
 pub struct Copies {
@@ -15,24 +14,7 @@ pub struct Copies {
 
 /// The keyring entries `ws` lists (its secrets kept in the keyring).
 fn listed(ws: &Workspace) -> Vec<EntryName> {
-    let mut names = Vec::new();
-    let all = ws
-        .api_keys
-        .iter()
-        .map(|k| (ConnectionKind::ApiKey, k.name.clone()))
-        .chain(
-            ws.apple_ids
-                .iter()
-                .map(|a| (ConnectionKind::AppleId, a.apple_id.clone())),
-        );
-    for (kind, id) in all {
-        for (r, name) in super::connection_secrets(ws, kind, &id).unwrap_or_default() {
-            if r == SecretRef::Keyring {
-                names.push(name);
-            }
-        }
-    }
-    names
+    super::names_kept_in(ws, &SecretRef::Keyring)
 }
 
 /// Before the save that writes `id` into `path` for the first time: copies each unscoped entry

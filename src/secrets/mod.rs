@@ -333,6 +333,32 @@ pub fn describe_place(r: &SecretRef, keyring: &dyn SecretStore, workspace_file: 
     }
 }
 
+/// Every secret name the workspace's connections keep in `place` (the keyring, or its vault).
+pub fn names_kept_in(
+    ws: &crate::domain::workspace::Workspace,
+    place: &SecretRef,
+) -> Vec<EntryName> {
+    use crate::store::edit::ConnectionKind;
+    let ids = ws
+        .api_keys
+        .iter()
+        .map(|k| (ConnectionKind::ApiKey, k.name.clone()))
+        .chain(
+            ws.apple_ids
+                .iter()
+                .map(|a| (ConnectionKind::AppleId, a.apple_id.clone())),
+        );
+    let mut names = Vec::new();
+    for (kind, id) in ids {
+        for (r, name) in connection_secrets(ws, kind, &id).unwrap_or_default() {
+            if &r == place {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
 /// Every secret a connection owns, with where it lives: what `remove` deletes (CLI and TUI).
 pub fn connection_secrets(
     ws: &crate::domain::workspace::Workspace,
