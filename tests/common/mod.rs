@@ -1,6 +1,7 @@
 //! Shared test helpers: the real binary, throwaway keys made by openssl, optional real parts.
 #![allow(dead_code)]
 
+pub mod keyring;
 pub mod tmux;
 
 use std::path::{Path, PathBuf};
