@@ -671,6 +671,9 @@ pub struct PreviewArgs {
     /// One line per step however long (the table fits 80 columns by default)
     #[arg(long)]
     pub wide: bool,
+    /// Every bitrise.yml step on its own row (steps without Apple auth are folded by default)
+    #[arg(long)]
+    pub all: bool,
     #[command(flatten)]
     pub include: IncludeArgs,
 }

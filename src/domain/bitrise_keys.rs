@@ -14,7 +14,7 @@ pub struct RemoteKey {
     pub enterprise: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyStatus {
     Both,
@@ -35,7 +35,7 @@ impl KeyStatus {
 }
 
 /// One row of the `bitrise keys` JSON contract.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct KeyRow {
     pub key_id: String,
     pub issuer_id: Option<String>,

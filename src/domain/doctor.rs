@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde::Serialize;
 
 use super::resolution::{Level, Outcome, Resolution};
+use super::schema_version::SchemaVersion;
 use super::workspace::{ApiKey, AppleId, SessionState, Workspace, human_span};
 
 /// Default of `--warn-days`: a session this close to its end is a warning.
@@ -14,7 +15,7 @@ pub const DEFAULT_WARN_DAYS: i64 = 7;
 
 /// Ordered from best to worst. UNKNOWN ranks above WARNING (a look that failed may hide a
 /// breakage) and below CRITICAL (a breakage that was seen).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Ok,
@@ -45,7 +46,7 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ConnKind {
     ApiKey,
@@ -128,7 +129,7 @@ pub struct DoctorInput<'a> {
     pub apps: &'a [AppSteps],
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ConnFinding {
     pub kind: ConnKind,
     pub name: String,
@@ -140,15 +141,15 @@ pub struct ConnFinding {
     pub detail: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StepFinding {
     pub index: usize,
     pub step: String,
-    pub outcome: &'static str,
+    pub outcome: Outcome,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AppFinding {
     pub slug: String,
     pub status: Status,
@@ -160,8 +161,9 @@ pub struct AppFinding {
 }
 
 /// The whole report: the `--format json` contract, field for field.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Report {
+    pub schema_version: SchemaVersion,
     pub now: String,
     pub status: Status,
     pub connections: Vec<ConnFinding>,
@@ -172,7 +174,7 @@ pub struct Report {
 }
 
 /// What Bitrise said about the uploaded API keys (or why it could not be asked: UNKNOWN).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct BitriseFinding {
     pub status: Status,
     pub keys: Vec<super::bitrise_keys::KeyRow>,
@@ -254,6 +256,7 @@ pub fn diagnose(input: &DoctorInput) -> Report {
         .max()
         .unwrap_or(Status::Ok);
     Report {
+        schema_version: SchemaVersion,
         now: rfc3339(input.now),
         status,
         connections,
@@ -510,12 +513,12 @@ fn rate_app(app: &AppSteps, quiet: &HashSet<String>) -> AppFinding {
                 StepFinding {
                     index,
                     step: step.clone(),
-                    outcome: r.outcome.as_str(),
+                    outcome: r.outcome,
                     reason,
                 }
             })
             .collect();
-    let status = if findings.iter().any(|f| f.outcome == "fail") {
+    let status = if findings.iter().any(|f| f.outcome == Outcome::Fail) {
         Status::Critical
     } else if findings.is_empty() {
         Status::Ok
@@ -600,7 +603,7 @@ impl Report {
                 });
             }
             for s in &a.steps {
-                let status = if s.outcome == "fail" {
+                let status = if s.outcome == Outcome::Fail {
                     Status::Critical
                 } else {
                     Status::Warning
@@ -616,7 +619,7 @@ impl Report {
                         a.slug,
                         s.index,
                         s.step,
-                        if s.outcome == "fail" {
+                        if s.outcome == Outcome::Fail {
                             "fails"
                         } else {
                             "warns"

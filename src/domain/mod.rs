@@ -11,6 +11,7 @@ pub mod problem;
 pub mod resolution;
 pub mod resolve;
 pub mod rules;
+pub mod schema_version;
 pub mod secret_inputs;
 pub mod secret_ref;
 pub mod steplib;

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::catalog::SourceKind;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Hash, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Environment {
     /// On bitrise.io: the connection is fetched.
@@ -44,7 +44,7 @@ impl Environment {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord, Hash, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Ok,
@@ -64,7 +64,7 @@ impl Outcome {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthKind {
     ApiKey,
@@ -80,7 +80,7 @@ impl AuthKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
     Connection,
@@ -194,6 +194,9 @@ pub struct Resolution {
     pub log: Vec<LogLine>,
     /// apple-conn's own findings.
     pub notes: Vec<Note>,
+    /// Why the build would not run this step at all (`run_if …` and the values that decided
+    /// it): the preview prints `skipped: <this>` under the step.
+    pub skipped_because: Option<String>,
 }
 
 impl Resolution {

@@ -146,6 +146,7 @@ impl<'a> Walk<'a> {
                 walk: Vec::new(),
                 log: Vec::new(),
                 notes: Vec::new(),
+                skipped_because: None,
             },
             pending_fail: None,
         }

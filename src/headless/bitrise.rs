@@ -6,13 +6,13 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::preview::{StepJson, step_json};
 use super::{CmdResult, Failure, rfc3339};
 use crate::bitrise::expand::{self, Expanded};
 use crate::bitrise::include;
 use crate::bitrise::load::{BitriseYml, Pipeline};
 use crate::bitrise::run::{self, Target};
-use crate::cli::{IncludeArgs, TableJson};
+use crate::cli::{IncludeArgs, PreviewArgs, TableJson};
+use crate::domain::schema_version::SchemaVersion;
 use crate::domain::resolution::{Environment, Resolution};
 use crate::domain::workspace::App;
 use crate::store::Loaded;
@@ -56,22 +56,33 @@ pub fn load_file(path: &Path, opts: &include::Options) -> Result<BitriseYml, Fai
     Ok(yml)
 }
 
-#[derive(Serialize)]
-struct StepRow<'a> {
-    workflow: &'a str,
+/// `bitrise workflows --format json`: every workflow and pipeline, expanded as the CLI runs them.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct WorkflowsJson<'a> {
+    pub schema_version: SchemaVersion,
+    /// The bitrise.yml as given.
+    pub file: String,
+    pub workflows: indexmap::IndexMap<String, Vec<StepRow<'a>>>,
+    pub pipelines: indexmap::IndexMap<String, Vec<StepRow<'a>>>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct StepRow<'a> {
+    pub workflow: &'a str,
+    /// The step reference as written.
     #[serde(rename = "ref")]
-    reference: &'a str,
-    step_id: Option<&'a str>,
-    line: usize,
-    /// Where the step is written (`ci/shared.yml:14`): an included file for a modular config.
-    source: String,
-    inputs: &'a indexmap::IndexMap<String, String>,
+    pub reference: &'a str,
+    pub step_id: Option<&'a str>,
+    /// The file the step is written in (an included file for a modular config).
+    pub file: &'a str,
+    pub line: usize,
+    pub inputs: &'a indexmap::IndexMap<String, String>,
 }
 
 pub fn workflows(path: &Path, format: TableJson, include: &IncludeArgs) -> CmdResult {
     let yml = load_file(path, &include_options(Default::default(), include)?)?;
-    let mut json_wfs = serde_json::Map::new();
-    let mut json_pipes = serde_json::Map::new();
+    let mut wfs = Vec::new();
+    let mut pipes = Vec::new();
     let mut out = String::new();
     for id in yml.workflows.keys() {
         let steps =
@@ -83,10 +94,7 @@ pub fn workflows(path: &Path, format: TableJson, include: &IncludeArgs) -> CmdRe
         };
         let _ = writeln!(out, "workflow {id}{utility}: {} step(s)", steps.len());
         table(&mut out, &steps, &yml.file);
-        json_wfs.insert(
-            id.clone(),
-            serde_json::to_value(rows(&steps)).unwrap_or_default(),
-        );
+        wfs.push((id.clone(), steps));
     }
     for (id, (p, ..)) in &yml.pipelines {
         let steps =
@@ -97,18 +105,19 @@ pub fn workflows(path: &Path, format: TableJson, include: &IncludeArgs) -> CmdRe
         };
         let _ = writeln!(out, "pipeline {id} ({kind}): {} step(s)", steps.len());
         table(&mut out, &steps, &yml.file);
-        json_pipes.insert(
-            id.clone(),
-            serde_json::to_value(rows(&steps)).unwrap_or_default(),
-        );
+        pipes.push((id.clone(), steps));
     }
     match format {
         TableJson::Json => {
-            // raw: JSON
-            super::raw_out(&format!(
-                "{}\n",
-                serde_json::json!({"file": path.display().to_string(), "workflows": json_wfs, "pipelines": json_pipes})
-            ))
+            let doc = WorkflowsJson {
+                schema_version: SchemaVersion,
+                file: path.display().to_string(),
+                workflows: wfs.iter().map(|(id, s)| (id.clone(), rows(s))).collect(),
+                pipelines: pipes.iter().map(|(id, s)| (id.clone(), rows(s))).collect(),
+            };
+            let text = serde_json::to_string(&doc)
+                .map_err(|e| Failure::new(2, format!("cannot encode the workflows: {e}")))?;
+            super::raw_out(&format!("{text}\n")); // raw: JSON
         }
         TableJson::Table => print!("{}", crate::terminal_text::clean(&out)),
     }
@@ -122,8 +131,8 @@ fn rows(steps: &[Expanded]) -> Vec<StepRow<'_>> {
             workflow: &s.workflow,
             reference: &s.reference,
             step_id: s.step.step_id(),
+            file: &s.file,
             line: s.line,
-            source: s.source(),
             inputs: &s.inputs,
         })
         .collect()
@@ -139,18 +148,6 @@ fn table(out: &mut String, steps: &[Expanded], top: &str) {
             source_label(s, top)
         );
     }
-}
-
-#[derive(Serialize)]
-pub struct BitriseStepJson {
-    #[serde(flatten)]
-    pub base: StepJson,
-    pub workflow: String,
-    #[serde(rename = "ref")]
-    pub reference: String,
-    pub line: usize,
-    /// Where the step is written (`ci/shared.yml:14`): an included file for a modular config.
-    pub source: String,
 }
 
 /// `line 37` in the top-level file, `ci/shared.yml:14` in an included one.
@@ -197,18 +194,14 @@ fn resolve(
         .collect())
 }
 
-#[allow(clippy::too_many_arguments)] // the preview flags, passed through as they are
+/// `preview --bitrise-yml FILE --workflow ID|--pipeline ID`: one run of the file for one app.
 pub fn preview(
     loaded: &Loaded,
     app: &App,
     file: &Path,
-    workflow: Option<&str>,
-    pipeline: Option<&str>,
     env: Environment,
     now: DateTime<Utc>,
-    format: TableJson,
-    include: &IncludeArgs,
-    wide: bool,
+    args: &PreviewArgs,
 ) -> CmdResult {
     let base = match &app.bitrise_yml {
         Some(b) => include::Options {
@@ -217,23 +210,31 @@ pub fn preview(
         },
         None => Default::default(),
     };
-    let yml = load_file(file, &include_options(base, include)?)?;
-    let resolved = resolve_file(loaded, app, &yml, workflow, pipeline, env, now)?;
-    match format {
+    let yml = load_file(file, &include_options(base, &args.include)?)?;
+    let resolved = resolve_file(
+        loaded,
+        app,
+        &yml,
+        args.workflow.as_deref(),
+        args.pipeline.as_deref(),
+        env,
+        now,
+    )?;
+    match args.format {
         TableJson::Json => {
-            let steps: Vec<BitriseStepJson> = resolved
-                .iter()
-                .enumerate()
-                .map(|(i, (e, id, r))| BitriseStepJson {
-                    base: step_json(i, id, r),
-                    workflow: e.workflow.clone(),
-                    reference: e.reference.clone(),
-                    line: e.line,
-                    source: e.source(),
-                })
-                .collect();
-            let doc = serde_json::json!({"now": rfc3339(now), "environment": env.as_str(), "apps": [{"slug": app.slug, "steps": steps}]});
-            super::raw_out(&format!("{doc}\n")); // raw: JSON
+            let doc = super::preview_json::PreviewJson {
+                schema_version: SchemaVersion,
+                now: rfc3339(now),
+                environment: env,
+                apps: vec![super::preview_json::AppJson {
+                    slug: app.slug.clone(),
+                    steps: super::preview::file_steps_json(&resolved),
+                    error: None,
+                }],
+            };
+            let text = serde_json::to_string(&doc)
+                .map_err(|e| Failure::new(2, format!("cannot encode the preview: {e}")))?;
+            super::raw_out(&format!("{text}\n")); // raw: JSON
         }
         TableJson::Table => {
             let mut out = format!(
@@ -243,29 +244,13 @@ pub fn preview(
                 app.slug,
                 file.display()
             );
-            let mut current = String::new();
-            let rows: Vec<super::preview::Row> = resolved
-                .iter()
-                .enumerate()
-                .map(|(i, (e, id, r))| {
-                    let heading = (e.workflow != current).then(|| {
-                        current = e.workflow.clone();
-                        format!("workflow {current}")
-                    });
-                    let mut cells = super::preview::table_row(i, id, r);
-                    if id != &e.reference {
-                        cells[1] = format!("{id} ({})", e.reference);
-                    }
-                    super::preview::Row {
-                        heading,
-                        cells,
-                        messages: std::iter::once(format!("at {}", source_label(e, &yml.file)))
-                            .chain(r.messages())
-                            .collect(),
-                    }
-                })
-                .collect();
-            super::preview::render_rows(&mut out, &rows, wide);
+            let rows =
+                super::preview_table::file_rows(&resolved, &yml.file, &loaded.catalog, args.all);
+            if rows.is_empty() {
+                out.push_str("  no steps in this run\n");
+            } else {
+                super::preview_table::render_rows(&mut out, &rows, args.wide);
+            }
             print!("{}", crate::terminal_text::clean(&out));
         }
     }

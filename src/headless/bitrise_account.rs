@@ -9,7 +9,11 @@ use super::{CmdResult, Failure};
 use crate::cli::{
     BitriseCommand, BitriseLoginArgs, BitrisePullArgs, KeyStorage, TableJson, TextJson,
 };
+use schemars::JsonSchema;
+use serde::Serialize;
+
 use crate::domain::bitrise_keys::KeyRow;
+use crate::domain::schema_version::SchemaVersion;
 use crate::ops::bitrise::{self as ops, BitriseError, PullOptions, PullReport, TokenStorage};
 use crate::secrets::SecretStore;
 use crate::terminal_text::clean_line;
@@ -88,7 +92,11 @@ fn pull(config: &Option<PathBuf>, keyring: &dyn SecretStore, args: &BitrisePullA
     match args.format {
         TextJson::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&report).unwrap_or_default()
+            serde_json::to_string_pretty(&PullJson {
+                schema_version: SchemaVersion,
+                report: &report,
+            })
+            .unwrap_or_default()
         ),
         TextJson::Text => print!("{}", crate::terminal_text::clean(&pull_text(&report))),
     }
@@ -144,24 +152,70 @@ fn pull_text(r: &PullReport) -> String {
     out
 }
 
+/// `bitrise apps --format json`.
+#[derive(Serialize, JsonSchema)]
+pub struct AppsJson {
+    pub schema_version: SchemaVersion,
+    pub apps: Vec<AppJson>,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct AppJson {
+    pub slug: String,
+    pub title: Option<String>,
+    pub project_type: Option<String>,
+    pub is_public: bool,
+    pub owner: OwnerJson,
+    pub repo_url: Option<String>,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct OwnerJson {
+    pub slug: String,
+    pub name: String,
+    pub account_type: String,
+}
+
+/// `bitrise keys --format json`: the keys on Bitrise held against the workspace's.
+#[derive(Serialize, JsonSchema)]
+pub struct KeysJson<'a> {
+    pub schema_version: SchemaVersion,
+    pub keys: &'a [KeyRow],
+}
+
+/// `bitrise pull --format json`.
+#[derive(Serialize, JsonSchema)]
+pub struct PullJson<'a> {
+    pub schema_version: SchemaVersion,
+    #[serde(flatten)]
+    pub report: &'a PullReport,
+}
+
 fn print_apps(apps: &[ops::BitriseApp], format: TableJson) {
     match format {
         TableJson::Json => {
-            let rows: Vec<serde_json::Value> = apps
-                .iter()
-                .map(|a| {
-                    let owner = a.owner.clone().unwrap_or_default();
-                    serde_json::json!({
-                        "slug": a.slug,
-                        "title": a.title,
-                        "project_type": a.project_type,
-                        "is_public": a.is_public,
-                        "owner": {"slug": owner.slug, "name": owner.name, "account_type": owner.account_type},
-                        "repo_url": a.repo_url,
+            let doc = AppsJson {
+                schema_version: SchemaVersion,
+                apps: apps
+                    .iter()
+                    .map(|a| {
+                        let owner = a.owner.clone().unwrap_or_default();
+                        AppJson {
+                            slug: a.slug.clone(),
+                            title: a.title.clone(),
+                            project_type: a.project_type.clone(),
+                            is_public: a.is_public,
+                            owner: OwnerJson {
+                                slug: owner.slug,
+                                name: owner.name,
+                                account_type: owner.account_type,
+                            },
+                            repo_url: a.repo_url.clone(),
+                        }
                     })
-                })
-                .collect();
-            println!("{}", serde_json::json!({ "apps": rows }));
+                    .collect(),
+            };
+            println!("{}", serde_json::to_string(&doc).unwrap_or_default());
         }
         TableJson::Table => {
             let mut out = format!(
@@ -189,7 +243,13 @@ fn print_apps(apps: &[ops::BitriseApp], format: TableJson) {
 
 fn print_keys(rows: &[KeyRow], format: TableJson) {
     match format {
-        TableJson::Json => println!("{}", serde_json::json!({ "keys": rows })),
+        TableJson::Json => {
+            let doc = KeysJson {
+                schema_version: SchemaVersion,
+                keys: rows,
+            };
+            println!("{}", serde_json::to_string(&doc).unwrap_or_default());
+        }
         TableJson::Table => {
             let mut out = format!(
                 "{:<12} {:<38} {:<13} {:<20} {}\n",

@@ -12,13 +12,16 @@ use crate::domain::workspace::{App, BitriseYmlRef};
 use crate::secrets::SecretStore;
 use crate::store::{self, Loaded, Located};
 
-#[derive(Serialize)]
-struct Report<'a> {
-    file: String,
-    ok: bool,
-    errors: usize,
-    warnings: usize,
-    problems: &'a [Located],
+/// `check --format json`.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct CheckJson<'a> {
+    pub schema_version: crate::domain::schema_version::SchemaVersion,
+    /// The workspace file.
+    pub file: String,
+    pub ok: bool,
+    pub errors: usize,
+    pub warnings: usize,
+    pub problems: &'a [Located],
 }
 
 pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &CheckArgs) -> CmdResult {
@@ -56,7 +59,8 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &CheckArgs) -> CmdR
     let warnings = located.len() - errors;
     match args.format {
         TextJson::Json => {
-            let report = Report {
+            let report = CheckJson {
+                schema_version: crate::domain::schema_version::SchemaVersion,
                 file: loaded.path.display().to_string(),
                 ok: errors == 0,
                 errors,

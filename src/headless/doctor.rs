@@ -118,6 +118,28 @@ fn notify_url(text: &str) -> Result<String, String> {
         .map_err(|e| format!("--notify refused: {e}"))
 }
 
+/// `doctor --format json`: the report, or UNKNOWN with why doctor could not look at all.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum DoctorJson {
+    Report(Report),
+    Unknown(UnknownJson),
+}
+
+/// Doctor could not look (unreadable workspace, bad `--now`, unknown `--app`, refused URL).
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct UnknownJson {
+    pub schema_version: crate::domain::schema_version::SchemaVersion,
+    pub now: Option<String>,
+    /// Always `unknown`.
+    pub status: Status,
+    /// Always empty.
+    pub connections: Vec<crate::domain::doctor::ConnFinding>,
+    /// Always empty.
+    pub apps: Vec<crate::domain::doctor::AppFinding>,
+    pub detail: String,
+}
+
 /// It could not look: UNKNOWN with the reason (and the notification, when one was asked for).
 fn unknown(
     format: TextJson,
@@ -126,13 +148,15 @@ fn unknown(
     notify: Option<&str>,
 ) -> CmdResult {
     let text = format!("UNKNOWN: {message}\n");
-    let body = serde_json::json!({
-        "now": now.map(rfc3339),
-        "status": "unknown",
-        "connections": [],
-        "apps": [],
-        "detail": message,
-    });
+    let body = serde_json::to_value(UnknownJson {
+        schema_version: crate::domain::schema_version::SchemaVersion,
+        now: now.map(rfc3339),
+        status: Status::Unknown,
+        connections: Vec::new(),
+        apps: Vec::new(),
+        detail: message.to_string(),
+    })
+    .unwrap_or_default();
     match format {
         TextJson::Text => out(&crate::terminal_text::clean(&text)),
         TextJson::Json => out(&format!("{body:#}\n")),

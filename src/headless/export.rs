@@ -116,6 +116,7 @@ pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdRes
                     index,
                     workflow: e.workflow,
                     reference: e.reference,
+                    file: e.file.to_string(),
                     line: e.line,
                 };
                 (id, Some(at), r)
@@ -130,11 +131,6 @@ pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdRes
             })
             .collect()
     };
-    let file = app.bitrise_yml.as_ref().map(|b| {
-        crate::bitrise::run::file_path(&loaded.path, b)
-            .display()
-            .to_string()
-    });
     let Some((_, at, r)) = steps
         .iter()
         .filter(|(id, _, _)| id == &args.step)
@@ -196,35 +192,26 @@ pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdRes
     }
     match args.format {
         ShellJson::Json => {
-            let receives: serde_json::Map<String, serde_json::Value> = rows
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        v.clone()
-                            .map(serde_json::Value::String)
-                            .unwrap_or(serde_json::Value::Null),
-                    )
-                })
-                .collect();
-            let mut doc = serde_json::json!({
-                "app": app.slug,
-                "step": args.step,
-                "outcome": r.outcome.as_str(),
-                "auth": r.auth.map(|a| a.as_str()),
-                "source": r.origin.map(|o| o.as_str()),
-                "identity": r.identity,
-                "receives": receives,
-                "messages": r.messages(),
-            });
-            if let (Some(at), Some(map)) = (at, doc.as_object_mut()) {
-                map.insert("index".into(), at.index.into());
-                map.insert("workflow".into(), at.workflow.clone().into());
-                map.insert("ref".into(), at.reference.clone().into());
-                map.insert("file".into(), file.clone().unwrap_or_default().into());
-                map.insert("line".into(), at.line.into());
-            }
-            super::raw_out(&format!("{doc}\n")); // raw: JSON
+            let doc = EnvJson {
+                schema_version: crate::domain::schema_version::SchemaVersion,
+                app: app.slug.clone(),
+                step: args.step.clone(),
+                outcome: r.outcome,
+                auth: r.auth,
+                source: r.origin,
+                identity: r.identity.clone(),
+                receives: rows.into_iter().collect(),
+                messages: r.messages(),
+                at: at.as_ref().map(|at| EnvAt {
+                    index: at.index,
+                    workflow: at.workflow.clone(),
+                    reference: at.reference.clone(),
+                    file: at.file.clone(),
+                    line: at.line,
+                }),
+            };
+            let text = serde_json::to_string(&doc).unwrap_or_default();
+            super::raw_out(&format!("{text}\n")); // raw: JSON
         }
         ShellJson::Shell => {
             // Generated line by line: every text from the workspace is a quoted word or a comment.
@@ -243,7 +230,7 @@ pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdRes
                     app.slug,
                     at.workflow,
                     at.reference,
-                    file.clone().unwrap_or_default(),
+                    at.file,
                     at.line
                 ));
             }
@@ -280,5 +267,43 @@ struct FileStep {
     index: usize,
     workflow: String,
     reference: String,
+    /// The file the step is written in (an included file for a modular config).
+    file: String,
     line: usize,
+}
+
+/// `env --format json`: what one step receives. `source` is the auth source; a bitrise.yml
+/// step also says where it is written (`index`, `workflow`, `ref`, `file`, `line`).
+#[derive(serde::Serialize, schemars::JsonSchema)]
+#[schemars(extend("dependentRequired" = {
+    "index": ["workflow", "ref", "file", "line"],
+    "workflow": ["index", "ref", "file", "line"],
+    "ref": ["index", "workflow", "file", "line"],
+    "file": ["index", "workflow", "ref", "line"],
+    "line": ["index", "workflow", "ref", "file"]
+}))]
+pub struct EnvJson {
+    pub schema_version: crate::domain::schema_version::SchemaVersion,
+    pub app: String,
+    pub step: String,
+    pub outcome: crate::domain::resolution::Outcome,
+    pub auth: Option<crate::domain::resolution::AuthKind>,
+    pub source: Option<crate::domain::resolution::Origin>,
+    pub identity: Option<String>,
+    /// Each env var or argument and its value (secrets `***` unless `--reveal`; null: unset).
+    pub receives: indexmap::IndexMap<String, Option<String>>,
+    pub messages: Vec<String>,
+    #[serde(flatten)]
+    pub at: Option<EnvAt>,
+}
+
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct EnvAt {
+    /// The step's place in the app's run (as `preview` numbers it).
+    pub index: usize,
+    pub workflow: String,
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub file: String,
+    pub line: usize,
 }

@@ -3,7 +3,8 @@
 
 use std::fmt::Write as _;
 
-use serde_json::{Value, json};
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use super::CmdResult;
 use crate::cli::{ListArgs, ListWhat, TableJson};
@@ -16,18 +17,13 @@ pub fn run(loaded: &Loaded, args: &ListArgs) -> CmdResult {
     let apps = args.what != Some(ListWhat::Connections);
     match args.format {
         TableJson::Json => {
-            let mut doc = serde_json::Map::new();
-            doc.insert("workspace".into(), loaded.path.display().to_string().into());
-            if connections {
-                doc.insert("connections".into(), Value::Array(connections_json(ws)));
-            }
-            if apps {
-                doc.insert(
-                    "apps".into(),
-                    Value::Array(ws.apps.iter().map(|a| app_json(ws, a)).collect()),
-                );
-            }
-            println!("{}", Value::Object(doc));
+            let doc = ListJson {
+                schema_version: crate::domain::schema_version::SchemaVersion,
+                workspace: loaded.path.display().to_string(),
+                connections: connections.then(|| connections_json(ws)),
+                apps: apps.then(|| ws.apps.iter().map(|a| app_json(ws, a)).collect()),
+            };
+            println!("{}", serde_json::to_string(&doc).unwrap_or_default());
         }
         TableJson::Table => {
             let mut out = String::new();
@@ -49,65 +45,148 @@ pub fn run(loaded: &Loaded, args: &ListArgs) -> CmdResult {
     Ok(0)
 }
 
-fn connections_json(ws: &Workspace) -> Vec<Value> {
-    let keys = ws.api_keys.iter().map(|k| {
-        json!({
-            "kind": "api_key",
-            "name": k.name,
-            "key_id": k.key_id,
-            "issuer_id": k.issuer_id,
-            "key_kind": k.kind.as_str(),
-            "enterprise": k.enterprise,
-            "owner": k.owner(ws),
-            "fingerprint": k.fingerprint,
-            "stores": {"private_key": k.private_key.short()},
-            "apps": ws.apps_using_api_key(&k.name),
-        })
+/// `list --format json`: `connections` and `apps` only when listed (`list apps`, `list connections`).
+#[derive(Serialize, JsonSchema)]
+pub struct ListJson<'a> {
+    pub schema_version: crate::domain::schema_version::SchemaVersion,
+    /// The workspace file.
+    pub workspace: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connections: Option<Vec<ConnectionJson<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apps: Option<Vec<ListAppJson<'a>>>,
+}
+
+#[derive(Serialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ConnectionJson<'a> {
+    ApiKey {
+        name: &'a str,
+        key_id: &'a str,
+        issuer_id: Option<&'a str>,
+        key_kind: crate::domain::workspace::KeyKind,
+        enterprise: bool,
+        owner: &'a str,
+        fingerprint: Option<&'a str>,
+        /// Where the private key lives (`keyring`, `env:VAR`, `file:PATH`, `vault`...), never its value.
+        stores: KeyStores,
+        apps: Vec<&'a str>,
+    },
+    AppleId {
+        name: &'a str,
+        owner: &'a str,
+        authenticated_at: Option<String>,
+        session_expires_at: Option<String>,
+        teams: Vec<TeamJson<'a>>,
+        stores: AppleIdStores,
+        apps: Vec<&'a str>,
+    },
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct KeyStores {
+    pub private_key: String,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct AppleIdStores {
+    pub password: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_specific_password: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct TeamJson<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct ListAppJson<'a> {
+    pub slug: &'a str,
+    pub title: Option<&'a str>,
+    pub owner: &'a str,
+    pub admins: &'a [String],
+    pub api_key: Option<&'a str>,
+    pub apple_id: Option<&'a str>,
+    pub steps: ListSteps<'a>,
+}
+
+/// Where an app's steps come from: its bitrise.yml, or `[[apps.steps]]` (their count).
+#[derive(Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ListSteps<'a> {
+    File {
+        bitrise_yml: &'a str,
+        workflows: &'a [String],
+        pipeline: Option<&'a str>,
+    },
+    Workspace {
+        count: usize,
+    },
+}
+
+fn connections_json(ws: &Workspace) -> Vec<ConnectionJson<'_>> {
+    let keys = ws.api_keys.iter().map(|k| ConnectionJson::ApiKey {
+        name: &k.name,
+        key_id: &k.key_id,
+        issuer_id: k.issuer_id.as_deref(),
+        key_kind: k.kind,
+        enterprise: k.enterprise,
+        owner: k.owner(ws),
+        fingerprint: k.fingerprint.as_deref(),
+        stores: KeyStores {
+            private_key: k.private_key.short(),
+        },
+        apps: ws.apps_using_api_key(&k.name),
     });
-    let aids = ws.apple_ids.iter().map(|a| {
-        let mut stores = serde_json::Map::new();
-        stores.insert("password".into(), a.password.short().into());
-        if let Some(r) = &a.app_specific_password {
-            stores.insert("app_specific_password".into(), r.short().into());
-        }
-        if a.has_session() {
-            stores.insert(
-                "session".into(),
-                a.session.clone().unwrap_or_default().short().into(),
-            );
-        }
-        json!({
-            "kind": "apple_id",
-            "name": a.apple_id,
-            "owner": a.owner(ws),
-            "authenticated_at": a.authenticated_at.map(super::rfc3339),
-            "session_expires_at": a.session_expires_at().map(super::rfc3339),
-            "teams": a.teams.iter().map(|t| json!({"id": t.id, "name": t.name})).collect::<Vec<_>>(),
-            "stores": stores,
-            "apps": ws.apps_using_apple_id(&a.apple_id),
-        })
+    let aids = ws.apple_ids.iter().map(|a| ConnectionJson::AppleId {
+        name: &a.apple_id,
+        owner: a.owner(ws),
+        authenticated_at: a.authenticated_at.map(super::rfc3339),
+        session_expires_at: a.session_expires_at().map(super::rfc3339),
+        teams: a
+            .teams
+            .iter()
+            .map(|t| TeamJson {
+                id: &t.id,
+                name: &t.name,
+            })
+            .collect(),
+        stores: AppleIdStores {
+            password: a.password.short(),
+            app_specific_password: a.app_specific_password.as_ref().map(|r| r.short()),
+            session: a
+                .has_session()
+                .then(|| a.session.clone().unwrap_or_default().short()),
+        },
+        apps: ws.apps_using_apple_id(&a.apple_id),
     });
     keys.chain(aids).collect()
 }
 
-fn app_json(ws: &Workspace, app: &App) -> Value {
+fn app_json<'a>(ws: &'a Workspace, app: &'a App) -> ListAppJson<'a> {
     let steps = match &app.bitrise_yml {
-        Some(b) => json!({
-            "bitrise_yml": b.path,
-            "workflows": b.workflows,
-            "pipeline": b.pipeline,
-        }),
-        None => json!({"count": app.steps.len()}),
+        Some(b) => ListSteps::File {
+            bitrise_yml: &b.path,
+            workflows: &b.workflows,
+            pipeline: b.pipeline.as_deref(),
+        },
+        None => ListSteps::Workspace {
+            count: app.steps.len(),
+        },
     };
-    json!({
-        "slug": app.slug,
-        "title": app.title,
-        "owner": app.owner(ws),
-        "admins": app.admins,
-        "api_key": app.api_key,
-        "apple_id": app.apple_id,
-        "steps": steps,
-    })
+    ListAppJson {
+        slug: &app.slug,
+        title: app.title.as_deref(),
+        owner: app.owner(ws),
+        admins: &app.admins,
+        api_key: app.api_key.as_deref(),
+        apple_id: app.apple_id.as_deref(),
+        steps,
+    }
 }
 
 /// Rows under headers, each column as wide as its widest cell; when that is wider than 80

@@ -32,6 +32,8 @@ pub fn raw_out(text: &str) {
 
 pub mod check;
 pub mod preview;
+pub mod preview_json;
+pub mod preview_table;
 pub mod references;
 
 use std::path::PathBuf;
@@ -125,6 +127,7 @@ pub mod export;
 pub mod fit;
 pub mod list;
 pub mod manual;
+pub mod schemas;
 pub mod secret_input;
 pub mod secrets_move;
 pub mod secrets_prune;

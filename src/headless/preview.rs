@@ -1,63 +1,23 @@
 //! `apple-conn preview`: every step of every app (or one), as a table or the JSON contract.
+//! An app whose bitrise.yml cannot be read is reported as that app's failure; the others are
+//! previewed all the same (exit 1).
 
-use std::fmt::Write as _;
 use std::io::Write as _;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
+use super::preview_json::{AppError, AppJson, PreviewHead, StepAt};
+pub use super::preview_json::{StepJson, step_json};
+use super::preview_table::{app_header, file_rows, render_app_table, render_rows};
 use super::{CmdResult, Failure, rfc3339};
 use crate::cli::{PreviewArgs, TableJson};
 use crate::domain::check::check_workspace;
 use crate::domain::problem::Severity;
 use crate::domain::resolution::{Environment, Resolution};
 use crate::domain::resolve::resolve;
+use crate::domain::schema_version::SchemaVersion;
 use crate::domain::workspace::App;
 use crate::store::{self, Loaded};
-
-#[derive(Serialize)]
-pub struct PreviewJson {
-    pub now: String,
-    pub environment: &'static str,
-    pub apps: Vec<AppJson>,
-}
-
-#[derive(Serialize)]
-pub struct AppJson {
-    pub slug: String,
-    pub steps: Vec<StepJson>,
-}
-
-#[derive(Serialize)]
-pub struct StepJson {
-    pub index: usize,
-    pub step: String,
-    pub outcome: &'static str,
-    pub auth: Option<&'static str>,
-    pub source: Option<&'static str>,
-    pub identity: Option<String>,
-    pub session_expires_at: Option<String>,
-    pub receives: serde_json::Map<String, serde_json::Value>,
-    pub messages: Vec<String>,
-}
-
-pub fn step_json(index: usize, step: &str, r: &Resolution) -> StepJson {
-    StepJson {
-        index,
-        step: step.to_string(),
-        outcome: r.outcome.as_str(),
-        auth: r.auth.map(|a| a.as_str()),
-        source: r.origin.map(|o| o.as_str()),
-        identity: r.identity.clone(),
-        session_expires_at: r.session_expires_at.map(rfc3339),
-        receives: r
-            .receives
-            .iter()
-            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.redacted())))
-            .collect(),
-        messages: r.messages(),
-    }
-}
 
 /// Resolves every step of the given apps.
 pub fn resolve_apps<'a>(
@@ -116,7 +76,7 @@ pub fn run(loaded: &Loaded, args: &PreviewArgs) -> CmdResult {
             "the workspace has errors; fix them first (`apple-conn check` lists them all):",
         );
         for p in store::locate_all(loaded, &errors) {
-            let _ = write!(msg, "\n  {}", p.render(&loaded.path));
+            msg.push_str(&format!("\n  {}", p.render(&loaded.path)));
         }
         return Err(Failure::new(1, msg));
     }
@@ -131,18 +91,7 @@ pub fn run(loaded: &Loaded, args: &PreviewArgs) -> CmdResult {
                 "--bitrise-yml needs --workflow ID or --pipeline ID",
             ));
         }
-        return super::bitrise::preview(
-            loaded,
-            app,
-            file,
-            args.workflow.as_deref(),
-            args.pipeline.as_deref(),
-            env,
-            now,
-            args.format,
-            &args.include,
-            args.wide,
-        );
+        return super::bitrise::preview(loaded, app, file, env, now, args);
     }
     let apps: Vec<&App> = match &args.app {
         Some(slug) => match ws.app(slug) {
@@ -151,278 +100,225 @@ pub fn run(loaded: &Loaded, args: &PreviewArgs) -> CmdResult {
         },
         None => ws.apps.iter().collect(),
     };
-    if apps.iter().any(|a| a.bitrise_yml.is_some()) {
-        return with_bitrise_files(
-            loaded,
-            &apps,
-            env,
-            now,
-            args.format,
-            &args.include,
-            args.wide,
-        );
+    // Each app is resolved and encoded on its own, so the work spreads over the cores and only
+    // one app's resolutions are alive per core at a time.
+    let parts: Vec<Part> = par_map_apps(&apps, |part| {
+        part.iter()
+            .map(|app| preview_app(loaded, app, env, now, args))
+            .collect()
+    });
+    let failed: Vec<&str> = parts.iter().filter_map(|p| p.failed.as_deref()).collect();
+    for f in &failed {
+        eprintln!("error: {f}");
     }
-    // Each app is resolved and encoded on its own, so the work spreads over the cores.
-    let parts: Vec<String> = match args.format {
-        TableJson::Json => par_map_apps(&apps, |part| {
-            resolve_apps(loaded, part, env, now)
-                .iter()
-                .map(|(app, rs)| {
-                    let app_json = AppJson {
-                        slug: app.slug.clone(),
-                        steps: app
-                            .steps
-                            .iter()
-                            .zip(rs)
-                            .enumerate()
-                            .map(|(i, (s, r))| step_json(i, &s.id, r))
-                            .collect(),
-                    };
-                    serde_json::to_string(&app_json).unwrap_or_default()
-                })
-                .collect()
-        }),
-        TableJson::Table => par_map_apps(&apps, |part| {
-            resolve_apps(loaded, part, env, now)
-                .iter()
-                .map(|(app, rs)| {
-                    let rows: Vec<[String; 7]> = app
-                        .steps
-                        .iter()
-                        .zip(rs)
-                        .enumerate()
-                        .map(|(i, (s, r))| table_row(i, &s.id, r))
-                        .collect();
-                    let mut out = String::new();
-                    render_app_table(&mut out, app, &rows, rs, args.wide);
-                    out
-                })
-                .collect()
-        }),
-    };
-    let mut stdout: Vec<u8> = Vec::new();
-    let written = match args.format {
-        TableJson::Json => {
-            let head =
-                serde_json::json!({"now": rfc3339(now), "environment": env.as_str()}).to_string();
-            // `{"now":..,"environment":..}` + `,"apps":[...]}` keeps the contract's key order.
-            let head = head.strip_suffix('}').unwrap_or(&head);
-            writeln!(stdout, "{head},\"apps\":[{}]}}", parts.join(","))
-        }
-        TableJson::Table => {
-            write!(
-                stdout,
-                "environment: {}   now: {}\n{}",
-                env.as_str(),
-                rfc3339(now),
-                crate::terminal_text::clean(&parts.concat())
-            )
-        }
-    };
-    written.map_err(|e| Failure::new(2, format!("cannot write the preview: {e}")))?;
-    // Table text went through `clean` above; JSON escapes control characters itself.
-    super::raw_out(&String::from_utf8_lossy(&stdout)); // raw: JSON, or the table cleaned above
-    Ok(0)
+    write_parts(&parts, args.format, env, now)
+        .map_err(|e| Failure::new(2, format!("cannot write the preview: {e}")))?;
+    Ok(if failed.is_empty() { 0 } else { 1 })
 }
 
-pub fn table_row(index: usize, step: &str, r: &Resolution) -> [String; 7] {
-    [
-        index.to_string(),
-        step.to_string(),
-        r.outcome.as_str().to_string(),
-        r.auth.map(|a| a.as_str()).unwrap_or("-").to_string(),
-        r.origin.map(|o| o.as_str()).unwrap_or("-").to_string(),
-        r.identity.clone().unwrap_or_else(|| "-".into()),
-        r.session_expires_at
-            .map(rfc3339)
-            .unwrap_or_else(|| "-".into()),
-    ]
+/// One app's share of the output (a JSON object or table text) and its failure, if any.
+struct Part {
+    text: String,
+    failed: Option<String>,
 }
 
-pub fn render_app_table(
-    out: &mut String,
-    app: &App,
-    rows: &[[String; 7]],
-    rs: &[Resolution],
-    wide: bool,
-) {
-    let title = app
-        .title
-        .as_deref()
-        .map(|t| format!(" ({t})"))
-        .unwrap_or_default();
-    let _ = writeln!(out, "\n{}{title}", app.slug);
-    if app.bitrise.as_ref().is_some_and(|b| b.public) {
-        let _ = writeln!(
-            out,
-            "  public app on Bitrise: pull-request builds of forks get no Apple connection (see them with --env public-pr)"
-        );
-    }
-    if rows.is_empty() {
-        let _ = writeln!(out, "  no steps: add [[apps.steps]] to preview them");
-        return;
-    }
-    let rows: Vec<Row> = rows
-        .iter()
-        .zip(rs)
-        .map(|(cells, r)| Row {
-            heading: None,
-            cells: cells.clone(),
-            messages: r.messages(),
-        })
-        .collect();
-    render_rows(out, &rows, wide);
-}
-
-/// One step of a preview table: its cells, the messages under it, and a heading before it
-/// (a bitrise.yml's workflow).
-pub struct Row {
-    pub heading: Option<String>,
-    pub cells: [String; 7],
-    pub messages: Vec<String>,
-}
-
-const HEADERS: [&str; 7] = [
-    "#",
-    "STEP",
-    "OUTCOME",
-    "AUTH",
-    "SOURCE",
-    "IDENTITY",
-    "SESSION EXPIRES",
-];
-
-/// The table: one line per step with `wide`; otherwise within 80 columns, the identity and the
-/// session expiry moved under the row when the seven columns do not fit, messages wrapped.
-pub fn render_rows(out: &mut String, rows: &[Row], wide: bool) {
-    let widths = |n: usize| -> Vec<usize> {
-        let mut w: Vec<usize> = HEADERS[..n].iter().map(|h| h.len()).collect();
-        for row in rows {
-            for (w, cell) in w.iter_mut().zip(&row.cells) {
-                *w = (*w).max(cell.chars().count());
-            }
-        }
-        w
-    };
-    let total = |w: &[usize]| 1 + w.iter().map(|w| w + 1).sum::<usize>();
-    let full = widths(7);
-    let (columns, mut w) = if wide || total(&full) <= super::fit::COLUMNS {
-        (7, full)
-    } else {
-        (5, widths(5))
-    };
-    if !wide && total(&w) > super::fit::COLUMNS {
-        // Only the step column can give way (custom steps' references are long).
-        let over = total(&w) - super::fit::COLUMNS;
-        w[1] = w[1].saturating_sub(over).max(12);
-    }
-    let line = |cells: &[String]| {
-        let mut s = String::from(" ");
-        for (i, (cell, w)) in cells.iter().zip(&w).enumerate() {
-            let cell = if i == 1 && !wide {
-                super::fit::abbreviate(cell, *w)
-            } else {
-                cell.clone()
-            };
-            let _ = write!(s, " {cell:<w$}");
-        }
-        s.trim_end().to_string()
-    };
-    let headers: Vec<String> = HEADERS[..columns].iter().map(|h| h.to_string()).collect();
-    let _ = writeln!(out, "{}", line(&headers));
-    for row in rows {
-        if let Some(h) = &row.heading {
-            let _ = writeln!(out, "  {h}");
-        }
-        let _ = writeln!(out, "{}", line(&row.cells[..columns]));
-        if columns < 7 && (row.cells[5] != "-" || row.cells[6] != "-") {
-            let mut who = format!("as {}", row.cells[5]);
-            if row.cells[6] != "-" {
-                let _ = write!(who, ", session expires {}", row.cells[6]);
-            }
-            for l in super::fit::wrap(&who, super::fit::COLUMNS, "      ", "        ") {
-                let _ = writeln!(out, "{l}");
-            }
-        }
-        for m in &row.messages {
-            if wide {
-                let _ = writeln!(out, "      - {m}");
-            } else {
-                for l in super::fit::wrap(m, super::fit::COLUMNS, "      - ", "        ") {
-                    let _ = writeln!(out, "{l}");
-                }
-            }
-        }
-    }
-}
-
-/// Apps that take their steps from a bitrise.yml (`[apps.bitrise_yml]`), resolved one by one.
-fn with_bitrise_files(
-    loaded: &Loaded,
-    apps: &[&App],
+/// Streams the parts to stdout: `{"schema_version":1,"now":..,"environment":..,"apps":[` then
+/// each app, or the table's header line then each app's table.
+fn write_parts(
+    parts: &[Part],
+    format: TableJson,
     env: Environment,
     now: DateTime<Utc>,
-    format: TableJson,
-    include: &crate::cli::IncludeArgs,
-    wide: bool,
-) -> CmdResult {
-    let mut json_apps = Vec::new();
-    let mut out = format!("environment: {}   now: {}\n", env.as_str(), rfc3339(now));
-    for app in apps {
-        if app.bitrise_yml.is_some() {
-            let resolved = super::bitrise::app_file_steps_with(loaded, app, env, now, include)?;
-            let steps: Vec<super::bitrise::BitriseStepJson> = resolved
-                .iter()
-                .enumerate()
-                .map(|(i, (e, id, r))| super::bitrise::BitriseStepJson {
-                    base: step_json(i, id, r),
-                    workflow: e.workflow.clone(),
-                    reference: e.reference.clone(),
-                    line: e.line,
-                    source: e.source(),
-                })
-                .collect();
-            let rows: Vec<[String; 7]> = resolved
-                .iter()
-                .enumerate()
-                .map(|(i, (_, id, r))| table_row(i, id, r))
-                .collect();
-            let rs: Vec<Resolution> = resolved.into_iter().map(|(_, _, r)| r).collect();
-            render_app_table(&mut out, app, &rows, &rs, wide);
-            json_apps.push(serde_json::json!({"slug": app.slug, "steps": steps}));
-        } else {
-            let rs: Vec<Resolution> = app
-                .steps
-                .iter()
-                .map(|s| resolve(&loaded.workspace, &loaded.catalog, app, s, env, now))
-                .collect();
-            let steps: Vec<StepJson> = app
+) -> std::io::Result<()> {
+    // raw: JSON, or table text each app cleaned as it was rendered
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match format {
+        TableJson::Json => {
+            let head = serde_json::to_string(&PreviewHead {
+                schema_version: SchemaVersion,
+                now: rfc3339(now),
+                environment: env,
+            })
+            .unwrap_or_default();
+            // `{..head..}` + `,"apps":[...]}` keeps the contract's key order.
+            let head = head.strip_suffix('}').unwrap_or(&head);
+            write!(out, "{head},\"apps\":[")?;
+            for (i, p) in parts.iter().enumerate() {
+                if i > 0 {
+                    out.write_all(b",")?;
+                }
+                out.write_all(p.text.as_bytes())?;
+            }
+            out.write_all(b"]}\n")?;
+        }
+        TableJson::Table => {
+            writeln!(out, "environment: {}   now: {}", env.as_str(), rfc3339(now))?;
+            for p in parts {
+                out.write_all(p.text.as_bytes())?;
+            }
+        }
+    }
+    out.flush()
+}
+
+/// One app: its steps from the workspace or from its bitrise.yml, or why they cannot be read.
+fn preview_app(
+    loaded: &Loaded,
+    app: &App,
+    env: Environment,
+    now: DateTime<Utc>,
+    args: &PreviewArgs,
+) -> Part {
+    let json = args.format == TableJson::Json;
+    if let Some(b) = &app.bitrise_yml {
+        return match super::bitrise::app_file_steps_with(loaded, app, env, now, &args.include) {
+            Ok(steps) => {
+                let file = crate::bitrise::run::file_path(&loaded.path, b);
+                let text = if json {
+                    encode(&AppJson {
+                        slug: app.slug.clone(),
+                        steps: file_steps_json(&steps),
+                        error: None,
+                    })
+                } else {
+                    let mut out = String::new();
+                    app_header(&mut out, app);
+                    let top = file.display().to_string();
+                    let rows = file_rows(&steps, &top, &loaded.catalog, args.all);
+                    if rows.is_empty() {
+                        out.push_str("  no steps in the configured workflows\n");
+                    } else {
+                        render_rows(&mut out, &rows, args.wide);
+                    }
+                    crate::terminal_text::clean(&out)
+                };
+                Part { text, failed: None }
+            }
+            Err(f) => {
+                let file = crate::bitrise::run::file_path(&loaded.path, b);
+                let error = app_error(&f.message, &file.display().to_string());
+                let failed = Some(format!("app {}: {}", app.slug, f.message));
+                let text = if json {
+                    encode(&AppJson {
+                        slug: app.slug.clone(),
+                        steps: Vec::new(),
+                        error: Some(error),
+                    })
+                } else {
+                    let mut out = String::new();
+                    app_header(&mut out, app);
+                    let line = format!("cannot preview: {}", f.message);
+                    for l in super::fit::wrap(&line, super::fit::COLUMNS, "  ", "    ") {
+                        out.push_str(&l);
+                        out.push('\n');
+                    }
+                    crate::terminal_text::clean(&out)
+                };
+                Part { text, failed }
+            }
+        };
+    }
+    let rs: Vec<Resolution> = app
+        .steps
+        .iter()
+        .map(|s| resolve(&loaded.workspace, &loaded.catalog, app, s, env, now))
+        .collect();
+    let text = if json {
+        encode(&AppJson {
+            slug: app.slug.clone(),
+            steps: app
                 .steps
                 .iter()
                 .zip(&rs)
                 .enumerate()
                 .map(|(i, (s, r))| step_json(i, &s.id, r))
-                .collect();
-            let rows: Vec<[String; 7]> = app
-                .steps
-                .iter()
-                .zip(&rs)
-                .enumerate()
-                .map(|(i, (s, r))| table_row(i, &s.id, r))
-                .collect();
-            render_app_table(&mut out, app, &rows, &rs, wide);
-            json_apps.push(serde_json::json!({"slug": app.slug, "steps": steps}));
-        }
+                .collect(),
+            error: None,
+        })
+    } else {
+        let mut out = String::new();
+        render_app_table(&mut out, app, &rs, args.wide);
+        crate::terminal_text::clean(&out)
+    };
+    Part { text, failed: None }
+}
+
+fn encode(app: &AppJson) -> String {
+    serde_json::to_string(app).unwrap_or_default()
+}
+
+/// A bitrise.yml's resolved steps in the JSON contract: `source` the auth source, `file`/`line`
+/// where each step is written.
+pub fn file_steps_json(
+    steps: &[(crate::bitrise::expand::Expanded, String, Resolution)],
+) -> Vec<StepJson> {
+    steps
+        .iter()
+        .enumerate()
+        .map(|(i, (e, id, r))| StepJson {
+            at: Some(StepAt {
+                workflow: e.workflow.clone(),
+                reference: e.reference.clone(),
+                file: e.file.to_string(),
+                line: e.line,
+            }),
+            ..step_json(i, id, r)
+        })
+        .collect()
+}
+
+/// An unreadable bitrise.yml as the JSON's `error`: the `file:line:col: ` its message starts
+/// with, when it has one, becomes `file` and `line`; otherwise the app's own file, no line.
+pub fn app_error(message: &str, app_file: &str) -> AppError {
+    match located(message) {
+        Some((file, line, rest)) => AppError {
+            message: rest.to_string(),
+            file: Some(file.to_string()),
+            line: Some(line),
+        },
+        None => AppError {
+            message: message.to_string(),
+            file: Some(app_file.to_string()),
+            line: None,
+        },
     }
-    match format {
-        TableJson::Json => {
-            // raw: JSON
-            super::raw_out(&format!(
-                "{}\n",
-                serde_json::json!({"now": rfc3339(now), "environment": env.as_str(), "apps": json_apps})
-            ))
+}
+
+/// `file:12:3: message` -> (`file`, 12, `message`): the first `:LINE:COL: ` in the text.
+fn located(message: &str) -> Option<(&str, usize, &str)> {
+    let mut from = 0;
+    while let Some(at) = message[from..].find(':').map(|i| i + from) {
+        let after = &message[at + 1..];
+        let mut parts = after.splitn(3, ':');
+        if let (Some(line), Some(col), Some(rest)) = (parts.next(), parts.next(), parts.next())
+            && !line.is_empty()
+            && line.bytes().all(|b| b.is_ascii_digit())
+            && !col.is_empty()
+            && col.bytes().all(|b| b.is_ascii_digit())
+            && rest.starts_with(' ')
+            && at > 0
+        {
+            let line = line.parse().ok()?;
+            return Some((&message[..at], line, rest.trim_start()));
         }
-        TableJson::Table => print!("{}", crate::terminal_text::clean(&out)),
+        from = at + 1;
     }
-    Ok(0)
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_located_message_gives_file_and_line() {
+        let e = app_error("ci/a.yml:12:3: yaml: did not find expected key", "bitrise.yml");
+        assert_eq!(e.file.as_deref(), Some("ci/a.yml"));
+        assert_eq!(e.line, Some(12));
+        assert_eq!(e.message, "yaml: did not find expected key");
+        let e = app_error("/w/bitrise.yml: cannot read the bitrise.yml: No such file", "/w/bitrise.yml");
+        assert_eq!(e.file.as_deref(), Some("/w/bitrise.yml"));
+        assert_eq!(e.line, None);
+        assert!(e.message.starts_with("/w/bitrise.yml: cannot read"));
+    }
 }

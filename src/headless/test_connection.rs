@@ -1,22 +1,65 @@
 //! `apple-conn test NAME`: exit 0 working, 1 rejected or not usable, 2 network failure.
 
+use schemars::JsonSchema;
+use serde::Serialize;
+
 use super::connections::read_key_pem;
 use super::{CmdResult, Failure};
 use crate::asc::jwt;
 use crate::cli::{TestArgs, TextJson};
+use crate::domain::schema_version::SchemaVersion;
 use crate::domain::workspace::SessionState;
 use crate::ops::test::{Verdict, test_with_token};
 use crate::secrets::SecretStore;
 use crate::store::Loaded;
+
+/// `test NAME --format json`: an API key's connection test, or an Apple ID's session as the
+/// workspace records it.
+#[derive(Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum TestJson<'a> {
+    ApiKey {
+        schema_version: SchemaVersion,
+        name: &'a str,
+        key_id: &'a str,
+        result: TestResult,
+        messages: Vec<String>,
+        /// The Date header of App Store Connect's answer (a clock skew shows here).
+        server_date: Option<String>,
+    },
+    AppleId {
+        schema_version: SchemaVersion,
+        name: &'a str,
+        result: TestResult,
+        session_expires_at: Option<String>,
+        messages: Vec<String>,
+    },
+}
+
+/// An API key: `working`, `rejected`, `forbidden`, `error`; an Apple ID's session: `valid`,
+/// `expiring_soon`, `expired`, `never_authenticated`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TestResult {
+    Working,
+    Rejected,
+    Forbidden,
+    Error,
+    Valid,
+    ExpiringSoon,
+    Expired,
+    NeverAuthenticated,
+}
 
 pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &TestArgs) -> CmdResult {
     let ws = &loaded.workspace;
     let now = super::clock(&args.now)?.now();
     if let Some(aid) = ws.apple_id(&args.name) {
         let state = aid.session_state(now);
-        let (code, text) = match state {
+        let (code, result, text) = match state {
             SessionState::Valid { .. } => (
                 0,
+                TestResult::Valid,
                 format!(
                     "{}: the 2FA session {} (from the workspace; Apple has no API to test an Apple ID). `apple-conn session check {}` asks Apple whether it is still alive",
                     aid.apple_id,
@@ -26,6 +69,7 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &TestArgs) -> CmdRe
             ),
             SessionState::ExpiringSoon { .. } => (
                 0,
+                TestResult::ExpiringSoon,
                 format!(
                     "{}: the 2FA session {}: re-authenticate soon with `apple-conn reauth {}`",
                     aid.apple_id,
@@ -35,6 +79,7 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &TestArgs) -> CmdRe
             ),
             SessionState::Expired { .. } => (
                 1,
+                TestResult::Expired,
                 format!(
                     "{}: the 2FA session {}: steps that use it fail; run `apple-conn reauth {}`",
                     aid.apple_id,
@@ -44,13 +89,27 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &TestArgs) -> CmdRe
             ),
             SessionState::NeverAuthenticated => (
                 1,
+                TestResult::NeverAuthenticated,
                 format!(
                     "{}: never authenticated with a 2FA code: run `apple-conn reauth {}`",
                     aid.apple_id, aid.apple_id
                 ),
             ),
         };
-        println!("{}", crate::terminal_text::clean(&text));
+        match args.format {
+            TextJson::Json => {
+                let doc = TestJson::AppleId {
+                    schema_version: SchemaVersion,
+                    name: &aid.apple_id,
+                    result,
+                    session_expires_at: state.expires_at().map(super::rfc3339),
+                    messages: vec![text],
+                };
+                let text = serde_json::to_string(&doc).unwrap_or_default();
+                super::raw_out(&format!("{text}\n")); // raw: JSON
+            }
+            TextJson::Text => println!("{}", crate::terminal_text::clean(&text)),
+        }
         return Ok(code);
     }
     let key = super::tokens::find_key(loaded, &args.name)?;
@@ -65,7 +124,7 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &TestArgs) -> CmdRe
     let (code, verdict, lines) = match &report.verdict {
         Verdict::Working => (
             0,
-            "working",
+            TestResult::Working,
             vec![format!(
                 "{}: working: App Store Connect accepted the token",
                 key.identity()
@@ -77,11 +136,11 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &TestArgs) -> CmdRe
                 key.identity()
             )];
             l.extend(causes.iter().map(|c| format!("  - {c}")));
-            (1, "rejected", l)
+            (1, TestResult::Rejected, l)
         }
         Verdict::Forbidden => (
             1,
-            "forbidden",
+            TestResult::Forbidden,
             vec![format!(
                 "{}: the key works but its role lacks access (403): give it the Admin role in App Store Connect › Users and Access › Integrations",
                 key.identity()
@@ -89,7 +148,7 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &TestArgs) -> CmdRe
         ),
         Verdict::Other { status, detail } => (
             1,
-            "error",
+            TestResult::Error,
             vec![format!(
                 "{}: App Store Connect answered {status}{}",
                 key.identity(),
@@ -103,11 +162,16 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &TestArgs) -> CmdRe
     };
     match args.format {
         TextJson::Json => {
-            // raw: JSON
-            super::raw_out(&format!(
-                "{}\n",
-                serde_json::json!({"name": key.name, "key_id": key.key_id, "result": verdict, "messages": lines, "server_date": report.server_date.map(super::rfc3339)})
-            ))
+            let doc = TestJson::ApiKey {
+                schema_version: SchemaVersion,
+                name: &key.name,
+                key_id: &key.key_id,
+                result: verdict,
+                messages: lines,
+                server_date: report.server_date.map(super::rfc3339),
+            };
+            let text = serde_json::to_string(&doc).unwrap_or_default();
+            super::raw_out(&format!("{text}\n")); // raw: JSON
         }
         TextJson::Text => {
             for l in lines {

@@ -11,6 +11,20 @@ use crate::domain::workspace::ApiKey;
 use crate::secrets::{SecretStore, SecretValue};
 use crate::store::Loaded;
 
+/// `jwt inspect --format json`: the token's header and payload as decoded (not trusted), and
+/// whether Apple would accept it.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct JwtInspectJson {
+    pub schema_version: crate::domain::schema_version::SchemaVersion,
+    /// The JOSE header as the token carries it (`alg`, `kid`, `typ`).
+    pub header: serde_json::Value,
+    /// The claims as the token carries them (`iss`, `iat`, `exp`, `aud`, ...).
+    pub payload: serde_json::Value,
+    pub signature_verified: bool,
+    pub accepted: bool,
+    pub problems: Vec<String>,
+}
+
 pub fn find_key<'a>(loaded: &'a Loaded, name: &str) -> Result<&'a ApiKey, Failure> {
     let ws = &loaded.workspace;
     ws.api_key(name)
@@ -86,14 +100,17 @@ pub fn inspect(
     );
     match args.format {
         TextJson::Json => {
-            let v = serde_json::json!({
-                "header": decoded.header,
-                "payload": decoded.payload,
-                "signature_verified": public.is_some() && !problems.iter().any(|p| p.contains("signature")),
-                "accepted": problems.is_empty(),
-                "problems": problems,
-            });
-            super::raw_out(&format!("{v}\n")); // raw: JSON
+            let doc = JwtInspectJson {
+                schema_version: crate::domain::schema_version::SchemaVersion,
+                header: decoded.header.clone(),
+                payload: decoded.payload.clone(),
+                signature_verified: public.is_some()
+                    && !problems.iter().any(|p| p.contains("signature")),
+                accepted: problems.is_empty(),
+                problems: problems.clone(),
+            };
+            let text = serde_json::to_string(&doc).unwrap_or_default();
+            super::raw_out(&format!("{text}\n")); // raw: JSON
         }
         TextJson::Text => {
             println!("header:  {}", decoded.header);

@@ -239,7 +239,7 @@ enum Node<'a> {
 }
 
 /// A problem with its place in the file, ready to print.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct Located {
     pub severity: Severity,
     /// Another file than the workspace (an app's bitrise.yml); line and column are in it.

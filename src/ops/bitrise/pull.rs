@@ -40,7 +40,7 @@ pub enum Progress {
     },
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Pulled {
     pub slug: String,
     pub title: Option<String>,
@@ -54,20 +54,20 @@ pub struct Pulled {
 }
 
 /// An app whose bitrise.yml lives in its repository and has no local `[apps.bitrise_yml]`.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Kept {
     pub slug: String,
     pub repo_url: Option<String>,
     pub message: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Failed {
     pub slug: String,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, PartialEq, Default, schemars::JsonSchema)]
 pub struct PullReport {
     pub pulled: Vec<Pulled>,
     pub kept_in_repository: Vec<Kept>,
