@@ -15,7 +15,9 @@ pub const DEFAULT_WARN_DAYS: i64 = 7;
 
 /// Ordered from best to worst. UNKNOWN ranks above WARNING (a look that failed may hide a
 /// breakage) and below CRITICAL (a breakage that was seen).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Ok,

@@ -129,7 +129,9 @@ fn workspace_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, Default, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, Default, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyKind {
     #[default]

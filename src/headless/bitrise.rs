@@ -12,8 +12,8 @@ use crate::bitrise::include;
 use crate::bitrise::load::{BitriseYml, Pipeline};
 use crate::bitrise::run::{self, Target};
 use crate::cli::{IncludeArgs, PreviewArgs, TableJson};
-use crate::domain::schema_version::SchemaVersion;
 use crate::domain::resolution::{Environment, Resolution};
+use crate::domain::schema_version::SchemaVersion;
 use crate::domain::workspace::App;
 use crate::store::Loaded;
 

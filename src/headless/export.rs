@@ -226,12 +226,7 @@ pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdRes
             if let Some(at) = at {
                 script.comment(&format!(
                     "step #{} of {}, workflow {}: {} at {}:{}",
-                    at.index,
-                    app.slug,
-                    at.workflow,
-                    at.reference,
-                    at.file,
-                    at.line
+                    at.index, app.slug, at.workflow, at.reference, at.file, at.line
                 ));
             }
             for (name, value) in rows {

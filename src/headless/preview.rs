@@ -312,11 +312,17 @@ mod tests {
 
     #[test]
     fn a_located_message_gives_file_and_line() {
-        let e = app_error("ci/a.yml:12:3: yaml: did not find expected key", "bitrise.yml");
+        let e = app_error(
+            "ci/a.yml:12:3: yaml: did not find expected key",
+            "bitrise.yml",
+        );
         assert_eq!(e.file.as_deref(), Some("ci/a.yml"));
         assert_eq!(e.line, Some(12));
         assert_eq!(e.message, "yaml: did not find expected key");
-        let e = app_error("/w/bitrise.yml: cannot read the bitrise.yml: No such file", "/w/bitrise.yml");
+        let e = app_error(
+            "/w/bitrise.yml: cannot read the bitrise.yml: No such file",
+            "/w/bitrise.yml",
+        );
         assert_eq!(e.file.as_deref(), Some("/w/bitrise.yml"));
         assert_eq!(e.line, None);
         assert!(e.message.starts_with("/w/bitrise.yml: cannot read"));
