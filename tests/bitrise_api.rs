@@ -492,7 +492,7 @@ fn keys_reports_drift_by_key_id_and_issuer() {
     let iss = "57246542-96fe-1a63-e053-0824d011072a";
     assert_eq!(
         json(&r.stdout),
-        serde_json::json!({"keys": [
+        serde_json::json!({"schema_version": 1, "keys": [
             {"key_id": "AAAAAAAAAA", "issuer_id": iss, "bitrise_name": "CI key", "local_name": "CI key", "status": "both"},
             {"key_id": "BBBBBBBBBB", "issuer_id": iss, "bitrise_name": "Release on Bitrise", "local_name": "Release", "status": "differs", "differences": ["name"]},
             {"key_id": "DDDDDDDDDD", "issuer_id": iss, "bitrise_name": null, "local_name": "Mine", "status": "local_only"},

@@ -287,11 +287,16 @@ fn another_repository_comes_from_a_mapped_checkout_or_is_named_with_how_to_map_i
     let s = &v["workflows"]["release"][0];
     assert_eq!(s["ref"], "deploy-to-itunesconnect-deliver@2");
     assert!(
-        s["source"]
+        s["file"]
             .as_str()
             .unwrap()
-            .ends_with("shared-ci/ci/deploy.yml:6"),
+            .ends_with("shared-ci/ci/deploy.yml"),
         "{s}"
+    );
+    assert_eq!(s["line"], 6, "{s}");
+    assert!(
+        s.get("source").is_none(),
+        "no auth here, so no `source`: {s}"
     );
     let r = run(bin().args([
         "bitrise",
@@ -333,9 +338,9 @@ fn the_workspace_maps_root_and_repositories_and_preview_shows_sources() {
     assert_eq!(r.code, 0, "{}", r.all());
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let steps = v["apps"][0]["steps"].as_array().unwrap();
-    let sources: Vec<&str> = steps
+    let sources: Vec<String> = steps
         .iter()
-        .map(|s| s["source"].as_str().unwrap())
+        .map(|s| format!("{}:{}", s["file"].as_str().unwrap(), s["line"]))
         .collect();
     assert_eq!(steps.len(), 2, "{sources:?}");
     assert!(sources[0].ends_with("app/ci/local.yml:4"), "{sources:?}");
@@ -343,6 +348,13 @@ fn the_workspace_maps_root_and_repositories_and_preview_shows_sources() {
         sources[1].ends_with("shared-ci/ci/deploy.yml:6"),
         "{sources:?}"
     );
+    // `source` stays the auth source (the README's contract), never a place in a file.
+    for s in steps {
+        assert!(
+            s["source"].is_null() || s["source"] == "connection" || s["source"] == "step_inputs",
+            "{s}"
+        );
+    }
     let r = run(bin().args(["-c", ws.to_str().unwrap(), "check"]));
     assert_eq!(r.code, 0, "{}", r.all());
     // --repo-root on preview --bitrise-yml.

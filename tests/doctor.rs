@@ -151,7 +151,11 @@ fn the_json_report_has_the_contract_shape() {
     assert_eq!(r.code, 1, "{}", r.all());
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["now", "status", "connections", "apps"]);
+    assert_eq!(
+        keys,
+        ["schema_version", "now", "status", "connections", "apps"]
+    );
+    assert_eq!(v["schema_version"], 1);
     assert_eq!(v["now"], NOW);
     assert_eq!(v["status"], "warning");
     let conns = v["connections"].as_array().unwrap();

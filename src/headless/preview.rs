@@ -100,21 +100,27 @@ pub fn run(loaded: &Loaded, args: &PreviewArgs) -> CmdResult {
         },
         None => ws.apps.iter().collect(),
     };
-    // Each app is resolved and encoded on its own, so the work spreads over the cores and only
-    // one app's resolutions are alive per core at a time.
-    let parts: Vec<Part> = par_map_apps(&apps, |part| {
-        part.iter()
-            .map(|app| preview_app(loaded, app, env, now, args))
-            .collect()
-    });
-    let failed: Vec<&str> = parts.iter().filter_map(|p| p.failed.as_deref()).collect();
+    // Apps are resolved and encoded a batch at a time, the batch spread over the cores, and each
+    // batch written before the next: the output is never held whole (10,000 apps print ~40 MB).
+    let mut failed: Vec<String> = Vec::new();
+    write_preview(&apps, args.format, env, now, |batch| {
+        let parts: Vec<Part> = par_map_apps(batch, |part| {
+            part.iter()
+                .map(|app| preview_app(loaded, app, env, now, args))
+                .collect()
+        });
+        failed.extend(parts.iter().filter_map(|p| p.failed.clone()));
+        parts
+    })
+    .map_err(|e| Failure::new(2, format!("cannot write the preview: {e}")))?;
     for f in &failed {
         eprintln!("error: {f}");
     }
-    write_parts(&parts, args.format, env, now)
-        .map_err(|e| Failure::new(2, format!("cannot write the preview: {e}")))?;
     Ok(if failed.is_empty() { 0 } else { 1 })
 }
+
+/// How many apps are resolved and held before they are written.
+const BATCH: usize = 512;
 
 /// One app's share of the output (a JSON object or table text) and its failure, if any.
 struct Part {
@@ -122,41 +128,43 @@ struct Part {
     failed: Option<String>,
 }
 
-/// Streams the parts to stdout: `{"schema_version":1,"now":..,"environment":..,"apps":[` then
-/// each app, or the table's header line then each app's table.
-fn write_parts(
-    parts: &[Part],
+/// Streams the preview to stdout: `{"schema_version":1,"now":..,"environment":..,"apps":[`
+/// then each app, or the table's header line then each app's table; `parts` makes a batch's.
+fn write_preview<'a>(
+    apps: &[&'a App],
     format: TableJson,
     env: Environment,
     now: DateTime<Utc>,
+    mut parts: impl FnMut(&[&'a App]) -> Vec<Part>,
 ) -> std::io::Result<()> {
     // raw: JSON, or table text each app cleaned as it was rendered
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    match format {
-        TableJson::Json => {
-            let head = serde_json::to_string(&PreviewHead {
-                schema_version: SchemaVersion,
-                now: rfc3339(now),
-                environment: env,
-            })
-            .unwrap_or_default();
-            // `{..head..}` + `,"apps":[...]}` keeps the contract's key order.
-            let head = head.strip_suffix('}').unwrap_or(&head);
-            write!(out, "{head},\"apps\":[")?;
-            for (i, p) in parts.iter().enumerate() {
-                if i > 0 {
-                    out.write_all(b",")?;
-                }
-                out.write_all(p.text.as_bytes())?;
+    let json = format == TableJson::Json;
+    if json {
+        let head = serde_json::to_string(&PreviewHead {
+            schema_version: SchemaVersion,
+            now: rfc3339(now),
+            environment: env,
+        })
+        .unwrap_or_default();
+        // `{..head..}` + `,"apps":[...]}` keeps the contract's key order.
+        let head = head.strip_suffix('}').unwrap_or(&head);
+        write!(out, "{head},\"apps\":[")?;
+    } else {
+        writeln!(out, "environment: {}   now: {}", env.as_str(), rfc3339(now))?;
+    }
+    let mut first = true;
+    for batch in apps.chunks(BATCH) {
+        for p in parts(batch) {
+            if json && !first {
+                out.write_all(b",")?;
             }
-            out.write_all(b"]}\n")?;
+            first = false;
+            out.write_all(p.text.as_bytes())?;
         }
-        TableJson::Table => {
-            writeln!(out, "environment: {}   now: {}", env.as_str(), rfc3339(now))?;
-            for p in parts {
-                out.write_all(p.text.as_bytes())?;
-            }
-        }
+    }
+    if json {
+        out.write_all(b"]}\n")?;
     }
     out.flush()
 }

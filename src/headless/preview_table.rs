@@ -97,13 +97,16 @@ pub fn file_rows(
 ) -> Vec<Row> {
     let mut rows = Vec::new();
     let mut heading: Option<String> = None;
-    let mut current: Option<&str> = None;
+    // The workflow running and where its first step is written: a workflow run again right
+    // after itself (`before_run` twice) starts over at its first step.
+    let mut current: Option<(&str, &str, usize, Option<&str>)> = None;
     let mut number = 0;
     let mut run: Vec<(usize, &str)> = Vec::new();
     for (e, id, r) in steps {
-        if current != Some(e.workflow.as_str()) {
+        let first = (&*e.workflow, &*e.file, e.line, e.bundle.as_deref());
+        if current.is_none_or(|c| c.0 != e.workflow || (number > 0 && c == first)) {
             fold(&mut rows, &mut run, &mut heading);
-            current = Some(&e.workflow);
+            current = Some(first);
             heading = Some(format!("workflow {}", e.workflow));
             number = 0;
         }
@@ -134,7 +137,8 @@ pub fn file_rows(
     rows
 }
 
-/// Closes a run of steps without Apple auth as one row: `2-4  3 steps without Apple auth: …`.
+/// Closes a run of steps without Apple auth as one row: `2-4 git-clone, cache-pull, script (3
+/// steps, no Apple auth)`.
 fn fold(rows: &mut Vec<Row>, run: &mut Vec<(usize, &str)>, heading: &mut Option<String>) {
     let (Some(first), Some(last)) = (run.first(), run.last()) else {
         return;
@@ -146,9 +150,9 @@ fn fold(rows: &mut Vec<Row>, run: &mut Vec<(usize, &str)>, heading: &mut Option<
     };
     let ids: Vec<&str> = run.iter().map(|(_, id)| *id).collect();
     let what = if ids.len() == 1 {
-        "1 step without Apple auth".to_string()
+        "(no Apple auth)".to_string()
     } else {
-        format!("{} steps without Apple auth", ids.len())
+        format!("({} steps, no Apple auth)", ids.len())
     };
     let mut cells: [String; 7] = Default::default();
     cells[0] = range;
@@ -156,7 +160,7 @@ fn fold(rows: &mut Vec<Row>, run: &mut Vec<(usize, &str)>, heading: &mut Option<
         heading: heading.take(),
         cells,
         messages: Vec::new(),
-        folded: Some(format!("{what}: {}", ids.join(", "))),
+        folded: Some(format!("{} {what}", ids.join(", "))),
     });
     run.clear();
 }
