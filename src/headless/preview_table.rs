@@ -28,10 +28,18 @@ pub fn table_row(index: usize, step: &str, r: &Resolution) -> [String; 7] {
 
 /// The lines under a step: why a skipped step does not run, then the messages.
 fn messages(r: &Resolution) -> Vec<String> {
-    r.skipped_because
-        .iter()
-        .map(|why| format!("skipped: {why}"))
-        .chain(r.messages())
+    let messages = r.messages();
+    let why = match &r.skipped_because {
+        Some(why) => Some(why.clone()),
+        // A skipped step with nothing to say still says why (signing off, ...).
+        None if r.outcome == Outcome::Skipped && messages.is_empty() => {
+            Some(r.reason()).filter(|w| !w.is_empty())
+        }
+        None => None,
+    };
+    why.map(|w| format!("skipped: {w}"))
+        .into_iter()
+        .chain(messages)
         .collect()
 }
 
@@ -117,13 +125,16 @@ pub fn file_rows(
         }
         fold(&mut rows, &mut run, &mut heading);
         let mut cells = table_row(number, id, r);
-        if id != &e.reference {
+        if e.reference.starts_with(id.as_str()) {
+            // `deliver@2` says it all; a mapped git::/path:: step shows both.
+            cells[1] = e.reference.clone();
+        } else {
             cells[1] = format!("{id} ({})", e.reference);
         }
         let at = format!("at {}", super::bitrise::source_label(e, top));
         let mut lines = messages(r);
         // `skipped: …` first, then where the step is written, then the messages.
-        let place = usize::from(r.skipped_because.is_some());
+        let place = usize::from(lines.first().is_some_and(|l| l.starts_with("skipped: ")));
         lines.insert(place, at);
         rows.push(Row {
             heading: heading.take(),
