@@ -126,6 +126,7 @@ pub mod fit;
 pub mod list;
 pub mod manual;
 pub mod secret_input;
+pub mod secrets_adopt;
 pub mod secrets_move;
 pub mod secrets_prune;
 pub mod session_refresh;
