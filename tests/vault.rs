@@ -1238,7 +1238,7 @@ fn two_workspaces_on_one_vault_touch_only_what_they_own() {
     assert_eq!(r.code, 0, "{}", r.all());
     let (ida, token_path) = (id_of(&a.ws()), "apple-conn/bitrise/token");
     assert_eq!(bao.value(token_path), "pat-of-team-a-0001");
-    assert_eq!(owners_of(&bao, token_path), [ida.clone()]);
+    assert_eq!(owners_of(&bao, token_path), vec![ida.clone()]);
 
     // B: the same two keys (the same bytes: B becomes one more owner) and one of its own.
     for (name, k, p) in [("ci", k1, &p1), ("ci2", k2, &p2), ("own", k3, &p3)] {
@@ -1251,7 +1251,7 @@ fn two_workspaces_on_one_vault_touch_only_what_they_own() {
     assert_eq!(owners_of(&bao, &format!("apple-conn/api-key/{k1}")), both);
     assert_eq!(
         owners_of(&bao, &format!("apple-conn/api-key/{k3}")),
-        [idb.clone()]
+        vec![idb.clone()]
     );
 
     // Hole 5: B's login with its own token at the one shared path is a conflict naming A.
@@ -1264,7 +1264,7 @@ fn two_workspaces_on_one_vault_touch_only_what_they_own() {
     );
     assert!(!r.all().contains("pat-of-team"), "{}", r.all());
     assert_eq!(bao.value(token_path), "pat-of-team-a-0001");
-    assert_eq!(owners_of(&bao, token_path), [ida.clone()]);
+    assert_eq!(owners_of(&bao, token_path), vec![ida.clone()]);
     // A's re-login (it alone owns the token) replaces it; the same token again is a no-op.
     let r = login(&a, "pat-of-team-a-0001");
     assert_eq!(r.code, 0, "{}", r.all());
@@ -1329,7 +1329,7 @@ fn two_workspaces_on_one_vault_touch_only_what_they_own() {
     assert_eq!(r.code, 0, "{}", r.all());
     let shared2 = format!("apple-conn/api-key/{k2}");
     assert!(live(&bao, &shared2), "A's key was deleted");
-    assert_eq!(owners_of(&bao, &shared2), [ida.clone()]);
+    assert_eq!(owners_of(&bao, &shared2), vec![ida.clone()]);
     let r = b.run(&["remove", "api-key", "own"]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(!live(&bao, &format!("apple-conn/api-key/{k3}")));
@@ -1368,7 +1368,7 @@ B='{bin}'; W='{ws}'
     );
     let shared1 = format!("apple-conn/api-key/{k1}");
     assert!(live(&bao, &shared1), "A's key was deleted by B's move");
-    assert_eq!(owners_of(&bao, &shared1), [ida.clone()]);
+    assert_eq!(owners_of(&bao, &shared1), vec![ida.clone()]);
     // B's own key moved out of the vault: B was its last owner, so the vault copy went.
     assert!(!live(&bao, &format!("apple-conn/api-key/{k4}")));
 
