@@ -197,9 +197,11 @@ pub fn run(path: &Path, keyring: &dyn SecretStore, to: MoveTarget) -> CmdResult 
                         "another host wrote a newer version since it was copied; left in place"
                             .into(),
                     )),
-                    vault::Released::NotOwned(owners) => Err(crate::secrets::SecretError::Failed(
-                        store.not_owned_text(&store.entry_path(&o.entry), &owners),
-                    )),
+                    vault::Released::NotOwned(owners) => {
+                        Err(crate::secrets::SecretError::NotOwned(
+                            store.not_owned_text(&store.entry_path(&o.entry), &owners),
+                        ))
+                    }
                     _ => Ok(()),
                 }),
             None => secrets.delete(&o.from, &o.entry),

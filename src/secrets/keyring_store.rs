@@ -279,7 +279,7 @@ impl SecretStore for LazyKeyring {
         };
         // Only the file bound to the id deletes under it: a copied id claims nothing.
         let id = super::owner::deleter(path)
-            .map_err(|why| SecretError::Failed(format!("not deleted: {why}")))?;
+            .map_err(|why| SecretError::NotOwned(format!("left in place: {why}")))?;
         store.delete(&name.scoped(&id))
     }
     fn list(&self) -> Result<Vec<EntryName>, SecretError> {

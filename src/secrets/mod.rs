@@ -116,6 +116,10 @@ pub enum SecretError {
     ReadOnly(String),
     #[error("{0}")]
     Failed(String),
+    /// Not this workspace's to delete (another workspace owns it, or this file does not own its
+    /// id on this host): left in place, which is no failure of the one asking.
+    #[error("{0}")]
+    NotOwned(String),
 }
 
 /// The one message for a missing keyring, with both ways out, in the CLI's words.

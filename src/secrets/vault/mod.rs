@@ -94,9 +94,9 @@ impl VaultStore {
     fn deleter(&self) -> Result<String, SecretError> {
         match &self.workspace_file {
             Some(f) => crate::secrets::owner::deleter(f)
-                .map_err(|why| SecretError::Failed(format!("not deleted: {why}"))),
-            None => Err(SecretError::Failed(
-                "not deleted: no workspace owns this vault store".into(),
+                .map_err(|why| SecretError::NotOwned(format!("left in place: {why}"))),
+            None => Err(SecretError::NotOwned(
+                "left in place: no workspace owns this vault store".into(),
             )),
         }
     }
@@ -312,7 +312,7 @@ impl VaultStore {
         let path = self.entry_path(name);
         match self.release(name, None, true)? {
             Released::NotOwned(owners) => {
-                Err(SecretError::Failed(self.not_owned_text(&path, &owners)))
+                Err(SecretError::NotOwned(self.not_owned_text(&path, &owners)))
             }
             other => Ok(other),
         }
@@ -379,7 +379,7 @@ impl VaultStore {
         let path = format!("{}/{rel}", self.prefix);
         match self.release_at(&path, &id, None, true)? {
             Released::NotOwned(owners) => {
-                Err(SecretError::Failed(self.not_owned_text(&path, &owners)))
+                Err(SecretError::NotOwned(self.not_owned_text(&path, &owners)))
             }
             other => Ok(other),
         }
