@@ -265,6 +265,21 @@ impl VaultStore {
             Some(c) => c,
             None => self.fresh(path)?,
         };
+        // A renewal rewrites only an entry this workspace owns (or one that records no owner
+        // yet, as every entry did before owners were recorded): another workspace's is refused.
+        if read.data.is_some() {
+            let owners = self.owners_at(path)?;
+            if !owners.is_empty() {
+                let me = self.writer()?;
+                if !owners.iter().any(|o| o.workspace_id == me) {
+                    return Err(SecretError::NotOwned(format!(
+                        "nothing written: {} belongs to {}, not to this workspace ({me}): `apple-conn secrets adopt` records this workspace as an owner if it uses it",
+                        self.shown(path, VAULT_FIELD),
+                        owners_text(&owners)
+                    )));
+                }
+            }
+        }
         let data = Self::data_of(value);
         match self.client.write(path, &data, read.version) {
             Ok(version) => {
