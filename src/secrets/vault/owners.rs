@@ -185,3 +185,32 @@ impl VaultStore {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owners_are_read_from_their_keys_only_and_shown_on_one_line() {
+        let custom: Map<String, Value> = serde_json::from_str(
+            r#"{
+                "apple-conn-owner-bbbbbbbbbbbbbbbb": "{\"connection\":\"api-key/K\",\"host\":\"ci-2 (pid 9)\"}",
+                "apple-conn-owner-aaaaaaaaaaaaaaaa": "{\"connection\":\"bitrise/token\",\"host\":\"evil\\n\\u001b[2Jhost\"}",
+                "team-note": "not an owner",
+                "apple-conn-owner-cccccccccccccccc": "not json"
+            }"#,
+        )
+        .unwrap();
+        let owners = parse_owners(&custom);
+        let ids: Vec<&str> = owners.iter().map(|o| o.workspace_id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb", "cccccccccccccccc"]
+        );
+        let text = owners_text(&owners);
+        assert!(!text.contains('\n') && !text.contains('\u{1b}'), "{text}");
+        assert!(text.contains("workspace bbbbbbbbbbbbbbbb (api-key/K, recorded by ci-2 (pid 9))"));
+        assert!(text.contains("workspace cccccccccccccccc (?, recorded by ?)"));
+        assert!(owners_text(&[]).contains("no owner recorded"));
+    }
+}
