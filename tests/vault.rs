@@ -1381,3 +1381,47 @@ B='{bin}'; W='{ws}'
     let r = a.run(&["check", "--secrets"]);
     assert_eq!(r.code, 0, "{}", r.all());
 }
+
+/// Issue 33: an entry written before owners were recorded belongs to nobody: `remove` keeps it
+/// (naming the way out) and `prune` never lists it, until `secrets adopt` records this workspace
+/// as its owner; from then on it is this workspace's to delete.
+#[test]
+fn an_entry_without_owners_is_kept_until_secrets_adopt() {
+    let Some(bao) = bao() else { return };
+    let h = Host::new(&bao, &bao.team_token(), false);
+    team_workspace(&h);
+    add_key_to_vault(&h);
+    let path = format!("apple-conn/api-key/{KEY_ID}");
+    let id = id_of(&h.ws());
+    assert_eq!(owners_of(&bao, &path), vec![id.clone()]);
+    // As an older apple-conn left it: no owner recorded.
+    bao.ok(
+        ROOT,
+        &[
+            "kv",
+            "metadata",
+            "put",
+            "-mount=secret",
+            "-custom-metadata=team=ios",
+            &path,
+        ],
+    );
+    assert!(owners_of(&bao, &path).is_empty());
+    let r = h.run(&["secrets", "prune", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(!r.all().contains(KEY_ID), "{}", r.all());
+    let r = h.run(&["secrets", "adopt"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr.contains("owner recorded") && r.stderr.contains(KEY_ID),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(owners_of(&bao, &path), vec![id.clone()]);
+    // The team's own metadata stays beside the owner.
+    let meta = bao.kv_json(&["metadata", "get", "-format=json", "-mount=secret", &path]);
+    assert_eq!(meta["data"]["custom_metadata"]["team"], "ios", "{meta}");
+    let r = h.run(&["remove", "api-key", "ci"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(!live(&bao, &path), "the last owner deletes it");
+}
