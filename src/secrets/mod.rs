@@ -342,9 +342,7 @@ impl Secrets<'_> {
                 match store.current(name)? {
                     (_, Some(v)) if &v != value => {
                         let path = store.entry_path(name);
-                        let id = owner::deleter(self.workspace_file).map_err(|why| {
-                            SecretError::Failed(format!("nothing written: {why}"))
-                        })?;
+                        let id = owner::writer(self.workspace_file, &owner::keyring_holds)?;
                         let owners = store.owners_at(&path)?;
                         if !(owners.len() == 1 && owners[0].workspace_id == id) {
                             return Err(SecretError::Failed(format!(
