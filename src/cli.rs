@@ -181,6 +181,8 @@ pub enum SecretsCommand {
         #[arg(long)]
         yes: bool,
     },
+    /// Make this file the owner of its workspace_id on this host and of the vault entries it refers to (for secrets kept before owners were recorded, or a moved file)
+    Adopt,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

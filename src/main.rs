@@ -41,6 +41,7 @@ fn report(error: &anyhow::Error) -> ExitCode {
 }
 
 fn run() -> anyhow::Result<ExitCode> {
+    apple_conn::secrets::migrate::install();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -107,6 +107,30 @@ fn the_domain_does_no_io_reads_no_clock_and_imports_no_ui() {
     );
 }
 
+/// `store/` (files, trust, ids, owners) sits below the modules that use it: it imports none of them,
+/// so the trust module and the sign-in or vault code never import each other in a circle (issue 33).
+#[test]
+fn the_store_imports_no_module_above_it() {
+    let above = ["apple", "secrets", "bitrise", "ops", "tui", "headless"];
+    let needles: Vec<String> = above
+        .iter()
+        .flat_map(|m| {
+            [
+                format!("crate::{m}::"),
+                format!("crate::{{{m}"),
+                format!("crate::{m};"),
+            ]
+        })
+        .collect();
+    let needles: Vec<&str> = needles.iter().map(String::as_str).collect();
+    let found = offending_lines("src/store", &needles);
+    assert!(
+        found.is_empty(),
+        "src/store imports a module above it:\n{}",
+        found.join("\n")
+    );
+}
+
 #[test]
 fn test_support_is_behind_a_feature_that_is_off_by_default() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

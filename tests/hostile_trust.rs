@@ -889,3 +889,150 @@ fn the_real_tui_refuses_an_untrusted_apple_auth_url_in_its_status_line() {
     t.quit(&done);
     assert!(sent(&stub) > 0);
 }
+
+/// A self-signed certificate (its own CA) written to `path`.
+fn self_signed(dir: &Path, path: &Path, cn: &str) {
+    let key = dir.join(format!("{cn}.key"));
+    let r = run(Command::new("openssl").args([
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        &format!("/CN={cn}"),
+        "-keyout",
+        key.to_str().unwrap(),
+        "-out",
+        path.to_str().unwrap(),
+    ]));
+    assert_eq!(r.code, 0, "openssl: {}", r.all());
+}
+
+/// Issue 33, hole 2: trust covered the *name* of `[settings.vault] ca_cert`, not the certificate.
+/// Now the certificate's bytes are in the digest: a swapped CA file behind the trusted name is
+/// untrusted until `trust` again, and a vault command refuses before any request.
+#[test]
+fn a_swapped_ca_file_behind_a_trusted_name_is_untrusted_until_trust_again() {
+    if !have("openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let ws = base_workspace(dir.path());
+    let ca = dir.path().join("vault-ca.pem");
+    self_signed(dir.path(), &ca, "team-ca");
+    append(
+        &ws,
+        "\n[[api_keys]]\nname = \"CI key\"\nkey_id = \"ABCDE12345\"\nissuer_id = \"57246542-96fe-1a63-e053-0824d011072a\"\nprivate_key = { vault = true }\n\n[settings.vault]\naddress = \"https://127.0.0.1:9\"\nca_cert = \"vault-ca.pem\"\n",
+    );
+    let token = |state: &Path| {
+        let mut c = bin_with_state(state);
+        for v in ["VAULT_ADDR", "BAO_ADDR", "VAULT_CACERT", "BAO_CACERT"] {
+            c.env_remove(v);
+        }
+        c.env("VAULT_TOKEN", "s.test-token").env("HOME", dir.path());
+        run(c.arg("-c").arg(&ws).args(["token", "CI key"]))
+    };
+    trusted_in(&state, &ws);
+    let show = in_state(&state, &ws, &["trust", "--show"]);
+    assert_eq!(show.code, 0, "{}", show.all());
+    assert!(
+        show.stdout.contains("trusted on this host"),
+        "{}",
+        show.stdout
+    );
+    let sum = |text: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix("file SHA-256 "))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let before = sum(&show.stdout);
+    assert_eq!(before.len(), 64, "{}", show.stdout);
+    // Trusted: the vault is used (nothing listens there, so it is unreachable, not refused).
+    let r = token(&state);
+    assert!(
+        !r.stderr.contains("apple-conn trust"),
+        "trusted: {}",
+        r.stderr
+    );
+
+    // Someone replaces the CA file in the repository; the setting still reads "vault-ca.pem".
+    self_signed(dir.path(), &ca, "attacker-ca");
+    let show = in_state(&state, &ws, &["trust", "--show"]);
+    assert!(
+        show.stdout
+            .contains("changed since this host trusted the file"),
+        "{}",
+        show.stdout
+    );
+    assert_ne!(sum(&show.stdout), before, "{}", show.stdout);
+    let r = token(&state);
+    assert_refused_naming(&r, "settings.vault.ca_cert", &ws);
+    assert!(!r.all().contains("s.test-token"), "{}", r.all());
+
+    // A CA file that is gone is never trusted by its name.
+    std::fs::remove_file(&ca).unwrap();
+    trusted_in(&state, &ws);
+    let show = in_state(&state, &ws, &["trust", "--show"]);
+    assert!(
+        show.stdout.contains("the file cannot be read"),
+        "{}",
+        show.stdout
+    );
+    self_signed(dir.path(), &ca, "late-ca");
+    let r = token(&state);
+    assert_refused_naming(&r, "settings.vault.ca_cert", &ws);
+
+    // `trust` again takes the new file as it is now.
+    trusted_in(&state, &ws);
+    let r = token(&state);
+    assert!(!r.stderr.contains("apple-conn trust"), "{}", r.stderr);
+}
+
+/// Issue 33, hole 9: a lookalike host (Cyrillic і in `bitrіse`) is shown as the ASCII host that
+/// is contacted, and marked, in `trust --show` and in `trust`.
+#[test]
+fn trust_show_prints_hosts_in_punycode_and_marks_non_ascii_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let ws = base_workspace(dir.path());
+    append(
+        &ws,
+        "\n[settings.bitrise]\napi_url = \"https://api.bitr\u{456}se.io/v0.1\"\n",
+    );
+    for args in [&["trust", "--show"][..], &["trust"][..]] {
+        let r = in_state(&state, &ws, args);
+        assert_eq!(r.code, 0, "{}", r.all());
+        assert!(
+            r.stdout
+                .contains("settings.bitrise.api_url = \"https://api.xn--bitrse-svf.io/v0.1\""),
+            "{}",
+            r.stdout
+        );
+        assert!(
+            r.stdout.contains("non-ASCII host") && r.stdout.contains("api.bitr\\u{456}se.io"),
+            "{}",
+            r.stdout
+        );
+        assert!(!r.stdout.contains('\u{456}'), "{}", r.stdout);
+    }
+    // An ASCII host is shown as written, unmarked.
+    let plain = dir.path().join("plain.toml");
+    write(
+        &plain,
+        "version = 1\nyou = \"alice@example.com\"\n\n[settings.bitrise]\napi_url = \"https://bitrise.example.com/v0.1\"\n",
+    );
+    let r = in_state(&state, &plain, &["trust", "--show"]);
+    assert!(
+        r.stdout.contains("\"https://bitrise.example.com/v0.1\"")
+            && !r.stdout.contains("non-ASCII"),
+        "{}",
+        r.stdout
+    );
+}

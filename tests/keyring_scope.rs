@@ -180,3 +180,120 @@ fn init_writes_an_id_and_a_hand_added_settings_table_still_fits() {
     let check = run(bin().args(["-c", ws.to_str().unwrap(), "check"]));
     assert_eq!(check.code, 0, "{}", check.all());
 }
+
+/// Issue 33, hole 6: a file that copies another's `workspace_id` claims nothing in the keyring.
+/// The id is bound on this host to the file that made it; the copy's `prune` searches nothing,
+/// its `remove` deletes nothing, its `add` writes nothing under the id, while the original's key
+/// keeps minting and its own `prune` still works. A file whose id this host never bound (written
+/// by hand, from before owners) owns nothing until `secrets adopt`.
+#[test]
+fn a_copied_workspace_id_claims_nothing_in_the_keyring() {
+    if !secret_service() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.toml");
+    let copy = dir.path().join("copy.toml");
+    let legacy = dir.path().join("legacy.toml");
+    let p8 = openssl_p256(dir.path(), "AuthKey_ABCDE12345.p8");
+    let other = openssl_p256(dir.path(), "AuthKey_FFFFF12345.p8");
+    let hand_id = "00112233445566778899aabbccddeeff";
+    write(
+        &legacy,
+        &format!("version = 1\nyou = \"alice@example.com\"\nworkspace_id = \"{hand_id}\"\n"),
+    );
+    let script = format!(
+        r#"A='{a}'; C='{copy}'; L='{legacy}'
+"$B" -c "$A" init --you alice@example.com
+"$B" -c "$A" add api-key --name ci --key-id ABCDE12345 --issuer-id {ISSUER} --p8 '{p8}'
+cp "$A" "$C"
+ID=$(sed -n 's/^workspace_id = "\(.*\)"$/\1/p' "$A")
+printf 'left-behind' | secret-tool store --label x service apple-conn username "$ID/apple-id/gone@example.com/session"
+echo "--- copy prune"
+"$B" -c "$C" secrets prune --yes 2>&1 || echo "rc=$?"
+echo "--- copy remove"
+"$B" -c "$C" remove api-key ci 2>&1 || echo "rc=$?"
+echo "--- copy add"
+"$B" -c "$C" add api-key --name other --key-id FFFFF12345 --issuer-id {ISSUER} --p8 '{other}' 2>&1 || echo "rc=$?"
+echo "--- original"
+"$B" -c "$A" token ci | cut -c1-3
+secret-tool lookup service apple-conn username "$ID/apple-id/gone@example.com/session" || echo GONE
+echo
+if secret-tool lookup service apple-conn username "$ID/api-key/FFFFF12345" >/dev/null; then echo "COPY WROTE"; else echo "copy wrote nothing"; fi
+echo "--- original prune"
+"$B" -c "$A" secrets prune --yes 2>&1
+secret-tool lookup service apple-conn username "$ID/apple-id/gone@example.com/session" || echo GONE
+echo
+echo "--- legacy prune"
+printf 'old' | secret-tool store --label x service apple-conn username '{hand_id}/api-key/OLD1234567'
+"$B" -c "$L" secrets prune --yes 2>&1 || echo "rc=$?"
+secret-tool lookup service apple-conn username '{hand_id}/api-key/OLD1234567' || echo GONE
+echo
+echo "--- legacy adopt"
+"$B" -c "$L" secrets adopt 2>&1
+"$B" -c "$L" secrets prune --yes 2>&1
+secret-tool lookup service apple-conn username '{hand_id}/api-key/OLD1234567' || echo GONE
+echo
+echo "--- copy adopt"
+"$B" -c "$C" secrets adopt 2>&1 || echo "rc=$?"
+"#,
+        a = a.display(),
+        copy = copy.display(),
+        legacy = legacy.display(),
+        p8 = p8.display(),
+        other = other.display()
+    );
+    let (ok, stdout, stderr) = in_keyring(dir.path(), &script);
+    assert!(ok, "{stdout}\n{stderr}");
+    let id = workspace_id(&a);
+    let copy_prune = section(&stdout, "copy prune");
+    assert!(
+        copy_prune.contains("not searched: the OS keyring")
+            && copy_prune.contains("claims nothing")
+            && !copy_prune.contains("deleted"),
+        "{copy_prune}"
+    );
+    let copy_remove = section(&stdout, "copy remove");
+    assert!(
+        copy_remove.contains("not this workspace's, kept: apple-conn/")
+            && copy_remove.contains("claims nothing")
+            && !copy_remove.contains("rc="),
+        "{copy_remove}"
+    );
+    let copy_add = section(&stdout, "copy add");
+    assert!(
+        copy_add.contains("rc=") && copy_add.contains("nothing written"),
+        "{copy_add}"
+    );
+    let original = section(&stdout, "original");
+    assert!(
+        original.starts_with("eyJ"),
+        "A still mints: {original}\n{stderr}"
+    );
+    assert!(
+        original.contains("left-behind") && original.contains("copy wrote nothing"),
+        "{original}"
+    );
+    let original_prune = section(&stdout, "original prune");
+    assert!(
+        original_prune.contains("deleted 1 entry") && original_prune.contains("GONE"),
+        "the owner's prune still works: {original_prune}"
+    );
+    let legacy_prune = section(&stdout, "legacy prune");
+    assert!(
+        legacy_prune.contains("secrets adopt") && legacy_prune.contains("old"),
+        "an unbound id owns nothing: {legacy_prune}"
+    );
+    let adopt = section(&stdout, "legacy adopt");
+    assert!(
+        adopt.contains(&format!("now owns workspace_id {hand_id}"))
+            && adopt.contains("deleted 1 entry")
+            && adopt.contains("GONE"),
+        "{adopt}"
+    );
+    let copy_adopt = section(&stdout, "copy adopt");
+    assert!(
+        copy_adopt.contains("rc=") && copy_adopt.contains(&id),
+        "a copy cannot adopt a live owner's id: {copy_adopt}"
+    );
+}

@@ -14,7 +14,8 @@ use common::*;
 use signin_stub::Stub;
 
 const ROOT: &str = "root-token-for-tests";
-const TEAM_POLICY: &str = "path \"secret/data/apple-conn/*\" {\n  capabilities = [\"create\", \"read\", \"update\", \"delete\", \"list\"]\n}\n";
+/// The policy the README asks for: the entries, and their metadata (where owners are recorded).
+const TEAM_POLICY: &str = "path \"secret/data/apple-conn/*\" {\n  capabilities = [\"create\", \"read\", \"update\", \"delete\", \"list\"]\n}\npath \"secret/metadata/apple-conn/*\" {\n  capabilities = [\"read\", \"list\", \"patch\"]\n}\n";
 
 /// The bao binary next to the test Python (CI's venv), if installed.
 fn bao_binary() -> Option<PathBuf> {
@@ -1119,4 +1120,308 @@ fn two_processes_adding_one_key_to_the_vault_leave_the_winner_whole() {
         // Next round: a clean slate (metadata and all versions).
         bao.ok(ROOT, &["kv", "metadata", "delete", "-mount=secret", &path]);
     }
+}
+
+/// A loopback stand-in for Bitrise's `GET /me` that accepts any token (two workspaces log in with
+/// two different tokens); the answer has the fields apple-conn reads. Serves until the test ends.
+fn me_stub() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let body = r#"{"data":{"slug":"u-team01","username":"team"}}"#;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://127.0.0.1:{port}/v0.1")
+}
+
+/// The owners a vault entry records (workspace ids), from its `custom_metadata`.
+fn owners_of(bao: &Bao, path: &str) -> Vec<String> {
+    let meta = bao.kv_json(&["metadata", "get", "-format=json", "-mount=secret", path]);
+    let mut ids: Vec<String> = meta["data"]["custom_metadata"]
+        .as_object()
+        .map(|m| {
+            m.keys()
+                .filter_map(|k| k.strip_prefix("apple-conn-owner-"))
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    ids.sort();
+    ids
+}
+
+/// Whether the latest version of a vault entry is readable (not deleted).
+fn live(bao: &Bao, path: &str) -> bool {
+    let r = bao.cli(ROOT, &["kv", "get", "-format=json", "-mount=secret", path]);
+    // A soft-deleted latest version still answers (exit 0), with its data null.
+    r.code == 0
+        && serde_json::from_str::<serde_json::Value>(&r.stdout)
+            .is_ok_and(|j| j["data"]["data"].is_object())
+}
+
+fn id_of(ws: &Path) -> String {
+    let text = std::fs::read_to_string(ws).unwrap();
+    let doc: toml::Table = toml::from_str(&text).unwrap();
+    doc["workspace_id"].as_str().unwrap().to_string()
+}
+
+fn add_named(host: &Host, name: &str, key_id: &str, p8: &Path) -> Run {
+    host.run(&[
+        "add",
+        "api-key",
+        "--name",
+        name,
+        "--key-id",
+        key_id,
+        "--issuer-id",
+        ISSUER,
+        "--p8",
+        p8.to_str().unwrap(),
+        "--store",
+        "vault",
+    ])
+}
+
+/// Issue 33, holes 3, 4, 5 and 7: two workspaces on one real OpenBao under one prefix. B's
+/// `bitrise login` with another token is a conflict naming A (A's token untouched); B's `prune`
+/// sees only what B owns (never A's, never an entry nobody owns, never its own Bitrise token);
+/// B's `remove` of a key A also uses releases it; its `remove` of its own key deletes it; its
+/// `secrets move --to keyring` releases the shared key. A's `token` and Bitrise token still work.
+#[test]
+fn two_workspaces_on_one_vault_touch_only_what_they_own() {
+    if !require(
+        have("dbus-run-session") && have("gnome-keyring-daemon") && have("secret-tool"),
+        "a Secret Service (dbus + gnome-keyring + secret-tool)",
+    ) {
+        return;
+    }
+    let Some(bao) = bao() else { return };
+    let me = me_stub();
+    let a = Host::new(&bao, &bao.team_token(), false);
+    let b = Host::new(&bao, &bao.team_token(), false);
+    team_workspace(&a);
+    team_workspace(&b);
+    let (k1, k2, k3, k4) = ("ABCDE12345", "BCDEF23456", "CDEFG34567", "DEFGH45678");
+    let p1 = openssl_p256(a.home.path(), &format!("AuthKey_{k1}.p8"));
+    let p2 = openssl_p256(a.home.path(), &format!("AuthKey_{k2}.p8"));
+    let p3 = openssl_p256(b.home.path(), &format!("AuthKey_{k3}.p8"));
+    let p4 = openssl_p256(b.home.path(), &format!("AuthKey_{k4}.p8"));
+    let login = |h: &Host, token: &str| {
+        let mut c = h.cmd(&[
+            "bitrise",
+            "login",
+            "--token-from",
+            "env:PAT",
+            "--store",
+            "vault",
+            "--api-url",
+            &me,
+        ]);
+        run(c.env("PAT", token))
+    };
+    // A: two keys and its Bitrise token in the vault.
+    for (name, k, p) in [("ci", k1, &p1), ("ci2", k2, &p2)] {
+        let r = add_named(&a, name, k, p);
+        assert_eq!(r.code, 0, "{}", r.all());
+    }
+    let r = login(&a, "pat-of-team-a-0001");
+    assert_eq!(r.code, 0, "{}", r.all());
+    let (ida, token_path) = (id_of(&a.ws()), "apple-conn/bitrise/token");
+    assert_eq!(bao.value(token_path), "pat-of-team-a-0001");
+    assert_eq!(owners_of(&bao, token_path), vec![ida.clone()]);
+
+    // B: the same two keys (the same bytes: B becomes one more owner) and one of its own.
+    for (name, k, p) in [("ci", k1, &p1), ("ci2", k2, &p2), ("own", k3, &p3)] {
+        let r = add_named(&b, name, k, p);
+        assert_eq!(r.code, 0, "{}", r.all());
+    }
+    let idb = id_of(&b.ws());
+    let mut both = vec![ida.clone(), idb.clone()];
+    both.sort();
+    assert_eq!(owners_of(&bao, &format!("apple-conn/api-key/{k1}")), both);
+    assert_eq!(
+        owners_of(&bao, &format!("apple-conn/api-key/{k3}")),
+        vec![idb.clone()]
+    );
+
+    // Hole 5: B's login with its own token at the one shared path is a conflict naming A.
+    let r = login(&b, "pat-of-team-b-0002");
+    assert_ne!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr.contains("already holds a different secret") && r.stderr.contains(&ida),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.all().contains("pat-of-team"), "{}", r.all());
+    assert_eq!(bao.value(token_path), "pat-of-team-a-0001");
+    assert_eq!(owners_of(&bao, token_path), vec![ida.clone()]);
+    // A's re-login (it alone owns the token) replaces it; the same token again is a no-op.
+    let r = login(&a, "pat-of-team-a-0001");
+    assert_eq!(r.code, 0, "{}", r.all());
+
+    // Leftovers under the prefix: one B owns, one A owns, one nobody owns.
+    let plant = |rel: &str, owner: Option<&str>| {
+        let path = format!("apple-conn/api-key/{rel}");
+        bao.ok(
+            ROOT,
+            &["kv", "put", "-mount=secret", &path, "value=left-behind"],
+        );
+        if let Some(id) = owner {
+            bao.ok(
+                ROOT,
+                &[
+                    "kv",
+                    "metadata",
+                    "patch",
+                    "-mount=secret",
+                    &format!("-custom-metadata=apple-conn-owner-{id}={{}}"),
+                    &path,
+                ],
+            );
+        }
+        path
+    };
+    let left_b = plant("LEFTB12345", Some(&idb));
+    let left_a = plant("LEFTA12345", Some(&ida));
+    let nobody = plant("NOBODY1234", None);
+
+    // Holes 3 and 7: B's prune lists and deletes only what B owns and does not refer to.
+    let check = b.run(&["check", "--secrets"]);
+    assert!(check.all().contains("LEFTB12345"), "{}", check.all());
+    let r = b.run(&["secrets", "prune", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout.contains("LEFTB12345") && r.stderr.contains("deleted 1 entry"),
+        "{}",
+        r.all()
+    );
+    for other in ["LEFTA12345", "NOBODY1234", "bitrise/token", k1, k2, k3] {
+        assert!(
+            !r.stdout.contains(other),
+            "B's prune listed {other}: {}",
+            r.all()
+        );
+    }
+    assert!(!live(&bao, &left_b));
+    assert!(live(&bao, &left_a) && live(&bao, &nobody));
+    // A's prune deletes its own leftover, and keeps its Bitrise token (it is referenced).
+    let r = a.run(&["secrets", "prune", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout.contains("LEFTA12345") && !r.stdout.contains("bitrise/token"),
+        "{}",
+        r.all()
+    );
+    assert!(!live(&bao, &left_a) && live(&bao, token_path) && live(&bao, &nobody));
+
+    // Hole 4: B's remove of a key A also uses releases it; of its own key deletes it.
+    let r = b.run(&["remove", "api-key", "ci2"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let shared2 = format!("apple-conn/api-key/{k2}");
+    assert!(live(&bao, &shared2), "A's key was deleted");
+    assert_eq!(owners_of(&bao, &shared2), vec![ida.clone()]);
+    let r = b.run(&["remove", "api-key", "own"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(!live(&bao, &format!("apple-conn/api-key/{k3}")));
+
+    // `secrets move --to keyring` in B: copies, then releases the vault key A also uses.
+    let script = format!(
+        r#"set -e
+printf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null; for _ in $(seq 50); do dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true && break; sleep 0.1; done
+B='{bin}'; W='{ws}'
+"$B" -c "$W" add api-key --name mine --key-id {k4} --issuer-id {ISSUER} --p8 '{p4}' --store vault
+"$B" -c "$W" secrets move --to keyring
+"$B" -c "$W" token ci >/dev/null && echo "--- b token from keyring"
+"#,
+        bin = bin_path().display(),
+        ws = b.ws().display(),
+        p4 = p4.display(),
+    );
+    let out = Command::new("dbus-run-session")
+        .args(["--", "bash", "-c", &script])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("APPLE_CONN_KEYRING")
+        .env_remove("VAULT_CACERT")
+        .env("HOME", b.home.path())
+        .env("XDG_CONFIG_HOME", b.home.path())
+        .env("XDG_STATE_HOME", b.home.path().join("state"))
+        .env("VAULT_ADDR", &bao.addr)
+        .env("VAULT_TOKEN", &b.token)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("--- b token from keyring"),
+        "{stdout}\n{stderr}"
+    );
+    let shared1 = format!("apple-conn/api-key/{k1}");
+    assert!(live(&bao, &shared1), "A's key was deleted by B's move");
+    assert_eq!(owners_of(&bao, &shared1), vec![ida.clone()]);
+    // B's own key moved out of the vault: B was its last owner, so the vault copy went.
+    assert!(!live(&bao, &format!("apple-conn/api-key/{k4}")));
+
+    // A: everything still works.
+    for name in ["ci", "ci2"] {
+        let r = a.run(&["token", name]);
+        assert_eq!(r.code, 0, "A's {name}: {}", r.all());
+    }
+    assert_eq!(bao.value(token_path), "pat-of-team-a-0001");
+    let r = a.run(&["check", "--secrets"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+}
+
+/// Issue 33: an entry written before owners were recorded belongs to nobody: `remove` keeps it
+/// (naming the way out) and `prune` never lists it, until `secrets adopt` records this workspace
+/// as its owner; from then on it is this workspace's to delete.
+#[test]
+fn an_entry_without_owners_is_kept_until_secrets_adopt() {
+    let Some(bao) = bao() else { return };
+    let h = Host::new(&bao, &bao.team_token(), false);
+    team_workspace(&h);
+    add_key_to_vault(&h);
+    let path = format!("apple-conn/api-key/{KEY_ID}");
+    let id = id_of(&h.ws());
+    assert_eq!(owners_of(&bao, &path), vec![id.clone()]);
+    // As an older apple-conn left it: no owner recorded.
+    bao.ok(
+        ROOT,
+        &[
+            "kv",
+            "metadata",
+            "put",
+            "-mount=secret",
+            "-custom-metadata=team=ios",
+            &path,
+        ],
+    );
+    assert!(owners_of(&bao, &path).is_empty());
+    let r = h.run(&["secrets", "prune", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(!r.all().contains(KEY_ID), "{}", r.all());
+    let r = h.run(&["secrets", "adopt"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr.contains("owner recorded") && r.stderr.contains(KEY_ID),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(owners_of(&bao, &path), vec![id.clone()]);
+    // The team's own metadata stays beside the owner.
+    let meta = bao.kv_json(&["metadata", "get", "-format=json", "-mount=secret", &path]);
+    assert_eq!(meta["data"]["custom_metadata"]["team"], "ios", "{meta}");
+    let r = h.run(&["remove", "api-key", "ci"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(!live(&bao, &path), "the last owner deletes it");
 }

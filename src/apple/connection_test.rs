@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::http::{Client, NetError};
 use crate::domain::workspace::{ApiKey, KeyKind};
 
-pub const DEFAULT_API_BASE: &str = "https://api.appstoreconnect.apple.com";
+pub use crate::domain::guarded::DEFAULT_API_BASE;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict {

@@ -6,6 +6,7 @@ mod catalog_data;
 pub mod check;
 pub mod doctor;
 pub mod fields;
+pub mod guarded;
 pub mod key_file;
 pub mod problem;
 pub mod resolution;

@@ -371,6 +371,9 @@ pub fn remove(path: &Path, keyring: &dyn SecretStore, what: &RemoveCommand) -> C
     if !cleared.is_empty() {
         eprintln!("cleared from: {}", cleared.join(", "));
     }
+    for kept in &removed.kept {
+        crate::terminal_text::say(&format!("not this workspace's, kept: {kept}"));
+    }
     if !orphans.is_empty() {
         return Err(Failure::new(
             1,

@@ -108,6 +108,9 @@ fn run_command(cli: &Cli, command: &Command) -> CmdResult {
         Command::Secrets(crate::cli::SecretsCommand::Prune { yes }) => {
             super::secrets_prune::run(&config_path(&cli.config)?, &keyring, *yes)
         }
+        Command::Secrets(crate::cli::SecretsCommand::Adopt) => {
+            super::secrets_adopt::run(&config_path(&cli.config)?)
+        }
         Command::Doctor(args) => super::doctor::run(&cli.config, &keyring, args, None),
         Command::Trust(args) => super::trust::trust(&config_path(&cli.config)?, args),
         Command::Untrust => super::trust::untrust(&config_path(&cli.config)?),

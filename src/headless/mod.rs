@@ -129,6 +129,7 @@ pub mod list;
 pub mod manual;
 pub mod schemas;
 pub mod secret_input;
+pub mod secrets_adopt;
 pub mod secrets_move;
 pub mod secrets_prune;
 pub mod session_refresh;

@@ -189,17 +189,20 @@ pub fn run(path: &Path, keyring: &dyn SecretStore, to: MoveTarget) -> CmdResult 
         // A vault entry goes only while it is the version copied: a later write by another
         // host is the team's newer secret, never deleted here.
         let deleted = match version {
+            // Released: deleted only by its last owner; another workspace's use keeps it.
             Some(v) => vault::store_for(path)
-                .and_then(|store| store.delete_own(&o.entry, *v))
-                .and_then(|gone| {
-                    if gone {
-                        Ok(())
-                    } else {
-                        Err(crate::secrets::SecretError::Failed(
-                            "another host wrote a newer version since it was copied; left in place"
-                                .into(),
+                .and_then(|store| store.release(&o.entry, Some(*v), true).map(|r| (r, store)))
+                .and_then(|(released, store)| match released {
+                    vault::Released::Changed => Err(crate::secrets::SecretError::Failed(
+                        "another host wrote a newer version since it was copied; left in place"
+                            .into(),
+                    )),
+                    vault::Released::NotOwned(owners) => {
+                        Err(crate::secrets::SecretError::NotOwned(
+                            store.not_owned_text(&store.entry_path(&o.entry), &owners),
                         ))
                     }
+                    _ => Ok(()),
                 }),
             None => secrets.delete(&o.from, &o.entry),
         };

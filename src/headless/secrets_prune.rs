@@ -16,9 +16,13 @@ pub fn run(path: &Path, keyring: &dyn SecretStore, yes: bool) -> CmdResult {
         eprintln!("not searched: {why}");
     }
     if found.entries.is_empty() {
-        eprintln!(
-            "nothing to prune: every entry apple-conn keeps for this workspace is referenced"
-        );
+        if found.not_searched.is_empty() {
+            eprintln!(
+                "nothing to prune: every entry apple-conn keeps for this workspace is referenced"
+            );
+        } else {
+            eprintln!("nothing to prune in what could be searched");
+        }
         return Ok(0);
     }
     println!("not referenced by any connection of {}:", path.display());

@@ -8,9 +8,28 @@ use crate::cli::TrustArgs;
 use crate::store::trust::{self, Guarded, Status, Why};
 use crate::terminal_text::clean_line;
 
-/// `key = "value"`, every control character of the value shown escaped (`\x1b`) by the one sanitizer.
-fn line(g: &Guarded) -> String {
-    format!("  {} = \"{}\"", g.key, clean_line(&g.value))
+/// `key = "value"`, every control character of the value shown escaped (`\x1b`) by the one sanitizer;
+/// a URL's host in the ASCII (Punycode) form that is contacted, a non-ASCII host marked; a named
+/// file with the SHA-256 of its contents (what trust covers).
+fn line(path: &Path, g: &Guarded) -> String {
+    let shown = g.shown();
+    let mut out = format!("  {} = \"{}\"", g.key, clean_line(&shown.value));
+    if let Some(written) = &shown.non_ascii_host {
+        out.push_str(&format!(
+            "\n    ! non-ASCII host: the file writes {}, which is contacted as the ASCII host above; make sure it is the one you mean",
+            clean_line(written)
+        ));
+    }
+    if g.names_file() {
+        match trust::file_sha256(path, &g.value) {
+            Ok(sum) => out.push_str(&format!("\n    file SHA-256 {sum}")),
+            Err(e) => out.push_str(&format!(
+                "\n    ! the file cannot be read ({}): it is not trusted",
+                clean_line(&e)
+            )),
+        }
+    }
+    out
 }
 
 fn shown(path: &Path) -> String {
@@ -36,7 +55,7 @@ pub fn trust(path: &Path, args: &TrustArgs) -> CmdResult {
         clean_line(&record.path)
     );
     for g in &guarded {
-        println!("{}", line(g));
+        println!("{}", line(path, g));
     }
     println!(
         "Any change to them needs `apple-conn trust` again; `apple-conn untrust` forgets the file."
@@ -57,7 +76,7 @@ fn show(path: &Path, settings: &crate::domain::workspace::Settings) -> CmdResult
     }
     println!("{canonical} sets these guarded settings:");
     for g in &guarded {
-        println!("{}", line(g));
+        println!("{}", line(path, g));
     }
     let verdict = match &status {
         Status::Trusted => "trusted on this host: they take effect".to_string(),

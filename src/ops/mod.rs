@@ -3,6 +3,7 @@
 //! Sign-in (add Apple ID, re-authenticate) runs `apple::signin` with each face's `CodeSource`;
 //! `refresh` keeps a session won with the trust cookie (`session refresh` and the TUI's `r`).
 
+pub mod adopt;
 pub mod apps;
 pub mod bitrise;
 pub mod clock;

@@ -1,5 +1,7 @@
 //! Secrets no connection refers to: listed by `check --secrets`, removed by `secrets prune`.
-//! The keyring is searched under this workspace's id only; the vault under its prefix.
+//! Only what this workspace owns: the keyring under its id (when this file owns the id on this
+//! host), the vault's entries that record it as an owner; a shared vault entry is released, and
+//! deleted only by its last owner.
 
 use crate::domain::secret_ref::{SecretRef, VaultRef};
 use crate::secrets::{EntryName, SecretError, SecretStore, vault};
@@ -49,7 +51,8 @@ pub fn find(loaded: &Loaded, keyring: &dyn SecretStore) -> Found {
             .iter()
             .map(|n| n.user().to_string())
             .collect();
-        match vault::store_for(&loaded.path).and_then(|v| Ok((v.list_entries()?, v))) {
+        // Only entries this workspace owns: another workspace's under the same prefix are never listed.
+        match vault::store_for(&loaded.path).and_then(|v| Ok((v.list_owned()?, v))) {
             Ok((rels, v)) => {
                 for rel in rels {
                     if !in_vault.contains(&rel) {
@@ -72,6 +75,6 @@ pub fn delete(
 ) -> Result<(), SecretError> {
     match entry {
         Unreferenced::Keyring(name) => keyring.delete(name),
-        Unreferenced::Vault(rel) => vault::store_for(&loaded.path)?.delete_rel(rel),
+        Unreferenced::Vault(rel) => vault::store_for(&loaded.path)?.delete_rel(rel).map(|_| ()),
     }
 }

@@ -11,6 +11,9 @@ pub struct Removed {
     pub cleared: Vec<String>,
     /// Secrets that could not be deleted, grouped by reason: (reason, entries).
     pub leftovers: Vec<(String, Vec<String>)>,
+    /// Secrets left in place because they are not this workspace's to delete (another workspace
+    /// owns them, or this file does not own its id on this host): each with why.
+    pub kept: Vec<String>,
     pub loaded: crate::store::Loaded,
 }
 
@@ -43,6 +46,7 @@ pub fn remove(
         workspace_file: target.path(),
     };
     let mut leftovers: Vec<(String, Vec<String>)> = Vec::new();
+    let mut kept: Vec<String> = Vec::new();
     for (r, _) in &refs {
         // A killed write of this connection's session file may have left a temp copy beside it.
         if let crate::domain::secret_ref::SecretRef::Path(p) = r {
@@ -57,6 +61,10 @@ pub fn remove(
                 crate::domain::secret_ref::SecretRef::Keyring => keyring.label(&entry),
                 _ => entry.to_string(),
             };
+            if let crate::secrets::SecretError::NotOwned(why) = &e {
+                kept.push(format!("{shown}: {why}"));
+                continue;
+            }
             match leftovers.iter_mut().find(|(r, _)| *r == reason) {
                 Some((_, entries)) => entries.push(shown),
                 None => leftovers.push((reason, vec![shown])),
@@ -66,6 +74,7 @@ pub fn remove(
     Ok(Removed {
         cleared,
         leftovers,
+        kept,
         loaded,
     })
 }

@@ -257,32 +257,39 @@ impl SecretStore for LazyKeyring {
     }
     fn set(&self, name: &EntryName, value: &SecretValue) -> Result<(), SecretError> {
         let store = self.store()?;
-        let id = match (self.file_scope(), &self.workspace) {
-            (Some(id), _) => id.to_string(),
-            (None, Some(path)) => crate::store::workspace_id::pending_or_new(path),
-            (None, None) => return store.set(name, value),
+        let Some(path) = &self.workspace else {
+            return store.set(name, value);
         };
+        // A copy of another file's id writes nothing under it; an id new to this host is bound
+        // to this file only while nothing is kept under it yet.
+        let has_entries = |id: &str| {
+            let prefix = format!("{id}/");
+            store
+                .list_users()
+                .map(|users| users.iter().any(|u| u.starts_with(&prefix)))
+                .unwrap_or(true)
+        };
+        let id = super::owner::writer(path, &has_entries)?;
         store.set(&name.scoped(&id), value)
     }
     fn delete(&self, name: &EntryName) -> Result<(), SecretError> {
         let store = self.store()?;
-        let id = match self.file_scope() {
-            Some(id) => Some(id.to_string()),
-            None => self.pending_scope(),
+        let Some(path) = &self.workspace else {
+            return store.delete(name);
         };
-        match id {
-            None => store.delete(name),
-            // Only this workspace's own entry: an unscoped one may be another workspace's.
-            Some(id) => store.delete(&name.scoped(&id)),
-        }
+        // Only the file bound to the id deletes under it: a copied id claims nothing.
+        let id = super::owner::deleter(path)
+            .map_err(|why| SecretError::NotOwned(format!("left in place: {why}")))?;
+        store.delete(&name.scoped(&id))
     }
     fn list(&self) -> Result<Vec<EntryName>, SecretError> {
         let store = self.store()?;
-        // Only entries provably this workspace's: those under its id (old unscoped ones may
-        // belong to any workspace that has no id yet).
-        let Some(id) = self.file_scope() else {
+        let Some(path) = &self.workspace else {
             return Ok(Vec::new());
         };
+        // Only entries provably this workspace's: those under its id, when this file owns the id
+        // on this host (old unscoped ones may belong to any workspace that has no id yet).
+        let id = super::owner::deleter(path).map_err(SecretError::Unavailable)?;
         let prefix = format!("{id}/");
         Ok(store
             .list_users()?

@@ -46,6 +46,20 @@ pub fn copy_before_save(ws: &Workspace, id: &str) -> Copies {
     copies
 }
 
+/// Makes `store::update` copy old entries in the save that gives a workspace its id (call at start).
+pub fn install() {
+    crate::store::on_first_id(|ws, id| Box::new(copy_before_save(ws, id)));
+}
+
+impl crate::store::CopiesForSave for Copies {
+    fn commit(self: Box<Self>) {
+        Copies::commit(*self)
+    }
+    fn undo(self: Box<Self>) {
+        Copies::undo(*self)
+    }
+}
+
 impl Copies {
     /// The save landed: the old names go (each only while it still holds what was copied).
     pub fn commit(self) {

@@ -3,6 +3,7 @@
 mod keyring_store;
 mod memory;
 pub mod migrate;
+pub mod owner;
 pub mod prompt;
 pub mod references;
 mod value;
@@ -115,6 +116,10 @@ pub enum SecretError {
     ReadOnly(String),
     #[error("{0}")]
     Failed(String),
+    /// Not this workspace's to delete (another workspace owns it, or this file does not own its
+    /// id on this host): left in place, which is no failure of the one asking.
+    #[error("{0}")]
+    NotOwned(String),
 }
 
 /// The one message for a missing keyring, with both ways out, in the CLI's words.
@@ -212,6 +217,12 @@ enum Proof {
     File(SecretValue),
     /// It was there already, with the same bytes: never deleted by an undo.
     NotOurs,
+    /// A vault entry that was there already, with the same bytes: this run recorded the workspace
+    /// as one more owner, and an undo drops only that claim.
+    Claimed,
+    /// This workspace's own entry held another value, replaced (a re-login): an undo puts it back
+    /// while the entry still holds what this run wrote.
+    Replaced { ours: SecretValue, old: SecretValue },
 }
 
 /// What a renewal did: written, or another host's later version kept (the text says whose).
@@ -232,15 +243,28 @@ impl Secrets<'_> {
     ) -> Result<Written, SecretError> {
         use crate::domain::secret_ref::VaultRef;
         let proof = match r {
-            SecretRef::Keyring => {
-                self.keyring.set(name, value)?;
-                Proof::Bytes(value.clone())
-            }
+            // Create-only here too: a different secret under this workspace's name is a
+            // conflict (a leftover: `secrets prune`), never overwritten.
+            SecretRef::Keyring => match self.keyring.get(name) {
+                Ok(v) if &v == value => Proof::NotOurs,
+                Ok(_) => {
+                    return Err(SecretError::Failed(format!(
+                        "{} in {} already holds a different secret: apple-conn never overwrites it. If it is a leftover, `apple-conn secrets prune` lists it",
+                        self.keyring.label(name),
+                        self.keyring.describe()
+                    )));
+                }
+                Err(SecretError::NotFound(_)) => {
+                    self.keyring.set(name, value)?;
+                    Proof::Bytes(value.clone())
+                }
+                Err(e) => return Err(e),
+            },
             SecretRef::Vault(VaultRef::Entry) => {
                 let store = vault::store_for(self.workspace_file)?;
-                match store.create_at(&store.entry_path(name), value)? {
+                match store.create_at(&store.entry_path(name), name, value)? {
                     vault::Wrote::Version(v) => Proof::Version(v),
-                    _ => Proof::NotOurs,
+                    _ => Proof::Claimed,
                 }
             }
             SecretRef::Path(_) => {
@@ -269,6 +293,16 @@ impl Secrets<'_> {
         };
         match &w.proof {
             Proof::NotOurs => Ok(false),
+            Proof::Claimed => vault::store_for(self.workspace_file)?
+                .unclaim(&w.name)
+                .map(|()| false),
+            Proof::Replaced { ours, old } => {
+                if still(self.get(&w.r, &w.name), ours)? {
+                    self.set(&w.r, &w.name, old).map(|()| true)
+                } else {
+                    Ok(false)
+                }
+            }
             Proof::Bytes(ours) => {
                 if still(self.keyring.get(&w.name), ours)? {
                     self.keyring.delete(&w.name).map(|()| true)
@@ -283,6 +317,59 @@ impl Secrets<'_> {
                 } else {
                     Ok(false)
                 }
+            }
+        }
+    }
+
+    /// A re-login's write: `create`, except that an entry only this workspace owns (its keyring
+    /// scope, or a vault entry whose only owner is this workspace) holding another value is
+    /// replaced, and an undo puts the old value back. An entry another workspace also owns is a
+    /// conflict naming its owners, never overwritten.
+    pub fn create_or_replace_own(
+        &self,
+        r: &SecretRef,
+        name: &EntryName,
+        value: &SecretValue,
+    ) -> Result<Written, SecretError> {
+        use crate::domain::secret_ref::VaultRef;
+        let old = match r {
+            SecretRef::Keyring => match self.keyring.get(name) {
+                Ok(v) if &v != value => Some(v),
+                _ => None,
+            },
+            SecretRef::Vault(VaultRef::Entry) => {
+                let store = vault::store_for(self.workspace_file)?;
+                match store.current(name)? {
+                    (_, Some(v)) if &v != value => {
+                        let path = store.entry_path(name);
+                        let id = owner::writer(self.workspace_file, &owner::keyring_holds)?;
+                        let owners = store.owners_at(&path)?;
+                        if !(owners.len() == 1 && owners[0].workspace_id == id) {
+                            return Err(SecretError::Failed(format!(
+                                "{} already holds a different secret, and it is not this workspace's alone (owners: {}): apple-conn never overwrites it. Keep this one elsewhere (`--store keyring`), or set another [settings.vault] prefix",
+                                store.shown_rel(name.user()),
+                                vault::owners_text(&owners)
+                            )));
+                        }
+                        Some(v)
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        match old {
+            None => self.create(r, name, value),
+            Some(old) => {
+                self.set(r, name, value)?;
+                Ok(Written {
+                    r: r.clone(),
+                    name: name.clone(),
+                    proof: Proof::Replaced {
+                        ours: value.clone(),
+                        old,
+                    },
+                })
             }
         }
     }
@@ -355,6 +442,12 @@ pub fn names_kept_in(
                 names.push(name);
             }
         }
+    }
+    // Not a connection, but as much this workspace's: the Bitrise token (`bitrise login`).
+    if let Some(r) = ws.settings.bitrise.as_ref().and_then(|b| b.token.as_ref())
+        && r == place
+    {
+        names.push(EntryName::bitrise_token());
     }
     names
 }

@@ -8,6 +8,30 @@ use crate::domain::problem::{DocPath, PathSeg, Problem, Severity};
 use crate::domain::workspace::Workspace;
 pub use lazy_catalog::LazyCatalog;
 
+/// What a save that gives a file its first workspace id does before it writes (the keyring's old
+/// unscoped entries copied to the new id's names), undone when the write fails. `secrets` (above
+/// `store`) installs it at start (`secrets::migrate::install`), so `store/` imports nothing above it.
+pub trait CopiesForSave {
+    /// The save landed.
+    fn commit(self: Box<Self>);
+    /// The save failed.
+    fn undo(self: Box<Self>);
+}
+
+/// The hook `update` calls with the workspace as it will be saved and the id it receives.
+pub type FirstIdHook = fn(&Workspace, &str) -> Box<dyn CopiesForSave>;
+
+static FIRST_ID_HOOK: std::sync::OnceLock<FirstIdHook> = std::sync::OnceLock::new();
+
+/// Installs the first-id hook (once per process; later calls are ignored).
+pub fn on_first_id(hook: FirstIdHook) {
+    let _ = FIRST_ID_HOOK.set(hook);
+}
+
+fn first_id_hook() -> Option<FirstIdHook> {
+    FIRST_ID_HOOK.get().copied()
+}
+
 /// `$XDG_CONFIG_HOME/apple-conn/workspace.toml` (or the platform's equivalent).
 pub fn default_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "apple-conn")
@@ -287,6 +311,7 @@ pub mod edit;
 pub mod edit_bitrise;
 pub mod files;
 pub mod lazy_catalog;
+pub mod owners;
 mod parallel;
 pub mod save;
 pub mod trust;
@@ -353,10 +378,7 @@ pub fn update<T>(
     }
     // The owner's old unscoped keyring entries move to the id it receives now, under this lock.
     let copies = match (&new_loaded.workspace.workspace_id, gave_id) {
-        (Some(id), true) => Some(crate::secrets::migrate::copy_before_save(
-            &new_loaded.workspace,
-            id,
-        )),
+        (Some(id), true) => first_id_hook().map(|copy| copy(&new_loaded.workspace, id)),
         _ => None,
     };
     if let Err(e) = save::save_with_backup(path, &new_loaded.text) {
@@ -367,6 +389,10 @@ pub fn update<T>(
     }
     if let Some(c) = copies {
         c.commit();
+    }
+    // A new id is this file's on this host (a failed binding only means `secrets adopt` later).
+    if gave_id && let Some(id) = &new_loaded.workspace.workspace_id {
+        let _ = owners::bind(path, id);
     }
     Ok((out, new_loaded))
 }
@@ -382,6 +408,7 @@ fn errors_of(loaded: &Loaded, now: chrono::DateTime<chrono::Utc>) -> Vec<String>
 /// A new workspace file for `you`, written 0600; refuses to overwrite one.
 pub fn init(path: &Path, you: &str) -> Result<(), UpdateError> {
     let _lock = save::lock(path)?;
+    let id = workspace_id::new_id();
     if path.exists() {
         return Err(UpdateError::Refused(format!(
             "{} already exists: apple-conn never overwrites a workspace",
@@ -391,9 +418,11 @@ pub fn init(path: &Path, you: &str) -> Result<(), UpdateError> {
     let text = format!(
         "# apple-conn workspace: connections and apps. Secrets live in the keyring or behind env/path references.\nversion = 1\nyou = \"{}\"\n# Scopes this workspace's keyring entries (apple-conn/<id>/...); not a secret.\nworkspace_id = \"{}\"\n",
         you.replace('\\', "\\\\").replace('"', "\\\""),
-        workspace_id::new_id()
+        id
     );
     parse(path, text.clone()).map_err(|e| UpdateError::Refused(e.to_string()))?;
     save::write_atomic(path, text.as_bytes())?;
+    // The new id is this file's on this host (a failed binding only means `secrets adopt` later).
+    let _ = owners::bind(path, &id);
     Ok(())
 }

@@ -13,25 +13,10 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::workspace::{Settings, Workspace};
 
-/// Every guarded setting, as the TOML key a message names.
-pub const APPLE_AUTH_URL: &str = "settings.apple_auth_url";
-pub const API_BASE_URL: &str = "settings.api_base_url";
-pub const VAULT_ADDRESS: &str = "settings.vault.address";
-pub const VAULT_MOUNT: &str = "settings.vault.mount";
-pub const VAULT_PREFIX: &str = "settings.vault.prefix";
-pub const VAULT_NAMESPACE: &str = "settings.vault.namespace";
-pub const VAULT_CA_CERT: &str = "settings.vault.ca_cert";
-pub const BITRISE_API_URL: &str = "settings.bitrise.api_url";
-
-/// Bitrise's public API (with its `/v0.1` prefix): `[settings.bitrise] api_url` equal to it needs no trust.
-pub const BITRISE_API_DEFAULT: &str = "https://api.bitrise.io/v0.1";
-
-/// One guarded setting the file sets to something other than its default.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Guarded {
-    pub key: &'static str,
-    pub value: String,
-}
+pub use crate::domain::guarded::{
+    API_BASE_URL, APPLE_AUTH_URL, BITRISE_API_DEFAULT, BITRISE_API_URL, Guarded, VAULT_ADDRESS,
+    VAULT_CA_CERT, VAULT_MOUNT, VAULT_NAMESPACE, VAULT_PREFIX, guarded,
+};
 
 /// Why a file's guarded settings are not in effect.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,70 +77,6 @@ pub fn shell_word(text: &str) -> String {
     }
 }
 
-/// Two URLs are the same endpoint when they parse to the same URL (`https://x` = `https://x/`).
-fn same_url(a: &str, b: &str) -> bool {
-    match (url::Url::parse(a.trim()), url::Url::parse(b.trim())) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a.trim() == b.trim(),
-    }
-}
-
-fn url_setting(out: &mut Vec<Guarded>, key: &'static str, value: Option<&str>, default: &str) {
-    // An empty value is treated as absent by every reader (the default applies).
-    if let Some(v) = value.filter(|v| !v.trim().is_empty())
-        && !same_url(v, default)
-    {
-        out.push(Guarded {
-            key,
-            value: v.to_string(),
-        });
-    }
-}
-
-/// The guarded settings `settings` sets to something other than their default, in a fixed order.
-pub fn guarded(settings: &Settings) -> Vec<Guarded> {
-    let mut out = Vec::new();
-    url_setting(
-        &mut out,
-        APPLE_AUTH_URL,
-        settings.apple_auth_url.as_deref(),
-        crate::apple::signin::DEFAULT_AUTH,
-    );
-    url_setting(
-        &mut out,
-        API_BASE_URL,
-        settings.api_base_url.as_deref(),
-        crate::apple::connection_test::DEFAULT_API_BASE,
-    );
-    if let Some(v) = &settings.vault {
-        let defaults = crate::domain::workspace::VaultSettings::default();
-        let mut text = |key, value: Option<&String>, default: Option<&String>| {
-            if let Some(value) = value
-                && Some(value.trim_matches('/')) != default.map(|d| d.trim_matches('/'))
-            {
-                out.push(Guarded {
-                    key,
-                    value: value.clone(),
-                });
-            }
-        };
-        text(VAULT_ADDRESS, v.address.as_ref(), None);
-        text(VAULT_MOUNT, Some(&v.mount), Some(&defaults.mount));
-        text(VAULT_PREFIX, Some(&v.prefix), Some(&defaults.prefix));
-        text(VAULT_NAMESPACE, v.namespace.as_ref(), None);
-        text(VAULT_CA_CERT, v.ca_cert.as_ref(), None);
-    }
-    if let Some(b) = &settings.bitrise {
-        url_setting(
-            &mut out,
-            BITRISE_API_URL,
-            b.api_url.as_deref(),
-            BITRISE_API_DEFAULT,
-        );
-    }
-    out
-}
-
 /// SHA-256 of exactly the guarded settings: one `key=<JSON string>` line each, in the fixed order.
 pub fn digest(guarded: &[Guarded]) -> String {
     let mut h = Sha256::new();
@@ -168,6 +89,39 @@ pub fn digest(guarded: &[Guarded]) -> String {
                 .as_bytes(),
         );
         h.update(b"\n");
+    }
+    hex::encode(h.finalize())
+}
+
+/// Largest file a guarded setting may name (a CA bundle is a few KB).
+const NAMED_FILE_CAP: u64 = 1024 * 1024;
+
+/// SHA-256 of the file a guarded setting names (relative to the workspace file), or why there is none.
+pub fn file_sha256(workspace_file: &Path, value: &str) -> Result<String, String> {
+    let path = super::resolve_path(workspace_file, value);
+    super::files::read_text_capped(&path, NAMED_FILE_CAP, "file a guarded setting names")
+        .map(|text| hex::encode(Sha256::digest(text.as_bytes())))
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// `digest`, plus the SHA-256 of every file a guarded setting names (the vault CA): replacing the
+/// file behind a trusted name is a change like any other. A file that cannot be read hashes as
+/// such, so it is never trusted by its name alone.
+pub fn digest_for(workspace_file: &Path, guarded: &[Guarded]) -> String {
+    let named: Vec<&Guarded> = guarded.iter().filter(|g| g.names_file()).collect();
+    if named.is_empty() {
+        return digest(guarded);
+    }
+    let mut h = Sha256::new();
+    h.update(digest(guarded).as_bytes());
+    for g in named {
+        h.update(b"\nfile ");
+        h.update(g.key.as_bytes());
+        h.update(b"=");
+        match file_sha256(workspace_file, &g.value) {
+            Ok(sum) => h.update(sum.as_bytes()),
+            Err(_) => h.update(b"unreadable"),
+        }
     }
     hex::encode(h.finalize())
 }
@@ -219,10 +173,19 @@ pub fn canonical(workspace_file: &Path) -> Result<PathBuf, String> {
         .map_err(|e| format!("cannot resolve {}: {e}", workspace_file.display()))
 }
 
-fn refuse_link(state: &Path) -> Result<(), String> {
+pub(super) fn refuse_link(state: &Path) -> Result<(), String> {
     super::files::refuse_link_or_special(state)
         .map(|_| ())
         .map_err(|e| format!("{}: {e}", state.display()))
+}
+
+/// The start of a parser's message on one line (the record is the host's own, but it is shown).
+fn first_line(text: &str, max: usize) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &flat[..i]),
+        None => flat,
+    }
 }
 
 fn read_state(state: &Path) -> Result<TrustFile, String> {
@@ -237,7 +200,7 @@ fn read_state(state: &Path) -> Result<TrustFile, String> {
         format!(
             "{} is not a trust record ({})",
             state.display(),
-            crate::secrets::vault::one_line(&e.to_string(), 160)
+            first_line(&e.to_string(), 160)
         )
     })
 }
@@ -270,7 +233,7 @@ fn verdict(workspace_file: &Path, guarded: &[Guarded]) -> Status {
         Ok(s) => s,
         Err(e) => return Status::Untrusted(Why::State(e)),
     };
-    let wanted = digest(guarded);
+    let wanted = digest_for(workspace_file, guarded);
     let path = path.to_string_lossy();
     match state.workspace.iter().find(|r| r.path == path) {
         Some(r) if r.sha256 == wanted => Status::Trusted,
@@ -322,7 +285,7 @@ fn update_state<T>(change: impl FnOnce(&mut Vec<Record>) -> T) -> Result<T, Stri
     Ok(out)
 }
 
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+pub(super) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::DirBuilderExt;
@@ -343,7 +306,7 @@ pub fn trust(workspace_file: &Path, settings: &Settings) -> Result<(Record, Vec<
     let guarded = guarded(settings);
     let record = Record {
         path: path.to_string_lossy().into_owned(),
-        sha256: digest(&guarded),
+        sha256: digest_for(workspace_file, &guarded),
         settings: guarded.iter().map(|g| g.key.to_string()).collect(),
     };
     let kept = record.clone();

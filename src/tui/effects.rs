@@ -316,8 +316,13 @@ impl Runner {
                     &id,
                 ) {
                     Ok(r) => {
-                        let gone = if r.leftovers.is_empty() {
+                        let gone = if r.leftovers.is_empty() && r.kept.is_empty() {
                             format!("removed {id}")
+                        } else if r.leftovers.is_empty() {
+                            format!(
+                                "removed {id}; not this workspace's, kept: {}",
+                                r.kept.join("; ")
+                            )
                         } else {
                             let left: Vec<String> = r
                                 .leftovers

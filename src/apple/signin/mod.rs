@@ -21,7 +21,7 @@ use crate::secrets::SecretValue;
 /// The widget key the config endpoint used to return (it answers 404 since 2026-09).
 pub const FALLBACK_WIDGET_KEY: &str =
     "e0b80c3bf78523bfe80974d320935bfa30add02e1bff88ec2166c6bd5a706c42";
-pub const DEFAULT_AUTH: &str = "https://idmsa.apple.com";
+pub use crate::domain::guarded::DEFAULT_AUTH;
 pub const DEFAULT_OLYMPUS: &str = "https://appstoreconnect.apple.com";
 
 pub const DEFAULT_APPLEID: &str = "https://appleid.apple.com";

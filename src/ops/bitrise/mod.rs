@@ -225,19 +225,24 @@ pub fn login(
         workspace_file: path,
     };
     let entry = EntryName::bitrise_token();
-    let stored = matches!(reference, SecretRef::Keyring | SecretRef::Vault(_));
-    if stored {
-        secrets
-            .set(&reference, &entry, &token)
-            .map_err(|e: SecretError| BitriseError::Token(format!("stored ({e})")))?;
-    }
+    // Create-only (a re-login replaces only a token this workspace alone owns): another
+    // workspace's token at the same vault path is a conflict naming it, never overwritten.
+    let written = match reference {
+        SecretRef::Keyring | SecretRef::Vault(VaultRef::Entry) => Some(
+            secrets
+                .create_or_replace_own(&reference, &entry, &token)
+                .map_err(|e: SecretError| BitriseError::Token(format!("stored ({e})")))?,
+        ),
+        _ => None,
+    };
     let slug = me.slug.clone();
     let saved = crate::store::update(path, |_, doc| {
         crate::store::edit_bitrise::set_login(doc, &slug, &reference)
     });
     if let Err(e) = saved {
-        if stored {
-            let _ = secrets.delete(&reference, &entry);
+        // Only what this run wrote, and only while it still holds it.
+        if let Some(w) = &written {
+            let _ = secrets.undo(w);
         }
         return Err(e.into());
     }

@@ -28,8 +28,12 @@ pub enum WriteError {
 #[derive(Clone, Copy)]
 pub enum Op {
     Read,
-    Write { exists: bool },
+    Write {
+        exists: bool,
+    },
     Delete,
+    /// Reading or recording the owners in the entry's metadata.
+    Metadata,
 }
 
 impl Op {
@@ -39,6 +43,7 @@ impl Op {
             Op::Write { exists: false } => "create",
             Op::Write { exists: true } => "update",
             Op::Delete => "delete",
+            Op::Metadata => "patch",
         }
     }
 }
@@ -154,6 +159,27 @@ impl Client {
         query: Option<&str>,
         body: Option<&Value>,
     ) -> Result<Reply, SecretError> {
+        self.send(method, segments, query, body, "application/json")
+    }
+
+    fn call_as(
+        &self,
+        method: &str,
+        segments: &[&str],
+        body: Option<&Value>,
+        content_type: &str,
+    ) -> Result<Reply, SecretError> {
+        self.send(method, segments, None, body, content_type)
+    }
+
+    fn send(
+        &self,
+        method: &str,
+        segments: &[&str],
+        query: Option<&str>,
+        body: Option<&Value>,
+        content_type: &str,
+    ) -> Result<Reply, SecretError> {
         let url = self.url(segments, query)?;
         let mut req = ureq::http::Request::builder()
             .method(method)
@@ -165,7 +191,7 @@ impl Client {
         }
         let payload = body.map(Value::to_string).unwrap_or_default();
         if body.is_some() {
-            req = req.header("Content-Type", "application/json");
+            req = req.header("Content-Type", content_type);
         }
         let req = req
             .body(payload)
@@ -304,6 +330,54 @@ impl Client {
         }
     }
 
+    /// The entry's `custom_metadata` (KV v2 metadata, where owners are recorded); None when the
+    /// path has no metadata (never written).
+    pub fn custom_metadata(&self, path: &str) -> Result<Option<Map<String, Value>>, SecretError> {
+        let reply = self.call("GET", &[&self.mount, "metadata", path], None, None)?;
+        match reply.status {
+            200 => Ok(Some(
+                reply
+                    .body
+                    .pointer("/data/custom_metadata")
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default(),
+            )),
+            404 if reply.errors().is_empty() => Ok(None),
+            _ => Err(self.failure(&reply, path, Op::Metadata)),
+        }
+    }
+
+    /// Sets (a string) or removes (null) single `custom_metadata` keys by a JSON merge patch, so
+    /// two workspaces adding themselves at once do not overwrite each other's key.
+    pub fn patch_custom_metadata(
+        &self,
+        path: &str,
+        keys: &Map<String, Value>,
+    ) -> Result<(), SecretError> {
+        let body = json!({ "custom_metadata": keys });
+        let reply = self.call_as(
+            "PATCH",
+            &[&self.mount, "metadata", path],
+            Some(&body),
+            "application/merge-patch+json",
+        )?;
+        match reply.status {
+            200 | 204 => Ok(()),
+            _ => Err(self.failure(&reply, path, Op::Metadata)),
+        }
+    }
+
+    /// Undeletes soft-deleted versions (a last owner's delete that raced with a new owner).
+    pub fn undelete(&self, path: &str, versions: &[u64]) -> Result<(), SecretError> {
+        let body = json!({ "versions": versions });
+        let reply = self.call("POST", &[&self.mount, "undelete", path], None, Some(&body))?;
+        match reply.status {
+            200 | 204 => Ok(()),
+            _ => Err(self.failure(&reply, path, Op::Write { exists: true })),
+        }
+    }
+
     /// The keys directly below `path` (folders end in `/`); none when there is nothing.
     pub fn list(&self, path: &str) -> Result<Vec<String>, SecretError> {
         let reply = self.call(
@@ -370,7 +444,10 @@ impl Client {
     /// Turns a refusal into what to do about it.
     fn failure(&self, reply: &Reply, path: &str, op: Op) -> SecretError {
         let errors = reply.errors();
-        let full = self.data_path(path);
+        let full = match op {
+            Op::Metadata => format!("{}/metadata/{path}", self.mount),
+            _ => self.data_path(path),
+        };
         if reply.status == 503 || errors.contains("sealed") {
             return SecretError::Unavailable(format!(
                 "the vault at {} is sealed: unseal it (`bao operator unseal`) and try again",
@@ -443,12 +520,14 @@ impl Client {
             })
             .unwrap_or_default();
         let prefix_dir = self.data_path(&self.prefix);
+        let meta_dir = format!("{}/metadata/{}", self.mount, self.prefix);
         SecretError::Failed(format!(
-            "permission denied: the vault token may not {what} {full} (it needs the `{cap}` capability; it has [{has}]). Ask for a policy like: path \"{prefix_dir}/*\" {{ capabilities = [\"create\", \"read\", \"update\", \"delete\", \"list\"] }}",
+            "permission denied: the vault token may not {what} {full} (it needs the `{cap}` capability; it has [{has}]). Ask for a policy like: path \"{prefix_dir}/*\" {{ capabilities = [\"create\", \"read\", \"update\", \"delete\", \"list\"] }} path \"{meta_dir}/*\" {{ capabilities = [\"read\", \"list\", \"patch\"] }} (apple-conn records each entry's owners in its metadata)",
             what = match op {
                 Op::Read => "read",
                 Op::Write { .. } => "write",
                 Op::Delete => "delete",
+                Op::Metadata => "read or record the owners (custom_metadata) of",
             },
             cap = op.capability(),
             has = granted.join(", ")

@@ -3,6 +3,8 @@
 mod client;
 pub use client::api_url;
 pub mod config;
+mod owners;
+pub use owners::{OWNER_KEY, Owner, Released, owners_text};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -60,6 +62,8 @@ pub struct VaultStore {
     /// Reads are cached for the life of the process only: never on disk.
     cache: Mutex<HashMap<String, Current>>,
     kv2_checked: OnceLock<()>,
+    /// The workspace file this store serves: its id (bound to it on this host) owns entries.
+    workspace_file: Option<PathBuf>,
 }
 
 /// Cuts server text to one short line before it reaches a message.
@@ -82,7 +86,35 @@ impl VaultStore {
             prefix: cfg.prefix.clone(),
             cache: Mutex::new(HashMap::new()),
             kv2_checked: OnceLock::new(),
+            workspace_file: None,
         })
+    }
+
+    /// The id this workspace deletes and releases entries as, or why it may not.
+    fn deleter(&self) -> Result<String, SecretError> {
+        match &self.workspace_file {
+            Some(f) => crate::secrets::owner::deleter(f)
+                .map_err(|why| SecretError::NotOwned(format!("left in place: {why}"))),
+            None => Err(SecretError::NotOwned(
+                "left in place: no workspace owns this vault store".into(),
+            )),
+        }
+    }
+
+    /// The id this workspace records as the owner of what it writes.
+    fn writer(&self) -> Result<String, SecretError> {
+        match &self.workspace_file {
+            Some(f) => crate::secrets::owner::writer(f, &crate::secrets::owner::keyring_holds),
+            None => Err(SecretError::Failed(
+                "nothing written: no workspace owns this vault store".into(),
+            )),
+        }
+    }
+
+    fn forget(&self, path: &str) {
+        if let Ok(mut c) = self.cache.lock() {
+            c.remove(path);
+        }
     }
 
     /// `<prefix>/api-key/<KEY_ID>`: the keyring's entry name below the team's prefix.
@@ -179,18 +211,29 @@ impl VaultStore {
     /// A new entry, create-only: written with cas = the latest version when the path holds no
     /// secret (0 when it never existed); the same bytes already there are used as they are (not
     /// ours: an undo leaves them); a different secret there is a conflict, never overwritten.
-    pub fn create_at(&self, path: &str, value: &SecretValue) -> Result<Wrote, SecretError> {
+    pub fn create_at(
+        &self,
+        path: &str,
+        name: &EntryName,
+        value: &SecretValue,
+    ) -> Result<Wrote, SecretError> {
         self.ensure_kv2_once()?;
+        let owner = self.writer()?;
         for _ in 0..CAS_TRIES {
             let current = self.fresh(path)?;
             if let Some(data) = &current.data {
                 return match data.get(VAULT_FIELD).and_then(Value::as_str) {
-                    Some(v) if v == value.expose() => Ok(Wrote::AlreadyThere),
+                    // Used as it is: this workspace becomes one more owner (released, not deleted).
+                    Some(v) if v == value.expose() => {
+                        self.claim(path, &owner, name)?;
+                        Ok(Wrote::AlreadyThere)
+                    }
                     _ => Err(SecretError::Failed(format!(
-                        "{} already holds a different secret (version {}, written by {}): apple-conn never overwrites it. If it is a leftover, `apple-conn secrets prune` lists it; else choose another key id or prefix",
+                        "{} already holds a different secret (version {}, written by {}; owners: {}): apple-conn never overwrites it. If it is a leftover of this workspace, `apple-conn secrets prune` lists it; else choose another key id or prefix",
                         self.shown(path, VAULT_FIELD),
                         current.version,
-                        writer_of(data)
+                        writer_of(data),
+                        owners_text(&self.owners_at(path).unwrap_or_default())
                     ))),
                 };
             }
@@ -198,6 +241,12 @@ impl VaultStore {
             match self.client.write(path, &data, current.version) {
                 Ok(version) => {
                     self.remember_written(path, data, version);
+                    // No owner recorded, no entry: a write this workspace could never delete is undone.
+                    if let Err(e) = self.claim(path, &owner, name) {
+                        let _ = self.client.delete_versions(path, &[version]);
+                        self.forget(path);
+                        return Err(e);
+                    }
                     return Ok(Wrote::Version(version));
                 }
                 // Someone created it between the read and the write: read again and judge.
@@ -216,6 +265,21 @@ impl VaultStore {
             Some(c) => c,
             None => self.fresh(path)?,
         };
+        // A renewal rewrites only an entry this workspace owns (or one that records no owner
+        // yet, as every entry did before owners were recorded): another workspace's is refused.
+        if read.data.is_some() {
+            let owners = self.owners_at(path)?;
+            if !owners.is_empty() {
+                let me = self.writer()?;
+                if !owners.iter().any(|o| o.workspace_id == me) {
+                    return Err(SecretError::NotOwned(format!(
+                        "nothing written: {} belongs to {}, not to this workspace ({me}): `apple-conn secrets adopt` records this workspace as an owner if it uses it",
+                        self.shown(path, VAULT_FIELD),
+                        owners_text(&owners)
+                    )));
+                }
+            }
+        }
         let data = Self::data_of(value);
         match self.client.write(path, &data, read.version) {
             Ok(version) => {
@@ -245,22 +309,28 @@ impl VaultStore {
         ))
     }
 
-    /// Deletes the entry only while its latest version is `version` (the one this run wrote),
-    /// and then only that version: a later write by another host is never touched. True when deleted.
+    /// Undoes this run's write of `version`: released by this workspace, deleted when it is the
+    /// last owner and the version is still the latest (a later write by another host is never
+    /// touched). True when deleted.
     pub fn delete_own(&self, name: &EntryName, version: u64) -> Result<bool, SecretError> {
+        Ok(self.release(name, Some(version), true)? == Released::Deleted)
+    }
+
+    /// Drops the claim this run added to an entry it found already there (never deletes it).
+    pub fn unclaim(&self, name: &EntryName) -> Result<(), SecretError> {
+        self.release(name, None, false).map(|_| ())
+    }
+
+    /// Removes this workspace's use of an entry: released, or deleted by its last owner; an entry
+    /// this workspace does not own is an error naming its owners (nothing touched).
+    pub fn remove_entry(&self, name: &EntryName) -> Result<Released, SecretError> {
         let path = self.entry_path(name);
-        let current = self.fresh(&path)?;
-        if current.version != version || current.data.is_none() {
-            return Ok(false);
+        match self.release(name, None, true)? {
+            Released::NotOwned(owners) => {
+                Err(SecretError::NotOwned(self.not_owned_text(&path, &owners)))
+            }
+            other => Ok(other),
         }
-        if !self.client.delete_versions(&path, &[version])? {
-            // Only `<mount>/data/…` allowed: delete the latest, which was ours a moment ago.
-            self.client.delete(&path)?;
-        }
-        if let Ok(mut c) = self.cache.lock() {
-            c.remove(&path);
-        }
-        Ok(true)
     }
 
     /// The version the server holds now, past the cache (0: none), with its data.
@@ -305,9 +375,29 @@ impl VaultStore {
         Ok(out)
     }
 
-    /// Soft-deletes the latest version of `<prefix>/<rel>` (prune).
-    pub fn delete_rel(&self, rel: &str) -> Result<(), SecretError> {
-        self.delete_at(&format!("{}/{rel}", self.prefix))
+    /// The entries below the prefix that this workspace owns (prune never sees another's).
+    pub fn list_owned(&self) -> Result<Vec<String>, SecretError> {
+        let id = self.deleter()?;
+        let mut out = Vec::new();
+        for rel in self.list_entries()? {
+            let owners = self.owners_at(&format!("{}/{rel}", self.prefix))?;
+            if owners.iter().any(|o| o.workspace_id == id) {
+                out.push(rel);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Prune: releases `<prefix>/<rel>`; its last owner soft-deletes the latest version.
+    pub fn delete_rel(&self, rel: &str) -> Result<Released, SecretError> {
+        let id = self.deleter()?;
+        let path = format!("{}/{rel}", self.prefix);
+        match self.release_at(&path, &id, None, true)? {
+            Released::NotOwned(owners) => {
+                Err(SecretError::NotOwned(self.not_owned_text(&path, &owners)))
+            }
+            other => Ok(other),
+        }
     }
 
     /// Where `<prefix>/<rel>` is, in words.
@@ -352,7 +442,12 @@ impl VaultStore {
 
     pub fn delete_ref(&self, r: &VaultRef, name: &EntryName) -> Result<(), SecretError> {
         match r {
-            VaultRef::Entry => self.delete_at(&self.entry_path(name)),
+            VaultRef::Entry => self.remove_entry(name).and_then(|r| match r {
+                Released::Changed => Err(SecretError::Failed(
+                    "another host wrote a newer version meanwhile; left in place".into(),
+                )),
+                _ => Ok(()),
+            }),
             VaultRef::Path { .. } => Ok(()),
         }
     }
@@ -394,7 +489,7 @@ impl SecretStore for VaultStore {
             .and_then(superseded_is_error)
     }
     fn delete(&self, name: &EntryName) -> Result<(), SecretError> {
-        self.delete_at(&self.entry_path(name))
+        self.delete_ref(&VaultRef::Entry, name)
     }
     fn describe(&self) -> String {
         format!(
@@ -466,7 +561,9 @@ pub fn store_for(workspace_file: &Path) -> Result<Arc<VaultStore>, SecretError> 
     };
     let cfg = config::resolve_with(&settings, host, workspace_file, &trusted)
         .map_err(SecretError::Unavailable)?;
-    let store = Arc::new(VaultStore::new(&cfg)?);
+    let mut store = VaultStore::new(&cfg)?;
+    store.workspace_file = Some(workspace_file.to_path_buf());
+    let store = Arc::new(store);
     if let Ok(mut list) = registry.lock() {
         list.push((workspace_file.to_path_buf(), store.clone()));
     }
