@@ -184,9 +184,10 @@ mod tests {
             version: 1,
             created_at: "2026-11-25T10:00:00Z".parse().unwrap(),
             cookies: vec![
-                StoredCookie {
-                    max_age: Some(2_592_000),
-                    ..c("DES58b0", "HSARMTKN+/x==SRVT", "idmsa.apple.com")
+                {
+                    let mut des = c("DES58b0", "HSARMTKN+/x==SRVT", "idmsa.apple.com");
+                    des.max_age = Some(2_592_000);
+                    des
                 },
                 c("myacinfo", myacinfo, ".apple.com"),
                 c("dqsid", "eyJdqsid", "appstoreconnect.apple.com"),

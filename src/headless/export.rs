@@ -8,6 +8,7 @@ use super::{CmdResult, Failure};
 use crate::cli::{EnvArgs, ExportFastlaneArgs, ShellJson};
 use crate::domain::resolution::{Received, SecretOwner, SecretWhat};
 use crate::domain::resolve::resolve;
+use crate::domain::shell_env::{self, Verdict};
 use crate::secrets::references::write_private;
 use crate::secrets::{EntryName, SecretStore, SecretValue, Secrets};
 use crate::store::Loaded;
@@ -247,11 +248,27 @@ pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdRes
                     at.line
                 ));
             }
+            // Issue 33: only names the steps read; others from a trusted file; never the deny-list.
+            let mut consented: Option<Vec<String>> = None;
             for (name, value) in rows {
-                let is_env = crate::shell_script::is_name(&name)
-                    && name
-                        .chars()
-                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+                let is_env = shell_env::is_env_name(&name);
+                if is_env {
+                    let refusal = match shell_env::verdict(&name) {
+                        Verdict::Known => None,
+                        Verdict::Denied => Some(shell_env::denied_reason(&name)),
+                        Verdict::NeedsTrust => {
+                            let names = consented.get_or_insert_with(|| {
+                                crate::store::trust::trusted_env(&loaded.path, &ws.settings)
+                            });
+                            (!names.contains(&name)).then(|| shell_env::needs_trust_reason(&name))
+                        }
+                    };
+                    if let Some(why) = refusal {
+                        crate::terminal_text::say(&format!("warning: {why}"));
+                        script.comment(&format!("not exported: {why}"));
+                        continue;
+                    }
+                }
                 match (is_env, value) {
                     (true, Some(v)) => script.export(&name, &v),
                     (true, None) => script.unset(&name),

@@ -3,6 +3,7 @@
 mod keyring_store;
 mod memory;
 pub mod migrate;
+pub mod no_dump;
 pub mod prompt;
 pub mod references;
 mod value;
@@ -11,7 +12,7 @@ pub mod vault;
 pub use keyring_store::{KeyringBackend, KeyringStore, LazyKeyring};
 pub use memory::MemoryStore;
 pub use references::ReferenceStore;
-pub use value::SecretValue;
+pub use value::{SecretValue, wipe_json};
 
 use std::path::Path;
 

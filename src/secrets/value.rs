@@ -20,6 +20,18 @@ impl SecretValue {
     }
 }
 
+/// Zeroizes every string of a JSON document in place (a request or answer that carried a
+/// secret: a proof, a code, a token), before it is dropped (issue 33).
+pub fn wipe_json(value: &mut serde_json::Value) {
+    use zeroize::Zeroize;
+    match value {
+        serde_json::Value::String(s) => s.zeroize(),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(wipe_json),
+        serde_json::Value::Object(map) => map.values_mut().for_each(wipe_json),
+        _ => {}
+    }
+}
+
 impl From<String> for SecretValue {
     fn from(value: String) -> Self {
         SecretValue::new(value)
