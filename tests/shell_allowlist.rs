@@ -21,12 +21,17 @@ you = "alice@example.com"
 id = "my-tool"
 name = "my tool"
 family = "connection"
+tool = "fastlane"
 expired_session = "stop"
 on_nothing = "warn_and_run"
 on_fetch_error = "continue"
 on_not_bitrise = "continue"
+nothing_warning = "No authentication data found ({value})."
+[steps.auth_inputs]
+connection = { role = "connection", default = "automatic", values = ["automatic", "off"] }
 [steps.sources]
-always = []
+automatic = ["connection_api_key", "connection_apple_id_session"]
+off = []
 [steps.receives.none]
 "BASH_ENV" = "$(touch pwned-bash-env)"
 "ENV" = "$(touch pwned-env)"

@@ -40,7 +40,6 @@ pub const KNOWN: &[&str] = &[
     "BITRISE_SCHEME",
     "BITRISE_SOURCE_DIR",
     "BITRISE_XCARCHIVE_PATH",
-    "COMPILER_INDEX_STORE_ENABLE",
 ];
 
 /// Names a shell, the loader, an interpreter or a tool reads to decide what runs or whom it
@@ -205,7 +204,8 @@ mod tests {
                     .unwrap_or(rest.len());
                 let name = &rest[..len];
                 let closed = bytes[i] == b'$' || rest[len..].starts_with("\" =");
-                if len >= 2 && closed {
+                // `$BITRISE_{…}` and the like are templates, not names.
+                if len >= 2 && closed && !name.ends_with('_') {
                     out.push(name.to_string());
                 }
                 i += len + 1;
