@@ -18,10 +18,13 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     // Before any secret is read: no core file, no same-user debugger (issue 33).
     apple_conn::secrets::no_dump::forbid_dumps();
-    match run() {
+    let code = match run() {
         Ok(code) => code,
         Err(error) => report(&error),
-    }
+    };
+    #[cfg(feature = "test-support")]
+    apple_conn::secrets::no_dump::test_pause_at_exit();
+    code
 }
 
 /// The first line is the failure itself, as it always was; the lines under it say what

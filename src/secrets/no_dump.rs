@@ -52,6 +52,19 @@ pub fn is_dumpable() -> Option<bool> {
     None
 }
 
+/// The memory tests' hook (test-support builds only): with `APPLE_CONN_TEST_PAUSE_AT_EXIT` set to
+/// a path, the finished command writes that file and waits to be stopped and read, as a process
+/// that did its work and dropped its secrets, before the kernel reclaims its memory.
+#[cfg(feature = "test-support")]
+pub fn test_pause_at_exit() {
+    if let Some(path) = std::env::var_os("APPLE_CONN_TEST_PAUSE_AT_EXIT") {
+        let _ = std::fs::write(path, std::process::id().to_string());
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

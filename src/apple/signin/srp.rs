@@ -67,6 +67,8 @@ pub fn new_ephemeral() -> Result<Ephemeral, String> {
     let mut a = Zeroizing::new([0u8; 32]);
     getrandom::fill(a.as_mut())
         .map_err(|e| format!("the operating system's random source failed ({e})"))?;
+    #[cfg(feature = "test-support")]
+    super::group::test_hooks::note("a", a.as_slice());
     Ok(ephemeral_from(a))
 }
 
