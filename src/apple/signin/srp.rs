@@ -139,21 +139,17 @@ fn group_hashes() -> ([u8; 32], [u8; 32]) {
     (k, n_xor_g)
 }
 
-/// M1 = H(H(N) xor H(PAD(g)) ‖ H(accountName) ‖ salt ‖ A ‖ B ‖ K); M2 = H(A ‖ M1 ‖ K); K = H(S),
-/// S = (B - k·g^x)^(a + u·x), k = H(N ‖ PAD(g)), u = H(PAD(A) ‖ PAD(B)), x = H(salt ‖ H(":" ‖ P)):
-/// the `srp` crate's RFC 5054 client (`Client::process_reply`, username left out of x), with A
-/// reused instead of computed twice, and salt and B hashed exactly as received (fastlane-sirp).
-pub fn proof(
+/// S for the server's B (checked: not 0, below N; u not 0), the stack wiped after it.
+fn premaster_of(
     eph: &Ephemeral,
-    account_name: &str,
     password_key: &[u8],
     salt: &[u8],
     b_pub: &[u8],
-) -> Result<Proof, String> {
+) -> Result<Zeroizing<[u8; N_BYTES]>, String> {
     let illegal = || "Apple's SRP reply is not usable (illegal b): try again".to_string();
     // B = 0 would force S = 0 (the `srp` crate's `validate_b_pub`); B ≥ N is never an honest reply.
     let b = group::public_value(b_pub).ok_or_else(illegal)?;
-    let (k, n_xor_g) = group_hashes();
+    let (k, _) = group_hashes();
     let u: [u8; 32] = Sha256::new()
         .chain_update(pad(&eph.a_pub))
         .chain_update(pad(b_pub))
@@ -173,6 +169,33 @@ pub fn proof(
         &group::u256(&u),
     );
     wipe_stack();
+    Ok(premaster)
+}
+
+/// S itself, for the timing bench's class of an S with a leading zero byte (test support only).
+#[cfg(any(test, feature = "test-support"))]
+pub fn premaster_for(
+    eph: &Ephemeral,
+    password_key: &[u8],
+    salt: &[u8],
+    b_pub: &[u8],
+) -> Result<Zeroizing<[u8; N_BYTES]>, String> {
+    premaster_of(eph, password_key, salt, b_pub)
+}
+
+/// M1 = H(H(N) xor H(PAD(g)) ‖ H(accountName) ‖ salt ‖ A ‖ B ‖ K); M2 = H(A ‖ M1 ‖ K); K = H(S),
+/// S = (B - k·g^x)^(a + u·x), k = H(N ‖ PAD(g)), u = H(PAD(A) ‖ PAD(B)), x = H(salt ‖ H(":" ‖ P)):
+/// the `srp` crate's RFC 5054 client (`Client::process_reply`, username left out of x), with A
+/// reused instead of computed twice, and salt and B hashed exactly as received (fastlane-sirp).
+pub fn proof(
+    eph: &Ephemeral,
+    account_name: &str,
+    password_key: &[u8],
+    salt: &[u8],
+    b_pub: &[u8],
+) -> Result<Proof, String> {
+    let (_, n_xor_g) = group_hashes();
+    let premaster = premaster_of(eph, password_key, salt, b_pub)?;
     // K = H(min(S)) as the protocol defines it, with no branch on S (issue 33: a plain strip
     // showed S's count of leading zero bytes in the time taken).
     let key = super::ct_hash::hash_minimal(&premaster);
