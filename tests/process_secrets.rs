@@ -354,7 +354,7 @@ fn after_a_token_mint_and_a_sign_in_no_secret_is_left_in_memory() {
     cmd.args(["-c", ws.to_str().unwrap(), "token", "CI key"]);
     let left = left_in_memory(cmd, dir.path(), || {
         vec![
-            ("the PEM's first body line", body[..64].as_bytes().to_vec()),
+            ("the PEM's first body line", body.as_bytes()[..64].to_vec()),
             ("the PKCS#8 DER", der[..68].to_vec()),
             ("the private scalar", scalar.clone()),
             ("the private scalar, little-endian", reversed(&scalar)),
