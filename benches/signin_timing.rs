@@ -126,7 +126,9 @@ fn proof_s_leading_zero_vs_random(runner: &mut CtRunner, rng: &mut BenchRng) {
         } else {
             (Class::Right, &other[i % pool])
         };
-        runner.run_one(class, || srp::proof(&eph, "alice@example.com", key.as_ref(), &salt, b));
+        runner.run_one(class, || {
+            srp::proof(&eph, "alice@example.com", key.as_ref(), &salt, b)
+        });
     }
 }
 

@@ -112,7 +112,7 @@ impl Client {
             builder = builder.header("Cookie", cookie_header.join("; "));
         }
         // A body may carry a proof or a code: its text is wiped once sent (issue 33).
-        let payload = zeroize::Zeroizing::new(body.map(|b| b.to_string()).unwrap_or_default());
+        let payload = body.map(crate::secrets::secret_json).unwrap_or_default();
         if body.is_some() {
             builder = builder.header("Content-Type", "application/json");
         }

@@ -28,17 +28,23 @@ pub fn fastlane(
     doc.insert("key".into(), pem.expose().into());
     doc.insert("duration".into(), crate::asc::jwt::MAX_TTL.into());
     doc.insert("in_house".into(), key.enterprise.into());
-    let text = SecretValue::new(serde_json::Value::Object(doc).to_string());
+    // The document holds the key: its text and its parts are wiped (issue 33).
+    let mut doc = serde_json::Value::Object(doc);
+    let text = SecretValue::new(std::mem::take(&mut *crate::secrets::secret_json(&doc)));
+    crate::secrets::wipe_json(&mut doc);
     match &args.output {
         Some(path) => {
-            write_private(path, format!("{}\n", text.expose()).as_bytes())
-                .map_err(|e| Failure::new(1, format!("cannot write {}: {e}", path.display())))?;
+            write_private(
+                path,
+                zeroize::Zeroizing::new(format!("{}\n", text.expose())).as_bytes(),
+            )
+            .map_err(|e| Failure::new(1, format!("cannot write {}: {e}", path.display())))?;
             eprintln!(
                 "wrote {} (mode 0600): pass it to fastlane as api_key_path",
                 path.display()
             );
         }
-        None => super::raw_out(&format!("{}\n", text.expose())), // raw: the API key JSON
+        None => super::raw_out(&zeroize::Zeroizing::new(format!("{}\n", text.expose()))), // raw: the API key JSON
     }
     Ok(0)
 }

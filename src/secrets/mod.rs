@@ -12,7 +12,7 @@ pub mod vault;
 pub use keyring_store::{KeyringBackend, KeyringStore, LazyKeyring};
 pub use memory::MemoryStore;
 pub use references::ReferenceStore;
-pub use value::{SecretValue, wipe_json};
+pub use value::{SecretValue, secret_json, wipe_json};
 
 use std::path::Path;
 

@@ -164,7 +164,7 @@ impl Client {
             req = req.header("X-Vault-Namespace", ns.as_str());
         }
         // Request and answer texts carry secrets (a write's data, a read's): wiped once used.
-        let payload = zeroize::Zeroizing::new(body.map(Value::to_string).unwrap_or_default());
+        let payload = body.map(crate::secrets::secret_json).unwrap_or_default();
         if body.is_some() {
             req = req.header("Content-Type", "application/json");
         }
