@@ -52,6 +52,7 @@ fn finish(bytes: Zeroizing<Vec<u8>>) -> std::io::Result<SecretValue> {
 mod unix {
     use std::io::{Error, ErrorKind, Read, Write};
     use std::os::fd::AsRawFd;
+    use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, Ordering};
 
     use zeroize::Zeroizing;
 
@@ -64,62 +65,102 @@ mod unix {
     const ESC: u8 = 0x1b;
 
     /// The terminal in no-echo, byte-at-a-time mode (ISIG kept: Ctrl-C is the kernel's SIGINT),
-    /// restored on drop and by a handler of the signals that end the process.
+    /// restored on drop and by a handler of the signals that end the process, which then puts the
+    /// previous action back and re-raises the signal (plain sigaction: signal-hook's registry
+    /// cannot give the default action back, so SIGINT would be ignored after a prompt).
     struct Quiet {
         tty: std::fs::File,
-        saved: libc::termios,
-        hooks: Vec<signal_hook::SigId>,
+        saved: Box<libc::termios>,
+        old: Vec<(libc::c_int, Box<libc::sigaction>)>,
+    }
+
+    const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+    /// What the handler needs, set while a prompt is up (one at a time: the handler reads only these).
+    static TTY_FD: AtomicI32 = AtomicI32::new(-1);
+    static SAVED: AtomicPtr<libc::termios> = AtomicPtr::new(std::ptr::null_mut());
+    static OLD: [AtomicPtr<libc::sigaction>; 3] =
+        [const { AtomicPtr::new(std::ptr::null_mut()) }; 3];
+    static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+    /// Async-signal-safe: tcsetattr, sigaction and raise only.
+    extern "C" fn restore_and_reraise(signal: libc::c_int) {
+        let fd = TTY_FD.load(Ordering::SeqCst);
+        let saved = SAVED.load(Ordering::SeqCst);
+        if fd >= 0 && !saved.is_null() {
+            // SAFETY: `saved` points at the Box a live `Quiet` owns (cleared before it drops).
+            unsafe { libc::tcsetattr(fd, libc::TCSANOW, saved) };
+        }
+        INTERRUPTED.store(true, Ordering::SeqCst);
+        for (i, s) in SIGNALS.iter().enumerate() {
+            if *s == signal {
+                let old = OLD[i].load(Ordering::SeqCst);
+                // SAFETY: puts back the action saved in `Quiet::new` (or the default), then
+                // re-raises: delivered when this handler returns, with that action.
+                unsafe {
+                    if old.is_null() {
+                        libc::signal(signal, libc::SIG_DFL);
+                    } else {
+                        libc::sigaction(signal, old, std::ptr::null_mut());
+                    }
+                    libc::raise(signal);
+                }
+            }
+        }
     }
 
     impl Quiet {
         fn new(tty: std::fs::File) -> std::io::Result<Quiet> {
             let fd = tty.as_raw_fd();
             // SAFETY: termios is plain data; tcgetattr fills it or fails.
-            let mut saved: libc::termios = unsafe { std::mem::zeroed() };
-            if unsafe { libc::tcgetattr(fd, &mut saved) } != 0 {
+            let mut saved: Box<libc::termios> = Box::new(unsafe { std::mem::zeroed() });
+            if unsafe { libc::tcgetattr(fd, &mut *saved) } != 0 {
                 return Err(Error::last_os_error());
             }
-            let mut hooks = Vec::new();
-            for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-                let restore = saved;
-                // SAFETY: the action calls only async-signal-safe functions (tcsetattr; the
-                // default action's emulation is documented async-signal-safe).
-                let id = unsafe {
-                    signal_hook::low_level::register(signal, move || {
-                        libc::tcsetattr(fd, libc::TCSANOW, &restore);
-                        let _ = signal_hook::low_level::emulate_default_handler(signal);
-                    })
-                };
-                if let Ok(id) = id {
-                    hooks.push(id);
+            INTERRUPTED.store(false, Ordering::SeqCst);
+            TTY_FD.store(fd, Ordering::SeqCst);
+            SAVED.store(&mut *saved, Ordering::SeqCst);
+            let mut old = Vec::new();
+            for (i, signal) in SIGNALS.iter().enumerate() {
+                // SAFETY: sigaction structs are plain data; the handler is async-signal-safe.
+                unsafe {
+                    let mut previous: Box<libc::sigaction> = Box::new(std::mem::zeroed());
+                    let mut action: libc::sigaction = std::mem::zeroed();
+                    action.sa_sigaction = restore_and_reraise as *const () as libc::sighandler_t;
+                    libc::sigemptyset(&mut action.sa_mask);
+                    if libc::sigaction(*signal, &action, &mut *previous) == 0 {
+                        OLD[i].store(&mut *previous, Ordering::SeqCst);
+                        old.push((*signal, previous));
+                    }
                 }
             }
-            let mut quiet = saved;
+            let quiet_guard = Quiet { tty, saved, old };
+            let mut quiet = *quiet_guard.saved;
             quiet.c_lflag &= !(libc::ECHO | libc::ICANON);
             quiet.c_lflag |= libc::ISIG;
             quiet.c_cc[libc::VMIN] = 1;
             quiet.c_cc[libc::VTIME] = 0;
             // TCSANOW, not TCSAFLUSH: a paste already on its way is read, not dropped.
             if unsafe { libc::tcsetattr(fd, libc::TCSANOW, &quiet) } != 0 {
-                let e = Error::last_os_error();
-                for id in hooks {
-                    signal_hook::low_level::unregister(id);
-                }
-                return Err(e);
+                return Err(Error::last_os_error());
             }
-            Ok(Quiet { tty, saved, hooks })
+            Ok(quiet_guard)
         }
     }
 
     impl Drop for Quiet {
         fn drop(&mut self) {
-            // SAFETY: restores the modes read in `new` on the same terminal.
+            // SAFETY: puts back the signal actions and the modes read in `new`, then forgets them.
             unsafe {
-                libc::tcsetattr(self.tty.as_raw_fd(), libc::TCSANOW, &self.saved);
+                for (signal, previous) in &self.old {
+                    libc::sigaction(*signal, &**previous, std::ptr::null_mut());
+                }
+                libc::tcsetattr(self.tty.as_raw_fd(), libc::TCSANOW, &*self.saved);
             }
-            for id in self.hooks.drain(..) {
-                signal_hook::low_level::unregister(id);
+            for slot in &OLD {
+                slot.store(std::ptr::null_mut(), Ordering::SeqCst);
             }
+            SAVED.store(std::ptr::null_mut(), Ordering::SeqCst);
+            TTY_FD.store(-1, Ordering::SeqCst);
         }
     }
 
@@ -137,7 +178,13 @@ mod unix {
             match tty.read(&mut byte) {
                 Ok(0) => return Ok(Line::Eof),
                 Ok(_) => {}
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                // A signal whose earlier action lets the process go on: the prompt ends.
+                Err(e) if e.kind() == ErrorKind::Interrupted => {
+                    if INTERRUPTED.load(Ordering::SeqCst) {
+                        return Err(Error::new(ErrorKind::Interrupted, "interrupted"));
+                    }
+                    continue;
+                }
                 Err(e) => return Err(e),
             }
             let b = byte[0];
