@@ -15,6 +15,7 @@ pub struct Guard {
 /// Turns off core dumps and debugger attachment for this process. Never fails the program: a
 /// refusal (an exotic kernel) is reported in the returned `Guard`.
 pub fn forbid_dumps() -> Guard {
+    #[cfg_attr(not(unix), allow(unused_mut))]
     let mut guard = Guard::default();
     #[cfg(unix)]
     {
