@@ -93,6 +93,85 @@ fn ctrl_c_at_a_hidden_prompt_leaves_the_terminal_as_it_was() {
     }
 }
 
+const PTY_AFTER_PROMPT: &str = r#"
+import fcntl, os, select, signal, sys, termios, time
+master, slave = os.openpty()
+pid = os.fork()
+if pid == 0:
+    os.setsid()
+    fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+    for fd in (0, 1, 2):
+        os.dup2(slave, fd)
+    os.close(master)
+    os.execv(sys.argv[1], sys.argv[1:])
+out = b""
+stage = 0
+status = None
+deadline = time.time() + 20
+while time.time() < deadline:
+    r, _, _ = select.select([master], [], [], 0.1)
+    if r:
+        out += os.read(master, 4096)
+    if stage == 0 and b"password: " in out:
+        os.write(master, b"typed-password\r")
+        stage, at = 1, time.time()
+    if stage == 1 and time.time() - at > 1.0:
+        os.kill(pid, signal.SIGINT)
+        stage, at = 2, time.time()
+    done, st = os.waitpid(pid, os.WNOHANG)
+    if done:
+        status = st
+        break
+if status is None:
+    os.kill(pid, 9)
+    status = "hung"
+elif os.WIFSIGNALED(status):
+    status = "signal %d after %.1f s" % (os.WTERMSIG(status), time.time() - at)
+else:
+    status = "exit %d" % os.WEXITSTATUS(status)
+sys.stdout.write(repr(out) + "\n" + status + "\n")
+"#;
+
+/// After the prompt, SIGINT is back to its default: a sign-in waiting on a silent server ends at
+/// once (signal-hook's registry would have left SIGINT ignored).
+#[test]
+fn after_a_hidden_prompt_ctrl_c_still_ends_the_command() {
+    if !require(have("python3"), "python3") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ws = base_workspace(dir.path());
+    // Connections are queued by the kernel and never answered: the sign-in waits its 10 s.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(PTY_AFTER_PROMPT)
+        .arg(bin_path())
+        .args([
+            "-c",
+            ws.to_str().unwrap(),
+            "add",
+            "apple-id",
+            "--apple-id",
+            "alice@example.com",
+            "--password-from",
+            "stdin",
+            "--code",
+            "123456",
+            "--apple-auth-url",
+            &format!("http://127.0.0.1:{port}"),
+        ])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("XDG_CONFIG_HOME", dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let status = text.lines().nth(1).unwrap_or_default();
+    assert!(status.starts_with("signal 2 after 0."), "{text}");
+    drop(silent);
+}
+
 /// The sign-in of `trusted@example.com` against the stand-in, stopped at the code question
 /// (stdin held open): the SRP exchange is done, the password read.
 fn sign_in_waiting_for_the_code(stub: &Stub, dir: &Path, as_user: Option<u32>) -> Child {
