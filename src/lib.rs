@@ -25,6 +25,7 @@ pub mod domain;
 pub mod fuzzing;
 pub mod headless;
 pub mod net;
+pub mod one_line;
 pub mod ops;
 pub mod secrets;
 pub mod shell_script;

@@ -16,10 +16,15 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// `main` reports errors itself rather than returning `anyhow::Result`: std would print the
 /// Debug form and exit 1, and the exit codes are a contract (doctor's 0-3, usage errors 2).
 fn main() -> ExitCode {
-    match run() {
+    // Before any secret is read: no core file, no same-user debugger (issue 33).
+    apple_conn::secrets::no_dump::forbid_dumps();
+    let code = match run() {
         Ok(code) => code,
         Err(error) => report(&error),
-    }
+    };
+    #[cfg(feature = "test-support")]
+    apple_conn::secrets::no_dump::test_pause_at_exit();
+    code
 }
 
 /// The first line is the failure itself, as it always was; the lines under it say what

@@ -54,7 +54,11 @@ pub fn test_api_key(
             status,
             detail: resp
                 .json()
-                .and_then(|j| j["errors"][0]["detail"].as_str().map(str::to_string))
+                .and_then(|j| {
+                    j["errors"][0]["detail"]
+                        .as_str()
+                        .map(crate::one_line::one_line)
+                })
                 .unwrap_or_default(),
         },
     };

@@ -111,12 +111,13 @@ impl Client {
         if !cookie_header.is_empty() {
             builder = builder.header("Cookie", cookie_header.join("; "));
         }
-        let payload = body.map(|b| b.to_string()).unwrap_or_default();
+        // A body may carry a proof or a code: its text is wiped once sent (issue 33).
+        let payload = body.map(crate::secrets::secret_json).unwrap_or_default();
         if body.is_some() {
             builder = builder.header("Content-Type", "application/json");
         }
         let request = builder
-            .body(payload)
+            .body(payload.as_bytes())
             .map_err(|e| NetError::Other(e.to_string()))?;
         let mut response = self
             .agent

@@ -26,6 +26,13 @@ pub struct StoredCookie {
     pub max_age: Option<i64>,
 }
 
+/// A session cookie's value signs in as its owner: wiped when the cookie is dropped (issue 33).
+impl Drop for StoredCookie {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.value);
+    }
+}
+
 /// Names a cookie, never its value.
 impl std::fmt::Debug for StoredCookie {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -81,9 +88,15 @@ impl StoredSession {
         let des = self.cookies.iter().find(|c| c.name.starts_with("DES"))?;
         des.expires.or_else(|| {
             des.max_age
-                .map(|age| self.created_at + chrono::Duration::seconds(age))
+                .and_then(|age| plus_seconds(self.created_at, age))
         })
     }
+}
+
+/// `at + secs`, or None past chrono's range: a Max-Age from a server or a file is never trusted
+/// to fit (issue 33: `Duration::seconds` panics, `+` overflows).
+fn plus_seconds(at: DateTime<Utc>, secs: i64) -> Option<DateTime<Utc>> {
+    chrono::Duration::try_seconds(secs).and_then(|d| at.checked_add_signed(d))
 }
 
 /// Cookies as `fastlane spaceauth` keeps them: `myacinfo*`, `dqsid`, `DES*`.
@@ -122,7 +135,7 @@ impl SessionCookie {
     /// `max_age` is nil). Without `created_at` an imported cookie has no `expires` left: a session cookie.
     pub fn expires_at(&self) -> Option<DateTime<Utc>> {
         match (self.base.max_age, self.created_at) {
-            (Some(age), Some(at)) => Some(at + chrono::Duration::seconds(age)),
+            (Some(age), Some(at)) => plus_seconds(at, age),
             _ => self.base.expires,
         }
     }
@@ -202,9 +215,10 @@ impl Session {
             cookies: self
                 .cookies
                 .iter()
-                .map(|c| StoredCookie {
-                    expires: c.expires_at(),
-                    ..c.base.clone()
+                .map(|c| {
+                    let mut stored = c.base.clone();
+                    stored.expires = c.expires_at();
+                    stored
                 })
                 .collect(),
         }
@@ -342,9 +356,10 @@ mod tests {
             version: 1,
             created_at: "2026-11-25T10:00:00Z".parse().unwrap(),
             cookies: vec![
-                StoredCookie {
-                    max_age: Some(2_592_000),
-                    ..cookie("DES58b0", "idmsa.apple.com", false)
+                {
+                    let mut c = cookie("DES58b0", "idmsa.apple.com", false);
+                    c.max_age = Some(2_592_000);
+                    c
                 },
                 cookie("myacinfo", "apple.com", true),
                 cookie("dqsid", "appstoreconnect.apple.com", false),

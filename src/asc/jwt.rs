@@ -1,11 +1,8 @@
 //! App Store Connect tokens: ES256 through jsonwebtoken (RustCrypto's p256), inspected without trust.
 
-use std::sync::{Arc, Mutex};
-
 use base64::Engine;
 use jsonwebtoken::errors::ErrorKind;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::domain::workspace::{ApiKey, KeyKind};
 use crate::secrets::SecretValue;
@@ -133,27 +130,11 @@ impl Signer {
     }
 }
 
-/// The last key used, by the SHA-256 of its PEM: the TUI and `test` mint with it repeatedly.
-static LAST: Mutex<Option<([u8; 32], Arc<Signer>)>> = Mutex::new(None);
-
-fn signer_for(pem: &SecretValue) -> Result<Arc<Signer>, MintError> {
-    let digest: [u8; 32] = Sha256::digest(pem.expose().as_bytes()).into();
-    if let Ok(last) = LAST.lock()
-        && let Some((d, signer)) = last.as_ref()
-        && *d == digest
-    {
-        return Ok(signer.clone());
-    }
-    let signer = Arc::new(Signer::from_pem(pem)?);
-    if let Ok(mut last) = LAST.lock() {
-        *last = Some((digest, signer.clone()));
-    }
-    Ok(signer)
-}
-
-/// Signs the claims with the key's PEM (parsed once per process and key).
+/// Signs the claims with the key's PEM, parsed for this call only: no parsed key is kept in a
+/// static that never drops (issue 33; the per-process cache held the EncodingKey for the life of
+/// the TUI). A caller that mints many tokens keeps a `Signer` itself, and drops it.
 pub fn sign(key_id: &str, claims: &Claims, pem: &SecretValue) -> Result<String, MintError> {
-    signer_for(pem)?.sign(key_id, claims)
+    Signer::from_pem(pem)?.sign(key_id, claims)
 }
 
 pub fn mint(
@@ -284,21 +265,21 @@ pub fn problems(token: &str, decoded: &Decoded, now: i64, key: &InspectKey) -> V
         None => out.push("exp is missing: Apple needs an expiry within 20 minutes".into()),
         Some(exp) if exp <= now => out.push(format!(
             "the token expired {} s ago: mint a new one",
-            now - exp
+            now.saturating_sub(exp)
         )),
         Some(_) => {}
     }
     if let Some(iat) = iat
-        && iat > now + 60
+        && iat > now.saturating_add(60)
     {
         out.push(format!(
             "iat is {} s in the future: the clock of the machine that minted it is ahead (clock skew); fix its time",
-            iat - now
+            iat.saturating_sub(now)
         ));
     }
     let lifetime = match (iat, exp) {
-        (Some(iat), Some(exp)) => exp - iat,
-        (None, Some(exp)) => exp - now,
+        (Some(iat), Some(exp)) => exp.saturating_sub(iat),
+        (None, Some(exp)) => exp.saturating_sub(now),
         _ => 0,
     };
     let scopes: Vec<&str> = p

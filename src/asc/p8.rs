@@ -1,11 +1,11 @@
 //! `.p8` import: a PKCS#8 P-256 private key, as App Store Connect hands it out.
 
-use base64::Engine;
 use p256::pkcs8::{
     DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding, ObjectIdentifier,
     PrivateKeyInfoRef,
 };
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
 
 use crate::domain::key_file::key_id_from_file_name;
 use crate::secrets::SecretValue;
@@ -65,21 +65,22 @@ pub fn import(
     file_name: Option<&str>,
     key_id: Option<&str>,
 ) -> Result<ImportedKey, P8Error> {
-    let text = String::from_utf8_lossy(content);
+    // Every copy of the key below is zeroizing, and its base64 is decoded in constant time
+    // (base64ct): issue 33 found PEM, base64 and DER copies freed unwiped here.
+    let text = std::str::from_utf8(content).map_err(|_| P8Error::NotPem)?;
     let text = text.trim_start_matches('\u{feff}').trim();
-    let pem_text = if text.contains("-----BEGIN") {
-        text.to_string()
+    let pem_text: Zeroizing<String> = if text.contains("-----BEGIN") {
+        Zeroizing::new(text.to_string())
     } else {
         // fastlane's is_key_content_base64: the whole PEM, base64-encoded once more.
-        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(compact.as_bytes())
-            .map_err(|_| P8Error::NotPem)?;
-        let inner = String::from_utf8(decoded).map_err(|_| P8Error::NotPem)?;
+        let compact: Zeroizing<String> =
+            Zeroizing::new(text.chars().filter(|c| !c.is_whitespace()).collect());
+        let decoded = Zeroizing::new(decode_secret(&compact).ok_or(P8Error::NotPem)?);
+        let inner = std::str::from_utf8(&decoded).map_err(|_| P8Error::NotPem)?;
         if !inner.contains("-----BEGIN") {
             return Err(P8Error::NotPem);
         }
-        inner.trim().to_string()
+        Zeroizing::new(inner.trim().to_string())
     };
     let der = pem_body(&pem_text)?;
     let info = PrivateKeyInfoRef::try_from(der.as_slice())
@@ -111,7 +112,7 @@ pub fn import(
         .to_public_key_der()
         .map_err(|e| P8Error::Other(e.to_string()))?;
     let fingerprint = hex::encode(Sha256::digest(spki.as_bytes()));
-    let pem = secret
+    let mut pem = secret
         .to_pkcs8_pem(LineEnding::LF)
         .map_err(|e| P8Error::Other(e.to_string()))?;
     let mut warnings = Vec::new();
@@ -124,14 +125,15 @@ pub fn import(
         ));
     }
     Ok(ImportedKey {
-        pem: SecretValue::new(pem.to_string()),
+        // Moved, not copied: the zeroizing PEM becomes the secret value.
+        pem: SecretValue::new(std::mem::take(&mut *pem)),
         fingerprint,
         warnings,
     })
 }
 
 /// The DER inside a PEM block, tolerant of CRLF and stray whitespace.
-fn pem_body(text: &str) -> Result<Vec<u8>, P8Error> {
+fn pem_body(text: &str) -> Result<Zeroizing<Vec<u8>>, P8Error> {
     let lines: Vec<&str> = text
         .lines()
         .map(str::trim)
@@ -161,10 +163,18 @@ fn pem_body(text: &str) -> Result<Vec<u8>, P8Error> {
         .iter()
         .position(|l| l.starts_with("-----END"))
         .ok_or_else(|| P8Error::Truncated("no -----END PRIVATE KEY----- line".into()))?;
-    let body: String = lines[begin + 1..begin + 1 + end].concat();
-    base64::engine::general_purpose::STANDARD
-        .decode(body.as_bytes())
-        .map_err(|e| P8Error::Truncated(format!("bad base64: {e}")))
+    let body: Zeroizing<String> = Zeroizing::new(lines[begin + 1..begin + 1 + end].concat());
+    decode_secret(&body)
+        .map(Zeroizing::new)
+        .ok_or_else(|| P8Error::Truncated("bad base64".into()))
+}
+
+/// Standard base64 (padded; unpadded accepted) of secret bytes, in constant time.
+fn decode_secret(text: &str) -> Option<Vec<u8>> {
+    use base64ct::Encoding;
+    base64ct::Base64::decode_vec(text)
+        .or_else(|_| base64ct::Base64Unpadded::decode_vec(text))
+        .ok()
 }
 
 /// The public fingerprint of a stored PEM.

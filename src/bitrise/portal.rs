@@ -154,8 +154,12 @@ pub fn portal_data(
         doc.insert("is_enterprise_account".into(), k.enterprise.into());
     }
     doc.insert("test_devices".into(), json!([]));
+    // The document holds a password, cookies and a key: its text and its parts are wiped.
+    let mut doc = Value::Object(doc);
+    let mut text = crate::secrets::secret_json(&doc);
+    crate::secrets::wipe_json(&mut doc);
     Ok(PortalData {
-        json: SecretValue::new(Value::Object(doc).to_string()),
+        json: SecretValue::new(std::mem::take(&mut *text)),
         warnings,
     })
 }
@@ -184,9 +188,10 @@ mod tests {
             version: 1,
             created_at: "2026-11-25T10:00:00Z".parse().unwrap(),
             cookies: vec![
-                StoredCookie {
-                    max_age: Some(2_592_000),
-                    ..c("DES58b0", "HSARMTKN+/x==SRVT", "idmsa.apple.com")
+                {
+                    let mut des = c("DES58b0", "HSARMTKN+/x==SRVT", "idmsa.apple.com");
+                    des.max_age = Some(2_592_000);
+                    des
                 },
                 c("myacinfo", myacinfo, ".apple.com"),
                 c("dqsid", "eyJdqsid", "appstoreconnect.apple.com"),

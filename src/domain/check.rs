@@ -41,11 +41,33 @@ pub fn check_workspace(ws: &Workspace, catalog: &Catalog, now: DateTime<Utc>) ->
             ));
         }
     }
+    check_shell_names(ws, &mut out);
     check_api_keys(ws, &mut out);
     check_apple_ids(ws, now, &mut out);
     check_apps(ws, catalog, now, &mut out);
     super::secret_inputs::check(ws, &mut out);
     out
+}
+
+/// Issue 33: a `[[steps]]` name the shell output would export that the shell or the loader reads
+/// (an error), or that the built-in steps never read (exported only from a trusted file).
+fn check_shell_names(ws: &Workspace, out: &mut Vec<Problem>) {
+    use super::shell_env::{Verdict, declared, denied_reason, needs_trust_reason};
+    for (i, step) in ws.steps.iter().enumerate() {
+        let at = DocPath::root().key("steps").index(i).key("receives");
+        for (name, verdict) in declared(step) {
+            out.push(match verdict {
+                Verdict::Denied => Problem::error(
+                    at.clone(),
+                    format!("step `{}`: {}", step.id, denied_reason(&name)),
+                ),
+                _ => Problem::warning(
+                    at.clone(),
+                    format!("step `{}`: {}", step.id, needs_trust_reason(&name)),
+                ),
+            });
+        }
+    }
 }
 
 fn check_api_keys(ws: &Workspace, out: &mut Vec<Problem>) {

@@ -15,6 +15,7 @@ pub mod rules;
 pub mod schema_version;
 pub mod secret_inputs;
 pub mod secret_ref;
+pub mod shell_env;
 pub mod steplib;
 pub mod version;
 pub mod workspace;

@@ -222,17 +222,19 @@ fn print_apps(apps: &[ops::BitriseApp], format: TableJson) {
                 "{:<20} {:<28} {:<14} {:<7} {}\n",
                 "SLUG", "TITLE", "TYPE", "PUBLIC", "OWNER"
             );
+            // One row per app, whatever a field holds (issue 33): each cell through clean_line.
+            let cell = |t: &str| crate::terminal_text::clean_line(t);
             for a in apps {
                 let owner = a.owner.clone().unwrap_or_default();
                 let _ = writeln!(
                     out,
                     "{:<20} {:<28} {:<14} {:<7} {} ({})",
-                    a.slug,
-                    a.title.as_deref().unwrap_or("-"),
-                    a.project_type.as_deref().unwrap_or("-"),
+                    cell(&a.slug),
+                    cell(a.title.as_deref().unwrap_or("-")),
+                    cell(a.project_type.as_deref().unwrap_or("-")),
                     if a.is_public { "yes" } else { "no" },
-                    owner.name,
-                    owner.account_type
+                    cell(&owner.name),
+                    cell(&owner.account_type)
                 );
             }
             let _ = writeln!(out, "{} app(s)", apps.len());

@@ -8,6 +8,7 @@ use super::{CmdResult, Failure};
 use crate::cli::{EnvArgs, ExportFastlaneArgs, ShellJson};
 use crate::domain::resolution::{Received, SecretOwner, SecretWhat};
 use crate::domain::resolve::resolve;
+use crate::domain::shell_env::{self, Verdict};
 use crate::secrets::references::write_private;
 use crate::secrets::{EntryName, SecretStore, SecretValue, Secrets};
 use crate::store::Loaded;
@@ -27,17 +28,23 @@ pub fn fastlane(
     doc.insert("key".into(), pem.expose().into());
     doc.insert("duration".into(), crate::asc::jwt::MAX_TTL.into());
     doc.insert("in_house".into(), key.enterprise.into());
-    let text = SecretValue::new(serde_json::Value::Object(doc).to_string());
+    // The document holds the key: its text and its parts are wiped (issue 33).
+    let mut doc = serde_json::Value::Object(doc);
+    let text = SecretValue::new(std::mem::take(&mut *crate::secrets::secret_json(&doc)));
+    crate::secrets::wipe_json(&mut doc);
     match &args.output {
         Some(path) => {
-            write_private(path, format!("{}\n", text.expose()).as_bytes())
-                .map_err(|e| Failure::new(1, format!("cannot write {}: {e}", path.display())))?;
+            write_private(
+                path,
+                zeroize::Zeroizing::new(format!("{}\n", text.expose())).as_bytes(),
+            )
+            .map_err(|e| Failure::new(1, format!("cannot write {}: {e}", path.display())))?;
             eprintln!(
                 "wrote {} (mode 0600): pass it to fastlane as api_key_path",
                 path.display()
             );
         }
-        None => super::raw_out(&format!("{}\n", text.expose())), // raw: the API key JSON
+        None => super::raw_out(&zeroize::Zeroizing::new(format!("{}\n", text.expose()))), // raw: the API key JSON
     }
     Ok(0)
 }
@@ -229,11 +236,27 @@ pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdRes
                     at.index, app.slug, at.workflow, at.reference, at.file, at.line
                 ));
             }
+            // Issue 33: only names the steps read; others from a trusted file; never the deny-list.
+            let mut consented: Option<Vec<String>> = None;
             for (name, value) in rows {
-                let is_env = crate::shell_script::is_name(&name)
-                    && name
-                        .chars()
-                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+                let is_env = shell_env::is_env_name(&name);
+                if is_env {
+                    let refusal = match shell_env::verdict(&name) {
+                        Verdict::Known => None,
+                        Verdict::Denied => Some(shell_env::denied_reason(&name)),
+                        Verdict::NeedsTrust => {
+                            let names = consented.get_or_insert_with(|| {
+                                crate::store::trust::trusted_env(&loaded.path, &ws.settings)
+                            });
+                            (!names.contains(&name)).then(|| shell_env::needs_trust_reason(&name))
+                        }
+                    };
+                    if let Some(why) = refusal {
+                        crate::terminal_text::say(&format!("warning: {why}"));
+                        script.comment(&format!("not exported: {why}"));
+                        continue;
+                    }
+                }
                 match (is_env, value) {
                     (true, Some(v)) => script.export(&name, &v),
                     (true, None) => script.unset(&name),

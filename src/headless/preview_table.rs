@@ -48,9 +48,14 @@ pub fn app_header(out: &mut String, app: &App) {
     let title = app
         .title
         .as_deref()
-        .map(|t| format!(" ({t})"))
+        .map(|t| format!(" ({})", crate::terminal_text::clean_line(t)))
         .unwrap_or_default();
-    let _ = writeln!(out, "\n{}{title}", app.slug);
+    // One header line whatever the title holds (issue 33: a line break forged rows).
+    let _ = writeln!(
+        out,
+        "\n{}{title}",
+        crate::terminal_text::clean_line(&app.slug)
+    );
     if app.bitrise.as_ref().is_some_and(|b| b.public) {
         let _ = writeln!(
             out,

@@ -2,6 +2,7 @@
 
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
+use zeroize::Zeroizing;
 
 use super::Failure;
 use crate::domain::secret_ref::SecretRef;
@@ -40,16 +41,17 @@ impl std::str::FromStr for SecretSource {
 
 impl SecretSource {
     pub fn read(&self, what: &str) -> Result<SecretValue, Failure> {
-        let value = match self {
-            SecretSource::Env(var) => std::env::var(var).map_err(|_| {
+        // Every copy is zeroizing from the moment it is read (issue 33).
+        let value: Zeroizing<String> = match self {
+            SecretSource::Env(var) => Zeroizing::new(std::env::var(var).map_err(|_| {
                 Failure::new(1, format!("{what}: environment variable {var} is not set"))
-            })?,
-            SecretSource::File(path) => {
+            })?),
+            SecretSource::File(path) => Zeroizing::new(
                 crate::store::files::read_text_capped(path, crate::store::files::SMALL_CAP, what)
                     .map_err(|e| {
-                        Failure::new(1, format!("{what}: cannot read {}: {e}", path.display()))
-                    })?
-            }
+                    Failure::new(1, format!("{what}: cannot read {}: {e}", path.display()))
+                })?,
+            ),
             // At a terminal: echo off, Enter ends it. From a pipe: everything up to EOF.
             SecretSource::Stdin if std::io::stdin().is_terminal() => {
                 crate::secrets::prompt::read_hidden(
@@ -64,10 +66,12 @@ impl SecretSource {
                     SMALL_CAP,
                     what.contains("password"),
                 )
+                .map(|v| Zeroizing::new(v.expose().to_string()))
                 .map_err(|e| Failure::new(1, format!("{what}: cannot read the terminal: {e}")))?
             }
             SecretSource::Stdin => {
-                let mut text = String::new();
+                // Sized once (the cap): reading never reallocates and frees a copy.
+                let mut text = Zeroizing::new(String::with_capacity(SMALL_CAP as usize + 1));
                 std::io::stdin()
                     .take(SMALL_CAP)
                     .read_to_string(&mut text)

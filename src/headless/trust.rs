@@ -36,13 +36,48 @@ fn shown(path: &Path) -> String {
     clean_line(&path.display().to_string())
 }
 
+/// The file's `[[steps]]` environment names that only a trusted file may export (issue 33).
+fn env_names(ws: &crate::domain::workspace::Workspace) -> Vec<String> {
+    use crate::domain::shell_env::{Verdict, declared};
+    let mut out: Vec<String> = ws
+        .steps
+        .iter()
+        .flat_map(declared)
+        .filter(|(_, v)| *v == Verdict::NeedsTrust)
+        .map(|(n, _)| n)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The lines that say which extra names the shell output exports.
+fn print_env(names: &[String], trusted: bool) {
+    if names.is_empty() {
+        return;
+    }
+    println!(
+        "its [[steps]] declare environment names the built-in steps never read; `env --format shell` exports them {}:",
+        if trusted {
+            "on this host"
+        } else {
+            "only after `apple-conn trust`"
+        }
+    );
+    for n in names {
+        println!("  {}", clean_line(n));
+    }
+}
+
 pub fn trust(path: &Path, args: &TrustArgs) -> CmdResult {
     let loaded = super::load_path(path)?;
     let settings = &loaded.workspace.settings;
+    let env = env_names(&loaded.workspace);
     if args.show {
-        return show(path, settings);
+        return show(path, settings, &env);
     }
-    let (record, guarded) = trust::trust(path, settings).map_err(|e| Failure::new(1, e))?;
+    let (record, guarded) = trust::trust(path, settings, &env).map_err(|e| Failure::new(1, e))?;
+    print_env(&env, true);
     if guarded.is_empty() {
         println!(
             "trusted {}: it sets no guarded setting to anything but its default, so nothing changes until it does (then trust it again)",
@@ -63,11 +98,13 @@ pub fn trust(path: &Path, args: &TrustArgs) -> CmdResult {
     Ok(0)
 }
 
-fn show(path: &Path, settings: &crate::domain::workspace::Settings) -> CmdResult {
+fn show(path: &Path, settings: &crate::domain::workspace::Settings, env: &[String]) -> CmdResult {
     let (guarded, status) = trust::status(path, settings);
     let canonical = trust::canonical(path).unwrap_or_else(|_| path.to_path_buf());
     let quoted = clean_line(&trust::shell_word(&canonical.to_string_lossy()));
     let canonical = shown(&canonical);
+    let consented = trust::trusted_env(path, settings);
+    print_env(env, env.iter().all(|n| consented.contains(n)));
     if status == Status::NothingGuarded {
         println!(
             "{canonical} sets no guarded setting to anything but its default: nothing needs trust"

@@ -3,6 +3,7 @@
 mod keyring_store;
 mod memory;
 pub mod migrate;
+pub mod no_dump;
 pub mod owner;
 pub mod prompt;
 pub mod references;
@@ -12,7 +13,7 @@ pub mod vault;
 pub use keyring_store::{KeyringBackend, KeyringStore, LazyKeyring};
 pub use memory::MemoryStore;
 pub use references::ReferenceStore;
-pub use value::SecretValue;
+pub use value::{SecretValue, secret_json, wipe_json};
 
 use std::path::Path;
 

@@ -34,11 +34,14 @@ impl<'a> ReferenceStore<'a> {
             },
             SecretRef::Path(p) => {
                 let full = self.resolve(p);
+                // The file's text is wiped once the secret is taken from it (issue 33).
                 match crate::store::files::read_text_capped(
                     &full,
                     crate::store::files::SESSION_CAP,
                     "secret",
-                ) {
+                )
+                .map(zeroize::Zeroizing::new)
+                {
                     Ok(text) if text.trim().is_empty() => Err(SecretError::NotFound(format!(
                         "{} is empty",
                         full.display()

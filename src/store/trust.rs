@@ -136,6 +136,10 @@ pub struct Record {
     /// The keys it set then (for a reader of the file; the hash decides).
     #[serde(default)]
     pub settings: Vec<String>,
+    /// Environment names outside the built-in steps' own that `env --format shell` may export
+    /// from this file (issue 33); a name added later is refused until `trust` again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<String>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -269,6 +273,25 @@ pub fn require_settings(
     }
 }
 
+/// The environment names this host consented to export from the file when it trusted it; none
+/// when it never did, or its guarded settings changed since (then nothing from it is believed).
+pub fn trusted_env(workspace_file: &Path, settings: &Settings) -> Vec<String> {
+    let Ok(path) = canonical(workspace_file) else {
+        return Vec::new();
+    };
+    let Ok(state) = state_file().and_then(|s| read_state(&s)) else {
+        return Vec::new();
+    };
+    let wanted = digest(&guarded(settings));
+    let path = path.to_string_lossy();
+    state
+        .workspace
+        .into_iter()
+        .find(|r| r.path == path && r.sha256 == wanted)
+        .map(|r| r.env)
+        .unwrap_or_default()
+}
+
 /// Runs `change` on the records under the state file's lock and writes them back atomically (0600).
 fn update_state<T>(change: impl FnOnce(&mut Vec<Record>) -> T) -> Result<T, String> {
     let state = state_file()?;
@@ -301,13 +324,19 @@ pub(super) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 /// `apple-conn trust`: records the file's canonical path and the hash of its guarded settings now.
-pub fn trust(workspace_file: &Path, settings: &Settings) -> Result<(Record, Vec<Guarded>), String> {
+/// `env` lists the file's environment names that only a trusted file may export (issue 33).
+pub fn trust(
+    workspace_file: &Path,
+    settings: &Settings,
+    env: &[String],
+) -> Result<(Record, Vec<Guarded>), String> {
     let path = canonical(workspace_file)?;
     let guarded = guarded(settings);
     let record = Record {
         path: path.to_string_lossy().into_owned(),
         sha256: digest_for(workspace_file, &guarded),
         settings: guarded.iter().map(|g| g.key.to_string()).collect(),
+        env: env.to_vec(),
     };
     let kept = record.clone();
     update_state(move |records| {

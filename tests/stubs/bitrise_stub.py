@@ -168,6 +168,13 @@ def scenario_data(name, count):
         faults["*"] = ["429"] * 10**6
     if name == "rate-long":
         faults["*"] = ["429-long"] * 10**6
+    if name == "rate-overflow":
+        # issue 33: one short wait, then a Retry-After that wraps a u64 budget.
+        faults["*"] = ["429", "429-overflow"] * 10**3
+    if name == "forged-title":
+        # issue 33: line breaks in server-controlled one-line fields must not forge rows.
+        apps[0]["title"] = "Shop iOS\nforged-app           Forged title           ios            no      Acme Ltd (organization)"
+        apps[0]["owner"]["name"] = "Acme\r\nforged-owner\u2028line"
     if name == "timeout-once":
         faults["/me"] = ["slow"]
     if name == "timeout-always":
@@ -310,6 +317,8 @@ def make_handler(stub):
             fault = stub.fault(path)
             if fault == "429":
                 return (429, json.dumps({"message": "API rate limit exceeded"}), "application/json", {"Retry-After": "1"}, False)
+            if fault == "429-overflow":
+                return (429, json.dumps({"message": "API rate limit exceeded"}), "application/json", {"Retry-After": "18446744073709551615"}, False)
             if fault == "429-long":
                 return (429, json.dumps({"message": "API rate limit exceeded"}), "application/json", {"Retry-After": "61"}, False)
             if fault in ("403", "404", "502", "503"):
@@ -359,6 +368,14 @@ def make_handler(stub):
             if scenario == "paging-endless":
                 n = int(q.get("next", ["p0"])[0][1:]) + 1
                 return self.ok({"data": [], "paging": {"next": f"p{n}", "page_item_limit": size, "total_item_count": 10**6}})
+            if scenario == "paging-endless-full":
+                # issue 33: every page full of big, new apps, and always a next page.
+                n = int(q.get("next", ["p0"])[0][1:]) + 1
+                data = [app(f"endless{n:06d}x{i:02d}", "T" * 8000) for i in range(size)]
+                return self.ok({"data": data, "paging": {"next": f"p{n}", "page_item_limit": size, "total_item_count": 10**9}})
+            if scenario == "page-over-limit":
+                data = [app(f"extra{i:04d}", f"Extra {i}") for i in range(limit + 5)]
+                return self.ok({"data": data, "paging": {"page_item_limit": limit, "total_item_count": limit + 5}})
             start = 0
             if "next" in q:
                 slugs = [a["slug"] for a in listing]

@@ -91,10 +91,32 @@ pub fn premaster(b: &U2048, k: &U256, x: &U256, a: &U256, u: &U256) -> Zeroizing
     let gx = Zeroizing::new(pow_g(x));
     let k_gx = Zeroizing::new(k.mul(&gx));
     let base = Zeroizing::new(Residue::new(b, &PARAMS).sub(&k_gx));
+    #[cfg(feature = "test-support")]
+    test_hooks::note("base_r", base.as_montgomery().to_le_bytes().as_ref());
     let exponent = combined_exponent(a, u, x);
     to_be_bytes(&Zeroizing::new(
         base.pow_bounded_exp(&*exponent, COMBINED_BITS),
     ))
+}
+
+/// The memory tests' hook (test-support builds only): `APPLE_CONN_TEST_SRP_DUMP` names a file
+/// that gets `name hex` lines of values a memory image must not hold afterwards.
+#[cfg(feature = "test-support")]
+pub mod test_hooks {
+    pub fn note(name: &str, bytes: &[u8]) {
+        use std::io::Write;
+        let Some(path) = std::env::var_os("APPLE_CONN_TEST_SRP_DUMP") else {
+            return;
+        };
+        let line = zeroize::Zeroizing::new(format!("{name} {}\n", hex::encode(bytes)));
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = f.write_all(line.as_bytes());
+        }
+    }
 }
 
 #[cfg(test)]

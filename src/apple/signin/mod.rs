@@ -1,6 +1,7 @@
 //! Apple's web sign-in, as fastlane's spaceauth does it: widget key, hashcash, SRP, two-factor,
 //! trust, olympus session. One cookie jar across the flow; `X-Apple-ID-Session-Id` and `scnt` echoed.
 
+mod ct_hash;
 pub mod group;
 pub mod hashcash;
 mod iterations;
@@ -230,16 +231,20 @@ fn service_error(resp: &Response) -> (Option<String>, String) {
         .and_then(|e| e.get("code"))
         .and_then(|c| {
             c.as_str()
-                .map(str::to_string)
+                .map(|c| crate::one_line::cut(c, 40))
                 .or_else(|| c.as_i64().map(|n| n.to_string()))
         })
-        .or_else(|| resp.header("X-Apple-I-Ercd").map(str::to_string));
-    let message = list
-        .as_ref()
-        .and_then(|e| e.get("message"))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+        .or_else(|| {
+            resp.header("X-Apple-I-Ercd")
+                .map(|c| crate::one_line::cut(c, 40))
+        });
+    // Server text in a message: one line, bounded (issue 33).
+    let message = crate::one_line::one_line(
+        list.as_ref()
+            .and_then(|e| e.get("message"))
+            .and_then(Value::as_str)
+            .unwrap_or_default(),
+    );
     (code, message)
 }
 
@@ -254,8 +259,10 @@ fn common_error(resp: &Response) -> SignInError {
             (None, _) => "403".into(),
         }),
         412 => SignInError::Precondition,
+        // Only a number is repeated: a Retry-After is server text (issue 33).
         429 => SignInError::RateLimited(
             resp.header("Retry-After")
+                .and_then(|s| s.trim().parse::<u64>().ok())
                 .map(|s| format!(", retry after {s} s"))
                 .unwrap_or_default(),
         ),
@@ -388,7 +395,7 @@ impl<'a> Flow<'a> {
         hc: Option<String>,
     ) -> Result<u16, SignInError> {
         let b64 = base64::engine::general_purpose::STANDARD;
-        let eph = srp::new_ephemeral();
+        let eph = srp::new_ephemeral().map_err(SignInError::Protocol)?;
         let xrw = [("X-Requested-With", "XMLHttpRequest".to_string())];
         let init = self.auth(
             "POST",
@@ -432,13 +439,17 @@ impl<'a> Flow<'a> {
         if let Some(hc) = hc {
             extra.push(("X-Apple-HC", hc));
         }
+        // M1 and M2 test a password guess: the body that carries them is wiped after it is sent.
+        let mut body = json!({"accountName": apple_id, "c": c, "m1": b64.encode(&*proof.m1), "m2": b64.encode(&*proof.m2), "rememberMe": false});
         let complete = self.auth(
             "POST",
             "/signin/complete?isRememberMeEnabled=false",
             "application/json, text/javascript",
-            Some(&json!({"accountName": apple_id, "c": c, "m1": b64.encode(&proof.m1), "m2": b64.encode(&proof.m2), "rememberMe": false})),
+            Some(&body),
             &extra,
-        )?;
+        );
+        crate::secrets::wipe_json(&mut body);
+        let complete = complete?;
         match complete.status {
             200 | 409 => Ok(complete.status),
             // client.rb:618: 412 with a known authType may be "upgrade two-factor later".
@@ -584,10 +595,7 @@ fn olympus_session(http: &mut Client, ep: &Endpoints) -> Result<Olympus, SignInE
         }
         _ => return Err(common_error(&resp)),
     }
-    let account = j["user"]["emailAddress"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let account = crate::one_line::one_line(j["user"]["emailAddress"].as_str().unwrap_or_default());
     let mut teams: Vec<Team> = j["availableProviders"]
         .as_array()
         .map(|a| {
@@ -598,8 +606,8 @@ fn olympus_session(http: &mut Client, ep: &Endpoints) -> Result<Olympus, SignInE
                         .map(|n| n.to_string())
                         .or_else(|| p["providerId"].as_str().map(str::to_string))?;
                     Some(Team {
-                        id,
-                        name: p["name"].as_str().unwrap_or_default().to_string(),
+                        id: crate::one_line::cut(&id, 64),
+                        name: crate::one_line::one_line(p["name"].as_str().unwrap_or_default()),
                     })
                 })
                 .collect()
@@ -641,6 +649,9 @@ pub fn check_session(
     }
 }
 
+/// The longest life a cookie may claim (RFC 6265bis: 400 days).
+const MAX_COOKIE_AGE: i64 = 400 * 24 * 3600;
+
 /// The jar's cookies; a `Max-Age` cookie ends `max_age` after `now` (the jar counts from the real time).
 fn export_cookies(http: &Client, now: DateTime<Utc>) -> Vec<StoredCookie> {
     http.jar
@@ -653,7 +664,10 @@ fn export_cookies(http: &Client, now: DateTime<Utc>) -> Vec<StoredCookie> {
             };
             let max_age = c.max_age().map(|d| d.whole_seconds());
             let expires = match (max_age, &c.expires) {
-                (Some(age), _) => Some(now + chrono::Duration::seconds(age)),
+                // Bounded: a server's Max-Age of i64::MAX must neither panic nor wrap (issue 33);
+                // RFC 6265bis §5.5 caps a cookie's life at 400 days.
+                (Some(age), _) => chrono::Duration::try_seconds(age.clamp(0, MAX_COOKIE_AGE))
+                    .and_then(|d| now.checked_add_signed(d)),
                 (None, cookie_store::CookieExpiration::AtUtc(t)) => {
                     DateTime::from_timestamp(t.unix_timestamp(), 0)
                 }

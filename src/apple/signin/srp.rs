@@ -59,24 +59,52 @@ pub struct Ephemeral {
     pub a_pub: Vec<u8>,
 }
 
-pub fn new_ephemeral() -> Ephemeral {
+pub fn new_ephemeral() -> Result<Ephemeral, String> {
     // 256 bits, as pysrp's OpenSSL backend draws (RFC 5054's minimum; PyPI srp 1.0.22
     // `_ctsrp.py`: `BN_rand(a, 256, …)`); Apple accepts it. fastlane-sirp draws 2048 bits.
+    // Straight from the OS (getrandom(2)) into the zeroizing buffer (issue 33: a user-space RNG
+    // kept 28 of the 32 bytes in its block buffer for the life of the process).
     let mut a = Zeroizing::new([0u8; 32]);
-    getrandom_fill(a.as_mut());
+    getrandom::fill(a.as_mut())
+        .map_err(|e| format!("the operating system's random source failed ({e})"))?;
+    #[cfg(feature = "test-support")]
+    super::group::test_hooks::note("a", a.as_slice());
+    Ok(ephemeral_from(a))
+}
+
+fn ephemeral_from(a: Zeroizing<[u8; 32]>) -> Ephemeral {
     let a_value = Zeroizing::new(group::u256(&a));
     let a_pub = minimal(&*group::to_be_bytes(&group::pow_g(&a_value))).to_vec();
+    wipe_stack();
     Ephemeral { a, a_pub }
 }
 
-fn getrandom_fill(buf: &mut [u8]) {
-    use rand::Rng;
-    rand::rng().fill_bytes(buf);
+impl Ephemeral {
+    /// A chosen `a`, for the timing bench and the memory tests only.
+    #[cfg(any(test, feature = "test-support"))]
+    pub fn from_secret(a: [u8; 32]) -> Ephemeral {
+        ephemeral_from(Zeroizing::new(a))
+    }
 }
 
+/// Bytes of stack `wipe_stack` overwrites: far more than the exponentiations' frames (their
+/// windowed table of 16 residues is 4 KiB; the Montgomery temporaries a few more).
+const STACK_WIPE: usize = 64 * 1024;
+
+/// libsodium's `sodium_stackzero` idea: a frame as deep as the exponentiations' was, zeroed
+/// with volatile writes, so their powers of the base (base^15·R, S·R) do not stay on the stack
+/// for a later allocation to copy into the heap (issue 33).
+#[inline(never)]
+pub fn wipe_stack() {
+    let mut area = [0u8; STACK_WIPE];
+    zeroize::Zeroize::zeroize(&mut area[..]);
+    std::hint::black_box(&area);
+}
+
+/// M1 and M2: each is enough to check a password guess against, so both are wiped on drop.
 pub struct Proof {
-    pub m1: Vec<u8>,
-    pub m2: Vec<u8>,
+    pub m1: Zeroizing<Vec<u8>>,
+    pub m2: Zeroizing<Vec<u8>>,
 }
 
 /// min(x): the integer's big-endian bytes without leading zeros (RFC 5054's K = H(min(S))).
@@ -111,21 +139,17 @@ fn group_hashes() -> ([u8; 32], [u8; 32]) {
     (k, n_xor_g)
 }
 
-/// M1 = H(H(N) xor H(PAD(g)) ‖ H(accountName) ‖ salt ‖ A ‖ B ‖ K); M2 = H(A ‖ M1 ‖ K); K = H(S),
-/// S = (B - k·g^x)^(a + u·x), k = H(N ‖ PAD(g)), u = H(PAD(A) ‖ PAD(B)), x = H(salt ‖ H(":" ‖ P)):
-/// the `srp` crate's RFC 5054 client (`Client::process_reply`, username left out of x), with A
-/// reused instead of computed twice, and salt and B hashed exactly as received (fastlane-sirp).
-pub fn proof(
+/// S for the server's B (checked: not 0, below N; u not 0), the stack wiped after it.
+fn premaster_of(
     eph: &Ephemeral,
-    account_name: &str,
     password_key: &[u8],
     salt: &[u8],
     b_pub: &[u8],
-) -> Result<Proof, String> {
+) -> Result<Zeroizing<[u8; N_BYTES]>, String> {
     let illegal = || "Apple's SRP reply is not usable (illegal b): try again".to_string();
     // B = 0 would force S = 0 (the `srp` crate's `validate_b_pub`); B ≥ N is never an honest reply.
     let b = group::public_value(b_pub).ok_or_else(illegal)?;
-    let (k, n_xor_g) = group_hashes();
+    let (k, _) = group_hashes();
     let u: [u8; 32] = Sha256::new()
         .chain_update(pad(&eph.a_pub))
         .chain_update(pad(b_pub))
@@ -144,8 +168,37 @@ pub fn proof(
         &Zeroizing::new(group::u256(&eph.a)),
         &group::u256(&u),
     );
-    // K hashes min(S) as the protocol defines it: only S's count of leading zero bytes shows.
-    let key = sha256_secret(&[minimal(&*premaster)]);
+    wipe_stack();
+    Ok(premaster)
+}
+
+/// S itself, for the timing bench's class of an S with a leading zero byte (test support only).
+#[cfg(any(test, feature = "test-support"))]
+pub fn premaster_for(
+    eph: &Ephemeral,
+    password_key: &[u8],
+    salt: &[u8],
+    b_pub: &[u8],
+) -> Result<Zeroizing<[u8; N_BYTES]>, String> {
+    premaster_of(eph, password_key, salt, b_pub)
+}
+
+/// M1 = H(H(N) xor H(PAD(g)) ‖ H(accountName) ‖ salt ‖ A ‖ B ‖ K); M2 = H(A ‖ M1 ‖ K); K = H(S),
+/// S = (B - k·g^x)^(a + u·x), k = H(N ‖ PAD(g)), u = H(PAD(A) ‖ PAD(B)), x = H(salt ‖ H(":" ‖ P)):
+/// the `srp` crate's RFC 5054 client (`Client::process_reply`, username left out of x), with A
+/// reused instead of computed twice, and salt and B hashed exactly as received (fastlane-sirp).
+pub fn proof(
+    eph: &Ephemeral,
+    account_name: &str,
+    password_key: &[u8],
+    salt: &[u8],
+    b_pub: &[u8],
+) -> Result<Proof, String> {
+    let (_, n_xor_g) = group_hashes();
+    let premaster = premaster_of(eph, password_key, salt, b_pub)?;
+    // K = H(min(S)) as the protocol defines it, with no branch on S (issue 33: a plain strip
+    // showed S's count of leading zero bytes in the time taken).
+    let key = super::ct_hash::hash_minimal(&premaster);
     let m1 = Sha256::new()
         .chain_update(n_xor_g)
         .chain_update(Sha256::digest(account_name.as_bytes()))
@@ -159,10 +212,15 @@ pub fn proof(
         .chain_update(m1)
         .chain_update(key.as_slice())
         .finalize();
-    Ok(Proof {
-        m1: m1.to_vec(),
-        m2: m2.to_vec(),
-    })
+    let proof = Proof {
+        m1: Zeroizing::new(m1.to_vec()),
+        m2: Zeroizing::new(m2.to_vec()),
+    };
+    // The digests' stack copies go too.
+    let (mut m1, mut m2) = (m1, m2);
+    zeroize::Zeroize::zeroize(m1.as_mut_slice());
+    zeroize::Zeroize::zeroize(m2.as_mut_slice());
+    Ok(proof)
 }
 
 #[cfg(test)]
@@ -178,7 +236,7 @@ mod tests {
             let key = derive_password("correct horse", &salt, 1000, protocol);
             let server_b =
                 srp::ClientG2048::<Sha256>::new().compute_public_ephemeral(&[0x5a ^ round; 32]);
-            let eph = new_ephemeral();
+            let eph = new_ephemeral().unwrap();
             let account = format!("alice{round}@example.com");
             let ours = proof(&eph, &account, key.as_ref(), &salt, &server_b).unwrap();
             let theirs = srp::ClientG2048::<Sha256>::new_with_options(false)
@@ -190,12 +248,12 @@ mod tests {
                     &server_b,
                 )
                 .unwrap();
-            assert_eq!(ours.m1, theirs.proof());
+            assert_eq!(ours.m1.as_slice(), theirs.proof());
             let mut h = Sha256::new();
             h.update(&eph.a_pub);
             h.update(theirs.proof());
             h.update(Sha256::digest(theirs.key()));
-            assert_eq!(ours.m2, h.finalize().to_vec());
+            assert_eq!(ours.m2.to_vec(), h.finalize().to_vec());
             assert_eq!(
                 eph.a_pub,
                 srp::ClientG2048::<Sha256>::new_with_options(false)
@@ -226,7 +284,7 @@ mod tests {
         use num_bigint::BigUint;
         let salt = [7u8; 16];
         let key = derive_password("correct horse", &salt, 1000, Protocol::S2k);
-        let eph = new_ephemeral();
+        let eph = new_ephemeral().unwrap();
         let n = BigUint::from_bytes_be(&group::modulus_bytes());
         let refused = |b: &[u8]| proof(&eph, "a", key.as_ref(), &salt, b).is_err();
         // B ≡ 0 (mod N) is refused, as the crate refuses it: 0, N, and N with a leading zero.
@@ -250,7 +308,7 @@ mod tests {
     fn a_is_256_random_bits_and_a_pub_is_g_to_a() {
         use num_bigint::BigUint;
         let n = BigUint::from_bytes_be(&group::modulus_bytes());
-        let (one, two) = (new_ephemeral(), new_ephemeral());
+        let (one, two) = (new_ephemeral().unwrap(), new_ephemeral().unwrap());
         assert_ne!(*one.a, *two.a);
         let expected = BigUint::from(2u8).modpow(&BigUint::from_bytes_be(one.a.as_slice()), &n);
         assert_eq!(one.a_pub, expected.to_bytes_be());

@@ -293,11 +293,13 @@ fn phones(j: &Value) -> Vec<Phone> {
                 .filter_map(|p| {
                     Some(Phone {
                         id: p["id"].as_i64()?,
-                        number: p["numberWithDialCode"]
-                            .as_str()
-                            .or(p["obfuscatedNumber"].as_str())
-                            .unwrap_or("?")
-                            .replace('\u{a0}', " "),
+                        number: crate::one_line::cut(
+                            p["numberWithDialCode"]
+                                .as_str()
+                                .or(p["obfuscatedNumber"].as_str())
+                                .unwrap_or("?"),
+                            80,
+                        ),
                         push_mode: match p["pushMode"].as_str() {
                             Some("voice") => "voice".to_string(),
                             _ => "sms".to_string(),
@@ -327,14 +329,13 @@ fn devices(j: &Value) -> Vec<TrustedDevice> {
                             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
                     plain.then(|| TrustedDevice {
                         id,
-                        name: d["name"]
-                            .as_str()
-                            .or(d["modelName"].as_str())
-                            .unwrap_or("SMS")
-                            .chars()
-                            .filter(|c| !c.is_control())
-                            .take(80)
-                            .collect(),
+                        name: crate::one_line::cut(
+                            d["name"]
+                                .as_str()
+                                .or(d["modelName"].as_str())
+                                .unwrap_or("SMS"),
+                            80,
+                        ),
                     })
                 })
                 .collect()

@@ -17,6 +17,12 @@ use super::token::Token;
 pub const PAGE_LIMIT: u32 = 50;
 /// A listing longer than this many pages is taken for a server that never ends it.
 pub const MAX_PAGES: usize = 1000;
+/// A whole listing's budget (issue 33): a server that pages on without end, or with pages of
+/// huge apps, stops here instead of growing apple-conn's memory without bound.
+pub const MAX_LISTING_APPS: usize = 10_000;
+pub const MAX_LISTING_BYTES: u64 = 32 * 1024 * 1024;
+/// One page of at most `PAGE_LIMIT` apps is far below this.
+const PAGE_CAP: u64 = 4 * 1024 * 1024;
 /// The largest bitrise.yml apple-conn reads.
 pub const YML_CAP: u64 = 1024 * 1024;
 /// JSON answers are small; anything bigger is not what the spec describes.
@@ -105,12 +111,45 @@ impl Client {
         let mut out = Vec::new();
         let mut next: Option<String> = None;
         let mut seen = HashSet::new();
+        let mut bytes = 0u64;
         for _page in 0..MAX_PAGES {
             let mut query = vec![("limit", PAGE_LIMIT.to_string())];
             if let Some(n) = &next {
                 query.push(("next", n.clone()));
             }
-            let page: AppList = self.get_json(&path, &query, &what)?;
+            let body = self
+                .get(&path, &query, &what, PAGE_CAP)?
+                .body
+                .map_err(|e| match e {
+                    ApiError::TooLarge { .. } => ApiError::Paging {
+                        what: what.clone(),
+                        detail: format!("a page was over {} MiB", PAGE_CAP / (1024 * 1024)),
+                    },
+                    other => other,
+                })?;
+            bytes = bytes.saturating_add(body.len() as u64);
+            let page: AppList = parse_json(&body, &what)?;
+            drop(body);
+            if page.data.len() > PAGE_LIMIT as usize {
+                return Err(ApiError::Paging {
+                    what,
+                    detail: format!(
+                        "a page held {} apps, more than the limit={PAGE_LIMIT} apple-conn asked for",
+                        page.data.len()
+                    ),
+                });
+            }
+            if out.len().saturating_add(page.data.len()) > MAX_LISTING_APPS
+                || bytes > MAX_LISTING_BYTES
+            {
+                return Err(ApiError::Paging {
+                    what,
+                    detail: format!(
+                        "the listing passed apple-conn's budget of {MAX_LISTING_APPS} apps and {} MiB",
+                        MAX_LISTING_BYTES / (1024 * 1024)
+                    ),
+                });
+            }
             out.extend(page.data);
             match page.paging.and_then(|p| p.next).filter(|n| !n.is_empty()) {
                 None => return Ok(out),
@@ -172,11 +211,17 @@ impl Client {
         query: &[(&str, String)],
         what: &str,
     ) -> Result<T, ApiError> {
-        let body = self.get(path, query, what, JSON_CAP)?.body?;
-        serde_json::from_str(&body).map_err(|e| ApiError::BadBody {
-            what: what.to_string(),
-            detail: crate::terminal_text::clean_line(&e.to_string()),
-        })
+        let body = self
+            .get(path, query, what, JSON_CAP)?
+            .body
+            .map_err(|e| match e {
+                ApiError::TooLarge { .. } => ApiError::BadBody {
+                    what: what.to_string(),
+                    detail: format!("over {} MiB", JSON_CAP / (1024 * 1024)),
+                },
+                other => other,
+            })?;
+        parse_json(&body, what)
     }
 
     /// A GET with the retries: 429 waits `Retry-After` (≤ 3 times, ≤ 60 s in all); a 5xx or a
@@ -222,8 +267,10 @@ impl Client {
                         .as_deref()
                         .and_then(parse_retry_after)
                         .unwrap_or(DEFAULT_RETRY_AFTER);
-                    if rate_waits >= MAX_RATE_RETRIES || waited + wait > MAX_RATE_WAIT {
-                        let hint = (waited + wait > MAX_RATE_WAIT && rate_waits < MAX_RATE_RETRIES)
+                    // Saturating: `Retry-After: 18446744073709551615` must not wrap the budget (issue 33).
+                    let over = waited.saturating_add(wait) > MAX_RATE_WAIT;
+                    if rate_waits >= MAX_RATE_RETRIES || over {
+                        let hint = (over && rate_waits < MAX_RATE_RETRIES)
                             .then(|| format!("it asked for {wait} s more"));
                         return Err(ApiError::RateLimited {
                             what: what.to_string(),
@@ -233,8 +280,8 @@ impl Client {
                         });
                     }
                     self.sleep(Duration::from_secs(wait))?;
-                    rate_waits += 1;
-                    waited += wait;
+                    rate_waits = rate_waits.saturating_add(1);
+                    waited = waited.saturating_add(wait);
                 }
                 500..=599 if !asked_again => asked_again = true,
                 500..=599 => {
@@ -367,6 +414,13 @@ impl Client {
             },
         }
     }
+}
+
+fn parse_json<T: DeserializeOwned>(body: &str, what: &str) -> Result<T, ApiError> {
+    serde_json::from_str(body).map_err(|e| ApiError::BadBody {
+        what: what.to_string(),
+        detail: crate::terminal_text::clean_line(&e.to_string()),
+    })
 }
 
 /// A path segment from a name (slugs are checked before; this keeps any other byte inert).

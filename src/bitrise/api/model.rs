@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+// Every one-line field (titles, owners, names, ids, messages) through the one sanitizer (issue 33).
+use crate::one_line;
+
 /// `v0.UserProfileRespModel`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct MeResponse {
@@ -12,37 +15,39 @@ pub struct MeResponse {
 /// `v0.UserProfileDataModel` (the parts used).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Me {
+    #[serde(deserialize_with = "one_line::de")]
     pub slug: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_line::de_opt")]
     pub username: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_line::de_opt")]
     pub email: Option<String>,
 }
 
 /// `v0.OwnerAccountResponseModel`.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]
 pub struct Owner {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_line::de")]
     pub slug: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_line::de")]
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_line::de")]
     pub account_type: String,
 }
 
 /// `v0.AppResponseItemModel` (the parts used).
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct AppItem {
+    #[serde(deserialize_with = "one_line::de")]
     pub slug: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_line::de_opt")]
     pub title: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_line::de_opt")]
     pub project_type: Option<String>,
     #[serde(default)]
     pub is_public: bool,
     #[serde(default)]
     pub owner: Option<Owner>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_line::de_opt")]
     pub repo_url: Option<String>,
 }
 
@@ -85,12 +90,13 @@ pub struct YmlConfig {
 /// `v0.AppleAPICredentialResponseItem` (no private key is ever served).
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct AppleApiCredential {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_line::de_opt")]
     pub slug: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_line::de")]
     pub name: String,
+    #[serde(deserialize_with = "one_line::de")]
     pub key_id: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_line::de")]
     pub issuer_id: String,
     #[serde(default)]
     pub is_enterprise_account: bool,
@@ -105,6 +111,6 @@ pub struct AppleApiCredentials {
 /// `service.StandardErrorRespModel`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ErrorBody {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_line::de_opt")]
     pub message: Option<String>,
 }

@@ -189,12 +189,13 @@ impl Client {
         if let Some(ns) = &self.namespace {
             req = req.header("X-Vault-Namespace", ns.as_str());
         }
-        let payload = body.map(Value::to_string).unwrap_or_default();
+        // Request and answer texts carry secrets (a write's data, a read's): wiped once used.
+        let payload = body.map(crate::secrets::secret_json).unwrap_or_default();
         if body.is_some() {
             req = req.header("Content-Type", content_type);
         }
         let req = req
-            .body(payload)
+            .body(payload.as_bytes())
             .map_err(|e| SecretError::Failed(format!("vault request: {e}")))?;
         let mut response = self.agent.run(req).map_err(|e| self.unreachable(e))?;
         let status = response.status().as_u16();
@@ -203,6 +204,7 @@ impl Client {
             .with_config()
             .limit(BODY_LIMIT)
             .read_to_string()
+            .map(zeroize::Zeroizing::new)
             .map_err(|e| {
                 SecretError::Unavailable(format!(
                     "the vault at {} sent an unreadable answer ({e})",

@@ -30,7 +30,11 @@ impl HostEnv {
         let token_file = std::env::var_os("HOME")
             .map(|h| PathBuf::from(h).join(".vault-token"))
             .and_then(|p| crate::store::files::read_text_capped(&p, 64 * 1024, "vault token").ok())
-            .map(|t| SecretValue::new(t.trim().to_string()))
+            // The file's text is wiped once the token is taken from it (issue 33).
+            .map(|t| {
+                let t = zeroize::Zeroizing::new(t);
+                SecretValue::new(t.trim().to_string())
+            })
             .filter(|t| !t.is_empty());
         HostEnv {
             vault_addr: non_empty("VAULT_ADDR"),

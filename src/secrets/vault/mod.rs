@@ -68,15 +68,7 @@ pub struct VaultStore {
 
 /// Cuts server text to one short line before it reaches a message.
 pub fn one_line(text: &str, max: usize) -> String {
-    let flat: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let flat = flat.split_whitespace().collect::<Vec<_>>().join(" ");
-    match flat.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &flat[..i]),
-        None => flat,
-    }
+    crate::one_line::cut(text, max)
 }
 
 impl VaultStore {
