@@ -18,7 +18,7 @@ impl InputWatch {
         let tty = std::fs::File::open("/dev/tty")?;
         use std::os::fd::AsRawFd;
         // select(2) takes descriptors below FD_SETSIZE only (1024 on Linux and macOS alike).
-        if usize::try_from(tty.as_raw_fd()).map_or(true, |fd| fd >= libc::FD_SETSIZE as usize) {
+        if !usize::try_from(tty.as_raw_fd()).is_ok_and(|fd| fd < libc::FD_SETSIZE) {
             return Err(std::io::Error::other(
                 "too many files open to watch the terminal: close some and start again",
             ));
