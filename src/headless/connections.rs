@@ -29,7 +29,12 @@ pub fn init(path: &Path, args: &InitArgs) -> CmdResult {
         crate::ops::init::InitError::You(e) => Failure::new(2, format!("--you: {e}")),
         crate::ops::init::InitError::Store(e) => update_failure(e),
     })?;
-    eprintln!("created {} (mode 0600) for {}", path.display(), args.you);
+    eprintln!(
+        "created {}{} for {}",
+        path.display(),
+        crate::store::files::PRIVATE_MODE,
+        args.you
+    );
     Ok(0)
 }
 

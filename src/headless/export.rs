@@ -33,8 +33,9 @@ pub fn fastlane(
             write_private(path, format!("{}\n", text.expose()).as_bytes())
                 .map_err(|e| Failure::new(1, format!("cannot write {}: {e}", path.display())))?;
             eprintln!(
-                "wrote {} (mode 0600): pass it to fastlane as api_key_path",
-                path.display()
+                "wrote {}{}: pass it to fastlane as api_key_path",
+                path.display(),
+                crate::store::files::PRIVATE_MODE
             );
         }
         None => super::raw_out(&format!("{}\n", text.expose())), // raw: the API key JSON

@@ -42,6 +42,10 @@ fn human(bytes: u64) -> String {
     }
 }
 
+/// How messages name a private file's protection: its mode on Unix; on Windows a new file takes
+/// the access list of its folder (the README's platform section says so), so no mode is claimed.
+pub const PRIVATE_MODE: &str = if cfg!(unix) { " (mode 0600)" } else { "" };
+
 /// Reads a whole regular file of at most `cap` bytes; the error says why not, in plain words.
 /// Never blocks on a FIFO and never reads a device: it opens without waiting and checks the type.
 pub fn read_capped(path: &Path, cap: u64, what: &str) -> std::io::Result<Vec<u8>> {

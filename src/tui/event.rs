@@ -186,8 +186,8 @@ pub use super::input_watch_unix::InputWatch;
 pub use super::input_watch_windows::InputWatch;
 
 /// The signals that end the TUI: SIGTERM everywhere, and the hang-up of a closed terminal on Unix.
-/// Windows has no SIGHUP: a closed console window ends the process itself (after its 5-second
-/// CTRL_CLOSE_EVENT grace); saves are atomic, so nothing is left half-written either way.
+/// Windows has no SIGHUP: closing the console window ends the process (CTRL_CLOSE_EVENT's default
+/// handler); saves are atomic, so nothing is left half-written either way.
 pub fn end_signals() -> &'static [i32] {
     #[cfg(unix)]
     {
