@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(
     name = "apple-conn",
+    // Not argv[0]: help reads `apple-conn`, not `apple-conn.exe`, on Windows too.
+    bin_name = "apple-conn",
     version = crate::VERSION,
     about = "Apple credentials for mobile CI: see which auth every Bitrise step will receive, and why",
     long_about = None

@@ -75,6 +75,58 @@ fn the_faces_reach_the_network_only_through_ops() {
     }
 }
 
+/// Ways a face could edit the workspace file itself instead of asking `ops` (issue 29, item 7):
+/// hold a TOML document, or run a read-modify-write with an edit of its own.
+const WORKSPACE_WRITES: &[&str] = &[
+    "toml_edit",
+    "DocumentMut",
+    "store::update(",
+    "save::apply(",
+    "edit::",
+    "edit_bitrise",
+];
+
+/// Every write to the workspace file has one path: the faces describe a change (`ops::edits`,
+/// or the operation that makes it) and `ops` writes it; no face holds a TOML document.
+#[test]
+fn the_faces_write_the_workspace_only_through_ops() {
+    for face in ["src/headless", "src/tui", "src/main.rs"] {
+        let found = if face.ends_with(".rs") {
+            let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+            let text = fs::read_to_string(root.join(face)).unwrap();
+            text.lines()
+                .enumerate()
+                .filter(|(_, l)| {
+                    let code = l.split("//").next().unwrap_or("");
+                    WORKSPACE_WRITES.iter().any(|n| code.contains(n))
+                })
+                .map(|(n, l)| format!("{face}:{}: {}", n + 1, l.trim()))
+                .collect()
+        } else {
+            offending_lines(face, WORKSPACE_WRITES)
+        };
+        assert!(
+            found.is_empty(),
+            "{face} edits the workspace file itself (describe the change with crate::ops::edits::Change):\n{}",
+            found.join("\n")
+        );
+    }
+    // The needles catch the ways a face wrote before the move, and not the one path it uses now.
+    let caught = |line: &str| WORKSPACE_WRITES.iter().any(|n| line.contains(n));
+    for old in [
+        "    store::update(path, |l, doc| {",
+        "        edit::assign(doc, &slug, field, to.as_deref())",
+        "        change: impl FnOnce(&Loaded, &mut toml_edit::DocumentMut) -> Result<(), String>,",
+        "        match save::apply(self.target(loaded), change) {",
+        "use crate::store::edit::{self, ConnectionKind};",
+    ] {
+        assert!(caught(old), "{old}");
+    }
+    assert!(!caught(
+        "    edits::apply(Target::Disk(path), &change).map_err(update_failure)?;"
+    ));
+}
+
 #[test]
 fn the_domain_does_no_io_reads_no_clock_and_imports_no_ui() {
     let found = offending_lines(

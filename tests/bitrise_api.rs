@@ -5,6 +5,7 @@
 mod bitrise_stub;
 mod common;
 
+#[cfg(unix)]
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
@@ -236,6 +237,7 @@ fn pull_writes_the_files_and_updates_the_entries_in_place() {
         served.starts_with("format_version: \"13\"\n") && served.contains("trigger_map:"),
         "{served}"
     );
+    #[cfg(unix)]
     for f in files_under(&dir.path().join("bitrise")) {
         assert_eq!(
             std::fs::metadata(&f).unwrap().permissions().mode() & 0o777,
@@ -857,6 +859,7 @@ fn the_token_stays_in_the_authorization_header() {
 }
 
 #[test]
+#[cfg(unix)] // a planted symbolic link
 fn a_planted_link_for_the_bitrise_folder_is_never_followed() {
     let Some(stub) = start(&[]) else { return };
     let dir = tempfile::tempdir().unwrap();

@@ -4,6 +4,7 @@
 mod bitrise_stub;
 mod common;
 
+#[cfg(unix)]
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
@@ -78,6 +79,7 @@ fn pull_from_the_tui_with_a_gauge_then_read_the_disk() {
             .unwrap()
             .contains("trigger_map:")
     );
+    #[cfg(unix)]
     assert_eq!(
         std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
         0o600

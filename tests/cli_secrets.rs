@@ -29,6 +29,7 @@ fn add_key(ws: &Path, name: &str, key_id: &str, p8: &Path, extra: &[&str]) -> Ru
     run(bin().args(args))
 }
 
+#[cfg(unix)]
 fn mode(p: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(p).unwrap().permissions().mode() & 0o777
@@ -65,8 +66,11 @@ fn add_api_key_by_reference_keeps_comments_and_writes_safely() {
         std::fs::read_to_string(dir.path().join("workspace.toml.bak")).unwrap(),
         before
     );
-    assert_eq!(mode(&ws), 0o600);
-    assert_eq!(mode(&dir.path().join("workspace.toml.bak")), 0o600);
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&ws), 0o600);
+        assert_eq!(mode(&dir.path().join("workspace.toml.bak")), 0o600);
+    }
     let check = run(bin().args(ws_arg(&ws)).args(["check", "--secrets"]));
     assert_eq!(check.code, 0, "{}", check.all());
 }
@@ -139,6 +143,7 @@ fn no_keyring_over_ssh_says_what_to_do_and_saves_nothing() {
 }
 
 #[test]
+#[cfg(unix)] // loose modes are Unix's
 fn warnings_for_loose_modes_and_mismatched_names() {
     let dir = tempfile::tempdir().unwrap();
     let ws = base_workspace(dir.path());
@@ -349,6 +354,7 @@ fn exports_and_env_hand_over_what_the_steps_receive() {
         out.to_str().unwrap(),
     ]));
     assert_eq!(r.code, 0, "{}", r.all());
+    #[cfg(unix)]
     assert_eq!(mode(&out), 0o600);
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();

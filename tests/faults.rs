@@ -242,6 +242,7 @@ fn a_real_full_disk_leaves_the_workspace_untouched_and_says_so() {
 }
 
 #[test]
+#[cfg(unix)] // file modes, runuser
 fn a_real_permission_denied_leaves_the_workspace_untouched_and_says_so() {
     // Root ignores file modes: run the binary as `nobody` on root's read-only folder.
     let as_nobody = Command::new("runuser")

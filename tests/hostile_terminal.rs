@@ -1,5 +1,6 @@
 //! The terminal as an attack surface: a typed password is never echoed, and a TUI whose
 //! terminal goes away (tmux server killed) ends instead of spinning as an orphan.
+#![cfg(unix)] // Unix by nature: ptys, hang-ups and termios.
 
 mod common;
 

@@ -4,6 +4,7 @@
 mod common;
 
 use std::io::Write;
+#[cfg(unix)]
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Stdio;
@@ -92,6 +93,7 @@ fn nothing_apple_conn_writes_contains_a_secret() {
         for s in secrets {
             assert!(!text.contains(s), "{} holds a secret", file.display());
         }
+        #[cfg(unix)]
         assert_eq!(
             std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
             0o600,

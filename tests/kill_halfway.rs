@@ -1,6 +1,7 @@
 //! Issue 25 hole 12: a process SIGKILLed at the fsync or the rename of an atomic write leaves a
 //! `.NAME.tmp-*` file (a private key, cookies, a workspace). strace's fault injection kills the
 //! real binary at exactly that syscall; the next command in the folder must remove the leftover.
+#![cfg(unix)] // Unix by nature: strace kills the binary at a chosen syscall.
 
 mod common;
 

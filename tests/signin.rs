@@ -45,15 +45,18 @@ fn trusted_device_code_signs_in_and_keeps_the_session() {
         "teams recorded: {text}"
     );
     let session_file = dir.path().join("session.json");
-    use std::os::unix::fs::PermissionsExt;
-    assert_eq!(
-        std::fs::metadata(&session_file)
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777,
-        0o600
-    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&session_file)
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o600
+        );
+    }
 
     let w = ws.to_str().unwrap();
     let export = run(bin().args(["-c", w, "session", "export", "trusted@example.com"]));

@@ -1,6 +1,7 @@
 //! Apps from the TUI at 80×24 (issue 24, finding 3): `a` on the Apps pane adds one by hand or
 //! from a bitrise.yml (its path Tab-completed, then the workflows), `d` removes one after a
 //! confirmation saying what goes with it. The real binary in tmux; the file read afterwards.
+#![cfg(unix)] // Unix by nature: tmux drives the real binary in a pty.
 
 mod common;
 

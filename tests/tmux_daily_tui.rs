@@ -1,5 +1,6 @@
 //! Issue 24's TUI findings, each driven as it was found: the real binary (`--demo`) in tmux at
 //! 80×24, the screen read back as text.
+#![cfg(unix)] // Unix by nature: tmux drives the real binary in a pty.
 
 mod common;
 

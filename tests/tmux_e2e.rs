@@ -1,5 +1,6 @@
 //! The real binary in tmux: type a scenario, read the screen, check the saved file, and check
 //! the terminal is restored after quit, SIGTERM and SIGHUP.
+#![cfg(unix)] // Unix by nature: tmux drives the real binary in a pty.
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! One scenario per TUI flow: the real binary in tmux on a real, commented workspace file;
 //! each test reads the file on disk afterwards (and, for sign-ins, talks to the loopback stub).
+#![cfg(unix)] // Unix by nature: tmux drives the real binary in a pty.
 
 mod common;
 mod signin_stub;

@@ -362,8 +362,9 @@ pub fn portal_data(
                 .map_err(|e| Failure::new(1, format!("cannot write {}: {e}", p.display())))?;
             let abs = std::path::absolute(p).unwrap_or(p.to_path_buf());
             eprintln!(
-                "wrote {} (mode 0600). Run the real steps with: BITRISE_BUILD_URL=file://{} BITRISE_BUILD_API_TOKEN=local bitrise run WORKFLOW",
+                "wrote {}{}. Run the real steps with: BITRISE_BUILD_URL=file://{} BITRISE_BUILD_API_TOKEN=local bitrise run WORKFLOW",
                 p.display(),
+                crate::store::files::PRIVATE_MODE,
                 abs.display()
             );
         }

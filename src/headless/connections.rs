@@ -9,10 +9,10 @@ use crate::cli::{AddApiKeyArgs, AssignArgs, InitArgs, KeyStorage, RemoveCommand}
 use crate::domain::rules::KeyRefusal;
 use crate::domain::secret_ref::SecretRef;
 use crate::domain::workspace::{ApiKey, KeyKind, MAX_API_KEYS, Workspace};
+use crate::ops::edits::{self, Change, ConnectionKind};
 use crate::ops::keys::{self, AddKeyError, Storage};
 use crate::ops::save::Target;
 use crate::secrets::{SecretStore, SecretValue};
-use crate::store::edit::{self, ConnectionKind};
 use crate::store::{self, UpdateError};
 
 pub fn update_failure(e: UpdateError) -> Failure {
@@ -29,7 +29,12 @@ pub fn init(path: &Path, args: &InitArgs) -> CmdResult {
         crate::ops::init::InitError::You(e) => Failure::new(2, format!("--you: {e}")),
         crate::ops::init::InitError::Store(e) => update_failure(e),
     })?;
-    eprintln!("created {} (mode 0600) for {}", path.display(), args.you);
+    eprintln!(
+        "created {}{} for {}",
+        path.display(),
+        crate::store::files::PRIVATE_MODE,
+        args.you
+    );
     Ok(0)
 }
 
@@ -304,11 +309,12 @@ pub fn assign(path: &Path, args: &AssignArgs) -> CmdResult {
         ("apple_id", None)
     };
     let slug = args.slug.clone();
-    store::update(path, |l, doc| {
-        l.workspace.may_assign(&slug, field, to.as_deref())?;
-        edit::assign(doc, &slug, field, to.as_deref())
-    })
-    .map_err(update_failure)?;
+    let change = Change::Assign {
+        slug: slug.clone(),
+        field,
+        to: to.clone(),
+    };
+    edits::apply(Target::Disk(path), &change).map_err(update_failure)?;
     match &to {
         Some(v) => eprintln!("{slug}: {field} = {v}"),
         None => eprintln!("{slug}: {field} cleared"),

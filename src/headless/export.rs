@@ -40,8 +40,9 @@ pub fn fastlane(
             )
             .map_err(|e| Failure::new(1, format!("cannot write {}: {e}", path.display())))?;
             eprintln!(
-                "wrote {} (mode 0600): pass it to fastlane as api_key_path",
-                path.display()
+                "wrote {}{}: pass it to fastlane as api_key_path",
+                path.display(),
+                crate::store::files::PRIVATE_MODE
             );
         }
         None => super::raw_out(&zeroize::Zeroizing::new(format!("{}\n", text.expose()))), // raw: the API key JSON

@@ -6,20 +6,16 @@ use super::connections::update_failure;
 use super::{CmdResult, Failure};
 use crate::cli::MoveTarget;
 use crate::domain::secret_ref::{SecretRef, VaultRef};
+use crate::ops::edits::{self, Change, SecretField};
+use crate::ops::save::Target;
 use crate::secrets::{EntryName, SecretStore, SecretValue, Secrets, Written, vault};
-use crate::store::{self, edit};
 use crate::terminal_text::say;
 
 /// One secret the workspace owns, and which field of which connection points to it.
 struct Owned {
     entry: EntryName,
     from: SecretRef,
-    field: Field,
-}
-
-enum Field {
-    ApiKey(String),
-    AppleId(String, &'static str),
+    field: SecretField,
 }
 
 fn target_ref(to: MoveTarget) -> SecretRef {
@@ -35,7 +31,7 @@ fn owned(ws: &crate::domain::workspace::Workspace) -> Vec<Owned> {
         out.push(Owned {
             entry: EntryName::api_key(&k.key_id),
             from: k.private_key.clone(),
-            field: Field::ApiKey(k.key_id.clone()),
+            field: SecretField::ApiKey(k.key_id.clone()),
         });
     }
     for a in &ws.apple_ids {
@@ -43,20 +39,20 @@ fn owned(ws: &crate::domain::workspace::Workspace) -> Vec<Owned> {
         out.push(Owned {
             entry: EntryName::password(&id),
             from: a.password.clone(),
-            field: Field::AppleId(id.clone(), "password"),
+            field: SecretField::AppleId(id.clone(), "password"),
         });
         if let Some(r) = &a.app_specific_password {
             out.push(Owned {
                 entry: EntryName::app_specific_password(&id),
                 from: r.clone(),
-                field: Field::AppleId(id.clone(), "app_specific_password"),
+                field: SecretField::AppleId(id.clone(), "app_specific_password"),
             });
         }
         if a.has_session() {
             out.push(Owned {
                 entry: EntryName::session(&id),
                 from: a.session.clone().unwrap_or_default(),
-                field: Field::AppleId(id, "session"),
+                field: SecretField::AppleId(id, "session"),
             });
         }
     }
@@ -166,19 +162,11 @@ pub fn run(path: &Path, keyring: &dyn SecretStore, to: MoveTarget) -> CmdResult 
         }
     }
     // 2. Point the workspace at the copies.
-    let saved = store::update(path, |_, doc| {
-        for o in &moving {
-            match &o.field {
-                Field::ApiKey(key_id) => edit::set_api_key_ref(doc, key_id, &target)?,
-                Field::AppleId(id, "session") => {
-                    let r = (target != SecretRef::Keyring).then_some(&target);
-                    edit::set_apple_id_ref(doc, id, "session", r)?
-                }
-                Field::AppleId(id, field) => edit::set_apple_id_ref(doc, id, field, Some(&target))?,
-            }
-        }
-        Ok(())
-    });
+    let change = Change::PointSecretsAt {
+        fields: moving.iter().map(|o| o.field.clone()).collect(),
+        to: target.clone(),
+    };
+    let saved = edits::apply(Target::Disk(path), &change);
     if let Err(e) = saved {
         undo(&copied);
         return Err(update_failure(e));

@@ -8,6 +8,7 @@ pub mod apps;
 pub mod bitrise;
 pub mod clock;
 pub mod demo;
+pub mod edits;
 pub mod endpoints;
 pub mod init;
 pub mod keys;

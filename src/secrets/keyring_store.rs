@@ -31,6 +31,13 @@ impl KeyringBackend {
     pub fn choose() -> Result<KeyringBackend, SecretError> {
         match std::env::var("APPLE_CONN_KEYRING").ok().as_deref() {
             None | Some("") => Ok(Self::platform_default()),
+            // Linux's stores only: elsewhere the variable would be ignored without a word.
+            Some(linux @ ("keyutils" | "secret-service")) if !cfg!(target_os = "linux") => {
+                Err(SecretError::Unavailable(format!(
+                    "APPLE_CONN_KEYRING={linux} names a Linux keyring; here apple-conn keeps secrets in {}: unset it",
+                    Self::platform_default().label()
+                )))
+            }
             Some("keyutils") => Ok(KeyringBackend::Keyutils),
             Some("secret-service") => Ok(KeyringBackend::SecretService),
             Some(other) => Err(SecretError::Unavailable(format!(
@@ -99,6 +106,11 @@ impl KeyringStore {
                 self.backend.label()
             )),
             Error::PlatformFailure(detail) => SecretError::NoKeyring(detail.to_string()),
+            // The Credential Manager holds at most 2,560 bytes (UTF-16) per item: a session can be more.
+            Error::TooLong(what, limit) => SecretError::Failed(format!(
+                "{name} is too long for {} ({what}: at most {limit}): keep it in the vault ([settings.vault]) or behind a file: reference instead",
+                self.backend.label()
+            )),
             Error::BadEncoding(_) => SecretError::Failed(format!(
                 "{name} in {} is not UTF-8 text",
                 self.backend.label()

@@ -42,6 +42,10 @@ fn human(bytes: u64) -> String {
     }
 }
 
+/// How messages name a private file's protection: its mode on Unix; on Windows a new file takes
+/// the access list of its folder (the README's platform section says so), so no mode is claimed.
+pub const PRIVATE_MODE: &str = if cfg!(unix) { " (mode 0600)" } else { "" };
+
 /// Reads a whole regular file of at most `cap` bytes; the error says why not, in plain words.
 /// Never blocks on a FIFO and never reads a device: it opens without waiting and checks the type.
 pub fn read_capped(path: &Path, cap: u64, what: &str) -> std::io::Result<Vec<u8>> {
@@ -146,8 +150,9 @@ pub fn temp_beside(path: &Path) -> std::path::PathBuf {
     path.with_file_name(format!(".{name}.tmp-{pid}-{start}-{}", hex::encode(bytes)))
 }
 
-/// When a process started (clock ticks since boot, /proc/PID/stat field 22); None when it does
-/// not exist (or there is no /proc: then only the pid is compared).
+/// When a process started, a number only ever compared for equality; None when it does not exist
+/// or the platform does not say. Linux: clock ticks since boot (/proc/PID/stat field 22).
+#[cfg(not(windows))]
 fn process_start(pid: u32) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name (field 2) may hold spaces and parentheses: count from the last `)`.
@@ -155,16 +160,63 @@ fn process_start(pid: u32) -> Option<u64> {
     rest.split_whitespace().nth(19)?.parse().ok()
 }
 
+/// Windows: the process's creation time (100 ns units since 1601, from GetProcessTimes).
+#[cfg(windows)]
+fn process_start(pid: u32) -> Option<u64> {
+    windows_process(pid).and_then(|(_, created)| created)
+}
+
+/// Whether the process that wrote a temp file (`pid`, started at `start`; 0: unknown) still runs.
+#[cfg(not(windows))]
 fn process_alive(pid: u32, start: u64) -> bool {
     if std::path::Path::new("/proc/self/stat").exists() {
         return process_start(pid).is_some_and(|s| start == 0 || s == start);
     }
-    // No /proc: the pid alone (signal 0 checks existence, sends nothing).
+    // No /proc (macOS, the BSDs): the pid alone (signal 0 checks existence, sends nothing). EPERM
+    // is another user's process under a reused pid: our writer, this user's, is gone.
     let Ok(pid) = i32::try_from(pid) else {
         return false;
     };
     // SAFETY: kill with signal 0 only asks whether the process exists.
     unsafe { libc::kill(pid, 0) == 0 }
+}
+
+#[cfg(windows)]
+fn process_alive(pid: u32, start: u64) -> bool {
+    windows_process(pid)
+        .is_some_and(|(running, created)| running && (start == 0 || created == Some(start)))
+}
+
+/// Windows: whether `pid` names a running process, and when it was created (OpenProcess with the
+/// least right that reads both; a process this account may not open is not this user's writer).
+#[cfg(windows)]
+fn windows_process(pid: u32) -> Option<(bool, Option<u64>)> {
+    use windows_sys::Win32::Foundation::{CloseHandle, FILETIME, STILL_ACTIVE};
+    use windows_sys::Win32::System::Threading::{
+        GetExitCodeProcess, GetProcessTimes, OpenProcess, PROCESS_QUERY_LIMITED_INFORMATION,
+    };
+    // SAFETY: OpenProcess returns a handle or null; every handle opened here is closed below.
+    let handle = unsafe { OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, pid) };
+    if handle.is_null() {
+        return None;
+    }
+    let mut code = 0u32;
+    let zero = FILETIME {
+        dwLowDateTime: 0,
+        dwHighDateTime: 0,
+    };
+    let (mut created, mut exited, mut kernel, mut user) = (zero, zero, zero, zero);
+    // SAFETY: the handle is open with PROCESS_QUERY_LIMITED_INFORMATION, which both calls need;
+    // the out-parameters live for the duration of the calls.
+    let (running, times) = unsafe {
+        let running = GetExitCodeProcess(handle, &mut code) != 0 && code == STILL_ACTIVE as u32;
+        let times = GetProcessTimes(handle, &mut created, &mut exited, &mut kernel, &mut user) != 0;
+        CloseHandle(handle);
+        (running, times)
+    };
+    let created =
+        times.then(|| (u64::from(created.dwHighDateTime) << 32) | u64::from(created.dwLowDateTime));
+    Some((running, created))
 }
 
 /// Temp files from older versions (`.NAME.tmp-<16 hex>`) carry no pid: stale after this long.

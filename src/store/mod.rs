@@ -38,6 +38,12 @@ pub fn default_path() -> Option<PathBuf> {
         .map(|dirs| dirs.config_dir().join("workspace.toml"))
 }
 
+/// The user's home folder from the platform's own API: $HOME (else the password database) on
+/// Unix and macOS, the profile folder (FOLDERID_Profile) on Windows, where HOME is usually unset.
+pub fn home_dir() -> Option<PathBuf> {
+    directories::BaseDirs::new().map(|dirs| dirs.home_dir().to_path_buf())
+}
+
 /// A loaded workspace with the text it came from, so problems can name lines.
 #[derive(Debug, Clone)]
 pub struct Loaded {

@@ -10,14 +10,14 @@ use super::state::{StatusKind, TokenView};
 use super::update::{AppleIdEdit, AppleIdStore, Change, Effect, KeyStore, Msg};
 use crate::asc::jwt;
 use crate::domain::secret_ref::SecretRef;
+use crate::ops::edits;
 use crate::ops::keys::{self, AddKeyError, Storage};
-use crate::ops::save::{self, Target};
+use crate::ops::save::Target;
 use crate::ops::session::StoredSession;
 use crate::ops::sign_in::{self, Fallback, KeepError, NewAppleId, SignInOpError};
 use crate::ops::sign_in::{CodeAnswer, CodeRequest, CodeSource, SignInError, SignedIn};
 use crate::ops::{self, Clock, remove};
 use crate::secrets::{EntryName, SecretStore, SecretValue};
-use crate::store::edit;
 use crate::store::{self, Loaded};
 
 pub use crate::ops::sign_in::Service;
@@ -89,15 +89,10 @@ impl Runner {
         }
     }
 
-    /// Applies a change to the workspace and reports it.
-    fn apply(
-        &self,
-        loaded: &Loaded,
-        message: String,
-        change: impl FnOnce(&Loaded, &mut toml_edit::DocumentMut) -> Result<(), String>,
-    ) -> bool {
-        match save::apply(self.target(loaded), change) {
-            Ok(((), l)) => {
+    /// Applies a change to the workspace (through `ops::edits`, the one path) and reports it.
+    fn apply(&self, loaded: &Loaded, message: String, change: &Change) -> bool {
+        match edits::apply(self.target(loaded), change) {
+            Ok(l) => {
                 self.send(Msg::Saved(Box::new(l), message));
                 true
             }
@@ -265,8 +260,12 @@ impl Runner {
                         None => format!("{input} = (default)"),
                     },
                     Change::EditApiKey { new_name, .. } => format!("saved API key {new_name}"),
+                    Change::AppleIdRefs { apple_id, .. } => format!("saved Apple ID {apple_id}"),
+                    Change::PointSecretsAt { fields, .. } => {
+                        format!("moved {} secret(s)", fields.len())
+                    }
                 };
-                self.apply(loaded, message, move |l, doc| apply_change(l, doc, &change));
+                self.apply(loaded, message, &change);
             }
             Effect::AddApp(new) => {
                 let slug = new.slug.clone();
@@ -374,15 +373,12 @@ impl Runner {
             )));
         }
         let id = e.apple_id.clone();
-        let saved = self.apply(loaded, format!("saved Apple ID {id}"), |_, doc| {
-            edit::set_apple_id_ref(doc, &id, "password", Some(&e.password))?;
-            edit::set_apple_id_ref(
-                doc,
-                &id,
-                "app_specific_password",
-                e.app_specific_password.as_ref(),
-            )
-        });
+        let change = Change::AppleIdRefs {
+            apple_id: id.clone(),
+            password: e.password.clone(),
+            app_specific_password: e.app_specific_password.clone(),
+        };
+        let saved = self.apply(loaded, format!("saved Apple ID {id}"), &change);
         // Undo only what this edit wrote: the entry must still hold the bytes written.
         if !saved
             && let Some(v) = &e.new_app_specific_password
@@ -837,39 +833,6 @@ impl CodeSource for ChannelCodes {
     }
 }
 
-fn apply_change(
-    l: &Loaded,
-    doc: &mut toml_edit::DocumentMut,
-    change: &Change,
-) -> Result<(), String> {
-    let ws = &l.workspace;
-    match change {
-        Change::Assign { slug, field, to } => {
-            ws.may_assign(slug, field, to.as_deref())?;
-            edit::assign(doc, slug, field, to.as_deref())
-        }
-        Change::SetInput {
-            slug,
-            step_index,
-            input,
-            value,
-        } => edit::set_step_input(doc, slug, *step_index, input, value.as_deref()),
-        Change::EditApiKey {
-            name,
-            new_name,
-            issuer_id,
-            enterprise,
-        } => {
-            if new_name != name && ws.api_key(new_name).is_some() {
-                return Err(format!(
-                    "an API key named `{new_name}` already exists: choose another Name"
-                ));
-            }
-            edit::edit_api_key(doc, name, new_name, issuer_id.as_deref(), *enterprise)
-        }
-    }
-}
-
 /// The key field: a pasted key, `env:VAR`, or a path; with the reference the workspace may record instead.
 /// The key's bytes, its file name (for the importer's checks) and the reference that reads it again.
 type KeySource = (Vec<u8>, Option<String>, Option<SecretRef>);
@@ -929,11 +892,27 @@ fn add_key_error(e: &AddKeyError) -> String {
     }
 }
 
+/// `~/…` (and `~\…` on Windows) under the home folder the platform names (HOME is often unset on Windows).
 pub fn expand_home(p: &str) -> String {
-    match (p.strip_prefix("~/"), std::env::var("HOME")) {
-        (Some(rest), Ok(home)) => format!("{home}/{rest}"),
+    let rest = p.strip_prefix("~/").or_else(|| {
+        p.strip_prefix('~')
+            .filter(|_| cfg!(windows))
+            .and_then(|r| r.strip_prefix('\\'))
+    });
+    match (rest, home_text()) {
+        (Some(rest), Some(home)) => format!("{home}/{rest}"),
         _ => p.to_string(),
     }
+}
+
+/// The home folder as text, without a trailing separator.
+fn home_text() -> Option<String> {
+    let home = crate::store::home_dir()?;
+    Some(
+        home.to_string_lossy()
+            .trim_end_matches(['/', '\\'])
+            .to_string(),
+    )
 }
 
 /// Completes a path to the longest common prefix of the matching entries.
@@ -973,7 +952,7 @@ pub fn complete_path(value: &str) -> String {
         out.push('/');
     }
     if value.starts_with("~/")
-        && let Ok(home) = std::env::var("HOME")
+        && let Some(home) = home_text()
         && let Some(rest) = out.strip_prefix(&format!("{home}/"))
     {
         return format!("~/{rest}");

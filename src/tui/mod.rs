@@ -7,6 +7,10 @@ pub mod effects;
 pub mod event;
 pub mod first_run;
 pub mod form;
+#[cfg(unix)]
+mod input_watch_unix;
+#[cfg(windows)]
+mod input_watch_windows;
 pub mod keymap;
 pub mod scroll;
 pub mod state;
@@ -114,7 +118,7 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
         _ => None,
     };
     let term = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+    for &sig in event::end_signals() {
         signal_hook::flag::register(sig, Arc::clone(&term))
             .map_err(|e| anyhow::anyhow!("cannot watch signals: {e}"))
             .context("watching SIGTERM and SIGHUP")?;

@@ -288,15 +288,15 @@ fn folder(workspace_dir: &Path, error: &mut Option<String>) -> Result<PathBuf, S
         Ok(m) if !m.is_dir() => Err(format!("{} is not a folder: move it away", dir.display())),
         Ok(_) => Ok(dir.clone()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let mut builder = std::fs::DirBuilder::new();
+            // 0700 on Unix; on Windows the folder takes the (private) ACL of the one it is made in.
             #[cfg(unix)]
-            {
+            let made = {
                 use std::os::unix::fs::DirBuilderExt;
-                builder.mode(0o700);
-            }
-            builder
-                .create(&dir)
-                .map(|_| dir.clone())
+                std::fs::DirBuilder::new().mode(0o700).create(&dir)
+            };
+            #[cfg(not(unix))]
+            let made = std::fs::create_dir(&dir);
+            made.map(|_| dir.clone())
                 .map_err(|e| format!("cannot make {}: {e}", dir.display()))
         }
         Err(e) => Err(format!("cannot look at {}: {e}", dir.display())),

@@ -27,8 +27,9 @@ fn non_empty(var: &str) -> Option<String> {
 
 impl HostEnv {
     pub fn from_process(flag_addr: Option<String>) -> HostEnv {
-        let token_file = std::env::var_os("HOME")
-            .map(|h| PathBuf::from(h).join(".vault-token"))
+        // Where the vault CLI keeps it: ~/.vault-token (%USERPROFILE% on Windows, as Go's UserHomeDir).
+        let token_file = crate::store::home_dir()
+            .map(|h| h.join(".vault-token"))
             .and_then(|p| crate::store::files::read_text_capped(&p, 64 * 1024, "vault token").ok())
             // The file's text is wiped once the token is taken from it (issue 33).
             .map(|t| {

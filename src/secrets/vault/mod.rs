@@ -36,16 +36,33 @@ pub enum Wrote {
 
 /// This host's name and process, recorded with every write.
 pub fn this_host() -> String {
+    let name = host_name().unwrap_or_else(|| "an unnamed host".into());
+    format!("{name} (pid {})", std::process::id())
+}
+
+/// gethostname(3) on Unix (macOS included).
+#[cfg(unix)]
+fn host_name() -> Option<String> {
     let mut buf = [0u8; 256];
     // SAFETY: the buffer is valid for its length; gethostname NUL-terminates within it or truncates.
     let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
-    let name = if rc == 0 {
-        let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
-        String::from_utf8_lossy(&buf[..end]).into_owned()
-    } else {
-        "an unnamed host".into()
+    let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
+    (rc == 0 && end > 0).then(|| String::from_utf8_lossy(&buf[..end]).into_owned())
+}
+
+/// Windows: the DNS host name (GetComputerNameExW), as `hostname` prints it; else %COMPUTERNAME%.
+#[cfg(windows)]
+fn host_name() -> Option<String> {
+    use windows_sys::Win32::System::SystemInformation::{
+        ComputerNameDnsHostname, GetComputerNameExW,
     };
-    format!("{name} (pid {})", std::process::id())
+    let mut buf = [0u16; 256];
+    let mut len = buf.len() as u32;
+    // SAFETY: the buffer holds `len` UTF-16 units; on success `len` is the count written.
+    let ok = unsafe { GetComputerNameExW(ComputerNameDnsHostname, buf.as_mut_ptr(), &mut len) };
+    let from_api = (ok != 0 && len > 0)
+        .then(|| String::from_utf16_lossy(&buf[..(len as usize).min(buf.len())]));
+    from_api.or_else(|| std::env::var("COMPUTERNAME").ok().filter(|n| !n.is_empty()))
 }
 
 /// Who wrote an entry, as its data says (older entries do not say).

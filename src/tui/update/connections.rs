@@ -6,7 +6,7 @@ use super::forms::sign_in;
 use super::messages::Effect;
 use super::routing::refuse_read_only;
 use crate::domain::secret_ref::SecretRef;
-use crate::store::edit::ConnectionKind;
+use crate::ops::edits::ConnectionKind;
 
 /// `a`: on an Apple ID row an Apple ID; with none yet, a chooser of the kind; else an API key.
 pub fn add(s: &mut AppState) -> Vec<Effect> {

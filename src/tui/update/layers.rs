@@ -6,7 +6,7 @@ use super::super::keymap::Context;
 use super::super::state::*;
 use super::messages::{Change, Effect};
 use super::{apps, forms};
-use crate::store::edit::ConnectionKind;
+use crate::ops::edits::ConnectionKind;
 
 pub fn key(s: &mut AppState, key: Key) -> Vec<Effect> {
     let action = s.keymap.action(Context::Main, key);

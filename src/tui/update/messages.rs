@@ -7,32 +7,13 @@ use super::super::form::KeyStore;
 use super::super::state::{StatusKind, TokenView};
 use crate::domain::secret_ref::SecretRef;
 use crate::domain::workspace::ApiKey;
+use crate::ops::edits::ConnectionKind;
 use crate::ops::sign_in::{CodeAnswer, CodeRequest};
 use crate::secrets::SecretValue;
 use crate::store::Loaded;
-use crate::store::edit::ConnectionKind;
 
 /// A change to the workspace, applied by the effects under the file lock (or in memory for --demo).
-#[derive(Debug, Clone)]
-pub enum Change {
-    Assign {
-        slug: String,
-        field: &'static str,
-        to: Option<String>,
-    },
-    SetInput {
-        slug: String,
-        step_index: usize,
-        input: String,
-        value: Option<String>,
-    },
-    EditApiKey {
-        name: String,
-        new_name: String,
-        issuer_id: Option<String>,
-        enterprise: bool,
-    },
-}
+pub use crate::ops::edits::Change;
 
 /// The Apple ID edit form's result: references, and a new app-specific password for the keyring.
 #[derive(Debug)]
