@@ -1011,6 +1011,12 @@ fn pull_summary(r: &ops::bitrise::PullReport) -> String {
             failed.join("; ")
         ));
     }
+    if !r.unassigned.is_empty() {
+        text.push_str(&format!(
+            "; {} pulled app(s) have no connection assigned: select one and press the assign key",
+            r.unassigned.len()
+        ));
+    }
     text
 }
 
