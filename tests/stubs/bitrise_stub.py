@@ -220,6 +220,10 @@ def workspace_keys(name):
             "slug": "wcred-acme-ci", "name": "CI key", "key_id": "AAAAAAAAAA", "issuer_id": ISSUER,
             "is_enterprise_account": False, "created_at": "2026-03-01T10:00:00Z", "updated_at": "2026-03-01T10:00:00Z",
         })
+        keys["org-acme"].append({
+            "slug": "wcred-acme-old", "name": "Old workspace key", "key_id": "GGGGGGGGGG", "issuer_id": ISSUER,
+            "is_enterprise_account": False, "created_at": "2026-02-01T10:00:00Z", "updated_at": "2026-02-01T10:00:00Z",
+        })
         keys["org-beta"].append({
             "slug": "wcred-beta-x", "name": "Beta's own", "key_id": "EEEEEEEEEE", "issuer_id": "11111111-2222-3333-4444-555555555555",
             "is_enterprise_account": False, "created_at": "2026-03-02T10:00:00Z", "updated_at": "2026-03-02T10:00:00Z",
@@ -346,8 +350,21 @@ def redact(body):
             "sha256": hashlib.sha256(key.encode()).hexdigest(),
             "length": len(key),
             "first_line": key.strip().splitlines()[0] if key.strip() else "",
+            "public_key_sha256": public_sha256(key),
         }
     return out
+
+
+def public_sha256(pem):
+    """SHA-256 of the key's public half (DER SubjectPublicKeyInfo), to match what a test made."""
+    try:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.serialization import load_pem_private_key
+        der = load_pem_private_key(pem.encode(), password=None).public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        return hashlib.sha256(der).hexdigest()
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def is_p256_pem(text):
