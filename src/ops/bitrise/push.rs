@@ -594,15 +594,14 @@ fn upload_one(
             slug: org.clone(),
             name: String::new(),
         });
-    let key_id = item.key_id.clone().unwrap_or_default();
-    // Listed again: a push killed after its upload finds the key there and sends nothing.
-    let existing_slug = upload::find(conn, &org, &key_id)?;
+    // The plan listed the workspace just now and did not find the key ID; a push killed after
+    // its upload finds it on the next run's listing, so it is never sent twice.
     let up = UploadPlan {
         key_name: item.key.clone().unwrap_or_default(),
-        key_id: key_id.clone(),
+        key_id: item.key_id.clone().unwrap_or_default(),
         workspace,
         host: conn.host(),
-        existing_slug,
+        existing_slug: None,
     };
     let outcome = upload::upload(path, keyring, conn, &up, now)?;
     Ok(match outcome {
