@@ -54,6 +54,62 @@ pub fn wanted_user(ws: &Workspace, app: &App) -> Option<String> {
     )
 }
 
+/// What the Apps pane marks an app with, about Bitrise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushMark {
+    /// Never pulled: apple-conn does not know it on Bitrise.
+    NotOnBitrise,
+    /// Pulled; nothing assigned here and nothing pushed.
+    Pulled,
+    /// What is assigned here is what apple-conn last pushed.
+    Pushed,
+    /// The assignment here differs from what was pushed (or was never pushed).
+    Differs,
+    /// Its API key is not known to be on Bitrise: a push uploads it first.
+    KeyNotUploaded,
+}
+
+impl PushMark {
+    /// One cell in the Apps pane.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            PushMark::NotOnBitrise => " ",
+            PushMark::Pulled => "⇣",
+            PushMark::Pushed => "⇡",
+            PushMark::Differs => "≠",
+            PushMark::KeyNotUploaded => "!",
+        }
+    }
+
+    pub fn words(self) -> &'static str {
+        match self {
+            PushMark::NotOnBitrise => "not on Bitrise (never pulled)",
+            PushMark::Pulled => "pulled from Bitrise, nothing assigned",
+            PushMark::Pushed => "as pushed",
+            PushMark::Differs => "differs from what was pushed (P pushes)",
+            PushMark::KeyNotUploaded => "its API key is not uploaded to Bitrise (P uploads it)",
+        }
+    }
+}
+
+/// The app's mark; `key_on_bitrise` says whether its API key is known to be on Bitrise.
+pub fn mark(ws: &Workspace, app: &App, key_on_bitrise: impl Fn(&str) -> bool) -> PushMark {
+    if app.bitrise.is_none() {
+        return PushMark::NotOnBitrise;
+    }
+    let (d, _) = diffs(ws, &[app]);
+    match d.first() {
+        None if app.bitrise.as_ref().is_some_and(|b| b.pushed_at.is_some()) => PushMark::Pushed,
+        None => PushMark::Pulled,
+        Some(_) => match app.api_key.as_deref().and_then(|k| ws.api_key(k)) {
+            Some(k) if k.bitrise.is_none() && !key_on_bitrise(&k.key_id) => {
+                PushMark::KeyNotUploaded
+            }
+            _ => PushMark::Differs,
+        },
+    }
+}
+
 /// The apps whose key or Apple ID user differs from what was pushed, and how many do not.
 pub fn diffs(ws: &Workspace, apps: &[&App]) -> (Vec<AppDiff>, usize) {
     let mut out = Vec::new();

@@ -1,7 +1,6 @@
 //! `bitrise keys upload NAME` and `bitrise push`: the writes to Bitrise, each shown first and sent
 //! only once confirmed (`--yes` for scripts; no terminal and no `--yes` is a refusal, exit 2).
 
-use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -9,12 +8,9 @@ use std::sync::atomic::AtomicBool;
 use super::bitrise_account::failure;
 use super::{CmdResult, Failure};
 use crate::cli::{BitrisePushArgs, BitriseUploadArgs, TextJson};
-use crate::ops::bitrise::{self as ops, Action, ItemStatus, PushOptions, PushPlan, UploadOutcome};
+use crate::ops::bitrise::{self as ops, PushOptions, PushPlan, UploadOutcome};
 use crate::secrets::SecretStore;
 use crate::terminal_text::{clean, clean_line};
-
-/// What every view of a pushed value says: Bitrise never confirms it.
-pub const NOT_REPORTED: &str = "Bitrise does not report it";
 
 /// Asks at a terminal; `None` when there is none to ask at (a refusal unless `--yes`).
 fn confirm(question: &str) -> Option<bool> {
@@ -142,8 +138,9 @@ pub fn push(
     } else if args.format == TextJson::Text {
         show(&plan);
     }
+    let keys = ops::read_keys(&loaded, keyring, &plan).map_err(failure)?;
     let never = AtomicBool::new(false);
-    let done = ops::apply(&path, keyring, &conn, plan, now, &never, &|_| {}).map_err(failure)?;
+    let done = ops::apply(&path, &keys, &conn, plan, now, &never, &|_| {}).map_err(failure)?;
     match args.format {
         TextJson::Json => show(&done),
         TextJson::Text => print!("{}", clean(&outcome_text(&done))),
@@ -151,97 +148,10 @@ pub fn push(
     Ok(if done.failed() == 0 { 0 } else { 1 })
 }
 
-/// One plan line, terraform-like: `+` upload, `~` assign, `-` clear.
-fn item_line(i: &ops::PlanItem) -> String {
-    let key = i.key.as_deref().map(clean_line).unwrap_or_default();
-    match i.action {
-        Action::UploadKey => format!(
-            "+ upload API key \"{key}\" ({}) to workspace {}",
-            i.key_id.as_deref().unwrap_or(""),
-            i.org.as_deref().unwrap_or("")
-        ),
-        Action::AssignApiKey => format!("~ {}: API key → \"{key}\"", clean_line(&i.app_label())),
-        Action::AssignAppleIdUser => format!(
-            "~ {}: Apple ID user → {} (member slug {})",
-            clean_line(&i.app_label()),
-            i.member.as_deref().map(clean_line).unwrap_or_default(),
-            i.member_slug.as_deref().unwrap_or("")
-        ),
-        Action::ClearAppleIdUser => {
-            format!("- {}: Apple ID user cleared", clean_line(&i.app_label()))
-        }
-    }
-}
-
 pub fn plan_text(p: &PushPlan) -> String {
-    let mut out = String::new();
-    if p.plan.is_empty() && p.refusals.is_empty() {
-        let _ = writeln!(
-            out,
-            "nothing to push: {} app(s) as apple-conn last pushed them ({NOT_REPORTED})",
-            p.unchanged
-        );
-    } else {
-        let _ = writeln!(out, "apple-conn will tell Bitrise at {}:", p.host);
-        for i in &p.plan {
-            let _ = writeln!(out, "  {}", item_line(i));
-        }
-        let _ = writeln!(
-            out,
-            "plan: {} upload(s), {} app(s) to change, {} unchanged",
-            p.uploads(),
-            p.apps_changed(),
-            p.unchanged
-        );
-    }
-    for r in &p.refusals {
-        let _ = writeln!(out, "refused: {r}");
-    }
-    for n in &p.notes {
-        let _ = writeln!(out, "note: {n}");
-    }
-    out
+    p.plan_lines().join("\n") + "\n"
 }
 
 fn outcome_text(p: &PushPlan) -> String {
-    let mut out = String::new();
-    for i in &p.plan {
-        let line = item_line(i);
-        let line = line.get(2..).unwrap_or(&line);
-        match i.status {
-            ItemStatus::Applied => {
-                let _ = writeln!(out, "done: {line}");
-            }
-            ItemStatus::Failed => {
-                let _ = writeln!(out, "failed: {line}: {}", i.error.as_deref().unwrap_or(""));
-            }
-            ItemStatus::NotSent => {
-                let _ = writeln!(
-                    out,
-                    "not sent: {line}: {}",
-                    i.error.as_deref().unwrap_or("")
-                );
-            }
-            ItemStatus::Planned => {}
-        }
-    }
-    for n in &p.notes {
-        let _ = writeln!(out, "note: {n}");
-    }
-    if p.cancelled {
-        out.push_str("cancelled: what was sent before is recorded\n");
-    }
-    let failed = p.failed();
-    let _ = writeln!(
-        out,
-        "{} of {} change(s) applied{}; recorded as pushed by apple-conn ({NOT_REPORTED})",
-        p.plan.len() - failed,
-        p.plan.len(),
-        if failed > 0 {
-            format!(", {failed} failed (their apps' records stay as they were)")
-        } else {
-            String::new()
-        }
-    );
-    out
+    p.outcome_lines().join("\n") + "\n"
 }

@@ -4,6 +4,7 @@
 
 mod pull;
 mod push;
+mod push_text;
 mod upload;
 mod workspaces;
 
@@ -23,7 +24,11 @@ pub use crate::bitrise::api::DEFAULT_API_URL;
 pub use crate::bitrise::api::is_safe_slug;
 pub use crate::bitrise::api::model::{AppItem as BitriseApp, Owner as BitriseOwner};
 pub use pull::{Failed, Kept, Progress, PullOptions, PullReport, Pulled, pull};
-pub use push::{Action, ItemStatus, PlanItem, PushOptions, PushPlan, PushProgress, apply, plan};
+pub use push::{
+    Action, ItemStatus, KeyTexts, PlanItem, PushOptions, PushPlan, PushProgress, apply, plan,
+    read_keys,
+};
+pub use push_text::{NOT_REPORTED, item_line};
 pub use upload::{UploadOutcome, UploadPlan, plan_upload, upload};
 pub use workspaces::{Workspace as BitriseWorkspace, keys_in, workspaces};
 

@@ -21,7 +21,7 @@ use super::{BitriseError, Connection, is_safe_slug};
 use crate::bitrise::api::model::{AppleApiCredential, Member};
 use crate::bitrise::api::{ApiError, AppUpdate};
 use crate::domain::bitrise_push::{self, AppDiff};
-use crate::secrets::SecretStore;
+use crate::secrets::{SecretStore, SecretValue};
 use crate::store::Loaded;
 
 const MAX_JOBS: usize = 64;
@@ -422,11 +422,40 @@ pub fn plan(
     Ok(out)
 }
 
+/// The `.p8` texts the plan's uploads send, read before anything is sent (the TUI reads them on
+/// its own thread, where the keyring lives; the requests then run beside it).
+pub struct KeyTexts(HashMap<String, SecretValue>);
+
+impl std::fmt::Debug for KeyTexts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "KeyTexts({} key(s), ***)", self.0.len())
+    }
+}
+
+/// Reads the private key of every key the plan uploads; a key that cannot be read refuses the
+/// whole push before anything is sent.
+pub fn read_keys(
+    loaded: &Loaded,
+    keyring: &dyn SecretStore,
+    plan: &PushPlan,
+) -> Result<KeyTexts, BitriseError> {
+    let mut out = HashMap::new();
+    for item in plan.plan.iter().filter(|i| i.action == Action::UploadKey) {
+        let name = item.key.clone().unwrap_or_default();
+        let key = upload::uploadable(loaded, &name)?;
+        out.insert(
+            key.key_id.clone(),
+            upload::key_text(&loaded.path, keyring, key)?,
+        );
+    }
+    Ok(KeyTexts(out))
+}
+
 /// Sends the plan: the uploads first (each recorded at once), then each app's PATCH (and DELETE),
 /// `jobs` apps at a time; `cancel` stops it between requests. What Bitrise accepted is recorded.
 pub fn apply(
     path: &Path,
-    keyring: &dyn SecretStore,
+    keys: &KeyTexts,
     conn: &Connection,
     mut plan: PushPlan,
     now: DateTime<Utc>,
@@ -462,7 +491,7 @@ pub fn apply(
             failed_uploads.insert((org, key_id), "cancelled".into());
             continue;
         }
-        let result = upload_one(path, keyring, conn, &plan.workspaces, item, now);
+        let result = upload_one(path, keys, conn, &plan.workspaces, item, now);
         match result {
             Ok(slug) => {
                 item.status = ItemStatus::Applied;
@@ -579,7 +608,7 @@ fn app_groups(items: &[PlanItem]) -> Vec<Vec<usize>> {
 
 fn upload_one(
     path: &Path,
-    keyring: &dyn SecretStore,
+    keys: &KeyTexts,
     conn: &Connection,
     workspaces: &[Workspace],
     item: &PlanItem,
@@ -603,7 +632,17 @@ fn upload_one(
         host: conn.host(),
         existing_slug: None,
     };
-    let outcome = upload::upload(path, keyring, conn, &up, now)?;
+    let loaded = crate::store::load(path)
+        .map_err(|e| BitriseError::Save(crate::store::UpdateError::Load(e)))?;
+    let key = upload::uploadable(&loaded, &up.key_name)?;
+    let pem = keys.0.get(&key.key_id).ok_or_else(|| {
+        BitriseError::BadInput(format!(
+            "the private key of `{}` was not read before the push: nothing was sent",
+            up.key_name
+        ))
+    })?;
+    let outcome = upload::send(conn, key, pem, &up)?;
+    upload::record(path, &up.key_id, &org, &outcome, now)?;
     Ok(match outcome {
         UploadOutcome::Uploaded { slug } | UploadOutcome::Found { slug } => slug,
     })

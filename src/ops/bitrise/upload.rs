@@ -11,7 +11,7 @@ use super::workspaces::{self, Workspace};
 use super::{BitriseError, Connection};
 use crate::bitrise::api::{ApiError, NewKey};
 use crate::domain::workspace::ApiKey;
-use crate::secrets::SecretStore;
+use crate::secrets::{SecretStore, SecretValue};
 use crate::store::Loaded;
 
 /// What an upload would do, for the confirmation (asked before anything is read or sent).
@@ -142,7 +142,11 @@ pub fn upload(
         .map_err(|e| BitriseError::Save(crate::store::UpdateError::Load(e)))?;
     let outcome = match &plan.existing_slug {
         Some(slug) => UploadOutcome::Found { slug: slug.clone() },
-        None => send(path, keyring, conn, &loaded, plan)?,
+        None => {
+            let key = uploadable(&loaded, &plan.key_name)?;
+            let pem = key_text(path, keyring, key)?;
+            send(conn, key, &pem, plan)?
+        }
     };
     record(path, &plan.key_id, &plan.workspace.slug, &outcome, now)?;
     Ok(outcome)
@@ -150,22 +154,18 @@ pub fn upload(
 
 /// The POST; an answer that never came (a timeout, a 5xx) is settled by listing the workspace.
 pub(super) fn send(
-    path: &Path,
-    keyring: &dyn SecretStore,
     conn: &Connection,
-    loaded: &Loaded,
+    key: &ApiKey,
+    pem: &SecretValue,
     plan: &UploadPlan,
 ) -> Result<UploadOutcome, BitriseError> {
-    let key = uploadable(loaded, &plan.key_name)?;
-    let pem = crate::ops::keys::read_key_pem(path, keyring, key)
-        .map_err(|e| BitriseError::BadInput(format!("{e}: nothing was sent")))?;
     let issuer = key.issuer_id.clone().unwrap_or_default();
     let new = NewKey {
         name: &key.name,
         key_id: &key.key_id,
         issuer_id: &issuer,
         enterprise: key.enterprise,
-        private_key: &pem,
+        private_key: pem,
     };
     match conn.client.upload_credential(&plan.workspace.slug, &new) {
         Ok(created) => Ok(UploadOutcome::Uploaded { slug: created.slug }),
@@ -177,6 +177,16 @@ pub(super) fn send(
         },
         Err(e) => Err(e.into()),
     }
+}
+
+/// The key's `.p8` text, read where the workspace keeps it (zeroized when dropped).
+pub(super) fn key_text(
+    path: &Path,
+    keyring: &dyn SecretStore,
+    key: &ApiKey,
+) -> Result<SecretValue, BitriseError> {
+    crate::ops::keys::read_key_pem(path, keyring, key)
+        .map_err(|e| BitriseError::BadInput(format!("{e}: nothing was sent")))
 }
 
 /// `[api_keys.bitrise] org, slug, uploaded_at`.
