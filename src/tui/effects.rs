@@ -555,6 +555,9 @@ impl Runner {
             };
             let failed = done.failed();
             let mut message = done.outcome_lines().last().cloned().unwrap_or_default();
+            if done.cancelled {
+                message = format!("push cancelled between requests: {message}");
+            }
             if let Some(first) = done.plan.iter().find_map(|i| i.error.clone()) {
                 message.push_str(&format!("; first failure: {first}"));
             }

@@ -79,16 +79,16 @@ pub fn push_planned(
     };
     let mut lines = plan.plan_lines();
     let title = if !plan.refusals.is_empty() {
-        " Push to Bitrise: refused (esc closes) ".to_string()
+        "Push to Bitrise: refused (esc closes)".to_string()
     } else if plan.is_empty() {
-        " Push to Bitrise: nothing to do (esc closes) ".to_string()
+        "Push to Bitrise: nothing to do (esc closes)".to_string()
     } else {
         lines.push(String::new());
         lines.push(format!(
             "y applies it at {} (Esc cancels between requests), n keeps everything as it is. Bitrise does not report these back: apple-conn records what it sent.",
             plan.host
         ));
-        " Push to Bitrise? ".to_string()
+        "Push to Bitrise?".to_string()
     };
     let applicable = plan.refusals.is_empty() && !plan.is_empty();
     s.push_plan = applicable.then_some(plan);

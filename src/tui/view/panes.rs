@@ -48,21 +48,24 @@ pub fn render(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, pane: 
             }
             _ => source,
         };
-        let source = match app.bitrise.as_ref().and_then(|b| b.pushed_at) {
-            Some(at) => format!(
-                " as pushed by apple-conn at {}; {} ·{source}",
+        // Pushed: what apple-conn told Bitrise, first (Bitrise never confirms it); else pulled.
+        let bitrise = app.bitrise.as_ref();
+        let source = match (
+            bitrise.and_then(|b| b.pushed_at),
+            bitrise.and_then(|b| b.pulled_at),
+        ) {
+            (Some(at), _) => format!(
+                " ⇡ as pushed by apple-conn at {}; {} · {} ·{source}",
                 at.format("%Y-%m-%d %H:%M"),
-                crate::ops::bitrise::NOT_REPORTED
+                crate::ops::bitrise::NOT_REPORTED,
+                app.slug
             ),
-            None => source,
-        };
-        let source = match app.bitrise.as_ref().and_then(|b| b.pulled_at) {
-            Some(at) => format!(
+            (None, Some(at)) => format!(
                 " ⇣ Bitrise {} · {} ·{source}",
                 at.format("%Y-%m-%d %H:%M"),
                 app.slug
             ),
-            None => source,
+            (None, None) => source,
         };
         let room = (area.width as usize).saturating_sub(4);
         b = b.title_bottom(Line::from(Span::styled(
