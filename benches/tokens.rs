@@ -22,6 +22,7 @@ fn key() -> ApiKey {
         owner: None,
         private_key: SecretRef::Keyring,
         fingerprint: None,
+        bitrise: None,
     }
 }
 

@@ -221,13 +221,67 @@ pub enum BitriseCommand {
     },
     /// Pull apps and their bitrise.yml from Bitrise into the workspace (bitrise/<slug>.yml)
     Pull(BitrisePullArgs),
-    /// The API keys uploaded to Bitrise held against the workspace's (exit 1 on drift)
+    /// The API keys uploaded to Bitrise (every workspace's and your own) held against the workspace's (exit 1 on drift)
+    #[command(args_conflicts_with_subcommands = true)]
     Keys {
+        #[command(subcommand)]
+        action: Option<BitriseKeysCommand>,
+        /// Only this Bitrise workspace (organization) slug's keys beside your own
+        #[arg(long, value_name = "SLUG")]
+        org: Option<String>,
         #[arg(long, value_enum, default_value_t = TableJson::Table)]
         format: TableJson,
         #[command(flatten)]
         api: BitriseApiArgs,
     },
+    /// Tell Bitrise each pulled app's API key and Apple ID user as the workspace assigns them: a plan, then apply
+    Push(BitrisePushArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BitriseKeysCommand {
+    /// Upload an API key's .p8 to a Bitrise workspace (not sent again when its key ID is there)
+    Upload(BitriseUploadArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BitriseUploadArgs {
+    /// The API key's name in the workspace
+    pub name: String,
+    /// The Bitrise workspace (organization) slug; needed when the token sees more than one
+    #[arg(long, value_name = "SLUG")]
+    pub org: Option<String>,
+    /// Upload without asking (scripts); without a terminal and without --yes nothing is sent
+    #[arg(long)]
+    pub yes: bool,
+    /// Record the upload at this instant (RFC 3339) instead of the clock
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+    #[command(flatten)]
+    pub api: BitriseApiArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BitrisePushArgs {
+    /// Only this app (repeatable); by default every pulled app
+    #[arg(long = "app", value_name = "SLUG")]
+    pub apps: Vec<String>,
+    /// Print the plan and send nothing that changes Bitrise
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Apply without asking (scripts); without a terminal and without --yes nothing is sent (exit 2)
+    #[arg(long)]
+    pub yes: bool,
+    #[arg(long, value_enum, default_value_t = TextJson::Text)]
+    pub format: TextJson,
+    /// How many apps are sent at a time
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub jobs: usize,
+    /// Record the push at this instant (RFC 3339) instead of the clock
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+    #[command(flatten)]
+    pub api: BitriseApiArgs,
 }
 
 /// Where Bitrise's API is, when not Bitrise's own.

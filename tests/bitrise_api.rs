@@ -406,12 +406,13 @@ fn pull_names_each_failing_app_and_keeps_what_it_had() {
         assert!(line.contains(why), "{line}");
     }
     assert!(
-        r.stdout.contains("pulled ios-shop -> bitrise/ios-shop.yml"),
+        r.stdout
+            .contains("pulled Shop iOS (ios-shop) -> bitrise/ios-shop.yml"),
         "{}",
         r.stdout
     );
     assert!(
-        r.stdout.contains("pulled blip-app"),
+        r.stdout.contains("pulled A 502 once (blip-app)"),
         "a 502 is asked once more: {}",
         r.stdout
     );
@@ -492,18 +493,48 @@ fn keys_reports_drift_by_key_id_and_issuer() {
     ));
     assert_eq!(r.code, 1, "drift is exit 1: {}", r.all());
     let iss = "57246542-96fe-1a63-e053-0824d011072a";
+    let v = json(&r.stdout);
+    assert_eq!(v["schema_version"], 1);
+    let rows: Vec<(String, String, String)> = v["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["key_id"].as_str().unwrap().to_string(),
+                k["status"].as_str().unwrap().to_string(),
+                k["issuer_id"].as_str().unwrap_or("-").to_string(),
+            )
+        })
+        .collect();
+    let row = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
+    // Local keys first, then the workspaces' (Acme, Beta), then the user's own: one row per key ID.
     assert_eq!(
-        json(&r.stdout),
-        serde_json::json!({"schema_version": 1, "keys": [
-            {"key_id": "AAAAAAAAAA", "issuer_id": iss, "bitrise_name": "CI key", "local_name": "CI key", "status": "both"},
-            {"key_id": "BBBBBBBBBB", "issuer_id": iss, "bitrise_name": "Release on Bitrise", "local_name": "Release", "status": "differs", "differences": ["name"]},
-            {"key_id": "DDDDDDDDDD", "issuer_id": iss, "bitrise_name": null, "local_name": "Mine", "status": "local_only"},
-            {"key_id": "CCCCCCCCCC", "issuer_id": iss, "bitrise_name": "Old key", "local_name": null, "status": "bitrise_only"},
-        ]})
+        rows,
+        [
+            row("AAAAAAAAAA", "both", iss),
+            row("BBBBBBBBBB", "differs", iss),
+            row("DDDDDDDDDD", "local_only", iss),
+            row("GGGGGGGGGG", "bitrise_only", iss),
+            row(
+                "EEEEEEEEEE",
+                "bitrise_only",
+                "11111111-2222-3333-4444-555555555555"
+            ),
+            row("CCCCCCCCCC", "bitrise_only", iss),
+        ]
     );
+    assert_eq!(v["keys"][1]["differences"], serde_json::json!(["name"]));
+    assert_eq!(v["keys"][1]["bitrise_name"], "Release on Bitrise");
+    assert_eq!(v["keys"][2]["bitrise_name"], serde_json::Value::Null);
     assert_eq!(
         stub.paths(),
-        ["/v0.1/users/u-alice01/apple-api-credentials"]
+        [
+            "/v0.1/organizations",
+            "/v0.1/organizations/org-acme/apple-api-credentials",
+            "/v0.1/organizations/org-beta/apple-api-credentials",
+            "/v0.1/users/u-alice01/apple-api-credentials"
+        ]
     );
     let t = run(&mut cmd(&stub, &ws, &["bitrise", "keys"]));
     assert_eq!(t.code, 1);
@@ -512,7 +543,7 @@ fn keys_reports_drift_by_key_id_and_issuer() {
         "{}",
         t.stdout
     );
-    assert!(t.stdout.contains("3 of 4 key(s) drifted"), "{}", t.stdout);
+    assert!(t.stdout.contains("5 of 6 key(s) drifted"), "{}", t.stdout);
 
     // doctor --bitrise: the drift as WARNING lines; unreachable is UNKNOWN.
     let d = run(&mut cmd(&stub, &ws, &["doctor", "--bitrise"]));
@@ -522,7 +553,7 @@ fn keys_reports_drift_by_key_id_and_issuer() {
         .lines()
         .filter(|l| l.starts_with("WARNING Bitrise: "))
         .collect();
-    assert_eq!(warnings.len(), 3, "{}", d.stdout);
+    assert_eq!(warnings.len(), 5, "{}", d.stdout);
     let dj = run(&mut cmd(
         &stub,
         &ws,
@@ -533,7 +564,7 @@ fn keys_reports_drift_by_key_id_and_issuer() {
             .as_array()
             .unwrap()
             .len(),
-        4
+        6
     );
     let mut down = bin();
     down.env("BITRISE_TEST_TOKEN", TOKEN).args([

@@ -50,8 +50,9 @@ fn pull_from_the_tui_with_a_gauge_then_read_the_disk() {
     t.keys(&["Escape"]);
     let after = t.wait_for("pulled 5 app(s) from Bitrise");
     assert!(!after.contains("esc cancels"), "the gauge is gone: {after}");
+    // Titles with the slug beside them; ⇣ pulled with nothing assigned, ≠ assigned but never pushed.
     assert!(
-        after.contains("⇣ios-pipes") && after.contains("⇣ios-shop"),
+        after.contains("⇣Pipes (ios-pipes)") && after.contains("Shop iOS (ios-shop)"),
         "{after}"
     );
     assert!(
@@ -115,4 +116,104 @@ fn esc_cancels_a_pull_and_keeps_the_workspace_whole() {
         "the pull stopped early: {:?}",
         stub.paths()
     );
+}
+
+const PUSH_WS: &str = "\n[[api_keys]]\nname = \"CI key\"\nkey_id = \"AAAAAAAAAA\"\nissuer_id = \"57246542-96fe-1a63-e053-0824d011072a\"\nprivate_key = { path = \"ci.p8\" }\n\n[[api_keys]]\nname = \"Team key\"\nkey_id = \"TTTTTTTTTT\"\nissuer_id = \"57246542-96fe-1a63-e053-0824d011072a\"\nprivate_key = { path = \"team.p8\" }\n\n[[apps]]\nslug = \"ios-shop\"\ntitle = \"Shop iOS\"\napi_key = \"Team key\"\n[apps.bitrise]\nowner = \"org-acme\"\nowner_name = \"Acme Ltd\"\npulled_at = 2026-12-01T09:00:00Z\n\n[[apps]]\nslug = \"oss-app\"\ntitle = \"Open source\"\napi_key = \"CI key\"\n[apps.bitrise]\nowner = \"org-acme\"\nowner_name = \"Acme Ltd\"\npulled_at = 2026-12-01T09:00:00Z\n";
+
+#[test]
+fn p_shows_the_plan_applies_it_with_a_gauge_and_marks_what_was_pushed() {
+    if !require(have("tmux"), "tmux") || !require(have("openssl"), "openssl") {
+        return;
+    }
+    let Some(stub) = start(&["--delay-ms", "400"]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    openssl_p256(dir.path(), "ci.p8");
+    openssl_p256(dir.path(), "team.p8");
+    let ws = signed_in_workspace(dir.path(), PUSH_WS);
+    let t = open(dir.path(), &ws, &stub, "bitrise-push");
+    let before = t.wait_for("Open source");
+    // ! their keys are not known to be on Bitrise (no `B` yet, no upload recorded).
+    assert!(before.contains("!Shop iOS (ios-shop)"), "{before}");
+    assert!(before.contains("!Open source"), "{before}");
+    t.keys(&["P"]);
+    // The overlay's last line: the whole plan is drawn by then.
+    let plan = t.wait_for("keeps everything as it is");
+    assert!(plan.contains("Push to Bitrise?"), "{plan}");
+    for want in [
+        "+ upload API key \"Team key\" (TTTTTTTTTT)",
+        "API key → \"CI key\"",
+        "y applies it",
+    ] {
+        assert!(plan.contains(want), "{want} in:\n{plan}");
+    }
+    assert!(
+        !stub.calls().iter().any(|c| !c.starts_with("GET ")),
+        "the plan sends no write: {:?}",
+        stub.calls()
+    );
+    t.keys(&["y"]);
+    let during = t.wait_for("· esc cancels");
+    assert!(during.contains("pushed "), "{during}");
+    let after = t.wait_for("3 of 3 change(s) applied");
+    assert!(!after.contains("esc cancels"), "the gauge is gone: {after}");
+    assert!(
+        after.contains("⇡Shop iOS") && after.contains("⇡Open source"),
+        "{after}"
+    );
+    assert!(
+        after.contains("recorded as pushed by apple-conn (Bitrise does not report it)"),
+        "the status: {after}"
+    );
+    assert!(
+        after.contains("⇡ as pushed by apple-conn at 2026-12-01 10:00; Bitrise does not"),
+        "the selected app's border: {after}"
+    );
+    // Again: nothing to do, nothing sent.
+    let n = stub.calls().len();
+    t.keys(&["P"]);
+    t.wait_for("nothing to do");
+    assert_eq!(stub.calls().len(), n);
+    t.keys(&["Escape"]);
+    t.quit(&dir.path().join("done"));
+    let text = std::fs::read_to_string(&ws).unwrap();
+    assert!(text.contains("slug = \"wcred-org-acme-1\""), "{text}");
+    assert_eq!(text.matches("pushed_api_key").count(), 2, "{text}");
+    assert_eq!(stub.sent("POST").len(), 1);
+    assert_eq!(stub.sent("PATCH").len(), 2);
+    stub.assert_all_valid();
+}
+
+#[test]
+fn esc_cancels_a_push_between_requests_and_records_what_was_sent() {
+    if !require(have("tmux"), "tmux") || !require(have("openssl"), "openssl") {
+        return;
+    }
+    let Some(stub) = start(&["--delay-ms", "1500"]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    openssl_p256(dir.path(), "ci.p8");
+    openssl_p256(dir.path(), "team.p8");
+    let mut apps = PUSH_WS.replace("Team key\"\n[apps", "CI key\"\n[apps");
+    for slug in ["repo-app", "droid", "flaky-app"] {
+        apps.push_str(&format!("\n[[apps]]\nslug = \"{slug}\"\napi_key = \"CI key\"\n[apps.bitrise]\nowner = \"org-acme\"\n"));
+    }
+    let ws = signed_in_workspace(dir.path(), &apps);
+    let t = open(dir.path(), &ws, &stub, "bitrise-push-cancel");
+    t.keys(&["P"]);
+    t.wait_for("Push to Bitrise?");
+    t.keys(&["y"]);
+    t.wait_for("· esc cancels");
+    t.keys(&["Escape"]);
+    let s = t.wait_for("push cancelled between requests");
+    assert!(!s.contains("esc cancels"), "{s}");
+    t.quit(&dir.path().join("done"));
+    let patches = stub.sent("PATCH").len();
+    assert!(patches < 5, "stopped between requests: {:?}", stub.calls());
+    let text = std::fs::read_to_string(&ws).unwrap();
+    assert_eq!(text.matches("pushed_api_key").count(), patches, "{text}");
+    let r = run(bin().args(["-c", ws.to_str().unwrap(), "check"]));
+    assert_eq!(r.code, 0, "{}", r.all());
 }

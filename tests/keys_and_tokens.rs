@@ -18,6 +18,7 @@ fn key(kind: KeyKind, enterprise: bool) -> ApiKey {
         owner: None,
         private_key: SecretRef::Keyring,
         fingerprint: None,
+        bitrise: None,
     }
 }
 

@@ -1,17 +1,48 @@
 //! The API keys uploaded to Bitrise ("Apple Service connection") held against the workspace's,
-//! matched by key ID and issuer ID: what `bitrise keys`, `doctor --bitrise` and the TUI show.
+//! matched by key ID: what `bitrise keys`, `doctor --bitrise` and the TUI show. A key lives in a
+//! Bitrise workspace (organization) or with the user who uploaded it, or both; an issuer ID that
+//! differs between the two sides is flagged, not taken for another key.
 
 use serde::Serialize;
 
 use super::workspace::ApiKey;
 
-/// One key as Bitrise lists it (`GET /users/{user}/apple-api-credentials`).
+/// Bitrise's document gives `DELETE /organizations/{org}/apple-api-credentials` no parameter that
+/// names the key, so apple-conn deletes none: where a person deletes one instead.
+pub const DELETE_IN_UI: &str = "delete it on bitrise.io under Workspace settings → Integrations → Apple Service connection (Bitrise's API names no key to delete, so apple-conn does not guess one)";
+
+/// Where on Bitrise a key lives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "where", rename_all = "snake_case")]
+pub enum Place {
+    /// `GET /organizations/{org}/apple-api-credentials`.
+    Workspace { org: String, org_name: String },
+    /// `GET /users/{user}/apple-api-credentials`.
+    User { user: String },
+}
+
+impl Place {
+    /// `workspace Acme Ltd (org-acme)`, `user u-alice01`.
+    pub fn describe(&self) -> String {
+        match self {
+            Place::Workspace { org, org_name } if org_name.is_empty() || org_name == org => {
+                format!("workspace {org}")
+            }
+            Place::Workspace { org, org_name } => format!("workspace {org_name} ({org})"),
+            Place::User { user } => format!("user {user}"),
+        }
+    }
+}
+
+/// One key as Bitrise lists it, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteKey {
     pub name: String,
     pub key_id: String,
     pub issuer_id: String,
     pub enterprise: bool,
+    pub slug: Option<String>,
+    pub place: Place,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -34,6 +65,16 @@ impl KeyStatus {
     }
 }
 
+/// One place a key lives on Bitrise, as the JSON lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    #[serde(flatten)]
+    pub place: Place,
+    pub name: String,
+    pub slug: Option<String>,
+    pub issuer_id: String,
+}
+
 /// One row of the `bitrise keys` JSON contract.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct KeyRow {
@@ -44,6 +85,8 @@ pub struct KeyRow {
     pub status: KeyStatus,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub differences: Vec<&'static str>,
+    /// Where on Bitrise it lives: workspaces first, then the user's own (empty: nowhere).
+    pub locations: Vec<Location>,
 }
 
 impl KeyRow {
@@ -51,81 +94,171 @@ impl KeyRow {
         self.status == KeyStatus::Both
     }
 
+    /// `workspace Acme Ltd (org-acme), user u-alice01`, or `nowhere on Bitrise`.
+    pub fn lives(&self) -> String {
+        if self.locations.is_empty() {
+            return "nowhere on Bitrise".into();
+        }
+        self.locations
+            .iter()
+            .map(|l| l.place.describe())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// What to do about it, in a sentence (doctor's WARNING lines, the table's last column).
     pub fn advice(&self) -> String {
         let local = self.local_name.as_deref().unwrap_or("");
         let remote = self.bitrise_name.as_deref().unwrap_or("");
         match self.status {
-            KeyStatus::Both => format!("API key {local} ({}) is on Bitrise", self.key_id),
+            KeyStatus::Both => format!(
+                "API key {local} ({}) is on Bitrise ({})",
+                self.key_id,
+                self.lives()
+            ),
             KeyStatus::BitriseOnly => format!(
-                "API key {remote} ({}) is uploaded to Bitrise but not in the workspace: apple-conn cannot preview or mint for it; add its .p8 with `apple-conn add api-key`",
-                self.key_id
+                "API key {remote} ({}) is uploaded to Bitrise ({}) but not in the workspace: apple-conn cannot preview or mint for it; add its .p8 with `apple-conn add api-key`{}",
+                self.key_id,
+                self.lives(),
+                if self
+                    .locations
+                    .iter()
+                    .any(|l| matches!(l.place, Place::Workspace { .. }))
+                {
+                    format!(", or, if it is no longer used, {DELETE_IN_UI}")
+                } else {
+                    String::new()
+                }
             ),
             KeyStatus::LocalOnly => format!(
-                "API key {local} ({}) was never uploaded to Bitrise: steps on bitrise.io won't get it; upload it under Workspace settings → Integrations (Apple Service connection)",
-                self.key_id
-            ),
-            KeyStatus::Differs => format!(
-                "API key {local} ({}) differs from its Bitrise copy `{remote}` in {}: make them match",
+                "API key {local} ({}) was never uploaded to Bitrise: steps on bitrise.io won't get it; run `apple-conn bitrise keys upload {}`",
                 self.key_id,
+                shell_word(local)
+            ),
+            KeyStatus::Differs if self.differences.contains(&"issuer_id") => {
+                let theirs: Vec<String> = self
+                    .locations
+                    .iter()
+                    .filter(|l| Some(&l.issuer_id) != self.issuer_id.as_ref())
+                    .map(|l| format!("{} in {}", l.issuer_id, l.place.describe()))
+                    .collect();
+                format!(
+                    "API key {local} ({}) has issuer ID {} here but {} on Bitrise: one side is wrong (the key ID is the same): fix issuer_id in the workspace, or delete the Bitrise copy on bitrise.io and upload it again",
+                    self.key_id,
+                    self.issuer_id.as_deref().unwrap_or("(none)"),
+                    theirs.join(", ")
+                )
+            }
+            KeyStatus::Differs => format!(
+                "API key {local} ({}) differs from its Bitrise copy `{remote}` ({}) in {}: make them match",
+                self.key_id,
+                self.lives(),
                 self.differences.join(" and ")
             ),
         }
     }
 }
 
-/// Local keys in workspace order, then the keys only Bitrise has, in Bitrise's order.
+/// A key name as one shell word, so the suggested command can be pasted.
+fn shell_word(text: &str) -> String {
+    if !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-+:@,=".contains(c))
+    {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+fn location(r: &RemoteKey) -> Location {
+    Location {
+        place: r.place.clone(),
+        name: r.name.clone(),
+        slug: r.slug.clone(),
+        issuer_id: r.issuer_id.clone(),
+    }
+}
+
+/// Local keys in workspace order, then the keys only Bitrise has, in Bitrise's order (one row
+/// per key ID, however many places hold it).
 pub fn compare(local: &[ApiKey], remote: &[RemoteKey]) -> Vec<KeyRow> {
-    let issuer = |k: &ApiKey| k.issuer_id.clone().unwrap_or_default();
-    let same = |l: &ApiKey, r: &RemoteKey| {
-        l.key_id.eq_ignore_ascii_case(&r.key_id) && issuer(l).eq_ignore_ascii_case(&r.issuer_id)
-    };
+    let same_id = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
     let mut rows = Vec::new();
     for l in local {
-        let row = match remote.iter().find(|r| same(l, r)) {
-            Some(r) => {
-                let mut differences = Vec::new();
-                if l.name != r.name {
-                    differences.push("name");
-                }
-                if l.enterprise != r.enterprise {
-                    differences.push("is_enterprise_account");
-                }
-                KeyRow {
-                    key_id: l.key_id.clone(),
-                    issuer_id: l.issuer_id.clone(),
-                    bitrise_name: Some(r.name.clone()),
-                    local_name: Some(l.name.clone()),
-                    status: if differences.is_empty() {
-                        KeyStatus::Both
-                    } else {
-                        KeyStatus::Differs
-                    },
-                    differences,
-                }
-            }
-            None => KeyRow {
+        let copies: Vec<&RemoteKey> = remote
+            .iter()
+            .filter(|r| same_id(&l.key_id, &r.key_id))
+            .collect();
+        let Some(first) = copies.first() else {
+            rows.push(KeyRow {
                 key_id: l.key_id.clone(),
                 issuer_id: l.issuer_id.clone(),
                 bitrise_name: None,
                 local_name: Some(l.name.clone()),
                 status: KeyStatus::LocalOnly,
                 differences: Vec::new(),
-            },
-        };
-        rows.push(row);
-    }
-    for r in remote {
-        if !local.iter().any(|l| same(l, r)) {
-            rows.push(KeyRow {
-                key_id: r.key_id.clone(),
-                issuer_id: Some(r.issuer_id.clone()).filter(|i| !i.is_empty()),
-                bitrise_name: Some(r.name.clone()),
-                local_name: None,
-                status: KeyStatus::BitriseOnly,
-                differences: Vec::new(),
+                locations: Vec::new(),
             });
+            continue;
+        };
+        let issuer = l.issuer_id.clone().unwrap_or_default();
+        let mut differences = Vec::new();
+        if copies
+            .iter()
+            .any(|r| !r.issuer_id.eq_ignore_ascii_case(&issuer))
+        {
+            differences.push("issuer_id");
         }
+        if copies.iter().any(|r| r.name != l.name) {
+            differences.push("name");
+        }
+        if copies.iter().any(|r| r.enterprise != l.enterprise) {
+            differences.push("is_enterprise_account");
+        }
+        rows.push(KeyRow {
+            key_id: l.key_id.clone(),
+            issuer_id: l.issuer_id.clone(),
+            bitrise_name: Some(first.name.clone()),
+            local_name: Some(l.name.clone()),
+            status: if differences.is_empty() {
+                KeyStatus::Both
+            } else {
+                KeyStatus::Differs
+            },
+            differences,
+            locations: copies.iter().map(|r| location(r)).collect(),
+        });
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for r in remote {
+        if local.iter().any(|l| same_id(&l.key_id, &r.key_id))
+            || seen.iter().any(|s| same_id(s, &r.key_id))
+        {
+            continue;
+        }
+        seen.push(&r.key_id);
+        let copies: Vec<&RemoteKey> = remote
+            .iter()
+            .filter(|c| same_id(&c.key_id, &r.key_id))
+            .collect();
+        let mut differences = Vec::new();
+        if copies
+            .iter()
+            .any(|c| !c.issuer_id.eq_ignore_ascii_case(&r.issuer_id))
+        {
+            differences.push("issuer_id");
+        }
+        rows.push(KeyRow {
+            key_id: r.key_id.clone(),
+            issuer_id: Some(r.issuer_id.clone()).filter(|i| !i.is_empty()),
+            bitrise_name: Some(r.name.clone()),
+            local_name: None,
+            status: KeyStatus::BitriseOnly,
+            differences,
+            locations: copies.iter().map(|c| location(c)).collect(),
+        });
     }
     rows
 }
@@ -144,6 +277,7 @@ mod tests {
             owner: None,
             private_key: Default::default(),
             fingerprint: None,
+            bitrise: None,
         }
     }
 
@@ -153,7 +287,44 @@ mod tests {
             key_id: key_id.into(),
             issuer_id: issuer.into(),
             enterprise,
+            slug: Some(format!("s-{key_id}")),
+            place: Place::User { user: "u-1".into() },
         }
+    }
+
+    #[test]
+    fn one_row_per_key_id_with_every_place_and_the_issuer_flagged() {
+        let mut in_org = remote("CI", "AAAAAAAAAA", "iss-1", false);
+        in_org.place = Place::Workspace {
+            org: "org-a".into(),
+            org_name: "Acme".into(),
+        };
+        let mut other = remote("Theirs", "EEEEEEEEEE", "iss-9", false);
+        other.place = in_org.place.clone();
+        let rows = compare(
+            &[local("CI", "AAAAAAAAAA", false)],
+            &[
+                in_org,
+                remote("CI", "AAAAAAAAAA", "iss-2", false),
+                other.clone(),
+                remote("Theirs", "EEEEEEEEEE", "iss-9", false),
+            ],
+        );
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].status, KeyStatus::Differs);
+        assert_eq!(rows[0].differences, ["issuer_id"]);
+        assert_eq!(rows[0].lives(), "workspace Acme (org-a), user u-1");
+        assert!(
+            rows[0].advice().contains("iss-2 in user u-1"),
+            "{}",
+            rows[0].advice()
+        );
+        assert_eq!(rows[1].status, KeyStatus::BitriseOnly);
+        assert_eq!(rows[1].locations.len(), 2);
+        let json = serde_json::to_value(&rows[0]).unwrap();
+        assert_eq!(json["locations"][0]["where"], "workspace");
+        assert_eq!(json["locations"][0]["org"], "org-a");
+        assert_eq!(json["locations"][1]["where"], "user");
     }
 
     #[test]
@@ -177,10 +348,10 @@ mod tests {
             [
                 ("AAAAAAAAAA", KeyStatus::Both),
                 ("BBBBBBBBBB", KeyStatus::Differs),
-                ("CCCCCCCCCC", KeyStatus::LocalOnly),
-                ("CCCCCCCCCC", KeyStatus::BitriseOnly),
+                ("CCCCCCCCCC", KeyStatus::Differs),
             ]
         );
+        assert_eq!(rows[2].differences, ["issuer_id", "name"]);
         assert_eq!(rows[1].differences, ["name", "is_enterprise_account"]);
         let json = serde_json::to_value(&rows[0]).unwrap();
         assert!(json.get("differences").is_none());

@@ -154,6 +154,9 @@ pub struct StepFinding {
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AppFinding {
     pub slug: String,
+    /// The app's title (Bitrise's, after a pull): what people know it by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
     pub status: Status,
     /// The steps that fail or warn (the findings); ok and skipped steps are not listed.
     pub steps: Vec<StepFinding>,
@@ -249,7 +252,10 @@ pub fn diagnose(input: &DoctorInput) -> Report {
         .apps
         .iter()
         .filter(|a| in_scope(&a.slug))
-        .map(|a| rate_app(a, &quiet))
+        .map(|a| AppFinding {
+            title: ws.app(&a.slug).and_then(|app| app.title.clone()),
+            ..rate_app(a, &quiet)
+        })
         .collect();
     let status = connections
         .iter()
@@ -486,6 +492,7 @@ fn rate_app(app: &AppSteps, quiet: &HashSet<String>) -> AppFinding {
         Err(e) => {
             return AppFinding {
                 slug: app.slug.clone(),
+                title: None,
                 status: Status::Unknown,
                 steps: Vec::new(),
                 detail: Some(format!(
@@ -529,9 +536,25 @@ fn rate_app(app: &AppSteps, quiet: &HashSet<String>) -> AppFinding {
     };
     AppFinding {
         slug: app.slug.clone(),
+        title: None,
         status,
         steps: findings,
         detail: None,
+    }
+}
+
+impl AppFinding {
+    /// `news-ios (News)`: the slug, and the title beside it when it has one.
+    pub fn label(&self) -> String {
+        match self
+            .title
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            Some(t) => format!("{} ({t})", self.slug),
+            None => self.slug.clone(),
+        }
     }
 }
 
@@ -601,7 +624,7 @@ impl Report {
                 out.push(Line {
                     status: a.status,
                     target: Target::App(a.slug.clone()),
-                    text: format!("app {}: {d}", a.slug),
+                    text: format!("app {}: {d}", a.label()),
                 });
             }
             for s in &a.steps {
@@ -618,7 +641,7 @@ impl Report {
                     },
                     text: format!(
                         "app {}: step {} `{}` {}: {}",
-                        a.slug,
+                        a.label(),
                         s.index,
                         s.step,
                         if s.outcome == Outcome::Fail {

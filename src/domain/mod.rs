@@ -1,6 +1,7 @@
 //! The model and the rules. No I/O, no clock, no UI: `now` and secrets come in as arguments.
 
 pub mod bitrise_keys;
+pub mod bitrise_push;
 pub mod catalog;
 mod catalog_data;
 pub mod check;

@@ -218,6 +218,7 @@ mod tests {
             owner: None,
             private_key: SecretRef::Keyring,
             fingerprint: None,
+            bitrise: None,
         }
     }
 

@@ -166,6 +166,22 @@ pub struct ApiKey {
     /// SHA-256 of the public key (hex), recorded when the key was added: public, not a secret.
     #[serde(default)]
     pub fingerprint: Option<String>,
+    /// `[api_keys.bitrise]`: the Bitrise workspace apple-conn uploaded the key to (or found it in).
+    #[serde(default)]
+    pub bitrise: Option<KeyBitrise>,
+}
+
+/// `[api_keys.bitrise]`: written by `bitrise keys upload` and `bitrise push`, never by hand.
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct KeyBitrise {
+    /// The Bitrise workspace (organization) slug.
+    pub org: String,
+    /// The key's slug in that workspace (what `PATCH /apps/{slug}` names).
+    pub slug: String,
+    /// When apple-conn uploaded it; absent when it found the key already there.
+    #[serde(default, deserialize_with = "opt_datetime")]
+    pub uploaded_at: Option<DateTime<Utc>>,
 }
 
 impl ApiKey {
@@ -335,6 +351,14 @@ pub struct AppBitrise {
     pub repo_url: Option<String>,
     #[serde(default, deserialize_with = "opt_datetime")]
     pub pulled_at: Option<DateTime<Utc>>,
+    /// The API key (workspace name) apple-conn last assigned on Bitrise: Bitrise does not report it.
+    #[serde(default)]
+    pub pushed_api_key: Option<String>,
+    /// The member (e-mail) whose Apple ID apple-conn last assigned on Bitrise.
+    #[serde(default)]
+    pub pushed_apple_id_user: Option<String>,
+    #[serde(default, deserialize_with = "opt_datetime")]
+    pub pushed_at: Option<DateTime<Utc>>,
 }
 
 impl App {

@@ -7,7 +7,8 @@ use std::sync::atomic::AtomicBool;
 use super::secret_input::SecretSource;
 use super::{CmdResult, Failure};
 use crate::cli::{
-    BitriseCommand, BitriseLoginArgs, BitrisePullArgs, KeyStorage, TableJson, TextJson,
+    BitriseCommand, BitriseKeysCommand, BitriseLoginArgs, BitrisePullArgs, KeyStorage, TableJson,
+    TextJson,
 };
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -35,10 +36,20 @@ pub fn run(config: &Option<PathBuf>, keyring: &dyn SecretStore, cmd: &BitriseCom
             Ok(0)
         }
         BitriseCommand::Pull(args) => pull(config, keyring, args),
-        BitriseCommand::Keys { format, api } => {
+        BitriseCommand::Keys {
+            action: Some(BitriseKeysCommand::Upload(args)),
+            ..
+        } => super::bitrise_push::upload(config, keyring, args),
+        BitriseCommand::Push(args) => super::bitrise_push::push(config, keyring, args),
+        BitriseCommand::Keys {
+            action: None,
+            org,
+            format,
+            api,
+        } => {
             let loaded = super::load(config)?;
             let conn = ops::connect(&loaded, keyring, api.api_url.as_deref()).map_err(failure)?;
-            let rows = ops::keys(&loaded, &conn).map_err(failure)?;
+            let rows = ops::keys_in(&loaded, &conn, org.as_deref()).map_err(failure)?;
             print_keys(&rows, *format);
             Ok(if rows.iter().all(KeyRow::in_sync) {
                 0
@@ -115,7 +126,7 @@ fn pull_text(r: &PullReport) -> String {
             .map(|w| format!("workflow {w}"))
             .chain(p.pipelines.iter().map(|x| format!("pipeline {x}")))
             .collect();
-        let _ = write!(out, "pulled {}", p.slug);
+        let _ = write!(out, "pulled {}", named(p.title.as_deref(), &p.slug));
         if let Some(f) = &p.file {
             let _ = write!(out, " -> {f}");
         }
@@ -149,6 +160,13 @@ fn pull_text(r: &PullReport) -> String {
         r.kept_in_repository.len(),
         r.failed.len()
     );
+    if let Some(first) = r.unassigned.first() {
+        let _ = writeln!(
+            out,
+            "{} pulled app(s) have no connection assigned: `apple-conn assign {first} --api-key NAME` (or --apple-id APPLE_ID) assigns one, then `apple-conn bitrise push` tells Bitrise",
+            r.unassigned.len()
+        );
+    }
     out
 }
 
@@ -189,6 +207,14 @@ pub struct PullJson<'a> {
     pub schema_version: SchemaVersion,
     #[serde(flatten)]
     pub report: &'a PullReport,
+}
+
+/// `Shop iOS (ios-shop)`: the title a person knows, the slug beside it; the slug alone without one.
+pub fn named(title: Option<&str>, slug: &str) -> String {
+    match title.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => format!("{} ({slug})", clean_line(t)),
+        None => slug.to_string(),
+    }
 }
 
 fn print_apps(apps: &[ops::BitriseApp], format: TableJson) {
@@ -254,18 +280,19 @@ fn print_keys(rows: &[KeyRow], format: TableJson) {
         }
         TableJson::Table => {
             let mut out = format!(
-                "{:<12} {:<38} {:<13} {:<20} {}\n",
-                "KEY ID", "ISSUER ID", "STATUS", "LOCAL", "ON BITRISE"
+                "{:<12} {:<38} {:<13} {:<20} {:<20} {}\n",
+                "KEY ID", "ISSUER ID", "STATUS", "LOCAL", "ON BITRISE", "WHERE"
             );
             for r in rows {
                 let _ = writeln!(
                     out,
-                    "{:<12} {:<38} {:<13} {:<20} {}",
+                    "{:<12} {:<38} {:<13} {:<20} {:<20} {}",
                     r.key_id,
                     r.issuer_id.as_deref().unwrap_or("-"),
                     r.status.as_str(),
                     r.local_name.as_deref().unwrap_or("-"),
-                    r.bitrise_name.as_deref().unwrap_or("-")
+                    r.bitrise_name.as_deref().unwrap_or("-"),
+                    r.lives()
                 );
             }
             for r in rows.iter().filter(|r| !r.in_sync()) {

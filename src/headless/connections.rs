@@ -100,6 +100,7 @@ pub fn add_api_key(path: &Path, keyring: &dyn SecretStore, args: &AddApiKeyArgs)
         owner: None,
         private_key: SecretRef::Keyring,
         fingerprint: None,
+        bitrise: None,
     };
     validate_new_api_key(&loaded.workspace, &key).map_err(|e| Failure::new(1, e))?;
 
@@ -257,6 +258,7 @@ fn add_from_fastlane_json(
         owner: None,
         private_key: SecretRef::Keyring,
         fingerprint: None,
+        bitrise: None,
     };
     if let Some(mode) = loose_mode(json) {
         eprintln!(

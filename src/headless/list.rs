@@ -297,6 +297,7 @@ fn apps_table(ws: &Workspace, out: &mut String) {
             };
             vec![
                 app.slug.clone(),
+                app.title.clone().unwrap_or_else(|| "-".into()),
                 app.owner(ws).to_string(),
                 app.api_key.clone().unwrap_or_else(|| "-".into()),
                 app.apple_id.clone().unwrap_or_else(|| "-".into()),
@@ -306,7 +307,7 @@ fn apps_table(ws: &Workspace, out: &mut String) {
         .collect();
     table(
         out,
-        &["SLUG", "OWNER", "API KEY", "APPLE ID", "STEPS"],
+        &["SLUG", "TITLE", "OWNER", "API KEY", "APPLE ID", "STEPS"],
         &rows,
     );
 }

@@ -119,6 +119,7 @@ pub mod apple_id;
 pub mod apps;
 pub mod bitrise;
 pub mod bitrise_account;
+pub mod bitrise_push;
 pub mod connections;
 pub mod dispatch;
 pub mod doctor;

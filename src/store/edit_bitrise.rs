@@ -89,6 +89,65 @@ pub fn apply_pulled_app(doc: &mut DocumentMut, you: &str, app: &PulledApp) -> Re
     Ok(())
 }
 
+/// `[api_keys.bitrise] org, slug, uploaded_at` for the key with `key_id` (`uploaded_at` None: found
+/// already there, so an older `uploaded_at` of the same workspace and slug stays).
+pub fn set_key_bitrise(
+    doc: &mut DocumentMut,
+    key_id: &str,
+    org: &str,
+    slug: &str,
+    uploaded_at: Option<DateTime<Utc>>,
+) -> Result<(), String> {
+    let keys = array_of_tables(doc, "api_keys")?;
+    let t = keys
+        .iter_mut()
+        .find(|t| t.get("key_id").and_then(Item::as_str) == Some(key_id))
+        .ok_or_else(|| format!("no API key with key_id = \"{key_id}\" in the workspace"))?;
+    let b = sub_table(t, "bitrise", false)?;
+    let same = b.get("org").and_then(Item::as_str) == Some(org)
+        && b.get("slug").and_then(Item::as_str) == Some(slug);
+    set_in_place(b, "org", Value::from(org));
+    set_in_place(b, "slug", Value::from(slug));
+    match uploaded_at {
+        Some(at) => set_in_place(b, "uploaded_at", datetime_value(at)),
+        None if !same => {
+            b.remove("uploaded_at");
+        }
+        None => {}
+    }
+    Ok(())
+}
+
+/// What `bitrise push` told Bitrise about one app: `[apps.bitrise] pushed_api_key`,
+/// `pushed_apple_id_user` (None removes the line) and `pushed_at`.
+pub fn set_pushed(
+    doc: &mut DocumentMut,
+    slug: &str,
+    api_key: Option<&str>,
+    apple_id_user: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<(), String> {
+    let apps = array_of_tables(doc, "apps")?;
+    let t = apps
+        .iter_mut()
+        .find(|t| t.get("slug").and_then(Item::as_str) == Some(slug))
+        .ok_or_else(|| format!("no app {slug} in the workspace"))?;
+    let b = sub_table(t, "bitrise", false)?;
+    for (field, value) in [
+        ("pushed_api_key", api_key),
+        ("pushed_apple_id_user", apple_id_user),
+    ] {
+        match value {
+            Some(v) => set_in_place(b, field, Value::from(v)),
+            None => {
+                b.remove(field);
+            }
+        }
+    }
+    set_in_place(b, "pushed_at", datetime_value(at));
+    Ok(())
+}
+
 fn strings(items: &[String]) -> Array {
     items.iter().map(String::as_str).collect()
 }

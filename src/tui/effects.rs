@@ -230,6 +230,8 @@ impl Runner {
             }
             Effect::ProbeKeyring => self.send(Msg::Keyring(self.keyring.reachable())),
             Effect::BitrisePull => self.bitrise_pull(loaded),
+            Effect::BitrisePushPlan => self.bitrise_push_plan(loaded),
+            Effect::BitrisePushApply(plan) => self.bitrise_push_apply(loaded, *plan),
             Effect::CancelBitrisePull => {
                 if let Some(c) = &self.bitrise_cancel {
                     c.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -491,6 +493,84 @@ impl Runner {
             {
                 let _ = tx.send(Msg::BitriseKeys(rows));
             }
+        });
+    }
+
+    /// `P`: the plan's reads run beside the UI; the token is read here.
+    fn bitrise_push_plan(&mut self, loaded: &Loaded) {
+        let conn = match ops::bitrise::connect(loaded, self.keyring.as_ref(), None) {
+            Ok(c) => c,
+            Err(e) => return self.send(Msg::BitrisePushPlanned(Err(e.to_string()))),
+        };
+        let loaded = loaded.clone();
+        let tx = self.tx.clone();
+        std::thread::spawn(move || {
+            let options = ops::bitrise::PushOptions {
+                apps: Vec::new(),
+                jobs: 4,
+            };
+            let result = ops::bitrise::plan(&loaded, &conn, &options)
+                .map(Box::new)
+                .map_err(|e| e.to_string());
+            let _ = tx.send(Msg::BitrisePushPlanned(result));
+        });
+    }
+
+    /// `y` on the plan: the private keys it uploads are read here (the keyring stays on this
+    /// thread), then the requests run beside the UI, Esc cancelling between them.
+    fn bitrise_push_apply(&mut self, loaded: &Loaded, plan: ops::bitrise::PushPlan) {
+        use std::sync::Arc;
+        use std::sync::atomic::AtomicBool;
+        let fail = |e: String| Msg::BitrisePulled {
+            loaded: None,
+            kind: StatusKind::Error,
+            message: format!("push to Bitrise: {e}"),
+        };
+        let keys = match ops::bitrise::read_keys(loaded, self.keyring.as_ref(), &plan) {
+            Ok(k) => k,
+            Err(e) => return self.send(fail(e.to_string())),
+        };
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.bitrise_cancel = Some(cancel.clone());
+        let conn = match ops::bitrise::connect(loaded, self.keyring.as_ref(), None) {
+            Ok(c) => c.with_cancel(cancel.clone()),
+            Err(e) => return self.send(fail(e.to_string())),
+        };
+        let path = loaded.path.clone();
+        let tx = self.tx.clone();
+        let now = self.clock.now();
+        std::thread::spawn(move || {
+            let progress = |p: ops::bitrise::PushProgress| {
+                let _ = tx.send(Msg::BitriseProgress {
+                    done: p.done,
+                    total: Some(p.total),
+                });
+            };
+            let done = match ops::bitrise::apply(&path, &keys, &conn, plan, now, &cancel, &progress)
+            {
+                Ok(d) => d,
+                Err(e) => {
+                    let _ = tx.send(fail(e.to_string()));
+                    return;
+                }
+            };
+            let failed = done.failed();
+            let mut message = done.outcome_lines().last().cloned().unwrap_or_default();
+            if done.cancelled {
+                message = format!("push cancelled between requests: {message}");
+            }
+            if let Some(first) = done.plan.iter().find_map(|i| i.error.clone()) {
+                message.push_str(&format!("; first failure: {first}"));
+            }
+            let _ = tx.send(Msg::BitrisePulled {
+                loaded: store::load(&path).ok().map(Box::new),
+                kind: if failed == 0 && !done.cancelled {
+                    StatusKind::Ok
+                } else {
+                    StatusKind::Error
+                },
+                message,
+            });
         });
     }
 
@@ -993,6 +1073,12 @@ fn pull_summary(r: &ops::bitrise::PullReport) -> String {
             "; {} failed: {}",
             r.failed.len(),
             failed.join("; ")
+        ));
+    }
+    if !r.unassigned.is_empty() {
+        text.push_str(&format!(
+            "; {} pulled app(s) have no connection assigned: select one and press the assign key",
+            r.unassigned.len()
         ));
     }
     text

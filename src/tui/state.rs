@@ -55,6 +55,8 @@ pub enum Pending {
     RemoveAppleId(String),
     RemoveApp(String),
     Reload,
+    /// `P`: apply the plan kept in `AppState::push_plan`.
+    Push,
 }
 
 #[derive(Debug, Clone)]
@@ -204,6 +206,8 @@ pub struct AppState {
     pub pull: Option<PullUi>,
     /// Each API key's state on Bitrise by key ID, once Bitrise was asked (the Connections marks).
     pub on_bitrise: Option<HashMap<String, crate::domain::bitrise_keys::KeyStatus>>,
+    /// `P`: the plan shown for confirmation (applied on `y`).
+    pub push_plan: Option<crate::ops::bitrise::PushPlan>,
 }
 
 /// The pull's gauge: apps done of how many (None while Bitrise lists them).
@@ -212,6 +216,8 @@ pub struct PullUi {
     pub done: usize,
     pub total: Option<usize>,
     pub cancelling: bool,
+    /// A push (`P`) rather than a pull (`B`): the gauge says `pushed`.
+    pub pushing: bool,
 }
 
 impl AppState {
@@ -252,6 +258,7 @@ impl AppState {
             preview: Vec::new(),
             preview_error: None,
             pull: None,
+            push_plan: None,
             on_bitrise: None,
         };
         // The per-app health marks follow right after the first frame (see `refresh_all`).

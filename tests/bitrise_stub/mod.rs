@@ -97,6 +97,28 @@ impl Stub {
             .collect()
     }
 
+    /// Every request as `METHOD /path`.
+    pub fn calls(&self) -> Vec<String> {
+        self.requests()
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {}",
+                    r["method"].as_str().unwrap_or("GET"),
+                    r["path"].as_str().unwrap()
+                )
+            })
+            .collect()
+    }
+
+    /// The requests sent as `METHOD` (`PATCH`, `POST`, …), bodies included.
+    pub fn sent(&self, method: &str) -> Vec<serde_json::Value> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r["method"] == method)
+            .collect()
+    }
+
     pub fn count(&self, path: &str) -> usize {
         self.paths().iter().filter(|p| *p == path).count()
     }

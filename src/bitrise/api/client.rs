@@ -52,10 +52,19 @@ impl std::fmt::Debug for Client {
 }
 
 /// One answer: status, the `Retry-After` header, the body (capped).
-struct Answer {
+pub(super) struct Answer {
     status: u16,
     retry_after: Option<String>,
-    body: Result<String, ApiError>,
+    pub(super) body: Result<String, ApiError>,
+}
+
+/// A request other than a GET (`bitrise push`, `bitrise keys upload`).
+pub(super) struct Write<'a> {
+    pub method: &'static str,
+    /// The JSON body (it may hold a private key: never logged, never in an error).
+    pub body: Option<&'a [u8]>,
+    /// Whether asking again after a 5xx or a timeout is safe (PATCH, DELETE: yes; POST: no).
+    pub idempotent: bool,
 }
 
 impl Client {
@@ -205,7 +214,7 @@ impl Client {
             .map(|r| r.data)
     }
 
-    fn get_json<T: DeserializeOwned>(
+    pub(super) fn get_json<T: DeserializeOwned>(
         &self,
         path: &str,
         query: &[(&str, String)],
@@ -233,6 +242,23 @@ impl Client {
         what: &str,
         cap: u64,
     ) -> Result<Answer, ApiError> {
+        let read = Write {
+            method: "GET",
+            body: None,
+            idempotent: true,
+        };
+        self.call(&read, path, query, what, cap)
+    }
+
+    /// One request with the retries; 5xx and timeouts are asked again only when `idempotent`.
+    pub(super) fn call(
+        &self,
+        request: &Write<'_>,
+        path: &str,
+        query: &[(&str, String)],
+        what: &str,
+        cap: u64,
+    ) -> Result<Answer, ApiError> {
         let url = self.url(path, query);
         let mut rate_waits = 0u32;
         let mut waited = 0u64;
@@ -241,10 +267,10 @@ impl Client {
             if self.cancelled() {
                 return Err(ApiError::Cancelled);
             }
-            let answer = match self.send(&url, cap) {
+            let answer = match self.send(request, &url, cap) {
                 Ok(a) => a,
                 Err(e @ (ApiError::Timeout { .. } | ApiError::Unreachable { .. }))
-                    if !asked_again =>
+                    if !asked_again && request.idempotent =>
                 {
                     let _ = e;
                     asked_again = true;
@@ -283,7 +309,7 @@ impl Client {
                     rate_waits = rate_waits.saturating_add(1);
                     waited = waited.saturating_add(wait);
                 }
-                500..=599 if !asked_again => asked_again = true,
+                500..=599 if !asked_again && request.idempotent => asked_again = true,
                 500..=599 => {
                     return Err(ApiError::Server {
                         what: what.to_string(),
@@ -294,20 +320,17 @@ impl Client {
                 403 => {
                     return Err(ApiError::Forbidden {
                         what: what.to_string(),
+                        message: error_message(answer.body),
                     });
                 }
                 404 => {
                     return Err(ApiError::NotFound {
                         what: what.to_string(),
+                        message: error_message(answer.body),
                     });
                 }
                 status => {
-                    let message = answer
-                        .body
-                        .ok()
-                        .and_then(|b| serde_json::from_str::<ErrorBody>(&b).ok())
-                        .and_then(|e| e.message)
-                        .map(|m| crate::terminal_text::clean_line(&m));
+                    let message = error_message(answer.body);
                     return Err(ApiError::Status {
                         what: what.to_string(),
                         status,
@@ -344,18 +367,26 @@ impl Client {
         url
     }
 
-    fn send(&self, url: &str, cap: u64) -> Result<Answer, ApiError> {
-        let request = ureq::http::Request::builder()
-            .method("GET")
+    fn send(&self, write: &Write<'_>, url: &str, cap: u64) -> Result<Answer, ApiError> {
+        let builder = ureq::http::Request::builder()
+            .method(write.method)
             .uri(url)
             .header("Authorization", self.token.header_value())
-            .header("Accept", "application/json")
-            .body(())
-            .map_err(|e| ApiError::Unreachable {
-                host: self.host.clone(),
-                detail: e.to_string(),
-            })?;
-        let mut response = self.agent.run(request).map_err(|e| self.classify(e))?;
+            .header("Accept", "application/json");
+        let unbuilt = |e: ureq::http::Error| ApiError::Unreachable {
+            host: self.host.clone(),
+            detail: e.to_string(),
+        };
+        let sent = match write.body {
+            None => self.agent.run(builder.body(()).map_err(unbuilt)?),
+            Some(body) => self.agent.run(
+                builder
+                    .header("Content-Type", "application/json")
+                    .body(body)
+                    .map_err(unbuilt)?,
+            ),
+        };
+        let mut response = sent.map_err(|e| self.classify(e))?;
         let status = response.status().as_u16();
         let retry_after = response
             .headers()
@@ -416,6 +447,16 @@ impl Client {
     }
 }
 
+/// Bitrise's message from an error answer: `{"message"}`, or `{"error_msg"}` where the document
+/// gives the proxy's error model (workspace keys, members).
+fn error_message(body: Result<String, ApiError>) -> Option<String> {
+    body.ok()
+        .and_then(|b| serde_json::from_str::<ErrorBody>(&b).ok())
+        .and_then(|e| e.message.or(e.error_msg))
+        .filter(|m| !m.trim().is_empty())
+        .map(|m| crate::terminal_text::clean_line(&m))
+}
+
 fn parse_json<T: DeserializeOwned>(body: &str, what: &str) -> Result<T, ApiError> {
     serde_json::from_str(body).map_err(|e| ApiError::BadBody {
         what: what.to_string(),
@@ -424,7 +465,7 @@ fn parse_json<T: DeserializeOwned>(body: &str, what: &str) -> Result<T, ApiError
 }
 
 /// A path segment from a name (slugs are checked before; this keeps any other byte inert).
-fn segment(s: &str) -> String {
+pub(super) fn segment(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 

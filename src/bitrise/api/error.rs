@@ -8,13 +8,21 @@ pub enum ApiError {
     #[error("Bitrise refused the token (401: it was revoked or has expired): {NEW_TOKEN_HINT}")]
     Unauthorized,
     #[error(
-        "Bitrise answered 403 to {what}: the token's user is not an admin of this app (ask an admin of it on bitrise.io)"
+        "Bitrise answered 403 to {what}{}: the token's user is not an admin of this app (or of its workspace; ask an admin of it on bitrise.io)",
+        said(message)
     )]
-    Forbidden { what: String },
+    Forbidden {
+        what: String,
+        message: Option<String>,
+    },
     #[error(
-        "Bitrise answered 404 to {what}: it is gone (deleted on bitrise.io, or no longer visible to the token's user)"
+        "Bitrise answered 404 to {what}{}: it is gone (deleted on bitrise.io, or no longer visible to the token's user)",
+        said(message)
     )]
-    NotFound { what: String },
+    NotFound {
+        what: String,
+        message: Option<String>,
+    },
     #[error(
         "Bitrise's rate limit (429) still refused {what} after {retries} wait(s) of {waited} s in all (apple-conn waits at most 3 times and 60 s): try again later{}",
         hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default()
@@ -55,6 +63,14 @@ pub enum ApiError {
     TooLarge { what: String },
     #[error("cancelled")]
     Cancelled,
+}
+
+/// ` ("Bitrise's message")`, or nothing.
+fn said(message: &Option<String>) -> String {
+    message
+        .as_deref()
+        .map(|m| format!(" (\"{m}\")"))
+        .unwrap_or_default()
 }
 
 impl ApiError {

@@ -6,10 +6,12 @@ mod client;
 mod error;
 pub mod model;
 mod token;
+mod writes;
 
 pub use client::{Client, MAX_PAGES, PAGE_LIMIT, YML_CAP};
 pub use error::ApiError;
 pub use token::Token;
+pub use writes::{AppUpdate, NewKey};
 
 /// Bitrise's own API, `/v0.1` prefix included.
 pub const DEFAULT_API_URL: &str = "https://api.bitrise.io/v0.1";

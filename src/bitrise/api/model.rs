@@ -113,4 +113,39 @@ pub struct AppleApiCredentials {
 pub struct ErrorBody {
     #[serde(default, deserialize_with = "one_line::de_opt")]
     pub message: Option<String>,
+    /// `service.ProxyErrorRespModel` (workspace keys, members).
+    #[serde(default)]
+    pub error_msg: Option<String>,
+}
+
+/// `v0.OrganizationDataModel` (the parts used).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Organization {
+    pub slug: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+/// `v0.OrganizationListRespModel`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Organizations {
+    pub data: Vec<Organization>,
+}
+
+/// `service.dto.Member`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Member {
+    pub slug: String,
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub email: String,
+}
+
+/// `v0.OrganizationAppleAPICredetialCreateResponseItem` (the parts used).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct UploadedKey {
+    pub slug: String,
+    #[serde(default)]
+    pub key_id: String,
 }

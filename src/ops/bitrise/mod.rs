@@ -3,6 +3,10 @@
 //! against the workspace's. Both faces call these; neither names the client itself.
 
 mod pull;
+mod push;
+mod push_text;
+mod upload;
+mod workspaces;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -10,7 +14,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use crate::bitrise::api::{self, ApiError, Client, Token};
-use crate::domain::bitrise_keys::{self, KeyRow, RemoteKey};
+use crate::domain::bitrise_keys::KeyRow;
 use crate::domain::secret_ref::{SecretRef, VaultRef};
 use crate::secrets::{EntryName, SecretError, SecretStore, SecretValue, Secrets};
 use crate::store::trust::Untrusted;
@@ -20,6 +24,13 @@ pub use crate::bitrise::api::DEFAULT_API_URL;
 pub use crate::bitrise::api::is_safe_slug;
 pub use crate::bitrise::api::model::{AppItem as BitriseApp, Owner as BitriseOwner};
 pub use pull::{Failed, Kept, Progress, PullOptions, PullReport, Pulled, pull};
+pub use push::{
+    Action, ItemStatus, KeyTexts, PlanItem, PushOptions, PushPlan, PushProgress, apply, plan,
+    read_keys,
+};
+pub use push_text::{NOT_REPORTED, item_line};
+pub use upload::{UploadOutcome, UploadPlan, plan_upload, upload};
+pub use workspaces::{Workspace as BitriseWorkspace, keys_in, workspaces};
 
 /// The environment variable that points every Bitrise call elsewhere on this host.
 pub const API_URL_ENV: &str = "APPLE_CONN_BITRISE_API_URL";
@@ -147,6 +158,27 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// The host the calls go to (`api.bitrise.io`, `127.0.0.1:8080`), for confirmations.
+    pub fn host(&self) -> String {
+        match (self.url.host_str(), self.url.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            _ => self.url.to_string(),
+        }
+    }
+
+    /// The token's user slug: the one login saved, else `GET /me`.
+    pub fn user_slug(&self) -> Result<String, BitriseError> {
+        match &self.user {
+            Some(u) if is_safe_slug(u) => Ok(u.clone()),
+            Some(u) => Err(BitriseError::BadInput(format!(
+                "[settings.bitrise] user `{}` is not a user slug: run `apple-conn bitrise login` again",
+                crate::terminal_text::clean_line(u)
+            ))),
+            None => Ok(self.client.me()?.slug),
+        }
+    }
+
     /// Ends waits and further requests (the TUI's Esc).
     pub fn with_cancel(mut self, cancel: Arc<AtomicBool>) -> Self {
         self.client = self.client.with_cancel(cancel);
@@ -265,30 +297,10 @@ pub fn apps(conn: &Connection, org: Option<&str>) -> Result<Vec<BitriseApp>, Bit
     Ok(conn.client.apps(org)?)
 }
 
-/// The keys uploaded to Bitrise by the signed-in user, held against the workspace's.
+/// The keys uploaded to Bitrise (every workspace the token sees, and the user's own), held
+/// against the workspace's.
 pub fn keys(loaded: &Loaded, conn: &Connection) -> Result<Vec<KeyRow>, BitriseError> {
-    let user = match &conn.user {
-        Some(u) if is_safe_slug(u) => u.clone(),
-        Some(u) => {
-            return Err(BitriseError::BadInput(format!(
-                "[settings.bitrise] user `{}` is not a user slug: run `apple-conn bitrise login` again",
-                crate::terminal_text::clean_line(u)
-            )));
-        }
-        None => conn.client.me()?.slug,
-    };
-    let remote: Vec<RemoteKey> = conn
-        .client
-        .apple_api_credentials(&user)?
-        .into_iter()
-        .map(|c| RemoteKey {
-            name: c.name,
-            key_id: c.key_id,
-            issuer_id: c.issuer_id,
-            enterprise: c.is_enterprise_account,
-        })
-        .collect();
-    Ok(bitrise_keys::compare(&loaded.workspace.api_keys, &remote))
+    keys_in(loaded, conn, None)
 }
 
 #[cfg(test)]

@@ -75,6 +75,8 @@ pub struct PullReport {
     /// Left out by default: (slug, why).
     pub skipped: Vec<Failed>,
     pub cancelled: bool,
+    /// Pulled apps with neither an API key nor an Apple ID assigned in the workspace.
+    pub unassigned: Vec<String>,
 }
 
 impl PullReport {
@@ -175,7 +177,7 @@ pub fn pull(
         .filter(|d| !d.as_os_str().is_empty())
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
-    let (report, _) = crate::store::update(path, |loaded, doc| {
+    let (mut report, saved) = crate::store::update(path, |loaded, doc| {
         let mut folder_error: Option<String> = None;
         for (slug, result) in slugs.iter().zip(results) {
             let fetched = match result {
@@ -271,6 +273,18 @@ pub fn pull(
         }
         Ok(report)
     })?;
+    report.unassigned = report
+        .pulled
+        .iter()
+        .map(|p| p.slug.clone())
+        .chain(report.kept_in_repository.iter().map(|k| k.slug.clone()))
+        .filter(|slug| {
+            saved
+                .workspace
+                .app(slug)
+                .is_some_and(|a| a.api_key.is_none() && a.apple_id.is_none())
+        })
+        .collect();
     Ok(report)
 }
 

@@ -91,11 +91,11 @@ pub fn delete(s: &mut AppState) {
     let kind = match pending {
         Pending::RemoveApiKey(_) => Some(ConnectionKind::ApiKey),
         Pending::RemoveAppleId(_) => Some(ConnectionKind::AppleId),
-        Pending::RemoveApp(_) | Pending::Reload => None,
+        Pending::RemoveApp(_) | Pending::Reload | Pending::Push => None,
     };
     let id = match &pending {
         Pending::RemoveApiKey(x) | Pending::RemoveAppleId(x) => x.as_str(),
-        Pending::RemoveApp(_) | Pending::Reload => "",
+        Pending::RemoveApp(_) | Pending::Reload | Pending::Push => "",
     };
     let refs = kind
         .and_then(|k| crate::secrets::connection_secrets(ws, k, id))

@@ -89,6 +89,10 @@ fn confirm(s: &mut AppState, key: Key, pending: Pending) -> Vec<Effect> {
                     s.layers.pop();
                     Effect::Reload
                 }
+                Pending::Push => {
+                    s.layers.pop();
+                    return super::bitrise::push_confirmed(s);
+                }
             };
             vec![effect]
         }

@@ -84,6 +84,10 @@ pub enum Effect {
     BitrisePull,
     /// Esc during the pull: stop between requests (what is complete is saved).
     CancelBitrisePull,
+    /// `P`: make the push plan (reads only) beside the UI.
+    BitrisePushPlan,
+    /// `y` on the plan: send it (uploads, then one PATCH per app), Esc cancelling between requests.
+    BitrisePushApply(Box<crate::ops::bitrise::PushPlan>),
 }
 
 #[derive(Debug)]
@@ -128,4 +132,6 @@ pub enum Msg {
     },
     /// The API keys on Bitrise against the workspace's (for the Connections pane's marks).
     BitriseKeys(Vec<crate::domain::bitrise_keys::KeyRow>),
+    /// The push plan, or why none could be made.
+    BitrisePushPlanned(Result<Box<crate::ops::bitrise::PushPlan>, String>),
 }

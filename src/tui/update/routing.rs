@@ -69,6 +69,7 @@ fn main_action(s: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Workflow => apps::choose_workflow(s),
         Action::Doctor => super::super::doctor::open(s),
         Action::BitrisePull => return bitrise::start(s),
+        Action::BitrisePush => return bitrise::push_start(s),
         // Esc on the panes cancels a running pull from Bitrise (nothing else to close there).
         Action::Close if s.pull.is_some() => return bitrise::cancel(s),
         Action::Reload => {

@@ -5,6 +5,32 @@ use ratatui::text::{Line, Span};
 use crate::theme::Theme;
 use crate::tui::state::{AppState, ConnRow};
 
+/// Where the key is uploaded: what apple-conn recorded, else what `B` last read from Bitrise.
+fn key_on_bitrise(s: &AppState, k: &crate::domain::workspace::ApiKey) -> String {
+    use crate::domain::bitrise_keys::KeyStatus;
+    if let Some(b) = &k.bitrise {
+        return match b.uploaded_at {
+            Some(at) => format!(
+                "uploaded to workspace {} (slug {}) by apple-conn at {}",
+                b.org,
+                b.slug,
+                at.format("%Y-%m-%d %H:%M UTC")
+            ),
+            None => format!(
+                "in workspace {} (slug {}), found there by apple-conn",
+                b.org, b.slug
+            ),
+        };
+    }
+    match s.on_bitrise.as_ref().and_then(|m| m.get(&k.key_id)) {
+        Some(KeyStatus::Both | KeyStatus::Differs) => {
+            "uploaded (seen by the last pull; `apple-conn bitrise keys` says where)".into()
+        }
+        Some(_) => "not uploaded: `apple-conn bitrise keys upload` or P uploads it".into(),
+        None => "not known: B pulls from Bitrise and reads the keys there".into(),
+    }
+}
+
 /// The title and the lines of the details of `row`.
 pub fn lines(s: &AppState, theme: &Theme, row: ConnRow) -> (String, Vec<Line<'static>>) {
     let ws = &s.loaded.workspace;
@@ -41,6 +67,7 @@ pub fn lines(s: &AppState, theme: &Theme, row: ConnRow) -> (String, Vec<Line<'st
                     .clone()
                     .unwrap_or_else(|| "not recorded (added by hand)".into()),
             ));
+            lines.push(field("on Bitrise", key_on_bitrise(s, k)));
             (
                 format!("API key · {}", k.name),
                 ws.apps_using_api_key(&k.name),

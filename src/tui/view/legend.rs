@@ -25,7 +25,8 @@ pub fn connections() -> Vec<String> {
 
 pub fn apps() -> Vec<String> {
     vec![
-        "health (worst step: ✓ ok ! warn ✗ FAIL - none) · slug · API key · Apple ID".into(),
+        "health (worst step: ✓ ok ! warn ✗ FAIL - none) · title (slug) · API key · Apple ID".into(),
+        "Bitrise: ⇣ pulled · ⇡ as pushed · ≠ differs from what was pushed · ! key not uploaded (P pushes)".into(),
         "The bottom border says where the selected app's steps come from.".into(),
     ]
 }

@@ -246,6 +246,7 @@ pub fn hints(s: &AppState) -> Vec<(String, &'static str)> {
             }
             v.extend([
                 main(Action::BitrisePull).filter(|_| !s.read_only && !s.demo && s.pull.is_none()),
+                main(Action::BitrisePush).filter(|_| !s.read_only && !s.demo && s.pull.is_none()),
                 main(Action::CycleEnv),
                 main(Action::Filter),
                 main(Action::NextPane),

@@ -48,9 +48,24 @@ pub fn render(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, pane: 
             }
             _ => source,
         };
-        let source = match app.bitrise.as_ref().and_then(|b| b.pulled_at) {
-            Some(at) => format!(" ⇣ Bitrise {} ·{source}", at.format("%Y-%m-%d %H:%M")),
-            None => source,
+        // Pushed: what apple-conn told Bitrise, first (Bitrise never confirms it); else pulled.
+        let bitrise = app.bitrise.as_ref();
+        let source = match (
+            bitrise.and_then(|b| b.pushed_at),
+            bitrise.and_then(|b| b.pulled_at),
+        ) {
+            (Some(at), _) => format!(
+                " ⇡ as pushed by apple-conn at {}; {} · {} ·{source}",
+                at.format("%Y-%m-%d %H:%M"),
+                crate::ops::bitrise::NOT_REPORTED,
+                app.slug
+            ),
+            (None, Some(at)) => format!(
+                " ⇣ Bitrise {} · {} ·{source}",
+                at.format("%Y-%m-%d %H:%M"),
+                app.slug
+            ),
+            (None, None) => source,
         };
         let room = (area.width as usize).saturating_sub(4);
         b = b.title_bottom(Line::from(Span::styled(
@@ -339,10 +354,34 @@ fn apps(
             continue;
         };
         let pulled = app.bitrise.as_ref().and_then(|b| b.pulled_at);
-        // ⇣ marks an app pulled from Bitrise; its time follows when the row has room.
-        let slug = match pulled {
-            Some(_) => format!("⇣{}", app.slug),
+        // The Bitrise mark (⇣ pulled, ⇡ as pushed, ≠ differs, ! key not uploaded), then the
+        // title with the slug beside it when the column has room; the time when the row has.
+        let mark = crate::domain::bitrise_push::mark(ws, app, |id| {
+            s.on_bitrise.as_ref().is_some_and(|m| {
+                matches!(
+                    m.get(id),
+                    Some(
+                        crate::domain::bitrise_keys::KeyStatus::Both
+                            | crate::domain::bitrise_keys::KeyStatus::Differs
+                    )
+                )
+            })
+        });
+        let named = match app
+            .title
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            Some(t) if t.chars().count() + app.slug.chars().count() + 4 <= col.max(8) => {
+                format!("{t} ({})", app.slug)
+            }
+            Some(t) => t.to_string(),
             None => app.slug.clone(),
+        };
+        let slug = match mark {
+            crate::domain::bitrise_push::PushMark::NotOnBitrise => named,
+            m => format!("{}{named}", m.symbol()),
         };
         let mut text = format!(
             " {} {} {}",

@@ -20,7 +20,8 @@ pub fn render(pull: &PullUi, theme: &Theme, frame: &mut Frame, area: Rect) {
                 pull.done as f64 / total as f64
             },
             format!(
-                "pulled {}/{total}{}",
+                "{} {}/{total}{}",
+                if pull.pushing { "pushed" } else { "pulled" },
                 pull.done,
                 if pull.cancelling {
                     " · cancelling"

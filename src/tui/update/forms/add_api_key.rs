@@ -62,6 +62,7 @@ pub fn submit(s: &mut AppState) -> Vec<Effect> {
         owner: None,
         private_key: SecretRef::Keyring,
         fingerprint: None,
+        bitrise: None,
     };
     if let Err(r) = s.loaded.workspace.may_add_api_key(&key) {
         return refuse(s, words::key_refusal(&r));
