@@ -28,6 +28,7 @@ pub mod net;
 pub mod ops;
 pub mod secrets;
 pub mod shell_script;
+pub mod signing;
 pub mod store;
 pub mod terminal_text;
 pub mod theme;

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::http::{Client, NetError};
+use crate::domain::signing::apple::AppleRefusal;
 use crate::domain::workspace::{ApiKey, KeyKind};
 
 pub const DEFAULT_API_BASE: &str = "https://api.appstoreconnect.apple.com";
@@ -12,7 +13,8 @@ pub const DEFAULT_API_BASE: &str = "https://api.appstoreconnect.apple.com";
 pub enum Verdict {
     Working,
     Rejected { causes: Vec<String> },
-    Forbidden,
+    /// 403, read by Apple's error code: an agreement to accept, or a role that lacks access.
+    Forbidden(AppleRefusal),
     Other { status: u16, detail: String },
 }
 
@@ -49,7 +51,7 @@ pub fn test_api_key(
         401 => Verdict::Rejected {
             causes: likely_causes(key, minted_at, server_date),
         },
-        403 => Verdict::Forbidden,
+        403 => Verdict::Forbidden(forbidden(&resp)),
         status => Verdict::Other {
             status,
             detail: resp
@@ -62,6 +64,18 @@ pub fn test_api_key(
         verdict,
         server_date,
     })
+}
+
+/// A 403 by its `errors[0].code`: the agreement code is no role problem.
+pub fn forbidden(resp: &super::http::Response) -> AppleRefusal {
+    let json = resp.json();
+    let first = json.as_ref().map(|j| &j["errors"][0]);
+    let code = first.and_then(|e| e["code"].as_str());
+    let detail = first
+        .and_then(|e| e["detail"].as_str())
+        .map(crate::terminal_text::clean_line)
+        .unwrap_or_default();
+    AppleRefusal::forbidden(code, &detail)
 }
 
 /// The causes of a 401 worth checking, most likely first, with what apple-conn could verify here.

@@ -13,6 +13,7 @@ pub mod resolve;
 pub mod rules;
 pub mod secret_inputs;
 pub mod secret_ref;
+pub mod signing;
 pub mod steplib;
 pub mod version;
 pub mod workspace;

@@ -79,12 +79,13 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &TestArgs) -> CmdRe
             l.extend(causes.iter().map(|c| format!("  - {c}")));
             (1, "rejected", l)
         }
-        Verdict::Forbidden => (
+        Verdict::Forbidden(refusal) => (
             1,
             "forbidden",
             vec![format!(
-                "{}: the key works but its role lacks access (403): give it the Admin role in App Store Connect › Users and Access › Integrations",
-                key.identity()
+                "{}: {}",
+                key.identity(),
+                refusal.advice("call this endpoint")
             )],
         ),
         Verdict::Other { status, detail } => (

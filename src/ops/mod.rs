@@ -15,6 +15,7 @@ pub mod refresh;
 pub mod remove;
 pub mod save;
 pub mod session;
+pub mod signing;
 pub mod sign_in;
 pub mod test;
 

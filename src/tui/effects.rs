@@ -1032,12 +1032,9 @@ fn test_message(
                     causes.first().cloned().unwrap_or_default()
                 ),
             ),
-            Verdict::Forbidden => Msg::Status(
+            Verdict::Forbidden(refusal) => Msg::Status(
                 StatusKind::Error,
-                format!(
-                    "{}: the key works but its role lacks access (403)",
-                    key_name
-                ),
+                format!("{}: {}", key_name, refusal.advice("call this endpoint")),
             ),
             Verdict::Other { status, .. } => Msg::Status(
                 StatusKind::Error,
