@@ -12,10 +12,15 @@ pub const DEFAULT_API_BASE: &str = "https://api.appstoreconnect.apple.com";
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict {
     Working,
-    Rejected { causes: Vec<String> },
+    Rejected {
+        causes: Vec<String>,
+    },
     /// 403, read by Apple's error code: an agreement to accept, or a role that lacks access.
     Forbidden(AppleRefusal),
-    Other { status: u16, detail: String },
+    Other {
+        status: u16,
+        detail: String,
+    },
 }
 
 pub struct TestReport {

@@ -129,7 +129,10 @@ fn app_text(app: &AppReport) -> String {
             "  {} {}{}: {}\n      rule: {}\n",
             f.severity.word(),
             f.code.as_str(),
-            f.step.as_deref().map(|s| format!(" [{s}]")).unwrap_or_default(),
+            f.step
+                .as_deref()
+                .map(|s| format!(" [{s}]"))
+                .unwrap_or_default(),
             f.message,
             f.rule
         ));

@@ -15,8 +15,8 @@ pub mod refresh;
 pub mod remove;
 pub mod save;
 pub mod session;
-pub mod signing;
 pub mod sign_in;
+pub mod signing;
 pub mod test;
 
 pub use clock::Clock;

@@ -106,7 +106,9 @@ pub fn from_plist(value: &Value) -> Result<ProfileInfo, String> {
     let mut cert_serials = Vec::new();
     if let Some(certs) = dict.get("DeveloperCertificates").and_then(Value::as_array) {
         for c in certs {
-            let der = c.as_data().ok_or("a DeveloperCertificates entry is not data")?;
+            let der = c
+                .as_data()
+                .ok_or("a DeveloperCertificates entry is not data")?;
             let info = super::cert::read_der(der)
                 .map_err(|e| format!("a developer certificate of the profile: {e}"))?;
             cert_serials.push(info.serial);

@@ -7,8 +7,8 @@ mod error;
 pub mod model;
 mod token;
 
-pub use client::{Client, MAX_PAGES, PAGE_LIMIT, YML_CAP};
 pub use client::signing;
+pub use client::{Client, MAX_PAGES, PAGE_LIMIT, YML_CAP};
 pub use error::ApiError;
 pub use token::Token;
 

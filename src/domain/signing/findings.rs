@@ -155,7 +155,11 @@ fn certificates(out: &mut Out, files: &[&CertFile]) {
                     Status::Critical,
                     Some(&file.name),
                     &steps,
-                    format!("{} ({}) cannot be read: {why}", file.name, file.from.as_str()),
+                    format!(
+                        "{} ({}) cannot be read: {why}",
+                        file.name,
+                        file.from.as_str()
+                    ),
                 );
                 continue;
             }
@@ -327,9 +331,9 @@ fn exports(out: &mut Out, files: &[&CertFile], origin: From) {
         if let Some(apple) = input.apple
             && !have.is_empty()
         {
-            let on_apple = have.iter().any(|c| {
-                matches!(apple.cert(&c.serial), Some(Ok(Some(_))))
-            });
+            let on_apple = have
+                .iter()
+                .any(|c| matches!(apple.cert(&c.serial), Some(Ok(Some(_)))));
             let asked = have
                 .iter()
                 .all(|c| matches!(apple.cert(&c.serial), Some(Ok(_))));
@@ -424,7 +428,11 @@ fn uploaded_profiles(out: &mut Out, certs: &[&CertFile], files: &[&ProfileFile])
                     severity,
                     Some(&file.name),
                     &steps,
-                    format!("{} ({}) cannot be read: {why}", file.name, file.from.as_str()),
+                    format!(
+                        "{} ({}) cannot be read: {why}",
+                        file.name,
+                        file.from.as_str()
+                    ),
                 );
                 continue;
             }
@@ -492,7 +500,10 @@ fn uploaded_profiles(out: &mut Out, certs: &[&CertFile], files: &[&ProfileFile])
             );
         }
         if !input.bundle_ids.is_empty()
-            && !input.bundle_ids.iter().any(|b| bundle_matches(&p.bundle_id, b))
+            && !input
+                .bundle_ids
+                .iter()
+                .any(|b| bundle_matches(&p.bundle_id, b))
         {
             out.push(
                 Code::ProfileWrongBundle,
@@ -614,7 +625,9 @@ fn apple_side(out: &mut Out, apple: &AppleView) {
         .max()
         .unwrap_or(0);
     for p in profiles {
-        let Some(expires) = p.expires_at else { continue };
+        let Some(expires) = p.expires_at else {
+            continue;
+        };
         let days = days_left(expires, now);
         let label = format!("{} (Apple)", p.name);
         if p.state == "ACTIVE" && expires <= now {

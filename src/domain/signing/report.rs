@@ -195,11 +195,7 @@ pub fn rows(
 
 impl Report {
     pub fn new(now: DateTime<Utc>, apps: Vec<AppReport>) -> Report {
-        let status = apps
-            .iter()
-            .map(|a| a.status)
-            .max()
-            .unwrap_or(Status::Ok);
+        let status = apps.iter().map(|a| a.status).max().unwrap_or(Status::Ok);
         Report {
             schema_version: 1,
             now: rfc3339(now),

@@ -101,11 +101,14 @@ mod tests {
 
     #[test]
     fn a_wrong_password_reference_says_what_to_write() {
-        let e = parse("[signing]\ncertificates = [{ path = \"a.p12\", password = { env = \"1X\" } }]\n")
-            .unwrap_err();
+        let e = parse(
+            "[signing]\ncertificates = [{ path = \"a.p12\", password = { env = \"1X\" } }]\n",
+        )
+        .unwrap_err();
         assert!(e.contains("environment variable name"), "{e}");
-        let e = parse("[signing]\ncertificates = [{ path = \"a.p12\", pasword = { env = \"P\" } }]\n")
-            .unwrap_err();
+        let e =
+            parse("[signing]\ncertificates = [{ path = \"a.p12\", pasword = { env = \"P\" } }]\n")
+                .unwrap_err();
         assert!(e.contains("pasword"), "{e}");
     }
 }

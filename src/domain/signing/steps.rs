@@ -6,8 +6,7 @@ use super::files::ProfileType;
 use crate::domain::catalog::Catalog;
 use crate::domain::workspace::StepUse;
 
-/// The steps apple-conn judges signing files for (the archive, export and build-for-test steps
-/// only with `automatic_code_signing` other than `off`).
+/// The steps apple-conn judges signing files for.
 pub const SIGNING_STEPS: [&str; 5] = [
     "manage-ios-code-signing",
     "certificate-and-profile-installer",
@@ -37,7 +36,7 @@ pub struct SigningStep {
     /// The published version the app's reference picks (None: a step apple-conn has no data for).
     pub version: Option<String>,
     pub role: Role,
-    /// `api-key` or `apple-id` (None for the installer).
+    /// `api-key` or `apple-id` (None: the installer, or automatic code signing `off`).
     pub auth: Option<String>,
     /// The export method the step signs for (None: the installer, which exports nothing).
     pub distribution: Option<ProfileType>,
@@ -102,12 +101,9 @@ pub fn signing_steps(catalog: &Catalog, steps: &[StepUse]) -> Vec<SigningStep> {
         let auth = match role {
             Role::Installer => None,
             Role::Manage => Some(or_default(input("apple_service_connection"), "api-key")),
+            // `off`: the step signs with what an installer step put in the keychain.
             Role::Xcode => {
-                let v = or_default(input("automatic_code_signing"), "off");
-                if v == "off" {
-                    continue;
-                }
-                Some(v)
+                Some(or_default(input("automatic_code_signing"), "off")).filter(|v| v != "off")
             }
         };
         let distribution = match (role, id.as_str()) {

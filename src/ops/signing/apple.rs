@@ -102,7 +102,10 @@ impl Asker {
                     .map(cert)
                     .find(|c| c.serial == *serial)
             });
-            let fatal = matches!(answer, Err(AppleRefusal::Agreement(_) | AppleRefusal::Unauthorized(_)));
+            let fatal = matches!(
+                answer,
+                Err(AppleRefusal::Agreement(_) | AppleRefusal::Unauthorized(_))
+            );
             certs.push((serial.clone(), answer));
             // An agreement 403 or a refused token answers every call alike: stop asking.
             if fatal {

@@ -60,8 +60,8 @@ pub fn read(
 fn read_file(loaded: &Loaded, path: &str) -> Result<Zeroizing<Vec<u8>>, String> {
     use std::io::Read;
     let full = resolve_path(&loaded.path, path);
-    let file = std::fs::File::open(&full)
-        .map_err(|e| format!("cannot open {}: {e}", full.display()))?;
+    let file =
+        std::fs::File::open(&full).map_err(|e| format!("cannot open {}: {e}", full.display()))?;
     let mut bytes = Zeroizing::new(Vec::new());
     file.take(FILE_CAP + 1)
         .read_to_end(&mut bytes)

@@ -107,7 +107,10 @@ pub fn look(
             unreachable,
         });
     }
-    let client = bitrise.as_ref().and_then(|b| b.as_ref().ok()).map(|c| c.client());
+    let client = bitrise
+        .as_ref()
+        .and_then(|b| b.as_ref().ok())
+        .map(|c| c.client());
     let apps = par_map(&mut prepared, opts.jobs.max(1), |p| {
         if let Some(client) = client {
             if crate::bitrise::api::is_safe_slug(&p.app.slug) {

@@ -138,12 +138,14 @@ impl Client {
             what: what.clone(),
             detail: crate::terminal_text::clean_line(&e.to_string()),
         })?;
-        let url = show.data.download_url.filter(|u| !u.is_empty()).ok_or_else(|| {
-            ApiError::BadBody {
+        let url = show
+            .data
+            .download_url
+            .filter(|u| !u.is_empty())
+            .ok_or_else(|| ApiError::BadBody {
                 what,
                 detail: "no download_url (the upload is not processed yet?)".into(),
-            }
-        })?;
+            })?;
         Ok(Download {
             download_url: Zeroizing::new(url),
             password: Zeroizing::new(show.data.certificate_password.unwrap_or_default()),
@@ -167,10 +169,12 @@ pub fn download_presigned(
         .build()
         .into();
     let host = checked.host_str().unwrap_or_default().to_string();
-    let mut response = agent
-        .get(checked.as_str())
-        .call()
-        .map_err(|e| format!("the download from {host} failed: {}", crate::terminal_text::clean_line(&e.to_string().replace(url, "<the download URL>"))))?;
+    let mut response = agent.get(checked.as_str()).call().map_err(|e| {
+        format!(
+            "the download from {host} failed: {}",
+            crate::terminal_text::clean_line(&e.to_string().replace(url, "<the download URL>"))
+        )
+    })?;
     let status = response.status().as_u16();
     if !(200..300).contains(&status) {
         return Err(format!(
@@ -182,10 +186,17 @@ pub fn download_presigned(
         .with_config()
         .limit(FILE_CAP + 1)
         .read_to_vec()
-        .map_err(|e| format!("the download from {host} broke off: {}", crate::terminal_text::clean_line(&e.to_string())))?;
+        .map_err(|e| {
+            format!(
+                "the download from {host} broke off: {}",
+                crate::terminal_text::clean_line(&e.to_string())
+            )
+        })?;
     let bytes = Zeroizing::new(bytes);
     if bytes.len() as u64 > FILE_CAP {
-        return Err(format!("the download from {host} is over 4 MiB: not a signing file"));
+        return Err(format!(
+            "the download from {host} is over 4 MiB: not a signing file"
+        ));
     }
     Ok(bytes)
 }
