@@ -9,6 +9,7 @@ use apple_conn::domain::signing::files::{CertType, ProfileType};
 use apple_conn::signing::{read_p12, read_profile};
 use chrono::{Duration, Utc};
 use common::{bin, have, require, run, write};
+use signing_support::stubs;
 use signing_support::*;
 use zeroize::Zeroizing;
 
@@ -486,4 +487,367 @@ fn an_unknown_app_and_a_bad_now_are_unknown() {
     // No signing step and no file: nothing to judge, OK.
     let r = run(bin().arg("-c").arg(&ws).args(["signing"]));
     assert_eq!(r.code, 0, "{}", r.all());
+}
+
+const BITRISE_PAT: &str = "stub-signing-pat-5e1d";
+const KEY_ID: &str = "K8SGN12345";
+
+/// Uploads on Bitrise (dist: on Apple; dev: revoked at Apple), one App Store profile, an API key.
+fn live_setup(
+    d: &Path,
+    asc_mode: &str,
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    cert(
+        d,
+        "dist",
+        &format!("Apple Distribution: Jane Doe ({TEAM})"),
+        TEAM,
+        "6A4F2B0E8D3C1A2B",
+        365,
+    );
+    cert(
+        d,
+        "dev",
+        &format!("Apple Development: Jane Doe ({TEAM})"),
+        TEAM,
+        "11AA22BB",
+        365,
+    );
+    p12(d, "dist", "bitrise-p12-pw-31", false, false);
+    p12(d, "dev", "bitrise-p12-pw-32", true, false);
+    let spec = |name, uuid, expires| ProfileSpec {
+        name,
+        uuid,
+        team: TEAM,
+        bundle: "com.example.shop",
+        expires,
+        certs: &["dist"],
+        devices: None,
+        get_task_allow: false,
+        all_devices: false,
+    };
+    profile(
+        d,
+        "shop",
+        &spec(
+            "Shop App Store",
+            "11111111-2222-3333-4444-555555555555",
+            Utc::now() + Duration::days(300),
+        ),
+    );
+    let stale = Utc::now() - Duration::days(3);
+    profile(
+        d,
+        "stale",
+        &spec(
+            "Shop Managed",
+            "66666666-2222-3333-4444-555555555555",
+            stale,
+        ),
+    );
+    let path = |f: &str| d.join(f).to_str().unwrap().to_string();
+    let bitrise = serde_json::json!({
+        "token": BITRISE_PAT,
+        "page_size": 1,
+        "apps": {"shop-ios": {
+            "certificates": [
+                {"slug": "bc-1", "file": path("dist.p12"), "name": "Distribution.p12", "password": "bitrise-p12-pw-31",
+                 "certificates": [{"serial": "6A4F2B0E8D3C1A2B", "expiry_date": "2027-05-28T00:00:00Z"}]},
+                {"slug": "bc-2", "file": path("dev.p12"), "name": "Development.p12", "password": "bitrise-p12-pw-32",
+                 "certificates": [{"serial": "11AA22BB", "expiry_date": "2027-05-28T00:00:00Z"}]}
+            ],
+            "profiles": [{"slug": "pp-1", "file": path("shop.mobileprovision"), "name": "Shop_App_Store.mobileprovision"}]
+        }}
+    });
+    write(&d.join("bitrise.json"), &bitrise.to_string());
+    let asc = serde_json::json!({
+        "mode": asc_mode,
+        "page_size": 1,
+        "certificates": [{"id": "CERT1", "serial": "6a4f2b0e8d3c1a2b", "name": "Apple Distribution: Jane Doe", "type": "DISTRIBUTION",
+                          "expires": "2027-05-28T00:00:00.000+0000"}],
+        "profiles": [
+            {"id": "P1", "name": "Shop App Store", "uuid": "11111111-2222-3333-4444-555555555555", "state": "ACTIVE", "type": "IOS_APP_STORE",
+             "expires": (Utc::now() + Duration::days(300)).format("%Y-%m-%dT%H:%M:%S.000+0000").to_string(), "file": path("shop.mobileprovision")},
+            {"id": "P2", "name": "Shop Managed", "uuid": "66666666-2222-3333-4444-555555555555", "state": "ACTIVE", "type": "IOS_APP_STORE",
+             "expires": stale.format("%Y-%m-%dT%H:%M:%S.000+0000").to_string(), "file": path("stale.mobileprovision")}
+        ]
+    });
+    write(&d.join("asc.json"), &asc.to_string());
+    common::openssl_p256(d, "AuthKey.p8");
+    let ws = d.join("workspace.toml");
+    write(
+        &ws,
+        &format!(
+            r#"version = 1
+you = "alice@example.com"
+
+[settings.bitrise]
+user = "u-alice01"
+token = {{ env = "SIGNING_BITRISE_PAT" }}
+
+[[api_keys]]
+name = "CI key"
+key_id = "{KEY_ID}"
+issuer_id = "{}"
+private_key = {{ path = "AuthKey.p8" }}
+
+[[apps]]
+slug = "shop-ios"
+api_key = "CI key"
+
+[[apps.steps]]
+id = "manage-ios-code-signing@2"
+[apps.steps.inputs]
+distribution_method = "app-store"
+min_profile_validity = "10"
+"#,
+            common::ISSUER
+        ),
+    );
+    (ws, d.join("bitrise.json"), d.join("asc.json"))
+}
+
+fn signing_live(
+    ws: &Path,
+    bitrise: &stubs::Stub,
+    asc: &stubs::Stub,
+    extra: &[&str],
+) -> common::Run {
+    run(bin()
+        .arg("-c")
+        .arg(ws)
+        .args(["signing", "--format", "json", "--bitrise", "--apple"])
+        .args([
+            "--api-url",
+            &format!("{}/v0.1", bitrise.root()),
+            "--base-url",
+            &asc.root(),
+        ])
+        .args(extra)
+        .env("SIGNING_BITRISE_PAT", BITRISE_PAT))
+}
+
+#[test]
+fn bitrise_uploads_and_apple_records_are_compared() {
+    if !openssl_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (ws, bitrise_manifest, asc_manifest) = live_setup(dir.path(), "ok");
+    let Some(bitrise) = stubs::start("bitrise_signing.py", &[bitrise_manifest.to_str().unwrap()])
+    else {
+        return;
+    };
+    let Some(asc) = stubs::start("asc_stub.py", &[asc_manifest.to_str().unwrap()]) else {
+        return;
+    };
+    let r = signing_live(&ws, &bitrise, &asc, &[]);
+    let json: serde_json::Value =
+        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.all()));
+    assert_eq!(r.code, 2, "{}", r.all());
+    let files = json["apps"][0]["files"].as_array().unwrap();
+    let from = |f: &str| files.iter().filter(|x| x["from"] == f).count();
+    assert_eq!(from("bitrise"), 3, "{files:#?}");
+    assert_eq!(
+        from("apple"),
+        3,
+        "Apple's certificate and two profiles: {files:#?}"
+    );
+    let dist = files
+        .iter()
+        .find(|f| f["name"] == "Distribution.p12")
+        .unwrap();
+    assert_eq!(dist["serial"], "6A4F2B0E8D3C1A2B");
+    assert!(
+        dist["apple"].as_str().unwrap().starts_with("on Apple"),
+        "{dist}"
+    );
+    let c = codes(&json);
+    for want in ["cert_not_on_apple", "profile_active_past_expiry"] {
+        assert!(c.contains(&want.to_string()), "{want} missing: {c:?}");
+    }
+    let not_on = json["apps"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "cert_not_on_apple")
+        .unwrap();
+    assert_eq!(not_on["file"], "Development.p12");
+    assert!(
+        not_on["step"]
+            .as_str()
+            .unwrap()
+            .starts_with("manage-ios-code-signing@2.")
+    );
+    // Nothing secret reached the output.
+    assert!(!r.all().contains("bitrise-p12-pw") && !r.all().contains(BITRISE_PAT));
+    assert!(
+        !r.all().contains("X-Amz-Signature"),
+        "the pre-signed URL is a credential"
+    );
+
+    // Both stand-ins saw only what their documents describe.
+    bitrise.assert_all_valid();
+    asc.assert_all_valid();
+    let stats = bitrise.stats();
+    let reqs = stats["requests"].as_array().unwrap();
+    assert!(
+        reqs.iter().all(|q| q["authorization"] == BITRISE_PAT),
+        "{reqs:#?}"
+    );
+    assert!(
+        reqs.iter().any(|q| q["query"]["next"] == "bc-2"),
+        "paged: {reqs:#?}"
+    );
+    for single in [
+        "/v0.1/apps/shop-ios/build-certificates/bc-1",
+        "/v0.1/apps/shop-ios/build-certificates/bc-2",
+        "/v0.1/apps/shop-ios/provisioning-profiles/pp-1",
+    ] {
+        assert_eq!(
+            reqs.iter().filter(|q| q["path"] == single).count(),
+            1,
+            "{single}: {reqs:#?}"
+        );
+    }
+    // The download host is another one, and the token never went there.
+    let downloads = stats["downloads"].as_array().unwrap();
+    assert_eq!(downloads.len(), 3, "{downloads:#?}");
+    assert!(
+        downloads.iter().all(|d| d["authorization"].is_null()),
+        "{downloads:#?}"
+    );
+    // Apple was asked by serial (lower-case hex, as go-xcode's big.Int.Text(16)) with a bearer token.
+    let asc_stats = asc.stats();
+    let asked = asc_stats["requests"].as_array().unwrap();
+    assert!(
+        asked
+            .iter()
+            .any(|q| q["query"]["filter[serialNumber]"] == "11aa22bb"),
+        "{asked:#?}"
+    );
+    assert!(
+        asked
+            .iter()
+            .all(|q| q["authorization"].as_str().unwrap().starts_with("Bearer "))
+    );
+    assert!(
+        asked.iter().filter(|q| q["path"] == "/v1/profiles").count() >= 2,
+        "paged: {asked:#?}"
+    );
+}
+
+#[test]
+fn apple_refusals_are_triaged_by_their_code() {
+    if !openssl_ready() {
+        return;
+    }
+    for (mode, code, want_exit, says, never) in [
+        (
+            "agreement",
+            "agreement_required",
+            2,
+            "Account Holder",
+            Some("role"),
+        ),
+        ("role", "role_insufficient", 2, "Admin role", None),
+        ("429", "source_unreachable", 3, "rate-limiting", None),
+        ("500", "source_unreachable", 3, "answered 500", None),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (ws, bitrise_manifest, asc_manifest) = live_setup(dir.path(), mode);
+        let Some(bitrise) =
+            stubs::start("bitrise_signing.py", &[bitrise_manifest.to_str().unwrap()])
+        else {
+            return;
+        };
+        let Some(asc) = stubs::start("asc_stub.py", &[asc_manifest.to_str().unwrap()]) else {
+            return;
+        };
+        // Only Apple's refusal: the uploads are fine on their own (no other CRITICAL).
+        let r = signing_live(&ws, &bitrise, &asc, &[]);
+        let json: serde_json::Value =
+            serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.all()));
+        let findings = json["apps"][0]["findings"].as_array().unwrap();
+        let f = findings
+            .iter()
+            .find(|f| f["code"] == code)
+            .unwrap_or_else(|| panic!("{mode}: {findings:#?}"));
+        let message = f["message"].as_str().unwrap();
+        assert!(message.contains(says), "{mode}: {message}");
+        if let Some(word) = never {
+            assert!(!message.to_lowercase().contains(word), "{mode}: {message}");
+        }
+        assert_eq!(r.code, want_exit, "{mode}: {}", r.all());
+        asc.assert_all_valid();
+
+        if mode == "agreement" {
+            // The same triage in `test` and `doctor --live`.
+            let t =
+                run(bin()
+                    .arg("-c")
+                    .arg(&ws)
+                    .args(["test", "CI key", "--base-url", &asc.root()]));
+            assert_eq!(t.code, 1, "{}", t.all());
+            assert!(t.stdout.contains("Account Holder"), "{}", t.stdout);
+            assert!(!t.stdout.to_lowercase().contains("role"), "{}", t.stdout);
+            let doc = run(bin()
+                .arg("-c")
+                .arg(&ws)
+                .args(["doctor", "--live", "--format", "json"])
+                .env("APPLE_CONN_API_BASE_URL", asc.root()));
+            assert_eq!(doc.code, 2, "an agreement 403 is CRITICAL: {}", doc.all());
+            assert!(doc.stdout.contains("Account Holder"), "{}", doc.stdout);
+        }
+        if mode == "role" {
+            let t =
+                run(bin()
+                    .arg("-c")
+                    .arg(&ws)
+                    .args(["test", "CI key", "--base-url", &asc.root()]));
+            assert!(t.stdout.contains("lacks access (403)"), "{}", t.stdout);
+        }
+    }
+}
+
+#[test]
+fn doctor_signing_adds_the_findings_to_its_status() {
+    if !openssl_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ws = local_workspace(dir.path(), 360, "");
+    let now = (Utc::now() + Duration::days(400)).to_rfc3339();
+    let plain = run(bin()
+        .arg("-c")
+        .arg(&ws)
+        .args(["doctor", "--now", &now])
+        .env("DIST_P12_PW", "dist-pw-77"));
+    let with = run(bin()
+        .arg("-c")
+        .arg(&ws)
+        .args(["doctor", "--signing", "--format", "json", "--now", &now])
+        .env("DIST_P12_PW", "dist-pw-77"));
+    assert_eq!(with.code, 2, "{}", with.all());
+    assert_ne!(plain.code, 2, "{}", plain.all());
+    let j: serde_json::Value = serde_json::from_str(&with.stdout).unwrap();
+    assert_eq!(j["status"], "critical");
+    assert!(
+        j["signing"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "cert_expired")
+    );
+    let text = run(bin()
+        .arg("-c")
+        .arg(&ws)
+        .args(["doctor", "--signing", "--now", &now])
+        .env("DIST_P12_PW", "dist-pw-77"));
+    assert!(text.stdout.starts_with("CRITICAL"), "{}", text.stdout);
+    assert!(
+        text.stdout.contains("signing: app shop-ios"),
+        "{}",
+        text.stdout
+    );
 }

@@ -2,6 +2,8 @@
 //! `.p12` (with `-legacy` and without), and profiles as `openssl cms -sign` around a plist.
 #![allow(dead_code)]
 
+pub mod stubs;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 

@@ -223,6 +223,7 @@ class Stub:
         self.validation_errors = []
         self.validated = {"requests": 0, "responses": 0}
         self.api = None
+        self.signing = None
 
     def load_validator(self, port):
         from openapi_core import Config, OpenAPI
@@ -335,6 +336,8 @@ def make_handler(stub):
                 if user != USER["slug"]:
                     return self.error(404, "Not Found")
                 return self.ok({"data": stub.keys})
+            if stub.signing and (got := stub.signing.answer(path, {k: v[0] for k, v in q.items()})):  # issue 30: tests/stubs/bitrise_signing.py
+                return (got[0], json.dumps(got[1]), "application/json", {}, False)
             if path.startswith("/apps/"):
                 rest = path[len("/apps/"):]
                 slug, _, tail = rest.partition("/")
@@ -399,11 +402,16 @@ def main():
     parser.add_argument("--page-size", type=int, default=3)
     parser.add_argument("--delay-ms", type=int, default=0)
     parser.add_argument("--no-validate", action="store_true")
+    parser.add_argument("--signing", help="a bitrise_signing.py manifest: serve its certificates and profiles")
     args = parser.parse_args()
     stub = Stub(args)
     server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(stub))
     server.daemon_threads = True
     stub.port = server.server_address[1]
+    if args.signing:
+        from bitrise_signing import Signing
+        with open(args.signing) as f:
+            stub.signing = Signing(json.load(f), stub.port, validate=False)
     if not args.no_validate:
         stub.load_validator(stub.port)
     print(stub.port, flush=True)

@@ -41,8 +41,12 @@ impl AppleRefusal {
                 with_detail(detail)
             ),
             AppleRefusal::Role(detail) => format!(
-                "the key works but its role lacks access (403{}): it needs a role that may {what_needs}; give it the Admin role (or App Manager with access to Certificates, Identifiers & Profiles) in App Store Connect › Users and Access › Integrations",
-                with_detail(detail)
+                "the key works but its role lacks access (403): it needs a role that may {what_needs}; give it the Admin role (or App Manager with access to Certificates, Identifiers & Profiles) in App Store Connect › Users and Access › Integrations{}",
+                if detail.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!(" (Apple: {})", detail.trim())
+                }
             ),
             AppleRefusal::Unauthorized(detail) => format!(
                 "App Store Connect refused the token (401{}): run `apple-conn test` on the key for the likely causes",

@@ -156,9 +156,12 @@ fn refusal(status: u16, resp: &Response) -> AppleRefusal {
     }
 }
 
+/// Apple writes `2027-05-28T00:00:00.000+0000` (no colon in the offset) as well as RFC 3339.
 fn date(v: &serde_json::Value) -> Option<DateTime<Utc>> {
-    v.as_str()
-        .and_then(|d| DateTime::parse_from_rfc3339(d).ok())
+    let text = v.as_str()?;
+    DateTime::parse_from_rfc3339(text)
+        .or_else(|_| DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f%z"))
+        .ok()
         .map(|d| d.with_timezone(&Utc))
 }
 
