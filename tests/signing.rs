@@ -851,3 +851,74 @@ fn doctor_signing_adds_the_findings_to_its_status() {
         text.stdout
     );
 }
+
+#[test]
+fn preview_has_a_signing_line_per_signing_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("workspace.toml");
+    write(
+        &ws,
+        r#"version = 1
+you = "alice@example.com"
+
+[[api_keys]]
+name = "Mine"
+key_id = "IND1234567"
+kind = "individual"
+
+[[apps]]
+slug = "shop-ios"
+api_key = "Mine"
+
+[[apps.steps]]
+id = "certificate-and-profile-installer"
+
+[[apps.steps]]
+id = "manage-ios-code-signing@2"
+[apps.steps.inputs]
+distribution_method = "ad-hoc"
+min_profile_validity = "14"
+
+[[apps.steps]]
+id = "deploy-to-itunesconnect-deliver"
+"#,
+    );
+    let r = run(bin()
+        .arg("-c")
+        .arg(&ws)
+        .args(["preview", "--format", "json"]));
+    assert_eq!(r.code, 0, "{}", r.all());
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let steps = j["apps"][0]["steps"].as_array().unwrap();
+    assert!(
+        steps[0]["signing"]
+            .as_str()
+            .unwrap()
+            .contains("installs every uploaded")
+    );
+    let manage = steps[1]["signing"].as_str().unwrap();
+    assert!(
+        manage.contains("IOS_DISTRIBUTION") && manage.contains("within 14 days"),
+        "{manage}"
+    );
+    assert!(manage.contains("individual key"), "{manage}");
+    assert!(steps[2].get("signing").is_none(), "deliver does not sign");
+    let t = run(bin().arg("-c").arg(&ws).args(["preview", "--wide"]));
+    assert!(
+        t.stdout
+            .contains("signing: Bitrise-managed (api-key) for ad-hoc"),
+        "{}",
+        t.stdout
+    );
+    // The signing command judges the individual key on its own (no files needed).
+    let s = run(bin()
+        .arg("-c")
+        .arg(&ws)
+        .args(["signing", "--format", "json"]));
+    assert_eq!(s.code, 2, "{}", s.all());
+    assert!(
+        s.stdout.contains("individual_key_provisioning"),
+        "{}",
+        s.stdout
+    );
+}

@@ -194,6 +194,8 @@ pub struct Resolution {
     pub log: Vec<LogLine>,
     /// apple-conn's own findings.
     pub notes: Vec<Note>,
+    /// A signing step: what its certificates and profiles must be (`preview`'s signing line).
+    pub signing: Option<String>,
 }
 
 impl Resolution {

@@ -261,6 +261,7 @@ pub fn preview(
                         cells,
                         messages: std::iter::once(format!("at {}", source_label(e, &yml.file)))
                             .chain(r.messages())
+                            .chain(r.signing.clone())
                             .collect(),
                     }
                 })

@@ -39,6 +39,9 @@ pub struct StepJson {
     pub session_expires_at: Option<String>,
     pub receives: serde_json::Map<String, serde_json::Value>,
     pub messages: Vec<String>,
+    /// A signing step's signing line (issue 30).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing: Option<String>,
 }
 
 pub fn step_json(index: usize, step: &str, r: &Resolution) -> StepJson {
@@ -56,6 +59,7 @@ pub fn step_json(index: usize, step: &str, r: &Resolution) -> StepJson {
             .map(|(k, v)| (k.clone(), serde_json::Value::String(v.redacted())))
             .collect(),
         messages: r.messages(),
+        signing: r.signing.clone(),
     }
 }
 
@@ -268,7 +272,7 @@ pub fn render_app_table(
         .map(|(cells, r)| Row {
             heading: None,
             cells: cells.clone(),
-            messages: r.messages(),
+            messages: r.messages().into_iter().chain(r.signing.clone()).collect(),
         })
         .collect();
     render_rows(out, &rows, wide);

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::files::ProfileType;
 use crate::domain::catalog::Catalog;
-use crate::domain::workspace::StepUse;
+use crate::domain::workspace::{App, KeyKind, StepUse, Workspace};
 
 /// The steps apple-conn judges signing files for.
 pub const SIGNING_STEPS: [&str; 5] = [
@@ -140,4 +140,62 @@ pub fn signing_steps(catalog: &Catalog, steps: &[StepUse]) -> Vec<SigningStep> {
 
 fn or_default(v: String, default: &str) -> String {
     if v.is_empty() { default.into() } else { v }
+}
+
+/// `preview`'s signing line for one step (None: the step does not sign). Pure: what the step
+/// needs, from its inputs and the app's key; `apple-conn signing` judges the files themselves.
+pub fn preview_line(
+    ws: &Workspace,
+    catalog: &Catalog,
+    app: &App,
+    step: &StepUse,
+) -> Option<String> {
+    let s = signing_steps(catalog, std::slice::from_ref(step)).pop()?;
+    let cert = |d: Option<ProfileType>| {
+        d.and_then(ProfileType::cert_type)
+            .map(|t| match t {
+                super::files::CertType::Development => "IOS_DEVELOPMENT",
+                _ => "IOS_DISTRIBUTION",
+            })
+            .unwrap_or("no")
+    };
+    let export = s.distribution.map(ProfileType::as_str).unwrap_or("-");
+    let mut line = match (s.role, s.auth.as_deref()) {
+        (Role::Installer, _) => "signing: installs every uploaded certificate and profile as it is ($BITRISE_CERTIFICATE_URL, $BITRISE_PROVISION_URL): expired or foreign files break the signing steps after it".to_string(),
+        (Role::Manage, auth) => format!(
+            "signing: Bitrise-managed ({}) for {export}: needs a valid {} certificate uploaded and on Apple; renews its profiles {}",
+            auth.unwrap_or("api-key"),
+            cert(s.distribution),
+            if s.min_profile_validity > 0 {
+                format!("expiring within {} days", s.min_profile_validity)
+            } else {
+                "once expired".to_string()
+            }
+        ),
+        (Role::Xcode, None) => format!(
+            "signing: manual, with what an installer step put in the keychain: needs a valid {} identity and a {export} profile",
+            cert(s.distribution)
+        ),
+        (Role::Xcode, Some(auth)) if s.may_let_xcode_sign() => format!(
+            "signing: automatic ({auth}) for {export}: Xcode-managed if the project signs automatically (a new certificate per build without an uploaded one), else Bitrise-managed with a valid {} certificate",
+            cert(s.distribution)
+        ),
+        (Role::Xcode, Some(auth)) => format!(
+            "signing: Bitrise-managed ({auth}) for {export}: needs a valid {} certificate uploaded and on Apple",
+            cert(s.distribution)
+        ),
+    };
+    let individual = app
+        .api_key
+        .as_deref()
+        .and_then(|n| ws.api_key(n))
+        .is_some_and(|k| k.kind == KeyKind::Individual);
+    if individual && s.auth.as_deref() == Some("api-key") {
+        line.push_str("; the app's key is an individual key, which Apple refuses on the provisioning endpoints");
+    }
+    line.push_str(&format!(
+        "; `apple-conn signing --app {}` checks the files",
+        app.slug
+    ));
+    Some(line)
 }
