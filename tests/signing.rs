@@ -922,3 +922,47 @@ id = "deploy-to-itunesconnect-deliver"
         s.stdout
     );
 }
+
+#[test]
+fn tui_signing_view_lists_files_and_shows_a_findings_rule() {
+    use apple_conn::tui::state::Layer;
+    use apple_conn::tui::testing::Harness;
+    if !openssl_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ws = local_workspace(d, 360, "");
+    // The TUI reads the password where the reference points (a file here).
+    write(&d.join("dist.pw"), "dist-pw-77");
+    let text = std::fs::read_to_string(&ws)
+        .unwrap()
+        .replace(r#"{ env = "DIST_P12_PW" }"#, r#"{ file = "dist.pw" }"#);
+    write(&ws, &text);
+    let loaded = apple_conn::store::load(&ws).unwrap();
+    let now = Utc::now() + Duration::days(400);
+    let mut h = Harness::with(
+        loaded,
+        Harness::memory_store(),
+        apple_conn::tui::effects::Service::Demo,
+        false,
+        now,
+        false,
+    );
+    h.keys("2 S");
+    let Some(Layer::Signing(view)) = h.state.layers.last() else {
+        panic!("no Signing view: {:?}", h.state.status);
+    };
+    assert!(view.findings() >= 3);
+    let screen = h.render(120, 40);
+    assert!(screen.contains("Signing · shop-ios · CRITICAL"), "{screen}");
+    assert!(screen.contains("dist.p12"), "{screen}");
+    assert!(screen.contains("expired"), "{screen}");
+    assert!(!screen.contains("rule:"), "{screen}");
+    h.keys("enter");
+    let screen = h.render(120, 40);
+    assert!(screen.contains("rule: "), "{screen}");
+    assert!(!screen.contains("dist-pw-77"));
+    h.keys("esc");
+    assert!(h.state.layers.is_empty());
+}

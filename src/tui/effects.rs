@@ -343,6 +343,7 @@ impl Runner {
             }
             Effect::MintToken(name) => self.mint(loaded, &name),
             Effect::TestConnection(name) => self.test_connection(loaded, &name),
+            Effect::Signing(slug) => self.signing(loaded, &slug),
             Effect::Copy(text) => osc52(&text),
             Effect::CompletePath { field, value } => {
                 let completed = complete_path(&value);
@@ -491,6 +492,18 @@ impl Runner {
                 let _ = tx.send(Msg::BitriseKeys(rows));
             }
         });
+    }
+
+    /// `S`: the app's local files, read here (passwords may be in the keyring); nothing is sent.
+    fn signing(&self, loaded: &Loaded, slug: &str) {
+        let opts = ops::signing::Options {
+            only_app: Some(slug),
+            jobs: 1,
+            ..Default::default()
+        };
+        let now = self.clock.now();
+        let report = ops::signing::look(loaded, self.keyring.as_ref(), &opts, now, self.clock);
+        self.send(Msg::Signing(report));
     }
 
     fn test_connection(&self, loaded: &Loaded, name: &str) {

@@ -9,6 +9,7 @@ pub mod first_run;
 pub mod form;
 pub mod keymap;
 pub mod scroll;
+pub mod signing;
 pub mod state;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;

@@ -103,6 +103,8 @@ pub enum Effect {
     BitrisePull,
     /// Esc during the pull: stop between requests (what is complete is saved).
     CancelBitrisePull,
+    /// `S`: read the app's local signing files and judge them (`apple-conn signing --app`).
+    Signing(String),
 }
 
 #[derive(Debug)]
@@ -147,4 +149,6 @@ pub enum Msg {
     },
     /// The API keys on Bitrise against the workspace's (for the Connections pane's marks).
     BitriseKeys(Vec<crate::domain::bitrise_keys::KeyRow>),
+    /// The app's signing report (or why it could not be made).
+    Signing(Result<crate::domain::signing::report::Report, String>),
 }

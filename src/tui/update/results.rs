@@ -171,6 +171,7 @@ pub fn on_result(s: &mut AppState, msg: Msg) -> Vec<Effect> {
             }
             s.set_status(kind, message);
         }
+        Msg::Signing(result) => super::super::signing::show(s, result),
         Msg::BitriseKeys(rows) => {
             s.on_bitrise = Some(
                 rows.into_iter()
