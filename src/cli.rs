@@ -90,6 +90,8 @@ pub enum Command {
     Secrets(SecretsCommand),
     /// Look at every connection and app: one status (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)
     Doctor(DoctorArgs),
+    /// Will the build sign? Each app's certificates and profiles (local, Bitrise, Apple) and what breaks (exit as doctor's)
+    Signing(SigningArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell) to stdout
     Completions {
         #[arg(value_enum)]
@@ -167,6 +169,39 @@ pub struct DoctorArgs {
     /// Bitrise's API base URL for --bitrise (proxies, tests); also APPLE_CONN_BITRISE_API_URL
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
+    /// Also judge every app's signing files, as `apple-conn signing` does (with --bitrise: Bitrise's uploads; with --live: what Apple holds)
+    #[arg(long)]
+    pub signing: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SigningArgs {
+    /// Only this app
+    #[arg(long, value_name = "SLUG")]
+    pub app: Option<String>,
+    /// Also read the certificates and profiles uploaded to the app on Bitrise (downloaded into memory, never saved)
+    #[arg(long)]
+    pub bitrise: bool,
+    /// Also ask App Store Connect, with the app's assigned API key, about the certificates and profiles
+    #[arg(long)]
+    pub apple: bool,
+    /// Judge expiries at this instant (RFC 3339) instead of the clock
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+    #[arg(long, value_enum, default_value_t = TableJson::Table)]
+    pub format: TableJson,
+    /// A certificate or profile ending within this many days is a WARNING (default: [settings.signing] warn_days, else 30)
+    #[arg(long, value_name = "N")]
+    pub warn_days: Option<u32>,
+    /// Bitrise's API base URL for --bitrise (proxies, tests); also APPLE_CONN_BITRISE_API_URL
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// App Store Connect API base URL for --apple (proxies, tests); also APPLE_CONN_API_BASE_URL
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Apps read at once from Bitrise and Apple
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub jobs: usize,
 }
 
 #[derive(Debug, Subcommand)]

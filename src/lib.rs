@@ -29,6 +29,7 @@ pub mod one_line;
 pub mod ops;
 pub mod secrets;
 pub mod shell_script;
+pub mod signing;
 pub mod store;
 pub mod terminal_text;
 pub mod theme;

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::http::{Client, NetError};
+use crate::domain::signing::apple::AppleRefusal;
 use crate::domain::workspace::{ApiKey, KeyKind};
 
 pub use crate::domain::guarded::DEFAULT_API_BASE;
@@ -11,9 +12,15 @@ pub use crate::domain::guarded::DEFAULT_API_BASE;
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict {
     Working,
-    Rejected { causes: Vec<String> },
-    Forbidden,
-    Other { status: u16, detail: String },
+    Rejected {
+        causes: Vec<String>,
+    },
+    /// 403, read by Apple's error code: an agreement to accept, or a role that lacks access.
+    Forbidden(AppleRefusal),
+    Other {
+        status: u16,
+        detail: String,
+    },
 }
 
 pub struct TestReport {
@@ -49,7 +56,7 @@ pub fn test_api_key(
         401 => Verdict::Rejected {
             causes: likely_causes(key, minted_at, server_date),
         },
-        403 => Verdict::Forbidden,
+        403 => Verdict::Forbidden(forbidden(&resp)),
         status => Verdict::Other {
             status,
             detail: resp
@@ -66,6 +73,18 @@ pub fn test_api_key(
         verdict,
         server_date,
     })
+}
+
+/// A 403 by its `errors[0].code`: the agreement code is no role problem.
+pub fn forbidden(resp: &super::http::Response) -> AppleRefusal {
+    let json = resp.json();
+    let first = json.as_ref().map(|j| &j["errors"][0]);
+    let code = first.and_then(|e| e["code"].as_str());
+    let detail = first
+        .and_then(|e| e["detail"].as_str())
+        .map(crate::terminal_text::clean_line)
+        .unwrap_or_default();
+    AppleRefusal::forbidden(code, &detail)
 }
 
 /// The causes of a 401 worth checking, most likely first, with what apple-conn could verify here.

@@ -72,7 +72,8 @@ pub enum KeyLive {
     Working,
     /// 401, with the most likely cause first.
     Rejected(Vec<String>),
-    Forbidden,
+    /// 403: an agreement to accept (CRITICAL) or a role that lacks access (WARNING).
+    Forbidden(super::signing::apple::AppleRefusal),
     Answered {
         status: u16,
         detail: String,
@@ -176,6 +177,9 @@ pub struct Report {
     /// `doctor --bitrise`: the API keys on Bitrise held against the workspace's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bitrise: Option<BitriseFinding>,
+    /// `doctor --signing`: each app's signing files and findings, as `apple-conn signing` shows them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing: Option<Vec<super::signing::report::AppReport>>,
 }
 
 /// What Bitrise said about the uploaded API keys (or why it could not be asked: UNKNOWN).
@@ -270,6 +274,7 @@ pub fn diagnose(input: &DoctorInput) -> Report {
         connections,
         apps,
         bitrise: None,
+        signing: None,
     }
 }
 
@@ -340,9 +345,14 @@ fn rate_key_live(name: &str, live: &KeyLive) -> (Status, String) {
                     .unwrap_or_default()
             ),
         ),
-        KeyLive::Forbidden => (
-            Status::Warning,
-            "the key works but its role lacks access (403): give it the Admin role in App Store Connect › Users and Access › Integrations".to_string(),
+        KeyLive::Forbidden(r) => (
+            // No role fixes an unsigned agreement: every call fails until the Account Holder acts.
+            if matches!(r, super::signing::apple::AppleRefusal::Agreement(_)) {
+                Status::Critical
+            } else {
+                Status::Warning
+            },
+            r.advice("read apps"),
         ),
         KeyLive::Answered { status, detail } => (
             // A server error says nothing about the key: it could not look.
@@ -581,9 +591,25 @@ impl Report {
         self.bitrise = Some(finding);
     }
 
+    /// Adds the signing findings (`doctor --signing`) to the status, the text and the webhook.
+    pub fn add_signing(&mut self, apps: Vec<super::signing::report::AppReport>) {
+        let worst = apps.iter().map(|a| a.status).max().unwrap_or(Status::Ok);
+        self.status = self.status.max(worst);
+        self.signing = Some(apps);
+    }
+
     /// Every finding that is not OK, worst first (stable: workspace order within a status).
     pub fn lines(&self) -> Vec<Line> {
         let mut out = Vec::new();
+        for a in self.signing.iter().flatten() {
+            for f in &a.findings {
+                out.push(Line {
+                    status: f.severity,
+                    target: Target::App(a.slug.clone()),
+                    text: format!("signing: {} ({})", f.message, f.code.as_str()),
+                });
+            }
+        }
         if let Some(b) = &self.bitrise {
             if let Some(d) = &b.detail {
                 out.push(Line {

@@ -17,6 +17,8 @@ pub mod schema_version;
 pub mod secret_inputs;
 pub mod secret_ref;
 pub mod shell_env;
+
+pub mod signing;
 pub mod steplib;
 pub mod version;
 pub mod workspace;

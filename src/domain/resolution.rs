@@ -199,6 +199,9 @@ pub struct Resolution {
     /// Why the build would not run this step at all (`run_if …` and the values that decided
     /// it): the preview prints `skipped: <this>` under the step.
     pub skipped_because: Option<String>,
+
+    /// A signing step: what its certificates and profiles must be (`preview`'s signing line).
+    pub signing: Option<String>,
 }
 
 impl Resolution {

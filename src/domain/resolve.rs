@@ -26,6 +26,20 @@ pub fn resolve(
     env: Environment,
     now: DateTime<Utc>,
 ) -> Resolution {
+    let mut r = resolve_auth(ws, catalog, app, step_use, env, now);
+    // A signing step also says what its signing files must be (issue 30).
+    r.signing = super::signing::steps::preview_line(ws, catalog, app, step_use);
+    r
+}
+
+fn resolve_auth(
+    ws: &Workspace,
+    catalog: &Catalog,
+    app: &App,
+    step_use: &StepUse,
+    env: Environment,
+    now: DateTime<Utc>,
+) -> Resolution {
     let (id, version) = step_use.step_ref();
     let Some((step, version_note)) = catalog.step_at(id, version) else {
         let mut r = Walk::new(ws, catalog, app, step_use, env, now, None);
@@ -147,6 +161,8 @@ impl<'a> Walk<'a> {
                 log: Vec::new(),
                 notes: Vec::new(),
                 skipped_because: None,
+
+                signing: None,
             },
             pending_fail: None,
         }

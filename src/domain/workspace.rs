@@ -54,6 +54,9 @@ pub struct Settings {
     /// `[settings.bitrise]`: the Bitrise account apple-conn reads apps and keys from.
     #[serde(default)]
     pub bitrise: Option<BitriseSettings>,
+    /// `[settings.signing]`: when a certificate or profile starts to warn (`signing`, `doctor --signing`).
+    #[serde(default)]
+    pub signing: Option<super::signing::settings::SigningSettings>,
 }
 
 /// `[settings.bitrise]`: who signed in to Bitrise, where the token lives, and (trusted only) the API.
@@ -333,6 +336,9 @@ pub struct App {
     /// `[apps.bitrise]`: what `bitrise pull` last read about the app on bitrise.io.
     #[serde(default)]
     pub bitrise: Option<AppBitrise>,
+    /// `[apps.signing]`: the .p12 and .mobileprovision files a local build signs with.
+    #[serde(default)]
+    pub signing: Option<super::signing::settings::AppSigning>,
 }
 
 /// `[apps.bitrise]`: the app as bitrise.io shows it (written by `bitrise pull`, never by hand).

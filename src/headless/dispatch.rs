@@ -36,6 +36,7 @@ fn doing(command: &Command) -> String {
         Command::Export(_) => "exporting a connection (apple-conn export)".into(),
         Command::Secrets(_) => "handling the workspace's secrets (apple-conn secrets)".into(),
         Command::Doctor(_) => "looking at every connection (apple-conn doctor)".into(),
+        Command::Signing(_) => "looking at the signing files (apple-conn signing)".into(),
         Command::Env(_) => "listing a step's env vars (apple-conn env)".into(),
         Command::Add(AddCommand::App(a)) => format!("adding app `{}`", a.slug),
         Command::List(_) => "listing the workspace (apple-conn list)".into(),
@@ -112,6 +113,7 @@ fn run_command(cli: &Cli, command: &Command) -> CmdResult {
             super::secrets_adopt::run(&config_path(&cli.config)?)
         }
         Command::Doctor(args) => super::doctor::run(&cli.config, &keyring, args, None),
+        Command::Signing(args) => super::signing::run(&cli.config, &keyring, args, None),
         Command::Trust(args) => super::trust::trust(&config_path(&cli.config)?, args),
         Command::Untrust => super::trust::untrust(&config_path(&cli.config)?),
         Command::Env(args) => {
@@ -134,6 +136,10 @@ fn demo(command: &Command) -> CmdResult {
             super::doctor::run(&None, &memory, args, Some(&l))
         }
         Command::List(args) => open().and_then(|(l, _)| super::list::run(&l, args)),
+        Command::Signing(args) => {
+            let (l, memory) = open()?;
+            super::signing::run(&None, &memory, args, Some(&l))
+        }
         _ => Err(Failure::new(
             2,
             "--demo works with the terminal UI and with preview, check, doctor and list; this command reads or changes a real workspace: drop --demo",

@@ -285,6 +285,19 @@ fn look(
     if args.bitrise {
         report.add_bitrise(bitrise_keys(&loaded, keyring, args.api_url.as_deref()));
     }
+    if args.signing {
+        let opts = crate::ops::signing::Options {
+            only_app: args.app.as_deref(),
+            bitrise: args.bitrise,
+            apple: args.live,
+            bitrise_url: args.api_url.as_deref(),
+            apple_url: None,
+            jobs: crate::ops::signing::DEFAULT_JOBS,
+            warn_days: None,
+        };
+        let signing = crate::ops::signing::look(&loaded, keyring, &opts, now, live)?;
+        report.add_signing(signing.apps);
+    }
     Ok(report)
 }
 

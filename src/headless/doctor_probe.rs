@@ -56,7 +56,7 @@ pub fn test_key(loaded: &Loaded, key: &ApiKey, pem: &SecretValue, now: DateTime<
         Ok(report) => match report.verdict {
             Verdict::Working => KeyLive::Working,
             Verdict::Rejected { causes } => KeyLive::Rejected(causes),
-            Verdict::Forbidden => KeyLive::Forbidden,
+            Verdict::Forbidden(r) => KeyLive::Forbidden(r),
             Verdict::Other { status, detail } => KeyLive::Answered { status, detail },
         },
     }

@@ -134,6 +134,7 @@ pub mod secrets_adopt;
 pub mod secrets_move;
 pub mod secrets_prune;
 pub mod session_refresh;
+pub mod signing;
 pub mod test_connection;
 pub mod tokens;
 pub mod trust;

@@ -67,6 +67,9 @@ pub struct StepJson {
     /// The env vars and arguments the step hands to its tool (secrets `***`).
     pub receives: IndexMap<String, String>,
     pub messages: Vec<String>,
+    /// A signing step's signing line: what its certificates and profiles must be (issue 30).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing: Option<String>,
     /// Only for a step read from a bitrise.yml: where it is written.
     #[serde(flatten)]
     pub at: Option<StepAt>,
@@ -99,6 +102,7 @@ pub fn step_json(index: usize, step: &str, r: &Resolution) -> StepJson {
             .map(|(k, v)| (k.clone(), v.redacted()))
             .collect(),
         messages: r.messages(),
+        signing: r.signing.clone(),
         at: None,
     }
 }

@@ -40,6 +40,7 @@ fn messages(r: &Resolution) -> Vec<String> {
     why.map(|w| format!("skipped: {w}"))
         .into_iter()
         .chain(messages)
+        .chain(r.signing.clone())
         .collect()
 }
 

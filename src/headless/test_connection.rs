@@ -138,12 +138,13 @@ pub fn run(loaded: &Loaded, keyring: &dyn SecretStore, args: &TestArgs) -> CmdRe
             l.extend(causes.iter().map(|c| format!("  - {c}")));
             (1, TestResult::Rejected, l)
         }
-        Verdict::Forbidden => (
+        Verdict::Forbidden(refusal) => (
             1,
             TestResult::Forbidden,
             vec![format!(
-                "{}: the key works but its role lacks access (403): give it the Admin role in App Store Connect › Users and Access › Integrations",
-                key.identity()
+                "{}: {}",
+                key.identity(),
+                refusal.advice("call this endpoint")
             )],
         ),
         Verdict::Other { status, detail } => (

@@ -109,6 +109,7 @@ pub fn add_app(
         steps: Vec::new(),
         bitrise_yml,
         bitrise: None,
+        signing: None,
     };
     let refused = workspace.may_add_app(&app);
     if let (Some(b), Err(AppRefusal::RunsNotOne) | Ok(())) = (&new.bitrise_yml, &refused) {

@@ -18,6 +18,7 @@ pub mod remove;
 pub mod save;
 pub mod session;
 pub mod sign_in;
+pub mod signing;
 pub mod test;
 
 pub use clock::Clock;

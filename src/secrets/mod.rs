@@ -76,6 +76,14 @@ impl EntryName {
     pub fn bitrise_token() -> Self {
         EntryName(format!("{SERVICE}/bitrise/token"))
     }
+    /// The password of a .p12 an app's `[apps.signing]` names (`{ keyring = true }`).
+    pub fn signing_password(slug: &str, path: &str) -> Self {
+        EntryName(format!(
+            "{SERVICE}/signing/{}/{}",
+            segment(slug),
+            segment(path)
+        ))
+    }
     pub fn as_str(&self) -> &str {
         &self.0
     }

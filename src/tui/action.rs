@@ -39,6 +39,8 @@ pub enum Action {
     Doctor,
     BitrisePull,
     BitrisePush,
+
+    Signing,
     // Form keys
     NextField,
     PrevField,
@@ -84,6 +86,8 @@ impl Action {
             Action::Doctor => "doctor (every finding)",
             Action::BitrisePull => "pull from Bitrise",
             Action::BitrisePush => "push to Bitrise",
+
+            Action::Signing => "signing files",
             Action::NextField => "next field",
             Action::PrevField => "previous field",
             Action::Submit => "submit",

@@ -349,6 +349,7 @@ impl Runner {
             }
             Effect::MintToken(name) => self.mint(loaded, &name),
             Effect::TestConnection(name) => self.test_connection(loaded, &name),
+            Effect::Signing(slug) => self.signing(loaded, &slug),
             Effect::Copy(text) => osc52(&text),
             Effect::CompletePath { field, value } => {
                 let completed = complete_path(&value);
@@ -572,6 +573,18 @@ impl Runner {
                 message,
             });
         });
+    }
+
+    /// `S`: the app's local files, read here (passwords may be in the keyring); nothing is sent.
+    fn signing(&self, loaded: &Loaded, slug: &str) {
+        let opts = ops::signing::Options {
+            only_app: Some(slug),
+            jobs: 1,
+            ..Default::default()
+        };
+        let now = self.clock.now();
+        let report = ops::signing::look(loaded, self.keyring.as_ref(), &opts, now, self.clock);
+        self.send(Msg::Signing(report));
     }
 
     fn test_connection(&self, loaded: &Loaded, name: &str) {
@@ -1102,12 +1115,9 @@ fn test_message(
                     causes.first().cloned().unwrap_or_default()
                 ),
             ),
-            Verdict::Forbidden => Msg::Status(
+            Verdict::Forbidden(refusal) => Msg::Status(
                 StatusKind::Error,
-                format!(
-                    "{}: the key works but its role lacks access (403)",
-                    key_name
-                ),
+                format!("{}: {}", key_name, refusal.advice("call this endpoint")),
             ),
             Verdict::Other { status, .. } => Msg::Status(
                 StatusKind::Error,

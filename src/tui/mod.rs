@@ -13,6 +13,7 @@ mod input_watch_unix;
 mod input_watch_windows;
 pub mod keymap;
 pub mod scroll;
+pub mod signing;
 pub mod state;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;

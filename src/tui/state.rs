@@ -119,6 +119,7 @@ pub enum Layer {
     Token(TokenView),
     Chooser(Chooser),
     Doctor(super::doctor::DoctorView),
+    Signing(super::signing::SigningView),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -401,6 +401,7 @@ class Stub:
         self.validation_errors = []
         self.validated = {"requests": 0, "responses": 0, "requests_2025": 0, "responses_2025": 0}
         self.apis = []
+        self.signing = None
 
     def load_validator(self, port):
         from openapi_core import Config, OpenAPI
@@ -699,6 +700,8 @@ def make_handler(stub):
             if faulted:
                 return faulted
             q = parse_qs(url.query)
+            if stub.signing and (got := stub.signing.answer(path, {k: v[0] for k, v in q.items()})):  # issue 30: tests/stubs/bitrise_signing.py
+                return (got[0], json.dumps(got[1]), "application/json", {}, False)
             for m, pattern, fn in ROUTES:
                 if m != method:
                     continue
@@ -771,12 +774,17 @@ def main():
     parser.add_argument("--delay-ms", type=int, default=0)
     parser.add_argument("--no-validate", action="store_true")
     parser.add_argument("--fault", action="append", default=[])
+    parser.add_argument("--signing", help="a bitrise_signing.py manifest: serve its certificates and profiles")
     args = parser.parse_args()
     load_extra_routes()
     stub = Stub(args)
     server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(stub))
     server.daemon_threads = True
     stub.port = server.server_address[1]
+    if args.signing:
+        from bitrise_signing import Signing
+        with open(args.signing) as f:
+            stub.signing = Signing(json.load(f), stub.port, validate=False)
     if not args.no_validate:
         stub.load_validator(stub.port)
     print(stub.port, flush=True)

@@ -13,6 +13,9 @@ use super::model::{
 };
 use super::token::Token;
 
+/// Certificates and profiles uploaded to an app (issue 30).
+pub mod signing;
+
 /// The spec's maximum page size for `GET /apps`.
 pub const PAGE_LIMIT: u32 = 50;
 /// A listing longer than this many pages is taken for a server that never ends it.

@@ -8,6 +8,7 @@ pub mod model;
 mod token;
 mod writes;
 
+pub use client::signing;
 pub use client::{Client, MAX_PAGES, PAGE_LIMIT, YML_CAP};
 pub use error::ApiError;
 pub use token::Token;

@@ -179,6 +179,11 @@ impl Connection {
         }
     }
 
+    /// The client, for reads another operation makes (`signing --bitrise`).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// Ends waits and further requests (the TUI's Esc).
     pub fn with_cancel(mut self, cancel: Arc<AtomicBool>) -> Self {
         self.client = self.client.with_cancel(cancel);

@@ -67,6 +67,10 @@ pub fn key(s: &mut AppState, key: Key) -> Vec<Effect> {
             super::super::doctor::key(s, action);
             Vec::new()
         }
+        Layer::Signing(_) => {
+            super::super::signing::key(s, action);
+            Vec::new()
+        }
         Layer::Form(_) => Vec::new(),
     }
 }

@@ -88,6 +88,9 @@ pub enum Effect {
     BitrisePushPlan,
     /// `y` on the plan: send it (uploads, then one PATCH per app), Esc cancelling between requests.
     BitrisePushApply(Box<crate::ops::bitrise::PushPlan>),
+
+    /// `S`: read the app's local signing files and judge them (`apple-conn signing --app`).
+    Signing(String),
 }
 
 #[derive(Debug)]
@@ -134,4 +137,7 @@ pub enum Msg {
     BitriseKeys(Vec<crate::domain::bitrise_keys::KeyRow>),
     /// The push plan, or why none could be made.
     BitrisePushPlanned(Result<Box<crate::ops::bitrise::PushPlan>, String>),
+
+    /// The app's signing report (or why it could not be made).
+    Signing(Result<crate::domain::signing::report::Report, String>),
 }

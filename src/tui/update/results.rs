@@ -172,6 +172,8 @@ pub fn on_result(s: &mut AppState, msg: Msg) -> Vec<Effect> {
             s.set_status(kind, message);
         }
         Msg::BitrisePushPlanned(result) => return super::bitrise::push_planned(s, result),
+
+        Msg::Signing(result) => super::super::signing::show(s, result),
         Msg::BitriseKeys(rows) => {
             s.on_bitrise = Some(
                 rows.into_iter()

@@ -68,6 +68,7 @@ fn main_action(s: &mut AppState, action: Action) -> Vec<Effect> {
         Action::EditInputs => forms::edit_inputs::open(s),
         Action::Workflow => apps::choose_workflow(s),
         Action::Doctor => super::super::doctor::open(s),
+        Action::Signing => return super::super::signing::request(s),
         Action::BitrisePull => return bitrise::start(s),
         Action::BitrisePush => return bitrise::push_start(s),
         // Esc on the panes cancels a running pull from Bitrise (nothing else to close there).

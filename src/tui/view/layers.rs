@@ -48,6 +48,7 @@ pub fn render(
         }
         Layer::Token(view) => token(s, theme, frame, area, view),
         Layer::Doctor(view) => super::doctor::render(theme, frame, area, view),
+        Layer::Signing(view) => super::signing::render(theme, frame, area, view),
         Layer::Chooser(ch) => {
             let h = (ch.options.len() as u16 + 2).min(area.height);
             let rect = centered(area, 72, h);

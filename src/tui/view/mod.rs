@@ -7,6 +7,7 @@ mod legend;
 mod panes;
 mod pull_gauge;
 mod scrolled;
+mod signing;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -183,6 +184,12 @@ pub fn hints(s: &AppState) -> Vec<(String, &'static str)> {
             main(Action::Up),
             main(Action::Down),
             main(Action::Open),
+            main(Action::Close),
+        ],
+        Some(Layer::Signing(_)) => vec![
+            main(Action::Up),
+            main(Action::Down),
+            main(Action::Open).map(|(k, _)| (k, "the step's rule")),
             main(Action::Close),
         ],
         Some(Layer::Chooser(ch)) => vec![

@@ -85,6 +85,7 @@ pub fn submit(s: &mut AppState) -> Vec<Effect> {
         steps: Vec::new(),
         bitrise_yml: None,
         bitrise: None,
+        signing: None,
     };
     if let Err(r) = s.loaded.workspace.may_add_app(&probe) {
         let label = match r.field() {
