@@ -47,9 +47,14 @@ fn doing(command: &Command) -> String {
 }
 
 fn run_command(cli: &Cli, command: &Command) -> CmdResult {
-    let keyring = match config_path(&cli.config) {
-        Ok(path) => LazyKeyring::for_workspace(&path),
-        Err(_) => LazyKeyring::new(),
+    // Commands that open no workspace do not look for one (nor say which they found).
+    let opens = !matches!(
+        command,
+        Command::Init(_) | Command::Completions { .. } | Command::Man
+    );
+    let keyring = match opens.then(|| config_path(&cli.config).ok()).flatten() {
+        Some(path) => LazyKeyring::for_workspace(&path),
+        None => LazyKeyring::new(),
     };
     crate::secrets::vault::set_flag_address(cli.vault_addr.as_deref());
     if cli.demo {
@@ -66,7 +71,9 @@ fn run_command(cli: &Cli, command: &Command) -> CmdResult {
             load(&cli.config).and_then(|l| super::check::run(&l, &keyring, args))
         }
         Command::Preview(args) => load(&cli.config).and_then(|l| super::preview::run(&l, args)),
-        Command::Init(args) => super::connections::init(&config_path(&cli.config)?, args),
+        Command::Init(args) => {
+            super::connections::init(&super::init_path(&cli.config, args.here)?, args)
+        }
         Command::Add(AddCommand::ApiKey(args)) => {
             super::connections::add_api_key(&config_path(&cli.config)?, &keyring, args)
         }

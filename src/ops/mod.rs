@@ -16,6 +16,7 @@ pub mod remove;
 pub mod save;
 pub mod session;
 pub mod sign_in;
+pub mod storage;
 pub mod test;
 
 pub use clock::Clock;
