@@ -45,6 +45,41 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// The command line as parsed, shown in help, completed and written in the manual: the global
+/// options are shown only under the subcommands where they mean something.
+pub fn command() -> clap::Command {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let globals: Vec<clap::Arg> = cmd
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .cloned()
+        .collect();
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        let hidden: Vec<clap::Arg> = globals
+            .iter()
+            .filter(|a| !global_applies(&name, a.get_id().as_str()))
+            .map(|a| a.clone().hide(true))
+            .collect();
+        // A subcommand that has the global already is skipped when clap propagates it: this
+        // hidden copy (global too) is what it and its own subcommands get.
+        cmd = cmd.mut_subcommand(&name, |sub| sub.args(hidden));
+    }
+    cmd
+}
+
+/// Whether a global option means something under a top-level subcommand.
+fn global_applies(subcommand: &str, id: &str) -> bool {
+    match id {
+        "demo" => matches!(subcommand, "preview" | "check" | "doctor" | "list"),
+        "config" | "vault_addr" => !matches!(subcommand, "completions" | "man" | "__complete"),
+        _ => true,
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Validate the workspace and every reference that can be checked without reading secrets
@@ -80,7 +115,7 @@ pub enum Command {
     /// Apple ID sessions: export as FASTLANE_SESSION, import one, check it with Apple
     #[command(subcommand)]
     Session(SessionCommand),
-    /// Read a real bitrise.yml: list its workflows and pipelines with their expanded steps
+    /// Bitrise: a bitrise.yml's workflows and pipelines, sign-in, your apps, pull them, the API keys uploaded
     #[command(subcommand)]
     Bitrise(BitriseCommand),
     /// Where the workspace's secrets are kept: move them between the keyring and a vault
@@ -99,6 +134,13 @@ pub enum Command {
     Trust(TrustArgs),
     /// Forget this host's trust in the workspace file: its security settings are refused again
     Untrust,
+    /// For the completion scripts: the workspace's names (apps, connections) that fit the last word
+    #[command(name = "__complete", hide = true)]
+    Complete {
+        /// The words after `apple-conn`, the one being completed last
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        words: Vec<String>,
+    },
 }
 
 #[derive(Debug, clap::Args)]

@@ -43,6 +43,7 @@ fn doing(command: &Command) -> String {
         Command::Man => "printing the manual".into(),
         Command::Trust(_) => "trusting the workspace's settings (apple-conn trust)".into(),
         Command::Untrust => "forgetting the trust in the workspace (apple-conn untrust)".into(),
+        Command::Complete { .. } => "completing a word".into(),
     }
 }
 
@@ -50,7 +51,7 @@ fn run_command(cli: &Cli, command: &Command) -> CmdResult {
     // Commands that open no workspace do not look for one (nor say which they found).
     let opens = !matches!(
         command,
-        Command::Init(_) | Command::Completions { .. } | Command::Man
+        Command::Init(_) | Command::Completions { .. } | Command::Man | Command::Complete { .. }
     );
     let keyring = match opens.then(|| config_path(&cli.config).ok()).flatten() {
         Some(path) => LazyKeyring::for_workspace(&path),
@@ -62,7 +63,8 @@ fn run_command(cli: &Cli, command: &Command) -> CmdResult {
     }
     match command {
         Command::List(args) => load(&cli.config).and_then(|l| super::list::run(&l, args)),
-        Command::Completions { shell } => super::manual::completions(*shell),
+        Command::Completions { shell } => super::complete::completions(*shell),
+        Command::Complete { words } => super::complete::run(words),
         Command::Man => super::manual::man(),
         Command::Add(AddCommand::App(args)) => {
             super::apps::add_app(&config_path(&cli.config)?, args)

@@ -160,6 +160,7 @@ pub mod apple_id;
 pub mod apps;
 pub mod bitrise;
 pub mod bitrise_account;
+pub mod complete;
 pub mod connections;
 pub mod dispatch;
 pub mod doctor;

@@ -49,7 +49,7 @@ pub fn check(
         };
         let how = match (&e, at) {
             (SecretError::NoKeyring(_), _) => format!(
-                "no OS keyring is reachable ({}): start a Secret Service session (over SSH: `dbus-run-session` with gnome-keyring unlocked), or choose another --store",
+                "no OS keyring is reachable ({}): start a Secret Service session (over SSH: `dbus-run-session` with gnome-keyring unlocked), or pass --store reference (the workspace keeps where the secret is) or --store vault",
                 reason(&e)
             ),
             (_, SecretRef::Path(_)) => e.to_string(),
