@@ -343,11 +343,12 @@ fn bash_complete(script: &Path, cwd: &Path, line: &str) -> Vec<String> {
     let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
     let full = words.join(" ");
     let script = format!(
-        ". '{}'\nCOMP_WORDS=({})\nCOMP_CWORD={}\nCOMP_LINE='{full}'\nCOMP_POINT={}\nf=$(complete -p apple-conn | sed -n 's/.*-F \\([^ ]*\\) .*/\\1/p')\n$f apple-conn '{}' '{}'\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        ". '{}'\nCOMP_WORDS=({})\nCOMP_CWORD={}\nCOMP_LINE='{full}'\nCOMP_POINT={}\nf=$(complete -p apple-conn | sed -n 's/.*-F \\([^ ]*\\) .*/\\1/p')\n$f '{}' '{}' '{}'\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"",
         script.display(),
         quoted.join(" "),
         words.len() - 1,
         full.len(),
+        words[0],
         words.last().unwrap(),
         words[words.len() - 2],
     );

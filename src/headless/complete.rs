@@ -147,12 +147,7 @@ pub fn completions(shell: CompletionShell) -> CmdResult {
         CompletionShell::Powershell => Shell::PowerShell,
     };
     let mut out = Vec::new();
-    clap_complete::generate(
-        generator,
-        &mut crate::cli::command(),
-        "apple-conn",
-        &mut out,
-    );
+    clap_complete::generate(generator, &mut shown(), "apple-conn", &mut out);
     let script = String::from_utf8(out)
         .map_err(|e| Failure::new(1, format!("cannot generate the completions: {e}")))?;
     let script = match shell {
@@ -164,6 +159,15 @@ pub fn completions(shell: CompletionShell) -> CmdResult {
     // raw: generated shell code from our own clap definitions, no outside text
     super::raw_out(&script);
     Ok(0)
+}
+
+/// The command line as completed: without the hidden `__complete`, which clap_complete's
+/// generators would offer like any other subcommand.
+fn shown() -> clap::Command {
+    let cmd = crate::cli::command();
+    clap::Command::new("apple-conn")
+        .args(cmd.get_arguments().cloned())
+        .subcommands(cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned())
 }
 
 /// clap_complete names bash's case branches from the command path with `-` turned into
@@ -182,7 +186,7 @@ _apple_conn_names() {
         COMPREPLY=($out)
         return 0
     fi
-    _apple-conn "$@"
+    _apple__conn "$@"
 }
 if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERSINFO[0]}" -gt 4 ]]; then
     complete -F _apple_conn_names -o nosort -o bashdefault -o default apple-conn
@@ -209,6 +213,11 @@ fi
 "#;
 
 /// Fish: the names as candidates wherever `__complete` has some (it prints nothing elsewhere).
+/// An option's value is completed only from the option's own rules: one per option naming them.
 const FISH_NAMES: &str = r#"
 complete -c apple-conn -f -a '(apple-conn __complete -- (commandline -opc)[2..-1] (commandline -ct) 2>/dev/null)'
+complete -c apple-conn -l app -x -a '(apple-conn __complete -- (commandline -opc)[2..-1] (commandline -ct) 2>/dev/null)'
+complete -c apple-conn -l api-key -x -a '(apple-conn __complete -- (commandline -opc)[2..-1] (commandline -ct) 2>/dev/null)'
+complete -c apple-conn -l apple-id -x -a '(apple-conn __complete -- (commandline -opc)[2..-1] (commandline -ct) 2>/dev/null)'
+complete -c apple-conn -l key -x -a '(apple-conn __complete -- (commandline -opc)[2..-1] (commandline -ct) 2>/dev/null)'
 "#;
