@@ -395,6 +395,8 @@ pub fn add_apple_id(path: &Path, keyring: &dyn SecretStore, args: &AddAppleIdArg
     )?);
     // Where each secret goes is settled, and each place checked, before a password is read or
     // Apple is asked: a sign-in whose session cannot be kept wastes a 2FA code.
+    // The flags' own shapes first (a five-digit --code is a usage error wherever it goes).
+    let mut codes = code_source(&args.signin)?;
     let pw_source = password_source(args.password_from.as_deref())?;
     let asp_source = args
         .app_specific_password_from
@@ -423,7 +425,6 @@ pub fn add_apple_id(path: &Path, keyring: &dyn SecretStore, args: &AddAppleIdArg
         app_specific_password,
         session_at,
     };
-    let mut codes = code_source(&args.signin)?;
     let added = sign_in::add_apple_id(
         Target::Disk(path),
         keyring,
