@@ -79,3 +79,37 @@ fn an_idle_tui_writes_nothing_to_the_terminal() {
         assert!(drawn > 0, "{w}x{h}: a key drew nothing");
     }
 }
+
+#[test]
+fn the_message_log_keeps_every_message_the_status_line_replaced() {
+    for (w, h) in SIZES {
+        let Some((t, _dir)) = demo("log", w, h) else {
+            return;
+        };
+        // Two removals in the demo (nothing is saved): the second replaces the first in the
+        // status line; `M` shows both, whole, newest last.
+        t.keys(&["d", "y"]);
+        t.wait_for("removed CI key");
+        t.keys(&["d", "y"]);
+        let screen = t.wait_for("removed Bob's key");
+        assert!(!screen.contains("removed CI key"), "{screen}");
+        t.keys(&["M"]);
+        let log = t.wait_for("Messages (2)");
+        let first = log.find("removed CI key").expect(&log);
+        let second = log.find("removed Bob's key").expect(&log);
+        assert!(first < second, "oldest first:\n{log}");
+        // The key is in the help, from the keymap that dispatches it.
+        t.keys(&["Escape", "?"]);
+        t.wait_for("Keys (from the keymap");
+        let mut seen = t.screen();
+        for _ in 0..4 {
+            if seen.contains("message log") {
+                break;
+            }
+            t.keys(&["PageDown"]);
+            seen = t.screen();
+        }
+        assert!(seen.contains("M           message log"), "{seen}");
+        t.keys(&["Escape"]);
+    }
+}

@@ -38,6 +38,7 @@ pub enum Action {
     Workflow,
     Doctor,
     BitrisePull,
+    Messages,
     // Form keys
     NextField,
     PrevField,
@@ -82,6 +83,7 @@ impl Action {
             Action::Workflow => "switch workflow",
             Action::Doctor => "doctor (every finding)",
             Action::BitrisePull => "pull from Bitrise",
+            Action::Messages => "message log",
             Action::NextField => "next field",
             Action::PrevField => "previous field",
             Action::Submit => "submit",

@@ -247,13 +247,15 @@ fn event_loop(
         runner.poll(&state.loaded);
         while let Ok(msg) = rx.try_recv() {
             dirty = true;
-            let saved = matches!(msg, Msg::Saved(..));
+            // This TUI's own writes (a save, a pull's files) are read back at once, quietly:
+            // the once-a-second check would report them as changed on disk.
+            let saved = matches!(msg, Msg::Saved(..) | Msg::BitrisePulled { .. });
             dispatch(state, runner, msg);
             if saved && !state.demo {
                 known_mtime = file_mtime(&state.loaded.path);
                 // A reloaded or changed workspace may name a bitrise.yml not read yet.
                 for (path, file) in bitrise_files::changed(&state.loaded, &state.files) {
-                    dispatch(state, runner, Msg::BitriseFile(path, file));
+                    dispatch(state, runner, Msg::OwnBitriseFile(path, file));
                 }
             }
         }

@@ -45,6 +45,12 @@ fn main_action(s: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
         Action::Quit => s.quit = true,
         Action::Help => s.layers.push(Layer::Help(Scroll::default())),
+        Action::Messages => {
+            // Opened at its end: the newest message is the one just missed.
+            let mut scroll = Scroll::default();
+            scroll.key(Some(Action::Bottom));
+            s.layers.push(Layer::Messages(scroll));
+        }
         Action::NextPane
         | Action::PrevPane
         | Action::Pane1
