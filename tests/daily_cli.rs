@@ -506,7 +506,7 @@ fn help_fits_the_terminal_and_shows_the_options_that_apply() {
     assert!(
         help(&["bitrise", "--help"])
             .lines()
-            .nth(0)
+            .next()
             .unwrap()
             .contains("pull")
     );
