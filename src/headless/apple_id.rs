@@ -84,7 +84,11 @@ enum CodeInput {
 impl CodeSource for ReadCode {
     fn answer(&mut self, request: &CodeRequest) -> Result<CodeAnswer, SignInError> {
         print_request(request);
-        if let Some(reason) = &request.retry {
+        // At a terminal the reason comes before the next prompt; from stdin or a variable the
+        // error that ends the sign-in says it (once, not twice).
+        if let Some(reason) = &request.retry
+            && matches!(self.source, CodeInput::Terminal)
+        {
             eprintln!("{}", reason.message(request.length));
         }
         let choose = request.retry == Some(Retry::ChooseNumber);
