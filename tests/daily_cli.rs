@@ -36,18 +36,14 @@ fn without_a_keyring_nothing_is_sent_to_apple_unless_the_result_can_be_kept() {
     let session_arg = session.to_str().unwrap();
     let missing = dir.path().join("no/such/folder/s.session");
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        // The default store without a keyring, and nothing to reference the session with.
+        // The default store without a keyring, and a password that cannot be referenced.
         (
-            vec!["--password-from", "env:TEST_PW"],
-            "--session-file PATH",
+            vec!["--password-from", "stdin"],
+            "Pass --password-from env:VAR|file:PATH",
         ),
         (
             vec!["--password-from", "env:TEST_PW", "--store", "keyring"],
             "no OS keyring is reachable",
-        ),
-        (
-            vec!["--password-from", "env:TEST_PW", "--store", "reference"],
-            "pass --session-file PATH",
         ),
         (
             vec![
@@ -105,32 +101,26 @@ fn without_a_keyring_nothing_is_sent_to_apple_unless_the_result_can_be_kept() {
         r.stderr
     );
 
-    // The TUI's choice: references, said in one line that names the files written.
-    let r = add_apple_id(
-        &stub,
-        &ws,
-        &[
-            "--password-from",
-            "env:TEST_PW",
-            "--session-file",
-            session_arg,
-        ],
-    );
+    // The TUI's choice: references, said in one line that names the files written; the
+    // session next to the workspace, named by the Apple ID, as the TUI's empty field does.
+    let r = add_apple_id(&stub, &ws, &["--password-from", "env:TEST_PW"]);
     assert_eq!(r.code, 0, "{}", r.all());
     let warning = r
         .stderr
         .lines()
         .find(|l| l.starts_with("warning: no OS keyring is reachable, so --store reference"))
         .unwrap_or_else(|| panic!("{}", r.stderr));
+    let file = "trusted@example.com.session.json";
     assert!(
-        warning.contains("env:TEST_PW") && warning.contains("trusted.session"),
+        warning.contains("env:TEST_PW") && warning.contains(file),
         "{warning}"
     );
-    assert!(session.exists());
+    assert!(dir.path().join(file).exists());
+    assert!(!session.exists(), "the failed sign-ins wrote nothing");
     let text = std::fs::read_to_string(&ws).unwrap();
     // Relative to the workspace, as the TUI writes it.
     assert!(
-        text.contains("session = { path = \"trusted.session\" }"),
+        text.contains(&format!("session = {{ path = \"{file}\" }}")),
         "{text}"
     );
     assert!(text.contains("password = { env = \"TEST_PW\" }"), "{text}");

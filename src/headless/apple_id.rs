@@ -256,14 +256,13 @@ fn plan_storage(
     asp: Option<&SecretSource>,
 ) -> Result<StoragePlan, Failure> {
     let session_file = args.signin.session_file.as_deref();
-    let referenceable = pw.as_reference().is_some()
-        && asp.is_none_or(|a| a.as_reference().is_some())
-        && session_file.is_some();
+    let referenceable =
+        pw.as_reference().is_some() && asp.is_none_or(|a| a.as_reference().is_some());
     let (store, fell_back) = super::storage::choose(
         args.store,
         keyring,
         referenceable,
-        "Pass --store reference with --password-from env:VAR|file:PATH and --session-file PATH (the session is written there, 0600), or --store vault",
+        "Pass --password-from env:VAR|file:PATH (kept as a reference; the session is written to --session-file PATH, by default <apple-id>.session.json next to the workspace, 0600), or --store vault",
     )?;
     let reference = |src: &SecretSource, flag: &str| -> Result<SecretRef, Failure> {
         match store {
@@ -286,12 +285,8 @@ fn plan_storage(
     let session_at = match (store, session_file) {
         (_, Some(p)) => session_file_ref(path, p),
         (KeyStorage::Vault, None) => SecretRef::Vault(VaultRef::Entry),
-        (KeyStorage::Reference, None) => {
-            return Err(Failure::new(
-                2,
-                "--store reference keeps the passwords where they are, but the session is written by apple-conn: pass --session-file PATH (written 0600), or --store keyring|vault; nothing was read",
-            ));
-        }
+        // As the TUI's form left empty: next to the workspace, named by the Apple ID.
+        (KeyStorage::Reference, None) => SecretRef::Path(format!("{}.session.json", args.apple_id)),
         (KeyStorage::Keyring, None) => SecretRef::Keyring,
     };
     let id = &args.apple_id;
