@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
     long_about = None
 )]
 pub struct Cli {
-    /// Workspace file (default: $XDG_CONFIG_HOME/apple-conn/workspace.toml)
+    /// Workspace file (default: $APPLE_CONN_CONFIG, else apple-conn.toml or .apple-conn.toml here or in the nearest parent folder, else $XDG_CONFIG_HOME/apple-conn/workspace.toml)
     #[arg(short = 'c', long = "config", global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
@@ -45,6 +45,41 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// The command line as parsed, shown in help, completed and written in the manual: the global
+/// options are shown only under the subcommands where they mean something.
+pub fn command() -> clap::Command {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let globals: Vec<clap::Arg> = cmd
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .cloned()
+        .collect();
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        let hidden: Vec<clap::Arg> = globals
+            .iter()
+            .filter(|a| !global_applies(&name, a.get_id().as_str()))
+            .map(|a| a.clone().hide(true))
+            .collect();
+        // A subcommand that has the global already is skipped when clap propagates it: this
+        // hidden copy (global too) is what it and its own subcommands get.
+        cmd = cmd.mut_subcommand(&name, |sub| sub.args(hidden));
+    }
+    cmd
+}
+
+/// Whether a global option means something under a top-level subcommand.
+fn global_applies(subcommand: &str, id: &str) -> bool {
+    match id {
+        "demo" => matches!(subcommand, "preview" | "check" | "doctor" | "list"),
+        "config" | "vault_addr" => !matches!(subcommand, "completions" | "man" | "__complete"),
+        _ => true,
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,7 +117,7 @@ pub enum Command {
     /// Apple ID sessions: export as FASTLANE_SESSION, import one, check it with Apple
     #[command(subcommand)]
     Session(SessionCommand),
-    /// Read a real bitrise.yml: list its workflows and pipelines with their expanded steps
+    /// Bitrise: a bitrise.yml's workflows and pipelines, sign-in, your apps, pull them, the API keys uploaded
     #[command(subcommand)]
     Bitrise(BitriseCommand),
     /// Where the workspace's secrets are kept: move them between the keyring and a vault
@@ -103,6 +138,13 @@ pub enum Command {
     Trust(TrustArgs),
     /// Forget this host's trust in the workspace file: its security settings are refused again
     Untrust,
+    /// For the completion scripts: the workspace's names (apps, connections) that fit the last word
+    #[command(name = "__complete", hide = true)]
+    Complete {
+        /// The words after `apple-conn`, the one being completed last
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        words: Vec<String>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -332,9 +374,9 @@ pub struct BitriseLoginArgs {
     /// Where to read the personal access token: env:VAR, file:PATH or stdin
     #[arg(long, value_name = "env:VAR|file:PATH|stdin")]
     pub token_from: String,
-    /// Where the token is kept: a copy in the OS keyring or the vault, or the env var / file as given
-    #[arg(long, value_enum, default_value_t = KeyStorage::Keyring)]
-    pub store: KeyStorage,
+    /// Where the token is kept: a copy in the OS keyring or the vault, or the env var / file as given [default: keyring; reference when no keyring is reachable and the token comes from env:VAR or file:PATH]
+    #[arg(long, value_enum)]
+    pub store: Option<KeyStorage>,
     #[command(flatten)]
     pub api: BitriseApiArgs,
 }
@@ -375,6 +417,9 @@ pub struct InitArgs {
     /// Your email: you own the API keys you add
     #[arg(long)]
     pub you: String,
+    /// Create ./apple-conn.toml (the project's workspace, found from this folder and below) instead of your default
+    #[arg(long)]
+    pub here: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -414,6 +459,9 @@ pub struct AddAppArgs {
     /// The pipeline of the bitrise.yml the app runs
     #[arg(long, value_name = "ID", requires = "bitrise_yml")]
     pub pipeline: Option<String>,
+    /// Where the bitrise.yml's `include:` files are (saved in [apps.bitrise_yml] root / repositories)
+    #[command(flatten)]
+    pub include: IncludeArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -421,15 +469,15 @@ pub struct AddAppleIdArgs {
     /// The Apple ID (an email address)
     #[arg(long)]
     pub apple_id: String,
-    /// Where to read the password: env:VAR, file:PATH or stdin
+    /// Where to read the password: env:VAR, file:PATH or stdin (default at a terminal: asked for, not echoed)
     #[arg(long, value_name = "env:VAR|file:PATH|stdin")]
-    pub password_from: String,
+    pub password_from: Option<String>,
     /// Where to read the app-specific password (xxxx-xxxx-xxxx-xxxx)
     #[arg(long, value_name = "env:VAR|file:PATH|stdin")]
     pub app_specific_password_from: Option<String>,
-    /// Where the passwords are kept: a copy in the OS keyring, or a reference to the env var / file
-    #[arg(long, value_enum, default_value_t = KeyStorage::Keyring)]
-    pub store: KeyStorage,
+    /// Where the passwords are kept: a copy in the OS keyring or the vault, or a reference to the env var / file (with --session-file) [default: keyring; reference when no keyring is reachable and every secret can be referenced]
+    #[arg(long, value_enum)]
+    pub store: Option<KeyStorage>,
     #[command(flatten)]
     pub signin: SignInArgs,
 }
@@ -571,9 +619,9 @@ pub struct AddApiKeyArgs {
     /// fastlane's API key JSON (key_id, issuer_id, key, in_house), e.g. from `export fastlane`
     #[arg(long, value_name = "FILE", conflicts_with_all = ["p8", "key_id", "issuer_id", "individual", "enterprise"])]
     pub from_fastlane_json: Option<PathBuf>,
-    /// Where the private key is kept: the OS keyring (a copy), or a reference to the file / variable
-    #[arg(long, value_enum, default_value_t = KeyStorage::Keyring)]
-    pub store: KeyStorage,
+    /// Where the private key is kept: the OS keyring or the vault (a copy), or a reference to the file / variable [default: keyring; reference when no keyring is reachable and the key is a file or env:VAR]
+    #[arg(long, value_enum)]
+    pub store: Option<KeyStorage>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

@@ -2,7 +2,6 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::Parser;
 
 use apple_conn::cli::Cli;
 use apple_conn::headless::{self, Failure};
@@ -47,7 +46,10 @@ fn report(error: &anyhow::Error) -> ExitCode {
 
 fn run() -> anyhow::Result<ExitCode> {
     apple_conn::secrets::migrate::install();
-    let cli = match Cli::try_parse() {
+    let parsed = apple_conn::cli::command()
+        .try_get_matches()
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             // `doctor`'s usage errors are UNKNOWN (3), the monitoring-plugin convention.

@@ -127,7 +127,14 @@ fn no_keyring_over_ssh_says_what_to_do_and_saves_nothing() {
     let ws = base_workspace(dir.path());
     let original = std::fs::read_to_string(&ws).unwrap();
     let p8 = openssl_p256(dir.path(), "AuthKey_ABCDE12345.p8");
-    let r = add_key(&ws, "CI key", "ABCDE12345", &p8, &["--issuer-id", ISSUER]);
+    // Asked for by name (without --store a file is kept as a reference: tests/daily_cli.rs).
+    let r = add_key(
+        &ws,
+        "CI key",
+        "ABCDE12345",
+        &p8,
+        &["--issuer-id", ISSUER, "--store", "keyring"],
+    );
     assert_eq!(r.code, 1);
     assert!(
         r.stderr.contains("no OS keyring is reachable"),

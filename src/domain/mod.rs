@@ -17,7 +17,6 @@ pub mod schema_version;
 pub mod secret_inputs;
 pub mod secret_ref;
 pub mod shell_env;
-
 pub mod signing;
 pub mod steplib;
 pub mod version;

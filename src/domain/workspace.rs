@@ -525,9 +525,12 @@ impl Workspace {
         let app = self.app(slug).ok_or_else(|| self.no_app(slug))?;
         match (field, to) {
             ("api_key", Some(name)) => {
-                let key = self
-                    .api_key(name)
-                    .ok_or_else(|| format!("no API key named `{name}`"))?;
+                let key = self.api_key(name).ok_or_else(|| {
+                    format!(
+                        "no API key named `{name}`{}: `apple-conn list connections` lists them",
+                        super::check::suggest(name, self.api_keys.iter().map(|k| k.name.as_str()))
+                    )
+                })?;
                 let owner = key.owner(self);
                 if owner != self.you {
                     return Err(format!(
@@ -536,9 +539,15 @@ impl Workspace {
                 }
             }
             ("apple_id", Some(aid)) => {
-                let conn = self
-                    .apple_id(aid)
-                    .ok_or_else(|| format!("no Apple ID connection {aid}"))?;
+                let conn = self.apple_id(aid).ok_or_else(|| {
+                    format!(
+                        "no Apple ID connection {aid}{}: `apple-conn list connections` lists them",
+                        super::check::suggest(
+                            aid,
+                            self.apple_ids.iter().map(|a| a.apple_id.as_str())
+                        )
+                    )
+                })?;
                 let owner = conn.owner(self);
                 if !app.may_use_apple_id_of(self, owner) {
                     return Err(format!(

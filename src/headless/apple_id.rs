@@ -19,7 +19,7 @@ use crate::ops::sign_in::{
     self, Job, KeepError, Leftover, NewAppleId, Reauth, Service, SignInOpError, StoredError,
 };
 use crate::ops::sign_in::{CodeAnswer, CodeRequest, CodeSource, Endpoints, Retry, SignInError};
-use crate::secrets::{SecretStore, SecretValue};
+use crate::secrets::{EntryName, SecretStore, SecretValue};
 use crate::store::Loaded;
 
 /// Flag over environment variable over workspace setting (from the file only once it is trusted).
@@ -84,7 +84,11 @@ enum CodeInput {
 impl CodeSource for ReadCode {
     fn answer(&mut self, request: &CodeRequest) -> Result<CodeAnswer, SignInError> {
         print_request(request);
-        if let Some(reason) = &request.retry {
+        // At a terminal the reason comes before the next prompt; from stdin or a variable the
+        // error that ends the sign-in says it (once, not twice).
+        if let Some(reason) = &request.retry
+            && matches!(self.source, CodeInput::Terminal)
+        {
             eprintln!("{}", reason.message(request.length));
         }
         let choose = request.retry == Some(Retry::ChooseNumber);
@@ -194,6 +198,7 @@ fn progress(text: &str) {
 
 /// `--store keyring|vault` for a session (reauth, session import, session refresh): the shared choice.
 pub fn session_ref_for(
+    workspace_file: &Path,
     store: Option<KeyStorage>,
     session_file: Option<&Path>,
     existing: Option<&SecretRef>,
@@ -209,18 +214,118 @@ pub fn session_ref_for(
         )),
         (Some(KeyStorage::Vault), None) => Ok(SecretRef::Vault(VaultRef::Entry)),
         (Some(KeyStorage::Keyring), None) => Ok(SecretRef::Keyring),
-        (None, Some(p)) => Ok(session_file_ref(p)),
+        (None, Some(p)) => Ok(session_file_ref(workspace_file, p)),
         (None, None) => Ok(existing.cloned().unwrap_or_default()),
     }
 }
 
-fn session_file_ref(p: &Path) -> SecretRef {
-    SecretRef::Path(
-        std::path::absolute(p)
-            .unwrap_or(p.to_path_buf())
-            .display()
-            .to_string(),
-    )
+/// A session file as the workspace records it: relative to the workspace's folder when inside
+/// it (as the TUI writes it), else absolute.
+fn session_file_ref(workspace_file: &Path, p: &Path) -> SecretRef {
+    SecretRef::Path(crate::store::portable_path(workspace_file, p).written)
+}
+
+/// `--password-from`, else (at a terminal) a hidden prompt.
+fn password_source(from: Option<&str>) -> Result<SecretSource, Failure> {
+    match from {
+        Some(f) => f
+            .parse()
+            .map_err(|e: String| Failure::new(2, format!("--password-from: {e}"))),
+        None if std::io::stdin().is_terminal() => Ok(SecretSource::Stdin),
+        None => Err(Failure::new(
+            2,
+            "no terminal to ask for the password: pass --password-from env:VAR|file:PATH|stdin",
+        )),
+    }
+}
+
+/// Where a new Apple ID's secrets go.
+struct StoragePlan {
+    password_at: SecretRef,
+    asp_at: Option<SecretRef>,
+    session_at: SecretRef,
+}
+
+/// `--store` and `--session-file` settled, each place that will be written checked, and the
+/// fallback to references (no keyring) said in one line naming what is kept where.
+fn plan_storage(
+    path: &Path,
+    keyring: &dyn SecretStore,
+    args: &AddAppleIdArgs,
+    pw: &SecretSource,
+    asp: Option<&SecretSource>,
+) -> Result<StoragePlan, Failure> {
+    let session_file = args.signin.session_file.as_deref();
+    let referenceable =
+        pw.as_reference().is_some() && asp.is_none_or(|a| a.as_reference().is_some());
+    let (store, fell_back) = super::storage::choose(
+        args.store,
+        keyring,
+        referenceable,
+        "Pass --password-from env:VAR|file:PATH (kept as a reference; the session is written to --session-file PATH, by default <apple-id>.session.json next to the workspace, 0600), or --store vault",
+    )?;
+    let reference = |src: &SecretSource, flag: &str| -> Result<SecretRef, Failure> {
+        match store {
+            KeyStorage::Keyring => Ok(SecretRef::Keyring),
+            KeyStorage::Vault => Ok(SecretRef::Vault(VaultRef::Entry)),
+            KeyStorage::Reference => src.as_reference().ok_or_else(|| {
+                Failure::new(
+                    2,
+                    format!(
+                        "--store reference keeps where the secret is: give {flag} env:VAR or file:PATH (a typed or piped secret cannot be referenced); nothing was read"
+                    ),
+                )
+            }),
+        }
+    };
+    let password_at = reference(pw, "--password-from")?;
+    let asp_at = asp
+        .map(|a| reference(a, "--app-specific-password-from"))
+        .transpose()?;
+    let session_at = match (store, session_file) {
+        (_, Some(p)) => session_file_ref(path, p),
+        (KeyStorage::Vault, None) => SecretRef::Vault(VaultRef::Entry),
+        // As the TUI's form left empty: next to the workspace, named by the Apple ID.
+        (KeyStorage::Reference, None) => SecretRef::Path(format!("{}.session.json", args.apple_id)),
+        (KeyStorage::Keyring, None) => SecretRef::Keyring,
+    };
+    let id = &args.apple_id;
+    let mut writes = vec![(&session_at, EntryName::session(id))];
+    if matches!(
+        password_at,
+        SecretRef::Keyring | SecretRef::Vault(VaultRef::Entry)
+    ) {
+        writes.push((&password_at, EntryName::password(id)));
+    }
+    if let Some(at) = &asp_at
+        && matches!(at, SecretRef::Keyring | SecretRef::Vault(VaultRef::Entry))
+    {
+        writes.push((at, EntryName::app_specific_password(id)));
+    }
+    for (at, name) in writes {
+        super::storage::check(keyring, path, at, &name, store)?;
+    }
+    if fell_back {
+        let place = |r: &SecretRef| match r {
+            SecretRef::Env(v) => format!("env:{v}"),
+            SecretRef::Path(p) => p.clone(),
+            other => other.describe(),
+        };
+        let mut kept = vec![format!("the password stays in {}", place(&password_at))];
+        if let Some(at) = &asp_at {
+            kept.push(format!("the app-specific password in {}", place(at)));
+        }
+        kept.push(format!("the session is written to {}", place(&session_at)));
+        eprintln!(
+            "warning: no OS keyring is reachable, so --store reference: {}",
+            kept.join(", ")
+        );
+    }
+    Ok(StoragePlan {
+        password_at,
+        asp_at,
+        session_at,
+    })
 }
 
 /// A sign-in operation that failed, in the CLI's words (flags named, exit codes per kind).
@@ -287,38 +392,31 @@ pub fn add_apple_id(path: &Path, keyring: &dyn SecretStore, args: &AddAppleIdArg
         args.signin.apple_auth_url.as_deref(),
         Some(&loaded),
     )?);
-    let reference = |src: &SecretSource| -> Result<SecretRef, Failure> {
-        match args.store {
-            KeyStorage::Keyring => Ok(SecretRef::Keyring),
-            KeyStorage::Vault => Ok(SecretRef::Vault(VaultRef::Entry)),
-            KeyStorage::Reference => src.as_reference().ok_or_else(|| {
-                Failure::new(
-                    2,
-                    "--store reference needs env:VAR or file:PATH (stdin cannot be referenced)",
-                )
-            }),
-        }
-    };
-    let (pw_source, password) = read_secret(&args.password_from, "--password-from", "password")?;
-    let password_at = reference(&pw_source)?;
-    let app_specific_password = match &args.app_specific_password_from {
-        Some(from) => {
-            let (src, value) = read_secret(
-                from,
-                "--app-specific-password-from",
-                "app-specific password",
-            )?;
+    // Where each secret goes is settled, and each place checked, before a password is read or
+    // Apple is asked: a sign-in whose session cannot be kept wastes a 2FA code.
+    // The flags' own shapes first (a five-digit --code is a usage error wherever it goes).
+    let mut codes = code_source(&args.signin)?;
+    let pw_source = password_source(args.password_from.as_deref())?;
+    let asp_source = args
+        .app_specific_password_from
+        .as_deref()
+        .map(|f| {
+            f.parse::<SecretSource>()
+                .map_err(|e| Failure::new(2, format!("--app-specific-password-from: {e}")))
+        })
+        .transpose()?;
+    let plan = plan_storage(path, keyring, args, &pw_source, asp_source.as_ref())?;
+    let password = pw_source.read("password")?;
+    let password_at = plan.password_at;
+    let app_specific_password = match &asp_source {
+        Some(src) => {
+            let value = src.read("app-specific password")?;
             fields::app_specific_password(value.expose()).map_err(|e| Failure::new(1, e))?;
-            let at = reference(&src)?;
-            Some((Some(value), at))
+            Some((Some(value), plan.asp_at.clone().unwrap_or_default()))
         }
         None => None,
     };
-    let session_at = match (args.store, &args.signin.session_file) {
-        (_, Some(p)) => session_file_ref(p),
-        (KeyStorage::Vault, None) => SecretRef::Vault(VaultRef::Entry),
-        _ => SecretRef::Keyring,
-    };
+    let session_at = plan.session_at;
     let new = NewAppleId {
         apple_id: args.apple_id.clone(),
         password,
@@ -326,7 +424,6 @@ pub fn add_apple_id(path: &Path, keyring: &dyn SecretStore, args: &AddAppleIdArg
         app_specific_password,
         session_at,
     };
-    let mut codes = code_source(&args.signin)?;
     let added = sign_in::add_apple_id(
         Target::Disk(path),
         keyring,
@@ -433,9 +530,23 @@ pub fn reauth(path: &Path, keyring: &dyn SecretStore, args: &ReauthArgs) -> CmdR
         None => None,
     };
     let place = session_ref_for(
+        path,
         args.store,
         args.signin.session_file.as_deref(),
         aid.session.as_ref(),
+    )?;
+    // The new session's place answers before Apple is asked (a 2FA code is not wasted).
+    let store = match &place {
+        SecretRef::Vault(_) => KeyStorage::Vault,
+        SecretRef::Keyring => KeyStorage::Keyring,
+        _ => KeyStorage::Reference,
+    };
+    super::storage::check(
+        keyring,
+        path,
+        &place,
+        &EntryName::session(&aid.apple_id),
+        store,
     )?;
     let mut codes = code_source(&args.signin)?;
     let inputs = Reauth {
@@ -529,7 +640,7 @@ pub fn session(path: &Path, keyring: &dyn SecretStore, cmd: &SessionCommand) -> 
                     format!("no Apple ID connection {apple_id}: add it first"),
                 )
             })?;
-            let place = session_ref_for(*store, None, aid.session.as_ref())?;
+            let place = session_ref_for(path, *store, None, aid.session.as_ref())?;
             let (_, text) = read_secret(from, "--from", "session")?;
             let imported = sign_in::import_session(
                 Target::Disk(path),

@@ -31,6 +31,13 @@ fn refusal_words(r: &AppRefusal) -> String {
 
 pub fn add_app(path: &Path, args: &AddAppArgs) -> CmdResult {
     let loaded = super::load_path(path)?;
+    let include = super::bitrise::include_options(Default::default(), &args.include)?;
+    if args.bitrise_yml.is_none() && (include.root.is_some() || !include.repositories.is_empty()) {
+        return Err(Failure::new(
+            2,
+            "--repo-root and --repo-map say where a bitrise.yml's `include:` files are: add --bitrise-yml PATH",
+        ));
+    }
     let new = NewApp {
         slug: args.slug.clone(),
         title: args.title.clone(),
@@ -40,6 +47,8 @@ pub fn add_app(path: &Path, args: &AddAppArgs) -> CmdResult {
             path: p.clone(),
             workflows: args.workflows.clone(),
             pipeline: args.pipeline.clone(),
+            root: include.root.clone(),
+            repositories: include.repositories.clone(),
         }),
     };
     let added = apps::add_app(Target::Disk(path), &loaded.workspace, new).map_err(|e| match e {

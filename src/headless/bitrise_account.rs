@@ -69,7 +69,14 @@ fn login(path: &std::path::Path, keyring: &dyn SecretStore, args: &BitriseLoginA
         .token_from
         .parse()
         .map_err(|e: String| Failure::new(2, format!("--token-from: {e}")))?;
-    let storage = match args.store {
+    // Where the token goes is settled (and checked) before it is read or Bitrise is asked.
+    let (store, fell_back) = super::storage::choose(
+        args.store,
+        keyring,
+        source.as_reference().is_some(),
+        "Pass --store reference with --token-from env:VAR or file:PATH, or --store vault",
+    )?;
+    let storage = match store {
         KeyStorage::Keyring => TokenStorage::Keyring,
         KeyStorage::Vault => TokenStorage::Vault,
         KeyStorage::Reference => TokenStorage::Reference(source.as_reference().ok_or_else(|| {
@@ -81,6 +88,28 @@ fn login(path: &std::path::Path, keyring: &dyn SecretStore, args: &BitriseLoginA
     };
     // The workspace must be readable before a secret is read or anything is sent.
     super::load_path(path)?;
+    let at = match &storage {
+        TokenStorage::Keyring => Some(crate::domain::secret_ref::SecretRef::Keyring),
+        TokenStorage::Vault => Some(crate::domain::secret_ref::SecretRef::Vault(
+            crate::domain::secret_ref::VaultRef::Entry,
+        )),
+        TokenStorage::Reference(_) => None,
+    };
+    if let Some(at) = at {
+        super::storage::check(
+            keyring,
+            path,
+            &at,
+            &crate::secrets::EntryName::bitrise_token(),
+            store,
+        )?;
+    }
+    if fell_back {
+        eprintln!(
+            "warning: no OS keyring is reachable, so --store reference: the workspace keeps {} and the token stays there",
+            args.token_from
+        );
+    }
     let token = source.read("the Bitrise token")?;
     let signed =
         ops::login(path, keyring, token, storage, args.api.api_url.as_deref()).map_err(failure)?;

@@ -103,6 +103,62 @@ pub fn add_api_key(path: &Path, keyring: &dyn SecretStore, args: &AddApiKeyArgs)
         bitrise: None,
     };
     validate_new_api_key(&loaded.workspace, &key).map_err(|e| Failure::new(1, e))?;
+    // Where the key goes is settled (and checked) before a key is read.
+    let referenceable = !matches!(source, Some(SecretSource::Stdin));
+    let (store, fell_back) = super::storage::choose(
+        args.store,
+        keyring,
+        referenceable,
+        "Pass --store reference with --p8 PATH or env:VAR (the workspace keeps where the key is), or --store vault",
+    )?;
+    let storage = match store {
+        KeyStorage::Keyring => Storage::Keyring,
+        KeyStorage::Vault => Storage::Vault,
+        KeyStorage::Reference => Storage::Reference(match (&source, &file_path) {
+            (Some(src), _) => src.as_reference().ok_or_else(|| {
+                Failure::new(
+                    2,
+                    "--store reference needs --p8 PATH or env:VAR (stdin cannot be referenced)",
+                )
+            })?,
+            (None, Some(p)) => {
+                let written = store::portable_path(path, p);
+                if written.outside {
+                    eprintln!(
+                        "warning: {} is outside the workspace's folder: the workspace names it by its absolute path and no longer works when moved or cloned elsewhere (keep the key beside the workspace, or use --store keyring)",
+                        written.written
+                    );
+                }
+                SecretRef::Path(written.written)
+            }
+            (None, None) => return Err(Failure::new(2, "--p8 is required")),
+        }),
+    };
+
+    if let Storage::Keyring | Storage::Vault = storage {
+        let at = if store == KeyStorage::Vault {
+            SecretRef::Vault(crate::domain::secret_ref::VaultRef::Entry)
+        } else {
+            SecretRef::Keyring
+        };
+        super::storage::check(
+            keyring,
+            path,
+            &at,
+            &crate::secrets::EntryName::api_key(key_id),
+            store,
+        )?;
+    }
+    if let (true, Storage::Reference(r)) = (fell_back, &storage) {
+        eprintln!(
+            "warning: no OS keyring is reachable, so --store reference: the workspace keeps {} and the key stays there",
+            match r {
+                SecretRef::Env(v) => format!("env:{v}"),
+                SecretRef::Path(p) => p.clone(),
+                other => other.describe(),
+            }
+        );
+    }
 
     let (content, file_name) = match (&source, &file_path) {
         (Some(src), _) => (src.read("the .p8 key")?.expose().as_bytes().to_vec(), None),
@@ -128,29 +184,6 @@ pub fn add_api_key(path: &Path, keyring: &dyn SecretStore, args: &AddApiKeyArgs)
         );
     }
 
-    let storage = match args.store {
-        KeyStorage::Keyring => Storage::Keyring,
-        KeyStorage::Vault => Storage::Vault,
-        KeyStorage::Reference => Storage::Reference(match (&source, &file_path) {
-            (Some(src), _) => src.as_reference().ok_or_else(|| {
-                Failure::new(
-                    2,
-                    "--store reference needs --p8 PATH or env:VAR (stdin cannot be referenced)",
-                )
-            })?,
-            (None, Some(p)) => {
-                let written = store::portable_path(path, p);
-                if written.outside {
-                    eprintln!(
-                        "warning: {} is outside the workspace's folder: the workspace names it by its absolute path and no longer works when moved or cloned elsewhere (keep the key beside the workspace, or use --store keyring)",
-                        written.written
-                    );
-                }
-                SecretRef::Path(written.written)
-            }
-            (None, None) => return Err(Failure::new(2, "--p8 is required")),
-        }),
-    };
     let added = keys::add_api_key(
         Target::Disk(path),
         keyring,
@@ -217,7 +250,7 @@ fn add_from_fastlane_json(
     args: &AddApiKeyArgs,
     json: &Path,
 ) -> CmdResult {
-    if args.store == KeyStorage::Reference {
+    if args.store == Some(KeyStorage::Reference) {
         return Err(Failure::new(
             2,
             "--store reference cannot point inside a fastlane JSON: use --store keyring or --store vault (or --p8 with the .p8 file)",
@@ -269,10 +302,27 @@ fn add_from_fastlane_json(
     }
     validate_new_api_key(&loaded.workspace, &key)
         .map_err(|e| Failure::new(1, format!("{}: {e}", json.display())))?;
-    let storage = match args.store {
+    let (store, _) = super::storage::choose(
+        args.store,
+        keyring,
+        false,
+        "Pass --store vault, or --p8 PATH with --store reference (a fastlane JSON cannot be referenced)",
+    )?;
+    let storage = match store {
         KeyStorage::Vault => Storage::Vault,
         _ => Storage::Keyring,
     };
+    let at = match storage {
+        Storage::Vault => SecretRef::Vault(crate::domain::secret_ref::VaultRef::Entry),
+        _ => SecretRef::Keyring,
+    };
+    super::storage::check(
+        keyring,
+        path,
+        &at,
+        &crate::secrets::EntryName::api_key(&key.key_id),
+        store,
+    )?;
     let added = keys::add_api_key(
         Target::Disk(path),
         keyring,

@@ -44,13 +44,19 @@ fn doing(command: &Command) -> String {
         Command::Man => "printing the manual".into(),
         Command::Trust(_) => "trusting the workspace's settings (apple-conn trust)".into(),
         Command::Untrust => "forgetting the trust in the workspace (apple-conn untrust)".into(),
+        Command::Complete { .. } => "completing a word".into(),
     }
 }
 
 fn run_command(cli: &Cli, command: &Command) -> CmdResult {
-    let keyring = match config_path(&cli.config) {
-        Ok(path) => LazyKeyring::for_workspace(&path),
-        Err(_) => LazyKeyring::new(),
+    // Commands that open no workspace do not look for one (nor say which they found).
+    let opens = !matches!(
+        command,
+        Command::Init(_) | Command::Completions { .. } | Command::Man | Command::Complete { .. }
+    );
+    let keyring = match opens.then(|| config_path(&cli.config).ok()).flatten() {
+        Some(path) => LazyKeyring::for_workspace(&path),
+        None => LazyKeyring::new(),
     };
     crate::secrets::vault::set_flag_address(cli.vault_addr.as_deref());
     if cli.demo {
@@ -58,7 +64,8 @@ fn run_command(cli: &Cli, command: &Command) -> CmdResult {
     }
     match command {
         Command::List(args) => load(&cli.config).and_then(|l| super::list::run(&l, args)),
-        Command::Completions { shell } => super::manual::completions(*shell),
+        Command::Completions { shell } => super::complete::completions(*shell),
+        Command::Complete { words } => super::complete::run(words),
         Command::Man => super::manual::man(),
         Command::Add(AddCommand::App(args)) => {
             super::apps::add_app(&config_path(&cli.config)?, args)
@@ -67,7 +74,9 @@ fn run_command(cli: &Cli, command: &Command) -> CmdResult {
             load(&cli.config).and_then(|l| super::check::run(&l, &keyring, args))
         }
         Command::Preview(args) => load(&cli.config).and_then(|l| super::preview::run(&l, args)),
-        Command::Init(args) => super::connections::init(&config_path(&cli.config)?, args),
+        Command::Init(args) => {
+            super::connections::init(&super::init_path(&cli.config, args.here)?, args)
+        }
         Command::Add(AddCommand::ApiKey(args)) => {
             super::connections::add_api_key(&config_path(&cli.config)?, &keyring, args)
         }

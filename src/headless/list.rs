@@ -39,9 +39,7 @@ pub fn run(loaded: &Loaded, args: &ListArgs) -> CmdResult {
             print!("{}", crate::terminal_text::clean(&out));
         }
     }
-    if apps && ws.apps.is_empty() && args.format == TableJson::Table {
-        eprintln!("no apps yet: add one with `apple-conn add app SLUG`");
-    }
+    // The table says "none yet" with the command itself: no second hint on stderr.
     Ok(0)
 }
 

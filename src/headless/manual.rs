@@ -2,38 +2,45 @@
 
 use std::io::Write as _;
 
-use clap::CommandFactory;
-
 use super::{CmdResult, Failure};
-use crate::cli::{Cli, CompletionShell};
 
-pub fn completions(shell: CompletionShell) -> CmdResult {
-    use clap_complete::Shell;
-    let shell = match shell {
-        CompletionShell::Bash => Shell::Bash,
-        CompletionShell::Zsh => Shell::Zsh,
-        CompletionShell::Fish => Shell::Fish,
-        CompletionShell::Powershell => Shell::PowerShell,
-    };
+/// The whole manual in one page: the main command, then each subcommand's synopsis and options.
+/// It names no `apple-conn-check(1)` pages: the subcommands are sections of this one.
+pub fn man() -> CmdResult {
     let mut out = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "apple-conn", &mut out);
+    let cmd = crate::cli::command();
+    let failed = |e: std::io::Error| Failure::new(1, format!("cannot render the manual: {e}"));
+    let top = clap_mangen::Man::new(cmd.clone());
+    top.render_title(&mut out)
+        .and_then(|()| top.render_name_section(&mut out))
+        .and_then(|()| top.render_synopsis_section(&mut out))
+        .and_then(|()| top.render_description_section(&mut out))
+        .and_then(|()| top.render_options_section(&mut out))
+        .map_err(failed)?;
+    let _ = writeln!(out, ".SH SUBCOMMANDS");
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let _ = writeln!(
+            out,
+            ".TP\n\\fBapple\\-conn {}\\fR\n{}",
+            roff_text(sub.get_name()),
+            roff_text(&sub.get_about().map(|a| a.to_string()).unwrap_or_default())
+        );
+    }
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        sections(sub, "apple-conn", &mut out)?;
+    }
+    top.render_version_section(&mut out).map_err(failed)?;
     write(&out)
 }
 
-/// The whole manual in one page: the main command, then each subcommand's synopsis and options.
-pub fn man() -> CmdResult {
-    let mut out = Vec::new();
-    let cmd = Cli::command();
-    let render = |cmd: clap::Command, out: &mut Vec<u8>| -> Result<(), Failure> {
-        clap_mangen::Man::new(cmd)
-            .render(out)
-            .map_err(|e| Failure::new(1, format!("cannot render the manual: {e}")))
-    };
-    render(cmd.clone(), &mut out)?;
-    for sub in cmd.get_subcommands() {
-        sections(sub, "apple-conn", &mut out)?;
+/// Text for a roff line: backslashes and hyphens escaped, no line starting as a request.
+fn roff_text(text: &str) -> String {
+    let t = text.replace('\\', "\\e").replace('-', "\\-");
+    if t.starts_with(['.', '\'']) {
+        format!("\\&{t}")
+    } else {
+        t
     }
-    write(&out)
 }
 
 /// One section per subcommand (and nested subcommand), with its options.

@@ -70,17 +70,60 @@ impl std::error::Error for Failure {}
 
 pub type CmdResult = Result<u8, Failure>;
 
-/// `--config`, else the default location.
+/// `--config`, else `APPLE_CONN_CONFIG`, else `apple-conn.toml` / `.apple-conn.toml` here or in
+/// the nearest parent, else the default location (`store::discover`). Says which file it chose
+/// (once per process) when it was not given one and another file was there to take.
 pub fn config_path(config: &Option<PathBuf>) -> Result<PathBuf, Failure> {
-    match config {
-        Some(p) => Ok(p.clone()),
-        None => store::default_path().ok_or_else(|| {
-            Failure::new(
-                2,
-                "cannot find a home folder for the default workspace: pass --config PATH",
-            )
-        }),
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let env = std::env::var_os(store::discover::ENV_VAR);
+    let found = store::discover::discover(
+        config.as_deref(),
+        env.as_deref(),
+        &cwd,
+        store::default_path(),
+    )
+    .ok_or_else(|| {
+        Failure::new(
+            2,
+            "cannot find a home folder for the default workspace: pass --config PATH",
+        )
+    })?;
+    if let Some(note) = found.note() {
+        static SAID: std::sync::Once = std::sync::Once::new();
+        SAID.call_once(|| eprintln!("note: {note}"));
     }
+    Ok(found.path)
+}
+
+/// Where `init` creates the workspace: `-c`, else `APPLE_CONN_CONFIG`, else `./apple-conn.toml`
+/// with `--here`, else the default location. It never walks up: it creates, it does not find.
+pub fn init_path(config: &Option<PathBuf>, here: bool) -> Result<PathBuf, Failure> {
+    match config {
+        Some(_) if here => {
+            return Err(Failure::new(
+                2,
+                "--here and -c both say where the workspace goes: pass one",
+            ));
+        }
+        Some(p) => return Ok(p.clone()),
+        None => {}
+    }
+    if let Some(e) = std::env::var_os(store::discover::ENV_VAR).filter(|e| !e.is_empty()) {
+        if here {
+            return Err(Failure::new(
+                2,
+                format!(
+                    "--here and {} both say where the workspace goes: unset {0} or drop --here",
+                    store::discover::ENV_VAR
+                ),
+            ));
+        }
+        return Ok(PathBuf::from(e));
+    }
+    if here {
+        return Ok(PathBuf::from(store::discover::LOCAL_NAMES[0]));
+    }
+    config_path(&None)
 }
 
 /// Loads the workspace; an unreadable or unparsable file is exit 2.
@@ -120,6 +163,7 @@ pub mod apps;
 pub mod bitrise;
 pub mod bitrise_account;
 pub mod bitrise_push;
+pub mod complete;
 pub mod connections;
 pub mod dispatch;
 pub mod doctor;
@@ -135,6 +179,7 @@ pub mod secrets_move;
 pub mod secrets_prune;
 pub mod session_refresh;
 pub mod signing;
+pub mod storage;
 pub mod test_connection;
 pub mod tokens;
 pub mod trust;

@@ -111,7 +111,7 @@ pub fn perform(
         Refreshed::StillValid(_) => return Ok(Done::StillValid),
         Refreshed::SignedIn(signed) => signed,
     };
-    let place = session_ref_for(args.store, None, aid.session.as_ref())?;
+    let place = session_ref_for(&loaded.path, args.store, None, aid.session.as_ref())?;
     let kept = ops::refresh::keep(
         Target::Disk(&loaded.path),
         keyring,

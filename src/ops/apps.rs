@@ -26,6 +26,10 @@ pub struct NewBitriseYml {
     pub path: PathBuf,
     pub workflows: Vec<String>,
     pub pipeline: Option<String>,
+    /// The repository root `include:` paths resolve against (as typed; default: the file's folder).
+    pub root: Option<PathBuf>,
+    /// `include:` `repository:` (as written, or its URL) -> a local checkout (as typed).
+    pub repositories: Vec<(String, PathBuf)>,
 }
 
 pub struct AddedApp {
@@ -74,6 +78,18 @@ pub fn runs_in(path: &Path) -> Result<Vec<Run>, String> {
         .map_err(|e| e.to_string())
 }
 
+/// A folder as the workspace records it: relative to the workspace file when inside its folder.
+fn written_path(workspace_file: &Path, dir: &Path, warnings: &mut Vec<String>) -> String {
+    let written = store::portable_path(workspace_file, dir);
+    if written.outside {
+        warnings.push(format!(
+            "{} is outside the workspace's folder: the workspace names it by its absolute path",
+            written.written
+        ));
+    }
+    written.written
+}
+
 /// Checks `new` against the workspace's rules and the bitrise.yml, then appends it to the file.
 pub fn add_app(
     target: Target<'_>,
@@ -95,8 +111,15 @@ pub fn add_app(
             pipeline: b.pipeline.clone(),
             pipelines: Vec::new(),
             map: Default::default(),
-            root: None,
-            repositories: Default::default(),
+            root: b
+                .root
+                .as_ref()
+                .map(|r| written_path(target.path(), r, &mut warnings)),
+            repositories: b
+                .repositories
+                .iter()
+                .map(|(url, dir)| (url.clone(), written_path(target.path(), dir, &mut warnings)))
+                .collect(),
         }
     });
     let app = App {
@@ -113,7 +136,12 @@ pub fn add_app(
     };
     let refused = workspace.may_add_app(&app);
     if let (Some(b), Err(AppRefusal::RunsNotOne) | Ok(())) = (&new.bitrise_yml, &refused) {
-        let yml = run::open(&b.path).map_err(|e| AddAppError::BitriseYml(e.to_string()))?;
+        let opts = crate::bitrise::include::Options {
+            root: b.root.clone(),
+            repositories: b.repositories.clone(),
+        };
+        let yml =
+            run::open_with(&b.path, &opts).map_err(|e| AddAppError::BitriseYml(e.to_string()))?;
         for w in &yml.warnings {
             warnings.push(w.clone());
         }
@@ -323,6 +351,7 @@ slug = "news"
                 path: yml.clone(),
                 workflows: workflows.iter().map(|w| w.to_string()).collect(),
                 pipeline: None,
+                ..Default::default()
             }),
             ..Default::default()
         };

@@ -19,6 +19,7 @@ pub mod save;
 pub mod session;
 pub mod sign_in;
 pub mod signing;
+pub mod storage;
 pub mod test;
 
 pub use clock::Clock;

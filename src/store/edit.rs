@@ -282,6 +282,16 @@ pub fn add_app(doc: &mut DocumentMut, app: &App) -> Result<(), String> {
         if let Some(p) = &b.pipeline {
             yml.insert("pipeline", value(p.as_str()));
         }
+        if let Some(r) = &b.root {
+            yml.insert("root", value(r.as_str()));
+        }
+        if !b.repositories.is_empty() {
+            let mut repos = InlineTable::new();
+            for (url, dir) in &b.repositories {
+                repos.insert(url, Value::from(dir.as_str()));
+            }
+            yml.insert("repositories", value(repos));
+        }
         t.insert("bitrise_yml", Item::Table(yml));
     }
     array_of_tables(doc, "apps")?.push(t);

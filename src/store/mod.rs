@@ -313,6 +313,7 @@ impl Located {
     }
 }
 
+pub mod discover;
 pub mod edit;
 pub mod edit_bitrise;
 pub mod files;

@@ -39,8 +39,8 @@ pub enum Action {
     Doctor,
     BitrisePull,
     BitrisePush,
-
     Signing,
+    Messages,
     // Form keys
     NextField,
     PrevField,
@@ -86,8 +86,8 @@ impl Action {
             Action::Doctor => "doctor (every finding)",
             Action::BitrisePull => "pull from Bitrise",
             Action::BitrisePush => "push to Bitrise",
-
             Action::Signing => "signing files",
+            Action::Messages => "message log",
             Action::NextField => "next field",
             Action::PrevField => "previous field",
             Action::Submit => "submit",

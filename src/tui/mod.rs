@@ -193,11 +193,17 @@ fn event_loop(
     let input = event::InputWatch::new()?;
     // Events left in crossterm's buffer when a drain ran out of budget: no waiting for them.
     let mut buffered = false;
+    // Drawn when something happened: an idle TUI writes nothing to the terminal.
+    let mut dirty = true;
     loop {
-        terminal.draw(|f| view::render(state, theme, f))?;
+        if dirty {
+            terminal.draw(|f| view::render(state, theme, f))?;
+            dirty = false;
+        }
         if state.health.is_empty() && !state.loaded.workspace.apps.is_empty() {
             // The first frame is on screen; the health of every app follows.
             state.refresh_all();
+            dirty = true;
             continue;
         }
         if state.quit || term.load(Ordering::Relaxed) {
@@ -215,6 +221,7 @@ fn event_loop(
         // Every pending event before the next frame: crossterm reads the whole burst into its
         // own buffer, so the descriptor goes quiet while keys are still waiting there.
         let mut lost = false;
+        let mut got = 0usize;
         let next = || -> std::io::Result<Option<Option<Msg>>> {
             // crossterm spins on a hung-up tty: the descriptor is looked at before each read.
             if input.wait(Duration::ZERO) == event::Input::Lost {
@@ -224,6 +231,7 @@ fn event_loop(
             if !ct::poll(Duration::ZERO)? {
                 return Ok(None);
             }
+            got += 1;
             Ok(Some(event::from_crossterm(ct::read()?).map(
                 |ev| match ev {
                     event::AppEvent::Key(k) => Msg::Key(k),
@@ -234,6 +242,7 @@ fn event_loop(
         };
         let drained = drain(state, runner, next, term)?;
         buffered = drained == Drained::OutOfTime;
+        dirty |= got > 0;
         if lost {
             return Err(lost_terminal());
         }
@@ -242,26 +251,34 @@ fn event_loop(
         }
         runner.poll(&state.loaded);
         while let Ok(msg) = rx.try_recv() {
-            let saved = matches!(msg, Msg::Saved(..));
+            dirty = true;
+            // This TUI's own writes (a save, a pull's files) are read back at once, quietly:
+            // the once-a-second check would report them as changed on disk.
+            let saved = matches!(msg, Msg::Saved(..) | Msg::BitrisePulled { .. });
             dispatch(state, runner, msg);
             if saved && !state.demo {
                 known_mtime = file_mtime(&state.loaded.path);
                 // A reloaded or changed workspace may name a bitrise.yml not read yet.
                 for (path, file) in bitrise_files::changed(&state.loaded, &state.files) {
-                    dispatch(state, runner, Msg::BitriseFile(path, file));
+                    dispatch(state, runner, Msg::OwnBitriseFile(path, file));
                 }
             }
         }
         if last_tick.elapsed() >= Duration::from_millis(200) {
             last_tick = Instant::now();
             let now = runner.clock.now();
+            let minute = state.now;
             dispatch(state, runner, Msg::Tick(now));
+            // A tick changes the screen only where something moves: a spinner or a countdown
+            // in an open layer, a pull's gauge, or the once-a-minute session states.
+            dirty |= !state.layers.is_empty() || state.pull.is_some() || state.now != minute;
         }
         if !state.demo && last_disk_check.elapsed() >= Duration::from_secs(1) {
             last_disk_check = Instant::now();
             // The apps' bitrise.yml files are only read: a change is taken at once.
             for (path, file) in bitrise_files::changed(&state.loaded, &state.files) {
                 dispatch(state, runner, Msg::BitriseFile(path, file));
+                dirty = true;
             }
             let now = file_mtime(&state.loaded.path);
             if now != known_mtime {
@@ -276,6 +293,7 @@ fn event_loop(
                     != Some(state.loaded.text.as_str())
                 {
                     dispatch(state, runner, Msg::DiskChanged);
+                    dirty = true;
                 }
             }
         }

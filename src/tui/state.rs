@@ -100,6 +100,8 @@ pub struct Chooser {
 #[derive(Debug, Clone)]
 pub enum Layer {
     Help(Scroll),
+    /// `M`: every status message so far, newest last, whole (the status line shows one, cut).
+    Messages(Scroll),
     Confirm {
         title: String,
         lines: Vec<String>,
@@ -134,6 +136,17 @@ pub struct Status {
     pub kind: StatusKind,
     pub text: String,
 }
+
+/// One status message as it was said, kept in the log `M` opens.
+#[derive(Debug, Clone)]
+pub struct LogEntry {
+    pub kind: StatusKind,
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The log keeps this many messages (the oldest go first).
+pub const LOG_CAP: usize = 1000;
 
 /// Where a running sign-in is, for the 2FA form.
 #[derive(Debug, Clone)]
@@ -187,6 +200,8 @@ pub struct AppState {
     pub filtering: Option<Pane>,
     pub layers: Vec<Layer>,
     pub status: Option<Status>,
+    /// Every status message so far, oldest first.
+    pub log: Vec<LogEntry>,
     pub quit: bool,
     pub spinner: usize,
     pub signin: Option<SignInUi>,
@@ -248,6 +263,7 @@ impl AppState {
             filtering: None,
             layers: Vec::new(),
             status: None,
+            log: Vec::new(),
             quit: false,
             spinner: 0,
             signin: None,
@@ -474,10 +490,17 @@ impl AppState {
         self.layers.last()
     }
 
+    /// The status line's message, also kept in the log (`M`).
     pub fn set_status(&mut self, kind: StatusKind, text: impl Into<String>) {
-        self.status = Some(Status {
+        let text = text.into();
+        if self.log.len() >= LOG_CAP {
+            self.log.remove(0);
+        }
+        self.log.push(LogEntry {
             kind,
-            text: text.into(),
+            text: text.clone(),
+            at: self.ticked,
         });
+        self.status = Some(Status { kind, text });
     }
 }

@@ -405,6 +405,37 @@ impl Client {
         }
     }
 
+    /// Whether this token may create the secret at `path`, asked before anything is signed in or
+    /// typed: the server answers (unreachable, sealed, bad token) or its policy says no.
+    pub fn check_create(&self, path: &str) -> Result<(), SecretError> {
+        let full = self.data_path(path);
+        let reply = self.call(
+            "POST",
+            &["sys/capabilities-self"],
+            None,
+            Some(&json!({ "paths": [full] })),
+        )?;
+        if reply.status != 200 {
+            // Not allowed to ask: a read says at least that the server and the token answer.
+            return self.read(path).map(|_| ());
+        }
+        let caps: Vec<&str> = reply
+            .body
+            .pointer("/capabilities")
+            .or_else(|| reply.body.pointer("/data/capabilities"))
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if caps
+            .iter()
+            .any(|c| matches!(*c, "create" | "update" | "root" | "sudo"))
+        {
+            self.ensure_kv2()
+        } else {
+            Err(self.denied(&full, Op::Write { exists: false }))
+        }
+    }
+
     /// Refuses a KV v1 (or other) engine before anything is written to it.
     pub fn ensure_kv2(&self) -> Result<(), SecretError> {
         let reply = self.call("GET", &["sys/internal/ui/mounts", &self.mount], None, None)?;

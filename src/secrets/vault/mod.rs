@@ -126,6 +126,11 @@ impl VaultStore {
         }
     }
 
+    /// Whether `name` can be created here, asked before a sign-in or a prompt (see `Client::check_create`).
+    pub fn check_create(&self, name: &EntryName) -> Result<(), SecretError> {
+        self.client.check_create(&self.entry_path(name))
+    }
+
     /// `<prefix>/api-key/<KEY_ID>`: the keyring's entry name below the team's prefix.
     pub fn entry_path(&self, name: &EntryName) -> String {
         entry_path(&self.prefix, name)

@@ -25,6 +25,17 @@ pub fn key(s: &mut AppState, key: Key) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Layer::Messages(scroll) => {
+            if !scroll.key(action)
+                && matches!(
+                    action,
+                    Some(Action::Close | Action::Messages | Action::Quit | Action::Open)
+                )
+            {
+                s.layers.pop();
+            }
+            Vec::new()
+        }
         Layer::Confirm {
             pending, scroll, ..
         } => {

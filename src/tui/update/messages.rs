@@ -118,6 +118,8 @@ pub enum Msg {
     DiskChanged,
     /// An app's bitrise.yml was read (first time, or again because it changed on disk).
     BitriseFile(std::path::PathBuf, super::super::bitrise_files::BitriseFile),
+    /// A bitrise.yml this TUI itself just wrote (a pull): read again without "changed on disk".
+    OwnBitriseFile(std::path::PathBuf, super::super::bitrise_files::BitriseFile),
     /// A line for the status bar from a background job (the connection test).
     Status(StatusKind, String),
     /// The keyring probe: Err says why none is reachable (the full message, with the ways out).

@@ -124,6 +124,15 @@ pub fn on_result(s: &mut AppState, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Status(kind, text) => s.set_status(kind, text),
+        Msg::OwnBitriseFile(path, file) => {
+            // Its own write is no news; a file that does not load still says why.
+            let broken = file.yml.as_ref().err().cloned();
+            s.files.insert(path, file);
+            s.refresh_all();
+            if let Some(e) = broken {
+                s.set_status(StatusKind::Error, e);
+            }
+        }
         Msg::BitriseFile(path, file) => {
             let name = path.display().to_string();
             let reread = s.files.contains_key(&path);

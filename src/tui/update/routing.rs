@@ -8,6 +8,12 @@ use super::messages::Effect;
 use super::{apps, bitrise, connections, forms, layers, navigation};
 
 pub fn on_key(s: &mut AppState, key: Key) -> Vec<Effect> {
+    // Ctrl-C quits from any mode, as lazygit, k9s and gitui do (raw mode sends no SIGINT; the
+    // terminal is restored on the way out). Nothing unsaved is written: forms are not submitted.
+    if key.ctrl && key.code == super::super::event::Code::Char('c') {
+        s.quit = true;
+        return Vec::new();
+    }
     if let Some(pane) = s.filtering {
         navigation::filter_key(s, pane, key);
         return Vec::new();
@@ -39,6 +45,12 @@ fn main_action(s: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
         Action::Quit => s.quit = true,
         Action::Help => s.layers.push(Layer::Help(Scroll::default())),
+        Action::Messages => {
+            // Opened at its end: the newest message is the one just missed.
+            let mut scroll = Scroll::default();
+            scroll.key(Some(Action::Bottom));
+            s.layers.push(Layer::Messages(scroll));
+        }
         Action::NextPane
         | Action::PrevPane
         | Action::Pane1

@@ -10,7 +10,7 @@ use crate::domain::resolution::{Level, Verdict};
 use crate::theme::Theme;
 use crate::tui::action::Action;
 use crate::tui::keymap::Context;
-use crate::tui::state::{AppState, FieldKind, Form, Layer, Scroll, TokenView};
+use crate::tui::state::{AppState, FieldKind, Form, Layer, Scroll, StatusKind, TokenView};
 use crate::tui::update::field_error;
 
 pub fn render(
@@ -23,6 +23,7 @@ pub fn render(
 ) {
     match layer {
         Layer::Help(scroll) => help(s, theme, frame, area, scroll),
+        Layer::Messages(scroll) => messages(s, theme, frame, area, scroll),
         Layer::Confirm {
             title,
             lines,
@@ -123,6 +124,42 @@ fn token(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, view: &Toke
         block(&title, true, theme),
         lines,
         &view.scroll,
+        theme,
+    );
+}
+
+/// The message log: every status message, whole and wrapped, with the time it was said.
+fn messages(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, scroll: &Scroll) {
+    let lines: Vec<Line<'static>> = if s.log.is_empty() {
+        vec![Line::from(Span::styled(
+            "No messages yet: what apple-conn says in the status line is kept here.",
+            theme.text,
+        ))]
+    } else {
+        s.log
+            .iter()
+            .map(|e| {
+                let style = match e.kind {
+                    StatusKind::Error => theme.error,
+                    StatusKind::Ok => theme.ok,
+                    StatusKind::Info => theme.text,
+                };
+                Line::from(vec![
+                    Span::styled(e.at.format("%H:%M:%S ").to_string(), theme.key_hint),
+                    Span::styled(crate::terminal_text::clean(&e.text), style),
+                ])
+            })
+            .collect()
+    };
+    let width = area.width.saturating_sub(4).min(100);
+    let h = scrolled::rows_needed(&lines, usize::from(width.saturating_sub(2))) as u16 + 2;
+    let rect = centered(area, width, h.min(area.height));
+    scrolled::render(
+        frame,
+        rect,
+        block(&format!("Messages ({})", s.log.len()), true, theme),
+        lines,
+        scroll,
         theme,
     );
 }

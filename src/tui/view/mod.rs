@@ -166,7 +166,9 @@ pub fn hints(s: &AppState) -> Vec<(String, &'static str)> {
             form(Action::Submit),
             form(Action::Cancel),
         ],
-        Some(Layer::Help(_) | Layer::Detail { .. } | Layer::ConnDetail { .. }) => vec![
+        Some(
+            Layer::Help(_) | Layer::Messages(_) | Layer::Detail { .. } | Layer::ConnDetail { .. },
+        ) => vec![
             main(Action::Down),
             main(Action::Up),
             main(Action::PageDown),

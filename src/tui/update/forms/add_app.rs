@@ -61,6 +61,7 @@ fn new_app(f: &AddApp) -> NewApp {
                 runs.clone()
             },
             pipeline,
+            ..Default::default()
         }),
     }
 }

@@ -1,0 +1,115 @@
+//! Issue 31's TUI items through the real binary in tmux at 80×24 and 120×40: Ctrl-C quits with
+//! the terminal restored, an idle TUI writes nothing, the message log keeps every message.
+
+mod common;
+
+use std::time::Duration;
+
+use common::tmux::{Tmux, wait_file};
+use common::*;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+fn demo(name: &str, w: u16, h: u16) -> Option<(Tmux, tempfile::TempDir)> {
+    if !require(have("tmux"), "tmux") {
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = format!(
+        "{} --demo --no-color; echo $? > {}; stty -a > {}; sleep 30",
+        bin_path().display(),
+        dir.path().join("done").display(),
+        dir.path().join("stty").display()
+    );
+    let t = Tmux::start(&format!("{name}-{w}"), &cmd, w, h);
+    t.wait_for("1 Connections");
+    Some((t, dir))
+}
+
+#[test]
+fn ctrl_c_quits_from_the_panes_and_from_a_form_restoring_the_terminal() {
+    for (w, h) in SIZES {
+        for open in [&[][..], &["a"][..]] {
+            let Some((t, dir)) = demo("ctrlc", w, h) else {
+                return;
+            };
+            t.keys(open);
+            t.keys(&["C-c"]);
+            let code = wait_file(&dir.path().join("done"));
+            assert_eq!(code.trim(), "0", "{w}x{h} {open:?}: {}", t.screen());
+            // The shell after it has its terminal back: echo and canonical mode on again.
+            let stty = wait_file(&dir.path().join("stty"));
+            assert!(
+                stty.contains(" echo ") && stty.contains(" icanon "),
+                "{stty}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_idle_tui_writes_nothing_to_the_terminal() {
+    for (w, h) in SIZES {
+        let Some((t, dir)) = demo("idle", w, h) else {
+            return;
+        };
+        // Settled first (the first frames and the demo's checks), then 2 s of nothing.
+        std::thread::sleep(Duration::from_millis(1500));
+        let log = dir.path().join("pane.log");
+        let pipe = |args: &[&str]| {
+            std::process::Command::new("tmux")
+                .args(["pipe-pane", "-t", &t.session])
+                .args(args)
+                .status()
+                .unwrap()
+        };
+        assert!(pipe(&["-o", &format!("cat > {}", log.display())]).success());
+        std::thread::sleep(Duration::from_secs(2));
+        pipe(&[]);
+        std::thread::sleep(Duration::from_millis(200));
+        let idle = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
+        assert_eq!(idle, 0, "{w}x{h}: {idle} bytes written while idle");
+        // A key still draws at once.
+        assert!(pipe(&["-o", &format!("cat > {}", log.display())]).success());
+        t.keys(&["j"]);
+        std::thread::sleep(Duration::from_millis(300));
+        pipe(&[]);
+        std::thread::sleep(Duration::from_millis(200));
+        let drawn = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
+        assert!(drawn > 0, "{w}x{h}: a key drew nothing");
+    }
+}
+
+#[test]
+fn the_message_log_keeps_every_message_the_status_line_replaced() {
+    for (w, h) in SIZES {
+        let Some((t, _dir)) = demo("log", w, h) else {
+            return;
+        };
+        // Two removals in the demo (nothing is saved): the second replaces the first in the
+        // status line; `M` shows both, whole, newest last.
+        t.keys(&["d", "y"]);
+        t.wait_for("removed CI key");
+        t.keys(&["d", "y"]);
+        let screen = t.wait_for("removed Bob's key");
+        assert!(!screen.contains("removed CI key"), "{screen}");
+        t.keys(&["M"]);
+        let log = t.wait_for("Messages (2)");
+        let first = log.find("removed CI key").expect(&log);
+        let second = log.find("removed Bob's key").expect(&log);
+        assert!(first < second, "oldest first:\n{log}");
+        // The key is in the help, from the keymap that dispatches it.
+        t.keys(&["Escape", "?"]);
+        t.wait_for("Keys (from the keymap");
+        let mut seen = t.screen();
+        for _ in 0..4 {
+            if seen.contains("message log") {
+                break;
+            }
+            t.keys(&["PageDown"]);
+            seen = t.screen();
+        }
+        assert!(seen.contains("M           message log"), "{seen}");
+        t.keys(&["Escape"]);
+    }
+}
