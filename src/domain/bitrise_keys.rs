@@ -12,7 +12,7 @@ use super::workspace::ApiKey;
 pub const DELETE_IN_UI: &str = "delete it on bitrise.io under Workspace settings → Integrations → Apple Service connection (Bitrise's API names no key to delete, so apple-conn does not guess one)";
 
 /// Where on Bitrise a key lives.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "where", rename_all = "snake_case")]
 pub enum Place {
     /// `GET /organizations/{org}/apple-api-credentials`.
@@ -66,7 +66,7 @@ impl KeyStatus {
 }
 
 /// One place a key lives on Bitrise, as the JSON lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Location {
     #[serde(flatten)]
     pub place: Place,

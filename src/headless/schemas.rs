@@ -20,6 +20,8 @@ pub fn registry() -> Vec<(&'static str, Schema)> {
         schema::<super::export::EnvJson>("env"),
         schema::<super::tokens::JwtInspectJson>("jwt-inspect"),
         schema::<super::test_connection::TestJson<'static>>("test"),
+        schema::<super::signing::SigningJson<'static>>("signing"),
+        schema::<crate::ops::bitrise::PushPlan>("bitrise-push"),
     ]
 }
 
@@ -42,18 +44,44 @@ pub fn render(schema: &Schema) -> String {
 
 /// `additionalProperties: false` on every object schema that lists its properties and says
 /// nothing about others: every output shape is closed, so a renamed field fails validation.
+/// An object with a flattened enum (`properties` beside `oneOf`/`anyOf`/`allOf`) is closed with
+/// `unevaluatedProperties: false` instead, and its branches stay open: each branch's fields
+/// count as evaluated, so the whole is still closed (Draft 2020-12).
 fn close_objects(v: &mut Value) {
+    close(v, false);
+}
+
+fn close(v: &mut Value, branch_of_flattened: bool) {
     match v {
         Value::Object(map) => {
+            let combined = ["oneOf", "anyOf", "allOf"]
+                .iter()
+                .any(|k| map.contains_key(*k));
+            let flattened = map.contains_key("properties") && combined;
             if map.contains_key("properties")
+                && !branch_of_flattened
                 && !map.contains_key("additionalProperties")
                 && !map.contains_key("unevaluatedProperties")
             {
-                map.insert("additionalProperties".into(), Value::Bool(false));
+                let key = if flattened {
+                    "unevaluatedProperties"
+                } else {
+                    "additionalProperties"
+                };
+                map.insert(key.into(), Value::Bool(false));
             }
-            map.values_mut().for_each(close_objects);
+            for (key, child) in map.iter_mut() {
+                let is_branch_list =
+                    flattened && matches!(key.as_str(), "oneOf" | "anyOf" | "allOf");
+                match (is_branch_list, child) {
+                    (true, Value::Array(branches)) => {
+                        branches.iter_mut().for_each(|b| close(b, true));
+                    }
+                    (_, child) => close(child, false),
+                }
+            }
         }
-        Value::Array(items) => items.iter_mut().for_each(close_objects),
+        Value::Array(items) => items.iter_mut().for_each(|i| close(i, false)),
         _ => {}
     }
 }

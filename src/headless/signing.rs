@@ -13,10 +13,18 @@ use crate::ops::signing::{Options, look};
 use crate::secrets::SecretStore;
 use crate::store::Loaded;
 
+/// `signing --format json`: the report, or why it could not look (docs/schemas/signing.schema.json).
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum SigningJson<'a> {
+    Report(Report),
+    Unknown(Unknown<'a>),
+}
+
 /// `signing --format json` when it could not look.
-#[derive(Serialize)]
-struct Unknown<'a> {
-    schema_version: u32,
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Unknown<'a> {
+    schema_version: crate::domain::schema_version::SchemaVersion,
     now: Option<String>,
     status: Status,
     apps: [(); 0],
@@ -76,7 +84,7 @@ fn unknown(format: TableJson, now: Option<DateTime<Utc>>, message: &str) -> CmdR
     match format {
         TableJson::Json => {
             let body = Unknown {
-                schema_version: 1,
+                schema_version: crate::domain::schema_version::SchemaVersion,
                 now: now.map(rfc3339),
                 status: Status::Unknown,
                 apps: [],

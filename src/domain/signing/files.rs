@@ -6,7 +6,9 @@ use serde::Serialize;
 
 /// A certificate's kind by its common name, as go-xcode tells them apart
 /// (go-xcode/v2 autocodesign/certificates.go:180-190 isDevelopmentCertificate / isDistributionCertificate).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CertType {
     Development,
@@ -57,7 +59,7 @@ pub struct CertInfo {
 
 /// The export method a profile serves, as go-xcode derives it
 /// (go-xcode/v2 profileutil/plist_data.go:90-121 GetExportMethod).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProfileType {
     Development,
@@ -127,7 +129,7 @@ pub struct ProfileInfo {
 }
 
 /// Where a file was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum From {
     Bitrise,

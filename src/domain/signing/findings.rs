@@ -14,7 +14,7 @@ use crate::domain::doctor::Status;
 use crate::domain::workspace::KeyKind;
 
 /// One finding: the JSON's `findings[]`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Finding {
     pub code: Code,
     pub severity: Status,

@@ -9,15 +9,15 @@ use super::findings::{Finding, days_left, status_of};
 use crate::domain::doctor::Status;
 
 /// `signing --format json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Report {
-    pub schema_version: u32,
+    pub schema_version: crate::domain::schema_version::SchemaVersion,
     pub now: String,
     pub status: Status,
     pub apps: Vec<AppReport>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AppReport {
     pub slug: String,
     pub status: Status,
@@ -25,7 +25,7 @@ pub struct AppReport {
     pub findings: Vec<Finding>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Certificate,
@@ -33,7 +33,7 @@ pub enum Kind {
 }
 
 /// One certificate (of a .p12, or Apple's record) or one profile. Public facts only.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct FileRow {
     pub kind: Kind,
     pub from: From,
@@ -197,7 +197,7 @@ impl Report {
     pub fn new(now: DateTime<Utc>, apps: Vec<AppReport>) -> Report {
         let status = apps.iter().map(|a| a.status).max().unwrap_or(Status::Ok);
         Report {
-            schema_version: 1,
+            schema_version: crate::domain::schema_version::SchemaVersion,
             now: rfc3339(now),
             status,
             apps,

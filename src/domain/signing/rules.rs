@@ -6,7 +6,9 @@ use serde::Serialize;
 
 /// A finding's stable code (the JSON's `code`): the list, plus three for files and services
 /// that could not be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Code {
     CertExpired,

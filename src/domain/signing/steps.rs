@@ -16,7 +16,7 @@ pub const SIGNING_STEPS: [&str; 5] = [
 ];
 
 /// How a step signs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// certificate-and-profile-installer: installs every uploaded file as it is.

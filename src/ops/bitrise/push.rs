@@ -33,7 +33,7 @@ pub struct PushOptions {
     pub jobs: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     UploadKey,
@@ -42,7 +42,7 @@ pub enum Action {
     ClearAppleIdUser,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemStatus {
     /// In the plan; nothing sent (a dry run, or before apply).
@@ -55,7 +55,7 @@ pub enum ItemStatus {
 
 /// One line of the plan (the `--format json` contract: `action`, `app`, `title`, `key`, `org`,
 /// `member`; the rest is added detail).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PlanItem {
     pub action: Action,
     pub app: Option<String>,
@@ -106,9 +106,9 @@ impl PlanItem {
 }
 
 /// The plan, and after `apply` its outcome (the `--format json` document).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PushPlan {
-    pub schema_version: u32,
+    pub schema_version: crate::domain::schema_version::SchemaVersion,
     pub plan: Vec<PlanItem>,
     /// Pulled apps whose assignment is what apple-conn last pushed: counted, not listed.
     pub unchanged: usize,
@@ -290,7 +290,7 @@ pub fn plan(
     let apps = bitrise_push::selected(ws, &opts.apps).map_err(BitriseError::BadInput)?;
     let (diffs, unchanged) = bitrise_push::diffs(ws, &apps);
     let mut out = PushPlan {
-        schema_version: 1,
+        schema_version: crate::domain::schema_version::SchemaVersion,
         plan: Vec::new(),
         unchanged,
         refusals: Vec::new(),
