@@ -103,7 +103,7 @@ pub fn run(loaded: &Loaded, args: &PreviewArgs) -> CmdResult {
     // Apps are resolved and encoded a batch at a time, the batch spread over the cores, and each
     // batch written before the next: the output is never held whole (10,000 apps print ~40 MB).
     let mut failed: Vec<String> = Vec::new();
-    write_preview(&apps, args.format, env, now, |batch| {
+    let written = write_preview(&apps, args.format, env, now, |batch| {
         let parts: Vec<Part> = par_map_apps(batch, |part| {
             part.iter()
                 .map(|app| preview_app(loaded, app, env, now, args))
@@ -111,8 +111,14 @@ pub fn run(loaded: &Loaded, args: &PreviewArgs) -> CmdResult {
         });
         failed.extend(parts.iter().filter_map(|p| p.failed.clone()));
         parts
-    })
-    .map_err(|e| Failure::new(2, format!("cannot write the preview: {e}")))?;
+    });
+    match written {
+        // A reader that stopped early (`| head`) is not worth a message.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            return Err(Failure::new(2, format!("cannot write the preview: {e}")));
+        }
+        _ => {}
+    }
     for f in &failed {
         eprintln!("error: {f}");
     }

@@ -9,6 +9,9 @@ use crate::domain::workspace::{App, Workspace};
 /// Below this size one piece is faster than starting threads.
 const MIN_BYTES: usize = 64 * 1024;
 
+/// About this much text per piece (a piece ends before an `[[apps]]` header).
+const PIECE_BYTES: usize = 256 * 1024;
+
 /// The apps after a cut; any other top-level key fails it (and so falls back).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -17,14 +20,17 @@ struct Tail {
 }
 
 pub fn parse(text: &str) -> Option<Workspace> {
-    let parts = std::thread::available_parallelism()
+    let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .min(8);
-    if text.len() < MIN_BYTES || parts < 2 {
+    if text.len() < MIN_BYTES || threads < 2 {
         return None;
     }
-    let cuts = cuts(text, parts);
+    // Many small pieces, a few at a time: a piece's parse tree (several times its text) is freed
+    // as soon as its apps are out, so the peak is the apps plus one tree per thread, not a tree
+    // of the whole file.
+    let cuts = cuts(text, (text.len() / PIECE_BYTES).max(threads));
     if cuts.is_empty() {
         return None;
     }
@@ -39,20 +45,36 @@ pub fn parse(text: &str) -> Option<Workspace> {
     }
     let mut bounds = cuts.clone();
     bounds.push(text.len());
-    std::thread::scope(|s| {
-        let tails: Vec<_> = bounds
-            .windows(2)
-            .map(|w| {
-                let piece = &text[w[0]..w[1]];
-                s.spawn(move || toml::from_str::<Tail>(piece).ok())
+    let pieces: Vec<&str> = bounds.windows(2).map(|w| &text[w[0]..w[1]]).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let parsed: Vec<(usize, Option<Vec<App>>)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads.min(pieces.len()))
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(piece) = pieces.get(i) else { break };
+                        done.push((i, toml::from_str::<Tail>(piece).ok().map(|t| t.apps)));
+                    }
+                    done
+                })
             })
             .collect();
-        let mut ws: Workspace = toml::from_str(head_text).ok()?;
-        for t in tails {
-            ws.apps.extend(t.join().ok()??.apps);
-        }
-        Some(ws)
-    })
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    let mut ws: Workspace = toml::from_str(head_text).ok()?;
+    let mut ordered: Vec<Option<Vec<App>>> = (0..pieces.len()).map(|_| None).collect();
+    for (i, apps) in parsed {
+        ordered[i] = Some(apps?);
+    }
+    for apps in ordered {
+        ws.apps.extend(apps?);
+    }
+    Some(ws)
 }
 
 /// Byte offsets of `[[apps]]` header lines near each 1/parts of the text, never the first one
@@ -116,6 +138,11 @@ mod tests {
         let big = crate::bench_support::large_workspace_toml(400);
         let ws = same_as_one_piece(&big).expect("a plain large workspace parses in pieces");
         assert_eq!(ws.apps.len(), 400);
+        // Many more pieces than threads: the apps stay in the file's order.
+        let bigger = crate::bench_support::large_workspace_toml(1500);
+        assert!(cuts(&bigger, bigger.len() / PIECE_BYTES).len() >= 4);
+        let ws = same_as_one_piece(&bigger).expect("parses in many pieces");
+        assert_eq!(ws.apps.len(), 1500);
         // A table after the apps is not `apps`: one piece.
         assert!(same_as_one_piece(&format!("{big}\n[settings]\ntheme = \"mono\"\n")).is_none());
         assert!(same_as_one_piece(&format!("{big}\n[[steps]]\nid = \"x\"\n")).is_none());
