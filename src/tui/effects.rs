@@ -4,7 +4,6 @@
 use std::path::Path;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
-use base64::Engine;
 
 use super::state::{StatusKind, TokenView};
 use super::update::{AppleIdEdit, AppleIdStore, Change, Effect, KeyStore, Msg};
@@ -1055,10 +1054,12 @@ pub fn complete_path(value: &str) -> String {
 
 /// OSC 52: the terminal (also over SSH) puts the text on the local clipboard.
 fn osc52(text: &str) {
+    use base64ct::Encoding;
     use std::io::Write;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+    // The text is a token: its base64 is constant-time and wiped once written.
+    let b64 = zeroize::Zeroizing::new(base64ct::Base64::encode_string(text.as_bytes()));
     let mut out = std::io::stdout();
-    let _ = write!(out, "\x1b]52;c;{b64}\x07");
+    let _ = write!(out, "\x1b]52;c;{}\x07", b64.as_str());
     let _ = out.flush();
 }
 

@@ -440,7 +440,11 @@ impl<'a> Flow<'a> {
             extra.push(("X-Apple-HC", hc));
         }
         // M1 and M2 test a password guess: the body that carries them is wiped after it is sent.
-        let mut body = json!({"accountName": apple_id, "c": c, "m1": b64.encode(&*proof.m1), "m2": b64.encode(&*proof.m2), "rememberMe": false});
+        let ct = |bytes: &[u8]| -> String {
+            use base64ct::Encoding;
+            base64ct::Base64::encode_string(bytes)
+        };
+        let mut body = json!({"accountName": apple_id, "c": c, "m1": ct(&proof.m1), "m2": ct(&proof.m2), "rememberMe": false});
         let complete = self.auth(
             "POST",
             "/signin/complete?isRememberMeEnabled=false",

@@ -46,7 +46,10 @@ pub fn derive_password(
     let p = sha256_secret(&[password.as_bytes()]);
     let input: Zeroizing<Vec<u8>> = match protocol {
         Protocol::S2k => Zeroizing::new(p.to_vec()),
-        Protocol::S2kFo => Zeroizing::new(hex::encode(p.as_slice()).into_bytes()),
+        // base16ct: no table lookup indexed by the password hash's bytes.
+        Protocol::S2kFo => {
+            Zeroizing::new(base16ct::lower::encode_string(p.as_slice()).into_bytes())
+        }
     };
     let mut key = Zeroizing::new([0u8; 32]);
     pbkdf2::pbkdf2_hmac::<Sha256>(&input, salt, iterations, key.as_mut());
