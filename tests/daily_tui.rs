@@ -113,3 +113,57 @@ fn the_message_log_keeps_every_message_the_status_line_replaced() {
         t.keys(&["Escape"]);
     }
 }
+
+#[test]
+fn the_add_app_form_takes_a_repo_map_for_a_modular_bitrise_yml() {
+    if !require(have("tmux"), "tmux") {
+        return;
+    }
+    for (w, h) in SIZES {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = dir.path().join("workspace.toml");
+        write(&ws, "version = 1\nyou = \"me@example.com\"\n");
+        for (file, text) in [
+            (
+                "app/bitrise.yml",
+                "format_version: \"13\"\ninclude:\n- path: ci/deploy.yml\n  repository: shared-ci\n  branch: main\nworkflows:\n  release:\n    steps:\n    - script@1: {}\n",
+            ),
+            (
+                "shared-ci/ci/deploy.yml",
+                "workflows:\n  release:\n    steps:\n    - deploy-to-itunesconnect-deliver@2: {}\n",
+            ),
+        ] {
+            let p = dir.path().join(file);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            write(&p, text);
+        }
+        let done = dir.path().join("done");
+        let cmd = format!(
+            "cd {} && {} -c {} --no-color; touch {}",
+            dir.path().display(),
+            bin_path().display(),
+            ws.display(),
+            done.display()
+        );
+        let t = Tmux::start(&format!("repomap-{w}"), &cmd, w, h);
+        t.wait_for("Connections");
+        t.keys(&["2", "a"]);
+        t.wait_for("Add app");
+        t.literal("modular");
+        t.keys(&["Tab", "Tab", "Tab", "Tab"]);
+        t.literal("app/bitrise.yml");
+        t.keys(&["Down"]);
+        t.wait_for("Repo map");
+        t.literal("release");
+        t.keys(&["Down", "Down"]);
+        t.literal("shared-ci=shared-ci");
+        t.keys(&["Enter"]);
+        t.wait_for("added app modular");
+        t.quit(&done);
+        let text = std::fs::read_to_string(&ws).unwrap();
+        assert!(
+            text.contains("repositories = { shared-ci = \"shared-ci\" }"),
+            "{w}x{h}:\n{text}"
+        );
+    }
+}
