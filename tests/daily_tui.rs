@@ -167,3 +167,58 @@ fn the_add_app_form_takes_a_repo_map_for_a_modular_bitrise_yml() {
         );
     }
 }
+
+#[test]
+fn a_second_tab_on_an_ambiguous_path_lists_the_candidates_and_stays() {
+    if !require(have("tmux"), "tmux") {
+        return;
+    }
+    for (w, h) in SIZES {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = dir.path().join("workspace.toml");
+        write(&ws, "version = 1\nyou = \"me@example.com\"\n");
+        std::fs::create_dir_all(dir.path().join("ci")).unwrap();
+        for f in ["ci/bitrise.yml", "ci/bitrise-beta.yml"] {
+            write(
+                &dir.path().join(f),
+                "format_version: \"13\"\nworkflows:\n  deploy:\n    steps:\n    - script@1: {}\n",
+            );
+        }
+        let done = dir.path().join("done");
+        let cmd = format!(
+            "cd {} && {} -c {} --no-color; touch {}",
+            dir.path().display(),
+            bin_path().display(),
+            ws.display(),
+            done.display()
+        );
+        let t = Tmux::start(&format!("tabs-{w}"), &cmd, w, h);
+        t.wait_for("Connections");
+        t.keys(&["2", "a"]);
+        t.wait_for("Add app");
+        t.literal("news");
+        t.keys(&["Tab", "Tab", "Tab", "Tab"]);
+        t.literal("ci/bit");
+        t.keys(&["Tab"]);
+        t.wait_for("ci/bitrise");
+        t.keys(&["Tab"]);
+        let screen = t.wait_for("2 match:");
+        assert!(
+            screen.contains("bitrise-beta.yml") && screen.contains("bitrise.yml"),
+            "{screen}"
+        );
+        // The focus stayed: what is typed next lands in the path.
+        t.literal(".yml");
+        t.wait_for("ci/bitrise.yml");
+        t.keys(&["Down"]);
+        t.literal("deploy");
+        t.keys(&["Enter"]);
+        t.wait_for("added app news");
+        t.quit(&done);
+        let text = std::fs::read_to_string(&ws).unwrap();
+        assert!(
+            text.contains("path = \"ci/bitrise.yml\""),
+            "{w}x{h}:\n{text}"
+        );
+    }
+}

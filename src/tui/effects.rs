@@ -349,6 +349,7 @@ impl Runner {
                 self.send(Msg::Completed {
                     field,
                     value: completed,
+                    candidates: path_candidates(&value),
                 });
             }
             Effect::Reload => match store::load(&loaded.path) {
@@ -929,6 +930,32 @@ pub fn expand_home(p: &str) -> String {
         (Some(rest), Ok(home)) => format!("{home}/{rest}"),
         _ => p.to_string(),
     }
+}
+
+/// The entries of the typed path's folder its last part starts with (folders end in `/`), sorted.
+pub fn path_candidates(value: &str) -> Vec<String> {
+    let expanded = expand_home(value);
+    let (dir, prefix) = match expanded.rfind('/') {
+        Some(i) => (&expanded[..=i], &expanded[i + 1..]),
+        None => ("./", expanded.as_str()),
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let slash = if e.file_type().is_ok_and(|t| t.is_dir()) {
+                "/"
+            } else {
+                ""
+            };
+            name.starts_with(prefix).then(|| format!("{name}{slash}"))
+        })
+        .collect();
+    names.sort();
+    names
 }
 
 /// Completes a path to the longest common prefix of the matching entries.
