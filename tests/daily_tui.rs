@@ -210,14 +210,17 @@ fn a_second_tab_on_an_ambiguous_path_lists_the_candidates_and_stays() {
         // The focus stayed: what is typed next lands in the path.
         t.literal(".yml");
         t.wait_for("ci/bitrise.yml");
-        t.keys(&["Down"]);
+        // Enter from the path: the error lists the workflows and the focus moves to them, so
+        // the name typed next is not appended to the path.
+        t.keys(&["Enter"]);
+        t.wait_for("offers deploy");
         t.literal("deploy");
         t.keys(&["Enter"]);
         t.wait_for("added app news");
         t.quit(&done);
         let text = std::fs::read_to_string(&ws).unwrap();
         assert!(
-            text.contains("path = \"ci/bitrise.yml\""),
+            text.contains("path = \"ci/bitrise.yml\"\nworkflows = [\"deploy\"]"),
             "{w}x{h}:\n{text}"
         );
     }

@@ -133,6 +133,13 @@ impl CodeSource for ReadCode {
                         SignInError::NoCodeSource("stdin ended before a code arrived".into())
                     });
                 }
+                // From stdin the reason is said when another code follows (at its end the
+                // error that ends the sign-in says it).
+                if let Some(reason) = &request.retry
+                    && matches!(self.source, CodeInput::Stdin)
+                {
+                    eprintln!("{}", reason.message(request.length));
+                }
                 if line.is_empty() {
                     return Ok(CodeAnswer::Cancel);
                 }

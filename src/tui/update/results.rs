@@ -65,6 +65,12 @@ pub fn on_result(s: &mut AppState, msg: Msg) -> Vec<Effect> {
             if let Some(Layer::Form(form)) = s.layers.last_mut() {
                 form.busy = None;
                 form.error = Some(text.clone());
+                // "Workflows: the file offers …": what is typed next goes into Workflows.
+                if let FormBody::AddApp(f) = &mut form.body
+                    && text.starts_with("Workflows:")
+                {
+                    f.focus = super::super::form::AddAppFocus::Runs;
+                }
             }
             if matches!(s.top(), Some(Layer::Confirm { .. })) {
                 s.layers.pop();
