@@ -225,3 +225,36 @@ fn a_second_tab_on_an_ambiguous_path_lists_the_candidates_and_stays() {
         );
     }
 }
+
+#[test]
+fn the_add_key_form_offers_paste_only_where_the_key_can_be_kept() {
+    if !require(have("tmux"), "tmux") {
+        return;
+    }
+    for (w, h) in SIZES {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = dir.path().join("workspace.toml");
+        write(&ws, "version = 1\nyou = \"me@example.com\"\n");
+        let done = dir.path().join("done");
+        // No keyring here (tmux sessions start without D-Bus): Store turns to reference.
+        let cmd = format!(
+            "cd {} && {} -c {} --no-color; touch {}",
+            dir.path().display(),
+            bin_path().display(),
+            ws.display(),
+            done.display()
+        );
+        let t = Tmux::start(&format!("paste-{w}"), &cmd, w, h);
+        t.wait_for("Connections");
+        t.keys(&["a"]);
+        t.wait_for("Add a connection");
+        t.keys(&["Enter"]);
+        let form = t.wait_for("◀ reference ▶");
+        assert!(
+            form.contains("path (Tab completes) or env:VAR") && !form.contains("paste the key"),
+            "{w}x{h}:\n{form}"
+        );
+        t.keys(&["Escape"]);
+        t.quit(&done);
+    }
+}
