@@ -113,3 +113,148 @@ fn the_message_log_keeps_every_message_the_status_line_replaced() {
         t.keys(&["Escape"]);
     }
 }
+
+#[test]
+fn the_add_app_form_takes_a_repo_map_for_a_modular_bitrise_yml() {
+    if !require(have("tmux"), "tmux") {
+        return;
+    }
+    for (w, h) in SIZES {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = dir.path().join("workspace.toml");
+        write(&ws, "version = 1\nyou = \"me@example.com\"\n");
+        for (file, text) in [
+            (
+                "app/bitrise.yml",
+                "format_version: \"13\"\ninclude:\n- path: ci/deploy.yml\n  repository: shared-ci\n  branch: main\nworkflows:\n  release:\n    steps:\n    - script@1: {}\n",
+            ),
+            (
+                "shared-ci/ci/deploy.yml",
+                "workflows:\n  release:\n    steps:\n    - deploy-to-itunesconnect-deliver@2: {}\n",
+            ),
+        ] {
+            let p = dir.path().join(file);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            write(&p, text);
+        }
+        let done = dir.path().join("done");
+        let cmd = format!(
+            "cd {} && {} -c {} --no-color; touch {}",
+            dir.path().display(),
+            bin_path().display(),
+            ws.display(),
+            done.display()
+        );
+        let t = Tmux::start(&format!("repomap-{w}"), &cmd, w, h);
+        t.wait_for("Connections");
+        t.keys(&["2", "a"]);
+        t.wait_for("Add app");
+        t.literal("modular");
+        t.keys(&["Tab", "Tab", "Tab", "Tab"]);
+        t.literal("app/bitrise.yml");
+        t.keys(&["Down"]);
+        t.wait_for("Repo map");
+        t.literal("release");
+        t.keys(&["Down", "Down"]);
+        t.literal("shared-ci=shared-ci");
+        t.keys(&["Enter"]);
+        t.wait_for("added app modular");
+        t.quit(&done);
+        let text = std::fs::read_to_string(&ws).unwrap();
+        assert!(
+            text.contains("repositories = { shared-ci = \"shared-ci\" }"),
+            "{w}x{h}:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn a_second_tab_on_an_ambiguous_path_lists_the_candidates_and_stays() {
+    if !require(have("tmux"), "tmux") {
+        return;
+    }
+    for (w, h) in SIZES {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = dir.path().join("workspace.toml");
+        write(&ws, "version = 1\nyou = \"me@example.com\"\n");
+        std::fs::create_dir_all(dir.path().join("ci")).unwrap();
+        for f in ["ci/bitrise.yml", "ci/bitrise-beta.yml"] {
+            write(
+                &dir.path().join(f),
+                "format_version: \"13\"\nworkflows:\n  deploy:\n    steps:\n    - script@1: {}\n",
+            );
+        }
+        let done = dir.path().join("done");
+        let cmd = format!(
+            "cd {} && {} -c {} --no-color; touch {}",
+            dir.path().display(),
+            bin_path().display(),
+            ws.display(),
+            done.display()
+        );
+        let t = Tmux::start(&format!("tabs-{w}"), &cmd, w, h);
+        t.wait_for("Connections");
+        t.keys(&["2", "a"]);
+        t.wait_for("Add app");
+        t.literal("news");
+        t.keys(&["Tab", "Tab", "Tab", "Tab"]);
+        t.literal("ci/bit");
+        t.keys(&["Tab"]);
+        t.wait_for("ci/bitrise");
+        t.keys(&["Tab"]);
+        let screen = t.wait_for("2 match:");
+        assert!(
+            screen.contains("bitrise-beta.yml") && screen.contains("bitrise.yml"),
+            "{screen}"
+        );
+        // The focus stayed: what is typed next lands in the path.
+        t.literal(".yml");
+        t.wait_for("ci/bitrise.yml");
+        // Enter from the path: the error lists the workflows and the focus moves to them, so
+        // the name typed next is not appended to the path.
+        t.keys(&["Enter"]);
+        t.wait_for("offers deploy");
+        t.literal("deploy");
+        t.keys(&["Enter"]);
+        t.wait_for("added app news");
+        t.quit(&done);
+        let text = std::fs::read_to_string(&ws).unwrap();
+        assert!(
+            text.contains("path = \"ci/bitrise.yml\"\nworkflows = [\"deploy\"]"),
+            "{w}x{h}:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn the_add_key_form_offers_paste_only_where_the_key_can_be_kept() {
+    if !require(have("tmux"), "tmux") {
+        return;
+    }
+    for (w, h) in SIZES {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = dir.path().join("workspace.toml");
+        write(&ws, "version = 1\nyou = \"me@example.com\"\n");
+        let done = dir.path().join("done");
+        // No keyring here (tmux sessions start without D-Bus): Store turns to reference.
+        let cmd = format!(
+            "cd {} && {} -c {} --no-color; touch {}",
+            dir.path().display(),
+            bin_path().display(),
+            ws.display(),
+            done.display()
+        );
+        let t = Tmux::start(&format!("paste-{w}"), &cmd, w, h);
+        t.wait_for("Connections");
+        t.keys(&["a"]);
+        t.wait_for("Add a connection");
+        t.keys(&["Enter"]);
+        let form = t.wait_for("◀ reference ▶");
+        assert!(
+            form.contains("path (Tab completes) or env:VAR") && !form.contains("paste the key"),
+            "{w}x{h}:\n{form}"
+        );
+        t.keys(&["Escape"]);
+        t.quit(&done);
+    }
+}

@@ -74,6 +74,9 @@ fn a_password_typed_at_a_terminal_is_not_echoed_and_ends_at_enter() {
             &format!("http://127.0.0.1:{port}"),
         ])
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        // A keyring that can keep the result (the kernel's): without one the command refuses
+        // before it reads the password (tests/daily_cli.rs). The sign-in fails: nothing is kept.
+        .env("APPLE_CONN_KEYRING", "keyutils")
         .env("XDG_CONFIG_HOME", dir.path())
         .output()
         .unwrap();
@@ -155,6 +158,8 @@ fn a_key_pasted_at_a_terminal_is_not_echoed_and_ends_at_ctrl_d() {
             "stdin",
         ])
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        // A keyring that can keep it (the kernel's): without one the key is not read at all.
+        .env("APPLE_CONN_KEYRING", "keyutils")
         .env("XDG_CONFIG_HOME", dir.path())
         .output()
         .unwrap();
@@ -177,6 +182,15 @@ fn a_key_pasted_at_a_terminal_is_not_echoed_and_ends_at_ctrl_d() {
         text.contains("added API key") || text.contains("could not store the private key"),
         "{text}"
     );
+    // The kernel keyring's copy goes again.
+    let _ = run(bin().env("APPLE_CONN_KEYRING", "keyutils").args([
+        "-c",
+        ws.to_str().unwrap(),
+        "remove",
+        "api-key",
+        "Pasted",
+        "--yes",
+    ]));
 }
 
 fn tmux_socket(name: &str) -> String {

@@ -133,6 +133,13 @@ impl CodeSource for ReadCode {
                         SignInError::NoCodeSource("stdin ended before a code arrived".into())
                     });
                 }
+                // From stdin the reason is said when another code follows (at its end the
+                // error that ends the sign-in says it).
+                if let Some(reason) = &request.retry
+                    && matches!(self.source, CodeInput::Stdin)
+                {
+                    eprintln!("{}", reason.message(request.length));
+                }
                 if line.is_empty() {
                     return Ok(CodeAnswer::Cancel);
                 }
@@ -285,7 +292,9 @@ fn plan_storage(
     let session_at = match (store, session_file) {
         (_, Some(p)) => session_file_ref(path, p),
         (KeyStorage::Vault, None) => SecretRef::Vault(VaultRef::Entry),
-        // As the TUI's form left empty: next to the workspace, named by the Apple ID.
+        // The passwords by reference, the session in the keyring as before when there is one;
+        // without one, as the TUI's empty Session file: next to the workspace, by Apple ID.
+        (KeyStorage::Reference, None) if keyring.reachable().is_ok() => SecretRef::Keyring,
         (KeyStorage::Reference, None) => SecretRef::Path(format!("{}.session.json", args.apple_id)),
         (KeyStorage::Keyring, None) => SecretRef::Keyring,
     };

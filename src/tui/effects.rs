@@ -355,6 +355,7 @@ impl Runner {
                 self.send(Msg::Completed {
                     field,
                     value: completed,
+                    candidates: path_candidates(&value),
                 });
             }
             Effect::Reload => match store::load(&loaded.path) {
@@ -1005,6 +1006,32 @@ fn home_text() -> Option<String> {
             .trim_end_matches(['/', '\\'])
             .to_string(),
     )
+}
+
+/// The entries of the typed path's folder its last part starts with (folders end in `/`), sorted.
+pub fn path_candidates(value: &str) -> Vec<String> {
+    let expanded = expand_home(value);
+    let (dir, prefix) = match expanded.rfind('/') {
+        Some(i) => (&expanded[..=i], &expanded[i + 1..]),
+        None => ("./", expanded.as_str()),
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let slash = if e.file_type().is_ok_and(|t| t.is_dir()) {
+                "/"
+            } else {
+                ""
+            };
+            name.starts_with(prefix).then(|| format!("{name}{slash}"))
+        })
+        .collect();
+    names.sort();
+    names
 }
 
 /// Completes a path to the longest common prefix of the matching entries.

@@ -306,6 +306,8 @@ pub enum AddAppFocus {
     Admins,
     BitriseYml,
     Runs,
+    RepoRoot,
+    RepoMap,
 }
 
 /// A new app: by hand, or from a bitrise.yml (its path, then the workflows to preview).
@@ -319,6 +321,10 @@ pub struct AddApp {
     pub bitrise_yml: Field,
     /// Comma-separated workflows, or `pipeline:ID`; shown once a bitrise.yml is given.
     pub runs: Field,
+    /// Where the file's `include:` paths resolve (`add app --repo-root`); with a bitrise.yml.
+    pub repo_root: Field,
+    /// `URL=DIR`, comma-separated: checkouts of included repositories (`--repo-map`).
+    pub repo_map: Field,
     pub focus: AddAppFocus,
 }
 
@@ -328,7 +334,7 @@ impl Fields for AddApp {
         use AddAppFocus::*;
         let mut v = vec![Slug, Title, Owner, Admins, BitriseYml];
         if !self.bitrise_yml.value().trim().is_empty() {
-            v.push(Runs);
+            v.extend([Runs, RepoRoot, RepoMap]);
         }
         v
     }
@@ -346,6 +352,8 @@ impl Fields for AddApp {
             AddAppFocus::Admins => &self.admins,
             AddAppFocus::BitriseYml => &self.bitrise_yml,
             AddAppFocus::Runs => &self.runs,
+            AddAppFocus::RepoRoot => &self.repo_root,
+            AddAppFocus::RepoMap => &self.repo_map,
         })
     }
     fn field_mut(&mut self, f: AddAppFocus) -> Option<&mut Field> {
@@ -356,6 +364,8 @@ impl Fields for AddApp {
             AddAppFocus::Admins => &mut self.admins,
             AddAppFocus::BitriseYml => &mut self.bitrise_yml,
             AddAppFocus::Runs => &mut self.runs,
+            AddAppFocus::RepoRoot => &mut self.repo_root,
+            AddAppFocus::RepoMap => &mut self.repo_map,
         })
     }
 }

@@ -114,6 +114,8 @@ pub enum Msg {
     Completed {
         field: usize,
         value: String,
+        /// The entries the typed prefix matches (names only), for an ambiguous Tab to list.
+        candidates: Vec<String>,
     },
     DiskChanged,
     /// An app's bitrise.yml was read (first time, or again because it changed on disk).

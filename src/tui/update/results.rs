@@ -65,6 +65,12 @@ pub fn on_result(s: &mut AppState, msg: Msg) -> Vec<Effect> {
             if let Some(Layer::Form(form)) = s.layers.last_mut() {
                 form.busy = None;
                 form.error = Some(text.clone());
+                // "Workflows: the file offers …": what is typed next goes into Workflows.
+                if let FormBody::AddApp(f) = &mut form.body
+                    && text.starts_with("Workflows:")
+                {
+                    f.focus = super::super::form::AddAppFocus::Runs;
+                }
             }
             if matches!(s.top(), Some(Layer::Confirm { .. })) {
                 s.layers.pop();
@@ -110,17 +116,32 @@ pub fn on_result(s: &mut AppState, msg: Msg) -> Vec<Effect> {
             s.status = None;
             s.layers.push(Layer::Token(view));
         }
-        Msg::Completed { field, value } => {
+        Msg::Completed {
+            field,
+            value,
+            candidates,
+        } => {
+            let mut said = None;
             if let Some(Layer::Form(form)) = s.layers.last_mut() {
                 let n = form.body.fields().len();
                 if let Some(f) = form.body.field_at_mut(field) {
-                    if f.value() == value {
+                    if f.value() != value {
+                        f.set(value);
+                    } else if candidates.len() > 1 {
+                        // bash's second Tab: the candidates, and the focus stays to type more.
+                        said = Some(format!(
+                            "{} match: {}",
+                            candidates.len(),
+                            candidates.join("  ")
+                        ));
+                    } else {
                         let next = (form.body.focus_index() + 1) % n.max(1);
                         form.body.set_focus_index(next);
-                    } else {
-                        f.set(value);
                     }
                 }
+            }
+            if let Some(text) = said {
+                s.set_status(StatusKind::Info, text);
             }
         }
         Msg::Status(kind, text) => s.set_status(kind, text),

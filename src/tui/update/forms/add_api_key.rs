@@ -36,7 +36,25 @@ pub fn open(s: &mut AppState) -> Vec<Effect> {
     let mut form = Form::new("Add API key", FormBody::AddApiKey(Box::new(body)), notes);
     form.notice = store::notice(s);
     s.layers.push(Layer::Form(form));
+    offer_paste_where_kept(s);
     store::probe(s)
+}
+
+/// The key field's hint offers "paste the key" only where it can be kept: Store reference
+/// records a path or a variable, and a pasted key is neither.
+pub fn offer_paste_where_kept(s: &mut AppState) {
+    let Some(Layer::Form(Form {
+        body: FormBody::AddApiKey(f),
+        ..
+    })) = s.layers.last_mut()
+    else {
+        return;
+    };
+    f.private_key.hint = if f.store.value() == KeyStore::Reference.as_str() {
+        "path (Tab completes) or env:VAR: the workspace records where the key is".into()
+    } else {
+        "path (Tab completes), env:VAR, or paste the key".into()
+    };
 }
 
 pub fn submit(s: &mut AppState) -> Vec<Effect> {

@@ -21,6 +21,10 @@ pub fn open(s: &mut AppState) {
             .with_hint("optional path (Tab completes)"),
         runs: Field::new("Workflows", FieldKind::Text, Check::None)
             .with_hint("comma-separated, or pipeline:ID; empty lists the file's"),
+        repo_root: Field::new("Repo root", FieldKind::Path, Check::None)
+            .with_hint("where include: paths resolve; empty: the file's folder"),
+        repo_map: Field::new("Repo map", FieldKind::Text, Check::None)
+            .with_hint("URL=DIR, comma-separated: checkouts of included repositories"),
         focus: AddAppFocus::Slug,
     };
     let notes = vec![
@@ -38,6 +42,21 @@ fn list(text: &str) -> Vec<String> {
     text.split(',')
         .map(|x| x.trim().to_string())
         .filter(|x| !x.is_empty())
+        .collect()
+}
+
+/// `URL=DIR, URL=DIR`: the checkouts of included repositories; Err names the first bad entry.
+fn repo_map(text: &str) -> Result<Vec<(String, String)>, String> {
+    list(text)
+        .into_iter()
+        .map(|m| match m.split_once('=') {
+            Some((url, dir)) if !url.trim().is_empty() && !dir.trim().is_empty() => {
+                Ok((url.trim().to_string(), dir.trim().to_string()))
+            }
+            _ => Err(format!(
+                "Repo map: `{m}` is not URL=DIR: write e.g. shared-ci=../shared-ci"
+            )),
+        })
         .collect()
 }
 
@@ -61,7 +80,17 @@ fn new_app(f: &AddApp) -> NewApp {
                 runs.clone()
             },
             pipeline,
-            ..Default::default()
+            root: Some(f.repo_root.value().trim())
+                .filter(|r| !r.is_empty())
+                .map(|r| std::path::PathBuf::from(super::super::super::effects::expand_home(r))),
+            repositories: repo_map(f.repo_map.value())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(url, dir)| {
+                    let dir = super::super::super::effects::expand_home(&dir);
+                    (url, std::path::PathBuf::from(dir))
+                })
+                .collect(),
         }),
     }
 }
@@ -74,6 +103,9 @@ pub fn submit(s: &mut AppState) -> Vec<Effect> {
     else {
         return Vec::new();
     };
+    if let Err(e) = repo_map(f.repo_map.value()) {
+        return refuse(s, e);
+    }
     let new = new_app(f);
     // The workspace's rules at once (the file itself is read by the operation).
     let probe = crate::domain::workspace::App {

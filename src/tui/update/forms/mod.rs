@@ -23,6 +23,13 @@ pub use check::field_error;
 
 /// A key in the open form.
 pub fn key(s: &mut AppState, key: Key) -> Vec<Effect> {
+    let effects = form_key(s, key);
+    // A Store choice changed by this key changes what the key field offers.
+    add_api_key::offer_paste_where_kept(s);
+    effects
+}
+
+fn form_key(s: &mut AppState, key: Key) -> Vec<Effect> {
     let action = s.keymap.action(Context::Form, key);
     let Some(Layer::Form(form)) = s.layers.last_mut() else {
         return Vec::new();

@@ -80,6 +80,7 @@ pub fn probed(s: &mut AppState, result: Result<(), crate::secrets::SecretError>)
     };
     store.set(KeyStore::Reference.as_str());
     form.notice = Some(note);
+    super::add_api_key::offer_paste_where_kept(s);
 }
 
 fn has_vault(s: &AppState) -> bool {
