@@ -12,6 +12,7 @@ use crate::bitrise::expand::{self, Expanded};
 use crate::bitrise::include;
 use crate::bitrise::load::{BitriseYml, Pipeline};
 use crate::bitrise::run::{self, Target};
+use crate::bitrise::run_if::{Given, RunIf, Verdict};
 use crate::cli::{IncludeArgs, TableJson};
 use crate::domain::resolution::{Environment, Resolution};
 use crate::domain::workspace::App;
@@ -45,6 +46,18 @@ pub fn include_options(
     Ok(base)
 }
 
+/// The values `-i FILE` and `--set NAME=VALUE` give the build (the file first, `--set` after).
+pub fn given_values(args: &IncludeArgs) -> Result<Vec<(String, String)>, Failure> {
+    let mut out = match &args.inventory {
+        Some(p) => crate::bitrise::secrets_file::read(p).map_err(|e| Failure::new(2, e))?,
+        None => Vec::new(),
+    };
+    for s in &args.set {
+        out.push(crate::bitrise::secrets_file::parse_set(s).map_err(|e| Failure::new(2, e))?);
+    }
+    Ok(out)
+}
+
 pub fn load_file(path: &Path, opts: &include::Options) -> Result<BitriseYml, Failure> {
     let yml = run::open_with(path, opts).map_err(|e| match e {
         run::OpenError::Unreadable(m) => Failure::new(2, m),
@@ -66,16 +79,20 @@ struct StepRow<'a> {
     /// Where the step is written (`ci/shared.yml:14`): an included file for a modular config.
     source: String,
     inputs: &'a indexmap::IndexMap<String, String>,
+    /// Whether the CLI runs it: the run_if that decides, its verdict and why.
+    run_if: Option<&'a RunIf>,
+    run_if_reason: Option<String>,
 }
 
 pub fn workflows(path: &Path, format: TableJson, include: &IncludeArgs) -> CmdResult {
     let yml = load_file(path, &include_options(Default::default(), include)?)?;
+    let given = Given::bitrise().with_envs(given_values(include)?);
     let mut json_wfs = serde_json::Map::new();
     let mut json_pipes = serde_json::Map::new();
     let mut out = String::new();
     for id in yml.workflows.keys() {
-        let steps =
-            expand::expand_workflow(&yml, id).map_err(|e| Failure::new(1, e.to_string()))?;
+        let steps = expand::expand_workflow_with(&yml, id, &given)
+            .map_err(|e| Failure::new(1, e.to_string()))?;
         let utility = if id.starts_with('_') {
             " (utility: runs only through before_run/after_run)"
         } else {
@@ -89,8 +106,8 @@ pub fn workflows(path: &Path, format: TableJson, include: &IncludeArgs) -> CmdRe
         );
     }
     for (id, (p, ..)) in &yml.pipelines {
-        let steps =
-            expand::expand_pipeline(&yml, id).map_err(|e| Failure::new(1, e.to_string()))?;
+        let steps = expand::expand_pipeline_with(&yml, id, &given)
+            .map_err(|e| Failure::new(1, e.to_string()))?;
         let kind = match p {
             Pipeline::Graph(_) => "graph",
             Pipeline::Staged(_) => "staged",
@@ -125,6 +142,8 @@ fn rows(steps: &[Expanded]) -> Vec<StepRow<'_>> {
             line: s.line,
             source: s.source(),
             inputs: &s.inputs,
+            run_if: s.run_if.as_ref(),
+            run_if_reason: s.run_if.as_ref().map(RunIf::reason),
         })
         .collect()
 }
@@ -138,6 +157,9 @@ fn table(out: &mut String, steps: &[Expanded], top: &str) {
             s.reference,
             source_label(s, top)
         );
+        if let Some(r) = s.run_if.as_ref().filter(|r| r.verdict != Verdict::True) {
+            let _ = writeln!(out, "       {}", r.reason());
+        }
     }
 }
 
@@ -151,6 +173,24 @@ pub struct BitriseStepJson {
     pub line: usize,
     /// Where the step is written (`ci/shared.yml:14`): an included file for a modular config.
     pub source: String,
+    /// Whether the CLI runs it: the run_if that decides, its verdict and the values read.
+    pub run_if: Option<RunIf>,
+    /// One line for people: why the step is skipped, fails, or may not run.
+    pub run_if_reason: Option<String>,
+}
+
+impl BitriseStepJson {
+    pub fn new(index: usize, e: &Expanded, id: &str, r: &Resolution) -> BitriseStepJson {
+        BitriseStepJson {
+            base: step_json(index, id, r),
+            workflow: e.workflow.clone(),
+            reference: e.reference.clone(),
+            line: e.line,
+            source: e.source(),
+            run_if: e.run_if.clone(),
+            run_if_reason: e.run_if.as_ref().map(RunIf::reason),
+        }
+    }
 }
 
 /// `line 37` in the top-level file, `ci/shared.yml:14` in an included one.
@@ -177,7 +217,7 @@ pub fn resolve_file(
         (None, Some(p)) => Target::Pipeline(p.to_string()),
         (None, None) => return Err(Failure::new(2, "give --workflow ID or --pipeline ID")),
     };
-    resolve(loaded, app, yml, &[target], env, now)
+    resolve(loaded, app, yml, &[target], env, now, &[])
 }
 
 fn resolve(
@@ -187,9 +227,10 @@ fn resolve(
     targets: &[Target],
     env: Environment,
     now: DateTime<Utc>,
+    set: &[(String, String)],
 ) -> Result<Vec<(Expanded, String, Resolution)>, Failure> {
     let ws = &loaded.workspace;
-    let steps = run::resolve_targets(ws, &loaded.catalog, app, yml, targets, env, now)
+    let steps = run::resolve_targets_with(ws, &loaded.catalog, app, yml, targets, env, now, set)
         .map_err(|e| Failure::new(1, e))?;
     Ok(steps
         .into_iter()
@@ -218,19 +259,18 @@ pub fn preview(
         None => Default::default(),
     };
     let yml = load_file(file, &include_options(base, include)?)?;
-    let resolved = resolve_file(loaded, app, &yml, workflow, pipeline, env, now)?;
+    let target = match (workflow, pipeline) {
+        (Some(w), _) => Target::Workflow(w.to_string()),
+        (None, Some(p)) => Target::Pipeline(p.to_string()),
+        (None, None) => return Err(Failure::new(2, "give --workflow ID or --pipeline ID")),
+    };
+    let resolved = resolve(loaded, app, &yml, &[target], env, now, &given_values(include)?)?;
     match format {
         TableJson::Json => {
             let steps: Vec<BitriseStepJson> = resolved
                 .iter()
                 .enumerate()
-                .map(|(i, (e, id, r))| BitriseStepJson {
-                    base: step_json(i, id, r),
-                    workflow: e.workflow.clone(),
-                    reference: e.reference.clone(),
-                    line: e.line,
-                    source: e.source(),
-                })
+                .map(|(i, (e, id, r))| BitriseStepJson::new(i, e, id, r))
                 .collect();
             let doc = serde_json::json!({"now": rfc3339(now), "environment": env.as_str(), "apps": [{"slug": app.slug, "steps": steps}]});
             super::raw_out(&format!("{doc}\n")); // raw: JSON
@@ -296,7 +336,7 @@ pub fn app_file_steps_with(
     let path = run::file_path(&loaded.path, b);
     let opts = include_options(run::app_options(&loaded.path, b), include)?;
     let yml = load_file(&path, &opts)?;
-    resolve(loaded, app, &yml, &run::configured(b), env, now)
+    resolve(loaded, app, &yml, &run::configured(b), env, now, &given_values(include)?)
 }
 
 pub fn portal_data(

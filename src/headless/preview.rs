@@ -374,13 +374,7 @@ fn with_bitrise_files(
             let steps: Vec<super::bitrise::BitriseStepJson> = resolved
                 .iter()
                 .enumerate()
-                .map(|(i, (e, id, r))| super::bitrise::BitriseStepJson {
-                    base: step_json(i, id, r),
-                    workflow: e.workflow.clone(),
-                    reference: e.reference.clone(),
-                    line: e.line,
-                    source: e.source(),
-                })
+                .map(|(i, (e, id, r))| super::bitrise::BitriseStepJson::new(i, e, id, r))
                 .collect();
             let rows: Vec<[String; 7]> = resolved
                 .iter()
