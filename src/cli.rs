@@ -410,6 +410,12 @@ pub struct IncludeArgs {
     /// A local checkout of a repository named by `include: - repository:` (repeatable)
     #[arg(long, value_name = "URL=DIR")]
     pub repo_map: Vec<String>,
+    /// A value the build has (repeatable), for run_if, templates and $VARs; PR=true and CI=false set the run modes
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+    /// A .bitrise.secrets.yml, as `bitrise run -i` reads it (its values feed run_if and inputs)
+    #[arg(short = 'i', long = "inventory", value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -158,6 +158,9 @@ fn include_refusals_carry_the_clis_message_with_file_and_line() {
                 file: dir.path().join("bitrise.yml"),
                 targets: vec!["ci".into()],
                 opts: Options::default(),
+                secrets: None,
+                ci: true,
+                pr: false,
             };
             let theirs = oracle_support::run_oracle(o, &case, &Default::default(), "ci")
                 .expect_err("the CLI refuses too");

@@ -75,6 +75,9 @@ fn the_fixtures_and_the_real_samples_run_as_the_cli_runs_them() {
                 file,
                 targets,
                 opts: Default::default(),
+                secrets: None,
+                ci: true,
+                pr: false,
             }
         })
         .collect();

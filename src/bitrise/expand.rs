@@ -1,13 +1,18 @@
 //! Expansion as the CLI runs it: before_run → workflow → after_run (no de-duplication), bundles
 //! inlined with their inputs as envs, `with` groups flattened, pipelines workflow by workflow;
-//! `$VAR` resolved in the CLI's env order, anything unknown kept as `$VAR` (set at build time).
+//! `$VAR` resolved in the CLI's env order (a name the config declares later reads empty), a name
+//! the config never declares kept as `$VAR` (set at build time); `run_if` and `is_template`
+//! evaluated with the CLI's template functions.
 
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use super::load::{BitriseYml, Env, Item, Pipeline, YmlError};
+use super::load::{BitriseYml, Env, Item, OPT_EXPAND, OPT_SKIP_IF_EMPTY, OPT_TEMPLATE, OPT_UNSET, Pipeline, YmlError};
+use super::run_if::{self, Given, RunIf};
 use super::stepref::{self, StepRef};
+use super::template;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expanded {
@@ -23,9 +28,35 @@ pub struct Expanded {
     pub inputs: IndexMap<String, String>,
     pub duplicated: Vec<String>,
     pub bundle: Option<String>,
+    /// The `run_if` that decides whether the CLI runs the step (none: no run_if applies).
+    pub run_if: Option<RunIf>,
+    /// Inputs whose value keeps a `$` as text (`is_expand: false`): the step receives the text.
+    pub literal: Vec<String>,
+    /// Inputs only the build can tell (a template reading a value set at build time).
+    pub build_time: Vec<String>,
+    /// Why the CLI fails the step before it runs (an input template it cannot evaluate).
+    pub prepare_error: Option<String>,
+    /// A `path::` step's own step.yml decided its inputs.
+    pub step_yml: bool,
 }
 
-type Envs = Vec<(String, Option<String>)>;
+/// One declared variable: its value (none: unset), and whether it holds a `$VAR` only the build
+/// can fill.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Var {
+    pub name: String,
+    pub value: Option<String>,
+    pub build_time: bool,
+}
+
+type Envs = Vec<Var>;
+
+/// What every expansion reads besides the env list: the config's declared names, the run.
+struct Scope<'a> {
+    declared: &'a BTreeSet<String>,
+    given: &'a Given,
+    yml: &'a BitriseYml,
+}
 
 impl Expanded {
     /// Where the step is written: `ci/shared.yml:14`.
@@ -52,14 +83,17 @@ fn err(yml: &BitriseYml, (line, file): (usize, u32), message: String) -> YmlErro
 
 /// Go's os.Expand (envman env/expand.go:177 expands every declaration with it): `$NAME`,
 /// `${NAME}`, the one-character shell names (`$1`, `$$`, `$-`…), bad syntax (`${`, `${}`) eaten.
-/// A known name is replaced; an unset one (`opts: unset`) reads empty; a name the file never
-/// defines stays as written (a secret, `BITRISEIO_*`, set at build time) when it can be an
-/// environment variable at all, and reads empty otherwise (`$1`, `${BASH_REMATCH[1]}`).
-pub fn expand_vars(value: &str, envs: &Envs) -> String {
+/// A known name is replaced; an unset one (`opts: unset`) reads empty, and so does one the config
+/// declares only later (the CLI has not declared it yet); a name the config never declares stays
+/// as written (a secret, `BITRISEIO_*`, set at build time) when it can be an environment variable
+/// at all, and reads empty otherwise (`$1`, `${BASH_REMATCH[1]}`). Also says whether a value set
+/// at build time is in the result.
+pub fn expand_vars(value: &str, envs: &Envs, declared: &BTreeSet<String>) -> (String, bool) {
     let s = value.as_bytes();
     if !s.contains(&b'$') {
-        return value.to_string();
+        return (value.to_string(), false);
     }
+    let mut build_time = false;
     let mut out = String::with_capacity(value.len());
     let mut i = 0;
     let mut j = 0;
@@ -72,10 +106,15 @@ pub fn expand_vars(value: &str, envs: &Envs) -> String {
             } else if name.is_empty() {
                 out.push('$');
             } else {
-                match envs.iter().rev().find(|(k, _)| k == name) {
-                    Some((_, Some(v))) => out.push_str(v),
-                    Some((_, None)) => {}
-                    None if is_env_name(name) => out.push_str(&value[j..j + 1 + w]),
+                match envs.iter().rev().find(|v| v.name == name) {
+                    Some(v) => {
+                        out.push_str(v.value.as_deref().unwrap_or_default());
+                        build_time |= v.build_time;
+                    }
+                    None if is_env_name(name) && !declared.contains(name) => {
+                        out.push_str(&value[j..j + 1 + w]);
+                        build_time = true;
+                    }
                     None => {}
                 }
             }
@@ -85,7 +124,7 @@ pub fn expand_vars(value: &str, envs: &Envs) -> String {
         j += 1;
     }
     out.push_str(&value[i.min(value.len())..]);
-    out
+    (out, build_time)
 }
 
 /// os.Expand's getShellName: (name, bytes consumed after the `$`).
@@ -131,26 +170,51 @@ fn is_env_name(name: &str) -> bool {
 
 /// One envman declaration (env/expand.go getDeclarationCommand): unset, skipped when empty as
 /// written, else set to its value, expanded unless `is_expand: false`.
-fn declare(envs: &mut Envs, e: &Env) {
+fn declare(envs: &mut Envs, e: &Env, declared: &BTreeSet<String>) {
     if e.unset {
-        envs.push((e.name.clone(), None));
+        envs.push(Var {
+            name: e.name.clone(),
+            value: None,
+            build_time: false,
+        });
         return;
     }
     if e.skip_if_empty && e.value.is_empty() {
         return;
     }
-    let v = if e.is_expand {
-        expand_vars(&e.value, envs)
+    let (v, build_time) = if e.is_expand {
+        expand_vars(&e.value, envs, declared)
     } else {
-        e.value.clone()
+        (e.value.clone(), false)
     };
-    // A value still holding an unknown $VAR is only known at build time.
-    envs.push((e.name.clone(), Some(v)));
+    envs.push(Var {
+        name: e.name.clone(),
+        value: Some(v),
+        build_time,
+    });
 }
 
-fn push_envs(envs: &mut Envs, list: &[Env]) {
+fn push_envs(envs: &mut Envs, list: &[Env], declared: &BTreeSet<String>) {
     for e in list {
-        declare(envs, e);
+        declare(envs, e, declared);
+    }
+}
+
+/// How a run_if or template reads a variable in `envs` (template_util.go:26 getEnv: the env
+/// list, else the process env): None when only the build knows it.
+fn read_var(envs: &Envs, sc: &Scope, name: &str, ci: bool, pr: bool, failed: bool) -> Option<String> {
+    // bitrise.BuildStatusEnvs(true) is declared after a failed step (cli/run_util.go:154).
+    if failed && matches!(name, "BITRISE_BUILD_STATUS" | "STEPLIB_BUILD_STATUS") {
+        return Some("1".into());
+    }
+    match envs.iter().rev().find(|v| v.name == name) {
+        Some(v) if v.build_time => None,
+        Some(v) => Some(v.value.clone().unwrap_or_default()),
+        // cli/run.go registerRunModes puts the run modes in the process env.
+        None if name == "CI" => Some(ci.to_string()),
+        None if name == "PR" => Some(pr.to_string()),
+        None if sc.declared.contains(name) => Some(String::new()),
+        None => None,
     }
 }
 
@@ -203,150 +267,354 @@ fn walk(
     Ok(())
 }
 
-/// Every step of a run of `id`, in order, as the CLI would run them.
+/// Every step of a run of `id`, in order, as the CLI would run them on bitrise.io.
 pub fn expand_workflow(yml: &BitriseYml, id: &str) -> Result<Vec<Expanded>, YmlError> {
+    expand_workflow_with(yml, id, &Given::bitrise())
+}
+
+/// `expand_workflow` with the run's modes and the values given (`--set`, `-i`).
+pub fn expand_workflow_with(
+    yml: &BitriseYml,
+    id: &str,
+    given: &Given,
+) -> Result<Vec<Expanded>, YmlError> {
     let order = run_order(yml, id)?;
+    let sc = Scope {
+        declared: &yml.declared,
+        given,
+        yml,
+    };
     // cli/run.go: the process env the CLI sets before the first step (registerRunModes and the
-    // triggered workflow), then app envs, then bitrise.BuildStatusEnvs(false) (bitrise/util.go:186).
+    // triggered workflow), then the secrets (`-i`, `--set`), the app envs, then
+    // bitrise.BuildStatusEnvs(false) (bitrise/util.go:186).
     let title = yml
         .workflows
         .get(id)
         .and_then(|w| w.title.clone())
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| id.to_string());
+    let known = |name: &str, value: String| Var {
+        name: name.to_string(),
+        value: Some(value),
+        build_time: false,
+    };
     let mut envs: Envs = vec![
-        ("BITRISE_TRIGGERED_WORKFLOW_ID".into(), Some(id.to_string())),
-        ("BITRISE_TRIGGERED_WORKFLOW_TITLE".into(), Some(title)),
+        known("BITRISE_TRIGGERED_WORKFLOW_ID", id.to_string()),
+        known("BITRISE_TRIGGERED_WORKFLOW_TITLE", title),
     ];
-    push_envs(&mut envs, &yml.app_envs);
-    envs.push(("STEPLIB_BUILD_STATUS".into(), Some("0".into())));
-    envs.push(("BITRISE_BUILD_STATUS".into(), Some("0".into())));
+    // Secrets are declared without expansion (envman reads them as given).
+    for (k, v) in &given.envs {
+        envs.push(known(k, v.clone()));
+    }
+    push_envs(&mut envs, &yml.app_envs, sc.declared);
+    envs.push(known("STEPLIB_BUILD_STATUS", "0".into()));
+    envs.push(known("BITRISE_BUILD_STATUS", "0".into()));
     // The triggered workflow's envs are added up front, so before_run workflows see them.
     if let Some(wf) = yml.workflows.get(id) {
-        push_envs(&mut envs, &wf.envs);
+        push_envs(&mut envs, &wf.envs, sc.declared);
     }
     let mut out = Vec::new();
     for wid in order {
         let Some(wf) = yml.workflows.get(&wid) else {
             continue;
         };
-        push_envs(&mut envs, &wf.envs);
-        items(yml, &wid, &wf.steps, &envs, None, &mut Vec::new(), &mut out)?;
+        push_envs(&mut envs, &wf.envs, sc.declared);
+        // cli/run_util.go:84: each bundle's run_if is decided once, on entering it.
+        let mut cache = HashMap::new();
+        let mut ctx = Walk {
+            sc: &sc,
+            bundle_stack: Vec::new(),
+            cache: &mut cache,
+            next_bundle: 0,
+        };
+        ctx.items(&wid, &wf.steps, &envs, None, &mut out)?;
     }
     Ok(out)
 }
 
-fn items(
-    yml: &BitriseYml,
-    wid: &str,
-    list: &[Item],
-    envs: &Envs,
-    bundle: Option<&str>,
-    bundle_stack: &mut Vec<(String, Vec<String>)>,
-    out: &mut Vec<Expanded>,
-) -> Result<(), YmlError> {
-    for item in list {
-        match item {
-            Item::Step {
-                reference,
-                inputs,
-                duplicated,
-                line,
-                file,
-            } => {
-                let mut step_envs = envs.clone();
-                let mut resolved = IndexMap::new();
-                for e in inputs {
-                    // Inputs are declared after the envs, in list order (a later input may use
-                    // an earlier one); the step reads each from the resulting environment
-                    // (cli/step_environment.go:78), so a skipped or unset input reads what is left.
-                    declare(&mut step_envs, e);
-                    let v = expand_vars(&format!("${{{}}}", e.name), &step_envs);
-                    resolved.insert(e.name.clone(), v);
-                }
-                out.push(Expanded {
-                    workflow: wid.to_string(),
-                    reference: reference.clone(),
-                    line: *line,
-                    file: file_name(yml, *file),
-                    step: stepref::parse(reference),
-                    inputs: resolved,
-                    duplicated: duplicated.clone(),
-                    bundle: bundle.map(str::to_string),
-                });
+/// An enclosing bundle: its id, the keys it declared, its run_if and its instance.
+struct Open {
+    id: String,
+    keys: Vec<String>,
+    run_if: String,
+    instance: usize,
+}
+
+struct Walk<'a, 's> {
+    sc: &'a Scope<'s>,
+    bundle_stack: Vec<Open>,
+    cache: &'a mut HashMap<usize, RunIf>,
+    next_bundle: usize,
+}
+
+impl Walk<'_, '_> {
+    #[allow(clippy::too_many_arguments)]
+    fn step(
+        &mut self,
+        wid: &str,
+        envs: &Envs,
+        bundle: Option<&str>,
+        (reference, inputs, duplicated, run_if, always_run, line, file): (
+            &str,
+            &[Env],
+            &[String],
+            Option<&String>,
+            Option<bool>,
+            usize,
+            u32,
+        ),
+    ) -> Expanded {
+        let sc = self.sc;
+        let yml = sc.yml;
+        let step = stepref::parse(reference);
+        // cli/run_util.go activateStep + models.MergeStepWith (models_methods.go:1526): a step
+        // with a step.yml takes the step.yml's inputs, each with the first bitrise.yml value of
+        // its key (getInputByKey, :1498); run_if and is_always_run written in bitrise.yml win.
+        let spec = yml.step_ymls.get(reference);
+        let (list, run_if, always_run): (Vec<Env>, Option<String>, bool) = match spec {
+            Some(spec) => (
+                spec.inputs
+                    .iter()
+                    .map(|d| match inputs.iter().find(|i| i.name == d.name) {
+                        Some(i) => merge_input(d, i),
+                        None => d.clone(),
+                    })
+                    .collect(),
+                run_if.cloned().or_else(|| spec.run_if.clone()),
+                always_run.or(spec.always_run).unwrap_or(false),
+            ),
+            None => {
+                // A StepLib or git:: step always has a step.yml for the CLI: the first value
+                // of a duplicated key wins there too.
+                let first_wins = step.kind != stepref::RefKind::Path;
+                let mut seen = BTreeSet::new();
+                let list = inputs
+                    .iter()
+                    .filter(|i| !first_wins || seen.insert(i.name.clone()))
+                    .cloned()
+                    .collect();
+                (list, run_if.cloned(), always_run.unwrap_or(false))
             }
-            Item::With { steps, .. } => items(yml, wid, steps, envs, bundle, bundle_stack, out)?,
-            Item::Bundle {
-                id,
-                inputs,
-                envs: ref_envs,
-                line,
-                file,
-                ..
-            } => {
-                let Some(def) = yml.bundles.get(id) else {
-                    let message = match bundle {
-                        Some(_) => format!("referenced step bundle not defined: {id}"),
-                        None => format!(
-                            "step bundle ({id}) referenced in workflow ({wid}), but this step-bundle is not defined"
-                        ),
-                    };
-                    return Err(err(yml, (*line, *file), message));
+        };
+        // run_if: the enclosing bundles' (outermost first, each decided once), then the step's.
+        let mut decisions = Vec::new();
+        for i in 0..self.bundle_stack.len() {
+            let open = &self.bundle_stack[i];
+            if open.run_if.is_empty() {
+                continue;
+            }
+            let key = open.instance;
+            let from = format!("bundle {}", open.id);
+            let expr = open.run_if.clone();
+            let d = self
+                .cache
+                .entry(key)
+                .or_insert_with(|| decide(sc, envs, &expr, &from, always_run))
+                .clone();
+            decisions.push(d);
+        }
+        if let Some(r) = run_if.as_deref().filter(|r| !r.is_empty()) {
+            decisions.push(decide(sc, envs, r, "step", always_run));
+        }
+        let run_if = run_if::combine(decisions);
+        // cli/step_environment.go:35: templates first, on the env before the inputs; then the
+        // inputs are declared in order and the step reads each from the result (:78).
+        let mut step_envs = envs.clone();
+        let mut resolved = IndexMap::new();
+        let (mut literal, mut build_time, mut prepare_error) = (Vec::new(), Vec::new(), None);
+        for e in &list {
+            let mut e = e.clone();
+            if e.is_template && !e.value.is_empty() {
+                let read = |name: &str| read_var(envs, sc, name, sc.given.ci.unwrap_or(true), sc.given.pr.unwrap_or(false), false);
+                let facts = template::Facts {
+                    ci: sc.given.ci.unwrap_or(true),
+                    pr: sc.given.pr.unwrap_or(false),
+                    build_failed: false,
+                    env: &read,
                 };
-                if bundle_stack.iter().any(|(b, _)| b == id) {
-                    let mut chain: Vec<String> =
-                        bundle_stack.iter().map(|(b, _)| b.clone()).collect();
-                    chain.push(id.clone());
-                    return Err(err(
-                        yml,
-                        (*line, *file),
-                        format!("step bundle reference cycle found: {}", chain.join(" -> ")),
-                    ));
-                }
-                for i in inputs {
-                    if !def.inputs.iter().any(|d| d.name == i.name) {
-                        return Err(err(
-                            yml,
-                            (i.line, i.file),
-                            format!(
-                                "step bundle ({id}) referenced in workflow ({wid}) has config issue: input ({}) is not defined in the step bundle definition",
-                                i.name
-                            ),
+                match template::evaluate(&e.value, &facts) {
+                    Ok(template::Output::Text(t)) => e.value = t,
+                    Ok(template::Output::Unknown(names)) => {
+                        build_time.push(e.name.clone());
+                        e.value = names.iter().map(|n| format!("${n}")).collect::<Vec<_>>().join(" ");
+                    }
+                    Err(m) if m.starts_with(template::UNSUPPORTED) => build_time.push(e.name.clone()),
+                    Err(m) => {
+                        prepare_error.get_or_insert(format!(
+                            "input {}: failed to evaluate template: {m}",
+                            e.name
                         ));
                     }
                 }
-                // models/workflow_run_plan.go:505 gatherBundleEnvs: definition envs, use-site
-                // envs, definition inputs, use-site inputs; a definition input is left out when
-                // an enclosing bundle declared the key and this use site sets it (:535).
-                let overridden = |name: &str| {
-                    inputs.iter().any(|i| i.name == name)
-                        && bundle_stack
-                            .iter()
-                            .any(|(_, keys)| keys.iter().any(|k| k == name))
-                };
-                let def_inputs: Vec<Env> = def
-                    .inputs
-                    .iter()
-                    .filter(|d| !overridden(&d.name))
-                    .cloned()
-                    .collect();
-                let mut inner = envs.clone();
-                let mut keys = Vec::new();
-                for list in [&def.envs, ref_envs, &def_inputs, inputs] {
-                    push_envs(&mut inner, list);
-                    keys.extend(list.iter().map(|e| e.name.clone()));
-                }
-                bundle_stack.push((id.clone(), keys));
-                items(yml, wid, &def.steps, &inner, Some(id), bundle_stack, out)?;
-                bundle_stack.pop();
             }
+            declare(&mut step_envs, &e, sc.declared);
+            let (v, _) = expand_vars(&format!("${{{}}}", e.name), &step_envs, sc.declared);
+            if !e.is_expand && v.contains('$') {
+                literal.push(e.name.clone());
+            }
+            resolved.insert(e.name.clone(), v);
+        }
+        Expanded {
+            workflow: wid.to_string(),
+            reference: reference.to_string(),
+            line,
+            file: file_name(yml, file),
+            step,
+            inputs: resolved,
+            duplicated: duplicated.to_vec(),
+            bundle: bundle.map(str::to_string),
+            run_if,
+            literal,
+            build_time,
+            prepare_error,
+            step_yml: spec.is_some(),
         }
     }
-    Ok(())
+
+    fn items(
+        &mut self,
+        wid: &str,
+        list: &[Item],
+        envs: &Envs,
+        bundle: Option<&str>,
+        out: &mut Vec<Expanded>,
+    ) -> Result<(), YmlError> {
+        let yml = self.sc.yml;
+        for item in list {
+            match item {
+                Item::Step {
+                    reference,
+                    inputs,
+                    duplicated,
+                    run_if,
+                    always_run,
+                    line,
+                    file,
+                } => {
+                    let e = self.step(
+                        wid,
+                        envs,
+                        bundle,
+                        (reference, inputs, duplicated, run_if.as_ref(), *always_run, *line, *file),
+                    );
+                    out.push(e);
+                }
+                Item::With { steps, .. } => self.items(wid, steps, envs, bundle, out)?,
+                Item::Bundle {
+                    id,
+                    inputs,
+                    envs: ref_envs,
+                    run_if,
+                    line,
+                    file,
+                    ..
+                } => {
+                    let Some(def) = yml.bundles.get(id) else {
+                        let message = match bundle {
+                            Some(_) => format!("referenced step bundle not defined: {id}"),
+                            None => format!(
+                                "step bundle ({id}) referenced in workflow ({wid}), but this step-bundle is not defined"
+                            ),
+                        };
+                        return Err(err(yml, (*line, *file), message));
+                    };
+                    if self.bundle_stack.iter().any(|o| &o.id == id) {
+                        let mut chain: Vec<String> =
+                            self.bundle_stack.iter().map(|o| o.id.clone()).collect();
+                        chain.push(id.clone());
+                        return Err(err(
+                            yml,
+                            (*line, *file),
+                            format!("step bundle reference cycle found: {}", chain.join(" -> ")),
+                        ));
+                    }
+                    for i in inputs {
+                        if !def.inputs.iter().any(|d| d.name == i.name) {
+                            return Err(err(
+                                yml,
+                                (i.line, i.file),
+                                format!(
+                                    "step bundle ({id}) referenced in workflow ({wid}) has config issue: input ({}) is not defined in the step bundle definition",
+                                    i.name
+                                ),
+                            ));
+                        }
+                    }
+                    // models/workflow_run_plan.go:505 gatherBundleEnvs: definition envs, use-site
+                    // envs, definition inputs, use-site inputs; a definition input is left out when
+                    // an enclosing bundle declared the key and this use site sets it (:535).
+                    let stack = &self.bundle_stack;
+                    let overridden = |name: &str| {
+                        inputs.iter().any(|i| i.name == name)
+                            && stack.iter().any(|o| o.keys.iter().any(|k| k == name))
+                    };
+                    let def_inputs: Vec<Env> = def
+                        .inputs
+                        .iter()
+                        .filter(|d| !overridden(&d.name))
+                        .cloned()
+                        .collect();
+                    let mut inner = envs.clone();
+                    let mut keys = Vec::new();
+                    for list in [&def.envs, ref_envs, &def_inputs, inputs] {
+                        push_envs(&mut inner, list, self.sc.declared);
+                        keys.extend(list.iter().map(|e| e.name.clone()));
+                    }
+                    // models/workflow_run_plan.go:357: the use site's run_if replaces the definition's.
+                    let run_if = run_if.clone().unwrap_or_else(|| def.run_if.clone());
+                    self.next_bundle += 1;
+                    self.bundle_stack.push(Open {
+                        id: id.clone(),
+                        keys,
+                        run_if,
+                        instance: self.next_bundle,
+                    });
+                    let r = self.items(wid, &def.steps, &inner, Some(id), out);
+                    self.bundle_stack.pop();
+                    r?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// models_methods.go:1431 MergeEnvironmentWith: the bitrise.yml value, and the options it writes.
+fn merge_input(spec: &Env, given: &Env) -> Env {
+    let mut e = spec.clone();
+    e.value = given.value.clone();
+    e.line = given.line;
+    e.file = given.file;
+    for (bit, from, to) in [
+        (OPT_EXPAND, given.is_expand, &mut e.is_expand),
+        (OPT_SKIP_IF_EMPTY, given.skip_if_empty, &mut e.skip_if_empty),
+        (OPT_UNSET, given.unset, &mut e.unset),
+        (OPT_TEMPLATE, given.is_template, &mut e.is_template),
+    ] {
+        if given.set_opts & bit != 0 {
+            *to = from;
+        }
+    }
+    e.set_opts |= given.set_opts;
+    e
+}
+
+fn decide(sc: &Scope, envs: &Envs, expr: &str, from: &str, always_run: bool) -> RunIf {
+    let lookup = |name: &str, ci: bool, pr: bool, failed: bool| read_var(envs, sc, name, ci, pr, failed);
+    run_if::decide(expr, from, sc.given, always_run, &lookup)
 }
 
 /// A pipeline's workflows, each expanded as its own run; utility workflows are refused.
 pub fn expand_pipeline(yml: &BitriseYml, id: &str) -> Result<Vec<Expanded>, YmlError> {
+    expand_pipeline_with(yml, id, &Given::bitrise())
+}
+
+/// `expand_pipeline` with the run's modes and the values given.
+pub fn expand_pipeline_with(
+    yml: &BitriseYml,
+    id: &str,
+    given: &Given,
+) -> Result<Vec<Expanded>, YmlError> {
     let Some(p) = yml.pipelines.get(id) else {
         let known: Vec<&str> = yml.pipelines.keys().map(String::as_str).collect();
         return Err(err(
@@ -364,7 +632,7 @@ pub fn expand_pipeline(yml: &BitriseYml, id: &str) -> Result<Vec<Expanded>, YmlE
     };
     let mut out = Vec::new();
     for (w, _, _) in pipeline_workflows(yml, id, p)? {
-        out.extend(expand_workflow(yml, &w)?);
+        out.extend(expand_workflow_with(yml, &w, given)?);
     }
     Ok(out)
 }
@@ -430,15 +698,7 @@ pub fn validate(yml: &BitriseYml) -> Result<(), YmlError> {
     for id in yml.workflows.keys() {
         check_chain(yml, id, (0, 0), &mut Vec::new(), &mut done, true)?;
         if let Some(wf) = yml.workflows.get(id) {
-            items(
-                yml,
-                id,
-                &wf.steps,
-                &Vec::new(),
-                None,
-                &mut Vec::new(),
-                &mut Vec::new(),
-            )?;
+            check_items(yml, id, &wf.steps, None, &mut Vec::new())?;
         }
     }
     validate_containers(yml)?;
@@ -484,6 +744,64 @@ pub fn validate(yml: &BitriseYml) -> Result<(), YmlError> {
     }
     // Pipelines are checked only when one is run (models/models_methods.go:657: `bitrise run`
     // validates them only in full validation): see `pipeline_workflows`.
+    Ok(())
+}
+
+/// The bundle references of a step list, checked as the expansion checks them (without
+/// expanding anything: linear in the file).
+fn check_items(
+    yml: &BitriseYml,
+    wid: &str,
+    list: &[Item],
+    bundle: Option<&str>,
+    stack: &mut Vec<String>,
+) -> Result<(), YmlError> {
+    for item in list {
+        match item {
+            Item::Step { .. } => {}
+            Item::With { steps, .. } => check_items(yml, wid, steps, bundle, stack)?,
+            Item::Bundle {
+                id,
+                inputs,
+                line,
+                file,
+                ..
+            } => {
+                let Some(def) = yml.bundles.get(id) else {
+                    let message = match bundle {
+                        Some(_) => format!("referenced step bundle not defined: {id}"),
+                        None => format!(
+                            "step bundle ({id}) referenced in workflow ({wid}), but this step-bundle is not defined"
+                        ),
+                    };
+                    return Err(err(yml, (*line, *file), message));
+                };
+                if stack.iter().any(|b| b == id) {
+                    let mut chain = stack.clone();
+                    chain.push(id.clone());
+                    return Err(err(
+                        yml,
+                        (*line, *file),
+                        format!("step bundle reference cycle found: {}", chain.join(" -> ")),
+                    ));
+                }
+                if let Some(i) = inputs.iter().find(|i| !def.inputs.iter().any(|d| d.name == i.name)) {
+                    return Err(err(
+                        yml,
+                        (i.line, i.file),
+                        format!(
+                            "step bundle ({id}) referenced in workflow ({wid}) has config issue: input ({}) is not defined in the step bundle definition",
+                            i.name
+                        ),
+                    ));
+                }
+                stack.push(id.clone());
+                let r = check_items(yml, wid, &def.steps, Some(id), stack);
+                stack.pop();
+                r?;
+            }
+        }
+    }
     Ok(())
 }
 
@@ -575,12 +893,23 @@ fn check_chain(
 mod tests {
     use super::*;
 
+    fn var(name: &str, value: Option<&str>) -> Var {
+        Var {
+            name: name.into(),
+            value: value.map(str::to_string),
+            build_time: false,
+        }
+    }
+
+    fn expand_vars(value: &str, envs: &Envs) -> String {
+        super::expand_vars(value, envs, &BTreeSet::from(["LATER".to_string()])).0
+    }
+
     #[test]
     fn vars_expand_like_os_expand() {
-        let envs: Envs = vec![
-            ("A".into(), Some("1".into())),
-            ("B".into(), Some("x$A".into())),
-        ];
+        let envs: Envs = vec![var("A", Some("1")), var("B", Some("x$A"))];
+        // A name the config declares later reads empty at this point.
+        assert_eq!(expand_vars("$LATER/AuthKey.p8", &envs), "/AuthKey.p8");
         assert_eq!(expand_vars("$A-${A}-$B", &envs), "1-1-x$A");
         assert_eq!(
             expand_vars("$SECRET and ${OTHER}", &envs),
@@ -601,7 +930,7 @@ mod tests {
         ] {
             assert_eq!(expand_vars(input, &envs), out, "{input}");
         }
-        let unset: Envs = vec![("A".into(), Some("1".into())), ("A".into(), None)];
+        let unset: Envs = vec![var("A", Some("1")), var("A", None)];
         assert_eq!(expand_vars("[$A]", &unset), "[]");
     }
 }

@@ -141,7 +141,22 @@ pub fn read(path: &Path, opts: &Options) -> Result<Merged, ReadError> {
     let text = read_file(path, "bitrise.yml").map_err(|e| {
         ReadError::Unreadable(format!("{display}: cannot read the bitrise.yml: {e}"))
     })?;
-    let root = parse(&display, &text, 0)?;
+    // bitrise/util.go:319: a `.json` config is read by encoding/json.
+    let root = if path.extension().is_some_and(|e| e == "json") {
+        yaml::parse_json(&text).map_err(|(line, col, message)| {
+            ReadError::Invalid(
+                YmlError {
+                    file: display.to_string(),
+                    line,
+                    col,
+                    message: format!("json: {message}"),
+                }
+                .to_string(),
+            )
+        })?
+    } else {
+        parse(&display, &text, 0)?
+    };
     let includes = include_items(&root, &display)?;
     if includes.is_empty() {
         // cli/run_util.go:953 IsModularConfig: without includes the file is read as it is.

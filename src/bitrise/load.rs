@@ -16,10 +16,20 @@ pub struct Env {
     pub skip_if_empty: bool,
     /// envman removes the variable instead of setting it.
     pub unset: bool,
+    /// `opts: is_template`: the CLI evaluates the value as a template first
+    /// (cli/step_environment.go:53).
+    pub is_template: bool,
+    /// Which options are written (OPT_*), for merging over a step.yml's (models_methods.go:1449).
+    pub set_opts: u8,
     pub line: usize,
     /// Index into `BitriseYml::files`.
     pub file: u32,
 }
+
+pub const OPT_EXPAND: u8 = 1;
+pub const OPT_SKIP_IF_EMPTY: u8 = 2;
+pub const OPT_UNSET: u8 = 4;
+pub const OPT_TEMPLATE: u8 = 8;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
@@ -27,6 +37,10 @@ pub enum Item {
         reference: String,
         inputs: Vec<Env>,
         duplicated: Vec<String>,
+        /// `run_if` as written (yaml.v2 gives a string field the scalar's text); `""` is set.
+        run_if: Option<String>,
+        /// `is_always_run`, when written.
+        always_run: Option<bool>,
         line: usize,
         file: u32,
     },
@@ -34,6 +48,9 @@ pub enum Item {
         id: String,
         inputs: Vec<Env>,
         envs: Vec<Env>,
+        /// The use site's `run_if`: it replaces the definition's, `""` clears it
+        /// (models/workflow_run_plan.go:357).
+        run_if: Option<String>,
         line: usize,
         col: usize,
         file: u32,
@@ -63,6 +80,7 @@ pub struct Bundle {
     pub steps: Vec<Item>,
     pub inputs: Vec<Env>,
     pub envs: Vec<Env>,
+    pub run_if: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -98,6 +116,67 @@ pub struct BitriseYml {
     /// A step or bundle reference names an `execution_container`/`service_containers`.
     pub step_containers: bool,
     pub warnings: Vec<String>,
+    /// Every name the config declares (app, workflow and bundle envs, bundle and step inputs):
+    /// such a name read before its declaration is empty, not a value set at build time.
+    pub declared: std::collections::BTreeSet<String>,
+    /// The step.yml of each `path::` step found beside the config (by reference as written):
+    /// the CLI merges it under the step (cli/run_util.go activateStep).
+    pub step_ymls: std::collections::BTreeMap<String, StepYml>,
+}
+
+/// What the CLI takes from a step's own step.yml.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StepYml {
+    pub inputs: Vec<Env>,
+    pub run_if: Option<String>,
+    pub always_run: Option<bool>,
+}
+
+/// An env file (`.bitrise.secrets.yml`): its `envs:` list.
+pub fn env_file(file: &str, text: &str) -> Result<Vec<Env>, YmlError> {
+    let root = yaml::parse(text).map_err(|(line, col, message)| YmlError {
+        file: file.into(),
+        line,
+        col,
+        message: format!("yaml: {message}"),
+    })?;
+    let files = [Arc::from(file)];
+    let cx = Ctx { files: &files };
+    match root.get("envs") {
+        Some(e) => env_list(&cx, e, "envs"),
+        None if root.as_map().is_some() => Ok(Vec::new()),
+        None => Err(cx.err(&root, "the file must be a map with `envs:`")),
+    }
+}
+
+/// Reads a step.yml as bitrise.ReadSpecStep does (bitrise/util.go): inputs with their options,
+/// `run_if`, `is_always_run`.
+pub fn step_yml(file: &str, text: &str) -> Result<StepYml, YmlError> {
+    let root = yaml::parse(text).map_err(|(line, col, message)| YmlError {
+        file: file.into(),
+        line,
+        col,
+        message: format!("yaml: {message}"),
+    })?;
+    let files = [Arc::from(file)];
+    let cx = Ctx { files: &files };
+    let mut out = StepYml::default();
+    if root.as_map().is_none() {
+        return Ok(out);
+    }
+    if let Some(i) = root.get("inputs") {
+        out.inputs = env_list(&cx, i, "step.yml")?;
+        for e in &mut out.inputs {
+            // The step.yml's own options are its defaults, not written in bitrise.yml.
+            e.set_opts = 0;
+        }
+    }
+    out.run_if = run_if(&cx, &root)?;
+    out.always_run = root
+        .get("is_always_run")
+        .map(yaml::value_string)
+        .and_then(|t| t.parse().ok());
+    Ok(out)
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -243,6 +322,7 @@ pub fn load_tree(files: Vec<Arc<str>>, root: &Node) -> Result<BitriseYml, YmlErr
                 if let Some(e) = v.get("envs") {
                     b.envs = env_list(&cx, e, &id)?;
                 }
+                b.run_if = run_if(&cx, v)?.unwrap_or_default();
             }
             out.bundles.insert(id, b);
         }
@@ -308,7 +388,45 @@ pub fn load_tree(files: Vec<Arc<str>>, root: &Node) -> Result<BitriseYml, YmlErr
             out.pipelines.insert(id, (p, k.line, k.file));
         }
     }
+    out.declared = declared_names(&out);
     Ok(out)
+}
+
+fn declared_names(y: &BitriseYml) -> std::collections::BTreeSet<String> {
+    fn items(list: &[Item], out: &mut std::collections::BTreeSet<String>) {
+        for i in list {
+            match i {
+                Item::Step { inputs, .. } => out.extend(inputs.iter().map(|e| e.name.clone())),
+                Item::Bundle { inputs, envs, .. } => {
+                    out.extend(inputs.iter().chain(envs).map(|e| e.name.clone()))
+                }
+                Item::With { steps, .. } => items(steps, out),
+            }
+        }
+    }
+    let mut out: std::collections::BTreeSet<String> =
+        y.app_envs.iter().map(|e| e.name.clone()).collect();
+    for w in y.workflows.values() {
+        out.extend(w.envs.iter().map(|e| e.name.clone()));
+        items(&w.steps, &mut out);
+    }
+    for b in y.bundles.values() {
+        out.extend(b.envs.iter().chain(&b.inputs).map(|e| e.name.clone()));
+        items(&b.steps, &mut out);
+    }
+    out
+}
+
+/// A `run_if` as yaml.v2 decodes it into a *string: null is none, a scalar is its text.
+fn run_if(cx: &Ctx, node: &Node) -> Result<Option<String>, YmlError> {
+    match node.get("run_if") {
+        None => Ok(None),
+        Some(r) if r.is_null() => Ok(None),
+        Some(r) => match r.as_str() {
+            Some(t) => Ok(Some(t.to_string())),
+            None => Err(cx.err(r, "yaml: unmarshal errors: run_if must be a string")),
+        },
+    }
 }
 
 /// configUsesNewContainerisation (models/models_methods.go:710): a step or bundle reference of a
@@ -433,7 +551,7 @@ fn step_list(cx: &Ctx, node: &Node, owner: &str, in_bundle: bool) -> Result<Vec<
             if id.is_empty() {
                 return Err(cx.err(key, "step bundle has empty ID defined"));
             }
-            let (mut inputs, mut envs) = (Vec::new(), Vec::new());
+            let (mut inputs, mut envs, mut bundle_run_if) = (Vec::new(), Vec::new(), None);
             if let Some(v) = value.filter(|v| !v.is_null()) {
                 if let Some(i) = v.get("inputs") {
                     inputs = env_list(cx, i, id)?;
@@ -441,21 +559,32 @@ fn step_list(cx: &Ctx, node: &Node, owner: &str, in_bundle: bool) -> Result<Vec<
                 if let Some(e) = v.get("envs") {
                     envs = env_list(cx, e, id)?;
                 }
+                bundle_run_if = run_if(cx, v)?;
             }
             out.push(Item::Bundle {
                 id: id.to_string(),
                 inputs,
                 envs,
+                run_if: bundle_run_if,
                 line: key.line,
                 col: key.col,
                 file: key.file,
             });
         } else {
-            let mut inputs = Vec::new();
-            if let Some(v) = value.filter(|v| !v.is_null())
-                && let Some(i) = v.get("inputs")
-            {
-                inputs = env_list(cx, i, &name)?;
+            let (mut inputs, mut step_run_if, mut always_run) = (Vec::new(), None, None);
+            if let Some(v) = value.filter(|v| !v.is_null()) {
+                if let Some(i) = v.get("inputs") {
+                    inputs = env_list(cx, i, &name)?;
+                }
+                step_run_if = run_if(cx, v)?;
+                always_run = v
+                    .get("is_always_run")
+                    .map(yaml::value_string)
+                    .and_then(|t| match t.as_str() {
+                        "true" => Some(true),
+                        "false" => Some(false),
+                        _ => None,
+                    });
             }
             let mut seen = std::collections::HashSet::new();
             let duplicated: Vec<String> = inputs
@@ -467,6 +596,8 @@ fn step_list(cx: &Ctx, node: &Node, owner: &str, in_bundle: bool) -> Result<Vec<
                 reference: name,
                 inputs,
                 duplicated,
+                run_if: step_run_if,
+                always_run,
                 line: key.line,
                 file: key.file,
             });
@@ -528,18 +659,22 @@ fn env_list(cx: &Ctx, node: &Node, owner: &str) -> Result<Vec<Env>, YmlError> {
                 ));
             }
         };
-        let (mut is_expand, mut skip_if_empty, mut unset) = (true, false, false);
+        let (mut is_expand, mut skip_if_empty, mut unset, mut is_template) =
+            (true, false, false, false);
+        let mut set_opts = 0;
         if let Some(o) = opts {
             if o.as_map().is_none() && !o.is_null() {
                 return Err(cx.err(o, format!("({owner}) opts is not a map")));
             }
             // envman models EnvironmentItemOptionsModel: the options that change what is declared.
-            for (key, field) in [
-                ("is_expand", &mut is_expand),
-                ("skip_if_empty", &mut skip_if_empty),
-                ("unset", &mut unset),
+            for (key, field, bit) in [
+                ("is_expand", &mut is_expand, OPT_EXPAND),
+                ("skip_if_empty", &mut skip_if_empty, OPT_SKIP_IF_EMPTY),
+                ("unset", &mut unset, OPT_UNSET),
+                ("is_template", &mut is_template, OPT_TEMPLATE),
             ] {
-                if let Some(e) = o.get(key) {
+                if let Some(e) = o.get(key).filter(|e| !e.is_null()) {
+                    set_opts |= bit;
                     let t = yaml::value_string(e).to_lowercase();
                     *field = match t.as_str() {
                         "true" | "t" | "1" | "yes" | "y" => true,
@@ -565,6 +700,8 @@ fn env_list(cx: &Ctx, node: &Node, owner: &str) -> Result<Vec<Env>, YmlError> {
             is_expand,
             skip_if_empty,
             unset,
+            is_template,
+            set_opts,
             line: k.line,
             file: k.file,
         });

@@ -7,8 +7,11 @@ pub mod include;
 pub mod load;
 pub mod portal;
 pub mod run;
+pub mod run_if;
+pub mod secrets_file;
 pub mod step_yml;
 pub mod stepref;
+pub mod template;
 pub mod triggers;
 pub mod yaml;
 
@@ -67,7 +70,8 @@ pub fn plan(steps: &[Expanded], catalog: &Catalog, map: &IndexMap<String, String
                         .map(|(k, v)| (k.clone(), v.clone())),
                 );
                 for d in &e.duplicated {
-                    notes.push(format!("invalid step: duplicated input found: ({d}); the last one is used"));
+                    // models_methods.go:1603: the step.yml's input takes the first bitrise.yml value.
+                    notes.push(format!("invalid step: duplicated input found: ({d}); the CLI uses the first one"));
                 }
                 notes.extend(version_note);
             }
@@ -77,6 +81,7 @@ pub fn plan(steps: &[Expanded], catalog: &Catalog, map: &IndexMap<String, String
                     id: id.unwrap_or_else(|| e.reference.clone()),
                     inputs,
                     version: (e.step.kind == RefKind::StepLib && !e.step.version.is_empty()).then(|| e.step.version.clone()),
+                    literal: e.literal.clone(),
                 },
                 notes,
                 skip,
@@ -85,8 +90,41 @@ pub fn plan(steps: &[Expanded], catalog: &Catalog, map: &IndexMap<String, String
         .collect()
 }
 
-/// Folds the plan's notes into a resolution (a skipped step stays skipped, with its reason).
+/// Folds the plan's notes into a resolution (a skipped step stays skipped, with its reason): a
+/// step the CLI skips (run_if false) is `skipped` with no auth; one it fails before running (a
+/// run_if or input template it cannot evaluate) is `fail`; an undecided run_if is said.
 pub fn with_notes(mut r: Resolution, planned: &Planned) -> Resolution {
+    let e = &planned.expanded;
+    let stopped = match (&e.run_if, &e.prepare_error) {
+        (Some(ri), _) if ri.verdict == run_if::Verdict::False => Some((Outcome::Skipped, Level::Info, ri.reason())),
+        (Some(ri), _) if ri.verdict == run_if::Verdict::Error => Some((Outcome::Fail, Level::Error, ri.reason())),
+        (_, Some(err)) => Some((Outcome::Fail, Level::Error, format!("the CLI fails this step: {err}"))),
+        _ => None,
+    };
+    if let Some((outcome, level, text)) = stopped {
+        // The step never runs: no auth, nothing received.
+        return Resolution {
+            outcome,
+            auth: None,
+            origin: None,
+            source: None,
+            identity: None,
+            session_expires_at: None,
+            connection_value: None,
+            receives: Vec::new(),
+            walk: Vec::new(),
+            log: Vec::new(),
+            skipped_because: (outcome == Outcome::Skipped).then(|| text.clone()),
+            signing: None,
+            notes: vec![Note { level, text }],
+        };
+    }
+    if let Some(ri) = e.run_if.as_ref().filter(|ri| ri.verdict == run_if::Verdict::Undecided) {
+        r.notes.push(Note {
+            level: Level::Info,
+            text: ri.reason(),
+        });
+    }
     if let Some(skip) = &planned.skip {
         r.outcome = Outcome::Skipped;
         r.notes = vec![Note {

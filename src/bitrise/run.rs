@@ -6,6 +6,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::load::{self, BitriseYml, Pipeline};
+use super::run_if::Given;
 use super::{Planned, expand, include, plan, with_notes};
 use crate::domain::catalog::Catalog;
 use crate::domain::resolution::{Environment, Resolution};
@@ -80,7 +81,53 @@ pub fn open_with(path: &Path, opts: &include::Options) -> Result<BitriseYml, Ope
     yml.sources = merged.sources;
     yml.includes |= merged.modular;
     expand::validate(&yml).map_err(|e| OpenError::Invalid(e.to_string()))?;
+    let root = match &opts.root {
+        Some(r) => r.clone(),
+        None => path.parent().map(Path::to_path_buf).unwrap_or_default(),
+    };
+    read_step_ymls(&mut yml, &root);
     Ok(yml)
+}
+
+/// The step.yml of every `path::` step, read from the repository root as the CLI reads it
+/// (the oracle's describeStep: filepath.Join(IDorURI, "step.yml") from the working directory).
+fn read_step_ymls(yml: &mut BitriseYml, root: &Path) {
+    fn refs(items: &[load::Item], out: &mut Vec<String>) {
+        for i in items {
+            match i {
+                load::Item::Step { reference, .. } if reference.starts_with("path::") => {
+                    out.push(reference.clone())
+                }
+                load::Item::With { steps, .. } => refs(steps, out),
+                _ => {}
+            }
+        }
+    }
+    let mut all = Vec::new();
+    yml.workflows.values().for_each(|w| refs(&w.steps, &mut all));
+    yml.bundles.values().for_each(|b| refs(&b.steps, &mut all));
+    for r in all {
+        if yml.step_ymls.contains_key(&r) {
+            continue;
+        }
+        let step = super::stepref::parse(&r);
+        let file = root.join(&step.id_or_uri).join("step.yml");
+        let Ok(text) = crate::store::files::read_text_capped(
+            &file,
+            crate::store::files::BITRISE_YML_CAP,
+            "step.yml",
+        ) else {
+            continue;
+        };
+        match load::step_yml(&file.display().to_string(), &text) {
+            Ok(spec) => {
+                yml.step_ymls.insert(r, spec);
+            }
+            Err(e) => yml.warnings.push(format!(
+                "{e}: the step.yml of `{r}` cannot be read; its inputs are shown as bitrise.yml writes them"
+            )),
+        }
+    }
 }
 
 /// The include options of an app's `[apps.bitrise_yml]` (paths relative to the workspace file).
@@ -146,6 +193,15 @@ pub fn pipeline_kind(yml: &BitriseYml, id: &str) -> &'static str {
 
 /// The steps of one run, in run order, with the messages the CLI (or apple-conn) gives.
 pub fn expand_target(yml: &BitriseYml, target: &Target) -> Result<Vec<expand::Expanded>, String> {
+    expand_target_with(yml, target, &Given::bitrise())
+}
+
+/// `expand_target` with the run's modes and the values given (`--set`, `-i`).
+pub fn expand_target_with(
+    yml: &BitriseYml,
+    target: &Target,
+    given: &Given,
+) -> Result<Vec<expand::Expanded>, String> {
     match target {
         Target::Workflow(w) => {
             if w.starts_with('_') {
@@ -161,9 +217,11 @@ pub fn expand_target(yml: &BitriseYml, target: &Target) -> Result<Vec<expand::Ex
                     known.join(", ")
                 ));
             }
-            expand::expand_workflow(yml, w).map_err(|e| e.to_string())
+            expand::expand_workflow_with(yml, w, given).map_err(|e| e.to_string())
         }
-        Target::Pipeline(p) => expand::expand_pipeline(yml, p).map_err(|e| e.to_string()),
+        Target::Pipeline(p) => {
+            expand::expand_pipeline_with(yml, p, given).map_err(|e| e.to_string())
+        }
     }
 }
 
@@ -177,6 +235,22 @@ pub fn resolve_targets(
     env: Environment,
     now: DateTime<Utc>,
 ) -> Result<Vec<(Planned, Resolution)>, String> {
+    resolve_targets_with(ws, catalog, app, yml, targets, env, now, &[])
+}
+
+/// `resolve_targets` with values given for the build (`--set NAME=VALUE`, `-i` secrets).
+#[allow(clippy::too_many_arguments)]
+pub fn resolve_targets_with(
+    ws: &Workspace,
+    catalog: &Catalog,
+    app: &App,
+    yml: &BitriseYml,
+    targets: &[Target],
+    env: Environment,
+    now: DateTime<Utc>,
+    set: &[(String, String)],
+) -> Result<Vec<(Planned, Resolution)>, String> {
+    let given = Given::for_environment(env).with_envs(set.to_vec());
     let map = app
         .bitrise_yml
         .as_ref()
@@ -184,7 +258,7 @@ pub fn resolve_targets(
         .unwrap_or_default();
     let mut out = Vec::new();
     for target in targets {
-        let steps = expand_target(yml, target)?;
+        let steps = expand_target_with(yml, target, &given)?;
         for p in plan(&steps, catalog, &map) {
             let r = with_notes(resolve(ws, catalog, app, &p.step_use, env, now), &p);
             out.push((p, r));

@@ -71,6 +71,70 @@ pub fn parse(text: &str) -> Result<Node, (usize, usize, String)> {
     parse_in(text, 0)
 }
 
+/// Parses a `bitrise.json` as encoding/json reads it (bitrise/util.go:287): an unquoted number is
+/// a float64, so the step receives Go's `%v` of it (`1234567` -> `1.234567e+06`).
+pub fn parse_json(text: &str) -> Result<Node, (usize, usize, String)> {
+    let mut root = parse_in(text, 0)?;
+    json_numbers(&mut root);
+    Ok(root)
+}
+
+fn json_numbers(node: &mut Node) {
+    match &mut node.kind {
+        Kind::Map(entries) => entries.iter_mut().for_each(|(_, v)| json_numbers(v)),
+        Kind::Seq(items) => items.iter_mut().for_each(json_numbers),
+        Kind::Scalar { text, quoted } => {
+            if !*quoted && let Ok(f) = text.parse::<f64>() {
+                *text = go_float(f);
+                *quoted = true;
+            }
+        }
+    }
+}
+
+/// yaml.v2's merge key (decode.go merge): `<<: *a` or `<<: [*a, *b]` sets the anchors' keys
+/// where it stands (the first anchor of a list wins), so a key written after the merge wins
+/// and one written before it loses; each key is kept once, at its first place, with its value.
+fn merge_keys(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, (usize, usize, String)> {
+    let is_merge =
+        |k: &Node| matches!(&k.kind, Kind::Scalar { text, quoted: false } if text == "<<");
+    if !entries.iter().any(|(k, _)| is_merge(k)) {
+        return Ok(entries);
+    }
+    let mut out: Vec<(Node, Node)> = Vec::new();
+    let set = |k: Node, v: Node, out: &mut Vec<(Node, Node)>| {
+        match out.iter_mut().find(|(ok, _)| ok.as_str().is_some() && ok.as_str() == k.as_str()) {
+            Some(slot) => slot.1 = v,
+            None => out.push((k, v)),
+        }
+    };
+    for (k, v) in entries {
+        if !is_merge(&k) {
+            set(k, v, &mut out);
+            continue;
+        }
+        let maps: Vec<&Node> = match &v.kind {
+            Kind::Map(_) => vec![&v],
+            // decode.go merge: "Step backwards as earlier nodes take precedence."
+            Kind::Seq(items) => items.iter().rev().collect(),
+            _ => vec![],
+        };
+        if maps.is_empty() || maps.iter().any(|m| m.as_map().is_none()) {
+            return Err((
+                v.line,
+                v.col,
+                "map merge requires map or sequence of maps as the value".into(),
+            ));
+        }
+        for m in maps {
+            for (mk, mv) in m.as_map().unwrap_or_default() {
+                set(mk.clone(), mv.clone(), &mut out);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Parses one file of a modular config; its nodes carry `file`.
 pub fn parse_in(text: &str, file: u32) -> Result<Node, (usize, usize, String)> {
     let mut nodes: usize = 0;
@@ -127,12 +191,29 @@ pub fn parse_in(text: &str, file: u32) -> Result<Node, (usize, usize, String)> {
                 anchor_stack.push(anchor);
                 None
             }
-            Event::MappingEnd | Event::SequenceEnd => {
+            Event::MappingEnd => {
+                let anchor = anchor_stack.pop().unwrap_or(0);
+                match stack.pop() {
+                    Some((mut n, _)) => {
+                        if let Kind::Map(entries) = n.kind {
+                            n.kind = Kind::Map(merge_keys(entries)?);
+                        }
+                        Some((n, anchor))
+                    }
+                    None => None,
+                }
+            }
+            Event::SequenceEnd => {
                 let anchor = anchor_stack.pop().unwrap_or(0);
                 stack.pop().map(|(n, _)| (n, anchor))
             }
-            Event::Scalar(value, style, anchor, _) => {
-                let quoted = !matches!(style, ScalarStyle::Plain);
+            Event::Scalar(value, style, anchor, tag) => {
+                // `!!str` (resolve.go:118) and tags yaml.v2 does not resolve (:87) keep the text.
+                let keeps_text = tag.as_ref().is_some_and(|t| {
+                    !t.is_yaml_core_schema()
+                        || !matches!(t.suffix.as_str(), "bool" | "int" | "float" | "null" | "timestamp")
+                });
+                let quoted = !matches!(style, ScalarStyle::Plain) || keeps_text;
                 Some((
                     Node {
                         kind: Kind::Scalar {
@@ -227,8 +308,25 @@ pub fn plain_scalar(text: &str) -> String {
         ".nan" | ".NaN" | ".NAN" => return "NaN".into(),
         _ => {}
     }
+    // resolve.go:114: only a text starting with a sign, a digit or `.` can be a number.
+    match text.as_bytes().first() {
+        Some(b'.') => {
+            return text
+                .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite())
+                .map(go_float)
+                .unwrap_or_else(|| text.to_string());
+        }
+        Some(b'0'..=b'9' | b'+' | b'-') => {}
+        _ => return text.to_string(),
+    }
+    if looks_like_timestamp(text) {
+        // decode.go: a timestamp decoded into interface{} stays the string as written.
+        return text.to_string();
+    }
     if let Some(i) = yaml11_int(text) {
-        return i.to_string();
+        return i;
     }
     if let Some(f) = yaml11_float(text) {
         return go_float(f);
@@ -236,68 +334,121 @@ pub fn plain_scalar(text: &str) -> String {
     text.to_string()
 }
 
-fn yaml11_int(text: &str) -> Option<i64> {
-    let t = text.replace('_', "");
-    let (neg, digits) = match t.strip_prefix('-') {
-        Some(r) => (true, r.to_string()),
-        None => (false, t.strip_prefix('+').unwrap_or(&t).to_string()),
-    };
-    if digits.is_empty() {
-        return None;
-    }
-    let v = if let Some(h) = digits.strip_prefix("0x") {
-        i64::from_str_radix(h, 16).ok()?
-    } else if let Some(b) = digits.strip_prefix("0b") {
-        i64::from_str_radix(b, 2).ok()?
-    } else if digits.len() > 1
-        && digits.starts_with('0')
-        && digits.chars().all(|c| ('0'..='7').contains(&c))
-    {
-        i64::from_str_radix(&digits[1..], 8).ok()?
-    } else if digits.chars().all(|c| c.is_ascii_digit()) {
-        digits.parse().ok()?
-    } else {
-        return None;
-    };
-    Some(if neg { -v } else { v })
+/// resolve.go:249 parseTimestamp's quick check: four digits and a dash.
+fn looks_like_timestamp(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() > 4 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-'
 }
 
+/// resolve.go:150: strconv.ParseInt(plain, 0, 64) (Go's base prefixes: `0x`, `0o`, `0b`, and a
+/// leading `0` for octal, so `0118567412` is no int), then ParseUint, as decimal text.
+fn yaml11_int(text: &str) -> Option<String> {
+    let plain = text.replace('_', "");
+    let (neg, digits) = match plain.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, plain.strip_prefix('+').unwrap_or(&plain)),
+    };
+    if digits.is_empty() || digits.starts_with(['+', '-']) {
+        return None;
+    }
+    let (radix, body) = match digits.get(..2) {
+        Some("0x" | "0X") => (16, &digits[2..]),
+        Some("0o" | "0O") => (8, &digits[2..]),
+        Some("0b" | "0B") => (2, &digits[2..]),
+        _ if digits.len() > 1 && digits.starts_with('0') => (8, &digits[1..]),
+        _ => (10, digits),
+    };
+    if body.is_empty() || !body.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let v = u128::from_str_radix(body, radix).ok()?;
+    if neg {
+        // ParseInt's range; ParseUint refuses a sign.
+        (v <= 1u128 << 63).then(|| format!("-{v}")).map(|s| if v == 0 { "0".into() } else { s })
+    } else if v <= u64::MAX as u128 {
+        Some(v.to_string())
+    } else {
+        None
+    }
+}
+
+/// resolve.go:84 yamlStyleFloat, then strconv.ParseFloat (an out-of-range value stays text).
 fn yaml11_float(text: &str) -> Option<f64> {
     let t = text.replace('_', "");
-    let body = t.trim_start_matches(['+', '-']);
-    let valid = body
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_digit() || c == '.')
-        && body
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
-        && (body.contains('.') || body.contains(['e', 'E']));
-    if !valid {
+    let b = t.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    let int_start = i;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    let int_digits = i - int_start;
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        let frac_start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if int_digits == 0 && i == frac_start {
+            return None;
+        }
+    } else if int_digits == 0 {
         return None;
     }
-    t.parse().ok()
+    if i < b.len() && matches!(b[i], b'e' | b'E') {
+        i += 1;
+        if i < b.len() && matches!(b[i], b'+' | b'-') {
+            i += 1;
+        }
+        let exp_start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == exp_start {
+            return None;
+        }
+    }
+    if i != b.len() {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|f| f.is_finite())
 }
 
-/// Go's `%v` for a float64: shortest form, exponent from 1e21 (and for tiny values).
-fn go_float(f: f64) -> String {
-    if f == f.trunc() && f.abs() < 1e21 {
-        let s = format!("{f}");
-        let digits = s.trim_start_matches('-').trim_end_matches(".0");
-        if digits.len() > 6 && digits.trim_end_matches('0').len() < digits.len() {
-            // %v switches to exponent form when it is shorter (1000000.0 -> 1e+06).
-            let exp = digits.len() - 1;
-            let mantissa = digits.trim_end_matches('0');
-            let m = if mantissa.len() > 1 {
-                format!("{}.{}", &mantissa[..1], &mantissa[1..])
-            } else {
-                mantissa.to_string()
-            };
-            return format!("{}{m}e+{exp:02}", if f < 0.0 { "-" } else { "" });
-        }
-        return s.trim_end_matches(".0").to_string();
+/// Go's `%v` for a float64 (strconv.FormatFloat 'g', shortest): the exponent form when the
+/// exponent is below -4 or at least 6 (strconv/ftoa.go: "if shortest { eprec = 6 }").
+pub fn go_float(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".into();
     }
-    format!("{f}")
+    if f.is_infinite() {
+        return if f > 0.0 { "+Inf" } else { "-Inf" }.into();
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0" } else { "0" }.into();
+    }
+    // Rust's `{:e}` is the shortest round-trip form too: `1.18567412e8`.
+    let sci = format!("{:e}", f.abs());
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let sign = if f < 0.0 { "-" } else { "" };
+    if !(-4..6).contains(&exp) {
+        let m = if digits.len() > 1 {
+            format!("{}.{}", &digits[..1], &digits[1..])
+        } else {
+            digits.clone()
+        };
+        let es = if exp < 0 { '-' } else { '+' };
+        return format!("{sign}{m}e{es}{:02}", exp.abs());
+    }
+    let point = exp + 1;
+    let body = if point <= 0 {
+        format!("0.{}{digits}", "0".repeat((-point) as usize))
+    } else if point as usize >= digits.len() {
+        format!("{digits}{}", "0".repeat(point as usize - digits.len()))
+    } else {
+        format!("{}.{}", &digits[..point as usize], &digits[point as usize..])
+    };
+    format!("{sign}{body}")
 }
 
 #[cfg(test)]
@@ -330,6 +481,23 @@ mod tests {
             ("~", ""),
             ("null", ""),
             ("2024-01-31", "2024-01-31"),
+            // issue 28: not octal (8 and 9), so a float; octal; an exponent.
+            ("0118567412", "1.18567412e+08"),
+            ("01234567", "342391"),
+            ("8437529E12", "8.437529e+18"),
+            ("0o17", "15"),
+            ("08", "8"),
+            ("1234567.0", "1.234567e+06"),
+            ("123456.0", "123456"),
+            ("1e21", "1e+21"),
+            ("0.0001", "0.0001"),
+            ("0.00001", "1e-05"),
+            (".5", "0.5"),
+            ("-.5", "-0.5"),
+            ("1e400", "1e400"),
+            ("18446744073709551615", "18446744073709551615"),
+            ("+-1", "+-1"),
+            ("-0b101", "-5"),
         ] {
             assert_eq!(plain_scalar(input), out, "{input}");
         }
@@ -342,5 +510,32 @@ mod tests {
         assert_eq!(value_string(items[0].get("connection").unwrap()), "off");
         assert_eq!(value_string(items[1].get("connection").unwrap()), "false");
         assert_eq!(items[1].get("connection").unwrap().line, 3);
+    }
+
+    #[test]
+    fn str_tags_keep_the_text_and_merge_keys_follow_yaml_v2() {
+        let n = parse("a: !!str off\nb: !!str 0118567412\nc: !!int 017\n").unwrap();
+        assert_eq!(value_string(n.get("a").unwrap()), "off");
+        assert_eq!(value_string(n.get("b").unwrap()), "0118567412");
+        assert_eq!(value_string(n.get("c").unwrap()), "15");
+        let n = parse(
+            "x: &a {k: a, only_a: 1}\ny: &b {k: b, only_b: 2}\nm: {<<: [*a, *b]}\nafter: {k: mine, <<: *a}\nbefore: {<<: *a, k: mine}\n",
+        )
+        .unwrap();
+        let m = n.get("m").unwrap();
+        assert_eq!(value_string(m.get("k").unwrap()), "a");
+        assert_eq!(value_string(m.get("only_b").unwrap()), "2");
+        assert_eq!(value_string(n.get("after").unwrap().get("k").unwrap()), "a");
+        assert_eq!(value_string(n.get("before").unwrap().get("k").unwrap()), "mine");
+        assert!(parse("a: &s x\nb: {<<: *s}\n").is_err());
+    }
+
+    #[test]
+    fn json_numbers_are_floats() {
+        let n = parse_json(r#"{"a": 1234567, "b": "1234567", "c": 12, "d": true}"#).unwrap();
+        assert_eq!(value_string(n.get("a").unwrap()), "1.234567e+06");
+        assert_eq!(value_string(n.get("b").unwrap()), "1234567");
+        assert_eq!(value_string(n.get("c").unwrap()), "12");
+        assert_eq!(value_string(n.get("d").unwrap()), "true");
     }
 }

@@ -205,7 +205,7 @@ impl<'a> Walk<'a> {
         let filled = |name: &String| !step.input_value(given, name).trim().is_empty();
         let literal = |name: &String| {
             let v = step.input_value(given, name).trim();
-            !v.is_empty() && !is_build_time(v)
+            !v.is_empty() && (!is_build_time(v) || self.step_use.literal.contains(name))
         };
         for pre in &step.preconditions {
             if pre.unless.iter().any(|u| u == value) {
@@ -373,7 +373,8 @@ impl<'a> Walk<'a> {
             .cloned()
             .unwrap_or_else(|| input.default.clone());
         let trimmed = raw.trim();
-        if is_build_time(trimmed) {
+        // A `$` kept as text (bitrise.yml `is_expand: false`) is what the step checks.
+        if is_build_time(trimmed) && !self.step_use.literal.iter().any(|n| n == name) {
             self.note(
                 Level::Warning,
                 format!(

@@ -410,6 +410,9 @@ pub struct StepUse {
     /// The StepLib version (`2`, `2.19`, `2.19.0`); none = the newest. `id = "x@2.19"` works too.
     #[serde(default)]
     pub version: Option<String>,
+    /// Inputs whose `$` is text (bitrise.yml `is_expand: false`): the step receives it as written.
+    #[serde(skip)]
+    pub literal: Vec<String>,
 }
 
 impl StepUse {

@@ -11,6 +11,7 @@ use crate::bitrise::expand::{self, Expanded};
 use crate::bitrise::include;
 use crate::bitrise::load::{BitriseYml, Pipeline};
 use crate::bitrise::run::{self, Target};
+use crate::bitrise::run_if::{Given, RunIf, Verdict};
 use crate::cli::{IncludeArgs, PreviewArgs, TableJson};
 use crate::domain::resolution::{Environment, Resolution};
 use crate::domain::schema_version::SchemaVersion;
@@ -45,6 +46,18 @@ pub fn include_options(
     Ok(base)
 }
 
+/// The values `-i FILE` and `--set NAME=VALUE` give the build (the file first, `--set` after).
+pub fn given_values(args: &IncludeArgs) -> Result<Vec<(String, String)>, Failure> {
+    let mut out = match &args.inventory {
+        Some(p) => crate::bitrise::secrets_file::read(p).map_err(|e| Failure::new(2, e))?,
+        None => Vec::new(),
+    };
+    for s in &args.set {
+        out.push(crate::bitrise::secrets_file::parse_set(s).map_err(|e| Failure::new(2, e))?);
+    }
+    Ok(out)
+}
+
 pub fn load_file(path: &Path, opts: &include::Options) -> Result<BitriseYml, Failure> {
     let yml = run::open_with(path, opts).map_err(|e| match e {
         run::OpenError::Unreadable(m) => Failure::new(2, m),
@@ -77,16 +90,21 @@ pub struct StepRow<'a> {
     pub file: &'a str,
     pub line: usize,
     pub inputs: &'a indexmap::IndexMap<String, String>,
+    /// Whether the CLI runs it: the run_if that decides, its verdict and why (null: it runs).
+    pub run_if: Option<&'a RunIf>,
+    /// One line for people: why the step is skipped, fails, or may not run.
+    pub run_if_reason: Option<String>,
 }
 
 pub fn workflows(path: &Path, format: TableJson, include: &IncludeArgs) -> CmdResult {
     let yml = load_file(path, &include_options(Default::default(), include)?)?;
+    let given = Given::bitrise().with_envs(given_values(include)?);
     let mut wfs = Vec::new();
     let mut pipes = Vec::new();
     let mut out = String::new();
     for id in yml.workflows.keys() {
-        let steps =
-            expand::expand_workflow(&yml, id).map_err(|e| Failure::new(1, e.to_string()))?;
+        let steps = expand::expand_workflow_with(&yml, id, &given)
+            .map_err(|e| Failure::new(1, e.to_string()))?;
         let utility = if id.starts_with('_') {
             " (utility: runs only through before_run/after_run)"
         } else {
@@ -97,8 +115,8 @@ pub fn workflows(path: &Path, format: TableJson, include: &IncludeArgs) -> CmdRe
         wfs.push((id.clone(), steps));
     }
     for (id, (p, ..)) in &yml.pipelines {
-        let steps =
-            expand::expand_pipeline(&yml, id).map_err(|e| Failure::new(1, e.to_string()))?;
+        let steps = expand::expand_pipeline_with(&yml, id, &given)
+            .map_err(|e| Failure::new(1, e.to_string()))?;
         let kind = match p {
             Pipeline::Graph(_) => "graph",
             Pipeline::Staged(_) => "staged",
@@ -134,6 +152,8 @@ fn rows(steps: &[Expanded]) -> Vec<StepRow<'_>> {
             file: &s.file,
             line: s.line,
             inputs: &s.inputs,
+            run_if: s.run_if.as_ref(),
+            run_if_reason: s.run_if.as_ref().map(RunIf::reason),
         })
         .collect()
 }
@@ -147,6 +167,9 @@ fn table(out: &mut String, steps: &[Expanded], top: &str) {
             s.reference,
             source_label(s, top)
         );
+        if let Some(r) = s.run_if.as_ref().filter(|r| r.verdict != Verdict::True) {
+            let _ = writeln!(out, "       {}", r.reason());
+        }
     }
 }
 
@@ -168,13 +191,14 @@ pub fn resolve_file(
     pipeline: Option<&str>,
     env: Environment,
     now: DateTime<Utc>,
+    set: &[(String, String)],
 ) -> Result<Vec<(Expanded, String, Resolution)>, Failure> {
     let target = match (workflow, pipeline) {
         (Some(w), _) => Target::Workflow(w.to_string()),
         (None, Some(p)) => Target::Pipeline(p.to_string()),
         (None, None) => return Err(Failure::new(2, "give --workflow ID or --pipeline ID")),
     };
-    resolve(loaded, app, yml, &[target], env, now)
+    resolve(loaded, app, yml, &[target], env, now, set)
 }
 
 fn resolve(
@@ -184,9 +208,10 @@ fn resolve(
     targets: &[Target],
     env: Environment,
     now: DateTime<Utc>,
+    set: &[(String, String)],
 ) -> Result<Vec<(Expanded, String, Resolution)>, Failure> {
     let ws = &loaded.workspace;
-    let steps = run::resolve_targets(ws, &loaded.catalog, app, yml, targets, env, now)
+    let steps = run::resolve_targets_with(ws, &loaded.catalog, app, yml, targets, env, now, set)
         .map_err(|e| Failure::new(1, e))?;
     Ok(steps
         .into_iter()
@@ -219,6 +244,7 @@ pub fn preview(
         args.pipeline.as_deref(),
         env,
         now,
+        &given_values(&args.include)?,
     )?;
     match args.format {
         TableJson::Json => {
@@ -281,7 +307,7 @@ pub fn app_file_steps_with(
     let path = run::file_path(&loaded.path, b);
     let opts = include_options(run::app_options(&loaded.path, b), include)?;
     let yml = load_file(&path, &opts)?;
-    resolve(loaded, app, &yml, &run::configured(b), env, now)
+    resolve(loaded, app, &yml, &run::configured(b), env, now, &given_values(include)?)
 }
 
 pub fn portal_data(

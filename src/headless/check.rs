@@ -150,10 +150,29 @@ fn file_problems(
             let Some((step, _)) = loaded.catalog.step_at(id, version) else {
                 continue;
             };
+            let (file, line) = (&*p.expanded.file, p.expanded.line);
+            // A step the CLI skips (run_if false) is not checked; one it fails before running is.
+            match p.expanded.run_if.as_ref().map(|r| r.verdict) {
+                Some(crate::bitrise::run_if::Verdict::False) => continue,
+                Some(crate::bitrise::run_if::Verdict::Error) => {
+                    let reason = p.expanded.run_if.as_ref().map(|r| r.reason()).unwrap_or_default();
+                    add(Severity::Error, file, line, format!("app `{}`: {reason}", app.slug));
+                    continue;
+                }
+                _ => {}
+            }
+            if let Some(e) = &p.expanded.prepare_error {
+                add(
+                    Severity::Error,
+                    file,
+                    line,
+                    format!("app `{}`: the CLI fails this step: {e}", app.slug),
+                );
+                continue;
+            }
             if p.skip.is_some() {
                 continue;
             }
-            let (file, line) = (&*p.expanded.file, p.expanded.line);
             for n in &p.notes {
                 add(
                     Severity::Warning,

@@ -275,6 +275,8 @@ pub fn file_steps_json(
                 reference: e.reference.clone(),
                 file: e.file.to_string(),
                 line: e.line,
+                run_if: e.run_if.clone(),
+                run_if_reason: e.run_if.as_ref().map(crate::bitrise::run_if::RunIf::reason),
             }),
             ..step_json(i, id, r)
         })

@@ -85,6 +85,11 @@ pub struct StepAt {
     /// The file the step is written in (an included file for a modular config).
     pub file: String,
     pub line: usize,
+    /// Whether the CLI runs it: the run_if that decides, its verdict and the values read (null:
+    /// no run_if, it runs).
+    pub run_if: Option<crate::bitrise::run_if::RunIf>,
+    /// One line for people: why the step is skipped, fails, or may not run.
+    pub run_if_reason: Option<String>,
 }
 
 pub fn step_json(index: usize, step: &str, r: &Resolution) -> StepJson {

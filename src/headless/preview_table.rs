@@ -37,6 +37,11 @@ fn messages(r: &Resolution) -> Vec<String> {
         }
         None => None,
     };
+    // The reason is said once, as `skipped: …`, even where a note carries the same text.
+    let messages: Vec<String> = messages
+        .into_iter()
+        .filter(|m| r.skipped_because.as_ref() != Some(m))
+        .collect();
     why.map(|w| format!("skipped: {w}"))
         .into_iter()
         .chain(messages)

@@ -2,7 +2,13 @@
 //! `before_run`, app and workflow envs that set auth inputs (`connection: $CONN`), `is_expand:
 //! false`, `skip_if_empty`/`unset`, nested bundles with definition and use-site inputs, `with`
 //! groups, `include:` (nested, same-named workflows in several files), pipelines in both forms,
-//! version pins, `run_if`, YAML 1.1 scalars and os.Expand corner cases.
+//! version pins, YAML 1.1 scalars and os.Expand corner cases; and (issue 28) `run_if` of every
+//! form (run modes, build status, `enveq`/`getenv`/`envcontain`, `not`/`and`/`or`, `eq` with
+//! several values, `if`/`else`, bundle definition and use-site `run_if`, an empty `run_if: ""`,
+//! errors), YAML 1.1 numbers (`0118567412`, `01234567`, `8437529E12`) and `!!str`, anchors and
+//! merge keys, `is_template` inputs, forward references, `path::` steps with their own step.yml,
+//! duplicated input keys, a `bitrise.json` config, a `.bitrise.secrets.yml` given with `-i`, and
+//! `--ci`/`--pr` run modes.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -60,7 +66,7 @@ const INPUTS: &[&str] = &[
     "lane",
 ];
 
-const ENV_NAMES: &[&str] = &["A", "B", "CONN", "connection", "API_KEY_URL", "I1"];
+const ENV_NAMES: &[&str] = &["A", "B", "CONN", "connection", "API_KEY_URL", "I1", "LATER"];
 
 /// YAML texts of values, as written in a file.
 const VALUES: &[&str] = &[
@@ -97,21 +103,87 @@ const VALUES: &[&str] = &[
     "\"café $A\"",
     "12",
     "true",
+    "Y",
+    "On",
+    "0118567412",
+    "01234567",
+    "8437529E12",
+    "!!str off",
+    "!!str 0118567412",
+    "1234567.0",
+    "\"$LATER\"",
+    "\"$LATER/AuthKey.p8\"",
+    "\"$SECRET_KEY\"",
+];
+
+/// `run_if`s as users write them (and as the CLI refuses some).
+const RUN_IFS: &[&str] = &[
+    "'{{.IsCI}}'",
+    ".IsCI",
+    ".IsPR",
+    "'not .IsPR'",
+    "false",
+    "true",
+    "'\"\"'",
+    "\"\"",
+    ".IsBuildOK",
+    ".IsBuildFailed",
+    "'{{enveq \"A\" \"1\"}}'",
+    "'{{enveq \"A\" \"true\"}}'",
+    "'enveq \"CONN\" \"api_key\"'",
+    "'getenv \"A\"'",
+    "'envcontain \"B\" \"a\"'",
+    "'and .IsCI (enveq \"A\" \"1\")'",
+    "'or .IsPR (enveq \"I1\" \"yes\")'",
+    "'eq (getenv \"A\") \"1\" \"true\" \"12\"'",
+    "'ne (getenv \"B\") \"\"'",
+    "'{{if .IsCI}}true{{else}}false{{end}}'",
+    "'{{if enveq \"I1\" \"true\"}}yes{{else}}no{{end}}'",
+    "'enveq \"BITRISE_TRIGGERED_WORKFLOW_ID\" \"w0\"'",
+    "'enveq \"BITRISE_BUILD_STATUS\" \"0\"'",
+    "'enveq \"I1\" \"1.1\"'",
+    "'enveq \"connection\" \"api_key\"'",
+    "'enveq \"LATER\" \"\"'",
+    "'getenv \"SECRET_KEY\"'",
+    "'{{- .IsCI -}}'",
+    "no",
+    "'$A'",
+    "'eq .IsCI \"true\"'",
+    "'not'",
 ];
 
 struct Gen<'a> {
     r: &'a mut Rng,
     /// A `with` group was written (the CLI refuses containers nothing uses).
     with_used: bool,
+    /// Step anchors written so far in the current file (`&s0`), for merge keys.
+    anchors: Vec<String>,
+    next_anchor: usize,
 }
 
 impl Gen<'_> {
     fn value(&mut self) -> String {
+        if self.r.chance(8) {
+            return self
+                .r
+                .pick(&[
+                    "'{{getenv \"A\"}}'",
+                    "'{{if .IsCI}}api_key{{else}}off{{end}}'",
+                    "'{{.IsPR}}-{{getenv \"CONN\"}}'",
+                    "'{{enveq \"B\" \"x\"}}'",
+                ])
+                .to_string();
+        }
         self.r.pick(VALUES).to_string()
     }
 
+    fn run_if(&mut self) -> String {
+        self.r.pick(RUN_IFS).to_string()
+    }
+
     fn opts(&mut self, value: &str, out: &mut String, indent: &str) {
-        let _ = match self.r.below(12) {
+        let _ = match self.r.below(14) {
+            5 => writeln!(out, "{indent}  opts:\n{indent}    is_template: true"),
             0 | 1 => writeln!(out, "{indent}  opts:\n{indent}    is_expand: false"),
             2 if value == "\"\"" || value == "~" => {
                 writeln!(out, "{indent}  opts:\n{indent}    skip_if_empty: true")
@@ -134,19 +206,42 @@ impl Gen<'_> {
 
     fn step(&mut self, out: &mut String, indent: &str) {
         let s = self.r.pick(STEPS).to_string();
-        let _ = writeln!(out, "{indent}- {s}:");
-        if self.r.chance(20) {
-            let _ = writeln!(
-                out,
-                "{indent}    run_if: {}",
-                self.r
-                    .pick(&["'{{.IsCI}}'", "false", "'{{enveq \"A\" \"1\"}}'"])
-            );
+        // yaml.v2 merge keys: an earlier step's map (run_if, inputs) under this one.
+        if !self.anchors.is_empty() && self.r.chance(15) {
+            let a = self.r.pick(&self.anchors).clone();
+            let _ = writeln!(out, "{indent}- {s}:");
+            if self.r.chance(50) {
+                let _ = writeln!(out, "{indent}    <<: *{a}");
+                if self.r.chance(50) {
+                    let _ = writeln!(out, "{indent}    run_if: {}", self.run_if());
+                }
+            } else {
+                let _ = writeln!(out, "{indent}    run_if: {}", self.run_if());
+                let _ = writeln!(out, "{indent}    <<: *{a}");
+            }
+            return;
+        }
+        if self.r.chance(15) {
+            let a = format!("s{}", self.next_anchor);
+            self.next_anchor += 1;
+            let _ = writeln!(out, "{indent}- {s}: &{a}");
+            self.anchors.push(a);
+        } else {
+            let _ = writeln!(out, "{indent}- {s}:");
+        }
+        if self.r.chance(35) {
+            let _ = writeln!(out, "{indent}    run_if: {}", self.run_if());
+        }
+        if self.r.chance(10) {
+            let _ = writeln!(out, "{indent}    is_always_run: true");
         }
         let n = self.r.below(4);
         if n > 0 {
             let _ = writeln!(out, "{indent}    inputs:");
             self.env_list(INPUTS, n, out, &format!("{indent}    "));
+        } else if self.r.chance(20) {
+            // Always at least one key, so an anchor never names an empty value.
+            let _ = writeln!(out, "{indent}    title: t");
         }
     }
 
@@ -156,6 +251,9 @@ impl Gen<'_> {
                 0 | 1 if !bundles.is_empty() => {
                     let b = self.r.pick(bundles).clone();
                     let _ = writeln!(out, "{indent}- bundle::{b}:");
+                    if self.r.chance(25) {
+                        let _ = writeln!(out, "{indent}    run_if: {}", self.run_if());
+                    }
                     if self.r.chance(60) {
                         let _ = writeln!(out, "{indent}    inputs:");
                         let n = 1 + self.r.below(2);
@@ -188,9 +286,14 @@ impl Gen<'_> {
 /// Writes one random config under `dir` and says what to compare.
 pub fn case(seed: u64, dir: &Path) -> Case {
     let mut r = Rng::new(seed);
+    if r.chance(8) {
+        return json_case(seed, &mut r, dir);
+    }
     let mut g = Gen {
         r: &mut r,
         with_used: false,
+        anchors: Vec::new(),
+        next_anchor: 0,
     };
     let n_wf = 2 + g.r.below(5);
     let mut workflows: Vec<String> = (0..n_wf).map(|i| format!("w{i}")).collect();
@@ -216,6 +319,8 @@ pub fn case(seed: u64, dir: &Path) -> Case {
         let homes = if modular && g.r.chance(30) { 2 } else { 1 };
         for _ in 0..homes {
             let f = g.r.below(files.len());
+            // Anchors live in one document, and only earlier text may use them.
+            g.anchors.clear();
             let mut body = String::new();
             let later: Vec<&String> = workflows[i + 1..].iter().collect();
             if !later.is_empty() && g.r.chance(60) {
@@ -276,7 +381,11 @@ pub fn case(seed: u64, dir: &Path) -> Case {
     let mut bundle_texts: Vec<String> = files.iter().map(|_| String::new()).collect();
     for (i, b) in bundles.iter().enumerate() {
         let f = g.r.below(files.len());
+        g.anchors.clear();
         let mut body = format!("  {b}:\n");
+        if g.r.chance(30) {
+            let _ = writeln!(body, "    run_if: {}", g.run_if());
+        }
         if g.r.chance(70) {
             body += "    inputs:\n";
             let n = 1 + g.r.below(2);
@@ -348,6 +457,32 @@ pub fn case(seed: u64, dir: &Path) -> Case {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(&p, t).unwrap();
     }
+    // The vendored path:: step's own step.yml (most of the time): it decides the inputs.
+    if g.r.chance(70) {
+        let mut spec = String::from("title: Local step\n");
+        if g.r.chance(30) {
+            let _ = writeln!(spec, "run_if: {}", g.run_if());
+        }
+        if g.r.chance(20) {
+            spec += "is_always_run: true\n";
+        }
+        spec += "inputs:\n";
+        let n = 1 + g.r.below(3);
+        g.env_list(&["connection", "verbose", "api_key_path", "extra"], n, &mut spec, "");
+        let p = dir.join("steps/local/step.yml");
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, spec).unwrap();
+    }
+    let secrets = g.r.chance(25).then(|| {
+        let p = dir.join(".bitrise.secrets.yml");
+        std::fs::write(
+            &p,
+            "envs:\n- SECRET_KEY: s3cr3t\n- A: \"1\"\n- CONN: api_key\n",
+        )
+        .unwrap();
+        p
+    });
+    let (ci, pr) = (g.r.chance(60), g.r.chance(40));
     let target = match pipeline {
         Some(p) if g.r.chance(60) => p,
         _ => runnable[0].clone(),
@@ -357,5 +492,58 @@ pub fn case(seed: u64, dir: &Path) -> Case {
         file: dir.join("bitrise.yml"),
         targets: vec![target],
         opts: Default::default(),
+        secrets,
+        ci,
+        pr,
+    }
+}
+
+/// A `bitrise.json` config (encoding/json: every number a float64).
+fn json_case(seed: u64, r: &mut Rng, dir: &Path) -> Case {
+    let values = [
+        "1234567", "12", "0.5", "true", "false", "null", "\"$CONN\"", "\"api_key\"", "\"off\"",
+        "1e21", "\"$LATER\"",
+    ];
+    let run_ifs = [
+        "\".IsCI\"",
+        "\"false\"",
+        "\"{{enveq \\\"A\\\" \\\"1\\\"}}\"",
+        "\"{{enveq \\\"A\\\" \\\"1234567\\\"}}\"",
+        "\"\"",
+    ];
+    let mut steps = Vec::new();
+    for _ in 0..1 + r.below(4) {
+        let step = r.pick(STEPS).to_string();
+        let mut fields = Vec::new();
+        if r.chance(40) {
+            fields.push(format!("\"run_if\": {}", r.pick(&run_ifs)));
+        }
+        let inputs: Vec<String> = (0..r.below(3))
+            .map(|_| format!("{{\"{}\": {}}}", r.pick(INPUTS), r.pick(&values)))
+            .collect();
+        if !inputs.is_empty() {
+            fields.push(format!("\"inputs\": [{}]", inputs.join(", ")));
+        }
+        steps.push(format!("{{\"{step}\": {{{}}}}}", fields.join(", ")));
+    }
+    let envs: Vec<String> = (0..1 + r.below(3))
+        .map(|_| format!("{{\"{}\": {}}}", r.pick(ENV_NAMES), r.pick(&values)))
+        .collect();
+    let text = format!(
+        "{{\"format_version\": \"11\", \"default_step_lib_source\": \"https://github.com/bitrise-io/bitrise-steplib.git\", \"app\": {{\"envs\": [{}]}}, \"workflows\": {{\"w0\": {{\"steps\": [{}]}}}}}}\n",
+        envs.join(", "),
+        steps.join(", ")
+    );
+    std::fs::create_dir_all(dir).unwrap();
+    let file = dir.join("bitrise.json");
+    std::fs::write(&file, text).unwrap();
+    Case {
+        label: format!("seed {seed} ({}, json)", dir.display()),
+        file,
+        targets: vec!["w0".into()],
+        opts: Default::default(),
+        secrets: None,
+        ci: r.chance(50),
+        pr: r.chance(50),
     }
 }
