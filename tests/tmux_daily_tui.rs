@@ -38,10 +38,10 @@ fn the_help_scrolls_to_its_end_with_a_position_mark() {
     t.keys(&["End"]);
     // The legends come after the keys: every matrix column is explained.
     let end = t.wait_for("C-AID+S");
-    for text in ["connection Apple ID with session", "I-API", "/46 "] {
+    for text in ["connection Apple ID with session", "I-API", "/47 "] {
         assert!(end.contains(text), "{text} missing at the end:\n{end}");
     }
-    // At the end the mark's last row is the total (`27–46/46`): nothing is left below.
+    // At the end the mark's last row is the total (`28–47/47`): nothing is left below.
     let mark = end
         .split_whitespace()
         .find(|w| w.contains('–') && w.contains('/'))
