@@ -143,6 +143,9 @@ fn ps_never_shows_a_secret() {
             "--store",
             "keyring",
         ])
+        // A keyring that can keep it (the kernel's): without one the command refuses before it
+        // reads stdin, and there would be no wait to look at.
+        .env("APPLE_CONN_KEYRING", "keyutils")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -167,6 +170,15 @@ fn ps_never_shows_a_secret() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(!all.contains(&key_body(&p8)));
+    // The kernel keyring's copy goes again.
+    let _ = run(bin().env("APPLE_CONN_KEYRING", "keyutils").args([
+        "-c",
+        ws.to_str().unwrap(),
+        "remove",
+        "api-key",
+        "CI key",
+        "--yes",
+    ]));
     // No flag takes a secret value: every secret flag names a source.
     for sub in [
         vec!["add", "api-key"],
