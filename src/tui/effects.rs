@@ -4,7 +4,6 @@
 use std::path::Path;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
-
 use super::state::{StatusKind, TokenView};
 use super::update::{AppleIdEdit, AppleIdStore, Change, Effect, KeyStore, Msg};
 use crate::asc::jwt;
