@@ -123,3 +123,17 @@ pub fn modular_bitrise_yml(files: usize, workflows: usize) -> Vec<(String, Strin
     }
     out
 }
+
+/// The bare work of reading a provisioning profile, for `benches/signing.rs` to compare
+/// `signing::read_profile` with: `cms`'s decode of the envelope and `plist`'s parse of its content.
+pub fn bare_profile_parse(der: &[u8]) -> Option<plist::Value> {
+    use cms::content_info::ContentInfo;
+    use cms::signed_data::SignedData;
+    use x509_cert::der::asn1::OctetString;
+    use x509_cert::der::{Decode, Encode};
+    let info = ContentInfo::from_der(der).ok()?;
+    let signed: SignedData = info.content.decode_as().ok()?;
+    let content = signed.encap_content_info.econtent?;
+    let octets = OctetString::from_der(&content.to_der().ok()?).ok()?;
+    plist::Value::from_reader(std::io::Cursor::new(octets.as_bytes())).ok()
+}

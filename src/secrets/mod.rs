@@ -458,6 +458,14 @@ pub fn names_kept_in(
     {
         names.push(EntryName::bitrise_token());
     }
+    // The .p12 passwords of `[apps.signing]` are the workspace's too (issue 30).
+    for app in &ws.apps {
+        for c in app.signing.iter().flat_map(|s| &s.certificates) {
+            if c.password.as_ref() == Some(place) {
+                names.push(EntryName::signing_password(&app.slug, &c.path));
+            }
+        }
+    }
     names
 }
 

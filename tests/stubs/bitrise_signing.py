@@ -45,7 +45,8 @@ def spec_for_validation(port):
 class Downloads:
     """The pre-signed host: one-time style URLs `/dl/<random>`; records each request's headers."""
 
-    def __init__(self):
+    def __init__(self, delay_ms=0):
+        self.delay_ms = delay_ms
         self.files = {}
         self.lock = threading.Lock()
         self.requests = []
@@ -76,6 +77,8 @@ class Downloads:
                 with downloads.lock:
                     downloads.requests.append({"path": url.path, "authorization": self.headers.get("Authorization")})
                     path = downloads.files.get(key)
+                if downloads.delay_ms:
+                    time.sleep(downloads.delay_ms / 1000.0)
                 if path is None:
                     data, status = b"<Error><Code>AccessDenied</Code></Error>", 403
                 else:
@@ -91,10 +94,10 @@ class Downloads:
 
 
 class Signing:
-    def __init__(self, manifest, port, validate=True):
+    def __init__(self, manifest, port, validate=True, delay_ms=0):
         self.manifest = manifest
         self.port = port
-        self.downloads = Downloads()
+        self.downloads = Downloads(delay_ms)
         self.lock = threading.Lock()
         self.validation_errors = []
         self.validated = {"requests": 0, "responses": 0}
@@ -212,7 +215,7 @@ def main():
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    signing = Signing(manifest, server.server_address[1], validate=not args.no_validate)
+    signing = Signing(manifest, server.server_address[1], validate=not args.no_validate, delay_ms=args.delay_ms)
     print(server.server_address[1], signing.downloads.port, flush=True)
     server.serve_forever()
 
