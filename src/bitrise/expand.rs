@@ -9,7 +9,10 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use super::load::{BitriseYml, Env, Item, OPT_EXPAND, OPT_SKIP_IF_EMPTY, OPT_TEMPLATE, OPT_UNSET, Pipeline, YmlError};
+use super::load::{
+    BitriseYml, Env, Item, OPT_EXPAND, OPT_SKIP_IF_EMPTY, OPT_TEMPLATE, OPT_UNSET, Pipeline,
+    YmlError,
+};
 use super::run_if::{self, Given, RunIf};
 use super::stepref::{self, StepRef};
 use super::template;
@@ -202,7 +205,14 @@ fn push_envs(envs: &mut Envs, list: &[Env], declared: &BTreeSet<String>) {
 
 /// How a run_if or template reads a variable in `envs` (template_util.go:26 getEnv: the env
 /// list, else the process env): None when only the build knows it.
-fn read_var(envs: &Envs, sc: &Scope, name: &str, ci: bool, pr: bool, failed: bool) -> Option<String> {
+fn read_var(
+    envs: &Envs,
+    sc: &Scope,
+    name: &str,
+    ci: bool,
+    pr: bool,
+    failed: bool,
+) -> Option<String> {
     // bitrise.BuildStatusEnvs(true) is declared after a failed step (cli/run_util.go:154).
     if failed && matches!(name, "BITRISE_BUILD_STATUS" | "STEPLIB_BUILD_STATUS") {
         return Some("1".into());
@@ -425,7 +435,16 @@ impl Walk<'_, '_> {
         for e in &list {
             let mut e = e.clone();
             if e.is_template && !e.value.is_empty() {
-                let read = |name: &str| read_var(envs, sc, name, sc.given.ci.unwrap_or(true), sc.given.pr.unwrap_or(false), false);
+                let read = |name: &str| {
+                    read_var(
+                        envs,
+                        sc,
+                        name,
+                        sc.given.ci.unwrap_or(true),
+                        sc.given.pr.unwrap_or(false),
+                        false,
+                    )
+                };
                 let facts = template::Facts {
                     ci: sc.given.ci.unwrap_or(true),
                     pr: sc.given.pr.unwrap_or(false),
@@ -436,9 +455,15 @@ impl Walk<'_, '_> {
                     Ok(template::Output::Text(t)) => e.value = t,
                     Ok(template::Output::Unknown(names)) => {
                         build_time.push(e.name.clone());
-                        e.value = names.iter().map(|n| format!("${n}")).collect::<Vec<_>>().join(" ");
+                        e.value = names
+                            .iter()
+                            .map(|n| format!("${n}"))
+                            .collect::<Vec<_>>()
+                            .join(" ");
                     }
-                    Err(m) if m.starts_with(template::UNSUPPORTED) => build_time.push(e.name.clone()),
+                    Err(m) if m.starts_with(template::UNSUPPORTED) => {
+                        build_time.push(e.name.clone())
+                    }
                     Err(m) => {
                         prepare_error.get_or_insert(format!(
                             "input {}: failed to evaluate template: {m}",
@@ -495,7 +520,15 @@ impl Walk<'_, '_> {
                         wid,
                         envs,
                         bundle,
-                        (reference, inputs, duplicated, run_if.as_ref(), *always_run, *line, *file),
+                        (
+                            reference,
+                            inputs,
+                            duplicated,
+                            run_if.as_ref(),
+                            *always_run,
+                            *line,
+                            *file,
+                        ),
                     );
                     out.push(e);
                 }
@@ -600,7 +633,8 @@ fn merge_input(spec: &Env, given: &Env) -> Env {
 }
 
 fn decide(sc: &Scope, envs: &Envs, expr: &str, from: &str, always_run: bool) -> RunIf {
-    let lookup = |name: &str, ci: bool, pr: bool, failed: bool| read_var(envs, sc, name, ci, pr, failed);
+    let lookup =
+        |name: &str, ci: bool, pr: bool, failed: bool| read_var(envs, sc, name, ci, pr, failed);
     run_if::decide(expr, from, sc.given, always_run, &lookup)
 }
 
@@ -785,7 +819,10 @@ fn check_items(
                         format!("step bundle reference cycle found: {}", chain.join(" -> ")),
                     ));
                 }
-                if let Some(i) = inputs.iter().find(|i| !def.inputs.iter().any(|d| d.name == i.name)) {
+                if let Some(i) = inputs
+                    .iter()
+                    .find(|i| !def.inputs.iter().any(|d| d.name == i.name))
+                {
                     return Err(err(
                         yml,
                         (i.line, i.file),

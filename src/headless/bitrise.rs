@@ -264,7 +264,15 @@ pub fn preview(
         (None, Some(p)) => Target::Pipeline(p.to_string()),
         (None, None) => return Err(Failure::new(2, "give --workflow ID or --pipeline ID")),
     };
-    let resolved = resolve(loaded, app, &yml, &[target], env, now, &given_values(include)?)?;
+    let resolved = resolve(
+        loaded,
+        app,
+        &yml,
+        &[target],
+        env,
+        now,
+        &given_values(include)?,
+    )?;
     match format {
         TableJson::Json => {
             let steps: Vec<BitriseStepJson> = resolved
@@ -336,7 +344,15 @@ pub fn app_file_steps_with(
     let path = run::file_path(&loaded.path, b);
     let opts = include_options(run::app_options(&loaded.path, b), include)?;
     let yml = load_file(&path, &opts)?;
-    resolve(loaded, app, &yml, &run::configured(b), env, now, &given_values(include)?)
+    resolve(
+        loaded,
+        app,
+        &yml,
+        &run::configured(b),
+        env,
+        now,
+        &given_values(include)?,
+    )
 }
 
 pub fn portal_data(
