@@ -357,6 +357,17 @@ struct Walk<'a, 's> {
     next_bundle: usize,
 }
 
+/// A step as written: reference, inputs, duplicated keys, run_if, is_always_run, line, file.
+type StepItem<'i> = (
+    &'i str,
+    &'i [Env],
+    &'i [String],
+    Option<&'i String>,
+    Option<bool>,
+    usize,
+    u32,
+);
+
 impl Walk<'_, '_> {
     #[allow(clippy::too_many_arguments)]
     fn step(
@@ -364,15 +375,7 @@ impl Walk<'_, '_> {
         wid: &str,
         envs: &Envs,
         bundle: Option<&str>,
-        (reference, inputs, duplicated, run_if, always_run, line, file): (
-            &str,
-            &[Env],
-            &[String],
-            Option<&String>,
-            Option<bool>,
-            usize,
-            u32,
-        ),
+        (reference, inputs, duplicated, run_if, always_run, line, file): StepItem,
     ) -> Expanded {
         let sc = self.sc;
         let yml = sc.yml;

@@ -22,7 +22,7 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<(String, String)>, String> {
     })?;
     Ok(envs
         .into_iter()
-        .filter(|e| !e.unset && !(e.skip_if_empty && e.value.is_empty()))
+        .filter(|e| !(e.unset || e.skip_if_empty && e.value.is_empty()))
         .map(|e| (e.name, e.value))
         .collect())
 }
