@@ -10,8 +10,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use super::load::{
-    BitriseYml, Env, Item, OPT_EXPAND, OPT_SKIP_IF_EMPTY, OPT_TEMPLATE, OPT_UNSET, Pipeline,
-    YmlError,
+    BitriseYml, Env, Item, OPT_EXPAND, OPT_SKIP_IF_EMPTY, OPT_TEMPLATE, Pipeline, YmlError,
 };
 use super::run_if::{self, Given, RunIf};
 use super::stepref::{self, StepRef};
@@ -624,7 +623,7 @@ fn merge_input(spec: &Env, given: &Env) -> Env {
     for (bit, from, to) in [
         (OPT_EXPAND, given.is_expand, &mut e.is_expand),
         (OPT_SKIP_IF_EMPTY, given.skip_if_empty, &mut e.skip_if_empty),
-        (OPT_UNSET, given.unset, &mut e.unset),
+        // `unset` is not merged (the oracle: a bitrise.yml `unset` over a step.yml input is ignored).
         (OPT_TEMPLATE, given.is_template, &mut e.is_template),
     ] {
         if given.set_opts & bit != 0 {
