@@ -436,7 +436,8 @@ impl Walk<'_, '_> {
         let (mut literal, mut build_time, mut prepare_error) = (Vec::new(), Vec::new(), None);
         for e in &list {
             let mut e = e.clone();
-            if e.is_template && !e.value.is_empty() {
+            // An empty or null value fails too (template_util.go:66; nil prints as `<nil>`).
+            if e.is_template {
                 let read = |name: &str| {
                     read_var(
                         envs,
