@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use super::load::{BitriseYml, Env, Item, OPT_EXPAND, OPT_SKIP_IF_EMPTY, OPT_TEMPLATE, OPT_UNSET, Pipeline, YmlError};
+use super::load::{
+    BitriseYml, Env, Item, OPT_EXPAND, OPT_SKIP_IF_EMPTY, OPT_TEMPLATE, Pipeline, YmlError,
+};
 use super::run_if::{self, Given, RunIf};
 use super::stepref::{self, StepRef};
 use super::template;
@@ -202,7 +204,14 @@ fn push_envs(envs: &mut Envs, list: &[Env], declared: &BTreeSet<String>) {
 
 /// How a run_if or template reads a variable in `envs` (template_util.go:26 getEnv: the env
 /// list, else the process env): None when only the build knows it.
-fn read_var(envs: &Envs, sc: &Scope, name: &str, ci: bool, pr: bool, failed: bool) -> Option<String> {
+fn read_var(
+    envs: &Envs,
+    sc: &Scope,
+    name: &str,
+    ci: bool,
+    pr: bool,
+    failed: bool,
+) -> Option<String> {
     // bitrise.BuildStatusEnvs(true) is declared after a failed step (cli/run_util.go:154).
     if failed && matches!(name, "BITRISE_BUILD_STATUS" | "STEPLIB_BUILD_STATUS") {
         return Some("1".into());
@@ -347,6 +356,17 @@ struct Walk<'a, 's> {
     next_bundle: usize,
 }
 
+/// A step as written: reference, inputs, duplicated keys, run_if, is_always_run, line, file.
+type StepItem<'i> = (
+    &'i str,
+    &'i [Env],
+    &'i [String],
+    Option<&'i String>,
+    Option<bool>,
+    usize,
+    u32,
+);
+
 impl Walk<'_, '_> {
     #[allow(clippy::too_many_arguments)]
     fn step(
@@ -354,15 +374,7 @@ impl Walk<'_, '_> {
         wid: &str,
         envs: &Envs,
         bundle: Option<&str>,
-        (reference, inputs, duplicated, run_if, always_run, line, file): (
-            &str,
-            &[Env],
-            &[String],
-            Option<&String>,
-            Option<bool>,
-            usize,
-            u32,
-        ),
+        (reference, inputs, duplicated, run_if, always_run, line, file): StepItem,
     ) -> Expanded {
         let sc = self.sc;
         let yml = sc.yml;
@@ -424,8 +436,18 @@ impl Walk<'_, '_> {
         let (mut literal, mut build_time, mut prepare_error) = (Vec::new(), Vec::new(), None);
         for e in &list {
             let mut e = e.clone();
-            if e.is_template && !e.value.is_empty() {
-                let read = |name: &str| read_var(envs, sc, name, sc.given.ci.unwrap_or(true), sc.given.pr.unwrap_or(false), false);
+            // An empty or null value fails too (template_util.go:66; nil prints as `<nil>`).
+            if e.is_template {
+                let read = |name: &str| {
+                    read_var(
+                        envs,
+                        sc,
+                        name,
+                        sc.given.ci.unwrap_or(true),
+                        sc.given.pr.unwrap_or(false),
+                        false,
+                    )
+                };
                 let facts = template::Facts {
                     ci: sc.given.ci.unwrap_or(true),
                     pr: sc.given.pr.unwrap_or(false),
@@ -436,9 +458,15 @@ impl Walk<'_, '_> {
                     Ok(template::Output::Text(t)) => e.value = t,
                     Ok(template::Output::Unknown(names)) => {
                         build_time.push(e.name.clone());
-                        e.value = names.iter().map(|n| format!("${n}")).collect::<Vec<_>>().join(" ");
+                        e.value = names
+                            .iter()
+                            .map(|n| format!("${n}"))
+                            .collect::<Vec<_>>()
+                            .join(" ");
                     }
-                    Err(m) if m.starts_with(template::UNSUPPORTED) => build_time.push(e.name.clone()),
+                    Err(m) if m.starts_with(template::UNSUPPORTED) => {
+                        build_time.push(e.name.clone())
+                    }
                     Err(m) => {
                         prepare_error.get_or_insert(format!(
                             "input {}: failed to evaluate template: {m}",
@@ -495,7 +523,15 @@ impl Walk<'_, '_> {
                         wid,
                         envs,
                         bundle,
-                        (reference, inputs, duplicated, run_if.as_ref(), *always_run, *line, *file),
+                        (
+                            reference,
+                            inputs,
+                            duplicated,
+                            run_if.as_ref(),
+                            *always_run,
+                            *line,
+                            *file,
+                        ),
                     );
                     out.push(e);
                 }
@@ -588,7 +624,7 @@ fn merge_input(spec: &Env, given: &Env) -> Env {
     for (bit, from, to) in [
         (OPT_EXPAND, given.is_expand, &mut e.is_expand),
         (OPT_SKIP_IF_EMPTY, given.skip_if_empty, &mut e.skip_if_empty),
-        (OPT_UNSET, given.unset, &mut e.unset),
+        // `unset` is not merged (the oracle: a bitrise.yml `unset` over a step.yml input is ignored).
         (OPT_TEMPLATE, given.is_template, &mut e.is_template),
     ] {
         if given.set_opts & bit != 0 {
@@ -600,7 +636,8 @@ fn merge_input(spec: &Env, given: &Env) -> Env {
 }
 
 fn decide(sc: &Scope, envs: &Envs, expr: &str, from: &str, always_run: bool) -> RunIf {
-    let lookup = |name: &str, ci: bool, pr: bool, failed: bool| read_var(envs, sc, name, ci, pr, failed);
+    let lookup =
+        |name: &str, ci: bool, pr: bool, failed: bool| read_var(envs, sc, name, ci, pr, failed);
     run_if::decide(expr, from, sc.given, always_run, &lookup)
 }
 
@@ -785,7 +822,10 @@ fn check_items(
                         format!("step bundle reference cycle found: {}", chain.join(" -> ")),
                     ));
                 }
-                if let Some(i) = inputs.iter().find(|i| !def.inputs.iter().any(|d| d.name == i.name)) {
+                if let Some(i) = inputs
+                    .iter()
+                    .find(|i| !def.inputs.iter().any(|d| d.name == i.name))
+                {
                     return Err(err(
                         yml,
                         (i.line, i.file),

@@ -96,9 +96,17 @@ pub fn plan(steps: &[Expanded], catalog: &Catalog, map: &IndexMap<String, String
 pub fn with_notes(mut r: Resolution, planned: &Planned) -> Resolution {
     let e = &planned.expanded;
     let stopped = match (&e.run_if, &e.prepare_error) {
-        (Some(ri), _) if ri.verdict == run_if::Verdict::False => Some((Outcome::Skipped, Level::Info, ri.reason())),
-        (Some(ri), _) if ri.verdict == run_if::Verdict::Error => Some((Outcome::Fail, Level::Error, ri.reason())),
-        (_, Some(err)) => Some((Outcome::Fail, Level::Error, format!("the CLI fails this step: {err}"))),
+        (Some(ri), _) if ri.verdict == run_if::Verdict::False => {
+            Some((Outcome::Skipped, Level::Info, ri.reason()))
+        }
+        (Some(ri), _) if ri.verdict == run_if::Verdict::Error => {
+            Some((Outcome::Fail, Level::Error, ri.reason()))
+        }
+        (_, Some(err)) => Some((
+            Outcome::Fail,
+            Level::Error,
+            format!("the CLI fails this step: {err}"),
+        )),
         _ => None,
     };
     if let Some((outcome, level, text)) = stopped {
@@ -119,7 +127,11 @@ pub fn with_notes(mut r: Resolution, planned: &Planned) -> Resolution {
             notes: vec![Note { level, text }],
         };
     }
-    if let Some(ri) = e.run_if.as_ref().filter(|ri| ri.verdict == run_if::Verdict::Undecided) {
+    if let Some(ri) = e
+        .run_if
+        .as_ref()
+        .filter(|ri| ri.verdict == run_if::Verdict::Undecided)
+    {
         r.notes.push(Note {
             level: Level::Info,
             text: ri.reason(),

@@ -104,7 +104,9 @@ fn read_step_ymls(yml: &mut BitriseYml, root: &Path) {
         }
     }
     let mut all = Vec::new();
-    yml.workflows.values().for_each(|w| refs(&w.steps, &mut all));
+    yml.workflows
+        .values()
+        .for_each(|w| refs(&w.steps, &mut all));
     yml.bundles.values().for_each(|b| refs(&b.steps, &mut all));
     for r in all {
         if yml.step_ymls.contains_key(&r) {

@@ -124,10 +124,7 @@ impl RunIf {
         };
         match self.verdict {
             Verdict::True => format!("{what} `{}` is true{values}", self.expression),
-            Verdict::False => format!(
-                "skipped: {what} `{}` is false{values}",
-                self.expression
-            ),
+            Verdict::False => format!("skipped: {what} `{}` is false{values}", self.expression),
             Verdict::Error => format!(
                 "the CLI fails this step: {what} `{}`: {}",
                 self.expression,
@@ -171,7 +168,10 @@ impl Res {
             Res::Fail(e) => format!("fails: {e}"),
             Res::Unknown(n) => format!(
                 "decided by {}",
-                n.iter().map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+                n.iter()
+                    .map(|n| format!("${n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }
     }
@@ -188,7 +188,11 @@ pub fn decide(expr: &str, from: &str, given: &Given, always_run: bool, lookup: L
     let cis: Vec<bool> = given.ci.map(|c| vec![c]).unwrap_or(vec![true, false]);
     let prs: Vec<bool> = given.pr.map(|c| vec![c]).unwrap_or(vec![false, true]);
     // A failed earlier step matters only to a step that runs after one.
-    let failed: Vec<bool> = if always_run { vec![false, true] } else { vec![false] };
+    let failed: Vec<bool> = if always_run {
+        vec![false, true]
+    } else {
+        vec![false]
+    };
     let mut cases: Vec<((bool, bool, bool), Res)> = Vec::new();
     let mut values: BTreeSet<String> = BTreeSet::new();
     for &ci in &cis {
@@ -325,11 +329,9 @@ pub fn decide(expr: &str, from: &str, given: &Given, always_run: bool, lookup: L
 }
 
 fn differs(cases: &[((bool, bool, bool), Res)], key: impl Fn(&(bool, bool, bool)) -> bool) -> bool {
-    cases.iter().any(|(k, r)| {
-        cases
-            .iter()
-            .any(|(k2, r2)| key(k) != key(k2) && r != r2)
-    })
+    cases
+        .iter()
+        .any(|(k, r)| cases.iter().any(|(k2, r2)| key(k) != key(k2) && r != r2))
 }
 
 fn decider(name: &str) -> String {
@@ -424,8 +426,18 @@ mod tests {
         // After a failed step only an always-run step runs: then .IsBuildFailed decides.
         let r = decide(".IsBuildFailed", "step", &Given::bitrise(), true, &env);
         assert_eq!(r.verdict, Verdict::Undecided);
-        assert!(r.reason().contains("an earlier step failed: runs"), "{}", r.reason());
-        let r = decide("enveq \"BITRISE_BUILD_STATUS\" \"0\"", "step", &Given::bitrise(), false, &env);
+        assert!(
+            r.reason().contains("an earlier step failed: runs"),
+            "{}",
+            r.reason()
+        );
+        let r = decide(
+            "enveq \"BITRISE_BUILD_STATUS\" \"0\"",
+            "step",
+            &Given::bitrise(),
+            false,
+            &env,
+        );
         assert_eq!(r.verdict, Verdict::True);
         let r = decide("getenv \"SECRET\"", "step", &Given::bitrise(), false, &env);
         assert!(r.reason().contains("$SECRET"), "{}", r.reason());

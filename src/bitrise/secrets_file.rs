@@ -22,7 +22,7 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<(String, String)>, String> {
     })?;
     Ok(envs
         .into_iter()
-        .filter(|e| !e.unset && !(e.skip_if_empty && e.value.is_empty()))
+        .filter(|e| !(e.unset || e.skip_if_empty && e.value.is_empty()))
         .map(|e| (e.name, e.value))
         .collect())
 }
@@ -49,8 +49,15 @@ mod tests {
 
     #[test]
     fn secrets_and_sets() {
-        let v = parse("s.yml", "envs:\n- A: \"1\"\n- B: yes\n- C:\n  opts:\n    unset: true\n").unwrap();
-        assert_eq!(v, vec![("A".into(), "1".into()), ("B".into(), "true".into())]);
+        let v = parse(
+            "s.yml",
+            "envs:\n- A: \"1\"\n- B: yes\n- C:\n  opts:\n    unset: true\n",
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            vec![("A".into(), "1".into()), ("B".into(), "true".into())]
+        );
         assert!(parse("s.yml", "envs: 3\n").is_err());
         assert_eq!(parse_set("PR=true").unwrap(), ("PR".into(), "true".into()));
         assert_eq!(parse_set("X=a=b").unwrap(), ("X".into(), "a=b".into()));

@@ -138,7 +138,8 @@ fn parse(text: &str) -> Result<Vec<Node>, String> {
             lit = lit.trim_start();
         }
         let mut body = &rest[start + 2..];
-        let trim_before = body.starts_with("- ") || body.starts_with("-\t") || body.starts_with("-\n");
+        let trim_before =
+            body.starts_with("- ") || body.starts_with("-\t") || body.starts_with("-\n");
         if trim_before {
             lit = lit.trim_end();
             body = &body[1..];
@@ -196,7 +197,13 @@ fn block(
                     Some(Tok::Ident(k))
                         if matches!(
                             k.as_str(),
-                            "with" | "range" | "define" | "template" | "block" | "break" | "continue"
+                            "with"
+                                | "range"
+                                | "define"
+                                | "template"
+                                | "block"
+                                | "break"
+                                | "continue"
                         ) =>
                     {
                         return Err(unsupported(k));
@@ -274,7 +281,9 @@ fn lex_action(s: &str) -> Result<(Option<Vec<Vec<Tok>>>, usize, bool), String> {
             j += 1;
         }
         if !s[j..].starts_with("}}") {
-            return Err("template: EvaluateTemplateToBool:1: comment ends before closing delimiter".into());
+            return Err(
+                "template: EvaluateTemplateToBool:1: comment ends before closing delimiter".into(),
+            );
         }
         return Ok((None, j + 2, trim));
     }
@@ -326,7 +335,9 @@ fn lex_action(s: &str) -> Result<(Option<Vec<Vec<Tok>>>, usize, bool), String> {
             }
             b'`' => {
                 let Some(end) = s[i + 1..].find('`') else {
-                    return Err("template: EvaluateTemplateToBool:1: unterminated raw quoted string".into());
+                    return Err(
+                        "template: EvaluateTemplateToBool:1: unterminated raw quoted string".into(),
+                    );
                 };
                 push(Tok::Str(s[i + 1..i + 1 + end].to_string()), &mut cmds);
                 i += end + 2;
@@ -461,8 +472,12 @@ fn number(s: &str) -> (String, usize) {
         .bytes()
         .enumerate()
         .take_while(|(i, c)| {
-            c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_') || (*i == 0 && matches!(c, b'+' | b'-'))
-                || (matches!(c, b'+' | b'-') && *i > 0 && matches!(s.as_bytes()[i - 1], b'e' | b'E' | b'p' | b'P'))
+            c.is_ascii_alphanumeric()
+                || matches!(c, b'.' | b'_')
+                || (*i == 0 && matches!(c, b'+' | b'-'))
+                || (matches!(c, b'+' | b'-')
+                    && *i > 0
+                    && matches!(s.as_bytes()[i - 1], b'e' | b'E' | b'p' | b'P'))
         })
         .count();
     if n == 1 && matches!(s.as_bytes()[0], b'+' | b'-') {
@@ -520,7 +535,11 @@ fn exec(
                     unknown.extend(names);
                 }
                 v => {
-                    let branch = if v.truth().unwrap_or(false) { then } else { otherwise };
+                    let branch = if v.truth().unwrap_or(false) {
+                        then
+                    } else {
+                        otherwise
+                    };
                     exec(branch, facts, out, unknown)?;
                 }
             },
@@ -556,7 +575,9 @@ fn command(toks: &[Tok], prev: Option<Val>, facts: &Facts) -> Result<Val, String
     }
     let v = operand(toks, &mut i, facts)?;
     if i < toks.len() || prev.is_some() {
-        return Err("template: EvaluateTemplateToBool:1: can't give argument to non-function".into());
+        return Err(
+            "template: EvaluateTemplateToBool:1: can't give argument to non-function".into(),
+        );
     }
     Ok(v)
 }
@@ -600,7 +621,10 @@ fn operand(toks: &[Tok], i: &mut usize, facts: &Facts) -> Result<Val, String> {
                 .map(<[Tok]>::to_vec)
                 .collect();
             if cmds.iter().any(Vec::is_empty) {
-                return Err("template: EvaluateTemplateToBool:1: missing value for parenthesized pipeline".into());
+                return Err(
+                    "template: EvaluateTemplateToBool:1: missing value for parenthesized pipeline"
+                        .into(),
+                );
             }
             pipeline(&cmds, facts)
         }
@@ -622,7 +646,8 @@ fn number_val(n: &str) -> Result<Val, String> {
         i64::from_str_radix(o, 8).ok()
     } else if let Some(b) = lower.strip_prefix("0b") {
         i64::from_str_radix(b, 2).ok()
-    } else if lower.len() > 1 && lower.starts_with('0') && lower.bytes().all(|c| c.is_ascii_digit()) {
+    } else if lower.len() > 1 && lower.starts_with('0') && lower.bytes().all(|c| c.is_ascii_digit())
+    {
         i64::from_str_radix(&lower[1..], 8).ok()
     } else {
         lower.parse::<i64>().ok()

@@ -102,11 +102,12 @@ fn merge_keys(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, (usize, u
         return Ok(entries);
     }
     let mut out: Vec<(Node, Node)> = Vec::new();
-    let set = |k: Node, v: Node, out: &mut Vec<(Node, Node)>| {
-        match out.iter_mut().find(|(ok, _)| ok.as_str().is_some() && ok.as_str() == k.as_str()) {
-            Some(slot) => slot.1 = v,
-            None => out.push((k, v)),
-        }
+    let set = |k: Node, v: Node, out: &mut Vec<(Node, Node)>| match out
+        .iter_mut()
+        .find(|(ok, _)| ok.as_str().is_some() && ok.as_str() == k.as_str())
+    {
+        Some(slot) => slot.1 = v,
+        None => out.push((k, v)),
     };
     for (k, v) in entries {
         if !is_merge(&k) {
@@ -211,7 +212,10 @@ pub fn parse_in(text: &str, file: u32) -> Result<Node, (usize, usize, String)> {
                 // `!!str` (resolve.go:118) and tags yaml.v2 does not resolve (:87) keep the text.
                 let keeps_text = tag.as_ref().is_some_and(|t| {
                     !t.is_yaml_core_schema()
-                        || !matches!(t.suffix.as_str(), "bool" | "int" | "float" | "null" | "timestamp")
+                        || !matches!(
+                            t.suffix.as_str(),
+                            "bool" | "int" | "float" | "null" | "timestamp"
+                        )
                 });
                 let quoted = !matches!(style, ScalarStyle::Plain) || keeps_text;
                 Some((
@@ -364,7 +368,9 @@ fn yaml11_int(text: &str) -> Option<String> {
     let v = u128::from_str_radix(body, radix).ok()?;
     if neg {
         // ParseInt's range; ParseUint refuses a sign.
-        (v <= 1u128 << 63).then(|| format!("-{v}")).map(|s| if v == 0 { "0".into() } else { s })
+        (v <= 1u128 << 63)
+            .then(|| format!("-{v}"))
+            .map(|s| if v == 0 { "0".into() } else { s })
     } else if v <= u64::MAX as u128 {
         Some(v.to_string())
     } else {
@@ -446,7 +452,11 @@ pub fn go_float(f: f64) -> String {
     } else if point as usize >= digits.len() {
         format!("{digits}{}", "0".repeat(point as usize - digits.len()))
     } else {
-        format!("{}.{}", &digits[..point as usize], &digits[point as usize..])
+        format!(
+            "{}.{}",
+            &digits[..point as usize],
+            &digits[point as usize..]
+        )
     };
     format!("{sign}{body}")
 }
@@ -526,7 +536,10 @@ mod tests {
         assert_eq!(value_string(m.get("k").unwrap()), "a");
         assert_eq!(value_string(m.get("only_b").unwrap()), "2");
         assert_eq!(value_string(n.get("after").unwrap().get("k").unwrap()), "a");
-        assert_eq!(value_string(n.get("before").unwrap().get("k").unwrap()), "mine");
+        assert_eq!(
+            value_string(n.get("before").unwrap().get("k").unwrap()),
+            "mine"
+        );
         assert!(parse("a: &s x\nb: {<<: *s}\n").is_err());
     }
 

@@ -191,14 +191,13 @@ pub fn resolve_file(
     pipeline: Option<&str>,
     env: Environment,
     now: DateTime<Utc>,
-    set: &[(String, String)],
 ) -> Result<Vec<(Expanded, String, Resolution)>, Failure> {
     let target = match (workflow, pipeline) {
         (Some(w), _) => Target::Workflow(w.to_string()),
         (None, Some(p)) => Target::Pipeline(p.to_string()),
         (None, None) => return Err(Failure::new(2, "give --workflow ID or --pipeline ID")),
     };
-    resolve(loaded, app, yml, &[target], env, now, set)
+    resolve(loaded, app, yml, &[target], env, now, &[])
 }
 
 fn resolve(
@@ -236,12 +235,16 @@ pub fn preview(
         None => Default::default(),
     };
     let yml = load_file(file, &include_options(base, &args.include)?)?;
-    let resolved = resolve_file(
+    let target = match (args.workflow.as_deref(), args.pipeline.as_deref()) {
+        (Some(w), _) => Target::Workflow(w.to_string()),
+        (None, Some(p)) => Target::Pipeline(p.to_string()),
+        (None, None) => return Err(Failure::new(2, "give --workflow ID or --pipeline ID")),
+    };
+    let resolved = resolve(
         loaded,
         app,
         &yml,
-        args.workflow.as_deref(),
-        args.pipeline.as_deref(),
+        &[target],
         env,
         now,
         &given_values(&args.include)?,
@@ -307,7 +310,15 @@ pub fn app_file_steps_with(
     let path = run::file_path(&loaded.path, b);
     let opts = include_options(run::app_options(&loaded.path, b), include)?;
     let yml = load_file(&path, &opts)?;
-    resolve(loaded, app, &yml, &run::configured(b), env, now, &given_values(include)?)
+    resolve(
+        loaded,
+        app,
+        &yml,
+        &run::configured(b),
+        env,
+        now,
+        &given_values(include)?,
+    )
 }
 
 pub fn portal_data(

@@ -155,8 +155,18 @@ fn file_problems(
             match p.expanded.run_if.as_ref().map(|r| r.verdict) {
                 Some(crate::bitrise::run_if::Verdict::False) => continue,
                 Some(crate::bitrise::run_if::Verdict::Error) => {
-                    let reason = p.expanded.run_if.as_ref().map(|r| r.reason()).unwrap_or_default();
-                    add(Severity::Error, file, line, format!("app `{}`: {reason}", app.slug));
+                    let reason = p
+                        .expanded
+                        .run_if
+                        .as_ref()
+                        .map(|r| r.reason())
+                        .unwrap_or_default();
+                    add(
+                        Severity::Error,
+                        file,
+                        line,
+                        format!("app `{}`: {reason}", app.slug),
+                    );
                     continue;
                 }
                 _ => {}

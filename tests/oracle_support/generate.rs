@@ -468,7 +468,12 @@ pub fn case(seed: u64, dir: &Path) -> Case {
         }
         spec += "inputs:\n";
         let n = 1 + g.r.below(3);
-        g.env_list(&["connection", "verbose", "api_key_path", "extra"], n, &mut spec, "");
+        g.env_list(
+            &["connection", "verbose", "api_key_path", "extra"],
+            n,
+            &mut spec,
+            "",
+        );
         let p = dir.join("steps/local/step.yml");
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(&p, spec).unwrap();
@@ -501,8 +506,17 @@ pub fn case(seed: u64, dir: &Path) -> Case {
 /// A `bitrise.json` config (encoding/json: every number a float64).
 fn json_case(seed: u64, r: &mut Rng, dir: &Path) -> Case {
     let values = [
-        "1234567", "12", "0.5", "true", "false", "null", "\"$CONN\"", "\"api_key\"", "\"off\"",
-        "1e21", "\"$LATER\"",
+        "1234567",
+        "12",
+        "0.5",
+        "true",
+        "false",
+        "null",
+        "\"$CONN\"",
+        "\"api_key\"",
+        "\"off\"",
+        "1e21",
+        "\"$LATER\"",
     ];
     let run_ifs = [
         "\".IsCI\"",

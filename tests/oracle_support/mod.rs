@@ -67,9 +67,7 @@ impl Case {
         let envs = self
             .secrets
             .as_ref()
-            .map(|p| {
-                apple_conn::bitrise::secrets_file::read(p).unwrap_or_else(|e| panic!("{e}"))
-            })
+            .map(|p| apple_conn::bitrise::secrets_file::read(p).unwrap_or_else(|e| panic!("{e}")))
             .unwrap_or_default();
         Given {
             ci: Some(self.ci),
@@ -399,7 +397,9 @@ pub fn compare(ours: &[(String, Run)], oracle: &Value, notes: &mut Vec<String>) 
                     continue;
                 }
                 if s.build_time.contains(k) {
-                    notes.push(format!("{at}: input {k}: a template reading a value set at build time"));
+                    notes.push(format!(
+                        "{at}: input {k}: a template reading a value set at build time"
+                    ));
                     continue;
                 }
                 if json_float_of_int(v, tv) {
@@ -550,7 +550,11 @@ pub fn check_case(oracle: &Path, case: &Case) -> Outcome {
             .and_then(|runs| {
                 // The oracle stops on an input template the CLI cannot evaluate (the CLI
                 // fails that step): so does the comparison.
-                match runs.iter().flat_map(|(_, r)| &r.steps).find_map(|s| s.prepare_error.clone()) {
+                match runs
+                    .iter()
+                    .flat_map(|(_, r)| &r.steps)
+                    .find_map(|s| s.prepare_error.clone())
+                {
                     Some(e) => Err(e),
                     None => Ok(runs),
                 }
