@@ -435,6 +435,33 @@ mod tests {
     }
 
     #[test]
+    fn the_digest_covers_the_contents_of_a_named_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = dir.path().join("ws.toml");
+        let g = vec![Guarded {
+            key: VAULT_CA_CERT,
+            value: "ca.pem".into(),
+        }];
+        let missing = digest_for(&ws, &g);
+        std::fs::write(dir.path().join("ca.pem"), "one").unwrap();
+        let one = digest_for(&ws, &g);
+        std::fs::write(dir.path().join("ca.pem"), "two").unwrap();
+        let two = digest_for(&ws, &g);
+        assert!(missing != one && one != two && missing != two);
+        // Bytes already read are judged as given, not read again.
+        assert_eq!(
+            digest_with(&ws, &g, Some((VAULT_CA_CERT, &text_sha256("one")))),
+            one
+        );
+        // A setting that names no file keeps the digest it always had.
+        let url = vec![Guarded {
+            key: API_BASE_URL,
+            value: "http://127.0.0.1:9".into(),
+        }];
+        assert_eq!(digest_for(&ws, &url), digest(&url));
+    }
+
+    #[test]
     fn a_path_in_a_message_can_be_pasted() {
         assert_eq!(shell_word("/ws/a.toml"), "/ws/a.toml");
         assert_eq!(shell_word("/w s/it's.toml"), "'/w s/it'\\''s.toml'");
