@@ -194,8 +194,15 @@ pub fn run(path: &Path, keyring: &dyn SecretStore, to: MoveTarget) -> CmdResult 
                 }),
             None => secrets.delete(&o.from, &o.entry),
         };
-        if let Err(e) = deleted {
-            left.push(format!("{} in {} ({e})", o.entry, o.from.describe()));
+        match deleted {
+            // Another workspace's (or this file does not own its id here): kept, and said so.
+            Err(crate::secrets::SecretError::NotOwned(why)) => say(&format!(
+                "not this workspace's, kept: {} in {} ({why})",
+                o.entry,
+                o.from.describe()
+            )),
+            Err(e) => left.push(format!("{} in {} ({e})", o.entry, o.from.describe())),
+            Ok(()) => {}
         }
     }
     say(&format!(

@@ -100,7 +100,7 @@ const NAMED_FILE_CAP: u64 = 1024 * 1024;
 pub fn file_sha256(workspace_file: &Path, value: &str) -> Result<String, String> {
     let path = super::resolve_path(workspace_file, value);
     super::files::read_text_capped(&path, NAMED_FILE_CAP, "file a guarded setting names")
-        .map(|text| hex::encode(Sha256::digest(text.as_bytes())))
+        .map(|text| text_sha256(&text))
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 
@@ -108,6 +108,12 @@ pub fn file_sha256(workspace_file: &Path, value: &str) -> Result<String, String>
 /// file behind a trusted name is a change like any other. A file that cannot be read hashes as
 /// such, so it is never trusted by its name alone.
 pub fn digest_for(workspace_file: &Path, guarded: &[Guarded]) -> String {
+    digest_with(workspace_file, guarded, None)
+}
+
+/// `digest_for`, with the SHA-256 of one named file given (`(key, sha)`: the bytes a caller
+/// already read and is about to use) instead of read again, so what is judged is what is used.
+fn digest_with(workspace_file: &Path, guarded: &[Guarded], known: Option<(&str, &str)>) -> String {
     let named: Vec<&Guarded> = guarded.iter().filter(|g| g.names_file()).collect();
     if named.is_empty() {
         return digest(guarded);
@@ -118,12 +124,21 @@ pub fn digest_for(workspace_file: &Path, guarded: &[Guarded]) -> String {
         h.update(b"\nfile ");
         h.update(g.key.as_bytes());
         h.update(b"=");
-        match file_sha256(workspace_file, &g.value) {
+        let sum = match known {
+            Some((key, sha)) if key == g.key => Ok(sha.to_string()),
+            _ => file_sha256(workspace_file, &g.value),
+        };
+        match sum {
             Ok(sum) => h.update(sum.as_bytes()),
             Err(_) => h.update(b"unreadable"),
         }
     }
     hex::encode(h.finalize())
+}
+
+/// SHA-256 of text already read, as `file_sha256` gives it.
+pub fn text_sha256(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 /// One trusted file in trusted.toml.
@@ -229,6 +244,10 @@ pub fn status(workspace_file: &Path, settings: &Settings) -> (Vec<Guarded>, Stat
 }
 
 fn verdict(workspace_file: &Path, guarded: &[Guarded]) -> Status {
+    verdict_with(workspace_file, guarded, None)
+}
+
+fn verdict_with(workspace_file: &Path, guarded: &[Guarded], known: Option<(&str, &str)>) -> Status {
     let path = match canonical(workspace_file) {
         Ok(p) => p,
         Err(e) => return Status::Untrusted(Why::State(e)),
@@ -237,7 +256,7 @@ fn verdict(workspace_file: &Path, guarded: &[Guarded]) -> Status {
         Ok(s) => s,
         Err(e) => return Status::Untrusted(Why::State(e)),
     };
-    let wanted = digest_for(workspace_file, guarded);
+    let wanted = digest_with(workspace_file, guarded, known);
     let path = path.to_string_lossy();
     match state.workspace.iter().find(|r| r.path == path) {
         Some(r) if r.sha256 == wanted => Status::Trusted,
@@ -290,6 +309,29 @@ pub fn trusted_env(workspace_file: &Path, settings: &Settings) -> Vec<String> {
         .find(|r| r.path == path && r.sha256 == wanted)
         .map(|r| r.env)
         .unwrap_or_default()
+}
+
+/// `require_settings` for a setting that names a file whose contents the caller has read
+/// (`text`): trusted only when those very bytes are the ones this host trusted.
+pub fn require_file_contents(
+    workspace_file: &Path,
+    settings: &Settings,
+    setting: &str,
+    text: &str,
+) -> Result<(), Untrusted> {
+    let guarded = guarded(settings);
+    if !guarded.iter().any(|g| g.key == setting) {
+        return Ok(());
+    }
+    let sha = text_sha256(text);
+    match verdict_with(workspace_file, &guarded, Some((setting, &sha))) {
+        Status::Trusted | Status::NothingGuarded => Ok(()),
+        Status::Untrusted(why) => Err(Untrusted {
+            workspace: workspace_file.to_path_buf(),
+            settings: guarded.iter().map(|g| g.key.to_string()).collect(),
+            why,
+        }),
+    }
 }
 
 /// Runs `change` on the records under the state file's lock and writes them back atomically (0600).
@@ -419,6 +461,33 @@ mod tests {
             },
         ];
         assert_ne!(digest(&x), digest(&y));
+    }
+
+    #[test]
+    fn the_digest_covers_the_contents_of_a_named_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = dir.path().join("ws.toml");
+        let g = vec![Guarded {
+            key: VAULT_CA_CERT,
+            value: "ca.pem".into(),
+        }];
+        let missing = digest_for(&ws, &g);
+        std::fs::write(dir.path().join("ca.pem"), "one").unwrap();
+        let one = digest_for(&ws, &g);
+        std::fs::write(dir.path().join("ca.pem"), "two").unwrap();
+        let two = digest_for(&ws, &g);
+        assert!(missing != one && one != two && missing != two);
+        // Bytes already read are judged as given, not read again.
+        assert_eq!(
+            digest_with(&ws, &g, Some((VAULT_CA_CERT, &text_sha256("one")))),
+            one
+        );
+        // A setting that names no file keeps the digest it always had.
+        let url = vec![Guarded {
+            key: API_BASE_URL,
+            value: "http://127.0.0.1:9".into(),
+        }];
+        assert_eq!(digest_for(&ws, &url), digest(&url));
     }
 
     #[test]

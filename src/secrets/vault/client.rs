@@ -96,6 +96,16 @@ pub fn api_url(base: &Url, segments: &[&str], query: Option<&str>) -> Option<Url
     Some(url)
 }
 
+/// The PEM of a CA file (capped: a CA bundle is a few KB).
+pub fn read_ca(ca: &std::path::Path) -> Result<String, SecretError> {
+    crate::store::files::read_text_capped(ca, 1024 * 1024, "CA certificate").map_err(|e| {
+        SecretError::Unavailable(format!(
+            "cannot read the vault CA certificate {} ({e}): fix [settings.vault] ca_cert or VAULT_CACERT",
+            ca.display()
+        ))
+    })
+}
+
 impl Client {
     pub fn new(cfg: &VaultConfig) -> Result<Client, SecretError> {
         let mut builder = ureq::Agent::config_builder()
@@ -104,12 +114,11 @@ impl Client {
             .max_redirects(0)
             .user_agent("apple-conn");
         if let Some(ca) = &cfg.ca_cert {
-            let pem = crate::store::files::read_text_capped(ca, 1024 * 1024, "CA certificate").map_err(|e| {
-                SecretError::Unavailable(format!(
-                    "cannot read the vault CA certificate {} ({e}): fix [settings.vault] ca_cert or VAULT_CACERT",
-                    ca.display()
-                ))
-            })?;
+            // The file's CA was read once, and judged as read (`ca_pem`); the host's is read here.
+            let pem = match &cfg.ca_pem {
+                Some(pem) => pem.clone(),
+                None => read_ca(ca)?,
+            };
             let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(pem.as_bytes())
                 .filter_map(|item| match item {
                     Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),

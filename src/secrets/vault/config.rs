@@ -59,6 +59,11 @@ pub struct VaultConfig {
     pub ca_cert: Option<PathBuf>,
     /// The address came from the (trusted) workspace file, not from this host.
     pub address_from_file: bool,
+    /// `ca_cert` is the file's (trusted) CA, not the host's VAULT_CACERT: its bytes are checked
+    /// against the trust record as they are read (`ca_pem`).
+    pub ca_from_file: bool,
+    /// The CA's PEM as read and judged, when the file named it: the client uses exactly these bytes.
+    pub ca_pem: Option<String>,
 }
 
 pub use crate::net::is_loopback;
@@ -188,14 +193,14 @@ pub fn resolve_with(
         return Err("the vault token contains spaces or control characters: set VAULT_TOKEN to the token alone".into());
     }
     let file_ca = settings.ca_cert.as_deref().filter(|p| !p.trim().is_empty());
-    let ca_cert = match (host.vault_cacert, file_ca) {
-        (Some(p), _) => Some(PathBuf::from(p)),
+    let (ca_cert, ca_from_file) = match (host.vault_cacert, file_ca) {
+        (Some(p), _) => (Some(PathBuf::from(p)), false),
         (None, Some(p)) if from_file => {
             trusted(trust::VAULT_CA_CERT)?;
-            Some(crate::store::resolve_path(workspace_file, p))
+            (Some(crate::store::resolve_path(workspace_file, p)), true)
         }
         // The host chose the server: its certificate is judged by the system's roots.
-        (None, _) => None,
+        (None, _) => (None, false),
     };
     Ok(VaultConfig {
         address,
@@ -205,6 +210,8 @@ pub fn resolve_with(
         namespace: settings.namespace.clone(),
         ca_cert,
         address_from_file: from_file,
+        ca_from_file,
+        ca_pem: None,
     })
 }
 

@@ -573,8 +573,23 @@ pub fn store_for(workspace_file: &Path) -> Result<Arc<VaultStore>, SecretError> 
         crate::store::trust::require_settings(workspace_file, &whole, key)
             .map_err(|e| e.to_string())
     };
-    let cfg = config::resolve_with(&settings, host, workspace_file, &trusted)
+    let mut cfg = config::resolve_with(&settings, host, workspace_file, &trusted)
         .map_err(SecretError::Unavailable)?;
+    // The file's CA: read once, and trusted only as these very bytes (a swap between the trust
+    // check and the read is caught), then handed to the client as read.
+    if cfg.ca_from_file
+        && let Some(ca) = &cfg.ca_cert
+    {
+        let pem = client::read_ca(ca)?;
+        crate::store::trust::require_file_contents(
+            workspace_file,
+            &whole,
+            crate::store::trust::VAULT_CA_CERT,
+            &pem,
+        )
+        .map_err(|e| SecretError::Unavailable(e.to_string()))?;
+        cfg.ca_pem = Some(pem);
+    }
     let mut store = VaultStore::new(&cfg)?;
     store.workspace_file = Some(workspace_file.to_path_buf());
     let store = Arc::new(store);
