@@ -267,10 +267,14 @@ pub fn preview(
         }
         TableJson::Table => {
             let mut out = format!(
-                "environment: {}   now: {}\n\n{} · {}\n",
+                "environment: {}   now: {}\n\n{}{} · {}\n",
                 env.as_str(),
                 rfc3339(now),
                 app.slug,
+                app.title
+                    .as_deref()
+                    .map(|t| format!(" ({t})"))
+                    .unwrap_or_default(),
                 file.display()
             );
             let rows =

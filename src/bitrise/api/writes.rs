@@ -74,19 +74,23 @@ impl Client {
             is_enterprise_account: bool,
             private_key: &'a str,
         }
-        let body = Zeroizing::new(
-            serde_json::to_vec(&Body {
+        // Room for all of it up front: a growing buffer would leave unzeroized copies behind.
+        let room = key.private_key.expose().len() * 2 + key.name.len() * 6 + 512;
+        let mut body = Zeroizing::new(Vec::with_capacity(room));
+        serde_json::to_writer(
+            &mut *body,
+            &Body {
                 name: key.name,
                 key_id: key.key_id,
                 issuer_id: key.issuer_id,
                 is_enterprise_account: key.enterprise,
                 private_key: key.private_key.expose(),
-            })
-            .map_err(|e| ApiError::BadBody {
-                what: "the upload".into(),
-                detail: e.to_string(),
-            })?,
-        );
+            },
+        )
+        .map_err(|e| ApiError::BadBody {
+            what: "the upload".into(),
+            detail: e.to_string(),
+        })?;
         let path = format!("/organizations/{}/apple-api-credentials", segment(org));
         let what = format!("POST {path}");
         let write = Write {
