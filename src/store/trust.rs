@@ -301,7 +301,7 @@ pub fn trusted_env(workspace_file: &Path, settings: &Settings) -> Vec<String> {
     let Ok(state) = state_file().and_then(|s| read_state(&s)) else {
         return Vec::new();
     };
-    let wanted = digest(&guarded(settings));
+    let wanted = digest_for(workspace_file, &guarded(settings));
     let path = path.to_string_lossy();
     state
         .workspace
