@@ -76,6 +76,9 @@ fn ctrl_c_at_a_hidden_prompt_leaves_the_terminal_as_it_was() {
             "http://127.0.0.1:9",
         ])
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        // A store that can keep the result: the password is asked only then (issue 31); nothing
+        // is written, the command ends at the prompt or while it waits.
+        .env("APPLE_CONN_KEYRING", "keyutils")
         .env("XDG_CONFIG_HOME", dir.path())
         .output()
         .unwrap();
@@ -163,6 +166,9 @@ fn after_a_hidden_prompt_ctrl_c_still_ends_the_command() {
             &format!("http://127.0.0.1:{port}"),
         ])
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        // A store that can keep the result: the password is asked only then (issue 31); nothing
+        // is written, the command ends at the prompt or while it waits.
+        .env("APPLE_CONN_KEYRING", "keyutils")
         .env("XDG_CONFIG_HOME", dir.path())
         .output()
         .unwrap();
@@ -194,6 +200,9 @@ fn sign_in_waiting_for_the_code(stub: &Stub, dir: &Path, as_user: Option<u32>) -
     };
     cmd.current_dir(dir)
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        // A store that can keep the result: the password is asked only then (issue 31); nothing
+        // is written, the command ends at the prompt or while it waits.
+        .env("APPLE_CONN_KEYRING", "keyutils")
         .env("HOME", dir)
         .env("XDG_CONFIG_HOME", dir.join("config"))
         .env("XDG_STATE_HOME", dir.join("state"))

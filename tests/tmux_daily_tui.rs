@@ -39,10 +39,10 @@ fn the_help_scrolls_to_its_end_with_a_position_mark() {
     t.keys(&["End"]);
     // The legends come after the keys: every matrix column is explained.
     let end = t.wait_for("C-AID+S");
-    for text in ["connection Apple ID with session", "I-API", "/50 "] {
+    for text in ["connection Apple ID with session", "I-API", "/51 "] {
         assert!(end.contains(text), "{text} missing at the end:\n{end}");
     }
-    // At the end the mark's last row is the total (`31–50/50`): nothing is left below.
+    // At the end the mark's last row is the total (`32–51/51`): nothing is left below.
     let mark = end
         .split_whitespace()
         .find(|w| w.contains('–') && w.contains('/'))

@@ -428,19 +428,25 @@ fn help_shows_every_key_at_80x24() {
     let mut h = Harness::demo(now());
     h.keys("?");
     let screen = h.render(80, 24);
+    // The main keys fit the first screen; the form keys (the last rows) one page down.
     for label in [
         "next pane",
         "page down",
         "assign",
         "switch workflow",
+        "push to Bitrise",
+        "signing files",
+        "message log",
         "quit",
-        "cancel",
     ] {
         assert!(
             screen.contains(label),
             "{label} missing at 80×24:\n{screen}"
         );
     }
+    h.keys("pagedown");
+    let next = h.render(80, 24);
+    assert!(next.contains("cancel"), "cancel missing a page down:\n{next}");
 }
 
 #[test]
@@ -1050,4 +1056,20 @@ fn an_added_key_becomes_the_selected_row_even_under_a_filter() {
         "{}",
         h.render(80, 24)
     );
+}
+
+#[test]
+fn the_demo_tests_no_key_against_apple() {
+    // The demo's keys are throwaway: `T` sends nothing (not even a DNS look-up of Apple's host).
+    let mut h = Harness::demo(now());
+    h.keys("1 T");
+    h.pump();
+    let status = h
+        .state
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(status.contains("not sent"), "{status}");
+    assert!(status.contains("apple-conn test NAME"), "{status}");
 }

@@ -590,15 +590,6 @@ impl Runner {
         let Some(key) = loaded.workspace.api_key(name).cloned() else {
             return;
         };
-        // The demo's keys are throwaway: nothing is sent to Apple, not even a name look-up.
-        if matches!(self.service, Service::Demo) {
-            return self.send(Msg::Status(
-                super::state::StatusKind::Info,
-                format!(
-                    "{name}: not sent: the demo's keys are throwaway and the demo contacts no one; `apple-conn test NAME` tests a key of your own workspace"
-                ),
-            ));
-        }
         let prepared =
             match ops::test::prepare(loaded, self.keyring.as_ref(), &key, None, self.clock) {
                 Ok(p) => p,

@@ -181,6 +181,14 @@ pub fn test(s: &mut AppState) -> Vec<Effect> {
     match (s.focus, s.selected_conn()) {
         (Pane::Connections, Some(ConnRow::ApiKey(i))) => {
             let name = s.loaded.workspace.api_keys[i].name.clone();
+            // The demo's keys are throwaway: nothing is sent to Apple, not even a name look-up.
+            if s.demo {
+                s.set_status(
+                    StatusKind::Info,
+                    format!("{name}: not sent: the demo contacts no one (its keys are throwaway); `apple-conn test NAME` tests a key of your own workspace"),
+                );
+                return Vec::new();
+            }
             s.set_status(
                 StatusKind::Info,
                 format!("testing {name} against App Store Connect…"),
