@@ -383,6 +383,8 @@ impl Walk<'_, '_> {
         // with a step.yml takes the step.yml's inputs, each with the first bitrise.yml value of
         // its key (getInputByKey, :1498); run_if and is_always_run written in bitrise.yml win.
         let spec = yml.step_ymls.get(reference);
+        // Inputs the CLI evaluates as templates but no step reads (a duplicated key's later values).
+        let mut shadowed: Vec<Env> = Vec::new();
         let (list, run_if, always_run): (Vec<Env>, Option<String>, bool) = match spec {
             Some(spec) => (
                 spec.inputs
@@ -400,11 +402,12 @@ impl Walk<'_, '_> {
                 // of a duplicated key wins there too.
                 let first_wins = step.kind != stepref::RefKind::Path;
                 let mut seen = BTreeSet::new();
-                let list = inputs
+                let (list, dropped): (Vec<Env>, Vec<Env>) = inputs
                     .iter()
-                    .filter(|i| !first_wins || seen.insert(i.name.clone()))
                     .cloned()
-                    .collect();
+                    .partition(|i| !first_wins || seen.insert(i.name.clone()));
+                // cli/step_environment.go:54: every listed input's template is evaluated.
+                shadowed = dropped.into_iter().filter(|i| i.is_template).collect();
                 (list, run_if.cloned(), always_run.unwrap_or(false))
             }
         };
@@ -481,6 +484,36 @@ impl Walk<'_, '_> {
                 literal.push(e.name.clone());
             }
             resolved.insert(e.name.clone(), v);
+        }
+        // cli/step_environment.go:54: a shadowed input's template fails the step as well.
+        for e in &shadowed {
+            if prepare_error.is_some() {
+                break;
+            }
+            let read = |name: &str| {
+                read_var(
+                    envs,
+                    sc,
+                    name,
+                    sc.given.ci.unwrap_or(true),
+                    sc.given.pr.unwrap_or(false),
+                    false,
+                )
+            };
+            let facts = template::Facts {
+                ci: sc.given.ci.unwrap_or(true),
+                pr: sc.given.pr.unwrap_or(false),
+                build_failed: false,
+                env: &read,
+            };
+            if let Err(m) = template::evaluate(&e.value, &facts) {
+                if !m.starts_with(template::UNSUPPORTED) {
+                    prepare_error = Some(format!(
+                        "input {}: failed to evaluate template: {m}",
+                        e.name
+                    ));
+                }
+            }
         }
         Expanded {
             workflow: wid.to_string(),
