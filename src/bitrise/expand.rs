@@ -506,13 +506,13 @@ impl Walk<'_, '_> {
                 build_failed: false,
                 env: &read,
             };
-            if let Err(m) = template::evaluate(&e.value, &facts) {
-                if !m.starts_with(template::UNSUPPORTED) {
-                    prepare_error = Some(format!(
-                        "input {}: failed to evaluate template: {m}",
-                        e.name
-                    ));
-                }
+            if let Err(m) = template::evaluate(&e.value, &facts)
+                && !m.starts_with(template::UNSUPPORTED)
+            {
+                prepare_error = Some(format!(
+                    "input {}: failed to evaluate template: {m}",
+                    e.name
+                ));
             }
         }
         Expanded {
