@@ -483,9 +483,17 @@ pub struct Outcome {
 }
 
 fn all_text(yml: &BitriseYml) -> String {
+    // A local step's step.yml names variables too (its input values and run_if).
+    let step_ymls = yml.step_ymls.values().flat_map(|s| {
+        s.inputs
+            .iter()
+            .map(|e| e.value.clone())
+            .chain(s.run_if.clone())
+    });
     yml.sources
         .iter()
         .filter_map(|p| std::fs::read_to_string(p).ok())
+        .chain(step_ymls)
         .collect::<Vec<_>>()
         .join("\n")
 }
