@@ -323,6 +323,7 @@ pub fn expand_workflow_with(
         push_envs(&mut envs, &wf.envs, sc.declared);
     }
     let mut out = Vec::new();
+    let mut filled = BTreeSet::new();
     for wid in order {
         let Some(wf) = yml.workflows.get(&wid) else {
             continue;
@@ -335,6 +336,7 @@ pub fn expand_workflow_with(
             bundle_stack: Vec::new(),
             cache: &mut cache,
             next_bundle: 0,
+            filled: &mut filled,
         };
         ctx.items(&wid, &wf.steps, &envs, None, &mut out)?;
     }
@@ -347,13 +349,22 @@ struct Open {
     keys: Vec<String>,
     run_if: String,
     instance: usize,
+    /// The envs before the bundle, and its declarations (definition envs, use-site envs,
+    /// definition inputs, use-site inputs) in order.
+    outer: Envs,
+    items: Vec<Env>,
 }
+
+/// A bundle declaration by where it is written: the config's own map, shared by every use.
+type EnvId = (u32, usize, String);
 
 struct Walk<'a, 's> {
     sc: &'a Scope<'s>,
     bundle_stack: Vec<Open>,
     cache: &'a mut HashMap<usize, RunIf>,
     next_bundle: usize,
+    /// Bundle declarations already given their default options by a step's preparation.
+    filled: &'a mut BTreeSet<EnvId>,
 }
 
 /// A step as written: reference, inputs, duplicated keys, run_if, is_always_run, line, file.
@@ -368,6 +379,38 @@ type StepItem<'i> = (
 );
 
 impl Walk<'_, '_> {
+    /// The env a run_if reads in a bundle while some of its declarations are not yet filled.
+    fn run_if_envs(&self) -> Option<Envs> {
+        let id = |e: &Env| (e.file, e.line, e.name.clone());
+        let unfilled = |e: &Env| e.set_opts & OPT_EXPAND == 0 && !self.filled.contains(&id(e));
+        let first = self.bundle_stack.first()?;
+        if !self
+            .bundle_stack
+            .iter()
+            .any(|o| o.items.iter().any(&unfilled))
+        {
+            return None;
+        }
+        let mut envs = first.outer.clone();
+        for o in &self.bundle_stack {
+            for e in &o.items {
+                let mut e = e.clone();
+                e.is_expand &= !unfilled(&e);
+                declare(&mut envs, &e, self.sc.declared);
+            }
+        }
+        Some(envs)
+    }
+
+    /// cli/step_environment.go:27: preparing a step fills the options of every env it is given.
+    fn fill_open(&mut self) {
+        for o in &self.bundle_stack {
+            for e in &o.items {
+                self.filled.insert((e.file, e.line, e.name.clone()));
+            }
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn step(
         &mut self,
@@ -383,6 +426,8 @@ impl Walk<'_, '_> {
         // with a step.yml takes the step.yml's inputs, each with the first bitrise.yml value of
         // its key (getInputByKey, :1498); run_if and is_always_run written in bitrise.yml win.
         let spec = yml.step_ymls.get(reference);
+        // Inputs the CLI evaluates as templates but no step reads (a duplicated key's later values).
+        let mut shadowed: Vec<Env> = Vec::new();
         let (list, run_if, always_run): (Vec<Env>, Option<String>, bool) = match spec {
             Some(spec) => (
                 spec.inputs
@@ -400,14 +445,21 @@ impl Walk<'_, '_> {
                 // of a duplicated key wins there too.
                 let first_wins = step.kind != stepref::RefKind::Path;
                 let mut seen = BTreeSet::new();
-                let list = inputs
+                let (list, dropped): (Vec<Env>, Vec<Env>) = inputs
                     .iter()
-                    .filter(|i| !first_wins || seen.insert(i.name.clone()))
                     .cloned()
-                    .collect();
+                    .partition(|i| !first_wins || seen.insert(i.name.clone()));
+                // cli/step_environment.go:54: every listed input's template is evaluated.
+                shadowed = dropped.into_iter().filter(|i| i.is_template).collect();
                 (list, run_if.cloned(), always_run.unwrap_or(false))
             }
         };
+        // Bundle envs get no default options from the config (models_methods.go:1281 fills app
+        // and workflow envs only): an unwritten is_expand is nil, so envman does not expand them
+        // (envman env/expand.go:176) until a step's preparation fills them in place
+        // (cli/step_environment.go:27); a run_if before that reads them as written.
+        let run_if_envs = self.run_if_envs();
+        let envs_for_run_if = run_if_envs.as_ref().unwrap_or(envs);
         // run_if: the enclosing bundles' (outermost first, each decided once), then the step's.
         let mut decisions = Vec::new();
         for i in 0..self.bundle_stack.len() {
@@ -421,12 +473,12 @@ impl Walk<'_, '_> {
             let d = self
                 .cache
                 .entry(key)
-                .or_insert_with(|| decide(sc, envs, &expr, &from, always_run))
+                .or_insert_with(|| decide(sc, envs_for_run_if, &expr, &from, always_run))
                 .clone();
             decisions.push(d);
         }
         if let Some(r) = run_if.as_deref().filter(|r| !r.is_empty()) {
-            decisions.push(decide(sc, envs, r, "step", always_run));
+            decisions.push(decide(sc, envs_for_run_if, r, "step", always_run));
         }
         let run_if = run_if::combine(decisions);
         // cli/step_environment.go:35: templates first, on the env before the inputs; then the
@@ -482,6 +534,37 @@ impl Walk<'_, '_> {
             }
             resolved.insert(e.name.clone(), v);
         }
+        // cli/step_environment.go:54: a shadowed input's template fails the step as well.
+        for e in &shadowed {
+            if prepare_error.is_some() {
+                break;
+            }
+            let read = |name: &str| {
+                read_var(
+                    envs,
+                    sc,
+                    name,
+                    sc.given.ci.unwrap_or(true),
+                    sc.given.pr.unwrap_or(false),
+                    false,
+                )
+            };
+            let facts = template::Facts {
+                ci: sc.given.ci.unwrap_or(true),
+                pr: sc.given.pr.unwrap_or(false),
+                build_failed: false,
+                env: &read,
+            };
+            if let Err(m) = template::evaluate(&e.value, &facts)
+                && !m.starts_with(template::UNSUPPORTED)
+            {
+                prepare_error = Some(format!(
+                    "input {}: failed to evaluate template: {m}",
+                    e.name
+                ));
+            }
+        }
+        self.fill_open();
         Expanded {
             workflow: wid.to_string(),
             reference: reference.to_string(),
@@ -599,11 +682,17 @@ impl Walk<'_, '_> {
                     // models/workflow_run_plan.go:357: the use site's run_if replaces the definition's.
                     let run_if = run_if.clone().unwrap_or_else(|| def.run_if.clone());
                     self.next_bundle += 1;
+                    let items = [&def.envs, ref_envs, &def_inputs, inputs]
+                        .into_iter()
+                        .flat_map(|l| l.iter().cloned())
+                        .collect();
                     self.bundle_stack.push(Open {
                         id: id.clone(),
                         keys,
                         run_if,
                         instance: self.next_bundle,
+                        outer: envs.clone(),
+                        items,
                     });
                     let r = self.items(wid, &def.steps, &inner, Some(id), out);
                     self.bundle_stack.pop();

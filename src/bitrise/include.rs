@@ -194,13 +194,15 @@ pub fn read(path: &Path, opts: &Options) -> Result<Merged, ReadError> {
     m.build(root, text.len(), &top, 1, &mut Vec::new())?;
     // models/config_file_tree.go:41: the include list is not part of the result.
     m.merged.retain(|(k, _)| key_id(k) != "include");
+    let mut root = Node {
+        kind: Kind::Map(m.merged),
+        line: 1,
+        col: 1,
+        file: 0,
+    };
+    yaml::remarshal(&mut root);
     Ok(Merged {
-        root: Node {
-            kind: Kind::Map(m.merged),
-            line: 1,
-            col: 1,
-            file: 0,
-        },
+        root,
         files: m.files,
         sources: m.sources,
         modular: true,

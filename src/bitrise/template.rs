@@ -656,6 +656,10 @@ fn number_val(n: &str) -> Result<Val, String> {
         return Ok(Val::Int(if neg { -v } else { v }));
     }
     match lower.parse::<f64>() {
+        // text/template parse/node.go newNumber: a float parse of an integer's text is an overflow.
+        Ok(_) if !n.contains(['.', 'e', 'E', 'p', 'P']) => Err(format!(
+            "template: EvaluateTemplateToBool:1: integer overflow: \"{n}\""
+        )),
         Ok(f) => Ok(Val::Float(if neg { -f } else { f })),
         Err(_) => Err(format!(
             "template: EvaluateTemplateToBool:1: bad number syntax: \"{n}\""
@@ -859,4 +863,39 @@ fn compare(a: &Val, b: &Val) -> Result<Option<std::cmp::Ordering>, String> {
             ));
         }
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(expr: &str) -> Result<Output, String> {
+        let env = |_: &str| Some(String::new());
+        evaluate(
+            expr,
+            &Facts {
+                ci: true,
+                pr: false,
+                build_failed: false,
+                env: &env,
+            },
+        )
+    }
+
+    #[test]
+    fn what_go_text_template_refuses_fails_the_step() {
+        for t in [
+            "$I1",
+            "$LATER/AuthKey.p8",
+            "${",
+            "$1x",
+            "<nil>",
+            "0118567412",
+            "$A$B",
+            "$CONN",
+            "$-",
+        ] {
+            assert!(eval(t).is_err(), "{t}: {:?}", eval(t));
+        }
+    }
 }

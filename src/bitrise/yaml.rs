@@ -275,6 +275,30 @@ pub fn parse_in(text: &str, file: u32) -> Result<Node, (usize, usize, String)> {
     }))
 }
 
+/// A modular config's tree as the CLI re-reads it: merged as yaml.v2 `map[any]any`, marshalled and
+/// parsed again, so a plain `no` is `false` and `0x1F` is `31` (models/config_file_tree.go:21,58).
+pub fn remarshal(node: &mut Node) {
+    match &mut node.kind {
+        Kind::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            remarshal(k);
+            remarshal(v);
+        }),
+        Kind::Seq(items) => items.iter_mut().for_each(remarshal),
+        Kind::Scalar { quoted: true, .. } => {}
+        Kind::Scalar { text, .. } => {
+            if !matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL") {
+                // yaml.v2 encode.go floatv writes the infinities and NaN in YAML spelling.
+                *text = match plain_scalar(text).as_str() {
+                    "+Inf" => ".inf".into(),
+                    "-Inf" => "-.inf".into(),
+                    "NaN" => ".nan".into(),
+                    other => other.into(),
+                };
+            }
+        }
+    }
+}
+
 /// The string a step receives for a YAML value, by the CLI's YAML 1.1 rules (bitrise-yml-format §6.3).
 pub fn value_string(node: &Node) -> String {
     match &node.kind {

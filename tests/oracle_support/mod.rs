@@ -483,9 +483,17 @@ pub struct Outcome {
 }
 
 fn all_text(yml: &BitriseYml) -> String {
+    // A local step's step.yml names variables too (its input values and run_if).
+    let step_ymls = yml.step_ymls.values().flat_map(|s| {
+        s.inputs
+            .iter()
+            .map(|e| e.value.clone())
+            .chain(s.run_if.clone())
+    });
     yml.sources
         .iter()
         .filter_map(|p| std::fs::read_to_string(p).ok())
+        .chain(step_ymls)
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -515,6 +523,10 @@ fn input_names(y: &BitriseYml) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     y.workflows.values().for_each(|w| walk(&w.steps, &mut out));
     y.bundles.values().for_each(|b| walk(&b.steps, &mut out));
+    // A local step's step.yml inputs are the step's inputs too.
+    y.step_ymls
+        .values()
+        .for_each(|s| out.extend(s.inputs.iter().map(|e| e.name.clone())));
     out.retain(|n| n.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') && !n.is_empty());
     out
 }
