@@ -1,3 +1,4 @@
+#![cfg(target_os = "linux")] // core dumps, /proc/PID/mem, setpriv and prlimit: Linux by nature (issue 33)
 //! Holes 12-15 of issue 33: a process that keeps its secrets. The real binary, the loopback Apple
 //! stand-in (PyPI srp), a pty: no core file and no same-user ptrace (`/proc/PID/mem` owned by
 //! root for an unprivileged run), nothing secret in the memory of a finished command, and a

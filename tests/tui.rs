@@ -446,7 +446,10 @@ fn help_shows_every_key_at_80x24() {
     }
     h.keys("pagedown");
     let next = h.render(80, 24);
-    assert!(next.contains("cancel"), "cancel missing a page down:\n{next}");
+    assert!(
+        next.contains("cancel"),
+        "cancel missing a page down:\n{next}"
+    );
 }
 
 #[test]
