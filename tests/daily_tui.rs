@@ -57,7 +57,7 @@ fn an_idle_tui_writes_nothing_to_the_terminal() {
         std::thread::sleep(Duration::from_millis(1500));
         let log = dir.path().join("pane.log");
         let pipe = |args: &[&str]| {
-            std::process::Command::new("tmux")
+            t.cmd()
                 .args(["pipe-pane", "-t", &t.session])
                 .args(args)
                 .status()

@@ -8,12 +8,20 @@ pub struct Tmux {
     pub session: String,
 }
 
+/// `tmux` on this session's own server (`-L`): tests in parallel never share one, so one
+/// test's last session ending cannot take down the server another is starting on.
+fn tmux_on(socket: &str) -> Command {
+    let mut c = Command::new("tmux");
+    c.args(["-L", socket]);
+    c
+}
+
 impl Tmux {
     /// `command` runs under `sh -c`; the session has no keyring unless the command sets one.
     pub fn start(name: &str, command: &str, w: u16, h: u16) -> Tmux {
         let session = format!("apple-conn-{name}-{}", std::process::id());
-        let status = Command::new("tmux")
-            .args(["new-session", "-d", "-s", &session])
+        let status = tmux_on(&session)
+            .args(["-f", "/dev/null", "new-session", "-d", "-s", &session])
             .args(["-x", &w.to_string(), "-y", &h.to_string(), command])
             .env_remove("DBUS_SESSION_BUS_ADDRESS")
             .status()
@@ -22,10 +30,15 @@ impl Tmux {
         Tmux { session }
     }
 
+    /// A `tmux` command on this session's server.
+    pub fn cmd(&self) -> Command {
+        tmux_on(&self.session)
+    }
+
     /// tmux key names ("Enter", "Tab", "j"), each given time to be handled.
     pub fn keys(&self, keys: &[&str]) {
         for k in keys {
-            Command::new("tmux")
+            self.cmd()
                 .args(["send-keys", "-t", &self.session, k])
                 .status()
                 .unwrap();
@@ -35,7 +48,7 @@ impl Tmux {
 
     /// Text typed as is (no key-name lookup).
     pub fn literal(&self, text: &str) {
-        Command::new("tmux")
+        self.cmd()
             .args(["send-keys", "-t", &self.session, "-l", text])
             .status()
             .unwrap();
@@ -45,7 +58,8 @@ impl Tmux {
     /// Every key in one `send-keys`: tmux writes them to the pty at once, as a fast typist's
     /// burst or a key-repeat arrives. Returns when tmux has written them.
     pub fn burst(&self, keys: &[&str]) {
-        let status = Command::new("tmux")
+        let status = self
+            .cmd()
             .args(["send-keys", "-t", &self.session])
             .args(keys)
             .status()
@@ -55,7 +69,8 @@ impl Tmux {
 
     /// Text typed as is, all at once, without waiting after it.
     pub fn literal_now(&self, text: &str) {
-        let status = Command::new("tmux")
+        let status = self
+            .cmd()
             .args(["send-keys", "-t", &self.session, "-l", text])
             .status()
             .unwrap();
@@ -77,7 +92,7 @@ impl Tmux {
                 &self.session,
             ],
         ] {
-            assert!(Command::new("tmux").args(args).status().unwrap().success());
+            assert!(self.cmd().args(args).status().unwrap().success());
         }
     }
 
@@ -101,7 +116,8 @@ impl Tmux {
     }
 
     pub fn screen(&self) -> String {
-        let out = Command::new("tmux")
+        let out = self
+            .cmd()
             .args(["capture-pane", "-t", &self.session, "-p"])
             .output()
             .unwrap();
@@ -133,9 +149,7 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.session])
-            .status();
+        let _ = self.cmd().arg("kill-server").status();
     }
 }
 
