@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 pub struct Tmux {
@@ -19,7 +20,10 @@ fn tmux_on(socket: &str) -> Command {
 impl Tmux {
     /// `command` runs under `sh -c`; the session has no keyring unless the command sets one.
     pub fn start(name: &str, command: &str, w: u16, h: u16) -> Tmux {
-        let session = format!("apple-conn-{name}-{}", std::process::id());
+        // Unique per start: a name reused in a loop never meets the previous server shutting down.
+        static STARTED: AtomicUsize = AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, Ordering::Relaxed);
+        let session = format!("apple-conn-{name}-{}-{n}", std::process::id());
         let status = tmux_on(&session)
             .args(["-f", "/dev/null", "new-session", "-d", "-s", &session])
             .args(["-x", &w.to_string(), "-y", &h.to_string(), command])
