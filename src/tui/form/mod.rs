@@ -32,7 +32,7 @@ pub enum Check {
     ReferenceOptional,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Field {
     pub label: String,
     pub input: Input,
@@ -41,6 +41,23 @@ pub struct Field {
     /// For Choice fields: accepted values of a step input (EditInputs).
     pub values: Vec<String>,
     pub hint: String,
+}
+
+/// A Secret field's value never reaches Debug output (a form in a panic or a log line).
+impl std::fmt::Debug for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let value = if self.kind == FieldKind::Secret {
+            format!("<{} chars, redacted>", self.value().chars().count())
+        } else {
+            format!("{:?}", self.value())
+        };
+        f.debug_struct("Field")
+            .field("label", &self.label)
+            .field("value", &format_args!("{value}"))
+            .field("kind", &self.kind)
+            .field("check", &self.check)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Field {
@@ -238,6 +255,17 @@ impl<T: Fields> Fields for Box<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_fields_debug_shows_no_value() {
+        let secret =
+            Field::new("Password", FieldKind::Secret, Check::NonEmpty).with_value("hunter2-xyz");
+        let shown = format!("{secret:?} {secret:#?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("11 chars, redacted"), "{shown}");
+        let text = Field::new("Name", FieldKind::Text, Check::Name).with_value("CI key");
+        assert!(format!("{text:?}").contains("\"CI key\""));
+    }
 
     fn add_apple_id(store: KeyStore) -> FormBody {
         let field = |l: &str| Field::new(l, FieldKind::Text, Check::None);
