@@ -495,3 +495,74 @@ fn after_a_token_mint_and_a_sign_in_no_secret_is_left_in_memory() {
 
 /// The stand-in's code (apple_stub.py CODE).
 const CODE_FOR_TESTS: &str = "123456";
+
+/// A password typed into the TUI's add-Apple-ID form, key by key as a person types it (long
+/// enough that its buffer grows twice), then the form cancelled: no piece of it is left in the
+/// TUI's memory, while the workspace path it still holds is found (the reader works).
+#[test]
+fn a_password_typed_into_a_tui_form_is_gone_once_the_form_is() {
+    if unsafe { libc::geteuid() } != 0 {
+        let _ = require(
+            false,
+            "root (CI), to read /proc/PID/mem of an undumpable process",
+        );
+        return;
+    }
+    if !require(
+        have("tmux") && have("dbus-run-session") && have("gnome-keyring-daemon"),
+        "tmux and a Secret Service (dbus + gnome-keyring)",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("typed-secret-workspace.toml");
+    write(&ws, "version = 1\nyou = \"me@example.com\"\n");
+    let pid_file = dir.path().join("pid");
+    // The keyring makes the form ask for the password itself (reference mode asks where it is).
+    let cmd = format!(
+        "cd {d} && HOME={d} XDG_DATA_HOME={d}/data dbus-run-session -- bash -c 'printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; for _ in $(seq 50); do dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true && break; sleep 0.1; done; echo $$ > {pid}; exec {bin} -c {ws} --no-color'",
+        d = dir.path().display(),
+        pid = pid_file.display(),
+        bin = bin_path().display(),
+        ws = ws.display(),
+    );
+    let t = common::tmux::Tmux::start("typedpw", &cmd, 120, 40);
+    t.wait_for("1 Connections");
+    t.keys(&["a"]);
+    t.wait_for("Add a connection");
+    t.keys(&["Down", "Enter"]);
+    t.wait_for("Add Apple ID");
+    t.literal("typed@example.com");
+    t.keys(&["Tab"]);
+    // 130 characters: the buffer starts at 64 bytes and grows to 128, then 256.
+    let password: String = (0..130)
+        .map(|i| (b"Qz7#kP2m"[i % 8] + (i / 8) as u8 % 3) as char)
+        .collect();
+    let keys: Vec<String> = password.chars().map(|c| c.to_string()).collect();
+    for k in &keys {
+        t.literal(k);
+    }
+    let screen = t.wait_for(&"•".repeat(20));
+    assert!(!screen.contains(&password[..10]), "{screen}");
+    // A few edits in the middle, then the form goes.
+    t.keys(&["Left", "Left", "BSpace", "Escape"]);
+    t.wait_for("1 Connections");
+    let pid: u32 = common::tmux::wait_file(&pid_file).trim().parse().unwrap();
+    unsafe { libc::kill(pid as i32, libc::SIGSTOP) };
+    std::thread::sleep(Duration::from_millis(100));
+    let p = password.as_bytes();
+    let needles = vec![
+        ws.to_str().unwrap().as_bytes().to_vec(),
+        p[..12].to_vec(),
+        p[60..72].to_vec(),
+        p[118..].to_vec(),
+    ];
+    let found = found_in_memory(pid, &needles);
+    unsafe { libc::kill(pid as i32, libc::SIGCONT) };
+    assert!(found[0], "the reader misses what is in memory");
+    assert_eq!(
+        &found[1..],
+        &[false, false, false],
+        "pieces of the typed password (start, middle, end) left in the TUI's memory"
+    );
+}

@@ -5,7 +5,8 @@ mod bodies;
 
 pub use bodies::*;
 
-use tui_input::Input;
+use tui_input::{Input, InputRequest};
+use zeroize::Zeroize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKind {
@@ -35,7 +36,10 @@ pub enum Check {
 #[derive(Clone)]
 pub struct Field {
     pub label: String,
+    /// What is drawn and where the cursor is; for a Secret field, one `•` per character.
     pub input: Input,
+    /// A Secret field's text, kept out of `input` (whose edits leave copies nobody wipes).
+    secret: Option<SecretText>,
     pub kind: FieldKind,
     pub check: Check,
     /// For Choice fields: accepted values of a step input (EditInputs).
@@ -65,6 +69,7 @@ impl Field {
         Field {
             label: label.into(),
             input: Input::default(),
+            secret: (kind == FieldKind::Secret).then(SecretText::default),
             kind,
             check,
             values: Vec::new(),
@@ -73,7 +78,7 @@ impl Field {
     }
 
     pub fn with_value(mut self, v: &str) -> Field {
-        self.input = Input::new(v.to_string());
+        self.set(v);
         self
     }
 
@@ -83,11 +88,141 @@ impl Field {
     }
 
     pub fn value(&self) -> &str {
-        self.input.value()
+        match &self.secret {
+            Some(secret) => secret.as_str(),
+            None => self.input.value(),
+        }
     }
 
     pub fn set(&mut self, v: impl Into<String>) {
-        self.input = Input::new(v.into());
+        let v = v.into();
+        match &mut self.secret {
+            Some(secret) => {
+                let mut v = zeroize::Zeroizing::new(v);
+                secret.replace(&v);
+                self.input = Input::new(MASK.repeat(secret.chars()));
+                v.zeroize();
+            }
+            None => self.input = Input::new(v),
+        }
+    }
+
+    /// An edit key: a Secret field mirrors it on its own text, the drawn `•`s take it as typed.
+    pub fn edit(&mut self, req: InputRequest) {
+        let Some(secret) = &mut self.secret else {
+            self.input.handle(req);
+            return;
+        };
+        let at = self.input.cursor();
+        // The text is edited here and the `•`s redrawn from it (tui-input's word edits would
+        // treat `•` as punctuation and leave the two out of step).
+        let cursor = match req {
+            InputRequest::InsertChar(c) => {
+                secret.insert(at, c);
+                at + 1
+            }
+            InputRequest::DeletePrevChar => {
+                secret.remove(at.saturating_sub(1)..at);
+                at.saturating_sub(1)
+            }
+            InputRequest::DeleteNextChar => {
+                secret.remove(at..at + 1);
+                at
+            }
+            // A secret is one word: the word before the cursor is all of it.
+            InputRequest::DeletePrevWord | InputRequest::DeleteFromStart => {
+                secret.remove(0..at);
+                0
+            }
+            InputRequest::DeleteLine => {
+                secret.remove(0..usize::MAX);
+                0
+            }
+            InputRequest::DeleteNextWord | InputRequest::DeleteTillEnd => {
+                secret.remove(at..usize::MAX);
+                at
+            }
+            // Yank would bring back `•`s, not the text: a Secret field has no yank.
+            InputRequest::Yank => return,
+            moving => {
+                self.input.handle(moving);
+                return;
+            }
+        };
+        self.input = Input::new(MASK.repeat(secret.chars())).with_cursor(cursor);
+    }
+
+    /// Pasted text added at the end.
+    pub fn append(&mut self, text: &str) {
+        match &mut self.secret {
+            Some(secret) => {
+                for c in text.chars() {
+                    secret.insert(secret.chars(), c);
+                }
+                self.input = Input::new(MASK.repeat(secret.chars()));
+            }
+            None => {
+                let mut v = self.input.value().to_string();
+                v.push_str(text);
+                self.input = Input::new(v);
+            }
+        }
+    }
+}
+
+const MASK: &str = "•";
+
+/// A secret's text in one buffer that is wiped when it grows, shrinks or goes: no copy of it is
+/// left in freed memory (a String's growth copies and frees the old buffer unwiped).
+#[derive(Clone, Default)]
+struct SecretText(zeroize::Zeroizing<String>);
+
+impl SecretText {
+    fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    fn chars(&self) -> usize {
+        self.0.chars().count()
+    }
+
+    fn byte_at(&self, char_index: usize) -> usize {
+        self.0
+            .char_indices()
+            .nth(char_index)
+            .map_or(self.0.len(), |(b, _)| b)
+    }
+
+    /// Room for `extra` more bytes, moving to a bigger buffer by hand so the old one is wiped.
+    fn reserve(&mut self, extra: usize) {
+        let need = self.0.len() + extra;
+        if need > self.0.capacity() {
+            let mut bigger = String::with_capacity(need.max(64).next_power_of_two());
+            bigger.push_str(&self.0);
+            self.0 = zeroize::Zeroizing::new(bigger);
+        }
+    }
+
+    fn insert(&mut self, char_index: usize, c: char) {
+        self.reserve(c.len_utf8());
+        let at = self.byte_at(char_index);
+        self.0.insert(at, c);
+    }
+
+    /// Removes the characters in `range` (clamped); the bytes shifted past the end stay in the
+    /// buffer's spare room until it is wiped with the rest.
+    fn remove(&mut self, range: std::ops::Range<usize>) {
+        let start = self.byte_at(range.start);
+        let end = self.byte_at(range.end.min(self.chars()));
+        if start < end {
+            self.0.replace_range(start..end, "");
+        }
+    }
+
+    fn replace(&mut self, text: &str) {
+        self.0.zeroize();
+        self.reserve(text.len());
+        self.0.push_str(text);
     }
 }
 
@@ -255,6 +390,35 @@ impl<T: Fields> Fields for Box<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_field_edits_its_own_text_and_draws_dots() {
+        let mut f = Field::new("Password", FieldKind::Secret, Check::NonEmpty);
+        for c in "pässwörd".chars() {
+            f.edit(InputRequest::InsertChar(c));
+        }
+        assert_eq!(f.value(), "pässwörd");
+        assert_eq!(f.input.value(), "••••••••");
+        f.edit(InputRequest::GoToPrevChar);
+        f.edit(InputRequest::GoToPrevChar);
+        f.edit(InputRequest::DeletePrevChar);
+        f.edit(InputRequest::InsertChar('Ö'));
+        f.edit(InputRequest::DeleteNextChar);
+        assert_eq!(f.value(), "pässwÖd");
+        assert_eq!(f.input.value().chars().count(), 7);
+        f.edit(InputRequest::DeletePrevWord);
+        assert_eq!(f.value(), "d");
+        f.edit(InputRequest::Yank);
+        assert_eq!((f.value(), f.input.value()), ("d", "•"));
+        f.append(" pasted-long-text-".repeat(10).trim());
+        assert_eq!(f.value().len(), 1 + 179);
+        assert_eq!(f.input.value().chars().count(), f.value().chars().count());
+        f.edit(InputRequest::DeleteLine);
+        assert_eq!((f.value(), f.input.value()), ("", ""));
+        let text = Field::new("Name", FieldKind::Text, Check::Name).with_value("CI");
+        assert_eq!(text.input.value(), "CI");
+        assert!(text.secret.is_none());
+    }
 
     #[test]
     fn a_secret_fields_debug_shows_no_value() {

@@ -24,7 +24,11 @@ use super::state::AppState;
 pub fn update(s: &mut AppState, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => routing::on_key(s, key),
-        Msg::Paste(text) => routing::on_paste(s, &text),
+        Msg::Paste(text) => {
+            // A paste may be a password or a key: its text is wiped once the field has it.
+            let text = zeroize::Zeroizing::new(text);
+            routing::on_paste(s, &text)
+        }
         Msg::Resize => Vec::new(),
         other => results::on_result(s, other),
     }

@@ -130,7 +130,7 @@ fn edit_field(field: &mut Field, key: Key) {
         _ => None,
     };
     if let Some(req) = req {
-        field.input.handle(req);
+        field.edit(req);
     }
 }
 
@@ -141,14 +141,12 @@ pub fn paste(form: &mut Form, text: &str) {
     };
     // Pasted key content keeps its newlines; other fields take one line.
     // Terminals send pasted line ends as CR: a PEM needs LF to parse (and to be masked).
-    let text = if field.kind == FieldKind::Path {
-        text.replace("\r\n", "\n").replace('\r', "\n")
+    if field.kind == FieldKind::Path {
+        let lf = zeroize::Zeroizing::new(text.replace("\r\n", "\n").replace('\r', "\n"));
+        field.append(&lf);
     } else {
-        text.trim().to_string()
-    };
-    let mut v = field.value().to_string();
-    v.push_str(&text);
-    field.set(v);
+        field.append(text.trim());
+    }
     form.error = None;
 }
 
