@@ -46,6 +46,8 @@ pub enum Action {
     PrevField,
     Submit,
     Cancel,
+    // List keys (a multi-select list in a form)
+    Toggle,
 }
 
 impl Action {
@@ -92,6 +94,7 @@ impl Action {
             Action::PrevField => "previous field",
             Action::Submit => "submit",
             Action::Cancel => "cancel",
+            Action::Toggle => "choose / unchoose",
         }
     }
 }

@@ -5,6 +5,7 @@ mod doctor;
 mod layers;
 mod legend;
 mod panes;
+mod pick;
 mod pull_gauge;
 mod scrolled;
 mod signing;
@@ -17,7 +18,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
 use super::action::Action;
 use super::keymap::Context;
-use super::state::{AppState, ChooserKind, ConnRow, Layer, Pane, StatusKind};
+use super::state::{AppState, ChooserKind, ConnRow, FieldKind, Layer, Pane, StatusKind};
 use crate::theme::Theme;
 
 pub const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
@@ -160,6 +161,19 @@ pub fn hints(s: &AppState) -> Vec<(String, &'static str)> {
         ];
     }
     let list: Vec<Option<(String, &'static str)>> = match s.layers.last() {
+        // On a list: its keys first (move, choose, filter), then the form's.
+        Some(Layer::Form(f)) if f.body.focused().is_some_and(|x| x.kind == FieldKind::Pick) => {
+            let list = |a: Action| km.key_for(Context::List, a).map(|k| (k, a.label()));
+            vec![
+                list(Action::Down),
+                list(Action::Up),
+                list(Action::Toggle),
+                list(Action::Filter),
+                form(Action::Submit),
+                form(Action::NextField),
+                form(Action::Cancel),
+            ]
+        }
         Some(Layer::Form(_)) => vec![
             form(Action::NextField),
             form(Action::PrevField),
