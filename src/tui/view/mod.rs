@@ -8,6 +8,7 @@ mod panes;
 mod pick;
 mod pull_gauge;
 mod scrolled;
+mod share;
 mod signing;
 
 use ratatui::Frame;
@@ -108,8 +109,14 @@ fn render_panes(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
             Constraint::Min(6),
         ])
         .areas(area);
+        // Connections and Apps share the row by what their rows need (none below 30 columns).
+        let wants = [
+            panes::wanted_width(s, Pane::Connections),
+            panes::wanted_width(s, Pane::Apps),
+        ];
+        let widths = share::share(top.width, &wants, 30, 75);
         let [c, a] =
-            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
+            Layout::horizontal(widths.iter().map(|w| Constraint::Length(*w))).areas::<2>(top);
         panes::render(s, theme, frame, c, Pane::Connections);
         panes::render(s, theme, frame, a, Pane::Apps);
         panes::render(s, theme, frame, m, Pane::Matrix);
