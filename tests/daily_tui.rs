@@ -321,3 +321,34 @@ fn the_workflows_step_chooses_two_workflows_from_the_files_list() {
         );
     }
 }
+
+#[test]
+fn a_cut_text_is_read_to_its_end_once_opened_at_80x24() {
+    let Some((t, _dir)) = demo("whole", 80, 24) else {
+        return;
+    };
+    // The title is cut from its left at 80 columns; `o` opens it whole.
+    let screen = t.screen();
+    assert!(screen.contains("…space (nothing is saved)"), "{screen}");
+    t.keys(&["o"]);
+    let open = t.wait_for("Whole text · Connections");
+    assert!(
+        open.contains("apple-conn demo workspace (nothing is saved)  [demo service: code"),
+        "{open}"
+    );
+    t.keys(&["Escape"]);
+    // The add-key form's key-ID error, cut under its field: ctrl-o shows its end.
+    t.keys(&["a"]);
+    t.wait_for("Add API key");
+    t.literal("Release key");
+    t.keys(&["Tab", "Tab"]);
+    t.literal("abc");
+    let form = t.wait_for("must be 10 characters");
+    assert!(!form.contains("e.g. 2X9R4HXF34)"), "{form}");
+    t.keys(&["C-o"]);
+    let whole = t.wait_for("Whole text · Add API key");
+    // Wrapped in the box: the error's last words, on their row.
+    assert!(whole.contains("shows it, e.g. 2X9R4HXF34)"), "{whole}");
+    t.keys(&["Escape"]);
+    t.wait_for("Add API key");
+}

@@ -1206,3 +1206,101 @@ fn a_file_the_list_cannot_read_is_said_in_the_form_with_the_focus_on_its_path() 
         "{text}"
     );
 }
+
+/// The text of the whole-text box on top, if one is open.
+fn whole_text(h: &Harness) -> String {
+    match h.state.layers.last() {
+        Some(Layer::Text { lines, .. }) => lines.join("\n"),
+        other => panic!("no whole-text box: {other:?}"),
+    }
+}
+
+#[test]
+fn every_cut_text_opens_whole_with_o_and_ctrl_o() {
+    let mut h = Harness::demo(now());
+    // The title is cut at 80 columns; `o` has it whole, with the selected connection.
+    assert!(h.render(80, 24).contains("…space (nothing is saved)"));
+    h.keys("o");
+    let text = whole_text(&h);
+    assert!(
+        text.contains(
+            "apple-conn demo workspace (nothing is saved)  [demo service: code 123456]  env: bitrise"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("key ID: DEMO2X9R4H"), "{text}");
+    let screen = h.render(80, 24);
+    assert!(screen.contains("Whole text · Connections"), "{screen}");
+    assert!(
+        screen.contains("[demo service: code 123456]  env: bitrise"),
+        "{screen}"
+    );
+    h.keys("esc");
+    assert!(h.state.layers.is_empty());
+    // An Apps row: slug and Apple ID whole, whatever the column width.
+    h.keys("2 o");
+    let text = whole_text(&h);
+    assert!(
+        text.contains("app: shop-ios") && text.contains("Apple ID: alice@example.com"),
+        "{text}"
+    );
+    h.keys("o");
+    assert!(h.state.layers.is_empty(), "o closes it again");
+    // A long status message: the status rows end by naming the log's key; `o` has it too.
+    let long = format!(
+        "{} the end of it",
+        "a long message that goes on ".repeat(20)
+    );
+    h.state
+        .set_status(apple_conn::tui::state::StatusKind::Error, long.clone());
+    let screen = h.render(80, 24);
+    assert!(screen.contains("(M: the whole message)"), "{screen}");
+    assert!(!screen.contains("the end of it"), "{screen}");
+    h.keys("o");
+    assert!(whole_text(&h).contains(&long));
+    h.keys("esc");
+    h.state.status = None;
+    // The add-key form's key-ID error is cut under its field; ctrl-o has it whole.
+    h.keys("1 a");
+    h.type_text("Release key");
+    h.keys("tab tab");
+    h.type_text("abc");
+    assert!(!h.render(80, 24).contains("e.g. 2X9R4HXF34)"));
+    h.keys("ctrl-o");
+    let text = whole_text(&h);
+    assert!(
+        text.contains("Key ID: key ID `abc` must be 10 characters, A-Z and 0-9 (as App Store Connect shows it, e.g. 2X9R4HXF34)"),
+        "{text}"
+    );
+    assert!(h.render(80, 24).contains("e.g. 2X9R4HXF34)"));
+    h.keys("esc");
+    assert!(
+        matches!(h.state.layers.last(), Some(Layer::Form(_))),
+        "esc closes the box, the form stays"
+    );
+    h.keys("esc");
+    // The Doctor's header lines and its selected finding.
+    h.keys("D o");
+    let text = whole_text(&h);
+    assert!(
+        text.contains("Offline, as `apple-conn doctor` without --live (keys are read by the CLI)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_previews_yaml_error_opens_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = file_workspace(dir.path(), RELEASE);
+    std::fs::write(
+        dir.path().join("ci/bitrise.yml"),
+        "format_version: '13'\nworkflows:\n  release:\n    steps:\n    - script@1:\n        inputs: [ this is: not closed\n",
+    )
+    .unwrap();
+    h.check_files();
+    let error = h.state.preview_error.clone().expect("a YAML error");
+    h.keys("o");
+    let text = whole_text(&h);
+    assert!(text.contains(&error), "{text}");
+    assert!(h.render(80, 24).contains("Whole text · Preview"));
+}

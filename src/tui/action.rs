@@ -41,6 +41,8 @@ pub enum Action {
     BitrisePush,
     Signing,
     Messages,
+    /// The whole of what the screen cuts (the selected row, the title, the status, errors).
+    Whole,
     // Form keys
     NextField,
     PrevField,
@@ -90,6 +92,7 @@ impl Action {
             Action::BitrisePush => "push to Bitrise",
             Action::Signing => "signing files",
             Action::Messages => "message log",
+            Action::Whole => "whole text",
             Action::NextField => "next field",
             Action::PrevField => "previous field",
             Action::Submit => "submit",

@@ -24,6 +24,20 @@ pub fn render(
     match layer {
         Layer::Help(scroll) => help(s, theme, frame, area, scroll),
         Layer::Messages(scroll) => messages(s, theme, frame, area, scroll),
+        Layer::Text {
+            title,
+            lines,
+            scroll,
+        } => {
+            let text: Vec<Line<'static>> = lines
+                .iter()
+                .map(|l| Line::from(Span::styled(crate::terminal_text::clean(l), theme.text)))
+                .collect();
+            let width = area.width.saturating_sub(4).min(100);
+            let h = scrolled::rows_needed(&text, usize::from(width.saturating_sub(2))) as u16 + 2;
+            let rect = centered(area, width, h.min(area.height));
+            scrolled::render(frame, rect, block(title, true, theme), text, scroll, theme);
+        }
         Layer::Confirm {
             title,
             lines,
@@ -176,35 +190,50 @@ fn help(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, scroll: &Scr
             Span::styled(a.label().to_string(), theme.text),
         ]
     };
-    let mut entries: Vec<Vec<Span<'static>>> = s
-        .keymap
-        .actions(Context::Main)
-        .map(|a| entry(Context::Main, a))
+    // The four pane keys share a row: the main keys keep the first screen at 80×24.
+    let panes = [Action::Pane1, Action::Pane2, Action::Pane3, Action::Pane4];
+    let pane_keys: Vec<String> = panes
+        .iter()
+        .filter_map(|a| s.keymap.key_for(Context::Main, *a))
         .collect();
-    entries.push(vec![Span::styled("In forms", theme.title)]);
-    entries.extend(
+    let mut entries: Vec<Vec<Span<'static>>> = Vec::new();
+    for a in s.keymap.actions(Context::Main) {
+        if a == Action::Pane1 && pane_keys.len() == panes.len() {
+            let keys = pane_keys.join(" ");
+            entries.push(vec![
+                Span::styled(format!("  {keys:<key_w$}"), theme.key_hint),
+                Span::styled("go to pane 1–4".to_string(), theme.text),
+            ]);
+        } else if !(panes.contains(&a) && pane_keys.len() == panes.len()) {
+            entries.push(entry(Context::Main, a));
+        }
+    }
+    let mut form = vec![vec![Span::styled("In forms", theme.title)]];
+    form.extend(
         s.keymap
             .actions(Context::Form)
             .map(|a| entry(Context::Form, a)),
     );
-    // The lists' keys after the rest (the main keys keep the first screen at 80×24).
-    let list: Vec<Vec<Span<'static>>> = s
-        .keymap
-        .actions(Context::List)
-        .map(|a| entry(Context::List, a))
-        .collect();
+    let mut list = vec![vec![Span::styled(
+        "In lists (other letters filter)",
+        theme.title,
+    )]];
+    list.extend(
+        s.keymap
+            .actions(Context::List)
+            .map(|a| entry(Context::List, a)),
+    );
     let mut lines = vec![Line::from(Span::styled(
         "Keys (from the keymap; rebind them in a TOML keymap file)",
         theme.title,
     ))];
-    // Two columns where they fit (80×24 over SSH), so the keys take half the rows.
+    // Two columns where they fit (80×24 over SSH), so the keys take half the rows; the
+    // forms' and the lists' keys side by side under them.
     let col = inner_w / 2;
-    columns(&mut lines, entries, col);
-    lines.push(Line::from(Span::styled(
-        "In lists (other letters filter)",
-        theme.title,
-    )));
-    columns(&mut lines, list, col);
+    let half = entries.len().div_ceil(2);
+    let right = entries.split_off(half);
+    columns(&mut lines, entries, right, col);
+    columns(&mut lines, form, list, col);
     for (heading, rows) in super::legend::all() {
         lines.push(Line::from(""));
         lines.push(Line::from(Span::styled(heading, theme.title)));
@@ -225,21 +254,26 @@ fn help(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, scroll: &Scr
     );
 }
 
-/// Help entries in two columns of `col` where they fit, else one under the other.
-fn columns(lines: &mut Vec<Line<'static>>, entries: Vec<Vec<Span<'static>>>, col: usize) {
+/// Help entries: `left` and `right` side by side in columns of `col` where they fit, else
+/// one under the other.
+fn columns(
+    lines: &mut Vec<Line<'static>>,
+    left: Vec<Vec<Span<'static>>>,
+    right: Vec<Vec<Span<'static>>>,
+    col: usize,
+) {
     let cell_w = |e: &[Span]| e.iter().map(|sp| sp.content.chars().count()).sum::<usize>();
-    if col >= 36 && entries.iter().all(|e| cell_w(e) < col) {
-        let half = entries.len().div_ceil(2);
-        for i in 0..half {
-            let mut spans = entries[i].clone();
-            if let Some(right) = entries.get(i + half) {
-                spans.push(Span::raw(" ".repeat(col - cell_w(&entries[i]))));
-                spans.extend(right.iter().cloned());
+    if col >= 36 && left.iter().chain(&right).all(|e| cell_w(e) < col) {
+        for i in 0..left.len().max(right.len()) {
+            let mut spans = left.get(i).cloned().unwrap_or_default();
+            if let Some(r) = right.get(i) {
+                spans.push(Span::raw(" ".repeat(col - cell_w(&spans))));
+                spans.extend(r.iter().cloned());
             }
             lines.push(Line::from(spans));
         }
     } else {
-        lines.extend(entries.into_iter().map(Line::from));
+        lines.extend(left.into_iter().chain(right).map(Line::from));
     }
 }
 

@@ -186,9 +186,14 @@ pub fn hints(s: &AppState) -> Vec<(String, &'static str)> {
             form(Action::PrevField),
             form(Action::Submit),
             form(Action::Cancel),
+            form(Action::Whole),
         ],
         Some(
-            Layer::Help(_) | Layer::Messages(_) | Layer::Detail { .. } | Layer::ConnDetail { .. },
+            Layer::Help(_)
+            | Layer::Messages(_)
+            | Layer::Text { .. }
+            | Layer::Detail { .. }
+            | Layer::ConnDetail { .. },
         ) => vec![
             main(Action::Down),
             main(Action::Up),
@@ -208,6 +213,7 @@ pub fn hints(s: &AppState) -> Vec<(String, &'static str)> {
             main(Action::Down),
             main(Action::Open),
             main(Action::Close),
+            main(Action::Whole),
         ],
         Some(Layer::Signing(_)) => vec![
             main(Action::Up),
@@ -275,6 +281,7 @@ pub fn hints(s: &AppState) -> Vec<(String, &'static str)> {
                 });
             }
             v.extend([
+                main(Action::Whole),
                 main(Action::BitrisePull).filter(|_| !s.read_only && !s.demo && s.pull.is_none()),
                 main(Action::BitrisePush).filter(|_| !s.read_only && !s.demo && s.pull.is_none()),
                 main(Action::CycleEnv),
@@ -322,12 +329,40 @@ fn status_style(kind: StatusKind, theme: &Theme) -> Style {
 
 fn render_message(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
     if let Some(status) = &s.status {
-        frame.render_widget(
-            Paragraph::new(format!(" {}", status.text))
-                .style(status_style(status.kind, theme))
-                .wrap(ratatui::widgets::Wrap { trim: false }),
-            area,
-        );
+        let style = status_style(status.kind, theme);
+        let width = usize::from(area.width);
+        let lines = |t: &str| -> Vec<Line<'static>> {
+            format!(" {t}")
+                .split('\n')
+                .map(|l| Line::from(Span::styled(l.to_string(), style)))
+                .collect()
+        };
+        let fits = |t: &str| scrolled::rows_needed(&lines(t), width) <= usize::from(area.height);
+        let text = if fits(&status.text) {
+            status.text.clone()
+        } else {
+            // Cut: the end says where the whole message is (the log, from the keymap's key).
+            let key = s
+                .keymap
+                .key_for(Context::Main, Action::Messages)
+                .unwrap_or_default();
+            let tail = format!("… ({key}: the whole message)");
+            let chars: Vec<char> = status.text.chars().collect();
+            let (mut lo, mut hi) = (0, chars.len());
+            while lo < hi {
+                let mid = (lo + hi).div_ceil(2);
+                let head: String = chars[..mid].iter().collect();
+                if fits(&format!("{head}{tail}")) {
+                    lo = mid;
+                } else {
+                    hi = mid - 1;
+                }
+            }
+            let head: String = chars[..lo].iter().collect();
+            format!("{head}{tail}")
+        };
+        let shown = scrolled::wrap(lines(&text), width);
+        frame.render_widget(Paragraph::new(shown), area);
     }
 }
 

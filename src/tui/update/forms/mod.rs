@@ -93,6 +93,15 @@ fn form_key(s: &mut AppState, key: Key) -> Vec<Effect> {
             Vec::new()
         }
         Some(Action::Submit) => submit(s),
+        Some(Action::Whole) => {
+            let (title, lines) = super::super::whole::form(form);
+            s.layers.push(Layer::Text {
+                title,
+                lines,
+                scroll: Scroll::default(),
+            });
+            Vec::new()
+        }
         _ => {
             form.error = None;
             if let Some(field) = form.body.focused_mut() {
