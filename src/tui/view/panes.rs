@@ -490,7 +490,15 @@ pub fn wanted_width(s: &AppState, pane: Pane) -> u16 {
         Pane::Connections => {
             let (name, aid, describe) = conn_columns(s);
             // name, key ID, kind, owner, fingerprint (its header is the longest), the Bitrise mark.
-            let marks = if s.on_bitrise.is_some() { 22 } else { 0 };
+            let marks = s
+                .loaded
+                .workspace
+                .api_keys
+                .iter()
+                .filter_map(|k| bitrise_key_mark(s, &k.key_id))
+                .map(|m| m.chars().count() + 2)
+                .max()
+                .unwrap_or(0);
             (name.max(8) + 44 + marks).max(aid.max(12) + 12 + describe)
         }
         Pane::Apps => {
