@@ -115,8 +115,14 @@ fn render_panes(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
             panes::wanted_width(s, Pane::Apps),
         ];
         let widths = share::share(top.width, &wants, 30, 75);
-        let [c, a] =
-            Layout::horizontal(widths.iter().map(|w| Constraint::Length(*w))).areas::<2>(top);
+        // Room the Connections' fixed columns cannot use goes to Apps, whose bottom border
+        // says where the selected app's steps come from (a long line).
+        let conn = widths[0].min(wants[0].max(30));
+        let [c, a] = Layout::horizontal([
+            Constraint::Length(conn),
+            Constraint::Length(top.width.saturating_sub(conn)),
+        ])
+        .areas(top);
         panes::render(s, theme, frame, c, Pane::Connections);
         panes::render(s, theme, frame, a, Pane::Apps);
         panes::render(s, theme, frame, m, Pane::Matrix);
