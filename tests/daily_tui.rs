@@ -212,11 +212,13 @@ fn a_second_tab_on_an_ambiguous_path_lists_the_candidates_and_stays() {
         // The focus stayed: what is typed next lands in the path.
         t.literal(".yml");
         t.wait_for("ci/bitrise.yml");
-        // Enter from the path: the error lists the workflows and the focus moves to them, so
-        // the name typed next is not appended to the path.
+        // Enter from the path: the focus moves to the file's workflows, a list, so the name
+        // typed next filters it and is not appended to the path.
         t.keys(&["Enter"]);
-        t.wait_for("offers deploy");
-        t.literal("deploy");
+        t.wait_for("[ ] deploy");
+        t.literal("dep");
+        t.keys(&["Space"]);
+        t.wait_for("[x] deploy");
         t.keys(&["Enter"]);
         t.wait_for("added app news");
         t.quit(&done);
