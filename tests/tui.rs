@@ -1304,3 +1304,44 @@ fn the_previews_yaml_error_opens_whole() {
     assert!(text.contains(&error), "{text}");
     assert!(h.render(80, 24).contains("Whole text · Preview"));
 }
+
+#[test]
+fn an_included_repository_without_a_checkout_sends_the_focus_to_the_repo_map() {
+    use apple_conn::tui::form::AddAppFocus;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = file_workspace(dir.path(), RELEASE);
+    let yml = dir.path().join("ci/modular.yml");
+    std::fs::write(
+        &yml,
+        "format_version: '13'\ninclude:\n- path: ci/deploy.yml\n  repository: shared-ci\n  branch: main\nworkflows:\n  release:\n    steps:\n    - script@1: {}\n",
+    )
+    .unwrap();
+    add_app_with_file(&mut h, "modular", &yml);
+    h.keys("down down down");
+    assert_eq!(add_app_form(&h).focus, AddAppFocus::RepoMap);
+    let error = match h.state.layers.last() {
+        Some(Layer::Form(form)) => form.error.clone().unwrap_or_default(),
+        _ => String::new(),
+    };
+    assert!(
+        error.starts_with("Repo map: ") && error.contains("shared-ci"),
+        "{error}"
+    );
+    // Mapped to a checkout, the list is read.
+    std::fs::create_dir_all(dir.path().join("shared/ci")).unwrap();
+    std::fs::write(
+        dir.path().join("shared/ci/deploy.yml"),
+        "workflows:\n  deploy:\n    steps:\n    - script@1: {}\n",
+    )
+    .unwrap();
+    h.type_text(&format!(
+        "shared-ci={}",
+        dir.path().join("shared").display()
+    ));
+    h.keys("down");
+    let screen = h.render(120, 40);
+    assert!(
+        screen.contains("[ ] deploy") && screen.contains("[ ] release"),
+        "{screen}"
+    );
+}

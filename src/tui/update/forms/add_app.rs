@@ -171,6 +171,12 @@ pub fn runs_listed(s: &mut AppState, read_for: PickSource, result: Result<Vec<Ru
                 f.pick.note = Some("the file has no workflow or pipeline a build can start".into());
             }
         }
+        // An included repository without a checkout is fixed in Repo map; the rest in the path.
+        Err(e) if e.contains("--repo-map") => {
+            f.pick = Default::default();
+            f.focus = AddAppFocus::RepoMap;
+            form.error = Some(format!("Repo map: {e}"));
+        }
         Err(e) => {
             f.pick = Default::default();
             f.focus = AddAppFocus::BitriseYml;
