@@ -1129,6 +1129,14 @@ fn the_workflows_step_is_a_list_of_the_files_runs_chosen_with_space() {
         h.render(120, 40)
             .contains("_setup: utility: runs only through")
     );
+    // The list cuts its marks to its width: ctrl-o has them whole.
+    h.keys("ctrl-o");
+    assert!(
+        whole_text(&h).contains("_setup: utility: runs only through before_run/after_run"),
+        "{}",
+        whole_text(&h)
+    );
+    h.keys("esc");
     h.keys("k k k k k space");
     h.type_text("bet");
     assert!(!h.render(80, 24).contains("[x] test"), "filtered out");

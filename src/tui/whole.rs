@@ -160,6 +160,13 @@ pub fn form(f: &Form) -> (String, Vec<String>) {
     if let Some(n) = &f.notice {
         lines.push(n.clone());
     }
+    // The add-app form's list cuts its marks (`utility: runs only through …`) to its width.
+    if let super::state::FormBody::AddApp(a) = &f.body {
+        for c in a.pick.choices.iter().filter(|c| !c.mark.is_empty()) {
+            lines.push(format!("{}: {}", super::form::label(&c.target), c.mark));
+        }
+        lines.extend(a.pick.note.iter().cloned());
+    }
     if lines.is_empty() {
         lines.push("Nothing in this form is cut.".into());
     }
