@@ -154,10 +154,12 @@ fn the_add_app_form_takes_a_repo_map_for_a_modular_bitrise_yml() {
         t.literal("app/bitrise.yml");
         t.keys(&["Down"]);
         t.wait_for("Repo map");
-        t.literal("release");
-        t.keys(&["Down", "Down"]);
+        t.keys(&["Down"]);
         t.literal("shared-ci=shared-ci");
-        t.keys(&["Enter"]);
+        // The list is read with the map: the included file's workflow is there.
+        t.keys(&["Down"]);
+        t.wait_for("[ ] release");
+        t.keys(&["Space", "Enter"]);
         t.wait_for("added app modular");
         t.quit(&done);
         let text = std::fs::read_to_string(&ws).unwrap();
@@ -210,11 +212,13 @@ fn a_second_tab_on_an_ambiguous_path_lists_the_candidates_and_stays() {
         // The focus stayed: what is typed next lands in the path.
         t.literal(".yml");
         t.wait_for("ci/bitrise.yml");
-        // Enter from the path: the error lists the workflows and the focus moves to them, so
-        // the name typed next is not appended to the path.
+        // Enter from the path: the focus moves to the file's workflows, a list, so the name
+        // typed next filters it and is not appended to the path.
         t.keys(&["Enter"]);
-        t.wait_for("offers deploy");
-        t.literal("deploy");
+        t.wait_for("[ ] deploy");
+        t.literal("dep");
+        t.keys(&["Space"]);
+        t.wait_for("[x] deploy");
         t.keys(&["Enter"]);
         t.wait_for("added app news");
         t.quit(&done);
@@ -257,4 +261,96 @@ fn the_add_key_form_offers_paste_only_where_the_key_can_be_kept() {
         t.keys(&["Escape"]);
         t.quit(&done);
     }
+}
+
+#[test]
+fn the_workflows_step_chooses_two_workflows_from_the_files_list() {
+    if !require(have("tmux"), "tmux") {
+        return;
+    }
+    for (w, h) in SIZES {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = dir.path().join("workspace.toml");
+        write(&ws, "version = 1\nyou = \"me@example.com\"\n");
+        std::fs::create_dir_all(dir.path().join("ci")).unwrap();
+        write(
+            &dir.path().join("ci/bitrise.yml"),
+            "format_version: \"13\"\nworkflows:\n  _setup:\n    steps:\n    - script@1: {}\n  test:\n    steps:\n    - script@1: {}\n  deploy:\n    steps:\n    - deploy-to-itunesconnect-deliver@2: {}\n  jobs-nightly:\n    steps:\n    - script@1: {}\npipelines:\n  release:\n    workflows:\n      test: {}\n",
+        );
+        let done = dir.path().join("done");
+        let cmd = format!(
+            "cd {} && {} -c {} --no-color; touch {}",
+            dir.path().display(),
+            bin_path().display(),
+            ws.display(),
+            done.display()
+        );
+        let t = Tmux::start(&format!("pick-{w}"), &cmd, w, h);
+        t.wait_for("Connections");
+        t.keys(&["2", "a"]);
+        t.wait_for("Add app");
+        t.literal("nightly");
+        t.keys(&["Tab", "Tab", "Tab", "Tab"]);
+        t.literal("ci/bitrise.yml");
+        t.keys(&["Down", "Down", "Down"]);
+        let list = t.wait_for("[ ] jobs-nightly");
+        for row in [
+            "[ ] test",
+            "[ ] deploy",
+            "[ ] pipeline:release",
+            "pipeline (graph)",
+            "[-] _setup",
+        ] {
+            assert!(list.contains(row), "{w}x{h} {row}:\n{list}");
+        }
+        // The keys come from the keymap: the list's own hints.
+        assert!(list.contains("space choose / unchoose"), "{w}x{h}:\n{list}");
+        // j moves, space chooses; typing filters (j and k too, once a filter is typed).
+        t.keys(&["j", "Space"]);
+        t.wait_for("[x] deploy");
+        t.literal("jobs");
+        let filtered = t.wait_for("[ ] jobs-nightly");
+        assert!(!filtered.contains("[x] deploy"), "{w}x{h}:\n{filtered}");
+        t.keys(&["Space"]);
+        t.wait_for("[x] jobs-nightly");
+        t.keys(&["Enter"]);
+        t.wait_for("added app nightly");
+        t.quit(&done);
+        let text = std::fs::read_to_string(&ws).unwrap();
+        assert!(
+            text.contains("[apps.bitrise_yml]\npath = \"ci/bitrise.yml\"\nworkflows = [\"deploy\", \"jobs-nightly\"]\n"),
+            "{w}x{h}:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn a_cut_text_is_read_to_its_end_once_opened_at_80x24() {
+    let Some((t, _dir)) = demo("whole", 80, 24) else {
+        return;
+    };
+    // The title is cut from its left at 80 columns; `o` opens it whole.
+    let screen = t.screen();
+    assert!(screen.contains("…space (nothing is saved)"), "{screen}");
+    t.keys(&["o"]);
+    let open = t.wait_for("Whole text · Connections");
+    assert!(
+        open.contains("apple-conn demo workspace (nothing is saved)  [demo service: code"),
+        "{open}"
+    );
+    t.keys(&["Escape"]);
+    // The add-key form's key-ID error, cut under its field: ctrl-o shows its end.
+    t.keys(&["a"]);
+    t.wait_for("Add API key");
+    t.literal("Release key");
+    t.keys(&["Tab", "Tab"]);
+    t.literal("abc");
+    let form = t.wait_for("must be 10 characters");
+    assert!(!form.contains("e.g. 2X9R4HXF34)"), "{form}");
+    t.keys(&["C-o"]);
+    let whole = t.wait_for("Whole text · Add API key");
+    // Wrapped in the box: the error's last words, on their row.
+    assert!(whole.contains("shows it, e.g. 2X9R4HXF34)"), "{whole}");
+    t.keys(&["Escape"]);
+    t.wait_for("Add API key");
 }

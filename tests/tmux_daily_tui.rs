@@ -39,7 +39,7 @@ fn the_help_scrolls_to_its_end_with_a_position_mark() {
     t.keys(&["End"]);
     // The legends come after the keys: every matrix column is explained.
     let end = t.wait_for("C-AID+S");
-    for text in ["connection Apple ID with session", "I-API", "/51 "] {
+    for text in ["connection Apple ID with session", "I-API", "/53 "] {
         assert!(end.contains(text), "{text} missing at the end:\n{end}");
     }
     // At the end the mark's last row is the total (`32–51/51`): nothing is left below.

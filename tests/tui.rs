@@ -1076,3 +1076,280 @@ fn the_demo_tests_no_key_against_apple() {
     assert!(status.contains("not sent"), "{status}");
     assert!(status.contains("apple-conn test NAME"), "{status}");
 }
+
+/// A file with workflows, a utility workflow and a graph pipeline (the Workflows list's rows).
+const RUNS: &str = "format_version: '13'\nworkflows:\n  _setup:\n    steps:\n    - script@1: {}\n  test:\n    before_run: [_setup]\n    steps:\n    - script@1: {}\n  deploy:\n    steps:\n    - deploy-to-itunesconnect-deliver@2: {}\n  beta:\n    steps:\n    - script@1: {}\npipelines:\n  release:\n    workflows:\n      test: {}\n      deploy:\n        depends_on: [test]\n";
+
+/// `a` on Apps, a slug, then the path of a bitrise.yml (absolute: the harness has no folder of its own).
+fn add_app_with_file(h: &mut Harness, slug: &str, path: &std::path::Path) {
+    h.keys("2 a");
+    h.type_text(slug);
+    h.keys("tab tab tab tab");
+    h.type_text(&path.display().to_string());
+}
+
+fn add_app_form(h: &Harness) -> &apple_conn::tui::form::AddApp {
+    match h.state.layers.last() {
+        Some(Layer::Form(apple_conn::tui::state::Form {
+            body: apple_conn::tui::state::FormBody::AddApp(f),
+            ..
+        })) => f,
+        other => panic!("no add-app form: {other:?}"),
+    }
+}
+
+#[test]
+fn the_workflows_step_is_a_list_of_the_files_runs_chosen_with_space() {
+    use apple_conn::tui::form::AddAppFocus;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = file_workspace(dir.path(), RELEASE);
+    let yml = dir.path().join("ci/runs.yml");
+    std::fs::write(&yml, RUNS).unwrap();
+    add_app_with_file(&mut h, "news", &yml);
+    // Past the repo root and map: the list, read from the file.
+    h.keys("down down down");
+    assert_eq!(add_app_form(&h).focus, AddAppFocus::Runs);
+    let screen = h.render(80, 24);
+    for row in [
+        "[ ] test",
+        "[ ] deploy",
+        "[ ] beta",
+        "[ ] pipeline:release  pipeline (graph)",
+        "[-] _setup  utility",
+    ] {
+        assert!(screen.contains(row), "{row}:\n{screen}");
+    }
+    assert!(screen.contains("space choose / unchoose"), "{screen}");
+    snap(&h, "add_app_workflows_list");
+    // A utility workflow is not chosen; j/k move, space chooses; typing filters.
+    h.keys("end");
+    h.keys("j j j j space");
+    assert!(add_app_form(&h).pick.chosen.iter().all(|c| !c));
+    assert!(
+        h.render(120, 40)
+            .contains("_setup: utility: runs only through")
+    );
+    // The list cuts its marks to its width: ctrl-o has them whole.
+    h.keys("ctrl-o");
+    assert!(
+        whole_text(&h).contains("_setup: utility: runs only through before_run/after_run"),
+        "{}",
+        whole_text(&h)
+    );
+    h.keys("esc");
+    h.keys("k k k k k space");
+    h.type_text("bet");
+    assert!(!h.render(80, 24).contains("[x] test"), "filtered out");
+    h.keys("space");
+    // A pipeline runs alone: choosing it unchooses the workflows, and a workflow unchooses it.
+    h.keys("esc");
+    assert_eq!(
+        add_app_form(&h).runs.value(),
+        "",
+        "esc clears the filter, not the form"
+    );
+    h.type_text("release");
+    h.keys("space");
+    let chosen = |h: &Harness| -> Vec<String> {
+        add_app_form(h)
+            .pick
+            .chosen_targets()
+            .iter()
+            .map(apple_conn::tui::form::label)
+            .collect()
+    };
+    assert_eq!(chosen(&h), ["pipeline:release"]);
+    assert!(
+        h.render(120, 40)
+            .contains("an app runs workflows or one pipeline: unchose test, beta")
+    );
+    h.keys("esc space");
+    assert_eq!(chosen(&h), ["test"], "the cursor is back on the first row");
+    h.keys("down down space");
+    assert_eq!(chosen(&h), ["test", "beta"]);
+    h.keys("enter");
+    let text = std::fs::read_to_string(dir.path().join("apple-conn.toml")).unwrap();
+    assert!(
+        text.contains("slug = \"news\"")
+            && text.contains("path = \"ci/runs.yml\"\nworkflows = [\"test\", \"beta\"]\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_file_the_list_cannot_read_is_said_in_the_form_with_the_focus_on_its_path() {
+    use apple_conn::tui::form::AddAppFocus;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = file_workspace(dir.path(), RELEASE);
+    let missing = dir.path().join("ci/nope.yml");
+    add_app_with_file(&mut h, "news", &missing);
+    h.keys("down down down");
+    let f = add_app_form(&h);
+    assert_eq!(f.focus, AddAppFocus::BitriseYml);
+    let error = match h.state.layers.last() {
+        Some(Layer::Form(form)) => form.error.clone().unwrap_or_default(),
+        _ => String::new(),
+    };
+    assert!(error.starts_with("From a bitrise.yml: "), "{error}");
+    assert!(error.contains("nope.yml"), "{error}");
+    // What is typed now fixes the path; nothing is added to it behind the user's back.
+    h.keys("backspace backspace backspace backspace backspace backspace backspace backspace");
+    h.type_text("runs.yml");
+    std::fs::write(dir.path().join("ci/runs.yml"), RUNS).unwrap();
+    assert!(
+        add_app_form(&h)
+            .bitrise_yml
+            .value()
+            .ends_with("ci/runs.yml")
+    );
+    // Enter with nothing chosen on a path: to the list, which is read now.
+    h.keys("enter");
+    assert_eq!(add_app_form(&h).focus, AddAppFocus::Runs);
+    assert!(h.render(80, 24).contains("[ ] deploy"));
+    // Enter on the list with nothing chosen takes the row under the cursor.
+    h.keys("down enter");
+    let text = std::fs::read_to_string(dir.path().join("apple-conn.toml")).unwrap();
+    assert!(
+        text.contains("path = \"ci/runs.yml\"\nworkflows = [\"deploy\"]\n"),
+        "{text}"
+    );
+}
+
+/// The text of the whole-text box on top, if one is open.
+fn whole_text(h: &Harness) -> String {
+    match h.state.layers.last() {
+        Some(Layer::Text { lines, .. }) => lines.join("\n"),
+        other => panic!("no whole-text box: {other:?}"),
+    }
+}
+
+#[test]
+fn every_cut_text_opens_whole_with_o_and_ctrl_o() {
+    let mut h = Harness::demo(now());
+    // The title is cut at 80 columns; `o` has it whole, with the selected connection.
+    assert!(h.render(80, 24).contains("…space (nothing is saved)"));
+    h.keys("o");
+    let text = whole_text(&h);
+    assert!(
+        text.contains(
+            "apple-conn demo workspace (nothing is saved)  [demo service: code 123456]  env: bitrise"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("key ID: DEMO2X9R4H"), "{text}");
+    let screen = h.render(80, 24);
+    assert!(screen.contains("Whole text · Connections"), "{screen}");
+    assert!(
+        screen.contains("[demo service: code 123456]  env: bitrise"),
+        "{screen}"
+    );
+    h.keys("esc");
+    assert!(h.state.layers.is_empty());
+    // An Apps row: slug and Apple ID whole, whatever the column width.
+    h.keys("2 o");
+    let text = whole_text(&h);
+    assert!(
+        text.contains("app: shop-ios") && text.contains("Apple ID: alice@example.com"),
+        "{text}"
+    );
+    h.keys("o");
+    assert!(h.state.layers.is_empty(), "o closes it again");
+    // A long status message: the status rows end by naming the log's key; `o` has it too.
+    let long = format!(
+        "{} the end of it",
+        "a long message that goes on ".repeat(20)
+    );
+    h.state
+        .set_status(apple_conn::tui::state::StatusKind::Error, long.clone());
+    let screen = h.render(80, 24);
+    assert!(screen.contains("(M: the whole message)"), "{screen}");
+    assert!(!screen.contains("the end of it"), "{screen}");
+    h.keys("o");
+    assert!(whole_text(&h).contains(&long));
+    h.keys("esc");
+    h.state.status = None;
+    // The add-key form's key-ID error is cut under its field; ctrl-o has it whole.
+    h.keys("1 a");
+    h.type_text("Release key");
+    h.keys("tab tab");
+    h.type_text("abc");
+    assert!(!h.render(80, 24).contains("e.g. 2X9R4HXF34)"));
+    h.keys("ctrl-o");
+    let text = whole_text(&h);
+    assert!(
+        text.contains("Key ID: key ID `abc` must be 10 characters, A-Z and 0-9 (as App Store Connect shows it, e.g. 2X9R4HXF34)"),
+        "{text}"
+    );
+    assert!(h.render(80, 24).contains("e.g. 2X9R4HXF34)"));
+    h.keys("esc");
+    assert!(
+        matches!(h.state.layers.last(), Some(Layer::Form(_))),
+        "esc closes the box, the form stays"
+    );
+    h.keys("esc");
+    // The Doctor's header lines and its selected finding.
+    h.keys("D o");
+    let text = whole_text(&h);
+    assert!(
+        text.contains("Offline, as `apple-conn doctor` without --live (keys are read by the CLI)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_previews_yaml_error_opens_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = file_workspace(dir.path(), RELEASE);
+    std::fs::write(
+        dir.path().join("ci/bitrise.yml"),
+        "format_version: '13'\nworkflows:\n  release:\n    steps:\n    - script@1:\n        inputs: [ this is: not closed\n",
+    )
+    .unwrap();
+    h.check_files();
+    let error = h.state.preview_error.clone().expect("a YAML error");
+    h.keys("o");
+    let text = whole_text(&h);
+    assert!(text.contains(&error), "{text}");
+    assert!(h.render(80, 24).contains("Whole text · Preview"));
+}
+
+#[test]
+fn an_included_repository_without_a_checkout_sends_the_focus_to_the_repo_map() {
+    use apple_conn::tui::form::AddAppFocus;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = file_workspace(dir.path(), RELEASE);
+    let yml = dir.path().join("ci/modular.yml");
+    std::fs::write(
+        &yml,
+        "format_version: '13'\ninclude:\n- path: ci/deploy.yml\n  repository: shared-ci\n  branch: main\nworkflows:\n  release:\n    steps:\n    - script@1: {}\n",
+    )
+    .unwrap();
+    add_app_with_file(&mut h, "modular", &yml);
+    h.keys("down down down");
+    assert_eq!(add_app_form(&h).focus, AddAppFocus::RepoMap);
+    let error = match h.state.layers.last() {
+        Some(Layer::Form(form)) => form.error.clone().unwrap_or_default(),
+        _ => String::new(),
+    };
+    assert!(
+        error.starts_with("Repo map: ") && error.contains("shared-ci"),
+        "{error}"
+    );
+    // Mapped to a checkout, the list is read.
+    std::fs::create_dir_all(dir.path().join("shared/ci")).unwrap();
+    std::fs::write(
+        dir.path().join("shared/ci/deploy.yml"),
+        "workflows:\n  deploy:\n    steps:\n    - script@1: {}\n",
+    )
+    .unwrap();
+    h.type_text(&format!(
+        "shared-ci={}",
+        dir.path().join("shared").display()
+    ));
+    h.keys("down");
+    let screen = h.render(120, 40);
+    assert!(
+        screen.contains("[ ] deploy") && screen.contains("[ ] release"),
+        "{screen}"
+    );
+}

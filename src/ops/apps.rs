@@ -71,11 +71,48 @@ impl std::fmt::Display for AddAppError {
     }
 }
 
-/// The workflows and pipelines a build can start from the file at `path` (the form's choices).
-pub fn runs_in(path: &Path) -> Result<Vec<Run>, String> {
-    run::open(path)
-        .map(|yml| run::runnable(&yml))
-        .map_err(|e| e.to_string())
+/// One run the add-app form's Workflows list offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunChoice {
+    pub target: Run,
+    /// How the list marks it: `pipeline (graph)`, `utility: …`; empty for a workflow.
+    pub mark: String,
+    /// A utility workflow (`_x`) runs only through before_run/after_run: shown, not chosen.
+    pub choosable: bool,
+}
+
+/// What a build can start from the file at `path` (read with its `include:` options), then its
+/// utility workflows, marked: the add-app form's choices.
+pub fn runs_in(
+    path: &Path,
+    opts: &crate::bitrise::include::Options,
+) -> Result<Vec<RunChoice>, String> {
+    let yml = run::open_with(path, opts).map_err(|e| e.to_string())?;
+    let mut out: Vec<RunChoice> = run::runnable(&yml)
+        .into_iter()
+        .map(|target| {
+            let mark = match &target {
+                Run::Workflow(_) => String::new(),
+                Run::Pipeline(p) => format!("pipeline ({})", run::pipeline_kind(&yml, p)),
+            };
+            RunChoice {
+                target,
+                mark,
+                choosable: true,
+            }
+        })
+        .collect();
+    out.extend(
+        yml.workflows
+            .keys()
+            .filter(|w| w.starts_with('_'))
+            .map(|w| RunChoice {
+                target: Run::Workflow(w.clone()),
+                mark: "utility: runs only through before_run/after_run".into(),
+                choosable: false,
+            }),
+    );
+    Ok(out)
 }
 
 /// A folder as the workspace records it: relative to the workspace file when inside its folder.

@@ -41,11 +41,15 @@ pub enum Action {
     BitrisePush,
     Signing,
     Messages,
+    /// The whole of what the screen cuts (the selected row, the title, the status, errors).
+    Whole,
     // Form keys
     NextField,
     PrevField,
     Submit,
     Cancel,
+    // List keys (a multi-select list in a form)
+    Toggle,
 }
 
 impl Action {
@@ -88,10 +92,12 @@ impl Action {
             Action::BitrisePush => "push to Bitrise",
             Action::Signing => "signing files",
             Action::Messages => "message log",
+            Action::Whole => "whole text",
             Action::NextField => "next field",
             Action::PrevField => "previous field",
             Action::Submit => "submit",
             Action::Cancel => "cancel",
+            Action::Toggle => "choose / unchoose",
         }
     }
 }

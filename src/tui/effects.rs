@@ -357,6 +357,14 @@ impl Runner {
                     candidates: path_candidates(&value),
                 });
             }
+            Effect::ListRuns {
+                read_for,
+                path,
+                options,
+            } => self.send(Msg::RunsListed {
+                read_for,
+                result: crate::ops::apps::runs_in(&path, &options),
+            }),
             Effect::Reload => match store::load(&loaded.path) {
                 Ok(l) => self.send(Msg::Saved(Box::new(l), "reloaded from disk".into())),
                 Err(e) => self.send(Msg::Failed(e.to_string())),

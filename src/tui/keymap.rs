@@ -14,6 +14,8 @@ pub const DEFAULT_KEYMAP: &str = include_str!("keymap.toml");
 pub enum Context {
     Main,
     Form,
+    /// A multi-select list inside a form: keys here come before the form's.
+    List,
 }
 
 #[derive(Debug, Clone)]
@@ -31,8 +33,9 @@ fn parse_context(name: &str) -> Result<Context, String> {
     match name {
         "main" => Ok(Context::Main),
         "form" => Ok(Context::Form),
+        "list" => Ok(Context::List),
         other => Err(format!(
-            "[{other}] is not a keymap section: use [main] or [form]"
+            "[{other}] is not a keymap section: use [main], [form] or [list]"
         )),
     }
 }

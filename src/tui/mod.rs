@@ -19,6 +19,7 @@ pub mod state;
 pub mod testing;
 pub mod update;
 pub mod view;
+pub mod whole;
 pub mod words;
 
 use std::io::Stdout;

@@ -102,6 +102,12 @@ pub enum Layer {
     Help(Scroll),
     /// `M`: every status message so far, newest last, whole (the status line shows one, cut).
     Messages(Scroll),
+    /// `o` (ctrl-o in a form): the whole of the texts the screen cuts, wrapped.
+    Text {
+        title: String,
+        lines: Vec<String>,
+        scroll: Scroll,
+    },
     Confirm {
         title: String,
         lines: Vec<String>,

@@ -319,8 +319,10 @@ pub struct AddApp {
     /// Comma-separated e-mail addresses.
     pub admins: Field,
     pub bitrise_yml: Field,
-    /// Comma-separated workflows, or `pipeline:ID`; shown once a bitrise.yml is given.
+    /// The Workflows list's filter text (a `Pick` field); shown once a bitrise.yml is given.
     pub runs: Field,
+    /// The Workflows list itself: the file's runs, which are chosen, where the cursor is.
+    pub pick: RunPick,
     /// Where the file's `include:` paths resolve (`add app --repo-root`); with a bitrise.yml.
     pub repo_root: Field,
     /// `URL=DIR`, comma-separated: checkouts of included repositories (`--repo-map`).
@@ -333,8 +335,9 @@ impl Fields for AddApp {
     fn order(&self) -> Vec<AddAppFocus> {
         use AddAppFocus::*;
         let mut v = vec![Slug, Title, Owner, Admins, BitriseYml];
+        // The list comes last: it is read with the file's include options.
         if !self.bitrise_yml.value().trim().is_empty() {
-            v.extend([Runs, RepoRoot, RepoMap]);
+            v.extend([RepoRoot, RepoMap, Runs]);
         }
         v
     }
@@ -367,5 +370,104 @@ impl Fields for AddApp {
             AddAppFocus::RepoRoot => &mut self.repo_root,
             AddAppFocus::RepoMap => &mut self.repo_map,
         })
+    }
+}
+
+/// What the Workflows list was read for: the path, repo root and repo map as typed.
+pub type PickSource = [String; 3];
+
+/// The add-app form's Workflows list: a bitrise.yml's runs, several chosen (or one pipeline).
+#[derive(Debug, Clone, Default)]
+pub struct RunPick {
+    /// The inputs the list was asked for (None: not yet, or the read failed).
+    pub read_for: Option<PickSource>,
+    /// Whether the answer for `read_for` came back.
+    pub read: bool,
+    pub choices: Vec<crate::ops::apps::RunChoice>,
+    /// Parallel to `choices`.
+    pub chosen: Vec<bool>,
+    /// The cursor: a position in `visible`.
+    pub cursor: usize,
+    /// `/` was pressed: every letter goes to the filter, j and k too.
+    pub filtering: bool,
+    /// One line under the list (why a choice changed, why a row cannot be chosen).
+    pub note: Option<String>,
+}
+
+impl RunPick {
+    /// The choices the filter keeps (case-insensitive substring), as indices into `choices`.
+    pub fn visible(&self, filter: &str) -> Vec<usize> {
+        let f = filter.trim().to_lowercase();
+        self.choices
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| f.is_empty() || label(&c.target).to_lowercase().contains(&f))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// The chosen runs, in the file's order.
+    pub fn chosen_targets(&self) -> Vec<crate::bitrise::run::Target> {
+        self.choices
+            .iter()
+            .zip(&self.chosen)
+            .filter(|(_, on)| **on)
+            .map(|(c, _)| c.target.clone())
+            .collect()
+    }
+
+    /// A new list for the same form: what was chosen stays chosen where the file still has it.
+    pub fn replace(&mut self, choices: Vec<crate::ops::apps::RunChoice>) {
+        let before = self.chosen_targets();
+        self.chosen = choices
+            .iter()
+            .map(|c| c.choosable && before.contains(&c.target))
+            .collect();
+        self.choices = choices;
+        self.cursor = 0;
+        self.read = true;
+    }
+
+    /// Space on a row: a pipeline runs alone (the workspace keeps workflows or one pipeline),
+    /// so choosing one unchooses the rest, and choosing a workflow unchooses a pipeline.
+    pub fn toggle(&mut self, i: usize) {
+        use crate::bitrise::run::Target;
+        let Some(c) = self.choices.get(i) else {
+            return;
+        };
+        self.note = None;
+        if !c.choosable {
+            self.note = Some(format!("{}: {}", label(&c.target), c.mark));
+            return;
+        }
+        let on = !self.chosen.get(i).copied().unwrap_or(false);
+        if on {
+            let pipeline = matches!(c.target, Target::Pipeline(_));
+            let mut dropped = Vec::new();
+            for (j, other) in self.choices.iter().enumerate() {
+                let other_pipeline = matches!(other.target, Target::Pipeline(_));
+                if j != i && self.chosen[j] && (pipeline || other_pipeline) {
+                    self.chosen[j] = false;
+                    dropped.push(label(&other.target));
+                }
+            }
+            if !dropped.is_empty() {
+                self.note = Some(format!(
+                    "an app runs workflows or one pipeline: unchose {}",
+                    dropped.join(", ")
+                ));
+            }
+        }
+        if let Some(x) = self.chosen.get_mut(i) {
+            *x = on;
+        }
+    }
+}
+
+/// A run as the list and the summary name it: `deploy`, `pipeline:release`.
+pub fn label(t: &crate::bitrise::run::Target) -> String {
+    match t {
+        crate::bitrise::run::Target::Workflow(w) => w.clone(),
+        crate::bitrise::run::Target::Pipeline(p) => format!("pipeline:{p}"),
     }
 }

@@ -15,6 +15,8 @@ pub enum FieldKind {
     /// A path with Tab completion, or pasted key content.
     Path,
     Choice(&'static [&'static str]),
+    /// A multi-select list (the form holds it); the field's text is the list's filter.
+    Pick,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -46,6 +46,26 @@ pub fn key(s: &mut AppState, key: Key) -> Vec<Effect> {
             let pending = pending.clone();
             confirm(s, key, pending)
         }
+        Layer::Text { scroll, .. } => {
+            if !scroll.key(action)
+                && matches!(
+                    action,
+                    Some(Action::Close | Action::Whole | Action::Quit | Action::Open)
+                )
+            {
+                s.layers.pop();
+            }
+            Vec::new()
+        }
+        Layer::Doctor(view) if action == Some(Action::Whole) => {
+            let (title, lines) = super::super::whole::doctor(view);
+            s.layers.push(Layer::Text {
+                title,
+                lines,
+                scroll: Scroll::default(),
+            });
+            Vec::new()
+        }
         Layer::Detail { scroll, .. } | Layer::ConnDetail { scroll, .. } => {
             if !scroll.key(action)
                 && matches!(action, Some(Action::Close | Action::Open | Action::Quit))

@@ -78,6 +78,12 @@ pub enum Effect {
         value: String,
     },
     Reload,
+    /// The add-app form's Workflows list: the runs of the file it names.
+    ListRuns {
+        read_for: crate::tui::form::PickSource,
+        path: std::path::PathBuf,
+        options: crate::bitrise::include::Options,
+    },
     /// Whether the OS keyring can be reached: the secret-writing forms default to it only then.
     ProbeKeyring,
     /// `B`: pull every app from Bitrise, then compare the API keys uploaded there.
@@ -118,6 +124,11 @@ pub enum Msg {
         candidates: Vec<String>,
     },
     DiskChanged,
+    /// The runs of the add-app form's bitrise.yml (or why the file cannot be read).
+    RunsListed {
+        read_for: crate::tui::form::PickSource,
+        result: Result<Vec<crate::ops::apps::RunChoice>, String>,
+    },
     /// An app's bitrise.yml was read (first time, or again because it changed on disk).
     BitriseFile(std::path::PathBuf, super::super::bitrise_files::BitriseFile),
     /// A bitrise.yml this TUI itself just wrote (a pull): read again without "changed on disk".

@@ -144,6 +144,7 @@ pub fn on_result(s: &mut AppState, msg: Msg) -> Vec<Effect> {
                 s.set_status(StatusKind::Info, text);
             }
         }
+        Msg::RunsListed { read_for, result } => forms::add_app::runs_listed(s, read_for, result),
         Msg::Status(kind, text) => s.set_status(kind, text),
         Msg::OwnBitriseFile(path, file) => {
             // Its own write is no news; a file that does not load still says why.

@@ -41,6 +41,16 @@ pub fn on_paste(s: &mut AppState, text: &str) -> Vec<Effect> {
 
 /// An action on the panes (no modal open).
 fn main_action(s: &mut AppState, action: Action) -> Vec<Effect> {
+    // The whole text includes the status message: read before a key clears it.
+    if action == Action::Whole {
+        let (title, lines) = super::super::whole::main(s);
+        s.layers.push(Layer::Text {
+            title,
+            lines,
+            scroll: Scroll::default(),
+        });
+        return Vec::new();
+    }
     s.status = None;
     match action {
         Action::Quit => s.quit = true,

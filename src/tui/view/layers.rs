@@ -24,6 +24,20 @@ pub fn render(
     match layer {
         Layer::Help(scroll) => help(s, theme, frame, area, scroll),
         Layer::Messages(scroll) => messages(s, theme, frame, area, scroll),
+        Layer::Text {
+            title,
+            lines,
+            scroll,
+        } => {
+            let text: Vec<Line<'static>> = lines
+                .iter()
+                .map(|l| Line::from(Span::styled(crate::terminal_text::clean(l), theme.text)))
+                .collect();
+            let width = area.width.saturating_sub(4).min(100);
+            let h = scrolled::rows_needed(&text, usize::from(width.saturating_sub(2))) as u16 + 2;
+            let rect = centered(area, width, h.min(area.height));
+            scrolled::render(frame, rect, block(title, true, theme), text, scroll, theme);
+        }
         Layer::Confirm {
             title,
             lines,
@@ -176,37 +190,50 @@ fn help(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, scroll: &Scr
             Span::styled(a.label().to_string(), theme.text),
         ]
     };
-    let mut entries: Vec<Vec<Span<'static>>> = s
-        .keymap
-        .actions(Context::Main)
-        .map(|a| entry(Context::Main, a))
+    // The four pane keys share a row: the main keys keep the first screen at 80×24.
+    let panes = [Action::Pane1, Action::Pane2, Action::Pane3, Action::Pane4];
+    let pane_keys: Vec<String> = panes
+        .iter()
+        .filter_map(|a| s.keymap.key_for(Context::Main, *a))
         .collect();
-    entries.push(vec![Span::styled("In forms", theme.title)]);
-    entries.extend(
+    let mut entries: Vec<Vec<Span<'static>>> = Vec::new();
+    for a in s.keymap.actions(Context::Main) {
+        if a == Action::Pane1 && pane_keys.len() == panes.len() {
+            let keys = pane_keys.join(" ");
+            entries.push(vec![
+                Span::styled(format!("  {keys:<key_w$}"), theme.key_hint),
+                Span::styled("go to pane 1–4".to_string(), theme.text),
+            ]);
+        } else if !(panes.contains(&a) && pane_keys.len() == panes.len()) {
+            entries.push(entry(Context::Main, a));
+        }
+    }
+    let mut form = vec![vec![Span::styled("In forms", theme.title)]];
+    form.extend(
         s.keymap
             .actions(Context::Form)
             .map(|a| entry(Context::Form, a)),
+    );
+    let mut list = vec![vec![Span::styled(
+        "In lists (other letters filter)",
+        theme.title,
+    )]];
+    list.extend(
+        s.keymap
+            .actions(Context::List)
+            .map(|a| entry(Context::List, a)),
     );
     let mut lines = vec![Line::from(Span::styled(
         "Keys (from the keymap; rebind them in a TOML keymap file)",
         theme.title,
     ))];
-    // Two columns where they fit (80×24 over SSH), so the keys take half the rows.
+    // Two columns where they fit (80×24 over SSH), so the keys take half the rows; the
+    // forms' and the lists' keys side by side under them.
     let col = inner_w / 2;
-    let cell_w = |e: &[Span]| e.iter().map(|sp| sp.content.chars().count()).sum::<usize>();
-    if col >= 36 && entries.iter().all(|e| cell_w(e) < col) {
-        let half = entries.len().div_ceil(2);
-        for i in 0..half {
-            let mut spans = entries[i].clone();
-            if let Some(right) = entries.get(i + half) {
-                spans.push(Span::raw(" ".repeat(col - cell_w(&entries[i]))));
-                spans.extend(right.iter().cloned());
-            }
-            lines.push(Line::from(spans));
-        }
-    } else {
-        lines.extend(entries.into_iter().map(Line::from));
-    }
+    let half = entries.len().div_ceil(2);
+    let right = entries.split_off(half);
+    columns(&mut lines, entries, right, col);
+    columns(&mut lines, form, list, col);
     for (heading, rows) in super::legend::all() {
         lines.push(Line::from(""));
         lines.push(Line::from(Span::styled(heading, theme.title)));
@@ -225,6 +252,29 @@ fn help(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, scroll: &Scr
         scroll,
         theme,
     );
+}
+
+/// Help entries: `left` and `right` side by side in columns of `col` where they fit, else
+/// one under the other.
+fn columns(
+    lines: &mut Vec<Line<'static>>,
+    left: Vec<Vec<Span<'static>>>,
+    right: Vec<Vec<Span<'static>>>,
+    col: usize,
+) {
+    let cell_w = |e: &[Span]| e.iter().map(|sp| sp.content.chars().count()).sum::<usize>();
+    if col >= 36 && left.iter().chain(&right).all(|e| cell_w(e) < col) {
+        for i in 0..left.len().max(right.len()) {
+            let mut spans = left.get(i).cloned().unwrap_or_default();
+            if let Some(r) = right.get(i) {
+                spans.push(Span::raw(" ".repeat(col - cell_w(&spans))));
+                spans.extend(r.iter().cloned());
+            }
+            lines.push(Line::from(spans));
+        }
+    } else {
+        lines.extend(left.into_iter().chain(right).map(Line::from));
+    }
 }
 
 /// Rows a text takes when wrapped at word boundaries to `width` (as the Paragraph wraps it).
@@ -251,6 +301,13 @@ fn wrapped_rows(text: &str, width: usize) -> usize {
 fn render_form(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, form: &Form, top: bool) {
     let fields = form.body.fields();
     let focus = form.body.focus_index();
+    // The add-app form's Workflows list opens under its field while that has the focus.
+    let pick = match &form.body {
+        crate::tui::form::FormBody::AddApp(f) => Some((&f.pick, f.runs.value())),
+        _ => None,
+    };
+    let list_open =
+        top && form.busy.is_none() && fields.get(focus).is_some_and(|f| f.kind == FieldKind::Pick);
     // Long messages (the error, the notice) wrap whole: the form grows, its spacer rows give way.
     let text_w = usize::from(centered(area, 78, 1).width.saturating_sub(2));
     let notice_rows = form
@@ -263,7 +320,11 @@ fn render_form(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, form:
     // What gives way when the form does not fit: the spacer rows, then the notice (an error
     // says it again), then the notes.
     let room = usize::from(area.height);
-    let base = fields.len() + 5 + error_rows.saturating_sub(2);
+    let pick_rows = match pick.filter(|_| list_open) {
+        Some((p, filter)) => super::pick::rows(p, filter, text_w),
+        None => 0,
+    };
+    let base = fields.len() + 5 + error_rows.saturating_sub(2) + pick_rows;
     let compact = base + fields.len() + notes_rows + notice_rows > room;
     let show_notice = !compact || base + notes_rows + notice_rows <= room;
     let show_notes = !compact || base + notes_rows <= room;
@@ -302,13 +363,19 @@ fn render_form(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, form:
                 "(pasted key, hidden)".to_string()
             }
             FieldKind::Choice(_) => format!("◀ {} ▶", f.value()),
+            FieldKind::Pick => pick.map_or(String::new(), |(p, filter)| {
+                super::pick::value(p, filter, focused)
+            }),
             _ => f.value().to_string(),
         };
         let scroll = f.input.visual_scroll(value_w.max(1));
         let visible: String = shown
             .chars()
             .skip(
-                if f.kind == FieldKind::Text || f.kind == FieldKind::Secret {
+                if matches!(
+                    f.kind,
+                    FieldKind::Text | FieldKind::Secret | FieldKind::Pick
+                ) {
                     scroll
                 } else {
                     0
@@ -326,7 +393,9 @@ fn render_form(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, form:
             Span::styled(format!("{:<label_w$}", f.label), label_style),
             Span::raw(" "),
         ];
-        if visible.is_empty() && !f.hint.is_empty() {
+        if visible.is_empty() && f.kind == FieldKind::Pick && focused {
+            spans.push(Span::styled("type to filter", theme.muted));
+        } else if visible.is_empty() && !f.hint.is_empty() {
             spans.push(Span::styled(truncate(&f.hint, value_w), theme.muted));
         } else {
             spans.push(Span::styled(visible, value_style));
@@ -348,6 +417,15 @@ fn render_form(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, form:
             });
         }
         lines.push(Line::from(spans));
+        if focused
+            && f.kind == FieldKind::Pick
+            && let Some((p, filter)) = pick
+        {
+            let (rows, cursor_row) =
+                super::pick::lines(p, filter, label_w + 1, usize::from(inner.width), theme);
+            focus_line = lines.len() + cursor_row;
+            lines.extend(rows);
+        }
         let problem = if f.value().is_empty() {
             None
         } else {

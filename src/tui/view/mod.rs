@@ -5,8 +5,10 @@ mod doctor;
 mod layers;
 mod legend;
 mod panes;
+mod pick;
 mod pull_gauge;
 mod scrolled;
+mod share;
 mod signing;
 
 use ratatui::Frame;
@@ -17,7 +19,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
 use super::action::Action;
 use super::keymap::Context;
-use super::state::{AppState, ChooserKind, ConnRow, Layer, Pane, StatusKind};
+use super::state::{AppState, ChooserKind, ConnRow, FieldKind, Layer, Pane, StatusKind};
 use crate::theme::Theme;
 
 pub const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
@@ -107,8 +109,20 @@ fn render_panes(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
             Constraint::Min(6),
         ])
         .areas(area);
-        let [c, a] =
-            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
+        // Connections and Apps share the row by what their rows need (none below 30 columns).
+        let wants = [
+            panes::wanted_width(s, Pane::Connections),
+            panes::wanted_width(s, Pane::Apps),
+        ];
+        let widths = share::share(top.width, &wants, 30, 75);
+        // Room the Connections' fixed columns cannot use goes to Apps, whose bottom border
+        // says where the selected app's steps come from (a long line).
+        let conn = widths[0].min(wants[0].max(30));
+        let [c, a] = Layout::horizontal([
+            Constraint::Length(conn),
+            Constraint::Length(top.width.saturating_sub(conn)),
+        ])
+        .areas(top);
         panes::render(s, theme, frame, c, Pane::Connections);
         panes::render(s, theme, frame, a, Pane::Apps);
         panes::render(s, theme, frame, m, Pane::Matrix);
@@ -160,14 +174,32 @@ pub fn hints(s: &AppState) -> Vec<(String, &'static str)> {
         ];
     }
     let list: Vec<Option<(String, &'static str)>> = match s.layers.last() {
+        // On a list: its keys first (move, choose, filter), then the form's.
+        Some(Layer::Form(f)) if f.body.focused().is_some_and(|x| x.kind == FieldKind::Pick) => {
+            let list = |a: Action| km.key_for(Context::List, a).map(|k| (k, a.label()));
+            vec![
+                list(Action::Down),
+                list(Action::Up),
+                list(Action::Toggle),
+                list(Action::Filter),
+                form(Action::Submit),
+                form(Action::NextField),
+                form(Action::Cancel),
+            ]
+        }
         Some(Layer::Form(_)) => vec![
             form(Action::NextField),
             form(Action::PrevField),
             form(Action::Submit),
             form(Action::Cancel),
+            form(Action::Whole),
         ],
         Some(
-            Layer::Help(_) | Layer::Messages(_) | Layer::Detail { .. } | Layer::ConnDetail { .. },
+            Layer::Help(_)
+            | Layer::Messages(_)
+            | Layer::Text { .. }
+            | Layer::Detail { .. }
+            | Layer::ConnDetail { .. },
         ) => vec![
             main(Action::Down),
             main(Action::Up),
@@ -187,6 +219,7 @@ pub fn hints(s: &AppState) -> Vec<(String, &'static str)> {
             main(Action::Down),
             main(Action::Open),
             main(Action::Close),
+            main(Action::Whole),
         ],
         Some(Layer::Signing(_)) => vec![
             main(Action::Up),
@@ -254,6 +287,7 @@ pub fn hints(s: &AppState) -> Vec<(String, &'static str)> {
                 });
             }
             v.extend([
+                main(Action::Whole),
                 main(Action::BitrisePull).filter(|_| !s.read_only && !s.demo && s.pull.is_none()),
                 main(Action::BitrisePush).filter(|_| !s.read_only && !s.demo && s.pull.is_none()),
                 main(Action::CycleEnv),
@@ -301,12 +335,40 @@ fn status_style(kind: StatusKind, theme: &Theme) -> Style {
 
 fn render_message(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
     if let Some(status) = &s.status {
-        frame.render_widget(
-            Paragraph::new(format!(" {}", status.text))
-                .style(status_style(status.kind, theme))
-                .wrap(ratatui::widgets::Wrap { trim: false }),
-            area,
-        );
+        let style = status_style(status.kind, theme);
+        let width = usize::from(area.width);
+        let lines = |t: &str| -> Vec<Line<'static>> {
+            format!(" {t}")
+                .split('\n')
+                .map(|l| Line::from(Span::styled(l.to_string(), style)))
+                .collect()
+        };
+        let fits = |t: &str| scrolled::rows_needed(&lines(t), width) <= usize::from(area.height);
+        let text = if fits(&status.text) {
+            status.text.clone()
+        } else {
+            // Cut: the end says where the whole message is (the log, from the keymap's key).
+            let key = s
+                .keymap
+                .key_for(Context::Main, Action::Messages)
+                .unwrap_or_default();
+            let tail = format!("… ({key}: the whole message)");
+            let chars: Vec<char> = status.text.chars().collect();
+            let (mut lo, mut hi) = (0, chars.len());
+            while lo < hi {
+                let mid = (lo + hi).div_ceil(2);
+                let head: String = chars[..mid].iter().collect();
+                if fits(&format!("{head}{tail}")) {
+                    lo = mid;
+                } else {
+                    hi = mid - 1;
+                }
+            }
+            let head: String = chars[..lo].iter().collect();
+            format!("{head}{tail}")
+        };
+        let shown = scrolled::wrap(lines(&text), width);
+        frame.render_widget(Paragraph::new(shown), area);
     }
 }
 

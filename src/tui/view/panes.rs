@@ -162,6 +162,14 @@ fn connections(
     let rows = s.conn_rows();
     let mut lines = Vec::new();
     let mut selected_line = None;
+    // The name and Apple ID columns as wide as their longest entry where the row has room
+    // (the other columns are fixed).
+    let (name_need, aid_need, describe_need) = conn_columns(s);
+    let name_w = name_need.max(8).min(width.saturating_sub(44)).max(8);
+    let aid_w = aid_need
+        .max(12)
+        .min(width.saturating_sub(12 + describe_need))
+        .max(12);
     // The section's title is its header row: each column named above it.
     lines.push(Line::from(Span::styled(
         truncate(
@@ -169,7 +177,7 @@ fn connections(
                 "{} {} {} {} SHA-256 fp",
                 pad(
                     &format!("API keys {}/{MAX_API_KEYS}", ws.api_keys.len()),
-                    (width / 4).max(8)
+                    name_w
                 ),
                 pad("key ID", 10),
                 pad("kind", 10),
@@ -182,10 +190,7 @@ fn connections(
     let aid_header = truncate(
         &format!(
             "{} {} 2FA session",
-            pad(
-                &format!("Apple IDs {}", ws.apple_ids.len()),
-                (width / 3).max(12)
-            ),
+            pad(&format!("Apple IDs {}", ws.apple_ids.len()), aid_w),
             pad("owner", 10)
         ),
         width,
@@ -205,7 +210,7 @@ fn connections(
                 let owner = owner.split('@').next().unwrap_or(owner);
                 let mut text = format!(
                     "{} {} {} {} {}",
-                    pad(&key.name, (width / 4).max(8)),
+                    pad(&key.name, name_w),
                     pad(&key.key_id, 10),
                     pad(key.kind.as_str(), 10),
                     pad(owner, 10),
@@ -237,11 +242,7 @@ fn connections(
                     SessionState::ExpiringSoon { .. } => theme.warning,
                     SessionState::Expired { .. } | SessionState::NeverAuthenticated => theme.error,
                 };
-                let left = format!(
-                    "{} {} ",
-                    pad(&aid.apple_id, (width / 3).max(12)),
-                    pad(owner, 10)
-                );
+                let left = format!("{} {} ", pad(&aid.apple_id, aid_w), pad(owner, 10));
                 if selected {
                     selected_line = Some(lines.len());
                     lines.push(Line::from(Span::styled(
@@ -326,15 +327,24 @@ fn apps(
         };
         lines.push(Line::from(Span::styled(text, theme.muted)));
     }
-    let col = (width.saturating_sub(8)) / 3;
+    // The columns share the row by what they hold (the longest title, key name, Apple ID).
+    let [app_need, key_need, aid_need] = app_columns(s);
+    let cols = super::share::share(
+        u16::try_from(width.saturating_sub(9)).unwrap_or(u16::MAX),
+        &[app_need, key_need, aid_need].map(|w| u16::try_from(w).unwrap_or(u16::MAX)),
+        6,
+        100,
+    );
+    let col_of = |i: usize| cols.get(i).copied().map_or(6, usize::from);
+    let (app_c, key_c, aid_c) = (col_of(0).max(8), col_of(1).max(6), col_of(2).max(6));
     if !rows.is_empty() && height >= 3 {
         lines.push(Line::from(Span::styled(
             truncate(
                 &format!(
                     "{} {} {} Apple ID",
                     pad("health", 6),
-                    pad("app", col.max(8)),
-                    pad("API key", col.max(6))
+                    pad("app", app_c),
+                    pad("API key", key_c)
                 ),
                 width,
             ),
@@ -373,7 +383,7 @@ fn apps(
             .map(str::trim)
             .filter(|t| !t.is_empty())
         {
-            Some(t) if t.chars().count() + app.slug.chars().count() + 4 <= col.max(8) => {
+            Some(t) if t.chars().count() + app.slug.chars().count() + 4 <= app_c => {
                 format!("{t} ({})", app.slug)
             }
             Some(t) => t.to_string(),
@@ -385,9 +395,9 @@ fn apps(
         };
         let mut text = format!(
             " {} {} {}",
-            pad(&slug, col.max(8)),
-            pad(app.api_key.as_deref().unwrap_or("-"), col.max(6)),
-            pad(app.apple_id.as_deref().unwrap_or("-"), col.max(6))
+            pad(&slug, app_c),
+            pad(app.api_key.as_deref().unwrap_or("-"), key_c),
+            pad(app.apple_id.as_deref().unwrap_or("-"), aid_c)
         );
         if let Some(at) = pulled {
             let when = format!(" Bitrise {}", at.format("%m-%d %H:%M"));
@@ -410,6 +420,95 @@ fn apps(
         }
     }
     (lines, selected_line)
+}
+
+/// What the Connections columns hold: the longest key name (or its header), Apple ID (or
+/// header), session state.
+fn conn_columns(s: &AppState) -> (usize, usize, usize) {
+    let ws = &s.loaded.workspace;
+    let len = |t: &str| t.chars().count();
+    let name = ws.api_keys.iter().map(|k| len(&k.name)).max().unwrap_or(0);
+    let name = name.max(len(&format!(
+        "API keys {}/{MAX_API_KEYS}",
+        ws.api_keys.len()
+    )));
+    let aid = ws
+        .apple_ids
+        .iter()
+        .map(|a| len(&a.apple_id))
+        .max()
+        .unwrap_or(0);
+    let aid = aid.max(len(&format!("Apple IDs {}", ws.apple_ids.len())));
+    let describe = ws
+        .apple_ids
+        .iter()
+        .map(|a| len(&a.session_state(s.now).describe(s.now)))
+        .max()
+        .unwrap_or(0)
+        .max(len("2FA session"));
+    (name, aid, describe)
+}
+
+/// What the Apps columns hold: the longest `title (slug)` with its Bitrise mark, API key
+/// name, Apple ID (each at least its header).
+fn app_columns(s: &AppState) -> [usize; 3] {
+    let len = |t: &str| t.chars().count();
+    let apps = &s.loaded.workspace.apps;
+    let app = apps
+        .iter()
+        .map(
+            |a| match a.title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                Some(t) => len(t) + len(&a.slug) + 3,
+                None => len(&a.slug),
+            },
+        )
+        .max()
+        .unwrap_or(0);
+    let key = apps
+        .iter()
+        .filter_map(|a| a.api_key.as_deref())
+        .map(len)
+        .max()
+        .unwrap_or(0);
+    let aid = apps
+        .iter()
+        .filter_map(|a| a.apple_id.as_deref())
+        .map(len)
+        .max()
+        .unwrap_or(0);
+    // The mark (⇣, ⇡, ≠, !) takes one column and the title a space after it.
+    [
+        (app + 2).max(3),
+        key.max(len("API key")),
+        aid.max(len("Apple ID")),
+    ]
+}
+
+/// The columns a pane's longest row needs, borders included: what it asks of the layout.
+pub fn wanted_width(s: &AppState, pane: Pane) -> u16 {
+    let w = match pane {
+        Pane::Connections => {
+            let (name, aid, describe) = conn_columns(s);
+            // name, key ID, kind, owner, fingerprint (its header is the longest), the Bitrise mark.
+            let marks = s
+                .loaded
+                .workspace
+                .api_keys
+                .iter()
+                .filter_map(|k| bitrise_key_mark(s, &k.key_id))
+                .map(|m| m.chars().count() + 2)
+                .max()
+                .unwrap_or(0);
+            (name.max(8) + 44 + marks).max(aid.max(12) + 12 + describe)
+        }
+        Pane::Apps => {
+            let [app, key, aid] = app_columns(s);
+            7 + app + 1 + key + 1 + aid
+        }
+        // The matrix and the preview take the full width.
+        Pane::Matrix | Pane::Preview => usize::from(u16::MAX),
+    };
+    u16::try_from(w + 2).unwrap_or(u16::MAX)
 }
 
 /// Whether the selected app can satisfy a source of a step (the matrix marks these).

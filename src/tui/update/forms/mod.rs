@@ -8,6 +8,7 @@ pub mod edit_api_key;
 pub mod edit_apple_id;
 pub mod edit_inputs;
 mod refs;
+mod run_pick;
 pub mod sign_in;
 pub mod store;
 
@@ -23,9 +24,14 @@ pub use check::field_error;
 
 /// A key in the open form.
 pub fn key(s: &mut AppState, key: Key) -> Vec<Effect> {
-    let effects = form_key(s, key);
+    let mut effects = match run_pick::key(s, key) {
+        Some(effects) => effects,
+        None => form_key(s, key),
+    };
     // A Store choice changed by this key changes what the key field offers.
     add_api_key::offer_paste_where_kept(s);
+    // The Workflows list, reached by this key, reads the file the form now names.
+    effects.extend(add_app::want_runs(s));
     effects
 }
 
@@ -87,6 +93,15 @@ fn form_key(s: &mut AppState, key: Key) -> Vec<Effect> {
             Vec::new()
         }
         Some(Action::Submit) => submit(s),
+        Some(Action::Whole) => {
+            let (title, lines) = super::super::whole::form(form);
+            s.layers.push(Layer::Text {
+                title,
+                lines,
+                scroll: Scroll::default(),
+            });
+            Vec::new()
+        }
         _ => {
             form.error = None;
             if let Some(field) = form.body.focused_mut() {
