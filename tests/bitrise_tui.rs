@@ -217,3 +217,72 @@ fn esc_cancels_a_push_between_requests_and_records_what_was_sent() {
     let r = run(bin().args(["-c", ws.to_str().unwrap(), "check"]));
     assert_eq!(r.code, 0, "{}", r.all());
 }
+
+/// The screen as one line of words: a long status message wraps over rows, a phrase may break.
+fn words(screen: &str) -> String {
+    screen.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn wait_for_words(t: &Tmux, text: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let s = words(&t.screen());
+        if s.contains(text) || std::time::Instant::now() > deadline {
+            assert!(
+                s.contains(text),
+                "waited for {text:?}, screen:\n{}",
+                t.screen()
+            );
+            return s;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_trust_refusal_leaves_the_status_line_once_trust_runs_elsewhere_and_the_log_marks_it() {
+    if !require(have("tmux"), "tmux") || !require(have("openssl"), "openssl") {
+        return;
+    }
+    let Some(stub) = start(&[]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::create_dir(&state).unwrap();
+    openssl_p256(dir.path(), "ci.p8");
+    // The file, not this host, names the Bitrise API: a shared file's choice needs `trust`.
+    let ws = signed_in_workspace(dir.path(), &format!("api_url = \"{}\"\n{KEYS}", stub.url));
+    let cmd = format!(
+        "cd {} && env -u APPLE_CONN_BITRISE_API_URL BITRISE_TEST_TOKEN={TOKEN} XDG_STATE_HOME={} {} -c {} --no-color --now 2026-12-01T10:00:00Z; touch {}",
+        dir.path().display(),
+        state.display(),
+        bin_path().display(),
+        ws.display(),
+        dir.path().join("done").display()
+    );
+    let t = Tmux::start("trust-clears", &cmd, 140, 40);
+    t.wait_for("1 Connections");
+    t.keys(&["B"]);
+    wait_for_words(&t, "which this host has not trusted");
+    assert!(stub.requests().is_empty(), "nothing was sent before trust");
+
+    // `apple-conn trust` in another terminal, while the TUI keeps running and nobody types.
+    trusted_in(&state, &ws);
+    let after = wait_for_words(&t, "the refusal no longer applies");
+    assert!(!after.contains("has not trusted"), "{}", t.screen());
+
+    // The log keeps the refusal, marked resolved.
+    t.keys(&["M"]);
+    let log = t.wait_for("· resolved");
+    assert!(
+        log.contains("which this host has not") && log.contains("this host trusts the file now"),
+        "{log}"
+    );
+    t.keys(&["Escape"]);
+    // And the refused action now works.
+    t.keys(&["B"]);
+    t.wait_for("pulled 5 app(s) from Bitrise");
+    t.quit(&dir.path().join("done"));
+    stub.assert_all_valid();
+}

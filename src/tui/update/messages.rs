@@ -118,6 +118,8 @@ pub enum Msg {
         candidates: Vec<String>,
     },
     DiskChanged,
+    /// This host trusts the workspace's guarded settings now (an `apple-conn trust` ran).
+    Trusted,
     /// An app's bitrise.yml was read (first time, or again because it changed on disk).
     BitriseFile(std::path::PathBuf, super::super::bitrise_files::BitriseFile),
     /// A bitrise.yml this TUI itself just wrote (a pull): read again without "changed on disk".
