@@ -582,3 +582,127 @@ if secret-tool lookup service apple-conn username "$ID/api-key/ABCDE12345" >/dev
     );
     assert!(!text.contains("PRIVATE"));
 }
+
+/// A workspace whose app's deliver and fastlane steps get the connection's API key.
+fn key_workspace(dir: &Path) -> (std::path::PathBuf, String) {
+    let ws = base_workspace(dir);
+    let p8 = openssl_p256(dir, "AuthKey_ABCDE12345.p8");
+    let r = add_key(
+        &ws,
+        "CI key",
+        "ABCDE12345",
+        &p8,
+        &["--issuer-id", ISSUER, "--store", "reference"],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    let w = ws.to_str().unwrap().to_string();
+    let r = run(bin().args(["-c", &w, "assign", "shop-ios", "--api-key", "CI key"]));
+    assert_eq!(r.code, 0, "{}", r.all());
+    let pem = std::fs::read_to_string(&p8).unwrap();
+    (ws, pem.lines().nth(1).unwrap().to_string())
+}
+
+#[cfg(unix)]
+#[test]
+fn env_reveal_writes_the_api_key_json_to_a_private_file_and_prints_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ws, body) = key_workspace(dir.path());
+    let w = ws.to_str().unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let env = |extra: &[&str]| {
+        let mut c = bin();
+        c.env("TMPDIR", &tmp)
+            .args(["-c", w, "env", "--app", "shop-ios", "--step", "fastlane"])
+            .args(extra);
+        run(&mut c)
+    };
+
+    // Without --reveal: the placeholder, and nothing written.
+    let r = env(&["--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        v["receives"]["APP_STORE_CONNECT_API_KEY_PATH"],
+        "<api_key.json>"
+    );
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+
+    // With it: one file, in a new 0700 folder in TMPDIR, named by all three variables.
+    let r = env(&["--format", "json", "--reveal"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(!r.all().contains(&body), "no key text on stdout or stderr");
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let path = v["receives"]["APP_STORE_CONNECT_API_KEY_PATH"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for var in ["DELIVER_API_KEY_PATH", "PILOT_API_KEY_PATH"] {
+        assert_eq!(v["receives"][var], path.as_str(), "{var}");
+    }
+    let file = std::path::PathBuf::from(&path);
+    assert!(file.is_absolute() && file.starts_with(&tmp), "{path}");
+    assert_eq!(mode(&file), 0o600);
+    assert_eq!(mode(file.parent().unwrap()), 0o700);
+    // Where it is and who removes it, on stderr.
+    assert!(
+        r.stderr.contains(&format!("wrote {path}"))
+            && r.stderr.contains("apple-conn does not remove it")
+            && r.stderr
+                .contains(&format!("rm -r {}", file.parent().unwrap().display())),
+        "{}",
+        r.stderr
+    );
+    // The same document `export fastlane` writes.
+    let exported = dir.path().join("exported.json");
+    let r = run(bin()
+        .args(["-c", w, "export", "fastlane", "CI key", "-o"])
+        .arg(&exported));
+    assert_eq!(r.code, 0, "{}", r.all());
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&exported).unwrap()).unwrap();
+    assert_eq!(written, expected);
+    assert_eq!(written["key_id"], "ABCDE12345");
+
+    // The shell form exports the path; deliver's argument names it.
+    let r = env(&["--reveal"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(!r.all().contains(&body));
+    assert!(
+        r.stdout.contains("export APP_STORE_CONNECT_API_KEY_PATH=")
+            && !r.stdout.contains("<api_key.json>"),
+        "{}",
+        r.stdout
+    );
+
+    // --key-dir: made 0700 when missing; one open to others is refused, nothing written.
+    let keys = dir.path().join("keys");
+    let r = env(&[
+        "--format",
+        "json",
+        "--reveal",
+        "--key-dir",
+        keys.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        v["receives"]["APP_STORE_CONNECT_API_KEY_PATH"],
+        keys.join("api_key_ABCDE12345.json").to_str().unwrap()
+    );
+    assert_eq!(mode(&keys), 0o700);
+    assert!(r.stderr.contains("rm "), "{}", r.stderr);
+    let open = dir.path().join("open");
+    std::fs::create_dir(&open).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let r = env(&["--reveal", "--key-dir", open.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stderr.contains("chmod 700"), "{}", r.stderr);
+    assert_eq!(std::fs::read_dir(&open).unwrap().count(), 0);
+    // --key-dir means nothing without --reveal.
+    let r = env(&["--key-dir", keys.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}", r.all());
+}

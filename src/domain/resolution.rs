@@ -160,7 +160,15 @@ pub enum Received {
     BuildTime(String),
     /// The step unsets this variable before running its tool.
     Unset,
+    /// The path of the API key JSON fastlane reads (`api_key_path`), which the step writes from
+    /// this connection's key: shown as `<api_key.json>`; `env --reveal` writes the file.
+    KeyJson {
+        of: SecretOwner,
+    },
 }
+
+/// How the API key JSON a step writes for fastlane is named in the catalog and shown.
+pub const KEY_JSON: &str = "<api_key.json>";
 
 impl Received {
     /// The value as shown to people: secrets masked, build-time values named.
@@ -170,6 +178,7 @@ impl Received {
             Received::Secret { .. } => "***".into(),
             Received::BuildTime(var) => format!("{var} (set at build time)"),
             Received::Unset => "<unset>".into(),
+            Received::KeyJson { .. } => KEY_JSON.into(),
         }
     }
 }

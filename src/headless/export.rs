@@ -19,19 +19,7 @@ pub fn fastlane(
     args: &ExportFastlaneArgs,
 ) -> CmdResult {
     let key = find_key(loaded, &args.name)?;
-    let pem = read_key_pem(&loaded.path, keyring, key)?;
-    let mut doc = serde_json::Map::new();
-    doc.insert("key_id".into(), key.key_id.clone().into());
-    if let Some(issuer) = &key.issuer_id {
-        doc.insert("issuer_id".into(), issuer.clone().into());
-    }
-    doc.insert("key".into(), pem.expose().into());
-    doc.insert("duration".into(), crate::asc::jwt::MAX_TTL.into());
-    doc.insert("in_house".into(), key.enterprise.into());
-    // The document holds the key: its text and its parts are wiped (issue 33).
-    let mut doc = serde_json::Value::Object(doc);
-    let text = SecretValue::new(std::mem::take(&mut *crate::secrets::secret_json(&doc)));
-    crate::secrets::wipe_json(&mut doc);
+    let text = api_key_json(loaded, keyring, key)?;
     match &args.output {
         Some(path) => {
             write_private(
@@ -48,6 +36,135 @@ pub fn fastlane(
         None => super::raw_out(&zeroize::Zeroizing::new(format!("{}\n", text.expose()))), // raw: the API key JSON
     }
     Ok(0)
+}
+
+/// The API key JSON fastlane reads as `api_key_path` (key_id, issuer_id, key, duration,
+/// in_house), as the steps write it from the connection's key.
+fn api_key_json(
+    loaded: &Loaded,
+    keyring: &dyn SecretStore,
+    key: &crate::domain::workspace::ApiKey,
+) -> Result<SecretValue, Failure> {
+    let pem = read_key_pem(&loaded.path, keyring, key)?;
+    let mut doc = serde_json::Map::new();
+    doc.insert("key_id".into(), key.key_id.clone().into());
+    if let Some(issuer) = &key.issuer_id {
+        doc.insert("issuer_id".into(), issuer.clone().into());
+    }
+    doc.insert("key".into(), pem.expose().into());
+    doc.insert("duration".into(), crate::asc::jwt::MAX_TTL.into());
+    doc.insert("in_house".into(), key.enterprise.into());
+    // The document holds the key: its text and its parts are wiped (issue 33).
+    let mut doc = serde_json::Value::Object(doc);
+    let text = SecretValue::new(std::mem::take(&mut *crate::secrets::secret_json(&doc)));
+    crate::secrets::wipe_json(&mut doc);
+    Ok(text)
+}
+
+/// `env --reveal`: the API key JSON files written in this run (one per key), in one private
+/// folder: a new one in the temp folder, or `--key-dir`. The user removes them.
+struct KeyFiles<'a> {
+    named: Option<&'a std::path::Path>,
+    dir: Option<std::path::PathBuf>,
+    written: Vec<(String, std::path::PathBuf)>,
+}
+
+impl<'a> KeyFiles<'a> {
+    fn new(named: Option<&'a std::path::Path>) -> Self {
+        KeyFiles {
+            named,
+            dir: None,
+            written: Vec::new(),
+        }
+    }
+
+    /// The path of `name`'s API key JSON, written on first use.
+    fn path_for(
+        &mut self,
+        loaded: &Loaded,
+        keyring: &dyn SecretStore,
+        name: &str,
+    ) -> Result<String, Failure> {
+        if let Some((_, path)) = self.written.iter().find(|(n, _)| n == name) {
+            return Ok(path.display().to_string());
+        }
+        let key = find_key(loaded, name)?;
+        let text = api_key_json(loaded, keyring, key)?;
+        let dir = match &self.dir {
+            Some(dir) => dir.clone(),
+            None => {
+                let dir = match self.named {
+                    Some(named) => crate::store::private_dir::named(named)
+                        .map_err(|e| Failure::new(1, format!("--key-dir: {e}")))?,
+                    None => crate::store::private_dir::new_in_temp("apple-conn-key-").map_err(
+                        |e| {
+                            Failure::new(
+                                1,
+                                format!("cannot make a private folder in the temp folder ({e}): name one with --key-dir DIR"),
+                            )
+                        },
+                    )?,
+                };
+                // Absolute, so the path works from wherever the build runs.
+                let dir = std::path::absolute(&dir).unwrap_or(dir);
+                self.dir = Some(dir.clone());
+                dir
+            }
+        };
+        let id: String = key
+            .key_id
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        let path = dir.join(format!("api_key_{id}.json"));
+        write_private(
+            &path,
+            zeroize::Zeroizing::new(format!("{}\n", text.expose())).as_bytes(),
+        )
+        .map_err(|e| Failure::new(1, format!("cannot write {}: {e}", path.display())))?;
+        self.written.push((name.to_string(), path.clone()));
+        Ok(path.display().to_string())
+    }
+
+    /// Says on stderr what was written and who removes it (stdout stays the script or JSON).
+    fn tell(&self) {
+        let Some(dir) = &self.dir else {
+            return;
+        };
+        for (name, path) in &self.written {
+            crate::terminal_text::say(&format!(
+                "wrote {}{}: the API key JSON of `{name}`, private key included; apple-conn does not remove it",
+                path.display(),
+                crate::store::files::PRIVATE_MODE
+            ));
+        }
+        let remove = if self.named.is_some() {
+            let files: Vec<String> = self
+                .written
+                .iter()
+                .map(|(_, p)| crate::store::trust::shell_word(&p.to_string_lossy()))
+                .collect();
+            format!("rm {}", files.join(" "))
+        } else {
+            format!(
+                "rm -r {}",
+                crate::store::trust::shell_word(&dir.to_string_lossy())
+            )
+        };
+        crate::terminal_text::say(&format!("remove it when the build is done: {remove}"));
+    }
+
+    /// A run that fails after writing leaves no key behind.
+    fn discard(&self) {
+        for (_, path) in &self.written {
+            let _ = std::fs::remove_file(path);
+        }
+        if self.named.is_none()
+            && let Some(dir) = &self.dir
+        {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
 }
 
 /// The secret behind a received value, for `env --reveal`.
@@ -187,17 +304,35 @@ pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdRes
             return Err(Failure::new(1, "nothing printed"));
         }
     }
+    let mut key_files = KeyFiles::new(args.key_dir.as_deref());
     let mut rows: Vec<(String, Option<String>)> = Vec::new();
     for (name, value) in &r.receives {
         let text = match value {
-            Received::Secret { what, of } if args.reveal => {
-                Some(reveal(loaded, keyring, *what, of)?.expose().to_string())
+            Received::Secret { what, of } if args.reveal => Some(
+                reveal(loaded, keyring, *what, of)
+                    .inspect_err(|_| key_files.discard())?
+                    .expose()
+                    .to_string(),
+            ),
+            Received::KeyJson {
+                of: SecretOwner::ApiKey(key),
+            } if args.reveal => Some(
+                key_files
+                    .path_for(loaded, keyring, key)
+                    .inspect_err(|_| key_files.discard())?,
+            ),
+            Received::Text(t) if args.reveal && t == crate::domain::resolution::KEY_JSON => {
+                crate::terminal_text::say(&format!(
+                    "note: {name} stays {t}: the step builds that file from the key it downloads (its api_key_path input); --reveal writes it only for a connection's API key"
+                ));
+                Some(t.clone())
             }
             Received::Unset => None,
             other => Some(other.redacted()),
         };
         rows.push((name.clone(), text));
     }
+    key_files.tell();
     match args.format {
         ShellJson::Json => {
             let doc = EnvJson {

@@ -546,6 +546,15 @@ fn fill_text(template: &str, vars: &IndexMap<&'static str, Option<Received>>) ->
 
 /// A whole-value `{secret}` placeholder becomes that secret; otherwise text substitution.
 fn fill_value(template: &str, vars: &IndexMap<&'static str, Option<Received>>) -> Option<Received> {
+    // The JSON the step builds from a connection's key: `env --reveal` can write the same file.
+    if template == KEY_JSON
+        && let Some(Some(Received::Secret {
+            what: SecretWhat::PrivateKey,
+            of,
+        })) = vars.get("private_key")
+    {
+        return Some(Received::KeyJson { of: of.clone() });
+    }
     if let Some(key) = template.strip_prefix('{').and_then(|t| t.strip_suffix('}'))
         && !key.contains('{')
     {
