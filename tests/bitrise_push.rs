@@ -722,3 +722,62 @@ fn keys_reads_every_workspace_beside_the_user_and_flags_an_issuer_mismatch() {
     );
     stub.assert_all_valid();
 }
+
+#[test]
+fn a_pulled_app_previews_a_warning_for_a_key_never_uploaded_until_push_uploads_it() {
+    let Some(stub) = start(&[]) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (ws, _) = team(dir.path(), "");
+    let w = ws.to_str().unwrap();
+    let r = run(&mut cmd(&stub, &ws, &["bitrise", "pull", "--now", NOW]));
+    assert_eq!(r.code, 0, "{}", r.all());
+    // "Team key" is the workspace's, never uploaded; assigned here to a pulled app.
+    let r = run(bin().args(["-c", w, "assign", "ios-shop", "--api-key", "Team key"]));
+    assert_eq!(r.code, 0, "{}", r.all());
+    let preview = |extra: &[&str]| {
+        let r = run(bin()
+            .args(["-c", w, "preview", "--app", "ios-shop", "--now", NOW])
+            .args(extra));
+        assert!(r.code == 0 || r.code == 1, "{}", r.all());
+        r
+    };
+    let r = preview(&["--format", "json"]);
+    let v = json(&r.stdout);
+    let warnings = v["apps"][0]["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{v}");
+    let said = warnings[0].as_str().unwrap();
+    assert!(
+        said.contains("'Team key' (TTTTTTTTTT)")
+            && said.contains("the build on Bitrise will not have that key")
+            && said.contains("apple-conn bitrise push"),
+        "{said}"
+    );
+    let table = preview(&[]);
+    assert!(
+        table
+            .stdout
+            .contains("warning: API key 'Team key' (TTTTTTTTTT)"),
+        "{}",
+        table.stdout
+    );
+    // A local run uses no connection: nothing to warn of.
+    let v = json(&preview(&["--format", "json", "--env", "local"]).stdout);
+    assert_eq!(v["apps"][0]["warnings"], serde_json::json!([]));
+
+    // The fix it names: push uploads the key and records it; the warning is gone.
+    let r = run(&mut cmd(
+        &stub,
+        &ws,
+        &["bitrise", "push", "--yes", "--now", NOW],
+    ));
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        stub.calls()
+            .contains(&"POST /v0.1/organizations/org-acme/apple-api-credentials".to_string()),
+        "{:?}",
+        stub.calls()
+    );
+    let v = json(&preview(&["--format", "json"]).stdout);
+    assert_eq!(v["apps"][0]["warnings"], serde_json::json!([]), "{v}");
+    stub.assert_all_valid();
+}

@@ -286,3 +286,37 @@ fn a_trust_refusal_leaves_the_status_line_once_trust_runs_elsewhere_and_the_log_
     t.quit(&dir.path().join("done"));
     stub.assert_all_valid();
 }
+
+#[test]
+fn the_preview_pane_warns_of_a_pulled_apps_key_that_bitrise_lacks() {
+    if !require(have("tmux"), "tmux") || !require(have("openssl"), "openssl") {
+        return;
+    }
+    let Some(stub) = start(&[]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    openssl_p256(dir.path(), "ci.p8");
+    // Pulled once already; "Mine" is assigned here and was never uploaded.
+    let keys = KEYS.replace(
+        "api_key = \"CI key\"\n",
+        "api_key = \"Mine\"\n[apps.bitrise]\nowner = \"org-acme\"\npulled_at = 2026-12-01T09:00:00Z\n",
+    );
+    let ws = signed_in_workspace(dir.path(), &keys);
+    let t = open(dir.path(), &ws, &stub, "bitrise-unuploaded");
+    let s = wait_for_words(&t, "the build on Bitrise will not have that key");
+    assert!(
+        s.contains("API key Mine (DDDDDDDDDD) is assigned to ios-shop here but was never uploaded")
+            && s.contains("apple-conn bitrise push"),
+        "{}",
+        t.screen()
+    );
+    // After a pull the live comparison says it plainly.
+    t.keys(&["B"]);
+    t.wait_for("pulled 5 app(s) from Bitrise");
+    wait_for_words(
+        &t,
+        "Mine (DDDDDDDDDD) is assigned to ios-shop here but is not on Bitrise",
+    );
+    t.quit(&dir.path().join("done"));
+}
