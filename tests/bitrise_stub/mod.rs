@@ -183,3 +183,25 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// A signed-in workspace: "Team key" (not on Bitrise yet) and "CI key" (already in Acme's
+/// workspace), Bob's Apple ID, and apps pulled from Acme's workspace.
+pub fn team(dir: &std::path::Path, apps: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let p8 = openssl_p256(dir, "AuthKey_TTTTTTTTTT.p8");
+    let ci = openssl_p256(dir, "AuthKey_AAAAAAAAAA.p8");
+    let ws = signed_in_workspace(
+        dir,
+        &format!(
+            "\n[[api_keys]]\nname = \"Team key\"\nkey_id = \"TTTTTTTTTT\"\nissuer_id = \"{ISSUER}\"\nprivate_key = {{ path = \"{}\" }}\n\n[[api_keys]]\nname = \"CI key\"\nkey_id = \"AAAAAAAAAA\"\nissuer_id = \"{ISSUER}\"\nprivate_key = {{ path = \"{}\" }}\n\n[[apple_ids]]\napple_id = \"bob@icloud.example\"\nowner = \"bob@example.com\"\npassword = {{ env = \"BOB_PW\" }}\n{apps}",
+            p8.display(),
+            ci.display()
+        ),
+    );
+    (ws, p8)
+}
+
+pub fn pulled(slug: &str, title: &str, extra: &str) -> String {
+    format!(
+        "\n[[apps]]\nslug = \"{slug}\"\ntitle = \"{title}\"\nowner = \"me@example.com\"\nadmins = [\"bob@example.com\"]\n{extra}\n[apps.bitrise]\nowner = \"org-acme\"\nowner_name = \"Acme Ltd\"\npulled_at = 2026-12-01T10:00:00Z\n"
+    )
+}
