@@ -525,6 +525,16 @@ impl AppState {
             any |= e.resolved.is_none();
             e.resolved.get_or_insert(self.ticked);
         }
+        // An open form that was refused the same way forgets it too (Enter tries again).
+        for layer in &mut self.layers {
+            if let Layer::Form(f) = layer
+                && f.error
+                    .as_deref()
+                    .is_some_and(crate::store::trust::is_refusal)
+            {
+                f.error = None;
+            }
+        }
         let shown = self
             .status
             .as_ref()
