@@ -205,3 +205,36 @@ pub fn pulled(slug: &str, title: &str, extra: &str) -> String {
         "\n[[apps]]\nslug = \"{slug}\"\ntitle = \"{title}\"\nowner = \"me@example.com\"\nadmins = [\"bob@example.com\"]\n{extra}\n[apps.bitrise]\nowner = \"org-acme\"\nowner_name = \"Acme Ltd\"\npulled_at = 2026-12-01T10:00:00Z\n"
     )
 }
+
+/// A stand-in started with `args` and a signed-in workspace (no keys, no apps) in a fresh folder:
+/// the setup most tests against the stand-in begin with.
+pub struct Scene {
+    pub stub: Stub,
+    pub dir: tempfile::TempDir,
+    pub ws: PathBuf,
+}
+
+/// None when the stand-in cannot start here (no Python with openapi-core, outside CI).
+pub fn scene(args: &[&str]) -> Option<Scene> {
+    let stub = start(args)?;
+    let dir = tempfile::tempdir().unwrap();
+    let ws = signed_in_workspace(dir.path(), "");
+    Some(Scene { stub, dir, ws })
+}
+
+impl Scene {
+    /// `apple-conn -c WS ARGS… --api-url STUB`, to be run.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        cmd(&self.stub, &self.ws, args)
+    }
+
+    /// The command run to its end.
+    pub fn run(&self, args: &[&str]) -> Run {
+        run(&mut self.cmd(args))
+    }
+
+    /// The command run, the test failing ("{what} hangs") when it is still running after `limit`.
+    pub fn run_within(&self, args: &[&str], limit: std::time::Duration, what: &str) -> Run {
+        run_within(&mut self.cmd(args), limit, what)
+    }
+}
