@@ -29,6 +29,17 @@ fn add_key(ws: &Path, name: &str, key_id: &str, p8: &Path, extra: &[&str]) -> Ru
     run(bin().args(args))
 }
 
+/// `add api-key` of "CI key" (ABCDE12345, a team key) by reference to `p8`.
+fn add_ci_key(ws: &Path, p8: &Path) -> Run {
+    add_key(
+        ws,
+        "CI key",
+        "ABCDE12345",
+        p8,
+        &["--issuer-id", ISSUER, "--store", "reference"],
+    )
+}
+
 #[cfg(unix)]
 fn mode(p: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
@@ -41,13 +52,7 @@ fn add_api_key_by_reference_keeps_comments_and_writes_safely() {
     let ws = base_workspace(dir.path());
     let before = std::fs::read_to_string(&ws).unwrap();
     let p8 = openssl_p256(dir.path(), "AuthKey_ABCDE12345.p8");
-    let r = add_key(
-        &ws,
-        "CI key",
-        "ABCDE12345",
-        &p8,
-        &["--issuer-id", ISSUER, "--store", "reference"],
-    );
+    let r = add_ci_key(&ws, &p8);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(
         r.stderr
@@ -157,13 +162,7 @@ fn warnings_for_loose_modes_and_mismatched_names() {
     let p8 = openssl_p256(dir.path(), "AuthKey_ZZZZZ99999.p8");
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&p8, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let r = add_key(
-        &ws,
-        "CI key",
-        "ABCDE12345",
-        &p8,
-        &["--issuer-id", ISSUER, "--store", "reference"],
-    );
+    let r = add_ci_key(&ws, &p8);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(
         r.stderr.contains("named for key ZZZZZ99999"),
@@ -331,24 +330,8 @@ bundle_id = "io.example.shop"
 #[test]
 fn exports_and_env_hand_over_what_the_steps_receive() {
     let dir = tempfile::tempdir().unwrap();
-    let ws = base_workspace(dir.path());
-    let p8 = openssl_p256(dir.path(), "AuthKey_ABCDE12345.p8");
-    assert_eq!(
-        add_key(
-            &ws,
-            "CI key",
-            "ABCDE12345",
-            &p8,
-            &["--issuer-id", ISSUER, "--store", "reference"]
-        )
-        .code,
-        0
-    );
+    let (ws, body) = key_workspace(dir.path());
     let w = ws.to_str().unwrap();
-    assert_eq!(
-        run(bin().args(["-c", w, "assign", "shop-ios", "--api-key", "CI key"])).code,
-        0
-    );
 
     let out = dir.path().join("api_key.json");
     let r = run(bin().args([
@@ -376,8 +359,6 @@ fn exports_and_env_hand_over_what_the_steps_receive() {
             .starts_with("-----BEGIN PRIVATE KEY-----")
     );
 
-    let pem = std::fs::read_to_string(&p8).unwrap();
-    let body = pem.lines().nth(1).unwrap();
     let r = run(bin().args([
         "-c",
         w,
@@ -403,7 +384,7 @@ fn exports_and_env_hand_over_what_the_steps_receive() {
         v["receives"]["APP_STORE_CONNECT_API_KEY_PATH"],
         "<api_key.json>"
     );
-    assert!(!r.all().contains(body));
+    assert!(!r.all().contains(&body));
     let r = run(bin().args([
         "-c",
         w,
@@ -587,13 +568,7 @@ if secret-tool lookup service apple-conn username "$ID/api-key/ABCDE12345" >/dev
 fn key_workspace(dir: &Path) -> (std::path::PathBuf, String) {
     let ws = base_workspace(dir);
     let p8 = openssl_p256(dir, "AuthKey_ABCDE12345.p8");
-    let r = add_key(
-        &ws,
-        "CI key",
-        "ABCDE12345",
-        &p8,
-        &["--issuer-id", ISSUER, "--store", "reference"],
-    );
+    let r = add_ci_key(&ws, &p8);
     assert_eq!(r.code, 0, "{}", r.all());
     let w = ws.to_str().unwrap().to_string();
     let r = run(bin().args(["-c", &w, "assign", "shop-ios", "--api-key", "CI key"]));
