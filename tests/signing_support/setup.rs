@@ -12,8 +12,9 @@ use crate::common::{self, bin, run, write};
 /// The team every certificate and profile here belongs to.
 pub const TEAM: &str = "ABCDE12345";
 
-/// A workspace whose app signs locally with `dist.p12`, `dev.p12` and one App Store profile.
-pub fn local_workspace(d: &Path, profile_expires_days: i64, extra_app: &str) -> std::path::PathBuf {
+/// Jane's two certificates in `d`: `dist` (Apple Distribution, serial 6A4F2B0E8D3C1A2B) and
+/// `dev` (Apple Development, serial 11AA22BB), a year each.
+pub fn jane_certs(d: &Path) {
     cert(
         d,
         "dist",
@@ -30,6 +31,11 @@ pub fn local_workspace(d: &Path, profile_expires_days: i64, extra_app: &str) -> 
         "11AA22BB",
         365,
     );
+}
+
+/// A workspace whose app signs locally with `dist.p12`, `dev.p12` and one App Store profile.
+pub fn local_workspace(d: &Path, profile_expires_days: i64, extra_app: &str) -> std::path::PathBuf {
+    jane_certs(d);
     p12(d, "dist", "dist-pw-77", true, false);
     p12(d, "dev", "dev-pw-88", false, false);
     write(&d.join("dev.pw"), "dev-pw-88\n");
@@ -84,22 +90,7 @@ pub fn live_setup(
     d: &Path,
     asc_mode: &str,
 ) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
-    cert(
-        d,
-        "dist",
-        &format!("Apple Distribution: Jane Doe ({TEAM})"),
-        TEAM,
-        "6A4F2B0E8D3C1A2B",
-        365,
-    );
-    cert(
-        d,
-        "dev",
-        &format!("Apple Development: Jane Doe ({TEAM})"),
-        TEAM,
-        "11AA22BB",
-        365,
-    );
+    jane_certs(d);
     p12(d, "dist", "bitrise-p12-pw-31", false, false);
     p12(d, "dev", "bitrise-p12-pw-32", true, false);
     let spec = |name, uuid, expires| ProfileSpec {
