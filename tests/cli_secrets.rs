@@ -681,3 +681,52 @@ fn env_reveal_writes_the_api_key_json_to_a_private_file_and_prints_its_path() {
     let r = env(&["--key-dir", keys.to_str().unwrap()]);
     assert_eq!(r.code, 2, "{}", r.all());
 }
+
+#[cfg(unix)]
+#[test]
+fn env_reveal_writes_the_p8_xcodebuild_reads_by_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ws, body) = key_workspace(dir.path());
+    let mut text = std::fs::read_to_string(&ws).unwrap();
+    text.push_str(
+        "\n[[apps.steps]]\nid = \"xcode-archive\"\n[apps.steps.inputs]\nautomatic_code_signing = \"api-key\"\n",
+    );
+    write(&ws, &text);
+    let env = |extra: &[&str]| {
+        let mut c = bin();
+        c.env("TMPDIR", dir.path())
+            .arg("-c")
+            .arg(&ws)
+            .args(["env", "--app", "shop-ios", "--step", "xcode-archive"])
+            .args(["--format", "json"])
+            .args(extra);
+        run(&mut c)
+    };
+    let r = env(&[]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        v["receives"]["-authenticationKeyPath"],
+        "<tmp AuthKey_ABCDE12345_*.p8>"
+    );
+    let r = env(&["--reveal"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(!r.all().contains(&body));
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let path = std::path::PathBuf::from(v["receives"]["-authenticationKeyPath"].as_str().unwrap());
+    assert!(
+        path.ends_with("AuthKey_ABCDE12345.p8"),
+        "{}",
+        path.display()
+    );
+    assert_eq!(mode(&path), 0o600);
+    // openssl reads it as the same key the workspace names.
+    let written = openssl(&["pkey", "-in", path.to_str().unwrap(), "-pubout"]);
+    let original = openssl(&[
+        "pkey",
+        "-in",
+        dir.path().join("AuthKey_ABCDE12345.p8").to_str().unwrap(),
+        "-pubout",
+    ]);
+    assert_eq!(written, original);
+}

@@ -160,11 +160,23 @@ pub enum Received {
     BuildTime(String),
     /// The step unsets this variable before running its tool.
     Unset,
-    /// The path of the API key JSON fastlane reads (`api_key_path`), which the step writes from
-    /// this connection's key: shown as `<api_key.json>`; `env --reveal` writes the file.
-    KeyJson {
+    /// The path of a file the step writes from this connection's key for a tool that reads it
+    /// by path (fastlane's API key JSON, xcodebuild's `.p8`): shown as `shown`
+    /// (`<api_key.json>`, `<tmp AuthKey_…_*.p8>`); `env --reveal` writes the file.
+    KeyFile {
         of: SecretOwner,
+        format: KeyFileFormat,
+        shown: String,
     },
+}
+
+/// What a `Received::KeyFile` holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyFileFormat {
+    /// The API key JSON fastlane reads as `api_key_path` (`export fastlane`'s document).
+    FastlaneJson,
+    /// The `.p8` itself (`xcodebuild -authenticationKeyPath`).
+    P8,
 }
 
 /// How the API key JSON a step writes for fastlane is named in the catalog and shown.
@@ -178,7 +190,7 @@ impl Received {
             Received::Secret { .. } => "***".into(),
             Received::BuildTime(var) => format!("{var} (set at build time)"),
             Received::Unset => "<unset>".into(),
-            Received::KeyJson { .. } => KEY_JSON.into(),
+            Received::KeyFile { shown, .. } => shown.clone(),
         }
     }
 }

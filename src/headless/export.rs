@@ -6,7 +6,7 @@ use super::connections::read_key_pem;
 use super::tokens::find_key;
 use super::{CmdResult, Failure};
 use crate::cli::{EnvArgs, ExportFastlaneArgs, ShellJson};
-use crate::domain::resolution::{Received, SecretOwner, SecretWhat};
+use crate::domain::resolution::{KeyFileFormat, Received, SecretOwner, SecretWhat};
 use crate::domain::resolve::resolve;
 use crate::domain::shell_env::{self, Verdict};
 use crate::secrets::references::write_private;
@@ -61,12 +61,12 @@ fn api_key_json(
     Ok(text)
 }
 
-/// `env --reveal`: the API key JSON files written in this run (one per key), in one private
+/// `env --reveal`: the key files written in this run (one per key and format), in one private
 /// folder: a new one in the temp folder, or `--key-dir`. The user removes them.
 struct KeyFiles<'a> {
     named: Option<&'a std::path::Path>,
     dir: Option<std::path::PathBuf>,
-    written: Vec<(String, std::path::PathBuf)>,
+    written: Vec<(String, KeyFileFormat, std::path::PathBuf)>,
 }
 
 impl<'a> KeyFiles<'a> {
@@ -78,18 +78,26 @@ impl<'a> KeyFiles<'a> {
         }
     }
 
-    /// The path of `name`'s API key JSON, written on first use.
+    /// The path of `name`'s key file in `format`, written on first use.
     fn path_for(
         &mut self,
         loaded: &Loaded,
         keyring: &dyn SecretStore,
         name: &str,
+        format: KeyFileFormat,
     ) -> Result<String, Failure> {
-        if let Some((_, path)) = self.written.iter().find(|(n, _)| n == name) {
+        if let Some((_, _, path)) = self
+            .written
+            .iter()
+            .find(|(n, f, _)| n == name && *f == format)
+        {
             return Ok(path.display().to_string());
         }
         let key = find_key(loaded, name)?;
-        let text = api_key_json(loaded, keyring, key)?;
+        let text = match format {
+            KeyFileFormat::FastlaneJson => api_key_json(loaded, keyring, key)?,
+            KeyFileFormat::P8 => read_key_pem(&loaded.path, keyring, key)?,
+        };
         let dir = match &self.dir {
             Some(dir) => dir.clone(),
             None => {
@@ -116,13 +124,17 @@ impl<'a> KeyFiles<'a> {
             .chars()
             .filter(char::is_ascii_alphanumeric)
             .collect();
-        let path = dir.join(format!("api_key_{id}.json"));
+        let path = dir.join(match format {
+            KeyFileFormat::FastlaneJson => format!("api_key_{id}.json"),
+            KeyFileFormat::P8 => format!("AuthKey_{id}.p8"),
+        });
+        let body = text.expose().trim_end();
         write_private(
             &path,
-            zeroize::Zeroizing::new(format!("{}\n", text.expose())).as_bytes(),
+            zeroize::Zeroizing::new(format!("{body}\n")).as_bytes(),
         )
         .map_err(|e| Failure::new(1, format!("cannot write {}: {e}", path.display())))?;
-        self.written.push((name.to_string(), path.clone()));
+        self.written.push((name.to_string(), format, path.clone()));
         Ok(path.display().to_string())
     }
 
@@ -131,9 +143,13 @@ impl<'a> KeyFiles<'a> {
         let Some(dir) = &self.dir else {
             return;
         };
-        for (name, path) in &self.written {
+        for (name, format, path) in &self.written {
+            let what = match format {
+                KeyFileFormat::FastlaneJson => "the API key JSON",
+                KeyFileFormat::P8 => "the .p8",
+            };
             crate::terminal_text::say(&format!(
-                "wrote {}{}: the API key JSON of `{name}`, private key included; apple-conn does not remove it",
+                "wrote {}{}: {what} of `{name}`, private key included; apple-conn does not remove it",
                 path.display(),
                 crate::store::files::PRIVATE_MODE
             ));
@@ -142,7 +158,7 @@ impl<'a> KeyFiles<'a> {
             let files: Vec<String> = self
                 .written
                 .iter()
-                .map(|(_, p)| crate::store::trust::shell_word(&p.to_string_lossy()))
+                .map(|(_, _, p)| crate::store::trust::shell_word(&p.to_string_lossy()))
                 .collect();
             format!("rm {}", files.join(" "))
         } else {
@@ -156,7 +172,7 @@ impl<'a> KeyFiles<'a> {
 
     /// A run that fails after writing leaves no key behind.
     fn discard(&self) {
-        for (_, path) in &self.written {
+        for (_, _, path) in &self.written {
             let _ = std::fs::remove_file(path);
         }
         if self.named.is_none()
@@ -165,6 +181,12 @@ impl<'a> KeyFiles<'a> {
             let _ = std::fs::remove_dir(dir);
         }
     }
+}
+
+/// A key file placeholder the catalog names (`<api_key.json>`, `<tmp AuthKey_…_*.p8>`).
+fn names_key_file(text: &str) -> bool {
+    text == crate::domain::resolution::KEY_JSON
+        || (text.starts_with("<tmp AuthKey_") && text.ends_with(".p8>"))
 }
 
 /// The secret behind a received value, for `env --reveal`.
@@ -314,16 +336,18 @@ pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdRes
                     .expose()
                     .to_string(),
             ),
-            Received::KeyJson {
+            Received::KeyFile {
                 of: SecretOwner::ApiKey(key),
+                format,
+                ..
             } if args.reveal => Some(
                 key_files
-                    .path_for(loaded, keyring, key)
+                    .path_for(loaded, keyring, key, *format)
                     .inspect_err(|_| key_files.discard())?,
             ),
-            Received::Text(t) if args.reveal && t == crate::domain::resolution::KEY_JSON => {
+            Received::Text(t) if args.reveal && names_key_file(t) => {
                 crate::terminal_text::say(&format!(
-                    "note: {name} stays {t}: the step builds that file from the key it downloads (its api_key_path input); --reveal writes it only for a connection's API key"
+                    "note: {name} stays {t}: the step builds that file from the key its inputs name (downloaded at build time); --reveal writes it only for a connection's API key"
                 ));
                 Some(t.clone())
             }
