@@ -19,7 +19,11 @@ fn tmux_on(socket: &str) -> Command {
 impl Tmux {
     /// `command` runs under `sh -c`; the session has no keyring unless the command sets one.
     pub fn start(name: &str, command: &str, w: u16, h: u16) -> Tmux {
-        let session = format!("apple-conn-{name}-{}", std::process::id());
+        // A fresh server each time, even for a name used again in the same test: the last
+        // server of that name may still be going down (kill-server returns before it is gone).
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let session = format!("apple-conn-{name}-{}-{n}", std::process::id());
         let status = tmux_on(&session)
             .args(["-f", "/dev/null", "new-session", "-d", "-s", &session])
             .args(["-x", &w.to_string(), "-y", &h.to_string(), command])
