@@ -316,9 +316,19 @@ pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdRes
                 "--reveal to a terminal asks first; pass --yes to skip the question",
             ));
         }
+        let files = r
+            .receives
+            .iter()
+            .any(|(_, v)| matches!(v, Received::KeyFile { .. }));
         eprint!(
-            "Print the secret values of {} / {} on this terminal? [y/N] ",
-            app.slug, args.step
+            "Print the secret values of {} / {} on this terminal{}? [y/N] ",
+            app.slug,
+            args.step,
+            if files {
+                " (and write its key files, private keys included)"
+            } else {
+                ""
+            }
         );
         let mut answer = String::new();
         let _ = std::io::stdin().read_line(&mut answer);
