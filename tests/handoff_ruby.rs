@@ -576,6 +576,7 @@ puts JSON.generate({ 'strings' => loaded.map(&:to_s), 'not_strings' => bad })",
 /// JSON with symbol names, `key_id`/`issuer_id`/`key` required, the keywords `create` takes and
 /// no other, `OpenSSL::PKey::EC.new(key)`, duration at most 1200, then an ES256 signature (the
 /// `jwt` gem's ES256 is OpenSSL's ECDSA over SHA-256). Prints what it read, never the key.
+#[cfg(unix)]
 const FASTLANE_KEY_JSON: &str = r##"
 require 'openssl'
 MAX_TOKEN_DURATION = 1200
