@@ -767,12 +767,18 @@ pub struct EnvArgs {
     pub now: Option<String>,
     #[arg(long, value_enum, default_value_t = ShellJson::Shell)]
     pub format: ShellJson,
-    /// Print secret values instead of *** (asks first on a terminal)
+    /// Print secret values instead of *** (asks first on a terminal). A key file path
+    /// (`<api_key.json>` as `export fastlane` writes it, `<tmp AuthKey_…_*.p8>`) becomes a real
+    /// file: mode 0600, in a new private folder in the temp folder (or --key-dir); apple-conn never
+    /// removes it, you do
     #[arg(long)]
     pub reveal: bool,
     /// Do not ask before revealing
     #[arg(long, requires = "reveal")]
     pub yes: bool,
+    /// With --reveal: write the key files into this folder (made 0700 if missing; an existing one must be private)
+    #[arg(long, value_name = "DIR", requires = "reveal")]
+    pub key_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

@@ -128,16 +128,10 @@ fn login_with_a_revoked_token_says_where_to_make_a_new_one_and_saves_nothing() {
 
 #[test]
 fn apps_follows_paging_next_one_request_per_page_with_limit_50() {
-    let Some(stub) = start(&["--page-size", "2"]) else {
+    let Some(s) = scene(&["--page-size", "2"]) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let ws = signed_in_workspace(dir.path(), "");
-    let r = run(&mut cmd(
-        &stub,
-        &ws,
-        &["bitrise", "apps", "--format", "json"],
-    ));
+    let r = s.run(&["bitrise", "apps", "--format", "json"]);
     assert_eq!(r.code, 0, "{}", r.all());
     let doc = json(&r.stdout);
     let apps = doc["apps"].as_array().unwrap();
@@ -160,7 +154,12 @@ fn apps_follows_paging_next_one_request_per_page_with_limit_50() {
             "repo_url": "https://github.com/acme/ios-shop.git"})
     );
     assert_eq!(apps[3]["is_public"], true);
-    let sent: Vec<serde_json::Value> = stub.requests().iter().map(|r| r["query"].clone()).collect();
+    let sent: Vec<serde_json::Value> = s
+        .stub
+        .requests()
+        .iter()
+        .map(|r| r["query"].clone())
+        .collect();
     assert_eq!(
         sent,
         [
@@ -169,13 +168,9 @@ fn apps_follows_paging_next_one_request_per_page_with_limit_50() {
             serde_json::json!({"limit": "50", "next": "droid"}),
         ]
     );
-    stub.assert_all_valid();
+    s.stub.assert_all_valid();
 
-    let r = run(&mut cmd(
-        &stub,
-        &ws,
-        &["bitrise", "apps", "--org", "org-acme"],
-    ));
+    let r = s.run(&["bitrise", "apps", "--org", "org-acme"]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(
         r.stdout.contains("ios-shop") && !r.stdout.contains("ios-pipes"),
@@ -183,10 +178,11 @@ fn apps_follows_paging_next_one_request_per_page_with_limit_50() {
         r.stdout
     );
     assert!(
-        stub.paths()
+        s.stub
+            .paths()
             .contains(&"/v0.1/organizations/org-acme/apps".to_string())
     );
-    stub.assert_all_valid();
+    s.stub.assert_all_valid();
 }
 
 const EXISTING: &str = "\n[[apps]]\nslug = \"ios-shop\"  # our store app\nowner = \"boss@example.com\"\napi_key = \"CI key\"  # chosen by hand\nadmins = [\"ann@example.com\"]\n\n[[apps]]\nslug = \"repo-app\"\n\n[apps.bitrise_yml]\npath = \"checkout/bitrise.yml\"  # my checkout\nworkflows = [\"ci\"]\n\n[[api_keys]]\nname = \"CI key\"\nkey_id = \"AAAAAAAAAA\"\nissuer_id = \"57246542-96fe-1a63-e053-0824d011072a\"\nprivate_key = { env = \"NOPE\" }\n";
@@ -451,26 +447,26 @@ fn pull_names_each_failing_app_and_keeps_what_it_had() {
 
 #[test]
 fn bad_slugs_and_jobs_are_refused_before_any_request() {
-    let Some(stub) = start(&[]) else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let ws = signed_in_workspace(dir.path(), "");
+    let Some(s) = scene(&[]) else {
+        return;
+    };
     for args in [
         vec!["bitrise", "pull", "--app", "../../etc"],
         vec!["bitrise", "pull", "--app", "a/b"],
         vec!["bitrise", "pull", "--jobs", "0"],
         vec!["bitrise", "apps", "--org", "../x"],
     ] {
-        let r = run(&mut cmd(&stub, &ws, &args));
+        let r = run(&mut s.cmd(&args));
         assert_eq!(r.code, 2, "{args:?}: {}", r.all());
         assert!(r.stderr.starts_with("error: "), "{}", r.stderr);
     }
-    assert!(stub.paths().is_empty(), "{:?}", stub.paths());
-    assert!(!dir.path().join("bitrise").exists());
+    assert!(s.stub.paths().is_empty(), "{:?}", s.stub.paths());
+    assert!(!s.dir.path().join("bitrise").exists());
     // --app pulls exactly that app, even an Android one.
-    let r = run(&mut cmd(&stub, &ws, &["bitrise", "pull", "--app", "droid"]));
+    let r = s.run(&["bitrise", "pull", "--app", "droid"]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert_eq!(
-        stub.paths(),
+        s.stub.paths(),
         [
             "/v0.1/apps/droid",
             "/v0.1/apps/droid/bitrise.yml/config",
@@ -588,14 +584,14 @@ fn keys_reports_drift_by_key_id_and_issuer() {
 
 #[test]
 fn an_untrusted_api_url_in_the_file_is_refused_before_any_request() {
-    let Some(stub) = start(&[]) else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let ws = signed_in_workspace(dir.path(), "");
-    let text = std::fs::read_to_string(&ws).unwrap().replace(
+    let Some(s) = scene(&[]) else {
+        return;
+    };
+    let text = std::fs::read_to_string(&s.ws).unwrap().replace(
         "[settings.bitrise]\n",
-        &format!("[settings.bitrise]\napi_url = \"{}\"\n", stub.url),
+        &format!("[settings.bitrise]\napi_url = \"{}\"\n", s.stub.url),
     );
-    write(&ws, &text);
+    write(&s.ws, &text);
     for args in [
         vec!["bitrise", "apps"],
         vec!["bitrise", "keys"],
@@ -604,7 +600,7 @@ fn an_untrusted_api_url_in_the_file_is_refused_before_any_request() {
         let r = run(bin()
             .env("BITRISE_TEST_TOKEN", TOKEN)
             .arg("-c")
-            .arg(&ws)
+            .arg(&s.ws)
             .args(&args));
         assert_eq!(r.code, 2, "{args:?}: {}", r.all());
         assert!(
@@ -614,7 +610,7 @@ fn an_untrusted_api_url_in_the_file_is_refused_before_any_request() {
         );
         assert!(r.stderr.contains("apple-conn trust"), "{}", r.stderr);
     }
-    let r = run(bin().env("MY_PAT", TOKEN).arg("-c").arg(&ws).args([
+    let r = run(bin().env("MY_PAT", TOKEN).arg("-c").arg(&s.ws).args([
         "bitrise",
         "login",
         "--token-from",
@@ -623,34 +619,32 @@ fn an_untrusted_api_url_in_the_file_is_refused_before_any_request() {
         "reference",
     ]));
     assert_eq!(r.code, 2, "{}", r.all());
-    assert!(stub.paths().is_empty(), "{:?}", stub.paths());
+    assert!(s.stub.paths().is_empty(), "{:?}", s.stub.paths());
     // The user's own choice on this host (flag or environment) is taken.
     let r = run(bin()
         .env("BITRISE_TEST_TOKEN", TOKEN)
-        .env("APPLE_CONN_BITRISE_API_URL", &stub.url)
+        .env("APPLE_CONN_BITRISE_API_URL", &s.stub.url)
         .arg("-c")
-        .arg(&ws)
+        .arg(&s.ws)
         .args(["bitrise", "apps"]));
     assert_eq!(r.code, 0, "{}", r.all());
     // A plain-http URL to another host is refused even from the flag.
     let r = run(bin()
         .env("BITRISE_TEST_TOKEN", TOKEN)
         .arg("-c")
-        .arg(&ws)
+        .arg(&s.ws)
         .args(["bitrise", "apps", "--api-url", "http://example.com/v0.1"]));
     assert_eq!(r.code, 2, "{}", r.all());
 }
 
 #[test]
 fn a_rate_limit_is_waited_out_at_most_three_times_then_named() {
-    let Some(stub) = start(&["--scenario", "rate-limited"]) else {
+    let Some(s) = scene(&["--scenario", "rate-limited"]) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let ws = signed_in_workspace(dir.path(), "");
     let started = Instant::now();
-    let r = run_within(
-        &mut cmd(&stub, &ws, &["bitrise", "apps"]),
+    let r = s.run_within(
+        &["bitrise", "apps"],
         Duration::from_secs(30),
         "a rate-limited listing",
     );
@@ -664,19 +658,21 @@ fn a_rate_limit_is_waited_out_at_most_three_times_then_named() {
         started.elapsed() >= Duration::from_secs(3),
         "Retry-After: 1 was honoured"
     );
-    assert_eq!(stub.count("/v0.1/apps"), 4, "one request and three retries");
-    stub.assert_all_valid();
+    assert_eq!(
+        s.stub.count("/v0.1/apps"),
+        4,
+        "one request and three retries"
+    );
+    s.stub.assert_all_valid();
 }
 
 #[test]
 fn a_retry_after_beyond_60_seconds_is_not_waited() {
-    let Some(stub) = start(&["--scenario", "rate-long"]) else {
+    let Some(s) = scene(&["--scenario", "rate-long"]) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let ws = signed_in_workspace(dir.path(), "");
-    let r = run_within(
-        &mut cmd(&stub, &ws, &["bitrise", "keys"]),
+    let r = s.run_within(
+        &["bitrise", "keys"],
         Duration::from_secs(10),
         "a long Retry-After",
     );
@@ -686,7 +682,7 @@ fn a_retry_after_beyond_60_seconds_is_not_waited() {
         "{}",
         r.stderr
     );
-    assert_eq!(stub.paths().len(), 1);
+    assert_eq!(s.stub.paths().len(), 1);
 }
 
 #[test]

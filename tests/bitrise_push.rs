@@ -34,28 +34,6 @@ fn public_sha256(p8: &std::path::Path) -> String {
         .collect()
 }
 
-/// A signed-in workspace: "Team key" (not on Bitrise yet) and "CI key" (already in Acme's
-/// workspace), Bob's Apple ID, and apps pulled from Acme's workspace.
-fn team(dir: &std::path::Path, apps: &str) -> (std::path::PathBuf, std::path::PathBuf) {
-    let p8 = openssl_p256(dir, "AuthKey_TTTTTTTTTT.p8");
-    let ci = openssl_p256(dir, "AuthKey_AAAAAAAAAA.p8");
-    let ws = signed_in_workspace(
-        dir,
-        &format!(
-            "\n[[api_keys]]\nname = \"Team key\"\nkey_id = \"TTTTTTTTTT\"\nissuer_id = \"{ISSUER}\"\nprivate_key = {{ path = \"{}\" }}\n\n[[api_keys]]\nname = \"CI key\"\nkey_id = \"AAAAAAAAAA\"\nissuer_id = \"{ISSUER}\"\nprivate_key = {{ path = \"{}\" }}\n\n[[apple_ids]]\napple_id = \"bob@icloud.example\"\nowner = \"bob@example.com\"\npassword = {{ env = \"BOB_PW\" }}\n{apps}",
-            p8.display(),
-            ci.display()
-        ),
-    );
-    (ws, p8)
-}
-
-fn pulled(slug: &str, title: &str, extra: &str) -> String {
-    format!(
-        "\n[[apps]]\nslug = \"{slug}\"\ntitle = \"{title}\"\nowner = \"me@example.com\"\nadmins = [\"bob@example.com\"]\n{extra}\n[apps.bitrise]\nowner = \"org-acme\"\nowner_name = \"Acme Ltd\"\npulled_at = 2026-12-01T10:00:00Z\n"
-    )
-}
-
 fn writes(stub: &Stub) -> Vec<String> {
     stub.calls()
         .into_iter()
@@ -720,5 +698,64 @@ fn keys_reads_every_workspace_beside_the_user_and_flags_an_issuer_mismatch() {
         "{}",
         d.stdout
     );
+    stub.assert_all_valid();
+}
+
+#[test]
+fn a_pulled_app_previews_a_warning_for_a_key_never_uploaded_until_push_uploads_it() {
+    let Some(stub) = start(&[]) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (ws, _) = team(dir.path(), "");
+    let w = ws.to_str().unwrap();
+    let r = run(&mut cmd(&stub, &ws, &["bitrise", "pull", "--now", NOW]));
+    assert_eq!(r.code, 0, "{}", r.all());
+    // "Team key" is the workspace's, never uploaded; assigned here to a pulled app.
+    let r = run(bin().args(["-c", w, "assign", "ios-shop", "--api-key", "Team key"]));
+    assert_eq!(r.code, 0, "{}", r.all());
+    let preview = |extra: &[&str]| {
+        let r = run(bin()
+            .args(["-c", w, "preview", "--app", "ios-shop", "--now", NOW])
+            .args(extra));
+        assert!(r.code == 0 || r.code == 1, "{}", r.all());
+        r
+    };
+    let r = preview(&["--format", "json"]);
+    let v = json(&r.stdout);
+    let warnings = v["apps"][0]["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{v}");
+    let said = warnings[0].as_str().unwrap();
+    assert!(
+        said.contains("'Team key' (TTTTTTTTTT)")
+            && said.contains("the build on Bitrise will not have that key")
+            && said.contains("apple-conn bitrise push"),
+        "{said}"
+    );
+    let table = preview(&[]);
+    assert!(
+        table
+            .stdout
+            .contains("warning: API key 'Team key' (TTTTTTTTTT)"),
+        "{}",
+        table.stdout
+    );
+    // A local run uses no connection: nothing to warn of.
+    let v = json(&preview(&["--format", "json", "--env", "local"]).stdout);
+    assert_eq!(v["apps"][0]["warnings"], serde_json::json!([]));
+
+    // The fix it names: push uploads the key and records it; the warning is gone.
+    let r = run(&mut cmd(
+        &stub,
+        &ws,
+        &["bitrise", "push", "--yes", "--now", NOW],
+    ));
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        stub.calls()
+            .contains(&"POST /v0.1/organizations/org-acme/apple-api-credentials".to_string()),
+        "{:?}",
+        stub.calls()
+    );
+    let v = json(&preview(&["--format", "json"]).stdout);
+    assert_eq!(v["apps"][0]["warnings"], serde_json::json!([]), "{v}");
     stub.assert_all_valid();
 }

@@ -6,7 +6,7 @@ mod common;
 
 #[cfg(unix)]
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use bitrise_stub::*;
 use common::tmux::Tmux;
@@ -28,18 +28,31 @@ fn open(dir: &Path, ws: &Path, stub: &Stub, name: &str) -> Tmux {
     t
 }
 
-#[test]
-fn pull_from_the_tui_with_a_gauge_then_read_the_disk() {
+/// What the TUI tests against the stand-in begin with: tmux and openssl here, the stand-in started
+/// with `args`, a signed-in workspace holding `extra` (its keys `ci.p8` and `team.p8` made by
+/// openssl), and the TUI open on it. None where a part is missing (outside CI).
+fn tui_on_stub(
+    args: &[&str],
+    extra: &str,
+    name: &str,
+) -> Option<(Stub, tempfile::TempDir, PathBuf, Tmux)> {
     if !require(have("tmux"), "tmux") || !require(have("openssl"), "openssl") {
-        return;
+        return None;
     }
-    let Some(stub) = start(&["--delay-ms", "250"]) else {
-        return;
-    };
+    let stub = start(args)?;
     let dir = tempfile::tempdir().unwrap();
     openssl_p256(dir.path(), "ci.p8");
-    let ws = signed_in_workspace(dir.path(), KEYS);
-    let t = open(dir.path(), &ws, &stub, "bitrise-pull");
+    openssl_p256(dir.path(), "team.p8");
+    let ws = signed_in_workspace(dir.path(), extra);
+    let t = open(dir.path(), &ws, &stub, name);
+    Some((stub, dir, ws, t))
+}
+
+#[test]
+fn pull_from_the_tui_with_a_gauge_then_read_the_disk() {
+    let Some((stub, dir, ws, t)) = tui_on_stub(&["--delay-ms", "250"], KEYS, "bitrise-pull") else {
+        return;
+    };
     t.keys(&["B"]);
     let during = t.wait_for("/5 · esc cancels");
     assert!(during.contains("pulled "), "{during}");
@@ -91,16 +104,10 @@ fn pull_from_the_tui_with_a_gauge_then_read_the_disk() {
 
 #[test]
 fn esc_cancels_a_pull_and_keeps_the_workspace_whole() {
-    if !require(have("tmux"), "tmux") || !require(have("openssl"), "openssl") {
-        return;
-    }
-    let Some(stub) = start(&["--delay-ms", "1500"]) else {
+    let Some((stub, dir, ws, t)) = tui_on_stub(&["--delay-ms", "1500"], KEYS, "bitrise-cancel")
+    else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    openssl_p256(dir.path(), "ci.p8");
-    let ws = signed_in_workspace(dir.path(), KEYS);
-    let t = open(dir.path(), &ws, &stub, "bitrise-cancel");
     t.keys(&["B"]);
     t.wait_for("esc cancels");
     t.keys(&["Escape"]);
@@ -122,17 +129,10 @@ const PUSH_WS: &str = "\n[[api_keys]]\nname = \"CI key\"\nkey_id = \"AAAAAAAAAA\
 
 #[test]
 fn p_shows_the_plan_applies_it_with_a_gauge_and_marks_what_was_pushed() {
-    if !require(have("tmux"), "tmux") || !require(have("openssl"), "openssl") {
-        return;
-    }
-    let Some(stub) = start(&["--delay-ms", "400"]) else {
+    let Some((stub, dir, ws, t)) = tui_on_stub(&["--delay-ms", "400"], PUSH_WS, "bitrise-push")
+    else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    openssl_p256(dir.path(), "ci.p8");
-    openssl_p256(dir.path(), "team.p8");
-    let ws = signed_in_workspace(dir.path(), PUSH_WS);
-    let t = open(dir.path(), &ws, &stub, "bitrise-push");
     let before = t.wait_for("Open source");
     // ! their keys are not known to be on Bitrise (no `B` yet, no upload recorded).
     assert!(before.contains("!Shop iOS (ios-shop)"), "{before}");
@@ -187,21 +187,15 @@ fn p_shows_the_plan_applies_it_with_a_gauge_and_marks_what_was_pushed() {
 
 #[test]
 fn esc_cancels_a_push_between_requests_and_records_what_was_sent() {
-    if !require(have("tmux"), "tmux") || !require(have("openssl"), "openssl") {
-        return;
-    }
-    let Some(stub) = start(&["--delay-ms", "1500"]) else {
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    openssl_p256(dir.path(), "ci.p8");
-    openssl_p256(dir.path(), "team.p8");
     let mut apps = PUSH_WS.replace("Team key\"\n[apps", "CI key\"\n[apps");
     for slug in ["repo-app", "droid", "flaky-app"] {
         apps.push_str(&format!("\n[[apps]]\nslug = \"{slug}\"\napi_key = \"CI key\"\n[apps.bitrise]\nowner = \"org-acme\"\n"));
     }
-    let ws = signed_in_workspace(dir.path(), &apps);
-    let t = open(dir.path(), &ws, &stub, "bitrise-push-cancel");
+    let Some((stub, dir, ws, t)) =
+        tui_on_stub(&["--delay-ms", "1500"], &apps, "bitrise-push-cancel")
+    else {
+        return;
+    };
     t.keys(&["P"]);
     t.wait_for("Push to Bitrise?");
     t.keys(&["y"]);
@@ -216,4 +210,100 @@ fn esc_cancels_a_push_between_requests_and_records_what_was_sent() {
     assert_eq!(text.matches("pushed_api_key").count(), patches, "{text}");
     let r = run(bin().args(["-c", ws.to_str().unwrap(), "check"]));
     assert_eq!(r.code, 0, "{}", r.all());
+}
+
+/// The screen as one line of words: a long status message wraps over rows, a phrase may break.
+fn words(screen: &str) -> String {
+    screen.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn wait_for_words(t: &Tmux, text: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let s = words(&t.screen());
+        if s.contains(text) || std::time::Instant::now() > deadline {
+            assert!(
+                s.contains(text),
+                "waited for {text:?}, screen:\n{}",
+                t.screen()
+            );
+            return s;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_trust_refusal_leaves_the_status_line_once_trust_runs_elsewhere_and_the_log_marks_it() {
+    if !require(have("tmux"), "tmux") || !require(have("openssl"), "openssl") {
+        return;
+    }
+    let Some(stub) = start(&[]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::create_dir(&state).unwrap();
+    openssl_p256(dir.path(), "ci.p8");
+    // The file, not this host, names the Bitrise API: a shared file's choice needs `trust`.
+    let ws = signed_in_workspace(dir.path(), &format!("api_url = \"{}\"\n{KEYS}", stub.url));
+    let cmd = format!(
+        "cd {} && env -u APPLE_CONN_BITRISE_API_URL BITRISE_TEST_TOKEN={TOKEN} XDG_STATE_HOME={} {} -c {} --no-color --now 2026-12-01T10:00:00Z; touch {}",
+        dir.path().display(),
+        state.display(),
+        bin_path().display(),
+        ws.display(),
+        dir.path().join("done").display()
+    );
+    let t = Tmux::start("trust-clears", &cmd, 140, 40);
+    t.wait_for("1 Connections");
+    t.keys(&["B"]);
+    wait_for_words(&t, "which this host has not trusted");
+    assert!(stub.requests().is_empty(), "nothing was sent before trust");
+
+    // `apple-conn trust` in another terminal, while the TUI keeps running and nobody types.
+    trusted_in(&state, &ws);
+    let after = wait_for_words(&t, "the refusal no longer applies");
+    assert!(!after.contains("has not trusted"), "{}", t.screen());
+
+    // The log keeps the refusal, marked resolved.
+    t.keys(&["M"]);
+    let log = t.wait_for("· resolved");
+    assert!(
+        log.contains("which this host has not") && log.contains("this host trusts the file now"),
+        "{log}"
+    );
+    t.keys(&["Escape"]);
+    // And the refused action now works.
+    t.keys(&["B"]);
+    t.wait_for("pulled 5 app(s) from Bitrise");
+    t.quit(&dir.path().join("done"));
+    stub.assert_all_valid();
+}
+
+#[test]
+fn the_preview_pane_warns_of_a_pulled_apps_key_that_bitrise_lacks() {
+    // Pulled once already; "Mine" is assigned here and was never uploaded.
+    let keys = KEYS.replace(
+        "api_key = \"CI key\"\n",
+        "api_key = \"Mine\"\n[apps.bitrise]\nowner = \"org-acme\"\npulled_at = 2026-12-01T09:00:00Z\n",
+    );
+    let Some((_stub, dir, _ws, t)) = tui_on_stub(&[], &keys, "bitrise-unuploaded") else {
+        return;
+    };
+    let s = wait_for_words(&t, "the build on Bitrise will not have that key");
+    assert!(
+        s.contains("API key Mine (DDDDDDDDDD) is assigned to ios-shop here but was never uploaded")
+            && s.contains("apple-conn bitrise push"),
+        "{}",
+        t.screen()
+    );
+    // After a pull the live comparison says it plainly.
+    t.keys(&["B"]);
+    t.wait_for("pulled 5 app(s) from Bitrise");
+    wait_for_words(
+        &t,
+        "Mine (DDDDDDDDDD) is assigned to ios-shop here but is not on Bitrise",
+    );
+    t.quit(&dir.path().join("done"));
 }

@@ -29,6 +29,17 @@ fn add_key(ws: &Path, name: &str, key_id: &str, p8: &Path, extra: &[&str]) -> Ru
     run(bin().args(args))
 }
 
+/// `add api-key` of "CI key" (ABCDE12345, a team key) by reference to `p8`.
+fn add_ci_key(ws: &Path, p8: &Path) -> Run {
+    add_key(
+        ws,
+        "CI key",
+        "ABCDE12345",
+        p8,
+        &["--issuer-id", ISSUER, "--store", "reference"],
+    )
+}
+
 #[cfg(unix)]
 fn mode(p: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
@@ -41,13 +52,7 @@ fn add_api_key_by_reference_keeps_comments_and_writes_safely() {
     let ws = base_workspace(dir.path());
     let before = std::fs::read_to_string(&ws).unwrap();
     let p8 = openssl_p256(dir.path(), "AuthKey_ABCDE12345.p8");
-    let r = add_key(
-        &ws,
-        "CI key",
-        "ABCDE12345",
-        &p8,
-        &["--issuer-id", ISSUER, "--store", "reference"],
-    );
+    let r = add_ci_key(&ws, &p8);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(
         r.stderr
@@ -157,13 +162,7 @@ fn warnings_for_loose_modes_and_mismatched_names() {
     let p8 = openssl_p256(dir.path(), "AuthKey_ZZZZZ99999.p8");
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&p8, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let r = add_key(
-        &ws,
-        "CI key",
-        "ABCDE12345",
-        &p8,
-        &["--issuer-id", ISSUER, "--store", "reference"],
-    );
+    let r = add_ci_key(&ws, &p8);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(
         r.stderr.contains("named for key ZZZZZ99999"),
@@ -331,24 +330,8 @@ bundle_id = "io.example.shop"
 #[test]
 fn exports_and_env_hand_over_what_the_steps_receive() {
     let dir = tempfile::tempdir().unwrap();
-    let ws = base_workspace(dir.path());
-    let p8 = openssl_p256(dir.path(), "AuthKey_ABCDE12345.p8");
-    assert_eq!(
-        add_key(
-            &ws,
-            "CI key",
-            "ABCDE12345",
-            &p8,
-            &["--issuer-id", ISSUER, "--store", "reference"]
-        )
-        .code,
-        0
-    );
+    let (ws, body) = key_workspace(dir.path());
     let w = ws.to_str().unwrap();
-    assert_eq!(
-        run(bin().args(["-c", w, "assign", "shop-ios", "--api-key", "CI key"])).code,
-        0
-    );
 
     let out = dir.path().join("api_key.json");
     let r = run(bin().args([
@@ -376,8 +359,6 @@ fn exports_and_env_hand_over_what_the_steps_receive() {
             .starts_with("-----BEGIN PRIVATE KEY-----")
     );
 
-    let pem = std::fs::read_to_string(&p8).unwrap();
-    let body = pem.lines().nth(1).unwrap();
     let r = run(bin().args([
         "-c",
         w,
@@ -403,7 +384,7 @@ fn exports_and_env_hand_over_what_the_steps_receive() {
         v["receives"]["APP_STORE_CONNECT_API_KEY_PATH"],
         "<api_key.json>"
     );
-    assert!(!r.all().contains(body));
+    assert!(!r.all().contains(&body));
     let r = run(bin().args([
         "-c",
         w,
@@ -581,4 +562,171 @@ if secret-tool lookup service apple-conn username "$ID/api-key/ABCDE12345" >/dev
         "{stderr}"
     );
     assert!(!text.contains("PRIVATE"));
+}
+
+/// A workspace whose app's deliver and fastlane steps get the connection's API key.
+fn key_workspace(dir: &Path) -> (std::path::PathBuf, String) {
+    let ws = base_workspace(dir);
+    let p8 = openssl_p256(dir, "AuthKey_ABCDE12345.p8");
+    let r = add_ci_key(&ws, &p8);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let w = ws.to_str().unwrap().to_string();
+    let r = run(bin().args(["-c", &w, "assign", "shop-ios", "--api-key", "CI key"]));
+    assert_eq!(r.code, 0, "{}", r.all());
+    let pem = std::fs::read_to_string(&p8).unwrap();
+    (ws, pem.lines().nth(1).unwrap().to_string())
+}
+
+#[cfg(unix)]
+#[test]
+fn env_reveal_writes_the_api_key_json_to_a_private_file_and_prints_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ws, body) = key_workspace(dir.path());
+    let w = ws.to_str().unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let env = |extra: &[&str]| {
+        let mut c = bin();
+        c.env("TMPDIR", &tmp)
+            .args(["-c", w, "env", "--app", "shop-ios", "--step", "fastlane"])
+            .args(extra);
+        run(&mut c)
+    };
+
+    // Without --reveal: the placeholder, and nothing written.
+    let r = env(&["--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        v["receives"]["APP_STORE_CONNECT_API_KEY_PATH"],
+        "<api_key.json>"
+    );
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+
+    // With it: one file, in a new 0700 folder in TMPDIR, named by all three variables.
+    let r = env(&["--format", "json", "--reveal"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(!r.all().contains(&body), "no key text on stdout or stderr");
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let path = v["receives"]["APP_STORE_CONNECT_API_KEY_PATH"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for var in ["DELIVER_API_KEY_PATH", "PILOT_API_KEY_PATH"] {
+        assert_eq!(v["receives"][var], path.as_str(), "{var}");
+    }
+    let file = std::path::PathBuf::from(&path);
+    assert!(file.is_absolute() && file.starts_with(&tmp), "{path}");
+    assert_eq!(mode(&file), 0o600);
+    assert_eq!(mode(file.parent().unwrap()), 0o700);
+    // Where it is and who removes it, on stderr.
+    assert!(
+        r.stderr.contains(&format!("wrote {path}"))
+            && r.stderr.contains("apple-conn does not remove it")
+            && r.stderr
+                .contains(&format!("rm -r {}", file.parent().unwrap().display())),
+        "{}",
+        r.stderr
+    );
+    // The same document `export fastlane` writes.
+    let exported = dir.path().join("exported.json");
+    let r = run(bin()
+        .args(["-c", w, "export", "fastlane", "CI key", "-o"])
+        .arg(&exported));
+    assert_eq!(r.code, 0, "{}", r.all());
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&exported).unwrap()).unwrap();
+    assert_eq!(written, expected);
+    assert_eq!(written["key_id"], "ABCDE12345");
+
+    // The shell form exports the path; deliver's argument names it.
+    let r = env(&["--reveal"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(!r.all().contains(&body));
+    assert!(
+        r.stdout.contains("export APP_STORE_CONNECT_API_KEY_PATH=")
+            && !r.stdout.contains("<api_key.json>"),
+        "{}",
+        r.stdout
+    );
+
+    // --key-dir: made 0700 when missing; one open to others is refused, nothing written.
+    let keys = dir.path().join("keys");
+    let r = env(&[
+        "--format",
+        "json",
+        "--reveal",
+        "--key-dir",
+        keys.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        v["receives"]["APP_STORE_CONNECT_API_KEY_PATH"],
+        keys.join("api_key_ABCDE12345.json").to_str().unwrap()
+    );
+    assert_eq!(mode(&keys), 0o700);
+    assert!(r.stderr.contains("rm "), "{}", r.stderr);
+    let open = dir.path().join("open");
+    std::fs::create_dir(&open).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let r = env(&["--reveal", "--key-dir", open.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stderr.contains("chmod 700"), "{}", r.stderr);
+    assert_eq!(std::fs::read_dir(&open).unwrap().count(), 0);
+    // --key-dir means nothing without --reveal.
+    let r = env(&["--key-dir", keys.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}", r.all());
+}
+
+#[cfg(unix)]
+#[test]
+fn env_reveal_writes_the_p8_xcodebuild_reads_by_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ws, body) = key_workspace(dir.path());
+    let mut text = std::fs::read_to_string(&ws).unwrap();
+    text.push_str(
+        "\n[[apps.steps]]\nid = \"xcode-archive\"\n[apps.steps.inputs]\nautomatic_code_signing = \"api-key\"\n",
+    );
+    write(&ws, &text);
+    let env = |extra: &[&str]| {
+        let mut c = bin();
+        c.env("TMPDIR", dir.path())
+            .arg("-c")
+            .arg(&ws)
+            .args(["env", "--app", "shop-ios", "--step", "xcode-archive"])
+            .args(["--format", "json"])
+            .args(extra);
+        run(&mut c)
+    };
+    let r = env(&[]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        v["receives"]["-authenticationKeyPath"],
+        "<tmp AuthKey_ABCDE12345_*.p8>"
+    );
+    let r = env(&["--reveal"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(!r.all().contains(&body));
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let path = std::path::PathBuf::from(v["receives"]["-authenticationKeyPath"].as_str().unwrap());
+    assert!(
+        path.ends_with("AuthKey_ABCDE12345.p8"),
+        "{}",
+        path.display()
+    );
+    assert_eq!(mode(&path), 0o600);
+    // openssl reads it as the same key the workspace names.
+    let written = openssl(&["pkey", "-in", path.to_str().unwrap(), "-pubout"]);
+    let original = openssl(&[
+        "pkey",
+        "-in",
+        dir.path().join("AuthKey_ABCDE12345.p8").to_str().unwrap(),
+        "-pubout",
+    ]);
+    assert_eq!(written, original);
 }

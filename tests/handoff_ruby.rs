@@ -570,3 +570,84 @@ puts JSON.generate({ 'strings' => loaded.map(&:to_s), 'not_strings' => bad })",
     assert_eq!(got, values);
     assert!(plain_ok("DAWTKNV2abc") && !plain_ok("0"));
 }
+
+/// fastlane's loading of an `api_key_path` file, from spaceship/lib/spaceship/connect_api/token.rb
+/// (`Token.from_json_file`, `Token.create`, `initialize`, `refresh!`; fastlane commit 091dded):
+/// JSON with symbol names, `key_id`/`issuer_id`/`key` required, the keywords `create` takes and
+/// no other, `OpenSSL::PKey::EC.new(key)`, duration at most 1200, then an ES256 signature (the
+/// `jwt` gem's ES256 is OpenSSL's ECDSA over SHA-256). Prints what it read, never the key.
+#[cfg(unix)]
+const FASTLANE_KEY_JSON: &str = r##"
+require 'openssl'
+MAX_TOKEN_DURATION = 1200
+def create(key_id: nil, issuer_id: nil, filepath: nil, key: nil, duration: nil, in_house: nil)
+  ec = OpenSSL::PKey::EC.new(key)
+  raise "not P-256: #{ec.group.curve_name}" unless ec.group.curve_name == 'prime256v1'
+  duration ||= MAX_TOKEN_DURATION
+  raise "duration #{duration} is over #{MAX_TOKEN_DURATION}" if duration.to_i > MAX_TOKEN_DURATION
+  sig = ec.sign(OpenSSL::Digest.new('SHA256'), 'header.payload')
+  raise 'the signature does not verify' unless ec.verify(OpenSSL::Digest.new('SHA256'), sig, 'header.payload')
+  { 'key_id' => key_id, 'issuer_id' => issuer_id, 'duration' => duration, 'in_house' => in_house }
+end
+json = JSON.parse(File.read(ARGV[0]), { symbolize_names: true })
+missing = %i[key_id issuer_id key].reject { |k| json.key?(k) }
+raise "App Store Connect API key JSON is missing field(s): #{missing.join(', ')}" unless missing.empty?
+puts JSON.generate(create(**json))
+"##;
+
+#[cfg(unix)]
+#[test]
+fn env_reveals_an_api_key_path_fastlane_loads() {
+    if !require(ruby_ready(), "ruby with ruby-http-cookie") || !require(have("openssl"), "openssl")
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p8 = openssl_p256(dir.path(), "AuthKey_ABCDE12345.p8");
+    let ws = dir.path().join("ws.toml");
+    write(
+        &ws,
+        &format!(
+            "version = 1\nyou = \"a@example.com\"\n\n[[api_keys]]\nname = \"CI key\"\nkey_id = \"ABCDE12345\"\nissuer_id = \"{ISSUER}\"\nprivate_key = {{ path = \"{}\" }}\n\n[[apps]]\nslug = \"shop\"\napi_key = \"CI key\"\n\n[[apps.steps]]\nid = \"deploy-to-itunesconnect-deliver\"\n[apps.steps.inputs]\nbundle_id = \"io.example.shop\"\n",
+            p8.display()
+        ),
+    );
+    let r = run(bin()
+        .env("TMPDIR", dir.path())
+        .arg("-c")
+        .arg(&ws)
+        .args([
+            "env",
+            "--app",
+            "shop",
+            "--step",
+            "deploy-to-itunesconnect-deliver",
+        ])
+        .args(["--reveal", "--format", "json"]));
+    assert_eq!(r.code, 0, "{}", r.all());
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let path = v["receives"]["--api_key_path"].as_str().unwrap();
+    let loaded: Value =
+        serde_json::from_str(&ruby(dir.path(), FASTLANE_KEY_JSON, &[path])).unwrap();
+    assert_eq!(loaded["key_id"], "ABCDE12345");
+    assert_eq!(loaded["issuer_id"], ISSUER);
+    assert_eq!(loaded["duration"], 1200);
+    assert_eq!(loaded["in_house"], false);
+    // The loader is not lenient: a document without its key is refused as fastlane refuses it.
+    let broken = dir.path().join("broken.json");
+    write(
+        &broken,
+        &format!("{{\"key_id\":\"ABCDE12345\",\"issuer_id\":\"{ISSUER}\"}}"),
+    );
+    let out = Command::new("ruby")
+        .arg(dir.path().join("check.rb"))
+        .arg(&broken)
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success()
+            && String::from_utf8_lossy(&out.stderr).contains("missing field(s): key"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

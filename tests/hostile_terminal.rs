@@ -55,11 +55,12 @@ fn a_password_typed_at_a_terminal_is_not_echoed_and_ends_at_enter() {
         .local_addr()
         .unwrap()
         .port();
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(PTY_DRIVER)
-        .arg(bin_path())
-        .args([
+    // A keyring that can keep the result (the kernel's): without one the command refuses
+    // before it reads the password (tests/daily_cli.rs). The sign-in fails: nothing is kept.
+    let text = on_a_pty(
+        PTY_DRIVER,
+        &[],
+        &[
             "-c",
             ws.to_str().unwrap(),
             "add",
@@ -72,15 +73,9 @@ fn a_password_typed_at_a_terminal_is_not_echoed_and_ends_at_enter() {
             "123456",
             "--apple-auth-url",
             &format!("http://127.0.0.1:{port}"),
-        ])
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        // A keyring that can keep the result (the kernel's): without one the command refuses
-        // before it reads the password (tests/daily_cli.rs). The sign-in fails: nothing is kept.
-        .env("APPLE_CONN_KEYRING", "keyutils")
-        .env("XDG_CONFIG_HOME", dir.path())
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+        ],
+        dir.path(),
+    );
     assert!(text.contains("password: "), "{text}");
     assert!(
         !text.contains("Hunter2Typed"),
@@ -138,12 +133,11 @@ fn a_key_pasted_at_a_terminal_is_not_echoed_and_ends_at_ctrl_d() {
     let ws = base_workspace(dir.path());
     let p8 = openssl_p256(dir.path(), "AuthKey_ABCDE12345.p8");
     let pem = std::fs::read_to_string(&p8).unwrap();
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(PTY_PASTE)
-        .arg(&p8)
-        .arg(bin_path())
-        .args([
+    // A keyring that can keep it (the kernel's): without one the key is not read at all.
+    let text = on_a_pty(
+        PTY_PASTE,
+        &[&p8],
+        &[
             "-c",
             ws.to_str().unwrap(),
             "add",
@@ -156,14 +150,9 @@ fn a_key_pasted_at_a_terminal_is_not_echoed_and_ends_at_ctrl_d() {
             "57246542-96fe-1a63-e053-0824d011072a",
             "--p8",
             "stdin",
-        ])
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        // A keyring that can keep it (the kernel's): without one the key is not read at all.
-        .env("APPLE_CONN_KEYRING", "keyutils")
-        .env("XDG_CONFIG_HOME", dir.path())
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+        ],
+        dir.path(),
+    );
     assert!(text.contains("(end with Ctrl-D): "), "{text}");
     for line in pem.lines().filter(|l| !l.starts_with("-----")) {
         assert!(!text.contains(line), "a line of the key was echoed: {text}");

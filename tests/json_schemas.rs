@@ -6,6 +6,7 @@
 
 mod bitrise_stub;
 mod common;
+mod signing_support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -515,6 +516,22 @@ fn every_json_output_validates_against_its_schema() {
         );
     }
 
+    signing_outputs(&mut outs, dir.path());
+    push_outputs(&mut outs, dir.path());
+
+    // Every schema in docs/schemas/ is met by at least one real output.
+    let unexercised: Vec<&str> = apple_conn::headless::schemas::registry()
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| !outs.0.iter().any(|(schema, _, _)| schema == name))
+        // Signing files are made by openssl: on a laptop without it (never in CI) none are.
+        .filter(|name| *name != "signing" || have("openssl"))
+        .collect();
+    assert!(
+        unexercised.is_empty(),
+        "no real output validated against {unexercised:?}: add one to this test"
+    );
+
     let (ok, said) = outs.validate(&py, dir.path(), false);
     assert!(ok, "outputs that do not match their schema:\n{said}");
     eprintln!("{said}");
@@ -573,6 +590,226 @@ fn every_json_output_validates_against_its_schema() {
     let mut version_2 = preview.clone();
     version_2["schema_version"] = 2.into();
     broken.push("preview", "schema_version 2", &version_2);
+    broken_signing_and_push(&outs, &mut broken);
     let (ok, said) = broken.validate(&py, dir.path(), true);
     assert!(ok, "the schemas accept broken outputs:\n{said}");
+}
+
+/// `signing --format json` as it really runs: local files fine and expired, an unknown app, and
+/// the uploads on the Bitrise stand-in held against the App Store Connect stand-in (fine, and
+/// Apple rate-limiting); `doctor --signing` beside them.
+fn signing_outputs(outs: &mut Outputs, dir: &Path) {
+    use signing_support::setup::*;
+    if !require(have("openssl"), "openssl") {
+        return;
+    }
+    let now = |days: i64| (chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339();
+    let local = dir.join("signing-local");
+    std::fs::create_dir(&local).unwrap();
+    let ws = local_workspace(&local, 200, "");
+    for (label, days, codes) in [
+        ("signing of local files", 0, &[0][..]),
+        ("signing of local files, expired", 400, &[2][..]),
+    ] {
+        outs.take(
+            "signing",
+            label,
+            c(&ws)
+                .args(["signing", "--format", "json", "--now", &now(days)])
+                .env("DIST_P12_PW", "dist-pw-77"),
+            codes,
+        );
+    }
+    outs.take(
+        "doctor",
+        "doctor --signing of expired local files",
+        c(&ws)
+            .args([
+                "doctor",
+                "--signing",
+                "--format",
+                "json",
+                "--now",
+                &now(400),
+            ])
+            .env("DIST_P12_PW", "dist-pw-77"),
+        &[2],
+    );
+    outs.take(
+        "signing",
+        "signing of an unknown app",
+        c(&ws).args(["signing", "--app", "nope", "--format", "json"]),
+        &[3],
+    );
+    for (mode, code) in [("ok", 2), ("429", 3)] {
+        let live = dir.join(format!("signing-live-{mode}"));
+        std::fs::create_dir(&live).unwrap();
+        let (ws, bitrise_manifest, asc_manifest) = live_setup(&live, mode);
+        let Some(bitrise) = signing_support::stubs::start(
+            "bitrise_signing.py",
+            &[bitrise_manifest.to_str().unwrap()],
+        ) else {
+            return;
+        };
+        let Some(asc) =
+            signing_support::stubs::start("asc_stub.py", &[asc_manifest.to_str().unwrap()])
+        else {
+            return;
+        };
+        let r = signing_live(&ws, &bitrise, &asc, &[]);
+        assert_eq!(
+            r.code,
+            code,
+            "signing --bitrise --apple ({mode}): {}",
+            r.all()
+        );
+        let doc: Value =
+            serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.all()));
+        outs.push(
+            "signing",
+            &format!("signing --bitrise --apple (Apple: {mode})"),
+            &doc,
+        );
+        bitrise.assert_all_valid();
+        asc.assert_all_valid();
+    }
+}
+
+/// `bitrise push --format json` against the Bitrise stand-in: the plan, the plan applied (one app
+/// failing with Bitrise's message), the run after it, and a plan refused before any request.
+fn push_outputs(outs: &mut Outputs, dir: &Path) {
+    use bitrise_stub::{cmd, pulled, team};
+    let Some(stub) = bitrise_stub::start(&["--fault", "PATCH /apps/oss-app=400"]) else {
+        return;
+    };
+    let push = dir.join("push");
+    std::fs::create_dir(&push).unwrap();
+    let apps = [
+        pulled(
+            "ios-shop",
+            "Shop iOS",
+            "api_key = \"Team key\"\napple_id = \"bob@icloud.example\"",
+        ),
+        pulled("oss-app", "Open source", "api_key = \"CI key\""),
+        pulled("repo-app", "Kept in its repository", ""),
+    ]
+    .concat();
+    let (ws, _) = team(&push, &apps);
+    for (label, args, codes) in [
+        ("bitrise push --dry-run", vec!["--dry-run"], &[0][..]),
+        (
+            "bitrise push --yes (one app fails)",
+            vec!["--yes"],
+            &[1][..],
+        ),
+        (
+            "bitrise push --dry-run after it",
+            vec!["--dry-run"],
+            &[0][..],
+        ),
+    ] {
+        let mut c = cmd(
+            &stub,
+            &ws,
+            &["bitrise", "push", "--format", "json", "--now", NOW],
+        );
+        c.args(&args);
+        outs.take("bitrise-push", label, &mut c, codes);
+    }
+    // An Apple ID whose owner is no member of the Bitrise workspace: refused, nothing sent.
+    let refused_dir = dir.join("push-refused");
+    std::fs::create_dir(&refused_dir).unwrap();
+    let (refused, _) = team(
+        &refused_dir,
+        &format!(
+            "\n[[apple_ids]]\napple_id = \"dave@icloud.example\"\nowner = \"dave@example.com\"\npassword = {{ env = \"DAVE_PW\" }}\n{}",
+            pulled(
+                "ios-shop",
+                "Shop iOS",
+                "apple_id = \"dave@icloud.example\"\nadmins = [\"dave@example.com\"]"
+            )
+            .replace("admins = [\"bob@example.com\"]\n", "")
+        ),
+    );
+    let doc = outs.take(
+        "bitrise-push",
+        "bitrise push --dry-run refused",
+        &mut cmd(
+            &stub,
+            &refused,
+            &[
+                "bitrise",
+                "push",
+                "--dry-run",
+                "--format",
+                "json",
+                "--now",
+                NOW,
+            ],
+        ),
+        &[2],
+    );
+    assert!(!doc["refusals"].as_array().unwrap().is_empty(), "{doc}");
+    stub.assert_all_valid();
+}
+
+/// A document of each of these outputs broken the way a careless change would break it.
+fn broken_signing_and_push(outs: &Outputs, broken: &mut Outputs) {
+    let real = |schema: &str, pick: &dyn Fn(&Value) -> bool| -> Option<Value> {
+        outs.0
+            .iter()
+            .filter(|(s, _, _)| s == schema)
+            .map(|(_, _, text)| serde_json::from_str::<Value>(text).unwrap())
+            .find(|d| pick(d))
+    };
+    let with_finding = |d: &Value| {
+        d["apps"][0]["findings"]
+            .as_array()
+            .is_some_and(|f| !f.is_empty())
+            && d["apps"][0]["files"]
+                .as_array()
+                .is_some_and(|f| !f.is_empty())
+    };
+    if let Some(signing) = real("signing", &with_finding) {
+        let mut d = signing.clone();
+        let f = d["apps"][0]["findings"][0].as_object_mut().unwrap();
+        let code = f.remove("code").unwrap();
+        f.insert("kind".into(), code);
+        broken.push("signing", "a finding's `code` renamed", &d);
+        let mut d = signing.clone();
+        d["apps"][0]["files"][0]["from"] = "icloud".into();
+        broken.push("signing", "a file `from` nowhere known", &d);
+        let mut d = signing.clone();
+        d["status"] = "fine".into();
+        broken.push("signing", "`status` unknown", &d);
+        let mut d = signing;
+        d.as_object_mut().unwrap().remove("schema_version");
+        broken.push("signing", "signing without schema_version", &d);
+    }
+    let with_plan = |d: &Value| d["plan"].as_array().is_some_and(|p| !p.is_empty());
+    if let Some(push) = real("bitrise-push", &with_plan) {
+        let mut d = push.clone();
+        let item = d["plan"][0].as_object_mut().unwrap();
+        let action = item.remove("action").unwrap();
+        item.insert("kind".into(), action);
+        broken.push("bitrise-push", "a plan item's `action` renamed", &d);
+        let mut d = push.clone();
+        d["plan"][0]["action"] = "delete_key".into();
+        broken.push("bitrise-push", "an `action` unknown", &d);
+        let mut d = push.clone();
+        d["unchanged"] = "none".into();
+        broken.push("bitrise-push", "`unchanged` not a count", &d);
+        let mut d = push;
+        d.as_object_mut().unwrap().remove("refusals");
+        broken.push("bitrise-push", "`refusals` dropped", &d);
+    }
+    for schema in ["signing", "bitrise-push"] {
+        if schema == "signing" && !have("openssl") {
+            continue;
+        }
+        assert!(
+            broken.0.iter().any(|(s, _, _)| s == schema),
+            "no broken {schema} document: its real outputs were missing"
+        );
+    }
 }

@@ -60,11 +60,12 @@ fn ctrl_c_at_a_hidden_prompt_leaves_the_terminal_as_it_was() {
     }
     let dir = tempfile::tempdir().unwrap();
     let ws = base_workspace(dir.path());
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(PTY_CTRL_C)
-        .arg(bin_path())
-        .args([
+    // A store that can keep the result: the password is asked only then (issue 31); nothing
+    // is written, the command ends at the prompt or while it waits.
+    let text = on_a_pty(
+        PTY_CTRL_C,
+        &[],
+        &[
             "-c",
             ws.to_str().unwrap(),
             "add",
@@ -75,15 +76,9 @@ fn ctrl_c_at_a_hidden_prompt_leaves_the_terminal_as_it_was() {
             "stdin",
             "--apple-auth-url",
             "http://127.0.0.1:9",
-        ])
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        // A store that can keep the result: the password is asked only then (issue 31); nothing
-        // is written, the command ends at the prompt or while it waits.
-        .env("APPLE_CONN_KEYRING", "keyutils")
-        .env("XDG_CONFIG_HOME", dir.path())
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+        ],
+        dir.path(),
+    );
     let mut lines = text.lines();
     let screen = lines.next().unwrap_or_default();
     let status = lines.next().unwrap_or_default();
@@ -148,11 +143,12 @@ fn after_a_hidden_prompt_ctrl_c_still_ends_the_command() {
     // Connections are queued by the kernel and never answered: the sign-in waits its 10 s.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = silent.local_addr().unwrap().port();
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(PTY_AFTER_PROMPT)
-        .arg(bin_path())
-        .args([
+    // A store that can keep the result: the password is asked only then (issue 31); nothing
+    // is written, the command ends at the prompt or while it waits.
+    let text = on_a_pty(
+        PTY_AFTER_PROMPT,
+        &[],
+        &[
             "-c",
             ws.to_str().unwrap(),
             "add",
@@ -165,15 +161,9 @@ fn after_a_hidden_prompt_ctrl_c_still_ends_the_command() {
             "123456",
             "--apple-auth-url",
             &format!("http://127.0.0.1:{port}"),
-        ])
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        // A store that can keep the result: the password is asked only then (issue 31); nothing
-        // is written, the command ends at the prompt or while it waits.
-        .env("APPLE_CONN_KEYRING", "keyutils")
-        .env("XDG_CONFIG_HOME", dir.path())
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+        ],
+        dir.path(),
+    );
     let status = text.lines().nth(1).unwrap_or_default();
     assert!(status.starts_with("signal 2 after 0."), "{text}");
     drop(silent);

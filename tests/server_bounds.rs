@@ -13,14 +13,12 @@ use common::*;
 
 #[test]
 fn a_retry_after_of_u64_max_neither_wraps_nor_hangs() {
-    let Some(stub) = start(&["--scenario", "rate-overflow"]) else {
+    let Some(s) = scene(&["--scenario", "rate-overflow"]) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let ws = signed_in_workspace(dir.path(), "");
     let started = Instant::now();
-    let r = run_within(
-        &mut cmd(&stub, &ws, &["bitrise", "keys"]),
+    let r = s.run_within(
+        &["bitrise", "keys"],
         Duration::from_secs(20),
         "Retry-After: 18446744073709551615",
     );
@@ -33,7 +31,7 @@ fn a_retry_after_of_u64_max_neither_wraps_nor_hangs() {
     // One short wait (1 s), then the refusal: no sleep of u64::MAX seconds, no panic.
     assert!(started.elapsed() < Duration::from_secs(10));
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
-    assert_eq!(stub.paths().len(), 2);
+    assert_eq!(s.stub.paths().len(), 2);
 }
 
 /// `bitrise apps` under an address-space cap: the listing stops at its budget with a message.
@@ -42,7 +40,7 @@ fn an_endless_listing_of_full_pages_stops_at_the_budget_under_a_memory_cap() {
     if !require(have("prlimit"), "prlimit (util-linux)") {
         return;
     }
-    let Some(stub) = start(&[
+    let Some(s) = scene(&[
         "--scenario",
         "paging-endless-full",
         "--page-size",
@@ -51,9 +49,7 @@ fn an_endless_listing_of_full_pages_stops_at_the_budget_under_a_memory_cap() {
     ]) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let ws = signed_in_workspace(dir.path(), "");
-    let inner = cmd(&stub, &ws, &["bitrise", "apps"]);
+    let inner = s.cmd(&["bitrise", "apps"]);
     // The same command under prlimit: 1 GiB of address space, as the hole was measured.
     let mut capped = std::process::Command::new("prlimit");
     capped
@@ -76,19 +72,17 @@ fn an_endless_listing_of_full_pages_stops_at_the_budget_under_a_memory_cap() {
     );
     assert!(!r.stderr.contains("memory allocation"), "{}", r.stderr);
     // Stopped by the bytes (8 KB titles): far fewer pages than the 1000-page backstop.
-    let pages = stub.count("/v0.1/apps");
+    let pages = s.stub.count("/v0.1/apps");
     assert!(pages < 200, "{pages} pages");
 }
 
 #[test]
 fn a_page_larger_than_the_limit_asked_for_is_refused() {
-    let Some(stub) = start(&["--scenario", "page-over-limit", "--no-validate"]) else {
+    let Some(s) = scene(&["--scenario", "page-over-limit", "--no-validate"]) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let ws = signed_in_workspace(dir.path(), "");
-    let r = run_within(
-        &mut cmd(&stub, &ws, &["bitrise", "apps"]),
+    let r = s.run_within(
+        &["bitrise", "apps"],
         Duration::from_secs(20),
         "an oversized page",
     );
@@ -103,12 +97,10 @@ fn a_page_larger_than_the_limit_asked_for_is_refused() {
 
 #[test]
 fn a_line_break_in_a_title_or_owner_forges_no_row() {
-    let Some(stub) = start(&["--scenario", "forged-title"]) else {
+    let Some(s) = scene(&["--scenario", "forged-title"]) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let ws = signed_in_workspace(dir.path(), "");
-    let r = run(&mut cmd(&stub, &ws, &["bitrise", "apps"]));
+    let r = s.run(&["bitrise", "apps"]);
     assert_eq!(r.code, 0, "{}", r.all());
     let lines: Vec<&str> = r.stdout.lines().collect();
     // Header, six apps, the count: one row per app, whatever its fields hold.
@@ -124,11 +116,7 @@ fn a_line_break_in_a_title_or_owner_forges_no_row() {
     );
     assert!(!r.stdout.contains('\u{2028}'), "{}", r.stdout);
     // JSON keeps one line per field too (the sanitizer runs where the answer enters).
-    let j = run(&mut cmd(
-        &stub,
-        &ws,
-        &["bitrise", "apps", "--format", "json"],
-    ));
+    let j = s.run(&["bitrise", "apps", "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
     let first = &doc["apps"][0];
     assert!(!first["title"].as_str().unwrap().contains('\n'), "{first}");
@@ -141,20 +129,16 @@ fn a_line_break_in_a_title_or_owner_forges_no_row() {
     );
 
     // Pulled into the workspace, the title heads one `preview` line.
-    let p = run(&mut cmd(
-        &stub,
-        &ws,
-        &[
-            "bitrise",
-            "pull",
-            "--app",
-            "ios-shop",
-            "--now",
-            "2026-12-01T10:00:00Z",
-        ],
-    ));
+    let p = s.run(&[
+        "bitrise",
+        "pull",
+        "--app",
+        "ios-shop",
+        "--now",
+        "2026-12-01T10:00:00Z",
+    ]);
     assert_eq!(p.code, 0, "{}", p.all());
-    let v = run(bin().args(["-c", ws.to_str().unwrap(), "preview", "--app", "ios-shop"]));
+    let v = run(bin().args(["-c", s.ws.to_str().unwrap(), "preview", "--app", "ios-shop"]));
     for line in v.stdout.lines() {
         assert!(!line.starts_with("forged"), "a forged row:\n{}", v.stdout);
     }
@@ -164,5 +148,5 @@ fn a_line_break_in_a_title_or_owner_forges_no_row() {
         "{}",
         v.all()
     );
-    stub.assert_all_valid();
+    s.stub.assert_all_valid();
 }

@@ -1353,3 +1353,36 @@ fn an_included_repository_without_a_checkout_sends_the_focus_to_the_repo_map() {
         "{screen}"
     );
 }
+
+#[test]
+fn trust_clears_only_trust_refusals_and_the_log_keeps_them_marked() {
+    use apple_conn::store::trust::{Untrusted, Why};
+    use apple_conn::tui::state::StatusKind;
+    let mut h = Harness::demo(now());
+    let refusal = Untrusted {
+        workspace: "/team/ws.toml".into(),
+        settings: vec!["settings.bitrise.api_url".into()],
+        why: Why::Changed,
+    }
+    .to_string();
+    h.state.set_status(StatusKind::Info, "pulled 2 app(s)");
+    h.state
+        .set_status(StatusKind::Error, format!("pull: {refusal}"));
+    assert!(h.state.awaits_trust());
+    h.state.trust_resolved();
+    let status = h.state.status.as_ref().unwrap();
+    assert_eq!(status.kind, StatusKind::Ok);
+    assert!(
+        status.text.contains("the refusal no longer applies"),
+        "{}",
+        status.text
+    );
+    assert!(!h.state.awaits_trust());
+    let log = &h.state.log;
+    assert!(log[0].resolved.is_none(), "not a refusal: untouched");
+    assert!(log[1].resolved.is_some() && log[1].text.contains(&refusal));
+    // Another message since: it stays, and a second resolve says nothing again.
+    h.state.set_status(StatusKind::Info, "something else");
+    h.state.trust_resolved();
+    assert_eq!(h.state.status.as_ref().unwrap().text, "something else");
+}

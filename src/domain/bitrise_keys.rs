@@ -263,6 +263,41 @@ pub fn compare(local: &[ApiKey], remote: &[RemoteKey]) -> Vec<KeyRow> {
     rows
 }
 
+/// A pulled app whose API key Bitrise may not have: the app came from a Bitrise pull
+/// (`[apps.bitrise]`), the build previewed is on Bitrise, and the workspace holds no record of the
+/// key there (`[api_keys.bitrise]`, written by `bitrise push` and `bitrise keys upload`). The
+/// steps then look fine here while the build on Bitrise gets no key. `seen_on_bitrise` is what a
+/// live comparison (`bitrise keys`, the TUI's after a pull) said of the key, when one ran: a key
+/// found there needs no warning.
+pub fn unuploaded_key_warning(
+    ws: &super::workspace::Workspace,
+    app: &super::workspace::App,
+    env: super::resolution::Environment,
+    seen_on_bitrise: Option<bool>,
+) -> Option<String> {
+    if env != super::resolution::Environment::Bitrise
+        || app.bitrise.is_none()
+        || seen_on_bitrise == Some(true)
+    {
+        return None;
+    }
+    let key = ws.api_key(app.api_key.as_deref()?)?;
+    if key.bitrise.is_some() {
+        return None;
+    }
+    let known = if seen_on_bitrise == Some(false) {
+        "is not on Bitrise"
+    } else {
+        "was never uploaded to Bitrise by apple-conn (no [api_keys.bitrise] record)"
+    };
+    Some(format!(
+        "API key {} ({}) is assigned to {} here but {known}: the build on Bitrise will not have that key. `apple-conn bitrise push` uploads it (or records it, if Bitrise has it already) and assigns it",
+        shell_word(&key.name),
+        key.key_id,
+        app.slug
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,6 +314,34 @@ mod tests {
             fingerprint: None,
             bitrise: None,
         }
+    }
+
+    #[test]
+    fn a_pulled_app_is_warned_of_a_key_bitrise_may_not_have() {
+        use crate::domain::resolution::Environment;
+        let ws: crate::domain::workspace::Workspace = toml::from_str(
+            "version = 1\nyou = \"me@example.com\"\n\n[[api_keys]]\nname = \"CI key\"\nkey_id = \"AAAAAAAAAA\"\nissuer_id = \"iss-1\"\n\n[[api_keys]]\nname = \"Up\"\nkey_id = \"BBBBBBBBBB\"\nissuer_id = \"iss-1\"\n[api_keys.bitrise]\norg = \"o\"\nslug = \"k\"\n\n[[apps]]\nslug = \"pulled\"\napi_key = \"CI key\"\n[apps.bitrise]\npulled_at = 2026-12-01T10:00:00Z\n\n[[apps]]\nslug = \"local\"\napi_key = \"CI key\"\n\n[[apps]]\nslug = \"ok\"\napi_key = \"Up\"\n[apps.bitrise]\n",
+        )
+        .unwrap();
+        let warn =
+            |slug: &str, env, seen| unuploaded_key_warning(&ws, ws.app(slug).unwrap(), env, seen);
+        let w = warn("pulled", Environment::Bitrise, None).unwrap();
+        assert!(
+            w.contains("'CI key' (AAAAAAAAAA)")
+                && w.contains("will not have that key")
+                && w.contains("apple-conn bitrise push"),
+            "{w}"
+        );
+        assert!(
+            warn("pulled", Environment::Bitrise, Some(false))
+                .unwrap()
+                .contains("is not on Bitrise")
+        );
+        // Found there by a live comparison, a local build, an app never pulled, a recorded key.
+        assert_eq!(warn("pulled", Environment::Bitrise, Some(true)), None);
+        assert_eq!(warn("pulled", Environment::Local, None), None);
+        assert_eq!(warn("local", Environment::Bitrise, None), None);
+        assert_eq!(warn("ok", Environment::Bitrise, None), None);
     }
 
     fn remote(name: &str, key_id: &str, issuer: &str, enterprise: bool) -> RemoteKey {

@@ -160,7 +160,27 @@ pub enum Received {
     BuildTime(String),
     /// The step unsets this variable before running its tool.
     Unset,
+    /// The path of a file the step writes from this connection's key for a tool that reads it
+    /// by path (fastlane's API key JSON, xcodebuild's `.p8`): shown as `shown`
+    /// (`<api_key.json>`, `<tmp AuthKey_…_*.p8>`); `env --reveal` writes the file.
+    KeyFile {
+        of: SecretOwner,
+        format: KeyFileFormat,
+        shown: String,
+    },
 }
+
+/// What a `Received::KeyFile` holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyFileFormat {
+    /// The API key JSON fastlane reads as `api_key_path` (`export fastlane`'s document).
+    FastlaneJson,
+    /// The `.p8` itself (`xcodebuild -authenticationKeyPath`).
+    P8,
+}
+
+/// How the API key JSON a step writes for fastlane is named in the catalog and shown.
+pub const KEY_JSON: &str = "<api_key.json>";
 
 impl Received {
     /// The value as shown to people: secrets masked, build-time values named.
@@ -170,6 +190,7 @@ impl Received {
             Received::Secret { .. } => "***".into(),
             Received::BuildTime(var) => format!("{var} (set at build time)"),
             Received::Unset => "<unset>".into(),
+            Received::KeyFile { shown, .. } => shown.clone(),
         }
     }
 }

@@ -258,6 +258,7 @@ pub fn preview(
                 apps: vec![super::preview_json::AppJson {
                     slug: app.slug.clone(),
                     steps: super::preview::file_steps_json(&resolved),
+                    warnings: super::preview_json::app_warnings(&loaded.workspace, app, env),
                     error: None,
                 }],
             };
@@ -277,6 +278,14 @@ pub fn preview(
                     .unwrap_or_default(),
                 file.display()
             );
+            for w in super::preview_json::app_warnings(&loaded.workspace, app, env) {
+                for l in
+                    super::fit::wrap(&format!("warning: {w}"), super::fit::COLUMNS, "  ", "    ")
+                {
+                    out.push_str(&l);
+                    out.push('\n');
+                }
+            }
             let rows =
                 super::preview_table::file_rows(&resolved, &yml.file, &loaded.catalog, args.all);
             if rows.is_empty() {

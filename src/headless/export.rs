@@ -6,7 +6,7 @@ use super::connections::read_key_pem;
 use super::tokens::find_key;
 use super::{CmdResult, Failure};
 use crate::cli::{EnvArgs, ExportFastlaneArgs, ShellJson};
-use crate::domain::resolution::{Received, SecretOwner, SecretWhat};
+use crate::domain::resolution::{KeyFileFormat, Received, SecretOwner, SecretWhat};
 use crate::domain::resolve::resolve;
 use crate::domain::shell_env::{self, Verdict};
 use crate::secrets::references::write_private;
@@ -19,19 +19,7 @@ pub fn fastlane(
     args: &ExportFastlaneArgs,
 ) -> CmdResult {
     let key = find_key(loaded, &args.name)?;
-    let pem = read_key_pem(&loaded.path, keyring, key)?;
-    let mut doc = serde_json::Map::new();
-    doc.insert("key_id".into(), key.key_id.clone().into());
-    if let Some(issuer) = &key.issuer_id {
-        doc.insert("issuer_id".into(), issuer.clone().into());
-    }
-    doc.insert("key".into(), pem.expose().into());
-    doc.insert("duration".into(), crate::asc::jwt::MAX_TTL.into());
-    doc.insert("in_house".into(), key.enterprise.into());
-    // The document holds the key: its text and its parts are wiped (issue 33).
-    let mut doc = serde_json::Value::Object(doc);
-    let text = SecretValue::new(std::mem::take(&mut *crate::secrets::secret_json(&doc)));
-    crate::secrets::wipe_json(&mut doc);
+    let text = api_key_json(loaded, keyring, key)?;
     match &args.output {
         Some(path) => {
             write_private(
@@ -48,6 +36,157 @@ pub fn fastlane(
         None => super::raw_out(&zeroize::Zeroizing::new(format!("{}\n", text.expose()))), // raw: the API key JSON
     }
     Ok(0)
+}
+
+/// The API key JSON fastlane reads as `api_key_path` (key_id, issuer_id, key, duration,
+/// in_house), as the steps write it from the connection's key.
+fn api_key_json(
+    loaded: &Loaded,
+    keyring: &dyn SecretStore,
+    key: &crate::domain::workspace::ApiKey,
+) -> Result<SecretValue, Failure> {
+    let pem = read_key_pem(&loaded.path, keyring, key)?;
+    let mut doc = serde_json::Map::new();
+    doc.insert("key_id".into(), key.key_id.clone().into());
+    if let Some(issuer) = &key.issuer_id {
+        doc.insert("issuer_id".into(), issuer.clone().into());
+    }
+    doc.insert("key".into(), pem.expose().into());
+    doc.insert("duration".into(), crate::asc::jwt::MAX_TTL.into());
+    doc.insert("in_house".into(), key.enterprise.into());
+    // The document holds the key: its text and its parts are wiped (issue 33).
+    let mut doc = serde_json::Value::Object(doc);
+    let text = SecretValue::new(std::mem::take(&mut *crate::secrets::secret_json(&doc)));
+    crate::secrets::wipe_json(&mut doc);
+    Ok(text)
+}
+
+/// `env --reveal`: the key files written in this run (one per key and format), in one private
+/// folder: a new one in the temp folder, or `--key-dir`. The user removes them.
+struct KeyFiles<'a> {
+    named: Option<&'a std::path::Path>,
+    dir: Option<std::path::PathBuf>,
+    written: Vec<(String, KeyFileFormat, std::path::PathBuf)>,
+}
+
+impl<'a> KeyFiles<'a> {
+    fn new(named: Option<&'a std::path::Path>) -> Self {
+        KeyFiles {
+            named,
+            dir: None,
+            written: Vec::new(),
+        }
+    }
+
+    /// The path of `name`'s key file in `format`, written on first use.
+    fn path_for(
+        &mut self,
+        loaded: &Loaded,
+        keyring: &dyn SecretStore,
+        name: &str,
+        format: KeyFileFormat,
+    ) -> Result<String, Failure> {
+        if let Some((_, _, path)) = self
+            .written
+            .iter()
+            .find(|(n, f, _)| n == name && *f == format)
+        {
+            return Ok(path.display().to_string());
+        }
+        let key = find_key(loaded, name)?;
+        let text = match format {
+            KeyFileFormat::FastlaneJson => api_key_json(loaded, keyring, key)?,
+            KeyFileFormat::P8 => read_key_pem(&loaded.path, keyring, key)?,
+        };
+        let dir = match &self.dir {
+            Some(dir) => dir.clone(),
+            None => {
+                let dir = match self.named {
+                    Some(named) => crate::store::private_dir::named(named)
+                        .map_err(|e| Failure::new(1, format!("--key-dir: {e}")))?,
+                    None => crate::store::private_dir::new_in_temp("apple-conn-key-").map_err(
+                        |e| {
+                            Failure::new(
+                                1,
+                                format!("cannot make a private folder in the temp folder ({e}): name one with --key-dir DIR"),
+                            )
+                        },
+                    )?,
+                };
+                // Absolute, so the path works from wherever the build runs.
+                let dir = std::path::absolute(&dir).unwrap_or(dir);
+                self.dir = Some(dir.clone());
+                dir
+            }
+        };
+        let id: String = key
+            .key_id
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        let path = dir.join(match format {
+            KeyFileFormat::FastlaneJson => format!("api_key_{id}.json"),
+            KeyFileFormat::P8 => format!("AuthKey_{id}.p8"),
+        });
+        let body = text.expose().trim_end();
+        write_private(
+            &path,
+            zeroize::Zeroizing::new(format!("{body}\n")).as_bytes(),
+        )
+        .map_err(|e| Failure::new(1, format!("cannot write {}: {e}", path.display())))?;
+        self.written.push((name.to_string(), format, path.clone()));
+        Ok(path.display().to_string())
+    }
+
+    /// Says on stderr what was written and who removes it (stdout stays the script or JSON).
+    fn tell(&self) {
+        let Some(dir) = &self.dir else {
+            return;
+        };
+        for (name, format, path) in &self.written {
+            let what = match format {
+                KeyFileFormat::FastlaneJson => "the API key JSON",
+                KeyFileFormat::P8 => "the .p8",
+            };
+            crate::terminal_text::say(&format!(
+                "wrote {}{}: {what} of `{name}`, private key included; apple-conn does not remove it",
+                path.display(),
+                crate::store::files::PRIVATE_MODE
+            ));
+        }
+        let remove = if self.named.is_some() {
+            let files: Vec<String> = self
+                .written
+                .iter()
+                .map(|(_, _, p)| crate::store::trust::shell_word(&p.to_string_lossy()))
+                .collect();
+            format!("rm {}", files.join(" "))
+        } else {
+            format!(
+                "rm -r {}",
+                crate::store::trust::shell_word(&dir.to_string_lossy())
+            )
+        };
+        crate::terminal_text::say(&format!("remove it when the build is done: {remove}"));
+    }
+
+    /// A run that fails after writing leaves no key behind.
+    fn discard(&self) {
+        for (_, _, path) in &self.written {
+            let _ = std::fs::remove_file(path);
+        }
+        if self.named.is_none()
+            && let Some(dir) = &self.dir
+        {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+/// A key file placeholder the catalog names (`<api_key.json>`, `<tmp AuthKey_…_*.p8>`).
+fn names_key_file(text: &str) -> bool {
+    text == crate::domain::resolution::KEY_JSON
+        || (text.starts_with("<tmp AuthKey_") && text.ends_with(".p8>"))
 }
 
 /// The secret behind a received value, for `env --reveal`.
@@ -177,9 +316,19 @@ pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdRes
                 "--reveal to a terminal asks first; pass --yes to skip the question",
             ));
         }
+        let files = r
+            .receives
+            .iter()
+            .any(|(_, v)| matches!(v, Received::KeyFile { .. }));
         eprint!(
-            "Print the secret values of {} / {} on this terminal? [y/N] ",
-            app.slug, args.step
+            "Print the secret values of {} / {} on this terminal{}? [y/N] ",
+            app.slug,
+            args.step,
+            if files {
+                " (and write its key files, private keys included)"
+            } else {
+                ""
+            }
         );
         let mut answer = String::new();
         let _ = std::io::stdin().read_line(&mut answer);
@@ -187,17 +336,37 @@ pub fn env(loaded: &Loaded, keyring: &dyn SecretStore, args: &EnvArgs) -> CmdRes
             return Err(Failure::new(1, "nothing printed"));
         }
     }
+    let mut key_files = KeyFiles::new(args.key_dir.as_deref());
     let mut rows: Vec<(String, Option<String>)> = Vec::new();
     for (name, value) in &r.receives {
         let text = match value {
-            Received::Secret { what, of } if args.reveal => {
-                Some(reveal(loaded, keyring, *what, of)?.expose().to_string())
+            Received::Secret { what, of } if args.reveal => Some(
+                reveal(loaded, keyring, *what, of)
+                    .inspect_err(|_| key_files.discard())?
+                    .expose()
+                    .to_string(),
+            ),
+            Received::KeyFile {
+                of: SecretOwner::ApiKey(key),
+                format,
+                ..
+            } if args.reveal => Some(
+                key_files
+                    .path_for(loaded, keyring, key, *format)
+                    .inspect_err(|_| key_files.discard())?,
+            ),
+            Received::Text(t) if args.reveal && names_key_file(t) => {
+                crate::terminal_text::say(&format!(
+                    "note: {name} stays {t}: the step builds that file from the key its inputs name (downloaded at build time); --reveal writes it only for a connection's API key"
+                ));
+                Some(t.clone())
             }
             Received::Unset => None,
             other => Some(other.redacted()),
         };
         rows.push((name.clone(), text));
     }
+    key_files.tell();
     match args.format {
         ShellJson::Json => {
             let doc = EnvJson {

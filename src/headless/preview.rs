@@ -184,6 +184,7 @@ fn preview_app(
     args: &PreviewArgs,
 ) -> Part {
     let json = args.format == TableJson::Json;
+    let warnings = super::preview_json::app_warnings(&loaded.workspace, app, env);
     if let Some(b) = &app.bitrise_yml {
         return match super::bitrise::app_file_steps_with(loaded, app, env, now, &args.include) {
             Ok(steps) => {
@@ -192,11 +193,12 @@ fn preview_app(
                     encode(&AppJson {
                         slug: app.slug.clone(),
                         steps: file_steps_json(&steps),
+                        warnings,
                         error: None,
                     })
                 } else {
                     let mut out = String::new();
-                    app_header(&mut out, app);
+                    app_header(&mut out, app, &warnings);
                     let top = file.display().to_string();
                     let rows = file_rows(&steps, &top, &loaded.catalog, args.all);
                     if rows.is_empty() {
@@ -216,11 +218,12 @@ fn preview_app(
                     encode(&AppJson {
                         slug: app.slug.clone(),
                         steps: Vec::new(),
+                        warnings,
                         error: Some(error),
                     })
                 } else {
                     let mut out = String::new();
-                    app_header(&mut out, app);
+                    app_header(&mut out, app, &warnings);
                     let line = format!("cannot preview: {}", f.message);
                     for l in super::fit::wrap(&line, super::fit::COLUMNS, "  ", "    ") {
                         out.push_str(&l);
@@ -247,11 +250,12 @@ fn preview_app(
                 .enumerate()
                 .map(|(i, (s, r))| step_json(i, &s.id, r))
                 .collect(),
+            warnings,
             error: None,
         })
     } else {
         let mut out = String::new();
-        render_app_table(&mut out, app, &rs, args.wide);
+        render_app_table(&mut out, app, &warnings, &rs, args.wide);
         crate::terminal_text::clean(&out)
     };
     Part { text, failed: None }

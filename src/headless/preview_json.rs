@@ -30,6 +30,9 @@ pub struct PreviewHead {
 pub struct AppJson {
     pub slug: String,
     pub steps: Vec<StepJson>,
+    /// What the build on Bitrise will lack though the steps look fine here: a pulled app's API
+    /// key never uploaded to Bitrise (`apple-conn bitrise push` fixes it). Empty when nothing.
+    pub warnings: Vec<String>,
     /// The app's bitrise.yml could not be read: why, and where. Its `steps` is then empty.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "AppError")]
@@ -90,6 +93,17 @@ pub struct StepAt {
     pub run_if: Option<crate::bitrise::run_if::RunIf>,
     /// One line for people: why the step is skipped, fails, or may not run.
     pub run_if_reason: Option<String>,
+}
+
+/// The app's `warnings`, read from the workspace alone (no live look at Bitrise).
+pub fn app_warnings(
+    ws: &crate::domain::workspace::Workspace,
+    app: &crate::domain::workspace::App,
+    env: Environment,
+) -> Vec<String> {
+    crate::domain::bitrise_keys::unuploaded_key_warning(ws, app, env, None)
+        .into_iter()
+        .collect()
 }
 
 pub fn step_json(index: usize, step: &str, r: &Resolution) -> StepJson {

@@ -50,7 +50,7 @@ fn messages(r: &Resolution) -> Vec<String> {
 }
 
 /// An app's title line, the public-app note, then its steps (or what to do when it has none).
-pub fn app_header(out: &mut String, app: &App) {
+pub fn app_header(out: &mut String, app: &App, warnings: &[String]) {
     let title = app
         .title
         .as_deref()
@@ -68,11 +68,23 @@ pub fn app_header(out: &mut String, app: &App) {
             "  public app on Bitrise: pull-request builds of forks get no Apple connection (see them with --env public-pr)"
         );
     }
+    for w in warnings {
+        for l in super::fit::wrap(&format!("warning: {w}"), super::fit::COLUMNS, "  ", "    ") {
+            out.push_str(&l);
+            out.push('\n');
+        }
+    }
 }
 
 /// An app with `[[apps.steps]]`: its steps in the order the workspace lists them.
-pub fn render_app_table(out: &mut String, app: &App, rs: &[Resolution], wide: bool) {
-    app_header(out, app);
+pub fn render_app_table(
+    out: &mut String,
+    app: &App,
+    warnings: &[String],
+    rs: &[Resolution],
+    wide: bool,
+) {
+    app_header(out, app, warnings);
     if rs.is_empty() {
         let _ = writeln!(out, "  no steps: add [[apps.steps]] to preview them");
         return;

@@ -320,6 +320,7 @@ pub mod files;
 pub mod lazy_catalog;
 pub mod owners;
 mod parallel;
+pub mod private_dir;
 pub mod save;
 pub mod trust;
 pub mod workspace_id;

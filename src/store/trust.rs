@@ -48,21 +48,35 @@ impl fmt::Display for Untrusted {
         match &self.why {
             Why::NeverTrusted => write!(
                 f,
-                "{file} sets {settings}, which this host has not trusted (a shared file must not choose where secrets go): check it with `apple-conn trust --show -c {quoted}`, then run `apple-conn trust -c {quoted}`"
+                "{file} sets {settings}, which {NEVER_TRUSTED} (a shared file must not choose where secrets go): check it with `apple-conn trust --show -c {quoted}`, then run `apple-conn trust -c {quoted}`"
             ),
             Why::Changed => write!(
                 f,
-                "{file} sets {settings}, and its guarded settings changed since this host trusted it: check them with `apple-conn trust --show -c {quoted}`, then run `apple-conn trust -c {quoted}` again"
+                "{file} sets {settings}, and its guarded settings {CHANGED}: check them with `apple-conn trust --show -c {quoted}`, then run `apple-conn trust -c {quoted}` again"
             ),
             Why::State(e) => write!(
                 f,
-                "{file} sets {settings}, and this host's trust record cannot be read ({e}): fix or remove it, then run `apple-conn trust -c {quoted}`"
+                "{file} sets {settings}, and {STATE_UNREADABLE} ({e}): fix or remove it, then run `apple-conn trust -c {quoted}`"
             ),
         }
     }
 }
 
 impl std::error::Error for Untrusted {}
+
+// The words each refusal is told by, kept in one place so `is_refusal` recognises them.
+const NEVER_TRUSTED: &str = "this host has not trusted";
+const CHANGED: &str = "changed since this host trusted it";
+const STATE_UNREADABLE: &str = "this host's trust record cannot be read";
+
+/// Whether a message (as shown, perhaps with words around it) carries an `Untrusted` refusal:
+/// the TUI clears such a message once `apple-conn trust` makes it no longer true.
+pub fn is_refusal(text: &str) -> bool {
+    [NEVER_TRUSTED, CHANGED, STATE_UNREADABLE]
+        .iter()
+        .any(|words| text.contains(words))
+        && text.contains("apple-conn trust")
+}
 
 /// A path as one shell word, so the command in a message can be pasted.
 pub fn shell_word(text: &str) -> String {
@@ -405,6 +419,27 @@ pub fn untrust(workspace_file: &Path) -> Result<bool, String> {
 mod tests {
     use super::*;
     use crate::domain::workspace::{BitriseSettings, VaultSettings};
+
+    #[test]
+    fn every_refusal_is_recognised_in_other_words_and_nothing_else_is() {
+        for why in [
+            Why::NeverTrusted,
+            Why::Changed,
+            Why::State("bad toml".into()),
+        ] {
+            let text = Untrusted {
+                workspace: PathBuf::from("/tmp/team ws.toml"),
+                settings: vec![BITRISE_API_URL.to_string()],
+                why,
+            }
+            .to_string();
+            assert!(is_refusal(&format!("pull: {text}")), "{text}");
+        }
+        assert!(!is_refusal("pulled 5 app(s) from Bitrise"));
+        assert!(!is_refusal(
+            "the vault at https://v.example is not trusted: unknown issuer; apple-conn trust"
+        ));
+    }
 
     #[test]
     fn defaults_need_no_trust_and_every_other_value_does() {

@@ -281,6 +281,11 @@ fn event_loop(
                 dispatch(state, runner, Msg::BitriseFile(path, file));
                 dirty = true;
             }
+            // A trust refusal on screen or in the log: `apple-conn trust` run elsewhere fixes it.
+            if state.awaits_trust() && trusted_now(&state.loaded) {
+                dispatch(state, runner, Msg::Trusted);
+                dirty = true;
+            }
             let now = file_mtime(&state.loaded.path);
             if now != known_mtime {
                 known_mtime = now;
@@ -358,6 +363,15 @@ fn dispatch(state: &mut AppState, runner: &mut Runner, msg: Msg) {
         }
         runner.run(&state.loaded, effect);
     }
+}
+
+/// Whether this host trusts the workspace's guarded settings as loaded (or it sets none).
+fn trusted_now(loaded: &Loaded) -> bool {
+    use store::trust::Status;
+    matches!(
+        store::trust::status(&loaded.path, &loaded.workspace.settings).1,
+        Status::Trusted | Status::NothingGuarded
+    )
 }
 
 fn file_mtime(path: &Path) -> Option<std::time::SystemTime> {

@@ -149,6 +149,10 @@ pub struct LogEntry {
     pub kind: StatusKind,
     pub text: String,
     pub at: DateTime<Utc>,
+    /// A trust refusal (`store::trust::is_refusal`): it no longer applies once the host trusts the file.
+    pub trust_refusal: bool,
+    /// When it stopped applying (the file trusted since): the log keeps it, marked.
+    pub resolved: Option<DateTime<Utc>>,
 }
 
 /// The log keeps this many messages (the oldest go first).
@@ -504,9 +508,49 @@ impl AppState {
         }
         self.log.push(LogEntry {
             kind,
+            trust_refusal: crate::store::trust::is_refusal(&text),
             text: text.clone(),
             at: self.ticked,
+            resolved: None,
         });
         self.status = Some(Status { kind, text });
+    }
+
+    /// Whether a trust refusal still stands in the log (the loop then watches this host's trust).
+    pub fn awaits_trust(&self) -> bool {
+        self.log
+            .iter()
+            .any(|e| e.trust_refusal && e.resolved.is_none())
+    }
+
+    /// This host trusts the workspace now (`apple-conn trust` ran): every trust refusal is marked
+    /// resolved in the log, and one still in the status line gives way to saying so.
+    pub fn trust_resolved(&mut self) {
+        let mut any = false;
+        for e in self.log.iter_mut().filter(|e| e.trust_refusal) {
+            any |= e.resolved.is_none();
+            e.resolved.get_or_insert(self.ticked);
+        }
+        // An open form that was refused the same way forgets it too (Enter tries again).
+        for layer in &mut self.layers {
+            if let Layer::Form(f) = layer
+                && f.error
+                    .as_deref()
+                    .is_some_and(crate::store::trust::is_refusal)
+            {
+                f.error = None;
+            }
+        }
+        let shown = self
+            .status
+            .as_ref()
+            .is_some_and(|st| crate::store::trust::is_refusal(&st.text));
+        if any && shown {
+            let file = crate::terminal_text::clean_line(&self.loaded.path.display().to_string());
+            self.set_status(
+                StatusKind::Ok,
+                format!("this host trusts {file} now: the refusal no longer applies (M keeps it, marked resolved)"),
+            );
+        }
     }
 }

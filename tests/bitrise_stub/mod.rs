@@ -183,3 +183,58 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// A signed-in workspace: "Team key" (not on Bitrise yet) and "CI key" (already in Acme's
+/// workspace), Bob's Apple ID, and apps pulled from Acme's workspace.
+pub fn team(dir: &std::path::Path, apps: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let p8 = openssl_p256(dir, "AuthKey_TTTTTTTTTT.p8");
+    let ci = openssl_p256(dir, "AuthKey_AAAAAAAAAA.p8");
+    let ws = signed_in_workspace(
+        dir,
+        &format!(
+            "\n[[api_keys]]\nname = \"Team key\"\nkey_id = \"TTTTTTTTTT\"\nissuer_id = \"{ISSUER}\"\nprivate_key = {{ path = \"{}\" }}\n\n[[api_keys]]\nname = \"CI key\"\nkey_id = \"AAAAAAAAAA\"\nissuer_id = \"{ISSUER}\"\nprivate_key = {{ path = \"{}\" }}\n\n[[apple_ids]]\napple_id = \"bob@icloud.example\"\nowner = \"bob@example.com\"\npassword = {{ env = \"BOB_PW\" }}\n{apps}",
+            p8.display(),
+            ci.display()
+        ),
+    );
+    (ws, p8)
+}
+
+pub fn pulled(slug: &str, title: &str, extra: &str) -> String {
+    format!(
+        "\n[[apps]]\nslug = \"{slug}\"\ntitle = \"{title}\"\nowner = \"me@example.com\"\nadmins = [\"bob@example.com\"]\n{extra}\n[apps.bitrise]\nowner = \"org-acme\"\nowner_name = \"Acme Ltd\"\npulled_at = 2026-12-01T10:00:00Z\n"
+    )
+}
+
+/// A stand-in started with `args` and a signed-in workspace (no keys, no apps) in a fresh folder:
+/// the setup most tests against the stand-in begin with.
+pub struct Scene {
+    pub stub: Stub,
+    pub dir: tempfile::TempDir,
+    pub ws: PathBuf,
+}
+
+/// None when the stand-in cannot start here (no Python with openapi-core, outside CI).
+pub fn scene(args: &[&str]) -> Option<Scene> {
+    let stub = start(args)?;
+    let dir = tempfile::tempdir().unwrap();
+    let ws = signed_in_workspace(dir.path(), "");
+    Some(Scene { stub, dir, ws })
+}
+
+impl Scene {
+    /// `apple-conn -c WS ARGS… --api-url STUB`, to be run.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        cmd(&self.stub, &self.ws, args)
+    }
+
+    /// The command run to its end.
+    pub fn run(&self, args: &[&str]) -> Run {
+        run(&mut self.cmd(args))
+    }
+
+    /// The command run, the test failing ("{what} hangs") when it is still running after `limit`.
+    pub fn run_within(&self, args: &[&str], limit: std::time::Duration, what: &str) -> Run {
+        run_within(&mut self.cmd(args), limit, what)
+    }
+}

@@ -177,3 +177,21 @@ pub fn base_workspace(dir: &Path) -> PathBuf {
     );
     ws
 }
+
+/// The binary on a terminal that a Python pty `driver` plays: the driver's argv is `lead`, then
+/// the binary and `args`. A store that can keep the result is there (the kernel's keyring: a
+/// secret is read from the terminal only then) and `home` is XDG_CONFIG_HOME. The driver's stdout.
+pub fn on_a_pty(driver: &str, lead: &[&Path], args: &[&str], home: &Path) -> String {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(driver)
+        .args(lead)
+        .arg(bin_path())
+        .args(args)
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("APPLE_CONN_KEYRING", "keyutils")
+        .env("XDG_CONFIG_HOME", home)
+        .output()
+        .expect("python3");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

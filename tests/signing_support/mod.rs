@@ -2,6 +2,7 @@
 //! `.p12` (with `-legacy` and without), and profiles as `openssl cms -sign` around a plist.
 #![allow(dead_code)]
 
+pub mod setup;
 pub mod stubs;
 
 use std::path::{Path, PathBuf};

@@ -546,6 +546,26 @@ fn fill_text(template: &str, vars: &IndexMap<&'static str, Option<Received>>) ->
 
 /// A whole-value `{secret}` placeholder becomes that secret; otherwise text substitution.
 fn fill_value(template: &str, vars: &IndexMap<&'static str, Option<Received>>) -> Option<Received> {
+    // A file the step writes from a connection's key: `env --reveal` can write the same file.
+    let format = if template == KEY_JSON {
+        Some(KeyFileFormat::FastlaneJson)
+    } else if template.starts_with("<tmp AuthKey_") && template.ends_with(".p8>") {
+        Some(KeyFileFormat::P8)
+    } else {
+        None
+    };
+    if let Some(format) = format
+        && let Some(Some(Received::Secret {
+            what: SecretWhat::PrivateKey,
+            of,
+        })) = vars.get("private_key")
+    {
+        return Some(Received::KeyFile {
+            of: of.clone(),
+            format,
+            shown: fill_text(template, vars)?,
+        });
+    }
     if let Some(key) = template.strip_prefix('{').and_then(|t| t.strip_suffix('}'))
         && !key.contains('{')
     {

@@ -129,6 +129,8 @@ pub enum Msg {
         read_for: crate::tui::form::PickSource,
         result: Result<Vec<crate::ops::apps::RunChoice>, String>,
     },
+    /// This host trusts the workspace's guarded settings now (an `apple-conn trust` ran).
+    Trusted,
     /// An app's bitrise.yml was read (first time, or again because it changed on disk).
     BitriseFile(std::path::PathBuf, super::super::bitrise_files::BitriseFile),
     /// A bitrise.yml this TUI itself just wrote (a pull): read again without "changed on disk".

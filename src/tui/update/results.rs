@@ -178,6 +178,7 @@ pub fn on_result(s: &mut AppState, msg: Msg) -> Vec<Effect> {
                 s.set_status(StatusKind::Info, "the workspace file changed on disk: press ctrl-r to reload (your next save is refused until you do)");
             }
         }
+        Msg::Trusted => s.trust_resolved(),
         Msg::Keyring(result) => forms::store::probed(s, result),
         Msg::BitriseProgress { done, total } => {
             if let Some(p) = &mut s.pull {

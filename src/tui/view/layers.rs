@@ -158,10 +158,20 @@ fn messages(s: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, scroll: 
                     StatusKind::Ok => theme.ok,
                     StatusKind::Info => theme.text,
                 };
-                Line::from(vec![
+                let mut spans = vec![
                     Span::styled(e.at.format("%H:%M:%S ").to_string(), theme.key_hint),
                     Span::styled(crate::terminal_text::clean(&e.text), style),
-                ])
+                ];
+                if let Some(at) = e.resolved {
+                    spans.push(Span::styled(
+                        format!(
+                            " · resolved {}: this host trusts the file now",
+                            at.format("%H:%M:%S")
+                        ),
+                        theme.ok,
+                    ));
+                }
+                Line::from(spans)
             })
             .collect()
     };

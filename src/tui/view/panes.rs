@@ -613,6 +613,14 @@ fn matrix(
     (lines, selected_line)
 }
 
+/// Whether the live comparison after a pull found the app's API key on Bitrise (None: not known).
+fn key_seen_on_bitrise(s: &AppState, app: &crate::domain::workspace::App) -> Option<bool> {
+    use crate::domain::bitrise_keys::KeyStatus;
+    let key = s.loaded.workspace.api_key(app.api_key.as_deref()?)?;
+    let status = s.on_bitrise.as_ref()?.get(&key.key_id)?;
+    Some(matches!(status, KeyStatus::Both | KeyStatus::Differs))
+}
+
 fn preview(
     s: &AppState,
     theme: &Theme,
@@ -635,6 +643,16 @@ fn preview(
             truncate(&file_summary(s, app, b), width),
             theme.key_hint,
         )));
+    }
+    // What the build on Bitrise will lack though the steps look fine: said whole, wrapped.
+    if let Some(w) = crate::domain::bitrise_keys::unuploaded_key_warning(
+        &s.loaded.workspace,
+        app,
+        s.env,
+        key_seen_on_bitrise(s, app),
+    ) {
+        let line = Line::from(Span::styled(format!("! {w}"), theme.warning));
+        lines.extend(super::scrolled::wrap(vec![line], width));
     }
     let step_w = (width / 3).clamp(10, 44);
     let id_w = (width / 4).max(8);
