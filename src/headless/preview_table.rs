@@ -126,7 +126,14 @@ pub fn file_rows(
         if current.is_none_or(|c| c.0 != e.workflow || (number > 0 && c == first)) {
             fold(&mut rows, &mut run, &mut heading);
             current = Some(first);
-            heading = Some(format!("workflow {}", e.workflow));
+            // A pipeline workflow the backend may not start says so on its header.
+            let gate = e
+                .pipeline_run_if
+                .as_ref()
+                .filter(|g| g.verdict != crate::bitrise::run_if::Verdict::True)
+                .map(|g| format!(" ({})", g.reason()))
+                .unwrap_or_default();
+            heading = Some(format!("workflow {}{gate}", e.workflow));
             number = 0;
         }
         if !all && folds(e, id, r, catalog) {
@@ -250,7 +257,13 @@ pub fn render_rows(out: &mut String, rows: &[Row], wide: bool) {
     let step_at = " ".repeat(2 + w[0] + 1);
     for row in rows {
         if let Some(h) = &row.heading {
-            let _ = writeln!(out, "  {h}");
+            if wide {
+                let _ = writeln!(out, "  {h}");
+            } else {
+                for l in fit::wrap(h, fit::COLUMNS, "  ", "    ") {
+                    let _ = writeln!(out, "{l}");
+                }
+            }
         }
         if let Some(text) = &row.folded {
             let first = format!("  {:<w$} ", row.cells[0], w = w[0]);

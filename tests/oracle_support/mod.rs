@@ -209,11 +209,23 @@ pub fn ours(yml: &BitriseYml, target: &str, given: &Given) -> Result<Vec<(String
         return Err(format!("{target} is neither a workflow nor a pipeline"));
     };
     let mut out = Vec::new();
-    for (w, _, _) in expand::pipeline_workflows(yml, target, p).map_err(|e| e.to_string())? {
-        out.push((w.clone(), one(&w)?));
+    let runs = expand::pipeline_runs(yml, target, p).map_err(|e| e.to_string())?;
+    for r in &runs {
+        out.push((r.workflow.clone(), one(&r.workflow)?));
     }
-    // Every run of the pipeline must also come out of `expand_pipeline`, in the same order.
-    let all: Vec<Expanded> = out.iter().flat_map(|(_, r)| r.steps.clone()).collect();
+    // Every run of the pipeline must also come out of `expand_pipeline`, in the same order,
+    // each step behind its pipeline workflow's run_ifs.
+    let all: Vec<Expanded> = runs
+        .iter()
+        .zip(&out)
+        .flat_map(|(r, (_, run))| {
+            let gate = expand::pipeline_decisions(yml, r, given);
+            run.steps
+                .iter()
+                .cloned()
+                .map(move |s| expand::gated(s, &gate))
+        })
+        .collect();
     if expand::expand_pipeline_with(yml, target, given).map_err(|e| e.to_string())? != all {
         return Err(format!(
             "pipeline {target}: expand_pipeline differs from its workflows expanded one by one"
@@ -425,6 +437,68 @@ pub fn compare(ours: &[(String, Run)], oracle: &Value, notes: &mut Vec<String>) 
     diffs
 }
 
+/// A pipeline's workflow list as both read it: (stage and its run_if, key, `uses`, run_if
+/// text). The CLI does not evaluate these run_ifs (the Bitrise backend does): their text is
+/// compared. A graph pipeline is compared by key (the oracle lists a topological order).
+pub fn compare_pipeline(yml: &BitriseYml, target: &str, oracle: &Value) -> Vec<String> {
+    type Entry = (
+        Option<(String, Option<String>)>,
+        String,
+        Option<String>,
+        Option<String>,
+    );
+    let Some(p) = yml.pipelines.get(target) else {
+        return Vec::new();
+    };
+    let ours: Vec<Entry> = match expand::pipeline_runs(yml, target, p) {
+        Ok(runs) => runs
+            .into_iter()
+            .map(|r| {
+                let uses = (r.workflow != r.key).then_some(r.workflow);
+                (r.stage, r.key, uses, r.run_if)
+            })
+            .collect(),
+        Err(e) => return vec![format!("pipeline workflows: ours refuse ({e})")],
+    };
+    let text = |v: &Value| v.as_str().map(str::to_string);
+    let pipe = &oracle["pipeline"];
+    let mut theirs: Vec<Entry> = Vec::new();
+    if let Some(stages) = pipe["stages"].as_array() {
+        for s in stages {
+            let stage = (text(&s["id"]).unwrap_or_default(), text(&s["run_if"]));
+            for w in s["workflows"].as_array().into_iter().flatten() {
+                theirs.push((
+                    Some(stage.clone()),
+                    text(&w["id"]).unwrap_or_default(),
+                    None,
+                    text(&w["run_if"]),
+                ));
+            }
+        }
+    } else {
+        for w in pipe["workflows"].as_array().into_iter().flatten() {
+            theirs.push((
+                None,
+                text(&w["id"]).unwrap_or_default(),
+                text(&w["uses"]),
+                text(&w["run_if"]["expression"]),
+            ));
+        }
+    }
+    let mut ours = ours;
+    if pipe["type"].as_str() == Some("graph") {
+        ours.sort_by(|a, b| a.1.cmp(&b.1));
+        theirs.sort_by(|a, b| a.1.cmp(&b.1));
+    }
+    if ours == theirs {
+        Vec::new()
+    } else {
+        vec![format!(
+            "pipeline workflows and run_ifs: ours {ours:?}, CLI {theirs:?}"
+        )]
+    }
+}
+
 /// Which steps run: the oracle's `would_run_if_all_prior_steps_succeed` / `run_if_eval_error`
 /// (the CLI's EvaluateTemplateToBool) against apple-conn's verdict when no earlier step failed.
 /// Ok(note) for a blind spot, Err(difference).
@@ -573,7 +647,11 @@ pub fn check_case(oracle: &Path, case: &Case) -> Outcome {
             });
         match (mine, theirs) {
             (Ok(m), Ok(t)) => {
-                for d in compare(&m, &t, &mut o.notes) {
+                let pipeline = yml
+                    .as_ref()
+                    .map(|y| compare_pipeline(y, target, &t))
+                    .unwrap_or_default();
+                for d in pipeline.into_iter().chain(compare(&m, &t, &mut o.notes)) {
                     o.diffs.push(format!("{target}: {d}"));
                 }
             }
