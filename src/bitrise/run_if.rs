@@ -194,7 +194,9 @@ pub fn decide(expr: &str, from: &str, given: &Given, always_run: bool, lookup: L
         vec![false]
     };
     let mut cases: Vec<((bool, bool, bool), Res)> = Vec::new();
-    let mut values: BTreeSet<String> = BTreeSet::new();
+    // The values read before any step failed, and whether each read the same in every run mode
+    // tried (a value that differs by mode is no fact).
+    let mut reads: std::collections::BTreeMap<String, Option<Option<String>>> = Default::default();
     for &ci in &cis {
         for &pr in &prs {
             for &build_failed in &failed {
@@ -222,18 +224,29 @@ pub fn decide(expr: &str, from: &str, given: &Given, always_run: bool, lookup: L
                     }
                     Err(e) => Res::Fail(e),
                 };
-                if cis.len() == 1 && prs.len() == 1 && !build_failed {
+                if !build_failed {
                     for (n, v) in read.borrow().iter() {
-                        values.insert(match v {
-                            Some(v) => format!("{n}={v}"),
-                            None => format!("{n}=(set at build time)"),
-                        });
+                        reads
+                            .entry(n.clone())
+                            .and_modify(|seen| {
+                                if seen.as_ref() != Some(v) {
+                                    *seen = None;
+                                }
+                            })
+                            .or_insert_with(|| Some(v.clone()));
                     }
                 }
                 cases.push(((ci, pr, build_failed), res));
             }
         }
     }
+    let mut values: BTreeSet<String> = reads
+        .into_iter()
+        .filter_map(|(n, v)| match v? {
+            Some(v) => Some(format!("{n}={v}")),
+            None => Some(format!("{n}=(set at build time)")),
+        })
+        .collect();
     let uses = |f: &str| expr.contains(f);
     if given.ci.is_some() && uses(".IsCI") {
         values.insert(format!(".IsCI={}", given.ci == Some(true)));

@@ -42,11 +42,18 @@ fn messages(r: &Resolution) -> Vec<String> {
         .into_iter()
         .filter(|m| r.skipped_because.as_ref() != Some(m))
         .collect();
-    why.map(|w| format!("skipped: {w}"))
-        .into_iter()
-        .chain(messages)
-        .chain(r.signing.clone())
-        .collect()
+    // A run_if's reason already starts with `skipped: `.
+    why.map(|w| {
+        if w.starts_with("skipped: ") {
+            w
+        } else {
+            format!("skipped: {w}")
+        }
+    })
+    .into_iter()
+    .chain(messages)
+    .chain(r.signing.clone())
+    .collect()
 }
 
 /// An app's title line, the public-app note, then its steps (or what to do when it has none).
