@@ -196,6 +196,7 @@ fn samples() -> Vec<PathBuf> {
         "bundles.yml",
         "chains.yml",
         "pipelines.yml",
+        "pipeline_run_if.yml",
         "modular/bitrise.yml",
     ] {
         files.push(root().join("tests/fixtures/bitrise").join(f));

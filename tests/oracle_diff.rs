@@ -56,6 +56,7 @@ fn the_fixtures_and_the_real_samples_run_as_the_cli_runs_them() {
             "chains.yml",
             "bundles.yml",
             "pipelines.yml",
+            "pipeline_run_if.yml",
             "modular/bitrise.yml",
         ]
         .map(|f| fixtures().join(f)),
@@ -82,8 +83,8 @@ fn the_fixtures_and_the_real_samples_run_as_the_cli_runs_them() {
         })
         .collect();
     assert!(
-        cases.len() >= 19,
-        "15 samples and 4 fixtures, found {}",
+        cases.len() >= 20,
+        "15 samples and 5 fixtures, found {}",
         cases.len()
     );
     let outcomes = check_all(&oracle, &cases, threads());

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use super::load::{
-    BitriseYml, Env, Item, OPT_EXPAND, OPT_SKIP_IF_EMPTY, OPT_TEMPLATE, Pipeline, YmlError,
+    BitriseYml, Env, Item, OPT_EXPAND, OPT_SKIP_IF_EMPTY, OPT_TEMPLATE, Pipeline, PipelineWorkflow,
+    YmlError,
 };
 use super::run_if::{self, Given, RunIf};
 use super::stepref::{self, StepRef};
@@ -40,6 +41,9 @@ pub struct Expanded {
     pub prepare_error: Option<String>,
     /// A `path::` step's own step.yml decided its inputs.
     pub step_yml: bool,
+    /// In a pipeline: the stage's and the pipeline workflow's `run_if` (the Bitrise backend's
+    /// decision to run the workflow at all), combined; already part of `run_if`.
+    pub pipeline_run_if: Option<RunIf>,
 }
 
 /// One declared variable: its value (none: unset), and whether it holds a `$VAR` only the build
@@ -579,6 +583,7 @@ impl Walk<'_, '_> {
             build_time,
             prepare_error,
             step_yml: spec.is_some(),
+            pipeline_run_if: None,
         }
     }
 
@@ -757,50 +762,143 @@ pub fn expand_pipeline_with(
         ));
     };
     let mut out = Vec::new();
-    for (w, _, _) in pipeline_workflows(yml, id, p)? {
-        out.extend(expand_workflow_with(yml, &w, given)?);
+    for run in pipeline_runs(yml, id, p)? {
+        let gate = pipeline_decisions(yml, &run, given);
+        let steps = expand_workflow_with(yml, &run.workflow, given)?;
+        out.extend(steps.into_iter().map(|s| gated(s, &gate)));
     }
     Ok(out)
+}
+
+/// One workflow run of a pipeline and what decides whether the backend starts it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PipelineRun {
+    /// The key it is listed under (a graph variant's name for `uses:`).
+    pub key: String,
+    /// The workflow it runs.
+    pub workflow: String,
+    /// A staged pipeline's stage: its id and `run_if`.
+    pub stage: Option<(String, Option<String>)>,
+    /// The pipeline workflow's own `run_if` expression.
+    pub run_if: Option<String>,
+    /// It runs after an earlier workflow failed (`should_always_run`).
+    pub always_run: bool,
+    pub line: usize,
+    pub file: u32,
+}
+
+/// The pipeline-level run_ifs of a run (the stage's, then the workflow's), decided with the
+/// same template functions as a step's. The Bitrise backend decides them before the workflow's
+/// build starts (the CLI only prints them), so they read the values given and the app envs, not
+/// the workflow's own envs; a name nothing declares is the build's value.
+pub fn pipeline_decisions(yml: &BitriseYml, run: &PipelineRun, given: &Given) -> Vec<RunIf> {
+    let stage = run
+        .stage
+        .as_ref()
+        .and_then(|(id, r)| Some((format!("stage {id}"), r.as_ref()?)));
+    let own = run
+        .run_if
+        .as_ref()
+        .map(|r| (format!("pipeline workflow {}", run.key), r));
+    let list: Vec<(String, &String)> = stage.into_iter().chain(own).collect();
+    if list.is_empty() {
+        return Vec::new();
+    }
+    let sc = Scope {
+        declared: &yml.declared,
+        given,
+        yml,
+    };
+    let known = |name: &str, value: &str| Var {
+        name: name.to_string(),
+        value: Some(value.to_string()),
+        build_time: false,
+    };
+    let mut envs: Envs = given.envs.iter().map(|(k, v)| known(k, v)).collect();
+    push_envs(&mut envs, &yml.app_envs, sc.declared);
+    envs.push(known("STEPLIB_BUILD_STATUS", "0"));
+    envs.push(known("BITRISE_BUILD_STATUS", "0"));
+    list.into_iter()
+        .map(|(from, expr)| decide(&sc, &envs, expr, &from, run.always_run))
+        .collect()
+}
+
+/// A step of a pipeline workflow, with the pipeline's run_ifs put before its own (a workflow
+/// the backend does not start runs none of its steps).
+pub fn gated(mut step: Expanded, gate: &[RunIf]) -> Expanded {
+    if gate.is_empty() {
+        return step;
+    }
+    step.pipeline_run_if = run_if::combine(gate.to_vec());
+    let mut list = gate.to_vec();
+    list.extend(step.run_if.take());
+    step.run_if = run_if::combine(list);
+    step
 }
 
 /// The workflows a pipeline runs, in file order, each checked as the CLI checks them.
 pub fn pipeline_workflows(
     yml: &BitriseYml,
     id: &str,
-    (pipeline, line, _): &(Pipeline, usize, u32),
+    p: &(Pipeline, usize, u32),
 ) -> Result<Vec<(String, usize, u32)>, YmlError> {
-    let names: Vec<(String, usize, u32)> = match pipeline {
-        Pipeline::Graph(list) => list
-            .iter()
-            .map(|(_, w, l, f)| (w.clone(), *l, *f))
-            .collect(),
+    Ok(pipeline_runs(yml, id, p)?
+        .into_iter()
+        .map(|r| (r.workflow, r.line, r.file))
+        .collect())
+}
+
+/// The runs of a pipeline, in file order, with their stages and run_ifs, each checked as the
+/// CLI checks them.
+pub fn pipeline_runs(
+    yml: &BitriseYml,
+    id: &str,
+    (pipeline, line, _): &(Pipeline, usize, u32),
+) -> Result<Vec<PipelineRun>, YmlError> {
+    let run = |w: &PipelineWorkflow, stage: Option<(String, Option<String>)>| PipelineRun {
+        key: w.key.clone(),
+        workflow: w.workflow.clone(),
+        stage,
+        run_if: w.run_if.clone(),
+        always_run: w.always_run,
+        line: w.line,
+        file: w.file,
+    };
+    let runs: Vec<PipelineRun> = match pipeline {
+        Pipeline::Graph(list) => list.iter().map(|w| run(w, None)).collect(),
         Pipeline::Staged(stages) => {
             let mut v = Vec::new();
             for (s, l, f) in stages {
-                let Some(wfs) = yml.stages.get(s) else {
+                let Some(stage) = yml.stages.get(s) else {
                     return Err(err(
                         yml,
                         (*l, *f),
                         format!("stage ({s}) defined in pipeline ({id}) does not exist"),
                     ));
                 };
-                if wfs.is_empty() {
+                if stage.workflows.is_empty() {
                     return Err(err(
                         yml,
                         (*l, *f),
                         format!("stage ({s}) should have at least 1 workflow"),
                     ));
                 }
-                v.extend(wfs.iter().cloned());
+                v.extend(
+                    stage
+                        .workflows
+                        .iter()
+                        .map(|w| run(w, Some((s.clone(), stage.run_if.clone())))),
+                );
             }
             v
         }
     };
-    for (w, l, f) in &names {
+    for r in &runs {
+        let (w, l, f) = (&r.workflow, r.line, r.file);
         if !yml.workflows.contains_key(w) {
             return Err(err(
                 yml,
-                ((*l).max(*line), *f),
+                (l.max(*line), f),
                 format!(
                     "workflow ({w}) defined in pipeline ({id}) is not found in the workflow definitions"
                 ),
@@ -809,12 +907,12 @@ pub fn pipeline_workflows(
         if w.starts_with('_') {
             return Err(err(
                 yml,
-                (*l, *f),
+                (l, f),
                 format!("workflow ({w}) defined in pipeline ({id}) is a utility workflow"),
             ));
         }
     }
-    Ok(names)
+    Ok(runs)
 }
 
 /// Checks the whole file as `bitrise run` does: every chain (cycles, missing names), every bundle

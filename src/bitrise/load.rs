@@ -85,10 +85,34 @@ pub struct Bundle {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pipeline {
-    /// `workflows` map: (key, the workflow it runs, line, file).
-    Graph(Vec<(String, String, usize, u32)>),
+    /// `workflows` map, in file order.
+    Graph(Vec<PipelineWorkflow>),
     /// `stages` list of stage ids: (id, line, file).
     Staged(Vec<(String, usize, u32)>),
+}
+
+/// One workflow a pipeline runs: a graph pipeline's `workflows` entry or a stage's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PipelineWorkflow {
+    /// The key it is listed under (a variant name for `uses:`).
+    pub key: String,
+    /// The workflow it runs (`uses:`, else the key).
+    pub workflow: String,
+    /// `run_if: { expression: … }` (a stage's workflow: `run_if: …`); the Bitrise backend
+    /// decides it, not the CLI (models/models.go GraphPipelineRunIfModel, StageWorkflowModel).
+    pub run_if: Option<String>,
+    /// `should_always_run: workflow` (graph) or the stage's `should_always_run: true`: it runs
+    /// after an earlier workflow failed.
+    pub always_run: bool,
+    pub line: usize,
+    pub file: u32,
+}
+
+/// A `stages:` entry: its `run_if` and its workflows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Stage {
+    pub run_if: Option<String>,
+    pub workflows: Vec<PipelineWorkflow>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -106,7 +130,7 @@ pub struct BitriseYml {
     pub bundles: IndexMap<String, Bundle>,
     /// (pipeline, line, file) by id.
     pub pipelines: IndexMap<String, (Pipeline, usize, u32)>,
-    pub stages: IndexMap<String, Vec<(String, usize, u32)>>,
+    pub stages: IndexMap<String, Stage>,
     /// The config merged included files (`include:`).
     pub includes: bool,
     /// `containers:` as (id, image, type, line, file), `services:` as (id, image, line, file):
@@ -332,18 +356,36 @@ pub fn load_tree(files: Vec<Arc<str>>, root: &Node) -> Result<BitriseYml, YmlErr
     {
         for (k, v) in entries {
             let id = k.as_str().unwrap_or_default().to_string();
-            let mut wfs = Vec::new();
+            // models/models.go StageModel: `should_always_run` and `run_if` of the stage.
+            let always_run = v
+                .get("should_always_run")
+                .map(yaml::value_string)
+                .is_some_and(|t| t == "true");
+            let mut stage = Stage {
+                run_if: run_if(&cx, v)?.filter(|r| !r.is_empty()),
+                workflows: Vec::new(),
+            };
             if let Some(list) = v.get("workflows").and_then(Node::as_seq) {
                 for item in list {
                     let key = single_key(&cx, item)?;
-                    wfs.push((
-                        key.as_str().unwrap_or_default().to_string(),
-                        key.line,
-                        key.file,
-                    ));
+                    let name = key.as_str().unwrap_or_default().to_string();
+                    let value = item.get(&name);
+                    // StageWorkflowModel: `run_if` is a string here.
+                    let run_if = match value {
+                        Some(w) => run_if(&cx, w)?.filter(|r| !r.is_empty()),
+                        None => None,
+                    };
+                    stage.workflows.push(PipelineWorkflow {
+                        key: name.clone(),
+                        workflow: name,
+                        run_if,
+                        always_run,
+                        line: key.line,
+                        file: key.file,
+                    });
                 }
             }
-            out.stages.insert(id, wfs);
+            out.stages.insert(id, stage);
         }
     }
     if let Some(pipes) = root.get("pipelines")
@@ -360,7 +402,15 @@ pub fn load_tree(files: Vec<Arc<str>>, root: &Node) -> Result<BitriseYml, YmlErr
                     for (wk, wv) in w.as_map().unwrap_or_default() {
                         let key = wk.as_str().unwrap_or_default().to_string();
                         let uses = wv.get("uses").and_then(Node::as_str).map(str::to_string);
-                        list.push((key.clone(), uses.unwrap_or(key), wk.line, wk.file));
+                        list.push(PipelineWorkflow {
+                            workflow: uses.unwrap_or(key.clone()),
+                            key,
+                            run_if: graph_run_if(&cx, wv)?,
+                            always_run: wv.get("should_always_run").and_then(Node::as_str)
+                                == Some("workflow"),
+                            line: wk.line,
+                            file: wk.file,
+                        });
                     }
                     Pipeline::Graph(list)
                 }
@@ -425,6 +475,38 @@ fn run_if(cx: &Ctx, node: &Node) -> Result<Option<String>, YmlError> {
         Some(r) => match r.as_str() {
             Some(t) => Ok(Some(t.to_string())),
             None => Err(cx.err(r, "yaml: unmarshal errors: run_if must be a string")),
+        },
+    }
+}
+
+/// A graph pipeline workflow's `run_if: { expression: … }` (models/models.go
+/// GraphPipelineRunIfModel): a map, else yaml.v2 refuses the whole config; an empty
+/// expression is none.
+fn graph_run_if(cx: &Ctx, node: &Node) -> Result<Option<String>, YmlError> {
+    let Some(r) = node.get("run_if").filter(|r| !r.is_null()) else {
+        return Ok(None);
+    };
+    if r.as_map().is_none() {
+        let (tag, text) = match r.as_str() {
+            Some(t) => ("!!str", format!(" `{t}`")),
+            None => ("!!seq", String::new()),
+        };
+        return Err(cx.err(
+            r,
+            format!(
+                "yaml: unmarshal errors: cannot unmarshal {tag}{text} into models.GraphPipelineRunIfModel (write `run_if: {{ expression: '…' }}`)"
+            ),
+        ));
+    }
+    match r.get("expression") {
+        None => Ok(None),
+        Some(e) if e.is_null() => Ok(None),
+        Some(e) => match e.as_str() {
+            Some(t) => Ok(Some(t.to_string()).filter(|t| !t.is_empty())),
+            None => Err(cx.err(
+                e,
+                "yaml: unmarshal errors: run_if expression must be a string",
+            )),
         },
     }
 }

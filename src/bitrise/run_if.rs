@@ -194,7 +194,9 @@ pub fn decide(expr: &str, from: &str, given: &Given, always_run: bool, lookup: L
         vec![false]
     };
     let mut cases: Vec<((bool, bool, bool), Res)> = Vec::new();
-    let mut values: BTreeSet<String> = BTreeSet::new();
+    // The values read before any step failed, and whether each read the same in every run mode
+    // tried (a value that differs by mode is no fact).
+    let mut reads: std::collections::BTreeMap<String, Option<Option<String>>> = Default::default();
     for &ci in &cis {
         for &pr in &prs {
             for &build_failed in &failed {
@@ -222,18 +224,29 @@ pub fn decide(expr: &str, from: &str, given: &Given, always_run: bool, lookup: L
                     }
                     Err(e) => Res::Fail(e),
                 };
-                if cis.len() == 1 && prs.len() == 1 && !build_failed {
+                if !build_failed {
                     for (n, v) in read.borrow().iter() {
-                        values.insert(match v {
-                            Some(v) => format!("{n}={v}"),
-                            None => format!("{n}=(set at build time)"),
-                        });
+                        reads
+                            .entry(n.clone())
+                            .and_modify(|seen| {
+                                if seen.as_ref() != Some(v) {
+                                    *seen = None;
+                                }
+                            })
+                            .or_insert_with(|| Some(v.clone()));
                     }
                 }
                 cases.push(((ci, pr, build_failed), res));
             }
         }
     }
+    let mut values: BTreeSet<String> = reads
+        .into_iter()
+        .filter_map(|(n, v)| match v? {
+            Some(v) => Some(format!("{n}={v}")),
+            None => Some(format!("{n}=(set at build time)")),
+        })
+        .collect();
     let uses = |f: &str| expr.contains(f);
     if given.ci.is_some() && uses(".IsCI") {
         values.insert(format!(".IsCI={}", given.ci == Some(true)));
@@ -342,24 +355,48 @@ fn decider(name: &str) -> String {
     }
 }
 
-/// The first decision that stops the step (a false or failing run_if), else the last one
-/// (each run_if of the list must be true: cli/run_util.go:206).
+/// The run_ifs of a step in the order the CLI evaluates them (enclosing bundles outermost
+/// first, then the step's own: cli/run_util.go:206; a pipeline's before all): the first that is
+/// not true stops the step. An undecided one stops it or not by what only the build knows, so a
+/// false or failing one after it is only one of its branches (when it errors, its error wins).
 pub fn combine(list: Vec<RunIf>) -> Option<RunIf> {
+    // What the CLI answers before the build has any outcome: the first not-true answer.
+    let when_ok = list
+        .iter()
+        .map(|r| r.when_ok)
+        .find(|v| *v != Verdict::True)
+        .unwrap_or(Verdict::True);
+    let mut open: Option<RunIf> = None;
     let mut last = None;
     for r in list {
-        if matches!(r.verdict, Verdict::False | Verdict::Error) {
-            return Some(r);
-        }
-        // An undecided bundle decides more than a true step after it.
-        match &last {
-            Some(RunIf {
-                verdict: Verdict::Undecided,
-                ..
-            }) if r.verdict == Verdict::True => {}
-            _ => last = Some(r),
+        match (&mut open, r.verdict) {
+            (None, Verdict::False | Verdict::Error) => {
+                last = Some(r);
+                break;
+            }
+            (None, Verdict::Undecided) => open = Some(r),
+            (None, Verdict::True) => last = Some(r),
+            (Some(_), Verdict::True) => {}
+            (Some(first), _) => {
+                // Where the earlier one lets the step go on, this one decides.
+                let then = r.reason();
+                for b in first.branches.iter_mut().filter(|b| b.then == "runs") {
+                    b.then = format!("then {then}");
+                }
+                for d in r.decided_by {
+                    if !first.decided_by.contains(&d) {
+                        first.decided_by.push(d);
+                    }
+                }
+                if r.verdict != Verdict::Undecided {
+                    break;
+                }
+            }
         }
     }
-    last
+    let mut out = open.or(last)?;
+    out.when_ok = when_ok;
+    Some(out)
 }
 
 #[cfg(test)]
@@ -415,6 +452,55 @@ mod tests {
         ] {
             assert_eq!(verdict(expr, &ci), want, "{expr}");
         }
+    }
+
+    fn decided(expr: &str, from: &str, given: &Given) -> RunIf {
+        let lookup = |name: &str, _: bool, _: bool, _: bool| match name {
+            // `A: "$CONN"`: a bundle input holding a secret only the build has.
+            "A" => None,
+            _ => env(name, false, false, false),
+        };
+        decide(expr, from, given, false, &lookup)
+    }
+
+    #[test]
+    fn an_undecided_bundle_run_if_is_evaluated_before_a_false_step_run_if() {
+        // The CLI evaluates the bundle's run_if first (cli/run_util.go:206): with A unknown it
+        // may fail there (`$CONN` is no bool), skip, or go on to the step's `false`.
+        let given = Given {
+            ci: Some(true),
+            pr: Some(false),
+            envs: vec![],
+        };
+        let bundle = decided("getenv \"A\"", "bundle b", &given);
+        let step = decided("false", "step", &given);
+        assert_eq!(bundle.verdict, Verdict::Undecided);
+        assert_eq!(step.verdict, Verdict::False);
+        let r = combine(vec![bundle.clone(), step.clone()]).unwrap();
+        assert_eq!(r.verdict, Verdict::Undecided, "{}", r.reason());
+        assert_eq!(r.from, "bundle b");
+        assert_eq!(r.when_ok, Verdict::Undecided);
+        assert!(
+            r.reason().contains("then skipped: run_if `false` is false"),
+            "{}",
+            r.reason()
+        );
+        // Decided bundles keep the CLI's order: a false bundle wins over a failing step.
+        let no = decided("false", "bundle b", &given);
+        let bad = decided("no", "step", &given);
+        let r = combine(vec![no.clone(), bad.clone()]).unwrap();
+        assert_eq!((r.verdict, r.from.as_str()), (Verdict::False, "bundle b"));
+        let r = combine(vec![bad, no]).unwrap();
+        assert_eq!((r.verdict, r.from.as_str()), (Verdict::Error, "step"));
+        // A true step after an undecided bundle: the bundle decides.
+        let yes = decided("true", "step", &given);
+        let r = combine(vec![bundle.clone(), yes.clone()]).unwrap();
+        assert_eq!(r.verdict, Verdict::Undecided);
+        assert!(r.reason().contains("runs"), "{}", r.reason());
+        assert_eq!(combine(vec![yes.clone()]).unwrap().verdict, Verdict::True);
+        assert_eq!(combine(vec![]), None);
+        // A false step whose earlier run_ifs are all true: false.
+        assert_eq!(combine(vec![yes, step]).unwrap().verdict, Verdict::False);
     }
 
     #[test]

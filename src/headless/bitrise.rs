@@ -11,7 +11,7 @@ use crate::bitrise::expand::{self, Expanded};
 use crate::bitrise::include;
 use crate::bitrise::load::{BitriseYml, Pipeline};
 use crate::bitrise::run::{self, Target};
-use crate::bitrise::run_if::{Given, RunIf, Verdict};
+use crate::bitrise::run_if::{self, Given, RunIf, Verdict};
 use crate::cli::{IncludeArgs, PreviewArgs, TableJson};
 use crate::domain::resolution::{Environment, Resolution};
 use crate::domain::schema_version::SchemaVersion;
@@ -77,6 +77,8 @@ pub struct WorkflowsJson<'a> {
     pub file: String,
     pub workflows: indexmap::IndexMap<String, Vec<StepRow<'a>>>,
     pub pipelines: indexmap::IndexMap<String, Vec<StepRow<'a>>>,
+    /// Each pipeline's workflows in file order (stage by stage), with their run_ifs.
+    pub pipeline_workflows: indexmap::IndexMap<String, Vec<PipelineWorkflowRow>>,
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
@@ -94,6 +96,28 @@ pub struct StepRow<'a> {
     pub run_if: Option<&'a RunIf>,
     /// One line for people: why the step is skipped, fails, or may not run.
     pub run_if_reason: Option<String>,
+    /// In a pipeline: the stage's and the pipeline workflow's `run_if`, already part of
+    /// `run_if` (null: none, or not a pipeline).
+    pub pipeline_run_if: Option<&'a RunIf>,
+}
+
+/// One workflow a pipeline runs, and whether the Bitrise backend starts it.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct PipelineWorkflowRow {
+    /// The key it is listed under (a graph variant's name when it `uses:` another workflow).
+    pub id: String,
+    /// The workflow it runs.
+    pub workflow: String,
+    /// A staged pipeline's stage (null: a graph pipeline).
+    pub stage: Option<String>,
+    /// The stage's `run_if` as written.
+    pub stage_run_if: Option<String>,
+    /// The pipeline workflow's `run_if` expression as written.
+    pub run_if: Option<String>,
+    /// Both decided on the values given (null: neither is written, it runs).
+    pub decision: Option<RunIf>,
+    /// One line for people: why the workflow is skipped, fails, or may not run.
+    pub decision_reason: Option<String>,
 }
 
 pub fn workflows(path: &Path, format: TableJson, include: &IncludeArgs) -> CmdResult {
@@ -114,16 +138,49 @@ pub fn workflows(path: &Path, format: TableJson, include: &IncludeArgs) -> CmdRe
         table(&mut out, &steps, &yml.file);
         wfs.push((id.clone(), steps));
     }
-    for (id, (p, ..)) in &yml.pipelines {
+    let mut pipe_wfs = indexmap::IndexMap::new();
+    for (id, entry) in &yml.pipelines {
         let steps = expand::expand_pipeline_with(&yml, id, &given)
             .map_err(|e| Failure::new(1, e.to_string()))?;
-        let kind = match p {
+        let kind = match &entry.0 {
             Pipeline::Graph(_) => "graph",
             Pipeline::Staged(_) => "staged",
         };
         let _ = writeln!(out, "pipeline {id} ({kind}): {} step(s)", steps.len());
+        let runs =
+            expand::pipeline_runs(&yml, id, entry).map_err(|e| Failure::new(1, e.to_string()))?;
+        let rows: Vec<PipelineWorkflowRow> = runs
+            .iter()
+            .map(|r| {
+                let decision = run_if::combine(expand::pipeline_decisions(&yml, r, &given));
+                PipelineWorkflowRow {
+                    id: r.key.clone(),
+                    workflow: r.workflow.clone(),
+                    stage: r.stage.as_ref().map(|s| s.0.clone()),
+                    stage_run_if: r.stage.as_ref().and_then(|s| s.1.clone()),
+                    run_if: r.run_if.clone(),
+                    decision_reason: decision.as_ref().map(RunIf::reason),
+                    decision,
+                }
+            })
+            .collect();
+        for r in rows.iter() {
+            let runs = if r.workflow == r.id {
+                String::new()
+            } else {
+                format!(" (runs {})", r.workflow)
+            };
+            let why = r
+                .decision
+                .as_ref()
+                .filter(|d| d.verdict != Verdict::True)
+                .map(|d| format!(": {}", d.reason()))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  pipeline workflow {}{runs}{why}", r.id);
+        }
         table(&mut out, &steps, &yml.file);
         pipes.push((id.clone(), steps));
+        pipe_wfs.insert(id.clone(), rows);
     }
     match format {
         TableJson::Json => {
@@ -132,6 +189,7 @@ pub fn workflows(path: &Path, format: TableJson, include: &IncludeArgs) -> CmdRe
                 file: path.display().to_string(),
                 workflows: wfs.iter().map(|(id, s)| (id.clone(), rows(s))).collect(),
                 pipelines: pipes.iter().map(|(id, s)| (id.clone(), rows(s))).collect(),
+                pipeline_workflows: pipe_wfs,
             };
             let text = serde_json::to_string(&doc)
                 .map_err(|e| Failure::new(2, format!("cannot encode the workflows: {e}")))?;
@@ -154,6 +212,7 @@ fn rows(steps: &[Expanded]) -> Vec<StepRow<'_>> {
             inputs: &s.inputs,
             run_if: s.run_if.as_ref(),
             run_if_reason: s.run_if.as_ref().map(RunIf::reason),
+            pipeline_run_if: s.pipeline_run_if.as_ref(),
         })
         .collect()
 }

@@ -281,6 +281,7 @@ pub fn file_steps_json(
                 line: e.line,
                 run_if: e.run_if.clone(),
                 run_if_reason: e.run_if.as_ref().map(crate::bitrise::run_if::RunIf::reason),
+                pipeline_run_if: e.pipeline_run_if.clone(),
             }),
             ..step_json(i, id, r)
         })

@@ -93,6 +93,9 @@ pub struct StepAt {
     pub run_if: Option<crate::bitrise::run_if::RunIf>,
     /// One line for people: why the step is skipped, fails, or may not run.
     pub run_if_reason: Option<String>,
+    /// In a pipeline: the stage's and the pipeline workflow's `run_if` (decided by the Bitrise
+    /// backend before the workflow starts), already part of `run_if` (null: none, or no pipeline).
+    pub pipeline_run_if: Option<crate::bitrise::run_if::RunIf>,
 }
 
 /// The app's `warnings`, read from the workspace alone (no live look at Bitrise).

@@ -42,11 +42,18 @@ fn messages(r: &Resolution) -> Vec<String> {
         .into_iter()
         .filter(|m| r.skipped_because.as_ref() != Some(m))
         .collect();
-    why.map(|w| format!("skipped: {w}"))
-        .into_iter()
-        .chain(messages)
-        .chain(r.signing.clone())
-        .collect()
+    // A run_if's reason already starts with `skipped: `.
+    why.map(|w| {
+        if w.starts_with("skipped: ") {
+            w
+        } else {
+            format!("skipped: {w}")
+        }
+    })
+    .into_iter()
+    .chain(messages)
+    .chain(r.signing.clone())
+    .collect()
 }
 
 /// An app's title line, the public-app note, then its steps (or what to do when it has none).
@@ -138,7 +145,14 @@ pub fn file_rows(
         if current.is_none_or(|c| c.0 != e.workflow || (number > 0 && c == first)) {
             fold(&mut rows, &mut run, &mut heading);
             current = Some(first);
-            heading = Some(format!("workflow {}", e.workflow));
+            // A pipeline workflow the backend may not start says so on its header.
+            let gate = e
+                .pipeline_run_if
+                .as_ref()
+                .filter(|g| g.verdict != crate::bitrise::run_if::Verdict::True)
+                .map(|g| format!(" ({})", g.reason()))
+                .unwrap_or_default();
+            heading = Some(format!("workflow {}{gate}", e.workflow));
             number = 0;
         }
         if !all && folds(e, id, r, catalog) {
@@ -262,7 +276,13 @@ pub fn render_rows(out: &mut String, rows: &[Row], wide: bool) {
     let step_at = " ".repeat(2 + w[0] + 1);
     for row in rows {
         if let Some(h) = &row.heading {
-            let _ = writeln!(out, "  {h}");
+            if wide {
+                let _ = writeln!(out, "  {h}");
+            } else {
+                for l in fit::wrap(h, fit::COLUMNS, "  ", "    ") {
+                    let _ = writeln!(out, "{l}");
+                }
+            }
         }
         if let Some(text) = &row.folded {
             let first = format!("  {:<w$} ", row.cells[0], w = w[0]);

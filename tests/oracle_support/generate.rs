@@ -411,16 +411,47 @@ pub fn case(seed: u64, dir: &Path) -> Case {
     }
     let runnable: Vec<&String> = workflows.iter().filter(|w| !w.starts_with('_')).collect();
     let mut pipeline = None;
+    // Pipeline run_ifs draw from their own stream, so a seed gives the same configs otherwise.
+    let mut side = Rng::new(g.r.0 ^ 0x919e_11fe_5eed);
+    let mut gate = |indent: &str, graph: bool| -> String {
+        if !side.chance(40) {
+            return String::new();
+        }
+        let r = side.pick(RUN_IFS);
+        if graph {
+            format!("{indent}run_if:\n{indent}  expression: {r}\n")
+        } else {
+            format!("{indent}run_if: {r}\n")
+        }
+    };
     if g.r.chance(35) {
         if g.r.chance(50) {
             let a = g.r.pick(&runnable).to_string();
             let b = g.r.pick(&runnable).to_string();
-            let mut p = format!("pipelines:\n  pg:\n    workflows:\n      {a}: {{}}\n");
+            let entry = |key: &str, body: String| {
+                if body.is_empty() {
+                    format!("      {key}: {{}}\n")
+                } else {
+                    format!("      {key}:\n{body}")
+                }
+            };
+            let mut p = format!(
+                "pipelines:\n  pg:\n    workflows:\n{}",
+                entry(&a, gate("        ", true))
+            );
             if a != b {
-                let _ = writeln!(p, "      {b}:\n        depends_on: [{a}]");
+                let _ = write!(
+                    p,
+                    "      {b}:\n        depends_on: [{a}]\n{}",
+                    gate("        ", true)
+                );
             }
             if g.r.chance(50) {
-                let _ = writeln!(p, "      variant:\n        uses: {a}");
+                let _ = write!(
+                    p,
+                    "      variant:\n        uses: {a}\n{}",
+                    gate("        ", true)
+                );
             }
             texts[0].push_str(&p);
             pipeline = Some("pg".to_string());
@@ -428,9 +459,20 @@ pub fn case(seed: u64, dir: &Path) -> Case {
             let a = g.r.pick(&runnable).to_string();
             let b = g.r.pick(&runnable).to_string();
             let f = g.r.below(files.len());
+            let item = |key: &str, body: String| {
+                if body.is_empty() {
+                    format!("    - {key}: {{}}\n")
+                } else {
+                    format!("    - {key}:\n{body}")
+                }
+            };
+            let st0 = gate("    ", false);
+            let wa = item(&a, gate("        ", false));
+            let st1 = gate("    ", false);
+            let wb = item(&b, gate("        ", false));
             let _ = write!(
                 texts[f],
-                "stages:\n  st0:\n    workflows:\n    - {a}: {{}}\n  st1:\n    workflows:\n    - {b}: {{}}\n"
+                "stages:\n  st0:\n{st0}    workflows:\n{wa}  st1:\n{st1}    workflows:\n{wb}"
             );
             texts[0].push_str("pipelines:\n  ps:\n    stages:\n    - st0: {}\n    - st1: {}\n");
             pipeline = Some("ps".to_string());
