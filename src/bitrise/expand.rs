@@ -208,6 +208,20 @@ fn push_envs(envs: &mut Envs, list: &[Env], declared: &BTreeSet<String>) {
 
 /// How a run_if or template reads a variable in `envs` (template_util.go:26 getEnv: the env
 /// list, else the process env): None when only the build knows it.
+/// An input's `is_template` text evaluated as the step's preparation does: on the envs before
+/// the inputs, in the run's CI/PR modes, before any step has failed.
+fn input_template(envs: &Envs, sc: &Scope, text: &str) -> Result<template::Output, String> {
+    let (ci, pr) = (sc.given.ci.unwrap_or(true), sc.given.pr.unwrap_or(false));
+    let read = |name: &str| read_var(envs, sc, name, ci, pr, false);
+    let facts = template::Facts {
+        ci,
+        pr,
+        build_failed: false,
+        env: &read,
+    };
+    template::evaluate(text, &facts)
+}
+
 fn read_var(
     envs: &Envs,
     sc: &Scope,
@@ -494,23 +508,7 @@ impl Walk<'_, '_> {
             let mut e = e.clone();
             // An empty or null value fails too (template_util.go:66; nil prints as `<nil>`).
             if e.is_template {
-                let read = |name: &str| {
-                    read_var(
-                        envs,
-                        sc,
-                        name,
-                        sc.given.ci.unwrap_or(true),
-                        sc.given.pr.unwrap_or(false),
-                        false,
-                    )
-                };
-                let facts = template::Facts {
-                    ci: sc.given.ci.unwrap_or(true),
-                    pr: sc.given.pr.unwrap_or(false),
-                    build_failed: false,
-                    env: &read,
-                };
-                match template::evaluate(&e.value, &facts) {
+                match input_template(envs, sc, &e.value) {
                     Ok(template::Output::Text(t)) => e.value = t,
                     Ok(template::Output::Unknown(names)) => {
                         build_time.push(e.name.clone());
@@ -543,23 +541,7 @@ impl Walk<'_, '_> {
             if prepare_error.is_some() {
                 break;
             }
-            let read = |name: &str| {
-                read_var(
-                    envs,
-                    sc,
-                    name,
-                    sc.given.ci.unwrap_or(true),
-                    sc.given.pr.unwrap_or(false),
-                    false,
-                )
-            };
-            let facts = template::Facts {
-                ci: sc.given.ci.unwrap_or(true),
-                pr: sc.given.pr.unwrap_or(false),
-                build_failed: false,
-                env: &read,
-            };
-            if let Err(m) = template::evaluate(&e.value, &facts)
+            if let Err(m) = input_template(envs, sc, &e.value)
                 && !m.starts_with(template::UNSUPPORTED)
             {
                 prepare_error = Some(format!(
