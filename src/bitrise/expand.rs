@@ -615,37 +615,15 @@ impl Walk<'_, '_> {
                     file,
                     ..
                 } => {
-                    let Some(def) = yml.bundles.get(id) else {
-                        let message = match bundle {
-                            Some(_) => format!("referenced step bundle not defined: {id}"),
-                            None => format!(
-                                "step bundle ({id}) referenced in workflow ({wid}), but this step-bundle is not defined"
-                            ),
-                        };
-                        return Err(err(yml, (*line, *file), message));
-                    };
-                    if self.bundle_stack.iter().any(|o| &o.id == id) {
-                        let mut chain: Vec<String> =
-                            self.bundle_stack.iter().map(|o| o.id.clone()).collect();
-                        chain.push(id.clone());
-                        return Err(err(
-                            yml,
-                            (*line, *file),
-                            format!("step bundle reference cycle found: {}", chain.join(" -> ")),
-                        ));
-                    }
-                    for i in inputs {
-                        if !def.inputs.iter().any(|d| d.name == i.name) {
-                            return Err(err(
-                                yml,
-                                (i.line, i.file),
-                                format!(
-                                    "step bundle ({id}) referenced in workflow ({wid}) has config issue: input ({}) is not defined in the step bundle definition",
-                                    i.name
-                                ),
-                            ));
-                        }
-                    }
+                    let open: Vec<&str> = self.bundle_stack.iter().map(|o| o.id.as_str()).collect();
+                    let def = bundle_use(
+                        yml,
+                        wid,
+                        bundle.is_some(),
+                        &open,
+                        (id, inputs),
+                        (*line, *file),
+                    )?;
                     // models/workflow_run_plan.go:505 gatherBundleEnvs: definition envs, use-site
                     // envs, definition inputs, use-site inputs; a definition input is left out when
                     // an enclosing bundle declared the key and this use site sets it (:535).
@@ -953,6 +931,51 @@ pub fn validate(yml: &BitriseYml) -> Result<(), YmlError> {
     Ok(())
 }
 
+/// A step bundle's use checked as the CLI checks it: defined, not already open (a cycle), and
+/// given only inputs its definition declares. `open` lists the bundles it sits in, outermost first.
+fn bundle_use<'y>(
+    yml: &'y BitriseYml,
+    wid: &str,
+    in_bundle: bool,
+    open: &[&str],
+    (id, inputs): (&str, &[Env]),
+    at: (usize, u32),
+) -> Result<&'y crate::bitrise::load::Bundle, YmlError> {
+    let Some(def) = yml.bundles.get(id) else {
+        let message = if in_bundle {
+            format!("referenced step bundle not defined: {id}")
+        } else {
+            format!(
+                "step bundle ({id}) referenced in workflow ({wid}), but this step-bundle is not defined"
+            )
+        };
+        return Err(err(yml, at, message));
+    };
+    if open.contains(&id) {
+        let mut chain = open.to_vec();
+        chain.push(id);
+        return Err(err(
+            yml,
+            at,
+            format!("step bundle reference cycle found: {}", chain.join(" -> ")),
+        ));
+    }
+    if let Some(i) = inputs
+        .iter()
+        .find(|i| !def.inputs.iter().any(|d| d.name == i.name))
+    {
+        return Err(err(
+            yml,
+            (i.line, i.file),
+            format!(
+                "step bundle ({id}) referenced in workflow ({wid}) has config issue: input ({}) is not defined in the step bundle definition",
+                i.name
+            ),
+        ));
+    }
+    Ok(def)
+}
+
 /// The bundle references of a step list, checked as the expansion checks them (without
 /// expanding anything: linear in the file).
 fn check_items(
@@ -973,37 +996,15 @@ fn check_items(
                 file,
                 ..
             } => {
-                let Some(def) = yml.bundles.get(id) else {
-                    let message = match bundle {
-                        Some(_) => format!("referenced step bundle not defined: {id}"),
-                        None => format!(
-                            "step bundle ({id}) referenced in workflow ({wid}), but this step-bundle is not defined"
-                        ),
-                    };
-                    return Err(err(yml, (*line, *file), message));
-                };
-                if stack.iter().any(|b| b == id) {
-                    let mut chain = stack.clone();
-                    chain.push(id.clone());
-                    return Err(err(
-                        yml,
-                        (*line, *file),
-                        format!("step bundle reference cycle found: {}", chain.join(" -> ")),
-                    ));
-                }
-                if let Some(i) = inputs
-                    .iter()
-                    .find(|i| !def.inputs.iter().any(|d| d.name == i.name))
-                {
-                    return Err(err(
-                        yml,
-                        (i.line, i.file),
-                        format!(
-                            "step bundle ({id}) referenced in workflow ({wid}) has config issue: input ({}) is not defined in the step bundle definition",
-                            i.name
-                        ),
-                    ));
-                }
+                let open: Vec<&str> = stack.iter().map(String::as_str).collect();
+                let def = bundle_use(
+                    yml,
+                    wid,
+                    bundle.is_some(),
+                    &open,
+                    (id, inputs),
+                    (*line, *file),
+                )?;
                 stack.push(id.clone());
                 let r = check_items(yml, wid, &def.steps, Some(id), stack);
                 stack.pop();
